@@ -1,0 +1,58 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/**
+ * The `fusioninfer` command line: validate and render InferenceService manifests.
+ *
+ * @packageDocumentation
+ */
+
+import { promises as fs } from 'fs';
+import { runCli } from './cli';
+
+export { runCli, parseManifests, USAGE, MAX_INPUT_BYTES } from './cli';
+export type { CliIo } from './cli';
+
+async function readStdin(): Promise<Buffer> {
+  if (process.stdin.isTTY) {
+    throw Object.assign(new Error('standard input is a terminal; pass -f FILE or pipe a manifest'), { code: 'ETTY' });
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    if (size > 6 * 1024 * 1024) break; // enough to report "too large" without reading everything
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Entry point of the bin script. */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  // eslint-disable-next-line @backstage/no-relative-monorepo-imports
+  const version: string = require('../package.json').version;
+  const code = await runCli(
+    argv,
+    {
+      readFile: p => fs.readFile(p),
+      readStdin,
+      stdout: t => process.stdout.write(t),
+      stderr: t => process.stderr.write(t),
+    },
+    version,
+  );
+  process.exitCode = code;
+}

@@ -1,0 +1,43 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/**
+ * Isomorphic FusionInfer core: InferenceService types, validation, rendering of children, status derivation,
+ * structural schema checks and permissions. No I/O.
+ *
+ * @packageDocumentation
+ */
+
+export * from './constants';
+export * from './types';
+export { canonicalJson, fnv1_32, safeEncode, specHash } from './hash';
+export * from './quantity';
+export * from './names';
+export * from './eppConfig';
+export {
+  renderInferenceService,
+  rayLeaderCommandLine,
+  decodeHttpRouteSpec,
+  shellQuote,
+  shellJoin,
+} from './render';
+export type { RenderOptions, RenderResult, RenderSummary, RoleSummary, RouterPlan } from './render';
+export * from './validate';
+export * from './status';
+export * from './permissions';
+export * from './schema';
+export { inferenceServiceCrd } from './crd/inferenceServiceCrd';
+export type { CustomResourceDefinition } from './crd/types';

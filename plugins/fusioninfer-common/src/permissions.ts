@@ -1,0 +1,75 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { createPermission } from '@backstage/plugin-permission-common';
+
+/** Resource type of approval requests. @public */
+export const FUSIONINFER_APPROVAL_RESOURCE_TYPE = 'fusioninfer-approval';
+
+/**
+ * Read an InferenceService (status, children, metrics). A resource permission on the catalog entity the service
+ * belongs to, so the catalog's rules (e.g. "is the entity's owner") decide.
+ * @public
+ */
+export const fusioninferServiceReadPermission = createPermission({
+  name: 'fusioninfer.service.read',
+  attributes: { action: 'read' },
+  resourceType: 'catalog-entity',
+});
+
+/** Scale roles or change the routing strategy of a service. @public */
+export const fusioninferServiceUpdatePermission = createPermission({
+  name: 'fusioninfer.service.update',
+  attributes: { action: 'update' },
+  resourceType: 'catalog-entity',
+});
+
+/** Delete a service. @public */
+export const fusioninferServiceDeletePermission = createPermission({
+  name: 'fusioninfer.service.delete',
+  attributes: { action: 'delete' },
+  resourceType: 'catalog-entity',
+});
+
+/** Create (apply) a new service, e.g. from a software template. @public */
+export const fusioninferServiceCreatePermission = createPermission({
+  name: 'fusioninfer.service.create',
+  attributes: { action: 'create' },
+});
+
+/** Read approval requests. @public */
+export const fusioninferApprovalReadPermission = createPermission({
+  name: 'fusioninfer.approval.read',
+  attributes: { action: 'read' },
+  resourceType: FUSIONINFER_APPROVAL_RESOURCE_TYPE,
+});
+
+/** Approve or reject an approval request. @public */
+export const fusioninferApprovalDecidePermission = createPermission({
+  name: 'fusioninfer.approval.decide',
+  attributes: { action: 'update' },
+  resourceType: FUSIONINFER_APPROVAL_RESOURCE_TYPE,
+});
+
+/** Every permission of the suite. @public */
+export const fusioninferPermissions = [
+  fusioninferServiceReadPermission,
+  fusioninferServiceUpdatePermission,
+  fusioninferServiceDeletePermission,
+  fusioninferServiceCreatePermission,
+  fusioninferApprovalReadPermission,
+  fusioninferApprovalDecidePermission,
+];

@@ -1,0 +1,119 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import fc from 'fast-check';
+import { childProblems, loadCustomSchemas } from './__fixtures__/childSchemas';
+import { renderInferenceService } from './render';
+import { deriveStatus } from './status';
+import { validateInferenceService } from './validate';
+
+const dnsLabel = fc.stringMatching(/^[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,4})?$/);
+const quantity = fc.oneof(
+  fc.integer({ min: 0, max: 16 }).map(String),
+  fc.constantFrom('500m', '1.5', '16Gi', '1e3', '250Mi', '2k'),
+  fc.integer({ min: 0, max: 8 }),
+);
+const container = fc.record(
+  {
+    name: dnsLabel,
+    image: fc.constantFrom('vllm/vllm-openai:v0.27.1', 'sglang:latest'),
+    command: fc.array(fc.string({ maxLength: 12 }), { maxLength: 3 }),
+    args: fc.array(fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('--model', '{"kv_role":"kv_both"}', "it's", '')), { maxLength: 5 }),
+    ports: fc.array(fc.record({ containerPort: fc.integer({ min: 1, max: 65535 }), name: fc.constantFrom('http', 'metrics') }), { maxLength: 1 }),
+    resources: fc.record({ limits: fc.dictionary(fc.constantFrom('nvidia.com/gpu', 'cpu', 'memory'), quantity) }, { requiredKeys: [] }),
+  },
+  { requiredKeys: ['name', 'image'] },
+);
+const workload = fc.record(
+  {
+    name: dnsLabel,
+    componentType: fc.constantFrom('worker', 'prefiller', 'decoder'),
+    replicas: fc.integer({ min: 0, max: 4 }),
+    multinode: fc.record({ nodeCount: fc.integer({ min: 1, max: 4 }) }),
+    template: fc.record({ spec: fc.record({ containers: fc.array(container, { minLength: 1, maxLength: 2 }) }) }),
+  },
+  { requiredKeys: ['name', 'componentType', 'template'] },
+);
+const router = fc.record(
+  {
+    name: dnsLabel,
+    componentType: fc.constant('router'),
+    strategy: fc.constantFrom('prefix-cache', 'kv-cache-utilization', 'queue-size', 'lora-affinity', 'pd-disaggregation'),
+    httproute: fc.record(
+      {
+        parentRefs: fc.array(fc.record({ name: dnsLabel, namespace: dnsLabel, sectionName: dnsLabel }, { requiredKeys: ['name'] }), { maxLength: 2 }),
+        hostnames: fc.array(fc.constantFrom('a.example.com', '*.example.org'), { maxLength: 2 }),
+      },
+      { requiredKeys: [] },
+    ),
+  },
+  { requiredKeys: ['name', 'componentType'] },
+);
+const service = fc
+  .record({
+    name: dnsLabel,
+    namespace: fc.option(dnsLabel, { nil: undefined }),
+    roles: fc.tuple(fc.option(router, { nil: undefined }), fc.array(workload, { minLength: 1, maxLength: 3 })),
+  })
+  .map(({ name, namespace, roles: [r, ws] }) => ({
+    apiVersion: 'fusioninfer.io/v1alpha1',
+    kind: 'InferenceService',
+    metadata: { name, ...(namespace ? { namespace } : {}), uid: 'uid-1' },
+    spec: { roles: [...(r ? [r] : []), ...ws] },
+  }));
+
+describe('properties', () => {
+  it('validate, render and deriveStatus never throw on arbitrary JSON', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), value => {
+        validateInferenceService(value);
+        renderInferenceService(value);
+        deriveStatus(value);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('never throw on arbitrary values placed inside an otherwise plausible service', () => {
+    fc.assert(
+      fc.property(service, fc.jsonValue({ maxDepth: 3 }), fc.nat(), (svc, junk, pick) => {
+        const role = svc.spec.roles[pick % svc.spec.roles.length] as Record<string, unknown>;
+        const keys = ['replicas', 'multinode', 'template', 'httproute', 'endpointPickerConfig', 'strategy', 'name', 'componentType'];
+        role[keys[pick % keys.length]] = junk;
+        validateInferenceService(svc);
+        renderInferenceService(svc);
+        deriveStatus(svc, { leaderWorkerSets: [junk as any], pods: [junk as any] });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('whatever validate accepts, render turns into children that pass the upstream schemas', () => {
+    const schemas = loadCustomSchemas();
+    let accepted = 0;
+    fc.assert(
+      fc.property(service, svc => {
+        if (!validateInferenceService(svc).valid) return;
+        accepted++;
+        const { children } = renderInferenceService(svc);
+        expect(children.flatMap(c => childProblems(c, schemas))).toEqual([]);
+      }),
+      { numRuns: 150 },
+    );
+    // The generator must mostly produce valid services, or the property proves little.
+    expect(accepted).toBeGreaterThan(50);
+  });
+});

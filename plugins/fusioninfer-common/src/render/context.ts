@@ -1,0 +1,128 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { INFERENCE_SERVICE_API_VERSION, INFERENCE_SERVICE_KIND } from '../constants';
+import { ComponentType, Container, OwnerReference, PodSpec } from '../types';
+
+/** Options of {@link renderInferenceService}. @public */
+export interface RenderOptions {
+  /** Namespace of the children; defaults to the service's `metadata.namespace`, then `default`. */
+  namespace?: string;
+  /** EPP image for every strategy but P/D (upstream `EPP_IMAGE`). */
+  eppImage?: string;
+  /** EPP image when the EPP config needs llm-d plugins (`pd-disaggregation`). */
+  pdEppImage?: string;
+  /**
+   * Metric the EPP reads for KV-cache utilisation (`--kv-cache-usage-percentage-metric`); `null` omits the flag
+   * (upstream behaviour, blind with vLLM ≥ 0.12).
+   */
+  kvCacheMetric?: string | null;
+  /** When false, the EPP is started with `--metrics-endpoint-auth=false` so its /metrics can be scraped. Default true. */
+  eppMetricsAuth?: boolean;
+  /** UID of the InferenceService (defaults to `metadata.uid`); when known every child gets a controller owner reference. */
+  ownerUid?: string;
+}
+
+/** A role after defaulting (spec §1.7), safe to use whatever the input was. @internal */
+export interface NormalizedRole {
+  index: number;
+  name: string;
+  componentType: ComponentType | undefined;
+  strategy: string | undefined;
+  replicas: number;
+  nodeCount: number;
+  httproute: unknown;
+  endpointPickerConfig: string;
+  podSpec: PodSpec | undefined;
+}
+
+/** Everything the per-kind renderers share. @internal */
+export interface RenderContext {
+  svc: string;
+  namespace: string;
+  roles: NormalizedRole[];
+  workloadRoles: NormalizedRole[];
+  routers: NormalizedRole[];
+  pdDisaggregated: boolean;
+  gangScheduling: boolean;
+  ownerReferences?: OwnerReference[];
+  options: RenderOptions;
+}
+
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Deep copy of JSON data (drops functions/undefined like JSON does). */
+export function cloneJson<T>(v: T): T {
+  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
+}
+
+function toInt(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? Math.trunc(v) : undefined;
+}
+
+/** Extracts the pod spec of a role template, as Go's decode into PodTemplateSpec would; undefined when it cannot. */
+function podSpecOf(template: unknown): PodSpec | undefined {
+  if (!isObject(template) || !isObject(template.spec)) return undefined;
+  const spec = cloneJson(template.spec) as Record<string, unknown>;
+  if (spec.containers === undefined || spec.containers === null) spec.containers = [];
+  if (!Array.isArray(spec.containers) || !spec.containers.every(isObject)) return undefined;
+  return spec as unknown as PodSpec;
+}
+
+export function normalizeRoles(spec: unknown): NormalizedRole[] {
+  const rawRoles = isObject(spec) && Array.isArray(spec.roles) ? spec.roles : [];
+  return rawRoles.map((r, index): NormalizedRole => {
+    const role = isObject(r) ? r : {};
+    const ct = role.componentType;
+    const replicas = toInt(role.replicas);
+    const nodeCount = isObject(role.multinode) ? toInt(role.multinode.nodeCount) : undefined;
+    return {
+      index,
+      name: typeof role.name === 'string' ? role.name : '',
+      componentType:
+        ct === 'router' || ct === 'worker' || ct === 'prefiller' || ct === 'decoder' ? ct : undefined,
+      strategy: typeof role.strategy === 'string' ? role.strategy : undefined,
+      replicas: replicas === undefined ? 1 : Math.max(0, Math.min(replicas, 100_000)),
+      nodeCount: nodeCount === undefined || nodeCount < 1 ? 1 : Math.min(nodeCount, 100_000),
+      httproute: role.httproute,
+      endpointPickerConfig: typeof role.endpointPickerConfig === 'string' ? role.endpointPickerConfig : '',
+      podSpec: podSpecOf(role.template),
+    };
+  });
+}
+
+/** Gang rule per role (spec §3.1, upstream semantics). */
+export function roleNeedsGang(ctx: Pick<RenderContext, 'pdDisaggregated'>, role: NormalizedRole): boolean {
+  if (ctx.pdDisaggregated) return role.componentType === 'prefiller' || role.componentType === 'decoder';
+  return role.nodeCount >= 2;
+}
+
+export function ownerReferencesFor(name: string, uid: string | undefined): OwnerReference[] | undefined {
+  if (!uid) return undefined;
+  return [
+    {
+      apiVersion: INFERENCE_SERVICE_API_VERSION,
+      kind: INFERENCE_SERVICE_KIND,
+      name,
+      uid,
+      controller: true,
+      blockOwnerDeletion: true,
+    },
+  ];
+}
+
+export type { Container };
