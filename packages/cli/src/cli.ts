@@ -129,7 +129,8 @@ async function readInput(args: Args, io: CliIo): Promise<string> {
     buf = !args.file || args.file === '-' ? await io.readStdin() : await io.readFile(args.file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
+    const reasons: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'is a directory', EACCES: 'permission denied' };
+    const why = reasons[err.code ?? ''] ?? err.message;
     throw new InputError(`cannot read ${name}: ${why}`);
   }
   if (buf.length > MAX_INPUT_BYTES) {

@@ -15,7 +15,7 @@
  */
 
 import fc from 'fast-check';
-import { childProblems, loadCustomSchemas } from './__fixtures__/childSchemas';
+import { childProblems, loadCustomSchemas } from './__testUtils__/childSchemas';
 import { renderInferenceService } from './render';
 import { deriveStatus } from './status';
 import { validateInferenceService } from './validate';
@@ -77,28 +77,35 @@ const service = fc
 
 describe('properties', () => {
   it('validate, render and deriveStatus never throw on arbitrary JSON', () => {
+    let runs = 0;
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 6 }), value => {
-        validateInferenceService(value);
+        runs++;
+        expect(validateInferenceService(value).valid).toBe(false);
         renderInferenceService(value);
         deriveStatus(value);
       }),
       { numRuns: 400 },
     );
+    expect(runs).toBe(400);
   });
 
   it('never throw on arbitrary values placed inside an otherwise plausible service', () => {
+    let runs = 0;
     fc.assert(
       fc.property(service, fc.jsonValue({ maxDepth: 3 }), fc.nat(), (svc, junk, pick) => {
         const role = svc.spec.roles[pick % svc.spec.roles.length] as Record<string, unknown>;
         const keys = ['replicas', 'multinode', 'template', 'httproute', 'endpointPickerConfig', 'strategy', 'name', 'componentType'];
         role[keys[pick % keys.length]] = junk;
-        validateInferenceService(svc);
-        renderInferenceService(svc);
+        runs++;
+        const result = validateInferenceService(svc);
+        expect(result.errors.every(e => typeof e.path === 'string' && e.message.length > 0)).toBe(true);
+        expect(Array.isArray(renderInferenceService(svc).children)).toBe(true);
         deriveStatus(svc, { leaderWorkerSets: [junk as any], pods: [junk as any] });
       }),
       { numRuns: 300 },
     );
+    expect(runs).toBe(300);
   });
 
   it('whatever validate accepts, render turns into children that pass the upstream schemas', () => {

@@ -39,7 +39,9 @@ const ceilDiv = (a: bigint, b: bigint): bigint => {
  * @public
  */
 export function parseQuantity(input: string | number): Quantity | undefined {
-  const s = typeof input === 'number' ? (Number.isFinite(input) ? String(input) : '') : input.trim();
+  let s: string;
+  if (typeof input === 'number') s = Number.isFinite(input) ? String(input) : '';
+  else s = typeof input === 'string' ? input.trim() : '';
   if (s.length === 0 || s.length > 128) return undefined;
   const m = QUANTITY_RE.exec(s);
   if (!m) return undefined;

@@ -14,8 +14,8 @@
  * limitations under the License.
  */
 
-import { childProblems, loadCustomSchemas } from './__fixtures__/childSchemas';
-import { loadExamples } from './__fixtures__/examples';
+import { childProblems, loadCustomSchemas } from './__testUtils__/childSchemas';
+import { loadExamples } from './__testUtils__/examples';
 import { renderInferenceService } from './render';
 import { LeaderWorkerSet } from './types';
 

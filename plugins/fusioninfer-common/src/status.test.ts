@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { loadExample } from './__fixtures__/examples';
+import { loadExample } from './__testUtils__/examples';
 import { renderInferenceService } from './render';
 import { deriveStatus } from './status';
 import { Deployment, InferenceService, LeaderWorkerSet, Pod } from './types';

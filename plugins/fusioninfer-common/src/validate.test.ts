@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { loadExample, loadExamples } from './__fixtures__/examples';
+import { loadExample, loadExamples } from './__testUtils__/examples';
 import { InferenceService } from './types';
 import { formatIssue, validateInferenceService } from './validate';
 

@@ -127,7 +127,9 @@ export function renderInferenceService(isvc: unknown, options: RenderOptions = {
   }
   const roles: RoleSummary[] = ctx.roles.map(role => {
     const workload = role.componentType !== undefined && role.componentType !== 'router';
-    const replicas = workload ? role.replicas : role.componentType === 'router' ? 1 : 0;
+    let replicas = 0;
+    if (workload) replicas = role.replicas;
+    else if (role.componentType === 'router') replicas = 1;
     const nodes = workload ? role.nodeCount : 1;
     const perPod = workload ? acceleratorsPerPod(role) : {};
     const accelerators: Record<string, number> = {};

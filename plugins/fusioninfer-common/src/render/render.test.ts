@@ -15,7 +15,7 @@
  */
 
 import { parse } from 'yaml';
-import { loadExample, loadExamples } from '../__fixtures__/examples';
+import { loadExample, loadExamples } from '../__testUtils__/examples';
 import { DEFAULT_EPP_IMAGE, DEFAULT_PD_EPP_IMAGE } from '../constants';
 import { generateEndpointPickerConfig } from '../eppConfig';
 import { ConfigMap, Deployment, HTTPRoute, InferencePool, KubeObject, LeaderWorkerSet, PodGroup } from '../types';
