@@ -93,7 +93,14 @@ const renderExamples = opsPerSecond(() => {
 const validateExamples = opsPerSecond(() => {
   for (const e of examples) sink += validateInferenceService(e).errors.length;
 }) * examples.length;
+// Machine yardstick: a JSON round trip of the very children rendered (what any consumer does at least once).
+const allChildren = examples.map(e => renderInferenceService(e).children);
+const jsonRoundTrips = opsPerSecond(() => {
+  for (const c of allChildren) sink += (JSON.parse(JSON.stringify(c)) as unknown[]).length;
+}) * examples.length;
 results.examples = {
+  jsonRoundTripsOfTheOutputPerSecond: Math.round(jsonRoundTrips),
+  renderCostInJsonRoundTrips: Number((jsonRoundTrips / renderExamples).toFixed(2)),
   documents: examples.length,
   rendersPerSecond: Math.round(renderExamples),
   validationsPerSecond: Math.round(validateExamples),

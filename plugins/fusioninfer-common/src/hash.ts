@@ -14,57 +14,90 @@
  * limitations under the License.
  */
 
+/** Walks a value in canonical-JSON order and hands each lexical piece to \`emit\`. */
+function walkCanonical(value: unknown, emit: (piece: string) => void): void {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'string') emit(JSON.stringify(value));
+    else if (typeof value === 'number') emit(Number.isFinite(value) ? String(value) : 'null');
+    else if (typeof value === 'boolean') emit(value ? 'true' : 'false');
+    else if (typeof value === 'bigint') emit(value.toString());
+    else emit('null');
+    return;
+  }
+  if (Array.isArray(value)) {
+    emit('[');
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) emit(',');
+      walkCanonical(value[i], emit);
+    }
+    emit(']');
+    return;
+  }
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).sort();
+  emit('{');
+  let first = true;
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    if (!first) emit(',');
+    first = false;
+    emit(JSON.stringify(k));
+    emit(':');
+    walkCanonical(v, emit);
+  }
+  emit('}');
+}
+
 /**
- * Canonical JSON: object keys sorted by UTF-16 code unit order, `undefined` members dropped, no whitespace.
+ * Canonical JSON: object keys sorted by UTF-16 code unit order, \`undefined\` members dropped, no whitespace.
  * Two structurally equal values always serialise to the same string, whatever their key order.
  * @public
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return 'null';
-    if (typeof value === 'number' && !Number.isFinite(value)) return 'null';
-    if (typeof value === 'bigint') return value.toString();
-    return JSON.stringify(value);
-  }
-  if (Array.isArray(value)) {
-    return `[${value.map(v => canonicalJson(v)).join(',')}]`;
-  }
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter(k => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map(k => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  const parts: string[] = [];
+  walkCanonical(value, p => parts.push(p));
+  return parts.join('');
 }
 
-/** Encodes a string as UTF-8 without relying on TextEncoder (works everywhere). */
-function utf8Bytes(s: string): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < s.length; i++) {
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** Feeds the UTF-8 bytes of a string into an FNV-1 32-bit state (kept as int32 inside, unsigned outside). */
+function fnv1Update(state: number, s: string): number {
+  let h = state | 0;
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
     let c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
+    if (c < 0x80) {
+      h = Math.imul(h, FNV_PRIME) ^ c;
+    } else {
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+        const d = s.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+        }
       }
+      if (c < 0x800) {
+        h = Math.imul(h, FNV_PRIME) ^ (0xc0 | (c >> 6));
+      } else if (c < 0x10000) {
+        h = Math.imul(h, FNV_PRIME) ^ (0xe0 | (c >> 12));
+        h = Math.imul(h, FNV_PRIME) ^ (0x80 | ((c >> 6) & 63));
+      } else {
+        h = Math.imul(h, FNV_PRIME) ^ (0xf0 | (c >> 18));
+        h = Math.imul(h, FNV_PRIME) ^ (0x80 | ((c >> 12) & 63));
+        h = Math.imul(h, FNV_PRIME) ^ (0x80 | ((c >> 6) & 63));
+      }
+      h = Math.imul(h, FNV_PRIME) ^ (0x80 | (c & 63));
     }
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-  }
-  return out;
-}
-
-
-/** FNV-1 32-bit: multiply by the prime, then xor the byte. @public */
-export function fnv1_32(s: string): number {
-  let h = 0x811c9dc5;
-  for (const b of utf8Bytes(s)) {
-    h = Math.imul(h, 0x01000193) >>> 0;
-    h = (h ^ b) >>> 0;
   }
   return h >>> 0;
+}
+
+/** FNV-1 (not 1a) 32-bit hash of the UTF-8 bytes of a string, as Go's \`hash/fnv.New32\`. @public */
+export function fnv1_32(s: string): number {
+  return fnv1Update(FNV_OFFSET, s);
 }
 
 const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -86,5 +119,47 @@ export function safeEncode(s: string): string {
  * @public
  */
 export function specHash(value: unknown): string {
-  return safeEncode(String(fnv1_32(canonicalJson(value))));
+  return safeEncode(String(hashCanonical(FNV_OFFSET, value)));
+}
+
+// Strings that JSON.stringify would leave alone apart from the surrounding quotes.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * FNV-1 over the canonical JSON of a value, streamed: same result as \`fnv1_32(canonicalJson(value))\` without
+ * building the string (this is the hot path of rendering).
+ */
+function hashCanonical(h: number, value: unknown): number {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'string') {
+      if (NEEDS_ESCAPE.test(value)) return fnv1Update(h, JSON.stringify(value));
+      return fnv1Update(fnv1Update(fnv1Update(h, '"'), value), '"');
+    }
+    if (typeof value === 'number') return fnv1Update(h, Number.isFinite(value) ? String(value) : 'null');
+    if (typeof value === 'boolean') return fnv1Update(h, value ? 'true' : 'false');
+    if (typeof value === 'bigint') return fnv1Update(h, value.toString());
+    return fnv1Update(h, 'null');
+  }
+  if (Array.isArray(value)) {
+    h = fnv1Update(h, '[');
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) h = fnv1Update(h, ',');
+      h = hashCanonical(h, value[i]);
+    }
+    return fnv1Update(h, ']');
+  }
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).sort();
+  h = fnv1Update(h, '{');
+  let first = true;
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    if (!first) h = fnv1Update(h, ',');
+    first = false;
+    h = hashCanonical(h, k);
+    h = fnv1Update(h, ':');
+    h = hashCanonical(h, v);
+  }
+  return fnv1Update(h, '}');
 }

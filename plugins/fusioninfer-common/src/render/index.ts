@@ -122,8 +122,9 @@ export function renderInferenceService(isvc: unknown, options: RenderOptions = {
   for (const role of ctx.workloadRoles) children.push(...renderRoleLws(ctx, role));
   let router: RouterPlan | undefined;
   for (const role of ctx.routers) {
-    children.push(...renderRouter(ctx, role));
-    router ??= planRouter(ctx, role);
+    const plan = planRouter(ctx, role);
+    children.push(...renderRouter(ctx, role, plan));
+    router ??= plan;
   }
   const roles: RoleSummary[] = ctx.roles.map(role => {
     const workload = role.componentType !== undefined && role.componentType !== 'router';

@@ -84,10 +84,9 @@ function meta(ctx: RenderContext, name: string, labels: Record<string, string>) 
 const READ = ['get', 'list', 'watch'];
 
 /** Every router child of a service, in reconcile order (spec §2.2 step 5). */
-export function renderRouter(ctx: RenderContext, role: NormalizedRole): KubeObject[] {
+export function renderRouter(ctx: RenderContext, role: NormalizedRole, plan: RouterPlan = planRouter(ctx, role)): KubeObject[] {
   const { svc, namespace } = ctx;
   const epp = childNames.epp(svc);
-  const plan = planRouter(ctx, role);
   const svcLabel = { [LABELS.service]: svc };
 
   const serviceAccount: ServiceAccount = {
