@@ -122,17 +122,24 @@ export function specHash(value: unknown): string {
   return safeEncode(String(hashCanonical(FNV_OFFSET, value)));
 }
 
-// Strings that JSON.stringify would leave alone apart from the surrounding quotes.
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+/** True when JSON.stringify would escape something in the string (quote, backslash, control, surrogate). */
+function needsEscape(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return true;
+  }
+  return false;
+}
 
 /**
  * FNV-1 over the canonical JSON of a value, streamed: same result as \`fnv1_32(canonicalJson(value))\` without
  * building the string (this is the hot path of rendering).
  */
-function hashCanonical(h: number, value: unknown): number {
+function hashCanonical(state: number, value: unknown): number {
+  let h = state;
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'string') {
-      if (NEEDS_ESCAPE.test(value)) return fnv1Update(h, JSON.stringify(value));
+      if (needsEscape(value)) return fnv1Update(h, JSON.stringify(value));
       return fnv1Update(fnv1Update(fnv1Update(h, '"'), value), '"');
     }
     if (typeof value === 'number') return fnv1Update(h, Number.isFinite(value) ? String(value) : 'null');

@@ -1,0 +1,110 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import type { JSONSchemaProps } from '@fusioninfer/plugin-fusioninfer-common';
+
+/** A REST resource the server serves. */
+export interface ResourceType {
+  group: string;
+  version: string;
+  kind: string;
+  listKind: string;
+  plural: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  /** Has a status subresource: the main endpoint ignores status changes, /status ignores everything else. */
+  status: boolean;
+  /** Structural schema of a custom resource (validation, pruning, defaulting). */
+  schema?: JSONSchemaProps;
+  /** Field selectors supported besides metadata.name/metadata.namespace. */
+  fieldSelectors?: string[];
+  /** List-map keys of built-in lists, by field name (custom resources take them from the schema). */
+  builtin: boolean;
+  /** CRD printer columns (custom resources). */
+  printerColumns?: unknown[];
+}
+
+/** `group/version` or `version` for the core group. */
+export const apiVersionOf = (t: Pick<ResourceType, 'group' | 'version'>) => (t.group ? `${t.group}/${t.version}` : t.version);
+/** Registry key of a resource type. */
+export const typeKey = (t: Pick<ResourceType, 'group' | 'version' | 'plural'>) => `${t.group}/${t.version}/${t.plural}`;
+
+const core = (kind: string, plural: string, namespaced: boolean, extra: Partial<ResourceType> = {}): ResourceType => ({
+  group: '',
+  version: 'v1',
+  kind,
+  listKind: `${kind}List`,
+  plural,
+  singular: kind.toLowerCase(),
+  namespaced,
+  status: false,
+  builtin: true,
+  ...extra,
+});
+const grouped = (group: string, version: string, kind: string, plural: string, namespaced: boolean, extra: Partial<ResourceType> = {}): ResourceType => ({
+  ...core(kind, plural, namespaced, extra),
+  group,
+  version,
+});
+
+/** The built-in kinds of the development cluster. */
+export const BUILTIN_TYPES: ResourceType[] = [
+  core('Namespace', 'namespaces', false, { status: true, shortNames: ['ns'] }),
+  core('Node', 'nodes', false, { status: true, shortNames: ['no'] }),
+  core('Pod', 'pods', true, { status: true, shortNames: ['po'], categories: ['all'], fieldSelectors: ['spec.nodeName', 'spec.schedulerName', 'status.phase', 'status.podIP', 'spec.serviceAccountName'] }),
+  core('Service', 'services', true, { status: true, shortNames: ['svc'], categories: ['all'] }),
+  core('ConfigMap', 'configmaps', true, { shortNames: ['cm'] }),
+  core('Secret', 'secrets', true, { fieldSelectors: ['type'] }),
+  core('ServiceAccount', 'serviceaccounts', true, { shortNames: ['sa'] }),
+  core('Endpoints', 'endpoints', true, { shortNames: ['ep'] }),
+  core('Event', 'events', true, {
+    shortNames: ['ev'],
+    fieldSelectors: ['involvedObject.kind', 'involvedObject.name', 'involvedObject.namespace', 'involvedObject.uid', 'involvedObject.apiVersion', 'reason', 'type', 'source'],
+  }),
+  grouped('apps', 'v1', 'Deployment', 'deployments', true, { status: true, shortNames: ['deploy'], categories: ['all'] }),
+  grouped('apps', 'v1', 'ReplicaSet', 'replicasets', true, { status: true, shortNames: ['rs'], categories: ['all'] }),
+  grouped('apps', 'v1', 'StatefulSet', 'statefulsets', true, { status: true, shortNames: ['sts'], categories: ['all'] }),
+  grouped('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
+  grouped('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true),
+  grouped('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),
+  grouped('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
+  grouped('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
+  grouped('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, { status: true, shortNames: ['crd', 'crds'] }),
+];
+
+/**
+ * List-map keys of built-in list fields, by field name (what the built-in OpenAPI declares with
+ * x-kubernetes-list-type=map). Other built-in lists are atomic.
+ */
+export const BUILTIN_LIST_MAP_KEYS: Record<string, string[]> = {
+  containers: ['name'],
+  initContainers: ['name'],
+  ephemeralContainers: ['name'],
+  env: ['name'],
+  volumes: ['name'],
+  volumeMounts: ['mountPath'],
+  ownerReferences: ['uid'],
+  conditions: ['type'],
+  imagePullSecrets: ['name'],
+  hostAliases: ['ip'],
+  topologySpreadConstraints: ['topologyKey', 'whenUnsatisfiable'],
+};
+/** Built-in `ports` lists are keyed by port number and protocol. */
+export const BUILTIN_PORT_KEYS = { containerPorts: ['containerPort', 'protocol'], servicePorts: ['port', 'protocol'] };
+/** Built-in set lists. */
+export const BUILTIN_SETS = new Set(['finalizers']);
