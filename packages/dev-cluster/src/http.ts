@@ -303,6 +303,7 @@ export class DevApiHttpServer {
 
   private watch(req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams, labelSelector: any, fieldSelector: any) {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+    res.flushHeaders();
     this.openWatches.add(res);
     let sent = 0;
     const dropAfter = this.api.faults.dropWatchAfterEvents;

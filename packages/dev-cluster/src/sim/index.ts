@@ -397,19 +397,21 @@ export function startSimulation(options: SimulationOptions): Simulation {
             } else {
               let schedulable = 0;
               const trial = new Map([...free.entries()].map(([k, v]) => [k, { ...v }]));
+              const notPlaced: KObject[] = [];
               for (const p of unbound) {
                 const req = { ...podRequests(p), pods: 1 };
                 const node = [...trial.values()].find(f => fits(f, req));
                 if (node) {
                   take(node, req);
                   schedulable++;
-                }
+                } else notPlaced.push(p);
               }
               const msg = `${unbound.length}/${members.length} tasks in gang unschedulable: pod group is not ready, ${unbound.length} Pending, ${minMember} minAvailable; Pending: ${unbound.length - schedulable} Unschedulable, ${schedulable} Schedulable`;
               phase = wantGpus > 0 && wantGpus <= capacity.gpus + members.filter(p => p.spec?.nodeName).reduce((s, p) => s + (podRequests(p)['nvidia.com/gpu'] ?? 0), 0) ? 'Inqueue' : 'Pending';
               conditions = [...others('Unschedulable'), cond('Unschedulable', 'NotEnoughResources', msg)];
               event(pg, 'Warning', 'Unschedulable', msg);
-              for (const p of unbound) unschedulable(p, insufficient(p, free), 'volcano');
+              // Pods that found no room once their gang-mates were placed get the node-level reason; the others the gang's.
+              for (const p of unbound) unschedulable(p, notPlaced.includes(p) ? insufficient(p, trial) : msg, 'volcano');
             }
           }
         } else if (members.length > 0 && running >= minMember) {
