@@ -246,6 +246,9 @@ export class DevApiHttpServer {
       case 'PATCH': {
         await this.api.fault('patch', t.plural);
         const ct = req.headers['content-type'] ?? '';
+        const media = ct.split(';')[0].trim().toLowerCase();
+        const supported = ['application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml', 'application/apply-patch+json'];
+        if (!supported.includes(media)) throw errors.unsupportedMediaType(media || '(none)');
         const body = this.parseBody(await this.readBody(req), ct);
         const force = q.get('force') === 'true';
         const out = this.api.patch(t, ns, name, ct, body, { fieldManager: q.get('fieldManager') ?? (/apply-patch/.test(ct) ? undefined : fieldManager), force, dryRun, subresource, warnings, fieldValidation });
