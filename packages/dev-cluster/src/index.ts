@@ -29,3 +29,5 @@ export type { FaultConfig, KObject, WatchEvent } from './api';
 export type { PodHttpResolver, PodHttpHandler, ProxyRequest, ProxyResponse } from './http';
 export { ApiError } from './errors';
 export type { Simulation, SimulationOptions } from './sim';
+export { runLoad } from './loadgen';
+export type { LoadOptions, LoadResult } from './loadgen';

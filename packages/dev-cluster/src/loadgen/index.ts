@@ -1,0 +1,152 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * Load generator: sends OpenAI completions to the leader pods of an InferenceService through the API server's pod
+ * proxy, so the model servers' metrics (queue, running, KV cache, prefix-cache hits) move. Bounded in count and time.
+ */
+
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+
+export interface LoadOptions {
+  kubeConfig: KubeConfig;
+  namespace: string;
+  /** InferenceService name (pods labelled fusioninfer.io/service=NAME, LWS worker-index 0). */
+  service: string;
+  /** Requests per second (open loop). */
+  rps: number;
+  /** Seconds to run. */
+  durationSeconds: number;
+  /** Upper bound on requests (default rps × duration). */
+  maxRequests?: number;
+  promptMix?: 'shared-prefix' | 'random';
+  maxTokens?: number;
+  /** Model to request (a LoRA adapter name, or the base model by default). */
+  model?: string;
+  /** Refuse API servers that are not on the loopback interface unless set. */
+  allowRemote?: boolean;
+}
+
+export interface LoadResult {
+  sent: number;
+  ok: number;
+  failed: number;
+  achievedRps: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  byPod: Record<string, number>;
+}
+
+const SHARED_PREFIX = 'You are a meticulous assistant for the FusionInfer platform. Answer briefly and precisely. '.repeat(8);
+const quantile = (xs: number[], q: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] : 0);
+
+function loopback(server: string): boolean {
+  const host = new URL(server).hostname;
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+}
+
+/** Runs the load; resolves when every request has finished. */
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const cluster = o.kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig has no current cluster');
+  if (!o.allowRemote && !loopback(cluster.server)) throw new Error(`refusing to send load to ${cluster.server}: not a loopback address (pass allowRemote to override)`);
+  if (!(o.rps > 0) || !(o.durationSeconds > 0)) throw new Error('rps and duration must be positive');
+  const core = o.kubeConfig.makeApiClient(CoreV1Api);
+  const pods = (await core.listNamespacedPod({ namespace: o.namespace, labelSelector: `fusioninfer.io/service=${o.service},leaderworkerset.sigs.k8s.io/worker-index=0` })).items.filter(p =>
+    (p.status?.conditions ?? []).some(c => c.type === 'Ready' && c.status === 'True'),
+  );
+  if (pods.length === 0) throw new Error(`no ready leader pods for service ${o.namespace}/${o.service}`);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const user = o.kubeConfig.getCurrentUser();
+  if (user?.token) headers.authorization = `Bearer ${user.token}`;
+  const max = Math.min(o.maxRequests ?? Math.ceil(o.rps * o.durationSeconds), 100_000);
+  const latencies: number[] = [];
+  const byPod: Record<string, number> = {};
+  let ok = 0;
+  let failed = 0;
+  const start = Date.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < max; i++) {
+    const due = start + (i * 1000) / o.rps;
+    if (due > start + o.durationSeconds * 1000) break;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise(r => setTimeout(r, wait));
+    const pod = pods[i % pods.length].metadata!.name!;
+    const prompt = o.promptMix === 'random' ? `Request ${i}: ${Math.random().toString(36).repeat(20)}` : `${SHARED_PREFIX} Question ${i}: what is ${i} squared?`;
+    const t0 = Date.now();
+    inflight.push(
+      fetch(`${cluster.server}/api/v1/namespaces/${o.namespace}/pods/${pod}:8000/proxy/v1/completions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ ...(o.model ? { model: o.model } : {}), prompt, max_tokens: o.maxTokens ?? 32 }),
+        signal: AbortSignal.timeout(60_000),
+      })
+        .then(async r => {
+          await r.arrayBuffer();
+          if (r.ok) {
+            ok++;
+            byPod[pod] = (byPod[pod] ?? 0) + 1;
+          } else failed++;
+        })
+        .catch(() => {
+          failed++;
+        })
+        .finally(() => latencies.push(Date.now() - t0)),
+    );
+  }
+  await Promise.all(inflight);
+  latencies.sort((a, b) => a - b);
+  const seconds = (Date.now() - start) / 1000;
+  return {
+    sent: inflight.length,
+    ok,
+    failed,
+    achievedRps: Number((inflight.length / Math.max(seconds, 0.001)).toFixed(2)),
+    latencyMs: { p50: quantile(latencies, 0.5), p90: quantile(latencies, 0.9), p99: quantile(latencies, 0.99), max: latencies[latencies.length - 1] ?? 0 },
+    byPod,
+  };
+}
+
+/** CLI entry of fusioninfer-loadgen. */
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  const args: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    if (!argv[i].startsWith('--') || argv[i + 1] === undefined) {
+      process.stderr.write('Usage: fusioninfer-loadgen --service NAME [--namespace NS] [--kubeconfig PATH] [--rps R] [--duration S] [--prompt-mix shared-prefix|random] [--max-tokens N] [--model NAME]\n');
+      process.exitCode = 2;
+      return;
+    }
+    args[argv[i].slice(2)] = argv[i + 1];
+  }
+  if (!args.service) {
+    process.stderr.write('fusioninfer-loadgen: --service is required\n');
+    process.exitCode = 2;
+    return;
+  }
+  const kc = new KubeConfig();
+  if (args.kubeconfig) kc.loadFromFile(args.kubeconfig);
+  else kc.loadFromDefault();
+  const result = await runLoad({
+    kubeConfig: kc,
+    namespace: args.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default',
+    service: args.service,
+    rps: Number(args.rps ?? 5),
+    durationSeconds: Number(args.duration ?? 10),
+    promptMix: (args['prompt-mix'] as LoadOptions['promptMix']) ?? 'shared-prefix',
+    maxTokens: Number(args['max-tokens'] ?? 32),
+    model: args.model,
+  });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
