@@ -20,6 +20,7 @@
  */
 
 import { createBackend } from '@backstage/backend-defaults';
+import { devClusterPlugin } from './devCluster';
 
 const backend = createBackend();
 
@@ -45,6 +46,9 @@ backend.add(import('@backstage/plugin-permission-backend-module-allow-all-policy
 // notifications, user settings
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-user-settings-backend'));
+
+// development Kubernetes (fusioninfer.devCluster.enabled in app-config.yaml); plugins reach it via fusioninfer.clusters
+backend.add(devClusterPlugin);
 
 // fusioninfer plugins are added here as they land (backend plugin, scaffolder module).
 
