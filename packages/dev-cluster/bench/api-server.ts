@@ -99,8 +99,7 @@ async function main() {
           const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
           if (done) return;
           buf += Buffer.from(value!).toString('utf8');
-          let idx;
-          while ((idx = buf.indexOf('\n')) >= 0) {
+          for (let idx = buf.indexOf('\n'); idx >= 0; idx = buf.indexOf('\n')) {
             buf = buf.slice(idx + 1);
             received++;
           }

@@ -47,8 +47,10 @@ describe('API server conformance: owner references and garbage collection', () =
 
   it('background deletion of an InferenceService deletes its children', async () => {
     await ownerWithChildren('bg');
+    expect(await names()).toEqual(['bg-a', 'bg-b']);
     await custom.deleteNamespacedCustomObject({ ...isvcApi, namespace: c.namespace, name: 'bg' });
     await waitFor(async () => (await names()).length === 0);
+    expect(await names()).toEqual([]);
   });
 
   it('foreground deletion keeps the owner (deletionTimestamp, foregroundDeletion) until its dependents are gone', async () => {
@@ -82,7 +84,10 @@ describe('API server conformance: owner references and garbage collection', () =
   it('deleting a namespace deletes its contents, then the namespace', async () => {
     await core.createNamespace({ body: { metadata: { name: `${c.namespace}-x` } } });
     await core.createNamespacedConfigMap({ namespace: `${c.namespace}-x`, body: { metadata: { name: 'inside' } } });
-    await core.deleteNamespace({ name: `${c.namespace}-x` });
+    const terminating = await core.deleteNamespace({ name: `${c.namespace}-x` });
+    expect((terminating as any).status?.phase).toBe('Terminating');
     await waitFor(async () => core.readNamespace({ name: `${c.namespace}-x` }).then(() => false, e => e.code === 404));
+    const left = await core.listNamespacedConfigMap({ namespace: `${c.namespace}-x` });
+    expect(left.items).toEqual([]);
   });
 });

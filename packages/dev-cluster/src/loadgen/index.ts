@@ -74,8 +74,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const max = Math.min(o.maxRequests ?? Math.ceil(o.rps * o.durationSeconds), 100_000);
   const latencies: number[] = [];
   const byPod: Record<string, number> = {};
-  let ok = 0;
-  let failed = 0;
+  const tally = { ok: 0, failed: 0 };
   const start = Date.now();
   const inflight: Promise<void>[] = [];
   for (let i = 0; i < max; i++) {
@@ -96,12 +95,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         .then(async r => {
           await r.arrayBuffer();
           if (r.ok) {
-            ok++;
+            tally.ok++;
             byPod[pod] = (byPod[pod] ?? 0) + 1;
-          } else failed++;
+          } else tally.failed++;
         })
         .catch(() => {
-          failed++;
+          tally.failed++;
         })
         .finally(() => latencies.push(Date.now() - t0)),
     );
@@ -111,8 +110,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const seconds = (Date.now() - start) / 1000;
   return {
     sent: inflight.length,
-    ok,
-    failed,
+    ok: tally.ok,
+    failed: tally.failed,
     achievedRps: Number((inflight.length / Math.max(seconds, 0.001)).toFixed(2)),
     latencyMs: { p50: quantile(latencies, 0.5), p90: quantile(latencies, 0.9), p99: quantile(latencies, 0.99), max: latencies[latencies.length - 1] ?? 0 },
     byPod,
