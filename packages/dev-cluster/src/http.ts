@@ -25,6 +25,7 @@ import { KObject, KubeApi, Verb, WatchEvent } from './api';
 import { ApiError, errors } from './errors';
 import { apiVersionOf, ResourceType } from './resources';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
+import { openApiDocument, openApiIndex, toTable, wantsTable } from './openapi';
 
 /** A request forwarded to a simulated pod's HTTP server through the proxy subresource. */
 export interface ProxyRequest {
@@ -150,6 +151,16 @@ export class DevApiHttpServer {
       this.send(res, 200, { major: '1', minor: '34', gitVersion: 'v1.34.2-fusioninfer-dev', platform: 'linux/amd64', goVersion: 'go1.24', compiler: 'gc', ...(this.options.version ?? {}) });
       return;
     }
+    if (segs[0] === 'openapi' && segs[1] === 'v3') {
+      if (segs.length === 2) {
+        this.send(res, 200, openApiIndex(this.api));
+        return;
+      }
+      const doc = openApiDocument(this.api, segs.slice(2).join('/'));
+      if (!doc) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      this.send(res, 200, doc);
+      return;
+    }
     if ((segs[0] === 'api' && segs.length <= 2) || (segs[0] === 'apis' && segs.length <= 3)) {
       this.discovery(res, segs);
       return;
@@ -197,6 +208,10 @@ export class DevApiHttpServer {
         await this.api.fault('list', t.plural);
         const limit = q.get('limit') ? Number(q.get('limit')) : undefined;
         const r = this.api.list(t, ns, { labelSelector, fieldSelector, limit, continue: q.get('continue') ?? undefined });
+        if (wantsTable(req.headers.accept)) {
+          this.send(res, 200, toTable(t, r.items, { resourceVersion: r.resourceVersion, ...(r.continue ? { continue: r.continue } : {}) }));
+          return;
+        }
         this.send(res, 200, {
           apiVersion: apiVersionOf(t),
           kind: t.listKind,
@@ -235,7 +250,8 @@ export class DevApiHttpServer {
     switch (method) {
       case 'GET':
         await this.api.fault('get', t.plural);
-        this.send(res, 200, this.api.get(t, ns, name));
+        if (wantsTable(req.headers.accept) && !subresource) this.send(res, 200, toTable(t, [this.api.get(t, ns, name)], { resourceVersion: this.api.resourceVersion }));
+        else this.send(res, 200, this.api.get(t, ns, name));
         return;
       case 'PUT': {
         await this.api.fault('update', t.plural);

@@ -1,0 +1,83 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { execFile, execFileSync } from 'child_process';
+import { promisify } from 'util';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { startDevCluster, DevCluster } from '../cluster';
+import { humanDuration, jsonPath } from '../openapi';
+
+const kubectl = (() => {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const EXAMPLES = path.resolve(__dirname, '../../../../examples');
+
+describe('printing helpers', () => {
+  it('formats ages like the API server', () => {
+    expect(humanDuration(5_000)).toBe('5s');
+    expect(humanDuration(200_000)).toBe('3m20s');
+    expect(humanDuration(3 * 3600_000 + 60_000)).toBe('3h1m');
+    expect(humanDuration(3 * 86400_000)).toBe('3d');
+  });
+  it('evaluates printer-column JSONPaths with filters', () => {
+    const o = { status: { conditions: [{ type: 'Initialized', status: 'True' }, { type: 'Active', status: 'False' }], readyReplicas: 2 } };
+    expect(jsonPath(o, '.status.conditions[?(@.type=="Active")].status')).toBe('False');
+    expect(jsonPath(o, '.status.readyReplicas')).toBe(2);
+    expect(jsonPath(o, '.status.missing')).toBeUndefined();
+  });
+});
+
+(kubectl ? describe : describe.skip)('kubectl against the development cluster', () => {
+  let dev: DevCluster;
+  let kubeconfig: string;
+  // Asynchronous: the API server runs in this very process and must keep serving while kubectl waits.
+  const run = async (...args: string[]) => (await promisify(execFile)('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' })).stdout;
+  beforeAll(async () => {
+    dev = await startDevCluster({ simulate: false });
+    kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kubectl-')), 'kubeconfig');
+    dev.writeKubeconfig(kubeconfig);
+  });
+  afterAll(() => dev.close());
+
+  it('applies (client- and server-side), lists with printer columns, and deletes InferenceServices', async () => {
+    expect(await run('apply', '-f', path.join(EXAMPLES, 'multi-node-router.yaml'))).toContain('inferenceservice.fusioninfer.io/qwen-multi-node created');
+    expect(await run('apply', '--server-side', '-f', path.join(EXAMPLES, 'monolithic-router-qwen.yaml'))).toContain('serverside-applied');
+    const table = await run('get', 'inferenceservices');
+    expect(table.split('\n')[0]).toMatch(/^NAME\s+READY\s+DESIRED\s+PHASE\s+AGE$/);
+    expect(table).toMatch(/qwen-multi-node\s+\d+s/);
+    expect(JSON.parse(await run('get', 'inferenceservice', 'qwen-inference', '-o', 'json')).spec.roles[0].name).toBe('router');
+    expect(await run('delete', 'inferenceservice', 'qwen-multi-node')).toContain('deleted');
+  });
+
+  it('rejects unknown fields with a strict decoding error, as a real server does', async () => {
+    const bad = path.join(path.dirname(kubeconfig), 'bad.yaml');
+    fs.writeFileSync(bad, fs.readFileSync(path.join(EXAMPLES, 'monolithic-no-router.yaml'), 'utf8').replace('replicas: 1', 'replica: 1'));
+    let stderr = '';
+    try {
+      await run('apply', '-f', bad);
+    } catch (e) {
+      stderr = String((e as { stderr?: string }).stderr);
+    }
+    expect(stderr).toContain('unknown field "spec.roles[0].replica"');
+  });
+});

@@ -1,0 +1,127 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * OpenAPI v3 documents and server-side Table output, enough for kubectl: the v3 index and per-group-version
+ * documents (kubectl checks that PATCH accepts the fieldValidation parameter to validate on the server), and
+ * meta.k8s.io/v1 Tables for `kubectl get` with the CRD's printer columns.
+ */
+
+import { KObject, KubeApi } from './api';
+import { apiVersionOf, ResourceType } from './resources';
+
+const gvPath = (t: ResourceType) => (t.group ? `apis/${t.group}/${t.version}` : 'api/v1');
+
+export function openApiIndex(api: KubeApi) {
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  for (const t of api.allTypes()) {
+    const p = gvPath(t);
+    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${api.resourceVersion}` };
+  }
+  return { paths };
+}
+
+export function openApiDocument(api: KubeApi, path: string) {
+  const types = api.allTypes().filter(t => gvPath(t) === path);
+  if (types.length === 0) return undefined;
+  const schemas: Record<string, unknown> = {};
+  const paths: Record<string, unknown> = {};
+  const params = ['dryRun', 'fieldManager', 'fieldValidation', 'force', 'pretty'].map(name => ({ name, in: 'query', schema: { type: name === 'force' ? 'boolean' : 'string' } }));
+  for (const t of types) {
+    const gvk = { group: t.group, version: t.version, kind: t.kind };
+    const id = `${t.group ? t.group.split('.').reverse().join('.') : 'io.k8s.api.core'}.${t.version}.${t.kind}`;
+    schemas[id] = { ...(t.schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }), 'x-kubernetes-group-version-kind': [gvk] };
+    const base = `/${path}${t.namespaced ? '/namespaces/{namespace}' : ''}/${t.plural}`;
+    const op = (verb: string) => ({ operationId: `${verb}${t.kind}`, 'x-kubernetes-action': verb, 'x-kubernetes-group-version-kind': gvk, parameters: params, responses: { '200': { description: 'OK', content: { 'application/json': { schema: { $ref: `#/components/schemas/${id}` } } } } } });
+    paths[base] = { get: op('list'), post: op('post') };
+    paths[`${base}/{name}`] = { get: op('get'), put: op('put'), patch: op('patch'), delete: op('delete') };
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.34.2-fusioninfer-dev' }, paths, components: { schemas } };
+}
+
+/** Evaluates the JSONPath subset used by printer columns: .a.b, [n], [?(@.k=="v")].x */
+export function jsonPath(obj: unknown, expr: string): unknown {
+  const tokens = expr.replace(/^\./, '').match(/\[\?\(@\.[^)]+\)\]|\[\d+\]|[^.[\]]+/g) ?? [];
+  let cur: unknown[] = [obj];
+  for (const tok of tokens) {
+    const next: unknown[] = [];
+    for (const c of cur) {
+      if (c === null || c === undefined) continue;
+      const filter = /^\[\?\(@\.([\w.-]+)\s*==\s*["']([^"']*)["']\)\]$/.exec(tok);
+      if (filter) {
+        if (Array.isArray(c)) for (const item of c) if (item && String((item as any)[filter[1]]) === filter[2]) next.push(item);
+      } else if (/^\[\d+\]$/.test(tok)) {
+        if (Array.isArray(c)) next.push(c[Number(tok.slice(1, -1))]);
+      } else next.push((c as any)[tok]);
+    }
+    cur = next;
+  }
+  return cur.length === 0 ? undefined : cur[0];
+}
+
+/** Kubernetes' HumanDuration, as the server prints date columns ("5s", "3m20s", "2d4h"). */
+export function humanDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const join = (a: string, b: number, unit: string) => (b ? `${a}${b}${unit}` : a);
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 10) return join(`${m}m`, s % 60, 's');
+  if (m < 180) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 8) return join(`${h}h`, m % 60, 'm');
+  if (h < 48) return `${h}h`;
+  const d = Math.floor(h / 24);
+  if (h < 24 * 8) return join(`${d}d`, h % 24, 'h');
+  if (d < 365 * 2) return `${d}d`;
+  const y = Math.floor(d / 365);
+  if (d < 365 * 8) return join(`${y}y`, d % 365, 'd');
+  return `${y}y`;
+}
+
+export function wantsTable(accept: string | undefined): boolean {
+  return !!accept && /as=Table/.test(accept);
+}
+
+export function toTable(t: ResourceType, items: KObject[], listMeta: Record<string, unknown>) {
+  const columns: Array<{ name: string; type: string; format: string; description: string; priority: number; jsonPath?: string }> = [
+    { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },
+  ];
+  for (const c of (t.printerColumns ?? []) as Array<Record<string, any>>) {
+    columns.push({ name: c.name, type: c.type ?? 'string', format: c.format ?? '', description: c.description ?? '', priority: c.priority ?? 0, jsonPath: c.jsonPath });
+  }
+  if (t.plural === 'pods') {
+    columns.push({ name: 'Ready', type: 'string', format: '', description: 'ready/total containers', priority: 0 });
+    columns.push({ name: 'Status', type: 'string', format: '', description: 'phase', priority: 0, jsonPath: '.status.phase' });
+    columns.push({ name: 'Node', type: 'string', format: '', description: 'node', priority: 1, jsonPath: '.spec.nodeName' });
+  }
+  if (!columns.some(c => c.name === 'Age')) columns.push({ name: 'Age', type: 'date', format: '', description: 'creation time', priority: 0, jsonPath: '.metadata.creationTimestamp' });
+  const rows = items.map(o => ({
+    cells: columns.map(c => {
+      if (c.name === 'Name') return o.metadata.name;
+      if (t.plural === 'pods' && c.name === 'Ready') {
+        const cs: any[] = o.status?.containerStatuses ?? [];
+        return `${cs.filter(x => x.ready).length}/${(o.spec?.containers ?? []).length}`;
+      }
+      const v = c.jsonPath ? jsonPath(o, c.jsonPath) : undefined;
+      if (c.type === 'date' && typeof v === 'string') return humanDuration(Date.now() - Date.parse(v));
+      return v === undefined ? null : v;
+    }),
+    object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },
+  }));
+  return { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: listMeta, columnDefinitions: columns.map(({ jsonPath: _j, ...c }) => c), rows };
+}
+
+export { apiVersionOf };
