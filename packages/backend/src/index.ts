@@ -50,6 +50,7 @@ backend.add(import('@backstage/plugin-user-settings-backend'));
 // development Kubernetes (fusioninfer.devCluster.enabled in app-config.yaml); plugins reach it via fusioninfer.clusters
 backend.add(devClusterPlugin);
 
-// fusioninfer plugins are added here as they land (backend plugin, scaffolder module).
+// FusionInfer: reconciler, status and REST API at /api/fusioninfer
+backend.add(import('@fusioninfer/plugin-fusioninfer-backend'));
 
 backend.start();

@@ -1,0 +1,41 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+export interface Config {
+  fusioninfer?: {
+    reconciler?: {
+      /** Turn the reconciler off (REST API only). Default true. */
+      enabled?: boolean;
+      /** Seconds between full resyncs (every service re-enqueued). Default 300. */
+      resyncSeconds?: number;
+      /** Parallel reconciles per cluster. Default 4. */
+      workers?: number;
+      /** Namespace of the leader-election Lease in each cluster. Default "default". */
+      leaseNamespace?: string;
+      /** Lease duration in seconds. Default 15. */
+      leaseDurationSeconds?: number;
+    };
+    /** EPP images and flags of generated routers. */
+    epp?: {
+      image?: string;
+      pdImage?: string;
+      /** Metric name for KV-cache utilisation; "none" keeps the upstream default flag-less behaviour. */
+      kvCacheMetric?: string;
+      /** Add --metrics-endpoint-auth=false so the EPP's /metrics can be scraped. Default false. */
+      disableMetricsAuth?: boolean;
+    };
+  };
+}

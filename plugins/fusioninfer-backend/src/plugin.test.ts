@@ -1,0 +1,113 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import fs from 'fs';
+import path from 'path';
+import request from 'supertest';
+import { parse } from 'yaml';
+import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { startDevCluster, DevCluster } from '@fusioninfer/dev-cluster';
+import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
+import { fusioninferPlugin } from './plugin';
+
+const EXAMPLES = path.resolve(__dirname, '../../../examples');
+const waitFor = async <T>(fn: () => Promise<T | undefined | false>, ms = 10000): Promise<T> => {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise(r => setTimeout(r, 25));
+  }
+};
+
+describe('fusioninfer backend plugin', () => {
+  let dev: DevCluster;
+  let client: ClusterClient;
+  beforeAll(async () => {
+    dev = await startDevCluster({ simulation: { podStartupDelayMs: 40 } });
+    client = new ClusterClient({ name: 'dev', url: dev.url, authProvider: 'serviceAccount', skipTLSVerify: true, mode: 'manage' });
+    const isvc = parse(fs.readFileSync(path.join(EXAMPLES, 'multi-node-router.yaml'), 'utf8'));
+    await client.apply({ ...isvc, metadata: { ...isvc.metadata, namespace: 'default', annotations: { 'backstage.io/entity-ref': 'component:default/qwen' } } }, { fieldManager: 'kubectl' });
+  });
+  afterAll(() => dev.close());
+
+  const config = () =>
+    mockServices.rootConfig.factory({
+      data: {
+        fusioninfer: {
+          clusters: [
+            { name: 'dev', url: dev.url, authProvider: 'serviceAccount', serviceAccountToken: 'dev-token', skipTLSVerify: true },
+            { name: 'down', url: 'http://127.0.0.1:1', authProvider: 'serviceAccount', serviceAccountToken: 'x' },
+          ],
+          reconciler: { leaseDurationSeconds: 1 },
+        },
+      },
+    });
+
+  it('reconciles, and serves services, details and rendered children to authenticated callers', async () => {
+    const { server } = await startTestBackend({ features: [fusioninferPlugin, config()] });
+    const list = await request(server).get('/api/fusioninfer/services');
+    expect(list.status).toBe(200);
+    expect(list.body.items).toEqual([expect.objectContaining({ cluster: 'dev', namespace: 'default', name: 'qwen-multi-node', entityRef: 'component:default/qwen' })]);
+    expect(list.body.errors).toEqual([expect.objectContaining({ cluster: 'down' })]);
+    const detail = await waitFor(async () => {
+      const r = await request(server).get('/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node');
+      return r.status === 200 && r.body.gang?.phase === 'Running' && r.body.roles[0].replicas[0].pods.length === 2 && r.body.router?.epp?.ready && r.body.router?.httpRoute && r.body;
+    });
+    expect(detail.roles[0]).toMatchObject({ name: 'inference', componentType: 'worker', status: { desiredReplicas: 1, nodesPerReplica: 2 } });
+    expect(detail.roles[0].replicas[0].pods.map((p: any) => [p.name, p.leader, p.ready])).toEqual([
+      ['qwen-multi-node-inference-0-0', true, true],
+      ['qwen-multi-node-inference-0-0-1', false, true],
+    ]);
+    expect(detail.gang).toMatchObject({ name: 'qwen-multi-node', minMember: 2, tasks: [{ task: 'inference-0', min: 2, scheduled: 2 }] });
+    expect(detail.router).toMatchObject({ strategy: 'prefix-cache', inferencePool: { name: 'qwen-multi-node-pool' }, httpRoute: { name: 'qwen-multi-node-httproute' } });
+    const children = await request(server).get('/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/children');
+    expect(children.status).toBe(200);
+    expect(children.body.summary.totals.gpus).toBe(2);
+    expect(children.body.children.map((c: any) => c.kind)).toContain('PodGroup');
+  }, 30000);
+
+  it('scales a role (update permission) and the reconciler follows', async () => {
+    const { server } = await startTestBackend({ features: [fusioninferPlugin, config()] });
+    const bad = await request(server).post('/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/scale').send({ role: 'router', replicas: 2 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.name).toBe('InputError');
+    const neg = await request(server).post('/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/scale').send({ role: 'inference', replicas: -1 });
+    expect(neg.status).toBe(400);
+    const ok = await request(server).post('/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/scale').send({ role: 'inference', replicas: 2 });
+    expect({ status: ok.status, body: ok.status === 200 ? undefined : ok.body }).toEqual({ status: 200, body: undefined });
+    expect(ok.body.roles.find((r: any) => r.name === 'inference').replicas).toBe(2);
+    await waitFor(async () => (await client.list(KINDS.LeaderWorkerSet, 'default', 'fusioninfer.io/service=qwen-multi-node')).length === 2);
+  }, 30000);
+
+  it('rejects unauthenticated callers, denied permissions, unknown clusters and bad names without stack traces', async () => {
+    const deny = mockServices.permissions.mock({ authorize: async () => [{ result: AuthorizeResult.DENY }] as any });
+    const { server } = await startTestBackend({ features: [fusioninferPlugin, config(), deny.factory] });
+    const unauth = await request(server).get('/api/fusioninfer/services').set('Authorization', mockCredentials.none.header());
+    expect(unauth.status).toBe(401);
+    const denied = await request(server).get('/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node');
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.name).toBe('NotAllowedError');
+    expect(JSON.stringify(denied.body)).not.toMatch(/\n\s+at /);
+    const unknown = await request(server).get('/api/fusioninfer/clusters/nope/namespaces/default/services/x');
+    expect(unknown.status).toBe(404);
+    const badName = await request(server).get('/api/fusioninfer/clusters/dev/namespaces/Bad_NS/services/x');
+    expect(badName.status).toBe(400);
+    expect((await request(server).get('/api/fusioninfer/health').set('Authorization', mockCredentials.none.header())).status).toBe(200);
+  }, 30000);
+});

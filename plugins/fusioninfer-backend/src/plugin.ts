@@ -1,0 +1,82 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import os from 'os';
+import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import { fusioninferPermissions, RenderOptions } from '@fusioninfer/plugin-fusioninfer-common';
+import { fusioninferClustersServiceRef } from '@fusioninfer/plugin-fusioninfer-node';
+import { ClusterReconciler } from './reconciler/ClusterReconciler';
+import { createRouter } from './router';
+
+/**
+ * The FusionInfer backend plugin: reconciles InferenceServices in every configured cluster and serves their status,
+ * children and routing metrics at /api/fusioninfer.
+ * @public
+ */
+export const fusioninferPlugin = createBackendPlugin({
+  pluginId: 'fusioninfer',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        lifecycle: coreServices.lifecycle,
+        clusters: fusioninferClustersServiceRef,
+      },
+      async init({ config, logger, httpRouter, httpAuth, permissions, permissionsRegistry, lifecycle, clusters }) {
+        permissionsRegistry.addPermissions(fusioninferPermissions);
+        const epp = config.getOptionalConfig('fusioninfer.epp');
+        const kv = epp?.getOptionalString('kvCacheMetric');
+        const render: RenderOptions = {
+          eppImage: epp?.getOptionalString('image'),
+          pdEppImage: epp?.getOptionalString('pdImage'),
+          ...(kv ? { kvCacheMetric: kv === 'none' ? null : kv } : {}),
+          eppMetricsAuth: epp?.getOptionalBoolean('disableMetricsAuth') ? false : undefined,
+        };
+        const rc = config.getOptionalConfig('fusioninfer.reconciler');
+        const enabled = rc?.getOptionalBoolean('enabled') ?? true;
+        const identity = `${os.hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+        const reconcilers = new Map<string, ClusterReconciler>();
+        for (const client of clusters.list()) {
+          const r = new ClusterReconciler({
+            client,
+            logger: logger.child({ cluster: client.name }),
+            render,
+            workers: rc?.getOptionalNumber('workers'),
+            resyncSeconds: rc?.getOptionalNumber('resyncSeconds'),
+            leaderElection: { namespace: rc?.getOptionalString('leaseNamespace') ?? 'default', identity, leaseDurationSeconds: rc?.getOptionalNumber('leaseDurationSeconds') ?? 15 },
+          });
+          reconcilers.set(client.name, r);
+        }
+        if (enabled) {
+          lifecycle.addStartupHook(async () => {
+            // One cluster down never blocks the others.
+            await Promise.all([...reconcilers.values()].map(r => r.start().catch(e => logger.warn(`cannot start reconciling ${r.client.name}: ${(e as Error).message}`))));
+          });
+          lifecycle.addShutdownHook(async () => {
+            await Promise.all([...reconcilers.values()].map(r => r.stop()));
+          });
+        }
+        httpRouter.use(await createRouter({ logger, httpAuth, permissions, clusters, reconcilers, render }));
+        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+      },
+    });
+  },
+});

@@ -1,0 +1,80 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { Config } from '@backstage/config';
+
+/** One configured cluster. @public */
+export interface FusionInferClusterConfig {
+  name: string;
+  title?: string;
+  url?: string;
+  authProvider: 'serviceAccount';
+  serviceAccountToken?: string;
+  caData?: string;
+  caFile?: string;
+  skipTLSVerify: boolean;
+  kubeconfig?: string;
+  kubeconfigContext?: string;
+  mode: 'manage' | 'observe';
+  namespaces?: string[];
+}
+
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Reads `fusioninfer.clusters`; throws an Error naming the offending key when the configuration is wrong.
+ * @public
+ */
+export function readFusionInferClusters(config: Config): FusionInferClusterConfig[] {
+  const list = config.getOptionalConfigArray('fusioninfer.clusters') ?? [];
+  const seen = new Set<string>();
+  return list.map((c, i) => {
+    const where = `fusioninfer.clusters[${i}]`;
+    const name = c.getString('name');
+    if (!NAME.test(name) || name.length > 63) throw new Error(`${where}.name: "${name}" must be a lowercase DNS label (it appears in URLs and annotations)`);
+    if (seen.has(name)) throw new Error(`${where}.name: duplicate cluster name "${name}"`);
+    seen.add(name);
+    const url = c.getOptionalString('url');
+    const kubeconfig = c.getOptionalString('kubeconfig');
+    if (!url && !kubeconfig) throw new Error(`${where}: set url (with serviceAccountToken) or kubeconfig`);
+    if (url) {
+      try {
+        const u = new URL(url);
+        if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('protocol');
+      } catch {
+        throw new Error(`${where}.url: "${url}" is not an http(s) URL`);
+      }
+    }
+    const authProvider = c.getOptionalString('authProvider') ?? 'serviceAccount';
+    if (authProvider !== 'serviceAccount') throw new Error(`${where}.authProvider: only "serviceAccount" is supported (got "${authProvider}")`);
+    const mode = c.getOptionalString('mode') ?? 'manage';
+    if (mode !== 'manage' && mode !== 'observe') throw new Error(`${where}.mode: must be "manage" or "observe" (got "${mode}")`);
+    return {
+      name,
+      title: c.getOptionalString('title'),
+      url,
+      authProvider: 'serviceAccount',
+      serviceAccountToken: c.getOptionalString('serviceAccountToken'),
+      caData: c.getOptionalString('caData'),
+      caFile: c.getOptionalString('caFile'),
+      skipTLSVerify: c.getOptionalBoolean('skipTLSVerify') ?? false,
+      kubeconfig,
+      kubeconfigContext: c.getOptionalString('kubeconfigContext'),
+      mode,
+      namespaces: c.getOptionalStringArray('namespaces'),
+    };
+  });
+}
