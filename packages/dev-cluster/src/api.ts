@@ -112,6 +112,8 @@ export class KubeApi {
   private readonly listeners = new Set<(e: LoggedEvent) => void>();
   private random: () => number;
   faults: FaultConfig = {};
+  /** Requests served over HTTP, by verb and resource (for benchmarks and tests of controllers). */
+  readonly requestCounts: Record<string, number> = {};
   /** Called after any change (persistence hooks in). */
   onChange?: () => void;
 
@@ -127,6 +129,8 @@ export class KubeApi {
 
   /** Applies latency and injected errors for a verb. */
   async fault(verb: Verb, plural: string): Promise<void> {
+    this.requestCounts[verb] = (this.requestCounts[verb] ?? 0) + 1;
+    this.requestCounts[`${verb} ${plural}`] = (this.requestCounts[`${verb} ${plural}`] ?? 0) + 1;
     const f = this.faults;
     const lat = f.latencyMs?.[verb];
     if (lat) await new Promise(r => setTimeout(r, lat));
