@@ -38,6 +38,7 @@ export type { RenderOptions, RenderResult, RenderSummary, RoleSummary, RouterPla
 export * from './validate';
 export * from './status';
 export * from './permissions';
+export * from './metrics';
 export * from './schema';
 export { inferenceServiceCrd } from './crd/inferenceServiceCrd';
 export type { CustomResourceDefinition } from './crd/types';
