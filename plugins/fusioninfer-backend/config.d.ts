@@ -37,5 +37,37 @@ export interface Config {
       /** Add --metrics-endpoint-auth=false so the EPP's /metrics can be scraped. Default false. */
       disableMetricsAuth?: boolean;
     };
+    /** Routing metrics collection (scraped through the API server's pod proxy unless `prometheus` is set). */
+    metrics?: {
+      /** A request within this many seconds of the last collection gets the cached answer. Default 5. */
+      minIntervalSeconds?: number;
+      /** Background collection interval for services viewed in the last `watchMinutes`. Default 15; 0 turns it off. */
+      pollIntervalSeconds?: number;
+      /** Default 10. */
+      watchMinutes?: number;
+      /** Points of history kept per service. Default 120. */
+      historySize?: number;
+    };
+    /** Read routing metrics from Prometheus instead of scraping pods. */
+    prometheus?: {
+      /** Base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090 */
+      url: string;
+      /**
+       * Bearer token sent to Prometheus.
+       * @visibility secret
+       */
+      bearerToken?: string;
+      /**
+       * Extra request headers (e.g. a tenant header).
+       * @visibility secret
+       */
+      headers?: { [name: string]: string };
+      /** Range of rate()/increase(). Default "5m". */
+      rateWindow?: string;
+      /** History window in minutes. Default 30. */
+      historyMinutes?: number;
+      /** History resolution in seconds. Default 30. */
+      historyStepSeconds?: number;
+    };
   };
 }

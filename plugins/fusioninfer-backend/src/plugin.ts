@@ -20,6 +20,8 @@ import { fusioninferPermissions, RenderOptions } from '@fusioninfer/plugin-fusio
 import { fusioninferClustersServiceRef } from '@fusioninfer/plugin-fusioninfer-node';
 import { ClusterReconciler } from './reconciler/ClusterReconciler';
 import { createRouter } from './router';
+import { MetricsCollector } from './metrics/MetricsCollector';
+import { PrometheusSource, readPrometheusOptions } from './metrics/PrometheusSource';
 
 /**
  * The FusionInfer backend plugin: reconciles InferenceServices in every configured cluster and serves their status,
@@ -65,6 +67,19 @@ export const fusioninferPlugin = createBackendPlugin({
           });
           reconcilers.set(client.name, r);
         }
+        const mc = config.getOptionalConfig('fusioninfer.metrics');
+        const prometheusOptions = readPrometheusOptions(config);
+        const seconds = (k: string, d: number) => (mc?.getOptionalNumber(k) ?? d) * 1000;
+        const metrics = new MetricsCollector({
+          logger: logger.child({ component: 'metrics' }),
+          prometheus: prometheusOptions ? new PrometheusSource(prometheusOptions) : undefined,
+          minIntervalMs: seconds('minIntervalSeconds', 5),
+          pollIntervalMs: seconds('pollIntervalSeconds', 15),
+          watchTtlMs: (mc?.getOptionalNumber('watchMinutes') ?? 10) * 60_000,
+          historySize: mc?.getOptionalNumber('historySize'),
+        });
+        lifecycle.addStartupHook(() => metrics.start());
+        lifecycle.addShutdownHook(() => metrics.stop());
         if (enabled) {
           lifecycle.addStartupHook(async () => {
             // One cluster down never blocks the others.
@@ -74,7 +89,7 @@ export const fusioninferPlugin = createBackendPlugin({
             await Promise.all([...reconcilers.values()].map(r => r.stop()));
           });
         }
-        httpRouter.use(await createRouter({ logger, httpAuth, permissions, clusters, reconcilers, render }));
+        httpRouter.use(await createRouter({ logger, httpAuth, permissions, clusters, reconcilers, render, metrics }));
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });

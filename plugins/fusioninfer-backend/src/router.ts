@@ -31,6 +31,7 @@ import {
 import { ClusterApiError, FusionInferClusters, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { ClusterReconciler } from './reconciler/ClusterReconciler';
 import { describeService } from './describe';
+import { MetricsCollector } from './metrics/MetricsCollector';
 
 export interface RouterOptions {
   logger: LoggerService;
@@ -39,6 +40,7 @@ export interface RouterOptions {
   clusters: FusionInferClusters;
   reconcilers: Map<string, ClusterReconciler>;
   render?: RenderOptions;
+  metrics?: MetricsCollector;
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -129,6 +131,14 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     await authorize(req, fusioninferServiceReadPermission, entityRefOf(isvc));
     const rendered = renderInferenceService(isvc, { ...(options.render ?? {}), namespace, ownerUid: isvc.metadata.uid });
     res.json({ validation: validateInferenceService(isvc), summary: rendered.summary, children: rendered.children });
+  });
+
+  const metrics = options.metrics ?? new MetricsCollector({ logger: options.logger, pollIntervalMs: 0 });
+  router.get('/clusters/:cluster/namespaces/:namespace/services/:name/metrics', async (req, res) => {
+    const { cluster, namespace, name } = params(req);
+    const isvc = await load(cluster, namespace, name);
+    await authorize(req, fusioninferServiceReadPermission, entityRefOf(isvc));
+    res.json(await wrap(() => metrics.get(clusterOf(cluster), isvc)));
   });
 
   router.post('/clusters/:cluster/namespaces/:namespace/services/:name/scale', async (req, res) => {
