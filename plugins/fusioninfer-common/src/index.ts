@@ -39,6 +39,8 @@ export * from './validate';
 export * from './status';
 export * from './permissions';
 export * from './metrics';
+export * from './entity';
+export * from './diff';
 export * from './schema';
 export { inferenceServiceCrd } from './crd/inferenceServiceCrd';
 export type { CustomResourceDefinition } from './crd/types';
