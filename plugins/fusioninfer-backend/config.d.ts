@@ -48,6 +48,19 @@ export interface Config {
       /** Points of history kept per service. Default 120. */
       historySize?: number;
     };
+    /** The catalog entity provider (module `catalogModuleFusionInferEntityProvider`). */
+    catalog?: {
+      /** Default true (when the module is installed). */
+      enabled?: boolean;
+      /** Seconds between refreshes. Default 60. */
+      refreshSeconds?: number;
+      /** Owner of generated entities when a service names none (fusioninfer.io/owner or backstage.io/owner). Default "unknown". */
+      defaultOwner?: string;
+      /** spec.lifecycle of generated entities. Default "production". */
+      lifecycle?: string;
+      /** Also generate entities for services that name an entity with backstage.io/entity-ref. Default false. */
+      includeLinked?: boolean;
+    };
     /** Read routing metrics from Prometheus instead of scraping pods. */
     prometheus?: {
       /** Base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090 */

@@ -20,6 +20,7 @@
  */
 
 import { createBackend } from '@backstage/backend-defaults';
+import { catalogModuleFusionInferEntityProvider } from '@fusioninfer/plugin-fusioninfer-backend';
 import { devClusterPlugin } from './devCluster';
 
 const backend = createBackend();
@@ -52,5 +53,7 @@ backend.add(devClusterPlugin);
 
 // FusionInfer: reconciler, status and REST API at /api/fusioninfer
 backend.add(import('@fusioninfer/plugin-fusioninfer-backend'));
+// One model-service catalog entity per InferenceService (the entity gets the Inference tab)
+backend.add(catalogModuleFusionInferEntityProvider);
 
 backend.start();

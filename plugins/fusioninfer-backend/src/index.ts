@@ -23,3 +23,6 @@
 export { fusioninferPlugin as default } from './plugin';
 export { ClusterReconciler } from './reconciler/ClusterReconciler';
 export type { ReconcilerStats, ClusterReconcilerOptions } from './reconciler/ClusterReconciler';
+export { catalogModuleFusionInferEntityProvider } from './catalog/module';
+export { FusionInferEntityProvider } from './catalog/FusionInferEntityProvider';
+export type { FusionInferEntityProviderOptions } from './catalog/FusionInferEntityProvider';

@@ -22,6 +22,7 @@ import { mockCredentials, mockServices, startTestBackend } from '@backstage/back
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { startDevCluster, DevCluster } from '@fusioninfer/dev-cluster';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { fusioninferPlugin } from './plugin';
 
 const EXAMPLES = path.resolve(__dirname, '../../../examples');
@@ -93,6 +94,57 @@ describe('fusioninfer backend plugin', () => {
     expect({ status: ok.status, body: ok.status === 200 ? undefined : ok.body }).toEqual({ status: 200, body: undefined });
     expect(ok.body.roles.find((r: any) => r.name === 'inference').replicas).toBe(2);
     await waitFor(async () => (await client.list(KINDS.LeaderWorkerSet, 'default', 'fusioninfer.io/service=qwen-multi-node')).length === 2);
+  }, 30000);
+
+  it('finds the services of a catalog entity both ways, and names broken links', async () => {
+    const catalog = catalogServiceMock.factory({
+      entities: [
+        { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'qwen', namespace: 'default' }, spec: { type: 'service', owner: 'me', lifecycle: 'x' } },
+        {
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Component',
+          metadata: { name: 'other', namespace: 'default', annotations: { 'fusioninfer.io/service': 'dev/default/qwen-multi-node, dev/default/missing, Bad/x' } },
+          spec: { type: 'service', owner: 'me', lifecycle: 'x' },
+        },
+      ],
+    });
+    const { server } = await startTestBackend({ features: [fusioninferPlugin, config(), catalog] });
+    // Reverse link: the InferenceService names component:default/qwen.
+    const mine = await request(server).get('/api/fusioninfer/entities/Component/default/qwen/services');
+    expect(mine.status).toBe(200);
+    expect(mine.body.entityRef).toBe('component:default/qwen');
+    expect(mine.body.items).toEqual([expect.objectContaining({ cluster: 'dev', namespace: 'default', name: 'qwen-multi-node', found: true })]);
+    expect(mine.body.items[0].service.roles[0].name).toBe('inference');
+    expect(mine.body.errors).toEqual([expect.objectContaining({ cluster: 'down' })]);
+    // Forward link: the entity's annotation; a missing service and a malformed item are reported, not fatal.
+    const other = await request(server).get('/api/fusioninfer/entities/component/default/other/services');
+    expect(other.status).toBe(200);
+    expect(other.body.items.map((i: any) => [i.name, i.found])).toEqual([
+      ['qwen-multi-node', true],
+      ['missing', false],
+    ]);
+    expect(other.body.errors).toEqual(expect.arrayContaining([{ message: expect.stringMatching(/"Bad\/x" is not <cluster>\/<namespace>\/<name>/) }]));
+    expect((await request(server).get('/api/fusioninfer/entities/component/default/nobody/services')).status).toBe(404);
+    expect((await request(server).get('/api/fusioninfer/entities/component/default/bad name/services')).status).toBe(400);
+  }, 30000);
+
+  it('diffs rendered children against live ones: in sync after reconcile, drift shown with its path', async () => {
+    const { server } = await startTestBackend({ features: [fusioninferPlugin, config()] });
+    const url = '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/diff';
+    const synced = await waitFor(async () => {
+      const r = await request(server).get(url);
+      return r.status === 200 && r.body.diff?.inSync && r.body;
+    });
+    expect(synced.validation.valid).toBe(true);
+    expect(synced.diff.counts.missing).toBe(0);
+    // Somebody edits a child by hand (same spec-hash label): the reconciler leaves it, the diff shows it.
+    await client.mergePatch(KINDS.PodGroup, 'default', 'qwen-multi-node', { spec: { minMember: 99 } });
+    const drifted = await waitFor(async () => {
+      const r = await request(server).get(url);
+      return r.status === 200 && !r.body.diff.inSync && r.body;
+    });
+    const pg = drifted.diff.children.find((c: any) => c.kind === 'PodGroup');
+    expect(pg).toMatchObject({ state: 'drifted', changes: [{ path: '.spec.minMember', desired: 4, live: 99 }] });
   }, 30000);
 
   it('rejects unauthenticated callers, denied permissions, unknown clusters and bad names without stack traces', async () => {

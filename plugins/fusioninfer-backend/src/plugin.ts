@@ -18,6 +18,7 @@ import os from 'os';
 import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
 import { fusioninferPermissions, RenderOptions } from '@fusioninfer/plugin-fusioninfer-common';
 import { fusioninferClustersServiceRef } from '@fusioninfer/plugin-fusioninfer-node';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { ClusterReconciler } from './reconciler/ClusterReconciler';
 import { createRouter } from './router';
 import { MetricsCollector } from './metrics/MetricsCollector';
@@ -41,8 +42,9 @@ export const fusioninferPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         lifecycle: coreServices.lifecycle,
         clusters: fusioninferClustersServiceRef,
+        catalog: catalogServiceRef,
       },
-      async init({ config, logger, httpRouter, httpAuth, permissions, permissionsRegistry, lifecycle, clusters }) {
+      async init({ config, logger, httpRouter, httpAuth, permissions, permissionsRegistry, lifecycle, clusters, catalog }) {
         permissionsRegistry.addPermissions(fusioninferPermissions);
         const epp = config.getOptionalConfig('fusioninfer.epp');
         const kv = epp?.getOptionalString('kvCacheMetric');
@@ -89,7 +91,7 @@ export const fusioninferPlugin = createBackendPlugin({
             await Promise.all([...reconcilers.values()].map(r => r.stop()));
           });
         }
-        httpRouter.use(await createRouter({ logger, httpAuth, permissions, clusters, reconcilers, render, metrics }));
+        httpRouter.use(await createRouter({ logger, httpAuth, permissions, clusters, reconcilers, render, metrics, catalog }));
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });

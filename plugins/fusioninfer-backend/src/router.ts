@@ -27,8 +27,17 @@ import {
   renderInferenceService,
   RenderOptions,
   validateInferenceService,
+  diffChildren,
+  entityRefOfService,
+  FUSIONINFER_SERVICE_ANNOTATION,
+  KubeObject,
+  LABELS,
+  modelServiceEntityName,
+  parseServiceAnnotation,
+  ServiceRef,
 } from '@fusioninfer/plugin-fusioninfer-common';
-import { ClusterApiError, FusionInferClusters, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
+import { CHILD_KINDS, ClusterApiError, FusionInferClusters, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
+import { CatalogService } from '@backstage/plugin-catalog-node';
 import { ClusterReconciler } from './reconciler/ClusterReconciler';
 import { describeService } from './describe';
 import { MetricsCollector } from './metrics/MetricsCollector';
@@ -41,6 +50,10 @@ export interface RouterOptions {
   reconcilers: Map<string, ClusterReconciler>;
   render?: RenderOptions;
   metrics?: MetricsCollector;
+  /** Catalog access for the entity routes (absent: those routes answer 503). */
+  catalog?: CatalogService;
+  /** Backstage namespace of generated model-service entities (default "default"). */
+  entityNamespace?: string;
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -56,7 +69,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const [decision] = await permissions.authorize([{ permission: permission as any, ...(resourceRef ? { resourceRef } : {}) } as any], { credentials });
     if (decision.result !== AuthorizeResult.ALLOW) throw new NotAllowedError(`not allowed: ${permission.name}`);
   };
-  const entityRefOf = (isvc: InferenceService) => isvc.metadata.annotations?.['backstage.io/entity-ref'] ?? isvc.metadata.labels?.['backstage.io/entity-ref'];
+  // The entity a service belongs to: the one it names, else the model-service entity the catalog module generates.
+  // Permission rules on catalog entities (e.g. owners) therefore apply to the service.
+  const entityRefOf = (isvc: InferenceService, cluster?: string) =>
+    entityRefOfService(isvc) ??
+    (cluster ? `component:${options.entityNamespace ?? 'default'}/${modelServiceEntityName({ cluster, namespace: isvc.metadata.namespace ?? 'default', name: isvc.metadata.name ?? '' })}` : undefined);
 
   const params = (req: express.Request) => {
     const { cluster, namespace, name } = req.params as Record<string, string>;
@@ -109,7 +126,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       clusters.list().map(async c => {
         try {
           const items = await c.list<InferenceService>(KINDS.InferenceService);
-          return { items: items.map(i => ({ cluster: c.name, namespace: i.metadata.namespace, name: i.metadata.name, phase: i.status?.phase, replicas: i.status?.replicas, readyReplicas: i.status?.readyReplicas, entityRef: entityRefOf(i) })) };
+          return { items: items.map(i => ({ cluster: c.name, namespace: i.metadata.namespace, name: i.metadata.name, phase: i.status?.phase, replicas: i.status?.replicas, readyReplicas: i.status?.readyReplicas, entityRef: entityRefOf(i, c.name) })) };
         } catch (e) {
           return { items: [], error: { cluster: c.name, message: (e as Error).message } };
         }
@@ -121,23 +138,82 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/clusters/:cluster/namespaces/:namespace/services/:name', async (req, res) => {
     const { cluster, namespace, name } = params(req);
     const isvc = await load(cluster, namespace, name);
-    await authorize(req, fusioninferServiceReadPermission, entityRefOf(isvc));
+    await authorize(req, fusioninferServiceReadPermission, entityRefOf(isvc, cluster));
     res.json(await wrap(() => describeService(clusterOf(cluster), isvc, options.reconcilers.get(cluster))));
   });
 
   router.get('/clusters/:cluster/namespaces/:namespace/services/:name/children', async (req, res) => {
     const { cluster, namespace, name } = params(req);
     const isvc = await load(cluster, namespace, name);
-    await authorize(req, fusioninferServiceReadPermission, entityRefOf(isvc));
+    await authorize(req, fusioninferServiceReadPermission, entityRefOf(isvc, cluster));
     const rendered = renderInferenceService(isvc, { ...(options.render ?? {}), namespace, ownerUid: isvc.metadata.uid });
     res.json({ validation: validateInferenceService(isvc), summary: rendered.summary, children: rendered.children });
+  });
+
+  router.get('/clusters/:cluster/namespaces/:namespace/services/:name/diff', async (req, res) => {
+    const { cluster, namespace, name } = params(req);
+    const isvc = await load(cluster, namespace, name);
+    await authorize(req, fusioninferServiceReadPermission, entityRefOf(isvc, cluster));
+    const validation = validateInferenceService(isvc);
+    if (!validation.valid) {
+      res.json({ validation, diff: undefined });
+      return;
+    }
+    const client = clusterOf(cluster);
+    const rendered = renderInferenceService(isvc, { ...(options.render ?? {}), namespace, ownerUid: isvc.metadata.uid });
+    const live = (await wrap(() => Promise.all(CHILD_KINDS.map(k => client.list<KubeObject>(k, namespace, `${LABELS.service}=${name}`))))).flat();
+    res.json({ validation, diff: diffChildren(rendered.children, live) });
+  });
+
+  router.get('/entities/:kind/:namespace/:name/services', async (req, res) => {
+    const { kind, namespace, name } = req.params as Record<string, string>;
+    for (const [k, v] of Object.entries({ kind, namespace, name })) {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(v)) throw new InputError(`${k}: "${v}" is not a valid entity ${k}`);
+    }
+    const entityRef = `${kind}:${namespace}/${name}`.toLowerCase();
+    if (!options.catalog) throw new ServiceUnavailableError('the catalog is not available to the fusioninfer backend');
+    await authorize(req, fusioninferServiceReadPermission, entityRef);
+    const credentials = await httpAuth.credentials(req);
+    const entity = await options.catalog.getEntityByRef(entityRef, { credentials });
+    if (!entity) throw new NotFoundError(`entity ${entityRef} not found`);
+    const errors: Array<{ cluster?: string; message: string }> = [];
+    const parsed = parseServiceAnnotation(entity.metadata.annotations?.[FUSIONINFER_SERVICE_ANNOTATION]);
+    errors.push(...parsed.errors.map(message => ({ message })));
+    const refs: ServiceRef[] = [...parsed.refs];
+    // Services that point at this entity.
+    await Promise.all(
+      clusters.list().map(async c => {
+        try {
+          for (const i of await c.list<InferenceService>(KINDS.InferenceService)) {
+            if (entityRefOfService(i) !== entityRef) continue;
+            const ref = { cluster: c.name, namespace: i.metadata.namespace!, name: i.metadata.name! };
+            if (!refs.some(r => r.cluster === ref.cluster && r.namespace === ref.namespace && r.name === ref.name)) refs.push(ref);
+          }
+        } catch (e) {
+          errors.push({ cluster: c.name, message: (e as Error).message });
+        }
+      }),
+    );
+    const items = await Promise.all(
+      refs.map(async ref => {
+        try {
+          const client = clusters.get(ref.cluster);
+          const isvc = await client.get<InferenceService>(KINDS.InferenceService, ref.namespace, ref.name);
+          if (!isvc) return { ...ref, found: false as const };
+          return { ...ref, found: true as const, service: await describeService(client, isvc, options.reconcilers.get(ref.cluster)) };
+        } catch (e) {
+          return { ...ref, found: false as const, error: (e as Error).message };
+        }
+      }),
+    );
+    res.json({ entityRef, items, errors });
   });
 
   const metrics = options.metrics ?? new MetricsCollector({ logger: options.logger, pollIntervalMs: 0 });
   router.get('/clusters/:cluster/namespaces/:namespace/services/:name/metrics', async (req, res) => {
     const { cluster, namespace, name } = params(req);
     const isvc = await load(cluster, namespace, name);
-    await authorize(req, fusioninferServiceReadPermission, entityRefOf(isvc));
+    await authorize(req, fusioninferServiceReadPermission, entityRefOf(isvc, cluster));
     res.json(await wrap(() => metrics.get(clusterOf(cluster), isvc)));
   });
 
@@ -147,7 +223,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     if (typeof role !== 'string' || !role) throw new InputError('role: required, the name of a worker, prefiller or decoder role');
     if (!Number.isInteger(replicas) || replicas < 0 || replicas > 10000) throw new InputError('replicas: must be an integer between 0 and 10000');
     const isvc = await load(cluster, namespace, name);
-    await authorize(req, fusioninferServiceUpdatePermission, entityRefOf(isvc));
+    await authorize(req, fusioninferServiceUpdatePermission, entityRefOf(isvc, cluster));
     const roles = isvc.spec.roles.map(r => ({ ...r }));
     const target = roles.find(r => r.name === role);
     if (!target) throw new InputError(`role: "${role}" is not a role of this service (${roles.map(r => r.name).join(', ')})`);
@@ -164,7 +240,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const { cluster, namespace, name } = params(req);
     const { strategy } = req.body ?? {};
     const isvc = await load(cluster, namespace, name);
-    await authorize(req, fusioninferServiceUpdatePermission, entityRefOf(isvc));
+    await authorize(req, fusioninferServiceUpdatePermission, entityRefOf(isvc, cluster));
     const roles = isvc.spec.roles.map(r => ({ ...r }));
     const routerRole = roles.find(r => r.componentType === 'router');
     if (!routerRole) throw new InputError('this service has no router role');
@@ -178,7 +254,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.delete('/clusters/:cluster/namespaces/:namespace/services/:name', async (req, res) => {
     const { cluster, namespace, name } = params(req);
     const isvc = await load(cluster, namespace, name);
-    await authorize(req, fusioninferServiceDeletePermission, entityRefOf(isvc));
+    await authorize(req, fusioninferServiceDeletePermission, entityRefOf(isvc, cluster));
     await wrap(() => clusterOf(cluster).delete(KINDS.InferenceService, namespace, name, { uid: isvc.metadata.uid }));
     res.status(202).json({ deleted: `${cluster}/${namespace}/${name}` });
   });

@@ -1,0 +1,56 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { mockServices } from '@backstage/backend-test-utils';
+import { startDevCluster, DevCluster } from '@fusioninfer/dev-cluster';
+import { ClusterClient, createFusionInferClusters } from '@fusioninfer/plugin-fusioninfer-node';
+import { FusionInferEntityProvider } from './FusionInferEntityProvider';
+
+const isvc = (name: string, extra: Record<string, unknown> = {}) => ({
+  apiVersion: 'fusioninfer.io/v1alpha1',
+  kind: 'InferenceService',
+  metadata: { name, namespace: 'default', ...extra },
+  spec: { roles: [{ name: 'inference', componentType: 'worker', replicas: 1, template: { spec: { containers: [{ name: 'vllm', image: 'vllm/vllm-openai:v0.13.0' }] } } }] },
+});
+
+describe('FusionInferEntityProvider', () => {
+  let dev: DevCluster;
+  beforeAll(async () => {
+    dev = await startDevCluster({ simulate: false });
+  });
+  afterAll(() => dev?.close());
+
+  it('emits one model-service Component per service, skips linked ones, and keeps a failing cluster\'s last entities', async () => {
+    const up = new ClusterClient({ name: 'dev', url: dev.url, authProvider: 'serviceAccount', skipTLSVerify: true, mode: 'manage' });
+    const down = new ClusterClient({ name: 'down', url: 'http://127.0.0.1:1', authProvider: 'serviceAccount', skipTLSVerify: false, mode: 'manage' });
+    await up.apply(isvc('qwen', { labels: { 'fusioninfer.io/owner': 'team-a' } }) as any, { fieldManager: 'kubectl' });
+    await up.apply(isvc('linked', { annotations: { 'backstage.io/entity-ref': 'component:default/my-model' } }) as any, { fieldManager: 'kubectl' });
+    const applyMutation = jest.fn();
+    const provider = new FusionInferEntityProvider({ clusters: createFusionInferClusters([up, down]), logger: mockServices.logger.mock(), defaultOwner: 'group:default/platform' });
+    await provider.connect({ applyMutation, refresh: jest.fn() });
+    const entities = await provider.refresh();
+    expect(entities.map(e => e.metadata.name)).toEqual(['qwen.default.dev']);
+    expect(entities[0].spec).toMatchObject({ type: 'model-service', owner: 'group:default/team-a' });
+    expect(applyMutation).toHaveBeenCalledWith({
+      type: 'full',
+      entities: [{ entity: entities[0], locationKey: 'fusioninfer-provider:dev' }],
+    });
+    // The cluster goes away: its entities stay instead of vanishing from the catalog.
+    await dev.close();
+    const again = await provider.refresh();
+    expect(again.map(e => e.metadata.name)).toEqual(['qwen.default.dev']);
+  });
+});

@@ -1,0 +1,56 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import { fusioninferClustersServiceRef } from '@fusioninfer/plugin-fusioninfer-node';
+import { FusionInferEntityProvider } from './FusionInferEntityProvider';
+
+/**
+ * Catalog module: one `model-service` Component per InferenceService in the configured clusters
+ * (`fusioninfer.catalog`: `enabled`, `refreshSeconds`, `defaultOwner`, `lifecycle`, `includeLinked`).
+ * @public
+ */
+export const catalogModuleFusionInferEntityProvider = createBackendModule({
+  pluginId: 'catalog',
+  moduleId: 'fusioninfer-entity-provider',
+  register(env) {
+    env.registerInit({
+      deps: {
+        catalog: catalogProcessingExtensionPoint,
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        scheduler: coreServices.scheduler,
+        clusters: fusioninferClustersServiceRef,
+      },
+      async init({ catalog, config, logger, scheduler, clusters }) {
+        const c = config.getOptionalConfig('fusioninfer.catalog');
+        if (c?.getOptionalBoolean('enabled') === false) return;
+        const seconds = c?.getOptionalNumber('refreshSeconds') ?? 60;
+        catalog.addEntityProvider(
+          new FusionInferEntityProvider({
+            clusters,
+            logger,
+            defaultOwner: c?.getOptionalString('defaultOwner'),
+            lifecycle: c?.getOptionalString('lifecycle'),
+            includeLinked: c?.getOptionalBoolean('includeLinked'),
+            taskRunner: scheduler.createScheduledTaskRunner({ frequency: { seconds }, timeout: { seconds: Math.max(30, seconds) }, initialDelay: { seconds: 3 } }),
+          }),
+        );
+      },
+    });
+  },
+});
