@@ -119,16 +119,29 @@ export class ClusterClient {
     }
   }
 
-  /** LIST objects, following continue tokens. */
-  async list<T extends KubeObject>(kind: KindInfo, namespace?: string, labelSelector?: string): Promise<T[]> {
+  /** LIST objects, following continue tokens (pages of `pageSize`, default 500). */
+  async list<T extends KubeObject>(kind: KindInfo, namespace?: string, labelSelector?: string, pageSize = 500): Promise<T[]> {
     const out: T[] = [];
+    // client-node's KubernetesObjectApi drops `metadata.continue` from lists of kinds it has no model for (custom
+    // resources), which would silently cut lists at one page; grouped kinds therefore go through CustomObjectsApi,
+    // which returns the list as the server sent it.
+    const [group, version] = kind.apiVersion.includes('/') ? kind.apiVersion.split('/') : ['', kind.apiVersion];
     const page = (cont?: string): Promise<KubernetesListObject<KubernetesObject>> =>
-      this.call(() => this.objects.list(kind.apiVersion, kind.kind, namespace, undefined, undefined, undefined, undefined, labelSelector, 500, cont));
+      this.call(async () => {
+        if (!group) return this.objects.list(kind.apiVersion, kind.kind, namespace, undefined, undefined, undefined, undefined, labelSelector, pageSize, cont);
+        const common = { group, version, plural: kind.plural, labelSelector, limit: pageSize, _continue: cont };
+        return (kind.namespaced && namespace
+          ? this.custom.listNamespacedCustomObject({ ...common, namespace })
+          : this.custom.listClusterCustomObject(common)) as Promise<KubernetesListObject<KubernetesObject>>;
+      });
     let next = await page();
     for (;;) {
       out.push(...(next.items.map(i => ({ ...i, apiVersion: kind.apiVersion, kind: kind.kind })) as unknown as T[]));
-      if (!next.metadata?._continue) return out;
-      next = await page(next.metadata._continue);
+      // Typed list metadata calls the token `_continue`; the raw JSON of KubernetesObjectApi calls it `continue`.
+      const meta = next.metadata as { _continue?: string; continue?: string } | undefined;
+      const token = meta?._continue || meta?.continue;
+      if (!token) return out;
+      next = await page(token);
     }
   }
 
