@@ -14,7 +14,10 @@
  * limitations under the License.
  */
 
+import fc from 'fast-check';
 import { canonicalJson, fnv1_32, safeEncode, specHash } from './hash';
+import { loadExamples } from './__testUtils__/examples';
+import { renderInferenceService } from './render';
 
 describe('fnv1_32', () => {
   it('matches the published FNV-1 32-bit test vectors', () => {
@@ -57,5 +60,25 @@ describe('specHash', () => {
     expect(specHash({ replicas: 1 })).toBe(safeEncode(String(fnv1_32('{"replicas":1}'))));
     expect(fnv1_32('{"replicas":1}')).toBe(422096267);
     expect(specHash({ replicas: 1 })).toBe('8664fb6bc');
+  });
+});
+
+describe('specHash streaming', () => {
+  it('equals FNV-1 over the canonical JSON string for any JSON value (escapes, non-ASCII, surrogates, numbers)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: 'binary' }), (v, str) => {
+        expect(specHash(v)).toBe(safeEncode(String(fnv1_32(canonicalJson(v)))));
+        expect(specHash({ str, v })).toBe(safeEncode(String(fnv1_32(canonicalJson({ str, v })))));
+      }),
+      { numRuns: 500 },
+    );
+    for (const s of ['\ud800', 'a\u0000b', '"q"', '\\', 'é€😀', '\udc00x']) expect(specHash([s])).toBe(safeEncode(String(fnv1_32(canonicalJson([s])))));
+  });
+  it('equals the string hash on every rendered child of every example', () => {
+    for (const isvc of Object.values(loadExamples())) {
+      for (const child of renderInferenceService(isvc).children) {
+        expect(specHash((child as any).spec ?? child)).toBe(safeEncode(String(fnv1_32(canonicalJson((child as any).spec ?? child)))));
+      }
+    }
   });
 });

@@ -119,54 +119,61 @@ export function safeEncode(s: string): string {
  * @public
  */
 export function specHash(value: unknown): string {
-  return safeEncode(String(hashCanonical(FNV_OFFSET, value)));
+  return safeEncode(String(hashCanonical(FNV_OFFSET, value) >>> 0));
 }
 
-/** True when JSON.stringify would escape something in the string (quote, backslash, control, surrogate). */
-function needsEscape(s: string): boolean {
+/** One byte into an FNV-1 state. */
+const step = (h: number, byte: number) => Math.imul(h, FNV_PRIME) ^ byte;
+
+/**
+ * A string as JSON.stringify quotes it, into an FNV-1 state: printable ASCII is hashed in one pass; anything else
+ * (escapes, non-ASCII, surrogates) falls back to hashing JSON.stringify's output from the state before the string.
+ */
+function hashJsonString(state: number, s: string): number {
+  let h = step(state, 0x22);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return true;
+    if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) return fnv1Update(state, JSON.stringify(s));
+    h = step(h, c);
   }
-  return false;
+  return step(h, 0x22);
 }
 
 /**
  * FNV-1 over the canonical JSON of a value, streamed: same result as \`fnv1_32(canonicalJson(value))\` without
- * building the string (this is the hot path of rendering).
+ * building the string (this is the hot path of rendering). Returns the state as a signed int32.
  */
 function hashCanonical(state: number, value: unknown): number {
   let h = state;
   if (value === null || typeof value !== 'object') {
-    if (typeof value === 'string') {
-      if (needsEscape(value)) return fnv1Update(h, JSON.stringify(value));
-      return fnv1Update(fnv1Update(fnv1Update(h, '"'), value), '"');
-    }
+    if (typeof value === 'string') return hashJsonString(h, value);
     if (typeof value === 'number') return fnv1Update(h, Number.isFinite(value) ? String(value) : 'null');
     if (typeof value === 'boolean') return fnv1Update(h, value ? 'true' : 'false');
     if (typeof value === 'bigint') return fnv1Update(h, value.toString());
     return fnv1Update(h, 'null');
   }
   if (Array.isArray(value)) {
-    h = fnv1Update(h, '[');
+    h = step(h, 0x5b); // [
     for (let i = 0; i < value.length; i++) {
-      if (i > 0) h = fnv1Update(h, ',');
+      if (i > 0) h = step(h, 0x2c); // ,
       h = hashCanonical(h, value[i]);
     }
-    return fnv1Update(h, ']');
+    return step(h, 0x5d); // ]
   }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).sort();
-  h = fnv1Update(h, '{');
+  const keys = Object.keys(obj);
+  if (keys.length > 1) keys.sort();
+  h = step(h, 0x7b); // {
   let first = true;
-  for (const k of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
     const v = obj[k];
     if (v === undefined) continue;
-    if (!first) h = fnv1Update(h, ',');
+    if (!first) h = step(h, 0x2c);
     first = false;
-    h = hashCanonical(h, k);
-    h = fnv1Update(h, ':');
+    h = hashJsonString(h, k);
+    h = step(h, 0x3a); // :
     h = hashCanonical(h, v);
   }
-  return fnv1Update(h, '}');
+  return step(h, 0x7d); // }
 }

@@ -65,9 +65,38 @@ export interface RenderContext {
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Deep copy of JSON data (drops functions/undefined like JSON does). */
+/** Copies plain JSON data; anything else (toJSON, class instances, non-finite numbers) goes through JSON. */
+function copyPlain(v: unknown): unknown {
+  if (v === null) return null;
+  const t = typeof v;
+  if (t === 'string' || t === 'boolean') return v;
+  if (t === 'number') return Number.isFinite(v) ? v : null;
+  if (t !== 'object') return JSON.parse(JSON.stringify(v) ?? 'null');
+  if (Array.isArray(v)) {
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      const tx = typeof x;
+      out[i] = x === undefined || tx === 'function' || tx === 'symbol' ? null : copyPlain(x);
+    }
+    return out;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if ((proto !== Object.prototype && proto !== null) || typeof (v as { toJSON?: unknown }).toJSON === 'function') return JSON.parse(JSON.stringify(v));
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v as object)) {
+    const x = (v as Record<string, unknown>)[k];
+    const tx = typeof x;
+    if (x === undefined || tx === 'function' || tx === 'symbol') continue;
+    if (k === '__proto__') Object.defineProperty(out, k, { value: copyPlain(x), enumerable: true, writable: true, configurable: true });
+    else out[k] = copyPlain(x);
+  }
+  return out;
+}
+
+/** Deep copy of JSON data with JSON's semantics (drops undefined and functions), without a string round trip. */
 export function cloneJson<T>(v: T): T {
-  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
+  return v === undefined ? v : (copyPlain(v) as T);
 }
 
 function toInt(v: unknown): number | undefined {
