@@ -262,7 +262,7 @@ export function validateStructural(schema: JSONSchemaProps, value: unknown, base
 
 function prune(schema: JSONSchemaProps | undefined, v: unknown, path: string, pruned: string[], root: boolean, embedded: boolean): unknown {
   if (Array.isArray(v)) {
-    if (!schema?.items) return schema && !schema['x-kubernetes-preserve-unknown-fields'] && schema.type === 'array' ? v : v;
+    if (!schema?.items) return v;
     return v.map((item, i) => prune(schema.items, item, indexPath(path, i), pruned, false, !!schema.items!['x-kubernetes-embedded-resource']));
   }
   if (!isObj(v) || !schema) return v;
