@@ -78,6 +78,10 @@ export class ClusterReconciler {
   private readonly prunedStatusFields = new Set<string>();
   /** Derived status per service (what the REST API shows in observe mode, and the last known elsewhere). */
   readonly statuses = new Map<string, InferenceServiceStatus>();
+  /** Children applied but not yet seen by the informers (kind/namespace/name → apply response). */
+  private readonly applied = new Map<string, { object: KubeObject; at: number }>();
+  /** Last status written per service, with the resourceVersion of the object it was derived from. */
+  private readonly lastStatusWrite = new Map<string, { json: string; resourceVersionBefore?: string }>();
 
   constructor(private readonly options: ClusterReconcilerOptions) {
     this.queue = new WorkQueue(k => this.reconcile(k), {
@@ -176,12 +180,25 @@ export class ClusterReconciler {
     return ((inf?.list(ns) ?? []) as unknown as T[]).filter(o => o.metadata.labels?.[LABELS.service] === svc);
   }
 
+  /** The cache plus children applied but not delivered yet, so status counts what was just created. */
+  private observedChildren<T extends KubeObject>(kind: KindInfo, ns: string, svc: string): T[] {
+    const out = this.cached<T>(kind, ns, svc);
+    const seen = new Set(out.map(o => o.metadata.name));
+    for (const [k, e] of this.applied) {
+      if (!k.startsWith(`${kind.kind}/${ns}/`) || seen.has(e.object.metadata.name) || e.object.metadata.labels?.[LABELS.service] !== svc) continue;
+      out.push(e.object as T);
+    }
+    return out;
+  }
+
   /** Reconciles one service (key "namespace/name"). */
   async reconcile(k: string): Promise<void> {
     const [ns, name] = k.split('/');
     const isvc = (this.isvcInformer?.get(name, ns) as unknown as InferenceService | undefined) ?? (await this.client.get<InferenceService>(KINDS.InferenceService, ns, name));
     if (!isvc) {
       this.statuses.delete(k);
+      this.lastStatusWrite.delete(k);
+      for (const a of [...this.applied.keys()]) if (a.includes(`/${ns}/`) && this.applied.get(a)!.object.metadata.labels?.[LABELS.service] === name) this.applied.delete(a);
       return;
     }
     if (isvc.metadata.deletionTimestamp) return; // garbage collection removes the children
@@ -197,10 +214,10 @@ export class ClusterReconciler {
       }
     }
     const observed = {
-      leaderWorkerSets: this.cached<LeaderWorkerSet>(KINDS.LeaderWorkerSet, ns, name),
+      leaderWorkerSets: this.observedChildren<LeaderWorkerSet>(KINDS.LeaderWorkerSet, ns, name),
       pods: this.cached<Pod>(KINDS.Pod, ns, name),
-      podGroup: this.cached<PodGroup>(KINDS.PodGroup, ns, name)[0],
-      eppDeployment: this.cached<Deployment>(KINDS.Deployment, ns, name)[0],
+      podGroup: this.observedChildren<PodGroup>(KINDS.PodGroup, ns, name)[0],
+      eppDeployment: this.observedChildren<Deployment>(KINDS.Deployment, ns, name)[0],
     };
     const derived = deriveStatus(
       { ...isvc, status: this.stripPruned(isvc.status) },
@@ -213,7 +230,15 @@ export class ClusterReconciler {
     );
     const status = this.stripPruned(derived.status)!;
     this.statuses.set(k, status);
-    if (derived.changed && !this.client.readOnly) await this.writeStatus(isvc, status);
+    // A status this reconciler just wrote, compared against a cached object the informer has not refreshed yet,
+    // looks changed; writing it again would be an echo.
+    const json = canonicalJson(status);
+    const last = this.lastStatusWrite.get(k);
+    const echo = !!last && last.json === json && last.resourceVersionBefore === isvc.metadata.resourceVersion;
+    if (derived.changed && !echo && !this.client.readOnly) {
+      await this.writeStatus(isvc, status);
+      this.lastStatusWrite.set(k, { json, resourceVersionBefore: isvc.metadata.resourceVersion });
+    }
     if (error) throw new Error(error);
   }
 
@@ -255,7 +280,14 @@ export class ClusterReconciler {
       const kind = CHILD_KINDS.find(c => c.kind === child.kind && c.apiVersion === child.apiVersion)!;
       wanted.add(`${child.kind}/${child.metadata.name}`);
       const inf = this.informers.get(kind.kind);
-      const live = (inf?.get(child.metadata.name!, ns) as unknown as KubeObject | undefined) ?? undefined;
+      const appliedKey = `${kind.kind}/${ns}/${child.metadata.name}`;
+      const cachedLive = inf?.get(child.metadata.name!, ns) as unknown as KubeObject | undefined;
+      // Expectations: what this reconciler applied and the informer has not delivered yet (avoids a GET and a
+      // second apply of the same object when events of sibling children re-queue the service).
+      // An expectation expires after 30 s, so an object deleted before the informer ever saw it is recreated.
+      const expected = this.applied.get(appliedKey);
+      if (cachedLive || (expected && Date.now() - expected.at > 30_000)) this.applied.delete(appliedKey);
+      const live = cachedLive ?? this.applied.get(appliedKey)?.object;
       if (live) {
         const owner = controllerUid(live);
         if (owner && owner !== uid) {
@@ -283,8 +315,10 @@ export class ClusterReconciler {
           conflicts.push(`${child.kind} ${child.metadata.name} already exists and does not belong to this InferenceService`);
           continue;
         }
+        if (fresh && owner === uid && fresh.metadata.labels?.[LABELS.specHash] === child.metadata.labels?.[LABELS.specHash]) continue;
       }
-      await this.client.apply(child);
+      const result = await this.client.apply(child);
+      this.applied.set(appliedKey, { object: result, at: Date.now() });
       this.stats.applies++;
     }
     // Orphans: children of this service that the spec no longer asks for (scale-down, removed role or router,
@@ -293,6 +327,7 @@ export class ClusterReconciler {
       for (const live of this.cached<KubeObject>(kind, ns, name)) {
         if (controllerUid(live) !== uid || wanted.has(`${kind.kind}/${live.metadata.name}`) || live.metadata.deletionTimestamp) continue;
         await this.client.delete(kind, ns, live.metadata.name!, { uid: live.metadata.uid });
+        this.applied.delete(`${kind.kind}/${ns}/${live.metadata.name}`);
         this.stats.deletes++;
       }
     }
