@@ -147,11 +147,45 @@ describe('fusioninfer backend plugin', () => {
     expect(pg).toMatchObject({ state: 'drifted', changes: [{ path: '.spec.minMember', desired: 4, live: 99 }] });
   }, 30000);
 
+  it('asks for each service\'s entity as the permission resource, so an owner policy filters lists and routes', async () => {
+    // Stands in for a conditional policy (catalog isEntityOwner) resolved by the permission framework: alice owns
+    // component:default/qwen; nobody else may touch it. The plugin's job is to ask with the right resourceRef.
+    const asked: Array<{ permission: string; resourceRef?: string; user?: string }> = [];
+    const owners: Record<string, string> = { 'component:default/qwen': 'user:default/alice' };
+    const perms = mockServices.permissions.mock({
+      authorize: async (reqs: any[], opts: any) =>
+        reqs.map(r => {
+          const user = opts.credentials.principal.userEntityRef;
+          asked.push({ permission: r.permission.name, resourceRef: r.resourceRef, user });
+          return { result: r.resourceRef && owners[r.resourceRef] === user ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
+        }) as any,
+      authorizeConditional: async (reqs: any[]) => reqs.map(() => ({ result: AuthorizeResult.CONDITIONAL, pluginId: 'catalog', resourceType: 'catalog-entity', conditions: {} })) as any,
+    });
+    const { server } = await startTestBackend({ features: [fusioninferPlugin, config(), perms.factory] });
+    const as = (user: string) => ({ Authorization: mockCredentials.user.header(user) });
+    const url = '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node';
+    expect((await request(server).get(url).set(as('user:default/alice'))).status).toBe(200);
+    expect(asked[asked.length - 1]).toEqual({ permission: 'fusioninfer.service.read', resourceRef: 'component:default/qwen', user: 'user:default/alice' });
+    expect((await request(server).get(url).set(as('user:default/bob'))).status).toBe(403);
+    expect((await request(server).get(`${url}/metrics`).set(as('user:default/bob'))).status).toBe(403);
+    const list = await request(server).get('/api/fusioninfer/services').set(as('user:default/alice'));
+    expect(list.body.items.map((i: any) => i.name)).toEqual(['qwen-multi-node']);
+    expect((await request(server).get('/api/fusioninfer/services').set(as('user:default/bob'))).body.items).toEqual([]);
+    expect((await request(server).get('/api/fusioninfer/clusters').set(as('user:default/bob'))).status).toBe(200);
+    const scale = await request(server).post(`${url}/scale`).set(as('user:default/bob')).send({ role: 'inference', replicas: 1 });
+    expect(scale.status).toBe(403);
+    expect(asked[asked.length - 1]).toEqual({ permission: 'fusioninfer.service.update', resourceRef: 'component:default/qwen', user: 'user:default/bob' });
+    const del = await request(server).delete(url).set(as('user:default/bob'));
+    expect(del.status).toBe(403);
+    expect(asked[asked.length - 1].permission).toBe('fusioninfer.service.delete');
+  }, 30000);
+
   it('rejects unauthenticated callers, denied permissions, unknown clusters and bad names without stack traces', async () => {
-    const deny = mockServices.permissions.mock({ authorize: async () => [{ result: AuthorizeResult.DENY }] as any });
+    const deny = mockServices.permissions.mock({ authorize: async () => [{ result: AuthorizeResult.DENY }] as any, authorizeConditional: async () => [{ result: AuthorizeResult.DENY }] as any });
     const { server } = await startTestBackend({ features: [fusioninferPlugin, config(), deny.factory] });
     const unauth = await request(server).get('/api/fusioninfer/services').set('Authorization', mockCredentials.none.header());
     expect(unauth.status).toBe(401);
+    expect((await request(server).get('/api/fusioninfer/services')).status).toBe(403);
     const denied = await request(server).get('/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node');
     expect(denied.status).toBe(403);
     expect(denied.body.error.name).toBe('NotAllowedError');

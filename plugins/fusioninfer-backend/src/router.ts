@@ -112,8 +112,15 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     res.json({ status: 'ok' });
   });
 
+  // Allowed when the policy allows reading some service: ALLOW, or CONDITIONAL (e.g. "services of entities you own").
+  const mayReadSome = async (req: express.Request) => {
+    const credentials = await httpAuth.credentials(req);
+    const [d] = await permissions.authorizeConditional([{ permission: fusioninferServiceReadPermission as any }], { credentials });
+    if (d.result === AuthorizeResult.DENY) throw new NotAllowedError(`not allowed: ${fusioninferServiceReadPermission.name}`);
+  };
+
   router.get('/clusters', async (req, res) => {
-    await authorize(req, fusioninferServiceReadPermission);
+    await mayReadSome(req);
     res.json({
       items: clusters.list().map(c => ({ name: c.name, title: c.config.title ?? c.name, mode: c.config.mode, leading: options.reconcilers.get(c.name)?.isLeader ?? false })),
     });
@@ -121,7 +128,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   // Every service in every cluster; one cluster down never blanks the others.
   router.get('/services', async (req, res) => {
-    await authorize(req, fusioninferServiceReadPermission);
+    await mayReadSome(req);
     const results = await Promise.all(
       clusters.list().map(async c => {
         try {
@@ -132,7 +139,13 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         }
       }),
     );
-    res.json({ items: results.flatMap(r => r.items), errors: results.flatMap(r => (r.error ? [r.error] : [])) });
+    // One batched decision per service, on its entity: a conditional policy (owners) filters the list.
+    const all = results.flatMap(r => r.items);
+    const credentials = await httpAuth.credentials(req);
+    const decisions = all.length
+      ? await permissions.authorize(all.map(i => ({ permission: fusioninferServiceReadPermission as any, resourceRef: i.entityRef! })), { credentials })
+      : [];
+    res.json({ items: all.filter((_, i) => decisions[i].result === AuthorizeResult.ALLOW), errors: results.flatMap(r => (r.error ? [r.error] : [])) });
   });
 
   router.get('/clusters/:cluster/namespaces/:namespace/services/:name', async (req, res) => {
