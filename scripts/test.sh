@@ -14,6 +14,12 @@ tsc --noEmit -p tsconfig.json
 step "lint"
 backstage-cli repo lint
 
+step "PostgreSQL for the database tests (Debian's server, private instance)"
+eval "$(bash scripts/postgres.sh start)"
+trap 'bash scripts/postgres.sh stop' EXIT
+export BACKSTAGE_TEST_DISABLE_DOCKER=1
+if [ -n "${BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING:-}" ]; then echo "PostgreSQL 15 at ${BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING}"; fi
+
 step "unit and integration tests"
 results="$(mktemp -t fusioninfer-jest-XXXXXX.json)"
 set +e

@@ -61,6 +61,25 @@ export interface Config {
       /** Also generate entities for services that name an entity with backstage.io/entity-ref. Default false. */
       includeLinked?: boolean;
     };
+    /** When a deployment needs a second person's approval, who is told, and how long a request waits. */
+    approvals?: {
+      /** Every deployment needs approval. Default false. */
+      always?: boolean;
+      /** A service asking for more GPUs than this needs approval. */
+      maxGpusWithoutApproval?: number;
+      /** A service with more pods than this needs approval. */
+      maxPodsWithoutApproval?: number;
+      /** Namespaces where every deployment needs approval. */
+      namespaces?: string[];
+      /** Clusters where every deployment needs approval. */
+      clusters?: string[];
+      /** Entity refs (users or groups) notified of new requests. */
+      approvers?: string[];
+      /** Let requesters decide their own requests. Default false (four eyes). */
+      allowSelfApproval?: boolean;
+      /** Pending requests expire after this many hours. Default 168 (7 days). */
+      ttlHours?: number;
+    };
     /** Read routing metrics from Prometheus instead of scraping pods. */
     prometheus?: {
       /** Base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090 */

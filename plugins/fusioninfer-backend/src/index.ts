@@ -26,3 +26,5 @@ export type { ReconcilerStats, ClusterReconcilerOptions } from './reconciler/Clu
 export { catalogModuleFusionInferEntityProvider } from './catalog/module';
 export { FusionInferEntityProvider } from './catalog/FusionInferEntityProvider';
 export type { FusionInferEntityProviderOptions } from './catalog/FusionInferEntityProvider';
+export { approvalConditions, createApprovalConditionalDecision, approvalPermissionRules, approvalPermissionResourceRef } from './approvals/rules';
+export type { ApprovalQueryCriteria } from './approvals/rules';

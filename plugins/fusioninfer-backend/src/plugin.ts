@@ -16,7 +16,11 @@
 
 import os from 'os';
 import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
-import { fusioninferPermissions, RenderOptions } from '@fusioninfer/plugin-fusioninfer-common';
+import { fusioninferApprovalDecidePermission, fusioninferApprovalReadPermission, fusioninferPermissions, RenderOptions } from '@fusioninfer/plugin-fusioninfer-common';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { ApprovalStore } from './approvals/ApprovalStore';
+import { approvalPermissionResourceRef, approvalPermissionRules } from './approvals/rules';
+import { notifyApproval, readApprovalPolicy, readApprovers } from './approvals/config';
 import { fusioninferClustersServiceRef } from '@fusioninfer/plugin-fusioninfer-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { ClusterReconciler } from './reconciler/ClusterReconciler';
@@ -43,9 +47,21 @@ export const fusioninferPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         clusters: fusioninferClustersServiceRef,
         catalog: catalogServiceRef,
+        database: coreServices.database,
+        notifications: notificationService,
       },
-      async init({ config, logger, httpRouter, httpAuth, permissions, permissionsRegistry, lifecycle, clusters, catalog }) {
+      async init({ config, logger, httpRouter, httpAuth, permissions, permissionsRegistry, lifecycle, clusters, catalog, database, notifications }) {
         permissionsRegistry.addPermissions(fusioninferPermissions);
+        const store = await ApprovalStore.create(await database.getClient(), { skipMigrations: database.migrations?.skip });
+        permissionsRegistry.addResourceType({
+          resourceRef: approvalPermissionResourceRef,
+          permissions: [fusioninferApprovalReadPermission, fusioninferApprovalDecidePermission],
+          rules: Object.values(approvalPermissionRules),
+          getResources: async ids => {
+            const found = await store.getMany(ids);
+            return ids.map(id => found.find(a => a.id === id));
+          },
+        });
         const epp = config.getOptionalConfig('fusioninfer.epp');
         const kv = epp?.getOptionalString('kvCacheMetric');
         const render: RenderOptions = {
@@ -91,7 +107,26 @@ export const fusioninferPlugin = createBackendPlugin({
             await Promise.all([...reconcilers.values()].map(r => r.stop()));
           });
         }
-        httpRouter.use(await createRouter({ logger, httpAuth, permissions, clusters, reconcilers, render, metrics, catalog }));
+        httpRouter.use(await createRouter({
+          logger,
+          httpAuth,
+          permissions,
+          clusters,
+          reconcilers,
+          render,
+          metrics,
+          catalog,
+          approvals: {
+            store,
+            httpAuth,
+            permissions,
+            policy: readApprovalPolicy(config),
+            allowSelfApproval: config.getOptionalBoolean('fusioninfer.approvals.allowSelfApproval'),
+            ttlSeconds: config.getOptionalNumber('fusioninfer.approvals.ttlHours') !== undefined ? config.getNumber('fusioninfer.approvals.ttlHours') * 3600 : undefined,
+            clusterExists: n => clusters.list().some(c => c.name === n),
+            onChange: (event, a) => notifyApproval(notifications, logger, readApprovers(config), event, a),
+          },
+        }));
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });

@@ -41,6 +41,7 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { ClusterReconciler } from './reconciler/ClusterReconciler';
 import { describeService } from './describe';
 import { MetricsCollector } from './metrics/MetricsCollector';
+import { addApprovalRoutes, ApprovalRoutesOptions } from './approvals/routes';
 
 export interface RouterOptions {
   logger: LoggerService;
@@ -52,6 +53,8 @@ export interface RouterOptions {
   metrics?: MetricsCollector;
   /** Catalog access for the entity routes (absent: those routes answer 503). */
   catalog?: CatalogService;
+  /** Approval routes (absent: no /approvals). */
+  approvals?: ApprovalRoutesOptions;
   /** Backstage namespace of generated model-service entities (default "default"). */
   entityNamespace?: string;
 }
@@ -221,6 +224,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     );
     res.json({ entityRef, items, errors });
   });
+
+  if (options.approvals) addApprovalRoutes(router, options.approvals);
 
   const metrics = options.metrics ?? new MetricsCollector({ logger: options.logger, pollIntervalMs: 0 });
   router.get('/clusters/:cluster/namespaces/:namespace/services/:name/metrics', async (req, res) => {

@@ -41,6 +41,7 @@ export * from './permissions';
 export * from './metrics';
 export * from './entity';
 export * from './diff';
+export * from './approval';
 export * from './schema';
 export { inferenceServiceCrd } from './crd/inferenceServiceCrd';
 export type { CustomResourceDefinition } from './crd/types';

@@ -1,0 +1,217 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { randomUUID } from 'crypto';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { ApprovalAction, ApprovalRequest, ApprovalStatus } from '@fusioninfer/plugin-fusioninfer-common';
+import { Knex } from 'knex';
+
+const TABLE = 'fusioninfer_approvals';
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+interface Row {
+  id: string;
+  status: ApprovalStatus;
+  action: ApprovalAction;
+  cluster: string;
+  namespace: string;
+  name: string;
+  entity_ref: string | null;
+  requested_by: string;
+  requested_at: Date | string;
+  reasons: string;
+  summary: string | null;
+  manifest: string | null;
+  decided_by: string | null;
+  decided_at: Date | string | null;
+  comment: string | null;
+  expires_at: Date | string | null;
+  task_id: string | null;
+}
+
+/** A new approval request. */
+export interface NewApproval {
+  action: ApprovalAction;
+  cluster: string;
+  namespace: string;
+  name: string;
+  entityRef?: string;
+  requestedBy: string;
+  reasons: string[];
+  summary?: ApprovalRequest['summary'];
+  manifest?: unknown;
+  /** Pending requests expire after this many seconds (default: never). */
+  ttlSeconds?: number;
+  taskId?: string;
+}
+
+/** Filters of {@link ApprovalStore.list}. */
+export interface ApprovalQuery {
+  status?: ApprovalStatus[];
+  cluster?: string;
+  namespace?: string;
+  name?: string;
+  requestedBy?: string;
+  limit?: number;
+  offset?: number;
+}
+
+const iso = (v: Date | string | null): string | undefined => {
+  if (v === null || v === undefined) return undefined;
+  const d = v instanceof Date ? v : new Date(/^\d+$/.test(String(v)) ? Number(v) : String(v));
+  return Number.isNaN(d.getTime()) ? String(v) : d.toISOString();
+};
+
+const parse = (s: string | null): unknown => {
+  if (s === null || s === undefined) return undefined;
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+};
+
+function toApproval(r: Row): ApprovalRequest {
+  const out: ApprovalRequest = {
+    id: r.id,
+    status: r.status,
+    action: r.action,
+    cluster: r.cluster,
+    namespace: r.namespace,
+    name: r.name,
+    requestedBy: r.requested_by,
+    requestedAt: iso(r.requested_at)!,
+    reasons: (parse(r.reasons) as string[] | undefined) ?? [],
+  };
+  if (r.entity_ref) out.entityRef = r.entity_ref;
+  if (r.summary) out.summary = parse(r.summary) as ApprovalRequest['summary'];
+  if (r.manifest) out.manifest = parse(r.manifest);
+  if (r.decided_by) out.decidedBy = r.decided_by;
+  if (r.decided_at) out.decidedAt = iso(r.decided_at);
+  if (r.comment) out.comment = r.comment;
+  if (r.expires_at) out.expiresAt = iso(r.expires_at);
+  if (r.task_id) out.taskId = r.task_id;
+  return out;
+}
+
+/** Approval requests in the plugin's database (SQLite, PostgreSQL or MySQL through knex). */
+export class ApprovalStore {
+  static async create(knex: Knex, options: { skipMigrations?: boolean; now?: () => Date } = {}): Promise<ApprovalStore> {
+    if (!options.skipMigrations) {
+      await knex.migrate.latest({ directory: resolvePackagePath('@fusioninfer/plugin-fusioninfer-backend', 'migrations'), tableName: 'fusioninfer_knex_migrations' });
+    }
+    return new ApprovalStore(knex, options.now ?? (() => new Date()));
+  }
+
+  private constructor(
+    private readonly db: Knex,
+    private readonly now: () => Date,
+  ) {}
+
+  async add(req: NewApproval): Promise<ApprovalRequest> {
+    const manifest = req.manifest === undefined ? null : JSON.stringify(req.manifest);
+    if (manifest && manifest.length > MAX_MANIFEST_BYTES) throw new InputError(`manifest: larger than ${MAX_MANIFEST_BYTES} bytes`);
+    const now = this.now();
+    const row: Row = {
+      id: randomUUID(),
+      status: 'pending',
+      action: req.action,
+      cluster: req.cluster,
+      namespace: req.namespace,
+      name: req.name,
+      entity_ref: req.entityRef ?? null,
+      requested_by: req.requestedBy,
+      requested_at: now,
+      reasons: JSON.stringify(req.reasons ?? []),
+      summary: req.summary ? JSON.stringify(req.summary) : null,
+      manifest,
+      decided_by: null,
+      decided_at: null,
+      comment: null,
+      expires_at: req.ttlSeconds ? new Date(now.getTime() + req.ttlSeconds * 1000) : null,
+      task_id: req.taskId ?? null,
+    };
+    await this.db(TABLE).insert(row);
+    return toApproval(row);
+  }
+
+  async get(id: string): Promise<ApprovalRequest | undefined> {
+    await this.expire();
+    const row = await this.db<Row>(TABLE).where({ id }).first();
+    return row ? toApproval(row) : undefined;
+  }
+
+  async getMany(ids: string[]): Promise<ApprovalRequest[]> {
+    if (!ids.length) return [];
+    const rows = await this.db<Row>(TABLE).whereIn('id', ids);
+    return rows.map(toApproval);
+  }
+
+  async list(q: ApprovalQuery = {}): Promise<{ items: ApprovalRequest[]; totalCount: number }> {
+    await this.expire();
+    const base = this.db<Row>(TABLE).where(b => {
+      if (q.status?.length) b.whereIn('status', q.status);
+      if (q.cluster) b.where('cluster', q.cluster);
+      if (q.namespace) b.where('namespace', q.namespace);
+      if (q.name) b.where('name', q.name);
+      if (q.requestedBy) b.where('requested_by', q.requestedBy);
+    });
+    const [{ count }] = (await base.clone().count({ count: '*' })) as Array<{ count: number | string }>;
+    const rows = await base
+      .clone()
+      .orderBy([
+        { column: 'requested_at', order: 'desc' },
+        { column: 'id', order: 'asc' },
+      ])
+      .limit(Math.min(Math.max(q.limit ?? 50, 1), 500))
+      .offset(Math.max(q.offset ?? 0, 0));
+    return { items: rows.map(toApproval), totalCount: Number(count) };
+  }
+
+  /**
+   * Approves or rejects a pending request. The update is conditional on the status still being `pending`, so two
+   * people deciding at once cannot both win: the second gets a ConflictError.
+   */
+  async decide(id: string, decision: { approve: boolean; by: string; comment?: string }): Promise<ApprovalRequest> {
+    await this.expire();
+    const current = await this.db<Row>(TABLE).where({ id }).first();
+    if (!current) throw new NotFoundError(`approval request ${id} not found`);
+    if (current.status !== 'pending') throw new ConflictError(`approval request ${id} is already ${current.status}`);
+    const updated = await this.db<Row>(TABLE)
+      .where({ id, status: 'pending' })
+      .update({ status: decision.approve ? 'approved' : 'rejected', decided_by: decision.by, decided_at: this.now(), comment: decision.comment ?? null });
+    if (updated !== 1) {
+      const again = await this.db<Row>(TABLE).where({ id }).first();
+      throw new ConflictError(`approval request ${id} is already ${again?.status ?? 'gone'}`);
+    }
+    return toApproval((await this.db<Row>(TABLE).where({ id }).first())!);
+  }
+
+  /** Cancels a pending request (by its requester). */
+  async cancel(id: string, by: string): Promise<ApprovalRequest> {
+    const updated = await this.db<Row>(TABLE).where({ id, status: 'pending' }).update({ status: 'cancelled', decided_by: by, decided_at: this.now() });
+    const row = await this.db<Row>(TABLE).where({ id }).first();
+    if (!row) throw new NotFoundError(`approval request ${id} not found`);
+    if (updated !== 1) throw new ConflictError(`approval request ${id} is already ${row.status}`);
+    return toApproval(row);
+  }
+
+  /** Marks pending requests past their expiry as expired. */
+  async expire(): Promise<number> {
+    return this.db<Row>(TABLE).where('status', 'pending').whereNotNull('expires_at').where('expires_at', '<', this.now()).update({ status: 'expired' });
+  }
+}

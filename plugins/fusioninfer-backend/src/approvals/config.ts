@@ -1,0 +1,81 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { Config } from '@backstage/config';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { NotificationService } from '@backstage/plugin-notifications-node';
+import { ApprovalPolicy, ApprovalRequest } from '@fusioninfer/plugin-fusioninfer-common';
+
+/** Reads `fusioninfer.approvals` (undefined policy: approval only when requested explicitly). */
+export function readApprovalPolicy(config: Config): ApprovalPolicy | undefined {
+  const c = config.getOptionalConfig('fusioninfer.approvals');
+  if (!c) return undefined;
+  return {
+    always: c.getOptionalBoolean('always'),
+    maxGpusWithoutApproval: c.getOptionalNumber('maxGpusWithoutApproval'),
+    maxPodsWithoutApproval: c.getOptionalNumber('maxPodsWithoutApproval'),
+    namespaces: c.getOptionalStringArray('namespaces'),
+    clusters: c.getOptionalStringArray('clusters'),
+  };
+}
+
+/** Entity refs notified of new approval requests (`fusioninfer.approvals.approvers`). */
+export function readApprovers(config: Config): string[] {
+  return config.getOptionalStringArray('fusioninfer.approvals.approvers') ?? [];
+}
+
+/** Sends the notification of an approval event; a notification failure is logged, never fatal. */
+export function notifyApproval(
+  notifications: NotificationService | undefined,
+  logger: LoggerService,
+  approvers: string[],
+  event: 'created' | 'decided' | 'cancelled',
+  a: ApprovalRequest,
+): void {
+  if (!notifications) return;
+  const target = `${a.cluster}/${a.namespace}/${a.name}`;
+  const link = `/fusioninfer/approvals/${a.id}`;
+  let send: Promise<void> | undefined;
+  if (event === 'created') {
+    const recipients = [...approvers, ...(a.entityRef ? [a.entityRef] : [])];
+    if (recipients.length) {
+      send = notifications.send({
+        recipients: { type: 'entity', entityRef: recipients, excludeEntityRef: a.requestedBy },
+        payload: {
+          title: `Approval requested: ${a.action} ${target}`,
+          description: `${a.requestedBy} asks to ${a.action} ${target}${a.summary ? ` (${a.summary.gpus} GPUs, ${a.summary.pods} pods)` : ''}. ${a.reasons.join('; ')}`,
+          link,
+          severity: 'high',
+          topic: 'fusioninfer-approval',
+          scope: `fusioninfer-approval:${a.id}`,
+        },
+      });
+    }
+  } else if (event === 'decided') {
+    send = notifications.send({
+      recipients: { type: 'entity', entityRef: a.requestedBy },
+      payload: {
+        title: `${a.status === 'approved' ? 'Approved' : 'Rejected'}: ${a.action} ${target}`,
+        description: `${a.decidedBy} ${a.status} your request${a.comment ? `: ${a.comment}` : '.'}`,
+        link,
+        severity: a.status === 'approved' ? 'normal' : 'high',
+        topic: 'fusioninfer-approval',
+        scope: `fusioninfer-approval:${a.id}`,
+      },
+    });
+  }
+  send?.catch(e => logger.warn(`could not send the approval notification for ${a.id}: ${(e as Error).message}`));
+}
