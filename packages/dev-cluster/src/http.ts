@@ -25,7 +25,7 @@ import { KObject, KubeApi, Verb, WatchEvent } from './api';
 import { ApiError, errors } from './errors';
 import { apiVersionOf, ResourceType } from './resources';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
-import { openApiDocument, openApiIndex, toTable, wantsTable } from './openapi';
+import { openApiDocument, openApiIndex, openApiV2Document, openApiV2Protobuf, toTable, wantsTable } from './openapi';
 
 /** A request forwarded to a simulated pod's HTTP server through the proxy subresource. */
 export interface ProxyRequest {
@@ -149,6 +149,16 @@ export class DevApiHttpServer {
     this.authorize(req);
     if (segs.length === 1 && segs[0] === 'version') {
       this.send(res, 200, { major: '1', minor: '34', gitVersion: 'v1.34.2-fusioninfer-dev', platform: 'linux/amd64', goVersion: 'go1.24', compiler: 'gc', ...(this.options.version ?? {}) });
+      return;
+    }
+    if (segs[0] === 'openapi' && segs[1] === 'v2' && segs.length === 2) {
+      if (String(req.headers.accept ?? '').includes('protobuf')) {
+        const body = openApiV2Protobuf(this.api);
+        res.writeHead(200, { 'content-type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'content-length': body.length });
+        res.end(body);
+        return;
+      }
+      this.send(res, 200, openApiV2Document(this.api));
       return;
     }
     if (segs[0] === 'openapi' && segs[1] === 'v3') {

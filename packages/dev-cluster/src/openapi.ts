@@ -52,6 +52,56 @@ export function openApiDocument(api: KubeApi, path: string) {
   return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.34.2-fusioninfer-dev' }, paths, components: { schemas } };
 }
 
+/**
+ * A Swagger 2.0 document (`/openapi/v2`). kubectl falls back to it for client-side validation when server-side field
+ * validation cannot be confirmed for a kind (e.g. a `List` document). Definitions carry only their
+ * group-version-kind, so the client accepts any content and the API server remains the validator (it validates and
+ * prunes custom resources against the full structural schema on create, update and apply).
+ */
+export function openApiV2Document(api: KubeApi) {
+  const definitions: Record<string, unknown> = {};
+  for (const t of api.allTypes()) {
+    const id = `${t.group ? t.group.split('.').reverse().join('.') : 'io.k8s.api.core'}.${t.version}.${t.kind}`;
+    definitions[id] = { description: `${t.kind} (${t.group ? `${t.group}/` : ''}${t.version})`, 'x-kubernetes-group-version-kind': [{ group: t.group, version: t.version, kind: t.kind }] };
+  }
+  return { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.34.2-fusioninfer-dev' }, paths: {}, definitions };
+}
+
+// Minimal protobuf writer for the gnostic `openapi.v2.Document` message (field numbers of google/gnostic
+// openapiv2/OpenAPIv2.proto), which is what kubectl asks /openapi/v2 for.
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  let v = n;
+  while (v > 0x7f) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return Buffer.from(out);
+}
+const lengthDelimited = (field: number, payload: Buffer) => Buffer.concat([varint((field << 3) | 2), varint(payload.length), payload]);
+const str = (field: number, value: string) => lengthDelimited(field, Buffer.from(value, 'utf8'));
+
+/** `openapi.v2.Document` in protobuf: swagger, info, and one definition per kind with its group-version-kind. */
+export function openApiV2Protobuf(api: KubeApi): Buffer {
+  const doc = openApiV2Document(api);
+  const defs = Object.entries(doc.definitions).map(([name, d]) => {
+    const def = d as { description: string; 'x-kubernetes-group-version-kind': Array<{ group: string; version: string; kind: string }> };
+    const gvk = def['x-kubernetes-group-version-kind'][0];
+    const yaml = `- group: ${JSON.stringify(gvk.group)}\n  kind: ${JSON.stringify(gvk.kind)}\n  version: ${JSON.stringify(gvk.version)}\n`;
+    const anyMsg = str(2, yaml); // Any.yaml
+    const namedAny = Buffer.concat([str(1, 'x-kubernetes-group-version-kind'), lengthDelimited(2, anyMsg)]);
+    const schema = Buffer.concat([str(4, def.description), lengthDelimited(31, namedAny)]);
+    return lengthDelimited(1, Buffer.concat([str(1, name), lengthDelimited(2, schema)])); // NamedSchema
+  });
+  return Buffer.concat([
+    str(1, doc.swagger),
+    lengthDelimited(2, Buffer.concat([str(1, doc.info.title), str(2, doc.info.version)])),
+    lengthDelimited(8, Buffer.alloc(0)),
+    lengthDelimited(9, Buffer.concat(defs)),
+  ]);
+}
+
 /** Evaluates the JSONPath subset used by printer columns: .a.b, [n], [?(@.k=="v")].x */
 export function jsonPath(obj: unknown, expr: string): unknown {
   const tokens = expr.replace(/^\./, '').match(/\[\?\(@\.[^)]+\)\]|\[\d+\]|[^.[\]]+/g) ?? [];

@@ -69,6 +69,16 @@ describe('printing helpers', () => {
     expect(await run('delete', 'inferenceservice', 'qwen-multi-node')).toContain('deleted');
   });
 
+  it('applies a `kind: List` document (client-side validation through /openapi/v2 in protobuf)', async () => {
+    const list = path.join(path.dirname(kubeconfig), 'list.json');
+    const isvc = (name: string) => ({ apiVersion: 'fusioninfer.io/v1alpha1', kind: 'InferenceService', metadata: { name, namespace: 'default' }, spec: { roles: [{ name: 'w', componentType: 'worker', template: { spec: { containers: [{ name: 'c', image: 'i' }] } } }] } });
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-list', namespace: 'default' }, data: { a: 'b' } };
+    fs.writeFileSync(list, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [isvc('listed'), cm] }));
+    const out = await run('apply', '-f', list);
+    expect(out).toContain('inferenceservice.fusioninfer.io/listed created');
+    expect(out).toContain('configmap/from-list created');
+  });
+
   it('rejects unknown fields with a strict decoding error, as a real server does', async () => {
     const bad = path.join(path.dirname(kubeconfig), 'bad.yaml');
     fs.writeFileSync(bad, fs.readFileSync(path.join(EXAMPLES, 'monolithic-no-router.yaml'), 'utf8').replace('replicas: 1', 'replica: 1'));
