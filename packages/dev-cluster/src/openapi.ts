@@ -145,33 +145,73 @@ export function wantsTable(accept: string | undefined): boolean {
   return !!accept && /as=Table/.test(accept);
 }
 
+type Column = { name: string; type: string; format: string; description: string; priority: number; jsonPath?: string; value?: (o: KObject) => unknown };
+
+const col = (name: string, value: (o: KObject) => unknown, priority = 0, type = 'string'): Column => ({ name, type, format: '', description: name, priority, value });
+const age = (): Column => ({ name: 'Age', type: 'date', format: '', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.', priority: 0, jsonPath: '.metadata.creationTimestamp' });
+
+function podStatus(o: KObject): string {
+  if (o.metadata.deletionTimestamp) return 'Terminating';
+  for (const c of (o.status?.containerStatuses ?? []) as any[]) {
+    if (c.state?.waiting?.reason) return c.state.waiting.reason;
+    if (c.state?.terminated?.reason) return c.state.terminated.reason;
+  }
+  if (o.status?.reason) return o.status.reason;
+  return o.status?.phase ?? 'Pending';
+}
+
+/** The columns a real API server prints for built-in kinds (kubernetes/pkg/printers/internalversion). */
+const BUILTIN_COLUMNS: Record<string, () => Column[]> = {
+  pods: () => [
+    col('Ready', o => `${((o.status?.containerStatuses ?? []) as any[]).filter(x => x.ready).length}/${(o.spec?.containers ?? []).length}`),
+    col('Status', podStatus),
+    col('Restarts', o => ((o.status?.containerStatuses ?? []) as any[]).reduce((n, c) => n + (c.restartCount ?? 0), 0), 0, 'integer'),
+    age(),
+    col('IP', o => o.status?.podIP ?? '<none>', 1),
+    col('Node', o => o.spec?.nodeName ?? '<none>', 1),
+  ],
+  nodes: () => [
+    col('Status', o => (((o.status?.conditions ?? []) as any[]).some(c => c.type === 'Ready' && c.status === 'True') ? 'Ready' : 'NotReady') + (o.spec?.unschedulable ? ',SchedulingDisabled' : '')),
+    col('Roles', o => Object.keys(o.metadata.labels ?? {}).filter(k => k.startsWith('node-role.kubernetes.io/')).map(k => k.split('/')[1]).join(',') || '<none>'),
+    age(),
+    col('Version', o => o.status?.nodeInfo?.kubeletVersion ?? ''),
+  ],
+  deployments: () => [
+    col('Ready', o => `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}`),
+    col('Up-to-date', o => o.status?.updatedReplicas ?? 0, 0, 'integer'),
+    col('Available', o => o.status?.availableReplicas ?? 0, 0, 'integer'),
+    age(),
+  ],
+  services: () => [
+    col('Type', o => o.spec?.type ?? 'ClusterIP'),
+    col('Cluster-IP', o => o.spec?.clusterIP ?? '<none>'),
+    col('External-IP', () => '<none>'),
+    col('Port(s)', o => ((o.spec?.ports ?? []) as any[]).map(p => `${p.port}/${p.protocol ?? 'TCP'}`).join(',') || '<none>'),
+    age(),
+  ],
+  configmaps: () => [col('Data', o => Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length, 0, 'integer'), age()],
+  namespaces: () => [col('Status', o => o.status?.phase ?? 'Active'), age()],
+  serviceaccounts: () => [col('Secrets', o => (o.secrets ?? []).length, 0, 'integer'), age()],
+};
+
 export function toTable(t: ResourceType, items: KObject[], listMeta: Record<string, unknown>) {
-  const columns: Array<{ name: string; type: string; format: string; description: string; priority: number; jsonPath?: string }> = [
-    { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },
-  ];
+  const columns: Column[] = [{ name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 }];
+  const builtin = !t.group || ['apps', 'rbac.authorization.k8s.io', 'coordination.k8s.io'].includes(t.group) ? BUILTIN_COLUMNS[t.plural] : undefined;
+  if (builtin) columns.push(...builtin());
   for (const c of (t.printerColumns ?? []) as Array<Record<string, any>>) {
     columns.push({ name: c.name, type: c.type ?? 'string', format: c.format ?? '', description: c.description ?? '', priority: c.priority ?? 0, jsonPath: c.jsonPath });
   }
-  if (t.plural === 'pods') {
-    columns.push({ name: 'Ready', type: 'string', format: '', description: 'ready/total containers', priority: 0 });
-    columns.push({ name: 'Status', type: 'string', format: '', description: 'phase', priority: 0, jsonPath: '.status.phase' });
-    columns.push({ name: 'Node', type: 'string', format: '', description: 'node', priority: 1, jsonPath: '.spec.nodeName' });
-  }
-  if (!columns.some(c => c.name === 'Age')) columns.push({ name: 'Age', type: 'date', format: '', description: 'creation time', priority: 0, jsonPath: '.metadata.creationTimestamp' });
+  if (!columns.some(c => c.name === 'Age')) columns.push(age());
   const rows = items.map(o => ({
     cells: columns.map(c => {
       if (c.name === 'Name') return o.metadata.name;
-      if (t.plural === 'pods' && c.name === 'Ready') {
-        const cs: any[] = o.status?.containerStatuses ?? [];
-        return `${cs.filter(x => x.ready).length}/${(o.spec?.containers ?? []).length}`;
-      }
-      const v = c.jsonPath ? jsonPath(o, c.jsonPath) : undefined;
+      const v = c.value ? c.value(o) : c.jsonPath && jsonPath(o, c.jsonPath);
       if (c.type === 'date' && typeof v === 'string') return humanDuration(Date.now() - Date.parse(v));
       return v === undefined ? null : v;
     }),
     object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },
   }));
-  return { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: listMeta, columnDefinitions: columns.map(({ jsonPath: _j, ...c }) => c), rows };
+  return { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: listMeta, columnDefinitions: columns.map(({ jsonPath: _j, value: _v, ...c }) => c), rows };
 }
 
 export { apiVersionOf };
