@@ -27,7 +27,10 @@
 import fs from 'fs';
 import path from 'path';
 import { parse } from 'yaml';
-import { renderInferenceService, validateInferenceService } from '../plugins/fusioninfer-common/src';
+import {
+  renderInferenceService,
+  validateInferenceService,
+} from '../plugins/fusioninfer-common/src';
 
 const ROOT = path.resolve(__dirname, '..');
 const examples = fs
@@ -48,7 +51,14 @@ function synthetic(replicas: number, nodes: number) {
           {
             name: 'vllm',
             image: 'vllm/vllm-openai:v0.27.1',
-            args: ['--model', 'deepseek-ai/DeepSeek-R1', '--tensor-parallel-size', String(8 * nodes), '--kv-transfer-config', '{"kv_connector":"NixlConnector","kv_role":"kv_both"}'],
+            args: [
+              '--model',
+              'deepseek-ai/DeepSeek-R1',
+              '--tensor-parallel-size',
+              String(8 * nodes),
+              '--kv-transfer-config',
+              '{"kv_connector":"NixlConnector","kv_role":"kv_both"}',
+            ],
             resources: { limits: { 'nvidia.com/gpu': '8', memory: '512Gi' } },
           },
         ],
@@ -61,7 +71,12 @@ function synthetic(replicas: number, nodes: number) {
     metadata: { name: 'big', namespace: 'bench', uid: 'u' },
     spec: {
       roles: [
-        { name: 'router', componentType: 'router', strategy: 'pd-disaggregation', httproute: { parentRefs: [{ name: 'gw' }] } },
+        {
+          name: 'router',
+          componentType: 'router',
+          strategy: 'pd-disaggregation',
+          httproute: { parentRefs: [{ name: 'gw' }] },
+        },
         role('prefill', 'prefiller'),
         role('decode', 'decoder'),
       ],
@@ -83,28 +98,42 @@ function opsPerSecond(fn: () => void, minMs = 1500): number {
   return (n * 1000) / elapsed;
 }
 
-const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString() };
+const results: Record<string, unknown> = {
+  node: process.version,
+  date: new Date().toISOString(),
+};
 let sink = 0;
 
-const childrenPerExamplesPass = examples.reduce((s, e) => s + renderInferenceService(e).children.length, 0);
-const renderExamples = opsPerSecond(() => {
-  for (const e of examples) sink += renderInferenceService(e).children.length;
-}) * examples.length;
-const validateExamples = opsPerSecond(() => {
-  for (const e of examples) sink += validateInferenceService(e).errors.length;
-}) * examples.length;
+const childrenPerExamplesPass = examples.reduce(
+  (s, e) => s + renderInferenceService(e).children.length,
+  0,
+);
+const renderExamples =
+  opsPerSecond(() => {
+    for (const e of examples) sink += renderInferenceService(e).children.length;
+  }) * examples.length;
+const validateExamples =
+  opsPerSecond(() => {
+    for (const e of examples) sink += validateInferenceService(e).errors.length;
+  }) * examples.length;
 // Machine yardstick: a JSON round trip of the very children rendered (what any consumer does at least once).
 const allChildren = examples.map(e => renderInferenceService(e).children);
-const jsonRoundTrips = opsPerSecond(() => {
-  for (const c of allChildren) sink += (JSON.parse(JSON.stringify(c)) as unknown[]).length;
-}) * examples.length;
+const jsonRoundTrips =
+  opsPerSecond(() => {
+    for (const c of allChildren)
+      sink += (JSON.parse(JSON.stringify(c)) as unknown[]).length;
+  }) * examples.length;
 results.examples = {
   jsonRoundTripsOfTheOutputPerSecond: Math.round(jsonRoundTrips),
-  renderCostInJsonRoundTrips: Number((jsonRoundTrips / renderExamples).toFixed(2)),
+  renderCostInJsonRoundTrips: Number(
+    (jsonRoundTrips / renderExamples).toFixed(2),
+  ),
   documents: examples.length,
   rendersPerSecond: Math.round(renderExamples),
   validationsPerSecond: Math.round(validateExamples),
-  childrenPerSecond: Math.round((renderExamples / examples.length) * childrenPerExamplesPass),
+  childrenPerSecond: Math.round(
+    (renderExamples / examples.length) * childrenPerExamplesPass,
+  ),
 };
 
 const big = synthetic(64, 8);
@@ -128,16 +157,26 @@ const scaling: Array<Record<string, number>> = [];
 let base = 0;
 for (const r of [1, 4, 16, 64, 256]) {
   const svc = synthetic(r, 8);
-  const us = 1e6 / opsPerSecond(() => {
-    sink += renderInferenceService(svc).children.length;
-  }, 800);
+  const us =
+    1e6 /
+    opsPerSecond(() => {
+      sink += renderInferenceService(svc).children.length;
+    }, 800);
   if (r === 1) base = us;
-  scaling.push({ replicasPerRole: r, microsecondsPerRender: Number(us.toFixed(1)), ratioToOneReplica: Number((us / base).toFixed(2)), perReplicaRatio: Number((us / base / r).toFixed(3)) });
+  scaling.push({
+    replicasPerRole: r,
+    microsecondsPerRender: Number(us.toFixed(1)),
+    ratioToOneReplica: Number((us / base).toFixed(2)),
+    perReplicaRatio: Number((us / base / r).toFixed(3)),
+  });
 }
 results.scalingWithReplicas = scaling;
 
 const out = path.join(__dirname, 'results');
 fs.mkdirSync(out, { recursive: true });
-fs.writeFileSync(path.join(out, 'render-validate.json'), `${JSON.stringify(results, null, 2)}\n`);
+fs.writeFileSync(
+  path.join(out, 'render-validate.json'),
+  `${JSON.stringify(results, null, 2)}\n`,
+);
 console.log(JSON.stringify(results, null, 2));
 if (sink < 0) console.log(sink);

@@ -9,11 +9,19 @@ const { parseAllDocuments } = require('yaml');
 
 const root = path.resolve(__dirname, '..');
 const yamlPath = path.join(root, 'crds/fusioninfer.io_inferenceservices.yaml');
-const outPath = path.join(root, 'plugins/fusioninfer-common/src/crd/inferenceServiceCrd.ts');
+const outPath = path.join(
+  root,
+  'plugins/fusioninfer-common/src/crd/inferenceServiceCrd.ts',
+);
 const crd = parseAllDocuments(fs.readFileSync(yamlPath, 'utf8'))
   .map(d => d.toJS())
   .find(Boolean);
-const header = fs.readFileSync(path.join(root, 'plugins/fusioninfer-common/src/constants.ts'), 'utf8').split('*/')[0];
+const header = fs
+  .readFileSync(
+    path.join(root, 'plugins/fusioninfer-common/src/constants.ts'),
+    'utf8',
+  )
+  .split('*/')[0];
 fs.writeFileSync(
   outPath,
   `${header}*/

@@ -8,6 +8,9 @@ bash scripts/setup.sh
 
 step() { printf '\n=== %s\n' "$*"; }
 
+step "formatting (prettier --check)"
+prettier --check . >/dev/null || { prettier --list-different .; echo "run: npx prettier --write ." >&2; exit 1; }
+
 step "type-check (tsc)"
 tsc --noEmit -p tsconfig.json
 

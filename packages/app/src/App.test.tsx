@@ -24,7 +24,10 @@ describe('App', () => {
       APP_CONFIG: [
         {
           data: {
-            app: { title: 'FusionInfer Portal', baseUrl: 'http://localhost:3000' },
+            app: {
+              title: 'FusionInfer Portal',
+              baseUrl: 'http://localhost:3000',
+            },
             backend: { baseUrl: 'http://localhost:7007' },
             auth: { providers: { guest: {} } },
           },
@@ -36,7 +39,13 @@ describe('App', () => {
     const rendered = render(App.createRoot());
 
     // The guest provider's sign-in page, titled with the configured app title.
-    expect(await rendered.findByText(/Enter as a Guest User/, undefined, { timeout: 10000 })).toBeInTheDocument();
-    await waitFor(() => expect(rendered.baseElement.textContent).toContain('FusionInfer Portal'));
+    expect(
+      await rendered.findByText(/Enter as a Guest User/, undefined, {
+        timeout: 10000,
+      }),
+    ).toBeInTheDocument();
+    await waitFor(() =>
+      expect(rendered.baseElement.textContent).toContain('FusionInfer Portal'),
+    );
   }, 20000);
 });

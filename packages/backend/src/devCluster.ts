@@ -22,7 +22,10 @@
 
 import fs from 'fs';
 import path from 'path';
-import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
 import { startDevCluster } from '@fusioninfer/dev-cluster';
 import { parse } from 'yaml';
 
@@ -30,7 +33,11 @@ export const devClusterPlugin = createBackendPlugin({
   pluginId: 'fusioninfer-dev-cluster',
   register(env) {
     env.registerInit({
-      deps: { config: coreServices.rootConfig, logger: coreServices.logger, lifecycle: coreServices.rootLifecycle },
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        lifecycle: coreServices.rootLifecycle,
+      },
       async init({ config, logger, lifecycle }) {
         const dc = config.getOptionalConfig('fusioninfer.devCluster');
         if (!dc?.getOptionalBoolean('enabled')) return;
@@ -40,21 +47,48 @@ export const devClusterPlugin = createBackendPlugin({
           port: dc.getOptionalNumber('port') ?? 16443,
           host: '127.0.0.1',
           persistPath: persist ? path.resolve(repoRoot, persist) : undefined,
-          nodes: Array.from({ length: dc.getOptionalNumber('nodes') ?? 4 }, (_, i) => ({ name: `gpu-node-${i}`, gpus: dc.getOptionalNumber('gpusPerNode') ?? 8 })),
+          nodes: Array.from(
+            { length: dc.getOptionalNumber('nodes') ?? 4 },
+            (_, i) => ({
+              name: `gpu-node-${i}`,
+              gpus: dc.getOptionalNumber('gpusPerNode') ?? 8,
+            }),
+          ),
           tokens: [dc.getOptionalString('token') ?? 'dev-token'],
-          simulation: { podStartupDelayMs: dc.getOptionalNumber('podStartupDelayMs') ?? 3000 },
+          simulation: {
+            podStartupDelayMs:
+              dc.getOptionalNumber('podStartupDelayMs') ?? 3000,
+          },
         });
-        const kubeconfigPath = path.resolve(repoRoot, dc.getOptionalString('kubeconfigPath') ?? '.dev-cluster/kubeconfig');
+        const kubeconfigPath = path.resolve(
+          repoRoot,
+          dc.getOptionalString('kubeconfigPath') ?? '.dev-cluster/kubeconfig',
+        );
         cluster.writeKubeconfig(kubeconfigPath);
-        logger.info(`development cluster listening on ${cluster.url} (kubeconfig ${kubeconfigPath})`);
+        logger.info(
+          `development cluster listening on ${cluster.url} (kubeconfig ${kubeconfigPath})`,
+        );
         if (dc.getOptionalBoolean('seedDemo') ?? true) {
-          const isvcType = cluster.api.findType('fusioninfer.io', 'v1alpha1', 'inferenceservices')!;
+          const isvcType = cluster.api.findType(
+            'fusioninfer.io',
+            'v1alpha1',
+            'inferenceservices',
+          )!;
           const dir = path.join(repoRoot, 'examples/demo');
-          for (const file of fs.existsSync(dir) ? fs.readdirSync(dir).filter(f => f.endsWith('.yaml')) : []) {
+          for (const file of fs.existsSync(dir)
+            ? fs.readdirSync(dir).filter(f => f.endsWith('.yaml'))
+            : []) {
             const obj = parse(fs.readFileSync(path.join(dir, file), 'utf8'));
             if (!cluster.api.tryGet(isvcType, 'demo', obj.metadata.name)) {
-              cluster.api.create(isvcType, 'demo', { ...obj, metadata: { ...obj.metadata, namespace: 'demo' } }, { fieldManager: 'dev-cluster-seed' });
-              logger.info(`seeded demo InferenceService demo/${obj.metadata.name}`);
+              cluster.api.create(
+                isvcType,
+                'demo',
+                { ...obj, metadata: { ...obj.metadata, namespace: 'demo' } },
+                { fieldManager: 'dev-cluster-seed' },
+              );
+              logger.info(
+                `seeded demo InferenceService demo/${obj.metadata.name}`,
+              );
             }
           }
         }

@@ -20,14 +20,20 @@ import { parseAllDocuments } from 'yaml';
 import { CliIo, MAX_INPUT_BYTES, runCli } from './cli';
 
 const EXAMPLES = path.resolve(__dirname, '../../../examples');
-const example = (name: string) => fs.readFileSync(path.join(EXAMPLES, `${name}.yaml`), 'utf8');
+const example = (name: string) =>
+  fs.readFileSync(path.join(EXAMPLES, `${name}.yaml`), 'utf8');
 
-async function run(argv: string[], stdin: string | Buffer = '', files: Record<string, string | Buffer> = {}) {
+async function run(
+  argv: string[],
+  stdin: string | Buffer = '',
+  files: Record<string, string | Buffer> = {},
+) {
   let out = '';
   let err = '';
   const io: CliIo = {
     readFile: async p => {
-      if (!(p in files)) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
+      if (!(p in files))
+        throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
       return Buffer.from(files[p]);
     },
     readStdin: async () => Buffer.from(stdin),
@@ -44,26 +50,43 @@ async function run(argv: string[], stdin: string | Buffer = '', files: Record<st
 
 describe('fusioninfer validate', () => {
   it('exits 0 for a valid manifest, with warnings on stderr', async () => {
-    const r = await run(['validate', '-f', 'x.yaml'], '', { 'x.yaml': example('router-custom-endpointpickerconfig') });
+    const r = await run(['validate', '-f', 'x.yaml'], '', {
+      'x.yaml': example('router-custom-endpointpickerconfig'),
+    });
     expect(r.code).toBe(0);
     expect(r.out).toBe('');
   });
   it('reads standard input with -f - or no -f', async () => {
-    expect((await run(['validate', '-f', '-'], example('monolithic-no-router'))).code).toBe(0);
-    expect((await run(['validate'], example('monolithic-no-router'))).code).toBe(0);
+    expect(
+      (await run(['validate', '-f', '-'], example('monolithic-no-router')))
+        .code,
+    ).toBe(0);
+    expect(
+      (await run(['validate'], example('monolithic-no-router'))).code,
+    ).toBe(0);
   });
   it('exits 1 with one "path: message" line per error', async () => {
-    const bad = example('monolithic-no-router').replace('replicas: 1', 'replicas: -1').replace('name: qwen-inference', 'name: Qwen');
+    const bad = example('monolithic-no-router')
+      .replace('replicas: 1', 'replicas: -1')
+      .replace('name: qwen-inference', 'name: Qwen');
     const r = await run(['validate'], bad);
     expect(r.code).toBe(1);
     const lines = r.err.trim().split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(2);
     for (const l of lines) expect(l).toMatch(/^[a-zA-Z.[\]0-9"/-]+: \S/);
     expect(lines.some(l => l.startsWith('metadata.name: '))).toBe(true);
-    expect(lines.some(l => l.startsWith('spec.roles[0].replicas: '))).toBe(true);
+    expect(lines.some(l => l.startsWith('spec.roles[0].replicas: '))).toBe(
+      true,
+    );
   });
   it('prints warnings with a warning: prefix', async () => {
-    const r = await run(['validate'], example('monolithic-no-router').replace('componentType: worker', 'componentType: worker\n      strategy: queue-size'));
+    const r = await run(
+      ['validate'],
+      example('monolithic-no-router').replace(
+        'componentType: worker',
+        'componentType: worker\n      strategy: queue-size',
+      ),
+    );
     expect(r.code).toBe(0);
     expect(r.err).toContain('warning: spec.roles[0].strategy: is ignored');
   });
@@ -71,13 +94,17 @@ describe('fusioninfer validate', () => {
     const stream = `${example('monolithic-no-router')}\n---\n${example('multi-node-router').replace('nodeCount: 2', 'nodeCount: 0')}`;
     const r = await run(['validate'], stream);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^documents\[1\] \(qwen-multi-node\): spec\.roles\[1\]\.multinode\.nodeCount: /m);
+    expect(r.err).toMatch(
+      /^documents\[1\] \(qwen-multi-node\): spec\.roles\[1\]\.multinode\.nodeCount: /m,
+    );
   });
 });
 
 describe('fusioninfer render', () => {
   it('prints every child as YAML documents', async () => {
-    const r = await run(['render', '-f', 'x.yaml'], '', { 'x.yaml': example('monolithic-router-qwen') });
+    const r = await run(['render', '-f', 'x.yaml'], '', {
+      'x.yaml': example('monolithic-router-qwen'),
+    });
     expect(r.code).toBe(0);
     const docs = parseAllDocuments(r.out).map(d => d.toJS());
     expect(docs.map(d => `${d.kind}/${d.metadata.name}`)).toEqual([
@@ -95,32 +122,62 @@ describe('fusioninfer render', () => {
     expect(docs[4].data['config.yaml']).toContain('prefix-cache-scorer');
   });
   it('prints one v1 List with -o json and honours -n', async () => {
-    const r = await run(['render', '-o', 'json', '-n', 'ml'], example('pd-multi-node-deepseek-no-router'));
+    const r = await run(
+      ['render', '-o', 'json', '-n', 'ml'],
+      example('pd-multi-node-deepseek-no-router'),
+    );
     expect(r.code).toBe(0);
     const list = JSON.parse(r.out);
     expect(list.apiVersion).toBe('v1');
     expect(list.kind).toBe('List');
-    expect(list.items.map((i: any) => i.kind)).toEqual(['PodGroup', 'LeaderWorkerSet', 'LeaderWorkerSet', 'LeaderWorkerSet']);
-    expect(list.items.every((i: any) => i.metadata.namespace === 'ml')).toBe(true);
+    expect(list.items.map((i: any) => i.kind)).toEqual([
+      'PodGroup',
+      'LeaderWorkerSet',
+      'LeaderWorkerSet',
+      'LeaderWorkerSet',
+    ]);
+    expect(list.items.every((i: any) => i.metadata.namespace === 'ml')).toBe(
+      true,
+    );
   });
   it('renders each document of a multi-document stream and expands Lists', async () => {
-    const list = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [parseAllDocuments(example('monolithic-no-router'))[0].toJS()] });
-    const r = await run(['render', '-o', 'json'], `${example('multi-node-router')}\n---\n${list}\n`);
+    const list = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [parseAllDocuments(example('monolithic-no-router'))[0].toJS()],
+    });
+    const r = await run(
+      ['render', '-o', 'json'],
+      `${example('multi-node-router')}\n---\n${list}\n`,
+    );
     expect(r.code).toBe(0);
     const names = JSON.parse(r.out).items.map((i: any) => i.metadata.name);
     expect(names).toContain('qwen-multi-node-inference-0');
     expect(names).toContain('qwen-inference-inference-0');
   });
   it('adds a summary with GPU totals on stderr', async () => {
-    const r = await run(['render', '--summary'], example('pd-multi-node-deepseek-no-router'));
+    const r = await run(
+      ['render', '--summary'],
+      example('pd-multi-node-deepseek-no-router'),
+    );
     expect(r.code).toBe(0);
-    expect(r.err).toContain('default/deepseek-r1-disagg: prefill 1×2 pods, decode 2×4 pods; 10 pods, 80 GPUs (nvidia.com/gpu: 80); gang scheduling yes');
+    expect(r.err).toContain(
+      'default/deepseek-r1-disagg: prefill 1×2 pods, decode 2×4 pods; 10 pods, 80 GPUs (nvidia.com/gpu: 80); gang scheduling yes',
+    );
   });
   it('exits 1 on an invalid manifest with the validate messages, printing nothing', async () => {
-    const r = await run(['render'], example('monolithic-no-router').replace('kind: InferenceService', 'kind: Deployment'));
+    const r = await run(
+      ['render'],
+      example('monolithic-no-router').replace(
+        'kind: InferenceService',
+        'kind: Deployment',
+      ),
+    );
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
-    expect(r.err).toContain('kind: must be "InferenceService", got "Deployment"');
+    expect(r.err).toContain(
+      'kind: must be "InferenceService", got "Deployment"',
+    );
   });
 });
 
@@ -128,14 +185,52 @@ describe('bad input never gives a stack trace', () => {
   const cases: Array<[string, string | Buffer, number, RegExp]> = [
     ['empty input', '', 1, /holds no document/],
     ['only comments', '# nothing\n', 1, /holds no document/],
-    ['a YAML list', '- a\n- b\n', 1, /must be an InferenceService object .* got a list/],
+    [
+      'a YAML list',
+      '- a\n- b\n',
+      1,
+      /must be an InferenceService object .* got a list/,
+    ],
     ['a scalar', 'hello', 1, /got "hello"/],
     ['broken YAML', 'a: [1, 2\nb: }', 2, /not valid YAML/],
     ['duplicate keys', 'a: 1\na: 2\n', 2, /not valid YAML/],
-    ['a YAML bomb', ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefghij'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghij'[i]}`).join(',')}]`)].join('\n'), 2, /YAML/],
-    ['binary data', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1]), 2, /binary/],
-    ['wrong apiVersion', 'apiVersion: v1\nkind: InferenceService\nmetadata: {name: a}\nspec: {roles: []}\n', 1, /apiVersion: must be "fusioninfer.io\/v1alpha1"/],
-    ['JSON input', JSON.stringify({ apiVersion: 'fusioninfer.io/v1alpha1', kind: 'InferenceService', metadata: { name: 'j' }, spec: { roles: 3 } }), 1, /spec\.roles: /],
+    [
+      'a YAML bomb',
+      [
+        'a: &a ["x","x","x","x","x","x","x","x","x"]',
+        ...'bcdefghij'
+          .split('')
+          .map(
+            (c, i) =>
+              `${c}: &${c} [${Array(9).fill(`*${'abcdefghij'[i]}`).join(',')}]`,
+          ),
+      ].join('\n'),
+      2,
+      /YAML/,
+    ],
+    [
+      'binary data',
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1]),
+      2,
+      /binary/,
+    ],
+    [
+      'wrong apiVersion',
+      'apiVersion: v1\nkind: InferenceService\nmetadata: {name: a}\nspec: {roles: []}\n',
+      1,
+      /apiVersion: must be "fusioninfer.io\/v1alpha1"/,
+    ],
+    [
+      'JSON input',
+      JSON.stringify({
+        apiVersion: 'fusioninfer.io/v1alpha1',
+        kind: 'InferenceService',
+        metadata: { name: 'j' },
+        spec: { roles: 3 },
+      }),
+      1,
+      /spec\.roles: /,
+    ],
   ];
   it.each(cases)('%s', async (_name, input, code, message) => {
     for (const cmd of ['validate', 'render']) {
@@ -148,7 +243,9 @@ describe('bad input never gives a stack trace', () => {
   it('refuses 10 MB of text', async () => {
     const r = await run(['validate'], 'x'.repeat(10 * 1024 * 1024));
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(new RegExp(`at most ${MAX_INPUT_BYTES / 1048576} MiB`));
+    expect(r.err).toMatch(
+      new RegExp(`at most ${MAX_INPUT_BYTES / 1048576} MiB`),
+    );
   });
   it('explains a missing file', async () => {
     const r = await run(['render', '-f', 'nope.yaml']);
@@ -160,7 +257,9 @@ describe('bad input never gives a stack trace', () => {
     const r = await run(['render', '-o', 'xml']);
     expect(r.code).toBe(2);
     expect(r.err).toContain('unsupported output "xml"');
-    expect((await run(['validate', '--bogus'])).err).toContain('unknown flag "--bogus"');
+    expect((await run(['validate', '--bogus'])).err).toContain(
+      'unknown flag "--bogus"',
+    );
   });
   it('prints help and version', async () => {
     expect((await run(['--help'])).out).toContain('fusioninfer render');

@@ -61,16 +61,30 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { command: 'help', output: 'yaml', summary: false, render: {} };
+  const args: Args = {
+    command: 'help',
+    output: 'yaml',
+    summary: false,
+    render: {},
+  };
   const rest = [...argv];
   const first = rest.shift();
-  if (first === undefined || first === 'help' || first === '--help' || first === '-h') return args;
-  if (first === '--version' || first === 'version') return { ...args, command: 'version' };
-  if (first !== 'validate' && first !== 'render') throw new UsageError(`unknown command "${first}"`);
+  if (
+    first === undefined ||
+    first === 'help' ||
+    first === '--help' ||
+    first === '-h'
+  )
+    return args;
+  if (first === '--version' || first === 'version')
+    return { ...args, command: 'version' };
+  if (first !== 'validate' && first !== 'render')
+    throw new UsageError(`unknown command "${first}"`);
   args.command = first;
   const value = (flag: string): string => {
     const v = rest.shift();
-    if (v === undefined || (v.startsWith('-') && v !== '-')) throw new UsageError(`${flag} needs a value`);
+    if (v === undefined || (v.startsWith('-') && v !== '-'))
+      throw new UsageError(`${flag} needs a value`);
     return v;
   };
   while (rest.length > 0) {
@@ -87,14 +101,17 @@ function parseArgs(argv: string[]): Args {
         break;
       case '-n':
       case '--namespace':
-        if (args.command !== 'render') throw new UsageError(`${flag} only applies to render`);
+        if (args.command !== 'render')
+          throw new UsageError(`${flag} only applies to render`);
         args.namespace = value(flag);
         break;
       case '-o':
       case '--output': {
-        if (args.command !== 'render') throw new UsageError(`${flag} only applies to render`);
+        if (args.command !== 'render')
+          throw new UsageError(`${flag} only applies to render`);
         const o = value(flag);
-        if (o !== 'yaml' && o !== 'json') throw new UsageError(`unsupported output "${o}" (yaml or json)`);
+        if (o !== 'yaml' && o !== 'json')
+          throw new UsageError(`unsupported output "${o}" (yaml or json)`);
         args.output = o;
         break;
       }
@@ -126,17 +143,27 @@ async function readInput(args: Args, io: CliIo): Promise<string> {
   let buf: Buffer;
   const name = !args.file || args.file === '-' ? 'standard input' : args.file;
   try {
-    buf = !args.file || args.file === '-' ? await io.readStdin() : await io.readFile(args.file);
+    buf =
+      !args.file || args.file === '-'
+        ? await io.readStdin()
+        : await io.readFile(args.file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const reasons: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'is a directory', EACCES: 'permission denied' };
+    const reasons: Record<string, string> = {
+      ENOENT: 'no such file',
+      EISDIR: 'is a directory',
+      EACCES: 'permission denied',
+    };
     const why = reasons[err.code ?? ''] ?? err.message;
     throw new InputError(`cannot read ${name}: ${why}`);
   }
   if (buf.length > MAX_INPUT_BYTES) {
-    throw new InputError(`${name} is ${(buf.length / 1048576).toFixed(1)} MiB; at most ${MAX_INPUT_BYTES / 1048576} MiB is accepted (Kubernetes objects are limited to about 1.5 MiB)`);
+    throw new InputError(
+      `${name} is ${(buf.length / 1048576).toFixed(1)} MiB; at most ${MAX_INPUT_BYTES / 1048576} MiB is accepted (Kubernetes objects are limited to about 1.5 MiB)`,
+    );
   }
-  if (buf.includes(0)) throw new InputError(`${name} is binary, not YAML or JSON text`);
+  if (buf.includes(0))
+    throw new InputError(`${name} is binary, not YAML or JSON text`);
   return buf.toString('utf8');
 }
 
@@ -153,20 +180,31 @@ export function parseManifests(text: string): unknown[] {
   for (const [i, doc] of docs.entries()) {
     const problem = doc.errors[0];
     if (problem) {
-      const where = problem.linePos?.[0] ? ` (line ${problem.linePos[0].line}, column ${problem.linePos[0].col})` : '';
-      throw new InputError(`not valid YAML${docs.length > 1 ? ` in document ${i + 1}` : ''}${where}: ${firstLine(problem.message)}`);
+      const where = problem.linePos?.[0]
+        ? ` (line ${problem.linePos[0].line}, column ${problem.linePos[0].col})`
+        : '';
+      throw new InputError(
+        `not valid YAML${docs.length > 1 ? ` in document ${i + 1}` : ''}${where}: ${firstLine(problem.message)}`,
+      );
     }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 50 });
     } catch (e) {
-      throw new InputError(`not usable YAML: ${firstLine((e as Error).message)}`);
+      throw new InputError(
+        `not usable YAML: ${firstLine((e as Error).message)}`,
+      );
     }
-    if ((value === null || value === undefined) && doc.contents === null) continue; // empty document
+    if ((value === null || value === undefined) && doc.contents === null)
+      continue; // empty document
     const obj = value as { kind?: unknown; items?: unknown };
     const isList =
-      !!obj && typeof obj === 'object' && !Array.isArray(obj) && Array.isArray(obj.items) &&
-      typeof obj.kind === 'string' && obj.kind.endsWith('List');
+      !!obj &&
+      typeof obj === 'object' &&
+      !Array.isArray(obj) &&
+      Array.isArray(obj.items) &&
+      typeof obj.kind === 'string' &&
+      obj.kind.endsWith('List');
     if (isList) {
       out.push(...(obj.items as unknown[]));
     } else {
@@ -186,12 +224,24 @@ function docLabel(doc: unknown, index: number, total: number): string {
   return `documents[${index}]${typeof name === 'string' ? ` (${name})` : ''}: `;
 }
 
-function report(io: CliIo, prefix: string, issues: ValidationIssue[], kind: 'error' | 'warning') {
-  for (const issue of issues) io.stderr(`${kind === 'warning' ? 'warning: ' : ''}${prefix}${formatIssue(issue)}\n`);
+function report(
+  io: CliIo,
+  prefix: string,
+  issues: ValidationIssue[],
+  kind: 'error' | 'warning',
+) {
+  for (const issue of issues)
+    io.stderr(
+      `${kind === 'warning' ? 'warning: ' : ''}${prefix}${formatIssue(issue)}\n`,
+    );
 }
 
 /** Runs the CLI; returns the exit code. Never throws. */
-export async function runCli(argv: string[], io: CliIo, version = '0.0.0'): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIo,
+  version = '0.0.0',
+): Promise<number> {
   let args: Args;
   try {
     args = parseArgs(argv);
@@ -210,7 +260,9 @@ export async function runCli(argv: string[], io: CliIo, version = '0.0.0'): Prom
   try {
     const docs = parseManifests(await readInput(args, io));
     if (docs.length === 0) {
-      io.stderr('fusioninfer: the input holds no document; expected an InferenceService manifest (apiVersion fusioninfer.io/v1alpha1, kind InferenceService)\n');
+      io.stderr(
+        'fusioninfer: the input holds no document; expected an InferenceService manifest (apiVersion fusioninfer.io/v1alpha1, kind InferenceService)\n',
+      );
       return 1;
     }
     let failed = false;
@@ -226,12 +278,24 @@ export async function runCli(argv: string[], io: CliIo, version = '0.0.0'): Prom
         return;
       }
       if (args.command === 'render') {
-        const rendered = renderInferenceService(doc, { ...args.render, namespace: args.namespace });
+        const rendered = renderInferenceService(doc, {
+          ...args.render,
+          namespace: args.namespace,
+        });
         children.push(...rendered.children);
         const s = rendered.summary;
         summaries.push(
-          `${s.namespace}/${s.name}: ${s.roles.filter(r => r.componentType !== 'router').map(r => `${r.name} ${r.replicas}×${r.nodesPerReplica} pods`).join(', ')}; ` +
-            `${s.totals.pods} pods, ${s.totals.gpus} GPUs${Object.keys(s.totals.accelerators).length ? ` (${Object.entries(s.totals.accelerators).map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}; ` +
+          `${s.namespace}/${s.name}: ${s.roles
+            .filter(r => r.componentType !== 'router')
+            .map(r => `${r.name} ${r.replicas}×${r.nodesPerReplica} pods`)
+            .join(', ')}; ` +
+            `${s.totals.pods} pods, ${s.totals.gpus} GPUs${
+              Object.keys(s.totals.accelerators).length
+                ? ` (${Object.entries(s.totals.accelerators)
+                    .map(([k, v]) => `${k}: ${v}`)
+                    .join(', ')})`
+                : ''
+            }; ` +
             `gang scheduling ${s.gangScheduling ? 'yes' : 'no'}${s.router ? `; router ${s.router.strategy} (${s.router.image})` : ''}; ${s.totals.children} children\n`,
         );
       }
@@ -239,9 +303,13 @@ export async function runCli(argv: string[], io: CliIo, version = '0.0.0'): Prom
     if (failed) return 1;
     if (args.command === 'render') {
       if (args.output === 'json') {
-        io.stdout(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: children }, null, 2)}\n`);
+        io.stdout(
+          `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: children }, null, 2)}\n`,
+        );
       } else {
-        io.stdout(children.map(c => stringify(c, { lineWidth: 0 })).join('---\n'));
+        io.stdout(
+          children.map(c => stringify(c, { lineWidth: 0 })).join('---\n'),
+        );
       }
       if (args.summary) for (const s of summaries) io.stderr(s);
     }
@@ -251,7 +319,9 @@ export async function runCli(argv: string[], io: CliIo, version = '0.0.0'): Prom
       io.stderr(`fusioninfer: ${e.message}\n`);
       return 2;
     }
-    io.stderr(`fusioninfer: internal error: ${firstLine(String((e as Error)?.message ?? e))}\n`);
+    io.stderr(
+      `fusioninfer: internal error: ${firstLine(String((e as Error)?.message ?? e))}\n`,
+    );
     return 3;
   }
 }

@@ -28,7 +28,12 @@ export type { CliIo } from './cli';
 
 async function readStdin(): Promise<Buffer> {
   if (process.stdin.isTTY) {
-    throw Object.assign(new Error('standard input is a terminal; pass -f FILE or pipe a manifest'), { code: 'ETTY' });
+    throw Object.assign(
+      new Error(
+        'standard input is a terminal; pass -f FILE or pipe a manifest',
+      ),
+      { code: 'ETTY' },
+    );
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -41,7 +46,9 @@ async function readStdin(): Promise<Buffer> {
 }
 
 /** Entry point of the bin script. */
-export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+export async function main(
+  argv: string[] = process.argv.slice(2),
+): Promise<void> {
   // eslint-disable-next-line @backstage/no-relative-monorepo-imports
   const version: string = require('../package.json').version;
   const code = await runCli(

@@ -29,7 +29,10 @@ import { startDevCluster } from '../src';
 const N = Number(process.env.BENCH_OBJECTS ?? 10000);
 const CONCURRENCY = 16;
 
-async function rate(seconds: number, fn: (i: number) => Promise<unknown>): Promise<number> {
+async function rate(
+  seconds: number,
+  fn: (i: number) => Promise<unknown>,
+): Promise<number> {
   let n = 0;
   const end = Date.now() + seconds * 1000;
   const start = Date.now();
@@ -49,7 +52,18 @@ async function main() {
   const memBefore = process.memoryUsage();
   const t0 = Date.now();
   for (let i = 0; i < N; i++) {
-    dev.api.create(cmT, 'demo', { metadata: { name: `cm-${i}`, labels: { shard: String(i % 10), app: 'bench' } }, data: { key: `value-${i}`, payload: 'x'.repeat(200) } }, { fieldManager: 'bench' });
+    dev.api.create(
+      cmT,
+      'demo',
+      {
+        metadata: {
+          name: `cm-${i}`,
+          labels: { shard: String(i % 10), app: 'bench' },
+        },
+        data: { key: `value-${i}`, payload: 'x'.repeat(200) },
+      },
+      { fieldManager: 'bench' },
+    );
   }
   const loadSeconds = (Date.now() - t0) / 1000;
   global.gc?.();
@@ -65,19 +79,28 @@ async function main() {
   for (let round = 0; round < 3; round++) {
     let cont: string | undefined;
     do {
-      const r = await (await fetch(`${base}?limit=500${cont ? `&continue=${cont}` : ''}`)).json();
+      const r = await (
+        await fetch(`${base}?limit=500${cont ? `&continue=${cont}` : ''}`)
+      ).json();
       pages++;
       items += r.items.length;
       cont = r.metadata.continue;
     } while (cont);
   }
   const listSeconds = (Date.now() - listStart) / 1000;
-  const selectorRps = await rate(2, i => get(`${base}?labelSelector=shard%3D${i % 10}&limit=50`));
+  const selectorRps = await rate(2, i =>
+    get(`${base}?labelSelector=shard%3D${i % 10}&limit=50`),
+  );
   const applyRps = await rate(3, i =>
     fetch(`${base}/cm-${i % N}?fieldManager=bench-apply&force=true`, {
       method: 'PATCH',
       headers: { 'content-type': 'application/apply-patch+yaml' },
-      body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i % N}`, namespace: 'demo' }, data: { applied: String(i) } }),
+      body: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `cm-${i % N}`, namespace: 'demo' },
+        data: { applied: String(i) },
+      }),
     }).then(r => r.arrayBuffer()),
   );
 
@@ -91,12 +114,16 @@ async function main() {
     Array.from({ length: WATCHERS }, async () => {
       const ac = new AbortController();
       controllers.push(ac);
-      const res = await fetch(`${base}?watch=true&resourceVersion=${rv}`, { signal: ac.signal });
+      const res = await fetch(`${base}?watch=true&resourceVersion=${rv}`, {
+        signal: ac.signal,
+      });
       const reader = res.body!.getReader();
       (async () => {
         let buf = '';
         for (;;) {
-          const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+          const { value, done } = await reader
+            .read()
+            .catch(() => ({ value: undefined, done: true }));
           if (done) return;
           buf += Buffer.from(value!).toString('utf8');
           for (let idx = buf.indexOf('\n'); idx >= 0; idx = buf.indexOf('\n')) {
@@ -108,8 +135,17 @@ async function main() {
     }),
   );
   const w0 = Date.now();
-  for (let i = 0; i < UPDATES; i++) dev.api.patch(cmT, 'demo', `cm-${i}`, 'application/merge-patch+json', { data: { watched: String(i) } }, { fieldManager: 'bench' });
-  while (received < WATCHERS * UPDATES && Date.now() - w0 < 60000) await new Promise(r => setTimeout(r, 5));
+  for (let i = 0; i < UPDATES; i++)
+    dev.api.patch(
+      cmT,
+      'demo',
+      `cm-${i}`,
+      'application/merge-patch+json',
+      { data: { watched: String(i) } },
+      { fieldManager: 'bench' },
+    );
+  while (received < WATCHERS * UPDATES && Date.now() - w0 < 60000)
+    await new Promise(r => setTimeout(r, 5));
   const watchSeconds = (Date.now() - w0) / 1000;
   controllers.forEach(c => c.abort());
   global.gc?.();
@@ -131,11 +167,18 @@ async function main() {
     serverSideApplyPerSecond: Math.round(applyRps),
     applyToHealthzRatio: Number((applyRps / healthz).toFixed(3)),
     inProcessCreatesPerSecond: Math.round(N / loadSeconds),
-    watch: { watchers: WATCHERS, updates: UPDATES, eventsDelivered: received, eventsPerSecond: Math.round(received / watchSeconds) },
+    watch: {
+      watchers: WATCHERS,
+      updates: UPDATES,
+      eventsDelivered: received,
+      eventsPerSecond: Math.round(received / watchSeconds),
+    },
     memory: {
       heapUsedBeforeMiB: mb(memBefore.heapUsed),
       heapUsedWith10kMiB: mb(memAfter.heapUsed),
-      heapPerObjectKiB: Number(((memAfter.heapUsed - memBefore.heapUsed) / N / 1024).toFixed(2)),
+      heapPerObjectKiB: Number(
+        ((memAfter.heapUsed - memBefore.heapUsed) / N / 1024).toFixed(2),
+      ),
       rssStartMiB: mb(mem0.rss),
       rssWith10kMiB: mb(memAfter.rss),
       rssEndMiB: mb(memEnd.rss),
@@ -143,7 +186,10 @@ async function main() {
   };
   const out = path.resolve(__dirname, '../../../bench/results');
   fs.mkdirSync(out, { recursive: true });
-  fs.writeFileSync(path.join(out, 'dev-cluster.json'), `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(out, 'dev-cluster.json'),
+    `${JSON.stringify(results, null, 2)}\n`,
+  );
   console.log(JSON.stringify(results, null, 2));
 }
 

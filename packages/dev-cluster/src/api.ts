@@ -32,9 +32,23 @@ import {
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ApiError, errors } from './errors';
 import { serverSideApply, trackUpdate } from './managedFields';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch';
-import { apiVersionOf, BUILTIN_TYPES, ResourceType, typeKey } from './resources';
-import { FieldSelector, LabelSelector, matchesFields, matchesLabels } from './selectors';
+import {
+  applyJsonPatch,
+  applyMergePatch,
+  applyStrategicMergePatch,
+} from './patch';
+import {
+  apiVersionOf,
+  BUILTIN_TYPES,
+  ResourceType,
+  typeKey,
+} from './resources';
+import {
+  FieldSelector,
+  LabelSelector,
+  matchesFields,
+  matchesLabels,
+} from './selectors';
 
 /** A stored object. */
 export type KObject = Record<string, any> & { metadata: Record<string, any> };
@@ -69,7 +83,8 @@ export interface FaultConfig {
   seed?: number;
 }
 
-export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+export type Verb =
+  'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
 
 /** Options of writes. */
 export interface WriteOptions {
@@ -81,13 +96,18 @@ export interface WriteOptions {
   fieldValidation?: 'Ignore' | 'Warn' | 'Strict';
 }
 
-const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, any> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const clone = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
 const stable = (v: unknown): string => JSON.stringify(sortKeys(v));
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (!isObj(v)) return v;
-  return Object.fromEntries(Object.keys(v).sort().map(k => [k, sortKeys(v[k])]));
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map(k => [k, sortKeys(v[k])]),
+  );
 }
 const nowIso = () => `${new Date().toISOString().slice(0, 19)}Z`;
 
@@ -130,13 +150,16 @@ export class KubeApi {
   /** Applies latency and injected errors for a verb. */
   async fault(verb: Verb, plural: string): Promise<void> {
     this.requestCounts[verb] = (this.requestCounts[verb] ?? 0) + 1;
-    this.requestCounts[`${verb} ${plural}`] = (this.requestCounts[`${verb} ${plural}`] ?? 0) + 1;
+    this.requestCounts[`${verb} ${plural}`] =
+      (this.requestCounts[`${verb} ${plural}`] ?? 0) + 1;
     const f = this.faults;
     const lat = f.latencyMs?.[verb];
     if (lat) await new Promise(r => setTimeout(r, lat));
     const rate = f.errorRate?.[verb] ?? 0;
     if (rate > 0 && this.random() < rate) {
-      throw f.throttle ? errors.tooManyRequests(1) : errors.internal(`injected fault for ${verb} ${plural}`);
+      throw f.throttle
+        ? errors.tooManyRequests(1)
+        : errors.internal(`injected fault for ${verb} ${plural}`);
     }
   }
 
@@ -156,12 +179,21 @@ export class KubeApi {
     return [...this.types.values()];
   }
 
-  findType(group: string, version: string, plural: string): ResourceType | undefined {
+  findType(
+    group: string,
+    version: string,
+    plural: string,
+  ): ResourceType | undefined {
     return this.types.get(`${group}/${version}/${plural}`);
   }
 
-  typeForObject(obj: { apiVersion?: unknown; kind?: unknown }): ResourceType | undefined {
-    return this.allTypes().find(t => apiVersionOf(t) === obj.apiVersion && t.kind === obj.kind);
+  typeForObject(obj: {
+    apiVersion?: unknown;
+    kind?: unknown;
+  }): ResourceType | undefined {
+    return this.allTypes().find(
+      t => apiVersionOf(t) === obj.apiVersion && t.kind === obj.kind,
+    );
   }
 
   /** Registers (or updates) the resource of a CRD object. */
@@ -206,11 +238,23 @@ export class KubeApi {
     return b;
   }
 
-  private emit(t: ResourceType, type: LoggedEvent['type'], object: KObject, prev?: KObject) {
-    const ev: LoggedEvent = { rv: Number(object.metadata.resourceVersion), key: typeKey(t), type, object, prev };
+  private emit(
+    t: ResourceType,
+    type: LoggedEvent['type'],
+    object: KObject,
+    prev?: KObject,
+  ) {
+    const ev: LoggedEvent = {
+      rv: Number(object.metadata.resourceVersion),
+      key: typeKey(t),
+      type,
+      object,
+      prev,
+    };
     this.log.push(ev);
     const windowSize = this.options.eventWindow ?? 20000;
-    if (this.log.length > windowSize) this.log.splice(0, this.log.length - windowSize);
+    if (this.log.length > windowSize)
+      this.log.splice(0, this.log.length - windowSize);
     for (const l of [...this.listeners]) l(ev);
     this.onChange?.();
   }
@@ -221,31 +265,70 @@ export class KubeApi {
   }
 
   private checkName(t: ResourceType, name: string): string[] {
-    if (t.plural === 'namespaces' || t.plural === 'serviceaccounts' || t.plural === 'nodes') return t.plural === 'nodes' ? dns1123SubdomainProblems(name) : dns1123LabelProblems(name);
+    if (
+      t.plural === 'namespaces' ||
+      t.plural === 'serviceaccounts' ||
+      t.plural === 'nodes'
+    )
+      return t.plural === 'nodes'
+        ? dns1123SubdomainProblems(name)
+        : dns1123LabelProblems(name);
     if (t.plural === 'services') return dns1035LabelProblems(name);
-    if (t.plural === 'customresourcedefinitions') return dns1123SubdomainProblems(name);
-    if (t.plural === 'events' || t.plural === 'rolebindings' || t.plural === 'roles' || t.plural === 'clusterroles' || t.plural === 'clusterrolebindings') {
-      return name.length > 0 && !/[/%]/.test(name) && name !== '.' && name !== '..' ? [] : ['may not contain "/" or "%"'];
+    if (t.plural === 'customresourcedefinitions')
+      return dns1123SubdomainProblems(name);
+    if (
+      t.plural === 'events' ||
+      t.plural === 'rolebindings' ||
+      t.plural === 'roles' ||
+      t.plural === 'clusterroles' ||
+      t.plural === 'clusterrolebindings'
+    ) {
+      return name.length > 0 &&
+        !/[/%]/.test(name) &&
+        name !== '.' &&
+        name !== '..'
+        ? []
+        : ['may not contain "/" or "%"'];
     }
     return dns1123SubdomainProblems(name);
   }
 
   /** Validation, pruning and defaulting of custom resources (the API server's structural-schema pipeline). */
-  private admitCustom(t: ResourceType, obj: KObject, opts: WriteOptions): KObject {
+  private admitCustom(
+    t: ResourceType,
+    obj: KObject,
+    opts: WriteOptions,
+  ): KObject {
     if (!t.schema) return obj;
     let out = applyDefaults(t.schema, obj);
     const pruned = pruneStructural(t.schema, out);
     if (pruned.pruned.length > 0) {
       if (opts.fieldValidation === 'Strict') {
-        throw errors.badRequest(`strict decoding error: ${pruned.pruned.map(p => `unknown field "${p}"`).join(', ')}`);
+        throw errors.badRequest(
+          `strict decoding error: ${pruned.pruned.map(p => `unknown field "${p}"`).join(', ')}`,
+        );
       }
-      if (opts.fieldValidation !== 'Ignore') opts.warnings?.push(...pruned.pruned.map(p => `unknown field "${p}"`));
+      if (opts.fieldValidation !== 'Ignore')
+        opts.warnings?.push(...pruned.pruned.map(p => `unknown field "${p}"`));
     }
     out = pruned.value;
     const issues = validateStructural(t.schema, out);
     if (issues.length > 0) {
-      const reasons: Record<string, string> = { required: 'FieldValueRequired', enum: 'FieldValueNotSupported', duplicate: 'FieldValueDuplicate' };
-      throw errors.invalid(t.kind, t.group, obj.metadata?.name ?? '', issues.map(i => ({ reason: reasons[i.type] ?? 'FieldValueInvalid', message: i.message, field: i.path })));
+      const reasons: Record<string, string> = {
+        required: 'FieldValueRequired',
+        enum: 'FieldValueNotSupported',
+        duplicate: 'FieldValueDuplicate',
+      };
+      throw errors.invalid(
+        t.kind,
+        t.group,
+        obj.metadata?.name ?? '',
+        issues.map(i => ({
+          reason: reasons[i.type] ?? 'FieldValueInvalid',
+          message: i.message,
+          field: i.path,
+        })),
+      );
     }
     return out;
   }
@@ -255,19 +338,45 @@ export class KubeApi {
       try {
         const info = parseCrd(obj);
         if (obj.metadata.name !== `${info.plural}.${info.group}`) {
-          throw errors.invalid('CustomResourceDefinition', 'apiextensions.k8s.io', obj.metadata.name, [
-            { reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${obj.metadata.name}": must be spec.names.plural+"."+spec.group` },
-          ]);
+          throw errors.invalid(
+            'CustomResourceDefinition',
+            'apiextensions.k8s.io',
+            obj.metadata.name,
+            [
+              {
+                reason: 'FieldValueInvalid',
+                field: 'metadata.name',
+                message: `Invalid value: "${obj.metadata.name}": must be spec.names.plural+"."+spec.group`,
+              },
+            ],
+          );
         }
       } catch (e) {
         if (e instanceof ApiError) throw e;
-        throw errors.invalid('CustomResourceDefinition', 'apiextensions.k8s.io', obj.metadata.name, [{ reason: 'FieldValueInvalid', field: 'spec', message: (e as Error).message }]);
+        throw errors.invalid(
+          'CustomResourceDefinition',
+          'apiextensions.k8s.io',
+          obj.metadata.name,
+          [
+            {
+              reason: 'FieldValueInvalid',
+              field: 'spec',
+              message: (e as Error).message,
+            },
+          ],
+        );
       }
     }
     if (t.plural === 'pods') {
       const containers = obj.spec?.containers;
       if (!Array.isArray(containers) || containers.length === 0) {
-        throw errors.invalid('Pod', '', obj.metadata.name, [{ reason: 'FieldValueRequired', field: 'spec.containers', message: 'Required value' }]);
+        throw errors.invalid('Pod', '', obj.metadata.name, [
+          {
+            reason: 'FieldValueRequired',
+            field: 'spec.containers',
+            message: 'Required value',
+          },
+        ]);
       }
     }
   }
@@ -294,7 +403,11 @@ export class KubeApi {
     return clone(o);
   }
 
-  tryGet(t: ResourceType, ns: string | undefined, name: string): KObject | undefined {
+  tryGet(
+    t: ResourceType,
+    ns: string | undefined,
+    name: string,
+  ): KObject | undefined {
     const o = this.bucket(t).get(this.key(t, ns, name));
     return o ? clone(o) : undefined;
   }
@@ -303,20 +416,38 @@ export class KubeApi {
   list(
     t: ResourceType,
     ns: string | undefined,
-    opts: { labelSelector?: LabelSelector; fieldSelector?: FieldSelector; limit?: number; continue?: string } = {},
-  ): { items: KObject[]; resourceVersion: string; continue?: string; remainingItemCount?: number } {
+    opts: {
+      labelSelector?: LabelSelector;
+      fieldSelector?: FieldSelector;
+      limit?: number;
+      continue?: string;
+    } = {},
+  ): {
+    items: KObject[];
+    resourceVersion: string;
+    continue?: string;
+    remainingItemCount?: number;
+  } {
     let start = '';
     let listRv = this.resourceVersion;
     if (opts.continue) {
       try {
-        const c = JSON.parse(Buffer.from(opts.continue, 'base64url').toString('utf8'));
+        const c = JSON.parse(
+          Buffer.from(opts.continue, 'base64url').toString('utf8'),
+        );
         start = String(c.start);
         listRv = String(c.rv);
       } catch {
-        throw errors.badRequest('continue key is not valid: illegal base64 data');
+        throw errors.badRequest(
+          'continue key is not valid: illegal base64 data',
+        );
       }
       if (Number(listRv) < this.oldestWatchableRv) {
-        throw new ApiError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results.');
+        throw new ApiError(
+          410,
+          'Expired',
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results.',
+        );
       }
     }
     const all = [...this.bucket(t).entries()]
@@ -324,7 +455,11 @@ export class KubeApi {
       .filter(([k]) => k > start)
       .sort(([a], [b]) => a.localeCompare(b, 'en'))
       .map(([, o]) => o)
-      .filter(o => matchesLabels(opts.labelSelector ?? [], o.metadata.labels) && matchesFields(opts.fieldSelector ?? [], o));
+      .filter(
+        o =>
+          matchesLabels(opts.labelSelector ?? [], o.metadata.labels) &&
+          matchesFields(opts.fieldSelector ?? [], o),
+      );
     const limit = opts.limit && opts.limit > 0 ? opts.limit : undefined;
     const page = limit ? all.slice(0, limit) : all;
     const more = limit !== undefined && all.length > limit;
@@ -334,7 +469,12 @@ export class KubeApi {
       resourceVersion: listRv,
       ...(more && last
         ? {
-            continue: Buffer.from(JSON.stringify({ rv: listRv, start: this.key(t, last.metadata.namespace, last.metadata.name) })).toString('base64url'),
+            continue: Buffer.from(
+              JSON.stringify({
+                rv: listRv,
+                start: this.key(t, last.metadata.namespace, last.metadata.name),
+              }),
+            ).toString('base64url'),
             remainingItemCount: all.length - page.length,
           }
         : {}),
@@ -348,31 +488,53 @@ export class KubeApi {
   watch(
     t: ResourceType,
     ns: string | undefined,
-    opts: { resourceVersion?: string; labelSelector?: LabelSelector; fieldSelector?: FieldSelector; sendInitialEvents?: boolean },
+    opts: {
+      resourceVersion?: string;
+      labelSelector?: LabelSelector;
+      fieldSelector?: FieldSelector;
+      sendInitialEvents?: boolean;
+    },
     send: (e: WatchEvent) => void,
   ): () => void {
     const key = typeKey(t);
     const matches = (o: KObject | undefined) =>
-      !!o && (!t.namespaced || !ns || o.metadata.namespace === ns) && matchesLabels(opts.labelSelector ?? [], o.metadata.labels) && matchesFields(opts.fieldSelector ?? [], o);
+      !!o &&
+      (!t.namespaced || !ns || o.metadata.namespace === ns) &&
+      matchesLabels(opts.labelSelector ?? [], o.metadata.labels) &&
+      matchesFields(opts.fieldSelector ?? [], o);
     const deliver = (ev: LoggedEvent) => {
       if (ev.key !== key) return;
       const now = ev.type === 'DELETED' ? false : matches(ev.object);
-      const before = ev.type === 'ADDED' ? false : matches(ev.prev ?? (ev.type === 'DELETED' ? ev.object : undefined));
+      const before =
+        ev.type === 'ADDED'
+          ? false
+          : matches(ev.prev ?? (ev.type === 'DELETED' ? ev.object : undefined));
       if (ev.type === 'DELETED') {
-        if (matches(ev.object)) send({ type: 'DELETED', object: clone(ev.object) });
+        if (matches(ev.object))
+          send({ type: 'DELETED', object: clone(ev.object) });
         return;
       }
       if (now && before) send({ type: 'MODIFIED', object: clone(ev.object) });
-      else if (now && !before) send({ type: 'ADDED', object: clone(ev.object) });
-      else if (!now && before) send({ type: 'DELETED', object: clone(ev.object) });
+      else if (now && !before)
+        send({ type: 'ADDED', object: clone(ev.object) });
+      else if (!now && before)
+        send({ type: 'DELETED', object: clone(ev.object) });
     };
     const rv = opts.resourceVersion;
     if (!rv || rv === '0') {
-      for (const o of this.list(t, ns, { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector }).items) send({ type: 'ADDED', object: o });
+      for (const o of this.list(t, ns, {
+        labelSelector: opts.labelSelector,
+        fieldSelector: opts.fieldSelector,
+      }).items)
+        send({ type: 'ADDED', object: o });
     } else {
       const from = Number(rv);
-      if (!Number.isFinite(from)) throw errors.badRequest(`invalid resource version "${rv}"`);
-      if (from < this.oldestWatchableRv) throw errors.gone(`too old resource version: ${from} (${this.oldestWatchableRv})`);
+      if (!Number.isFinite(from))
+        throw errors.badRequest(`invalid resource version "${rv}"`);
+      if (from < this.oldestWatchableRv)
+        throw errors.gone(
+          `too old resource version: ${from} (${this.oldestWatchableRv})`,
+        );
       for (const ev of this.log) if (ev.rv > from) deliver(ev);
     }
     this.listeners.add(deliver);
@@ -382,10 +544,18 @@ export class KubeApi {
   }
 
   /** Subscribes to every change (in-process controllers). */
-  subscribe(fn: (e: { type: LoggedEvent['type']; resource: ResourceType; object: KObject; prev?: KObject }) => void): () => void {
+  subscribe(
+    fn: (e: {
+      type: LoggedEvent['type'];
+      resource: ResourceType;
+      object: KObject;
+      prev?: KObject;
+    }) => void,
+  ): () => void {
     const l = (ev: LoggedEvent) => {
       const t = this.types.get(ev.key);
-      if (t) fn({ type: ev.type, resource: t, object: ev.object, prev: ev.prev });
+      if (t)
+        fn({ type: ev.type, resource: t, object: ev.object, prev: ev.prev });
     };
     this.listeners.add(l);
     return () => {
@@ -395,39 +565,95 @@ export class KubeApi {
 
   // ---------------------------------------------------------------- writes
 
-  create(t: ResourceType, ns: string | undefined, body: unknown, opts: WriteOptions = {}): KObject {
-    if (!isObj(body)) throw errors.badRequest('the body of the request must be an object');
+  create(
+    t: ResourceType,
+    ns: string | undefined,
+    body: unknown,
+    opts: WriteOptions = {},
+  ): KObject {
+    if (!isObj(body))
+      throw errors.badRequest('the body of the request must be an object');
     const obj = clone(body) as KObject;
-    if (obj.kind !== undefined && obj.kind !== t.kind) throw errors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersionOf(t)})`);
-    if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersionOf(t)) throw errors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersionOf(t)})`);
+    if (obj.kind !== undefined && obj.kind !== t.kind)
+      throw errors.badRequest(
+        `the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersionOf(t)})`,
+      );
+    if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersionOf(t))
+      throw errors.badRequest(
+        `the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersionOf(t)})`,
+      );
     obj.apiVersion = apiVersionOf(t);
     obj.kind = t.kind;
     obj.metadata = isObj(obj.metadata) ? obj.metadata : {};
     const md = obj.metadata;
     if (t.namespaced) {
-      if (md.namespace && ns && md.namespace !== ns) throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if (md.namespace && ns && md.namespace !== ns)
+        throw errors.badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
       md.namespace = ns ?? md.namespace;
-      if (!md.namespace) throw errors.badRequest('the namespace of the object is required');
+      if (!md.namespace)
+        throw errors.badRequest('the namespace of the object is required');
       const nsType = this.findType('', 'v1', 'namespaces')!;
       const namespace = this.tryGet(nsType, undefined, md.namespace);
       if (!namespace) throw errors.notFound('namespaces', '', md.namespace);
       if (namespace.metadata.deletionTimestamp) {
-        throw new ApiError(403, 'Forbidden', `${t.plural} "${md.name ?? md.generateName}" is forbidden: unable to create new content in namespace ${md.namespace} because it is being terminated`);
+        throw new ApiError(
+          403,
+          'Forbidden',
+          `${t.plural} "${md.name ?? md.generateName}" is forbidden: unable to create new content in namespace ${md.namespace} because it is being terminated`,
+        );
       }
     } else delete md.namespace;
-    if (!md.name && md.generateName) md.name = `${md.generateName}${randomBytes(4).toString('hex').slice(0, 5)}`;
-    if (!md.name) throw errors.invalid(t.kind, t.group, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
+    if (!md.name && md.generateName)
+      md.name = `${md.generateName}${randomBytes(4).toString('hex').slice(0, 5)}`;
+    if (!md.name)
+      throw errors.invalid(t.kind, t.group, '', [
+        {
+          reason: 'FieldValueRequired',
+          field: 'metadata.name',
+          message: 'Required value: name or generateName is required',
+        },
+      ]);
     const nameProblems = this.checkName(t, md.name);
     if (nameProblems.length) {
-      throw errors.invalid(t.kind, t.group, md.name, nameProblems.map(p => ({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${md.name}": ${p}` })));
+      throw errors.invalid(
+        t.kind,
+        t.group,
+        md.name,
+        nameProblems.map(p => ({
+          reason: 'FieldValueInvalid',
+          field: 'metadata.name',
+          message: `Invalid value: "${md.name}": ${p}`,
+        })),
+      );
     }
-    if (this.bucket(t).has(this.key(t, md.namespace, md.name))) throw errors.alreadyExists(t.plural, t.group, md.name);
+    if (this.bucket(t).has(this.key(t, md.namespace, md.name)))
+      throw errors.alreadyExists(t.plural, t.group, md.name);
     if (t.status) delete obj.status;
-    for (const f of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'generation', 'managedFields', 'selfLink']) delete md[f];
+    for (const f of [
+      'uid',
+      'resourceVersion',
+      'creationTimestamp',
+      'deletionTimestamp',
+      'generation',
+      'managedFields',
+      'selfLink',
+    ])
+      delete md[f];
     let admitted = this.admitCustom(t, obj, opts);
     this.admitBuiltin(t, admitted);
-    if (t.plural === 'namespaces') admitted = { ...admitted, status: { phase: 'Active' } };
-    if (t.plural === 'pods') admitted = { ...admitted, status: { phase: 'Pending', qosClass: 'BestEffort', ...(admitted.status ?? {}) } };
+    if (t.plural === 'namespaces')
+      admitted = { ...admitted, status: { phase: 'Active' } };
+    if (t.plural === 'pods')
+      admitted = {
+        ...admitted,
+        status: {
+          phase: 'Pending',
+          qosClass: 'BestEffort',
+          ...(admitted.status ?? {}),
+        },
+      };
     const now = nowIso();
     admitted.metadata = {
       ...admitted.metadata,
@@ -435,16 +661,39 @@ export class KubeApi {
       creationTimestamp: now,
       generation: 1,
     };
-    admitted.metadata.managedFields = trackUpdate({ before: undefined, after: admitted, manager: opts.fieldManager ?? 'unknown', schema: t.schema, builtin: t.builtin, apiVersion: apiVersionOf(t), now });
-    if (opts.dryRun) return { ...admitted, metadata: { ...admitted.metadata, resourceVersion: this.resourceVersion } };
+    admitted.metadata.managedFields = trackUpdate({
+      before: undefined,
+      after: admitted,
+      manager: opts.fieldManager ?? 'unknown',
+      schema: t.schema,
+      builtin: t.builtin,
+      apiVersion: apiVersionOf(t),
+      now,
+    });
+    if (opts.dryRun)
+      return {
+        ...admitted,
+        metadata: {
+          ...admitted.metadata,
+          resourceVersion: this.resourceVersion,
+        },
+      };
     return this.store(t, admitted, 'ADDED');
   }
 
-  private store(t: ResourceType, obj: KObject, type: 'ADDED' | 'MODIFIED', prev?: KObject): KObject {
+  private store(
+    t: ResourceType,
+    obj: KObject,
+    type: 'ADDED' | 'MODIFIED',
+    prev?: KObject,
+  ): KObject {
     this.rv++;
     obj.metadata.resourceVersion = String(this.rv);
     if (!obj.metadata.managedFields?.length) delete obj.metadata.managedFields;
-    this.bucket(t).set(this.key(t, obj.metadata.namespace, obj.metadata.name), obj);
+    this.bucket(t).set(
+      this.key(t, obj.metadata.namespace, obj.metadata.name),
+      obj,
+    );
     if (t.plural === 'customresourcedefinitions') this.installCrd(obj);
     this.emit(t, type, clone(obj), prev);
     return clone(obj);
@@ -460,24 +709,51 @@ export class KubeApi {
   }
 
   /** PUT (main resource or status subresource). */
-  update(t: ResourceType, ns: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): KObject {
-    if (!isObj(body)) throw errors.badRequest('the body of the request must be an object');
+  update(
+    t: ResourceType,
+    ns: string | undefined,
+    name: string,
+    body: unknown,
+    opts: WriteOptions = {},
+  ): KObject {
+    if (!isObj(body))
+      throw errors.badRequest('the body of the request must be an object');
     const old = this.bucket(t).get(this.key(t, ns, name));
     if (!old) throw errors.notFound(t.plural, t.group, name);
     const obj = clone(body) as KObject;
     obj.metadata = isObj(obj.metadata) ? obj.metadata : {};
-    if (obj.metadata.name !== undefined && obj.metadata.name !== name) throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
-    if (t.namespaced && obj.metadata.namespace !== undefined && obj.metadata.namespace !== ns) {
-      throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    if (obj.metadata.name !== undefined && obj.metadata.name !== name)
+      throw errors.badRequest(
+        `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
+      );
+    if (
+      t.namespaced &&
+      obj.metadata.namespace !== undefined &&
+      obj.metadata.namespace !== ns
+    ) {
+      throw errors.badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
     }
-    if (obj.metadata.resourceVersion !== undefined && obj.metadata.resourceVersion !== '' && obj.metadata.resourceVersion !== old.metadata.resourceVersion) {
+    if (
+      obj.metadata.resourceVersion !== undefined &&
+      obj.metadata.resourceVersion !== '' &&
+      obj.metadata.resourceVersion !== old.metadata.resourceVersion
+    ) {
       throw errors.conflict(t.plural, t.group, name);
     }
-    if (this.takeForcedConflict(t)) throw errors.conflict(t.plural, t.group, name);
+    if (this.takeForcedConflict(t))
+      throw errors.conflict(t.plural, t.group, name);
     return this.commitUpdate(t, old, obj, opts);
   }
 
-  private commitUpdate(t: ResourceType, old: KObject, incoming: KObject, opts: WriteOptions, managedOverride?: KObject['metadata']['managedFields']): KObject {
+  private commitUpdate(
+    t: ResourceType,
+    old: KObject,
+    incoming: KObject,
+    opts: WriteOptions,
+    managedOverride?: KObject['metadata']['managedFields'],
+  ): KObject {
     let next: KObject;
     if (opts.subresource === 'status') {
       next = { ...clone(old), status: clone(incoming.status) };
@@ -497,24 +773,44 @@ export class KubeApi {
         uid: old.metadata.uid,
         creationTimestamp: old.metadata.creationTimestamp,
         generation: old.metadata.generation,
-        ...(old.metadata.deletionTimestamp ? { deletionTimestamp: old.metadata.deletionTimestamp } : {}),
+        ...(old.metadata.deletionTimestamp
+          ? { deletionTimestamp: old.metadata.deletionTimestamp }
+          : {}),
       };
-      if (!next.metadata.deletionTimestamp) delete next.metadata.deletionTimestamp;
+      if (!next.metadata.deletionTimestamp)
+        delete next.metadata.deletionTimestamp;
       next = this.admitCustom(t, next, opts);
       this.admitBuiltin(t, next);
     }
-    if (t.plural === 'customresourcedefinitions' || t.status || opts.subresource !== 'status') {
-      if (this.specChanged(t, old, next)) next.metadata.generation = (old.metadata.generation ?? 1) + 1;
+    if (
+      t.plural === 'customresourcedefinitions' ||
+      t.status ||
+      opts.subresource !== 'status'
+    ) {
+      if (this.specChanged(t, old, next))
+        next.metadata.generation = (old.metadata.generation ?? 1) + 1;
     }
     const now = nowIso();
     next.metadata.managedFields =
       managedOverride ??
-      trackUpdate({ before: old, after: next, manager: opts.fieldManager ?? 'unknown', schema: t.schema, builtin: t.builtin, apiVersion: apiVersionOf(t), now, subresource: opts.subresource });
+      trackUpdate({
+        before: old,
+        after: next,
+        manager: opts.fieldManager ?? 'unknown',
+        schema: t.schema,
+        builtin: t.builtin,
+        apiVersion: apiVersionOf(t),
+        now,
+        subresource: opts.subresource,
+      });
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     if (stable(next) === stable(old)) return clone(old); // a no-op write changes nothing, not even the resourceVersion
     if (opts.dryRun) return next;
     const result = this.store(t, next, 'MODIFIED', clone(old));
-    if (result.metadata.deletionTimestamp && (!result.metadata.finalizers || result.metadata.finalizers.length === 0)) {
+    if (
+      result.metadata.deletionTimestamp &&
+      (!result.metadata.finalizers || result.metadata.finalizers.length === 0)
+    ) {
       this.remove(t, result);
     }
     return result;
@@ -531,48 +827,119 @@ export class KubeApi {
   ): KObject {
     const ct = contentType.split(';')[0].trim().toLowerCase();
     const old = this.bucket(t).get(this.key(t, ns, name));
-    if (ct === 'application/apply-patch+yaml' || ct === 'application/apply-patch+json') {
+    if (
+      ct === 'application/apply-patch+yaml' ||
+      ct === 'application/apply-patch+json'
+    ) {
       return this.apply(t, ns, name, patchBody, old, opts);
     }
     if (!old) throw errors.notFound(t.plural, t.group, name);
-    if (this.takeForcedConflict(t)) throw errors.conflict(t.plural, t.group, name);
+    if (this.takeForcedConflict(t))
+      throw errors.conflict(t.plural, t.group, name);
     let next: unknown;
     const base = clone(old);
-    if (ct === 'application/merge-patch+json') next = applyMergePatch(base, patchBody);
-    else if (ct === 'application/json-patch+json') next = applyJsonPatch(base, patchBody);
+    if (ct === 'application/merge-patch+json')
+      next = applyMergePatch(base, patchBody);
+    else if (ct === 'application/json-patch+json')
+      next = applyJsonPatch(base, patchBody);
     else if (ct === 'application/strategic-merge-patch+json') {
-      if (!t.builtin) throw errors.unsupportedMediaType(`${ct} (strategic merge patch is not supported for custom resources)`);
+      if (!t.builtin)
+        throw errors.unsupportedMediaType(
+          `${ct} (strategic merge patch is not supported for custom resources)`,
+        );
       next = applyStrategicMergePatch(base, patchBody);
     } else throw errors.unsupportedMediaType(ct);
-    if (!isObj(next)) throw errors.badRequest('the patch produced a non-object');
+    if (!isObj(next))
+      throw errors.badRequest('the patch produced a non-object');
     const meta = isObj(next.metadata) ? next.metadata : {};
-    if (meta.resourceVersion !== undefined && meta.resourceVersion !== old.metadata.resourceVersion) throw errors.conflict(t.plural, t.group, name);
+    if (
+      meta.resourceVersion !== undefined &&
+      meta.resourceVersion !== old.metadata.resourceVersion
+    )
+      throw errors.conflict(t.plural, t.group, name);
     return this.commitUpdate(t, old, next as KObject, opts);
   }
 
-  private apply(t: ResourceType, ns: string | undefined, name: string, body: unknown, old: KObject | undefined, opts: WriteOptions & { force?: boolean }): KObject {
-    if (!isObj(body)) throw errors.badRequest('the apply configuration must be an object');
-    if (!opts.fieldManager) throw errors.badRequest('PATCH, application/apply-patch+yaml requests require fieldManager to be set');
+  private apply(
+    t: ResourceType,
+    ns: string | undefined,
+    name: string,
+    body: unknown,
+    old: KObject | undefined,
+    opts: WriteOptions & { force?: boolean },
+  ): KObject {
+    if (!isObj(body))
+      throw errors.badRequest('the apply configuration must be an object');
+    if (!opts.fieldManager)
+      throw errors.badRequest(
+        'PATCH, application/apply-patch+yaml requests require fieldManager to be set',
+      );
     if (body.apiVersion !== apiVersionOf(t) || body.kind !== t.kind) {
-      throw errors.badRequest(`apiVersion and kind of the apply configuration must be ${apiVersionOf(t)}, ${t.kind}`);
+      throw errors.badRequest(
+        `apiVersion and kind of the apply configuration must be ${apiVersionOf(t)}, ${t.kind}`,
+      );
     }
-    if (isObj(body.metadata) && body.metadata.name !== undefined && body.metadata.name !== name) {
-      throw errors.badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+    if (
+      isObj(body.metadata) &&
+      body.metadata.name !== undefined &&
+      body.metadata.name !== name
+    ) {
+      throw errors.badRequest(
+        `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`,
+      );
     }
-    if (old && isObj(body.metadata) && body.metadata.resourceVersion && body.metadata.resourceVersion !== old.metadata.resourceVersion) {
+    if (
+      old &&
+      isObj(body.metadata) &&
+      body.metadata.resourceVersion &&
+      body.metadata.resourceVersion !== old.metadata.resourceVersion
+    ) {
       throw errors.conflict(t.plural, t.group, name);
     }
     const now = nowIso();
-    const res = serverSideApply({ live: old, applied: body, manager: opts.fieldManager, force: !!opts.force, schema: t.schema, builtin: t.builtin, apiVersion: apiVersionOf(t), now, subresource: opts.subresource });
+    const res = serverSideApply({
+      live: old,
+      applied: body,
+      manager: opts.fieldManager,
+      force: !!opts.force,
+      schema: t.schema,
+      builtin: t.builtin,
+      apiVersion: apiVersionOf(t),
+      now,
+      subresource: opts.subresource,
+    });
     if (!old) {
-      const created = this.create(t, ns, { ...res.object, apiVersion: apiVersionOf(t), kind: t.kind, metadata: { ...(res.object.metadata ?? {}), name, ...(t.namespaced ? { namespace: ns } : {}) } }, { ...opts, fieldManager: opts.fieldManager });
+      const created = this.create(
+        t,
+        ns,
+        {
+          ...res.object,
+          apiVersion: apiVersionOf(t),
+          kind: t.kind,
+          metadata: {
+            ...(res.object.metadata ?? {}),
+            name,
+            ...(t.namespaced ? { namespace: ns } : {}),
+          },
+        },
+        { ...opts, fieldManager: opts.fieldManager },
+      );
       if (opts.dryRun) return created;
-      const stored = this.bucket(t).get(this.key(t, created.metadata.namespace, created.metadata.name))!;
+      const stored = this.bucket(t).get(
+        this.key(t, created.metadata.namespace, created.metadata.name),
+      )!;
       stored.metadata.managedFields = res.managedFields;
       return clone(stored);
     }
-    if (this.takeForcedConflict(t)) throw errors.conflict(t.plural, t.group, name);
-    return this.commitUpdate(t, old, res.object as KObject, opts, res.managedFields);
+    if (this.takeForcedConflict(t))
+      throw errors.conflict(t.plural, t.group, name);
+    return this.commitUpdate(
+      t,
+      old,
+      res.object as KObject,
+      opts,
+      res.managedFields,
+    );
   }
 
   /** DELETE with propagation (Background default, Foreground, Orphan) and finalizers. */
@@ -580,29 +947,74 @@ export class KubeApi {
     t: ResourceType,
     ns: string | undefined,
     name: string,
-    opts: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: boolean } = {},
+    opts: {
+      propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+      preconditions?: { uid?: string; resourceVersion?: string };
+      dryRun?: boolean;
+    } = {},
   ): KObject {
     const obj = this.bucket(t).get(this.key(t, ns, name));
     if (!obj) throw errors.notFound(t.plural, t.group, name);
-    if (opts.preconditions?.uid && opts.preconditions.uid !== obj.metadata.uid) {
-      throw new ApiError(409, 'Conflict', `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${obj.metadata.uid}`);
+    if (
+      opts.preconditions?.uid &&
+      opts.preconditions.uid !== obj.metadata.uid
+    ) {
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${obj.metadata.uid}`,
+      );
     }
-    if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== obj.metadata.resourceVersion) throw errors.conflict(t.plural, t.group, name);
+    if (
+      opts.preconditions?.resourceVersion &&
+      opts.preconditions.resourceVersion !== obj.metadata.resourceVersion
+    )
+      throw errors.conflict(t.plural, t.group, name);
     if (opts.dryRun) return clone(obj);
-    const policy = opts.propagationPolicy ?? (t.plural === 'namespaces' ? 'Foreground' : 'Background');
+    const policy =
+      opts.propagationPolicy ??
+      (t.plural === 'namespaces' ? 'Foreground' : 'Background');
     const finalizers: string[] = [...(obj.metadata.finalizers ?? [])];
-    if (policy === 'Foreground' && t.plural !== 'namespaces' && !finalizers.includes('foregroundDeletion') && this.dependentsOf(obj.metadata.uid).length > 0) finalizers.push('foregroundDeletion');
-    if (policy === 'Orphan' && this.dependentsOf(obj.metadata.uid).length > 0 && !finalizers.includes('orphan')) finalizers.push('orphan');
+    if (
+      policy === 'Foreground' &&
+      t.plural !== 'namespaces' &&
+      !finalizers.includes('foregroundDeletion') &&
+      this.dependentsOf(obj.metadata.uid).length > 0
+    )
+      finalizers.push('foregroundDeletion');
+    if (
+      policy === 'Orphan' &&
+      this.dependentsOf(obj.metadata.uid).length > 0 &&
+      !finalizers.includes('orphan')
+    )
+      finalizers.push('orphan');
     if (t.plural === 'namespaces') {
       // Namespace deletion: Terminating, contents deleted, then the namespace goes.
-      const next = { ...clone(obj), metadata: { ...clone(obj.metadata), deletionTimestamp: obj.metadata.deletionTimestamp ?? nowIso() }, status: { phase: 'Terminating' } };
-      const stored = obj.metadata.deletionTimestamp ? clone(obj) : this.store(t, next, 'MODIFIED', clone(obj));
+      const next = {
+        ...clone(obj),
+        metadata: {
+          ...clone(obj.metadata),
+          deletionTimestamp: obj.metadata.deletionTimestamp ?? nowIso(),
+        },
+        status: { phase: 'Terminating' },
+      };
+      const stored = obj.metadata.deletionTimestamp
+        ? clone(obj)
+        : this.store(t, next, 'MODIFIED', clone(obj));
       queueMicrotask(() => this.finishNamespace(name));
       return stored;
     }
     if (finalizers.length > 0) {
       if (obj.metadata.deletionTimestamp) return clone(obj);
-      const next = { ...clone(obj), metadata: { ...clone(obj.metadata), deletionTimestamp: nowIso(), deletionGracePeriodSeconds: 0, finalizers } };
+      const next = {
+        ...clone(obj),
+        metadata: {
+          ...clone(obj.metadata),
+          deletionTimestamp: nowIso(),
+          deletionGracePeriodSeconds: 0,
+          finalizers,
+        },
+      };
       const stored = this.store(t, next, 'MODIFIED', clone(obj));
       queueMicrotask(() => this.collectGarbage());
       return stored;
@@ -638,7 +1050,8 @@ export class KubeApi {
     const out: Array<{ t: ResourceType; o: KObject }> = [];
     for (const t of this.types.values()) {
       for (const o of this.bucket(t).values()) {
-        if ((o.metadata.ownerReferences ?? []).some((r: any) => r.uid === uid)) out.push({ t, o });
+        if ((o.metadata.ownerReferences ?? []).some((r: any) => r.uid === uid))
+          out.push({ t, o });
       }
     }
     return out;
@@ -646,7 +1059,8 @@ export class KubeApi {
 
   private allUids(): Set<string> {
     const s = new Set<string>();
-    for (const t of this.types.values()) for (const o of this.bucket(t).values()) s.add(o.metadata.uid);
+    for (const t of this.types.values())
+      for (const o of this.bucket(t).values()) s.add(o.metadata.uid);
     return s;
   }
 
@@ -656,30 +1070,79 @@ export class KubeApi {
       let changed = false;
       const uids = this.allUids();
       const owners = new Map<string, KObject>();
-      for (const t of this.types.values()) for (const o of this.bucket(t).values()) owners.set(o.metadata.uid, o);
+      for (const t of this.types.values())
+        for (const o of this.bucket(t).values()) owners.set(o.metadata.uid, o);
       for (const t of [...this.types.values()]) {
         for (const o of [...this.bucket(t).values()]) {
           const refs: any[] = o.metadata.ownerReferences ?? [];
           if (refs.length > 0) {
             const live = refs.filter(r => uids.has(r.uid));
-            const owner = live.map(r => owners.get(r.uid)).find(x => x && x.metadata.deletionTimestamp && (x.metadata.finalizers ?? []).includes('foregroundDeletion'));
+            const owner = live
+              .map(r => owners.get(r.uid))
+              .find(
+                x =>
+                  x &&
+                  x.metadata.deletionTimestamp &&
+                  (x.metadata.finalizers ?? []).includes('foregroundDeletion'),
+              );
             if (live.length === 0 || owner) {
               if (!o.metadata.deletionTimestamp) {
-                this.delete(t, o.metadata.namespace, o.metadata.name, { propagationPolicy: owner ? 'Foreground' : 'Background' });
+                this.delete(t, o.metadata.namespace, o.metadata.name, {
+                  propagationPolicy: owner ? 'Foreground' : 'Background',
+                });
                 changed = true;
               }
               continue;
             }
           }
           const fin: string[] = o.metadata.finalizers ?? [];
-          if (o.metadata.deletionTimestamp && fin.includes('foregroundDeletion') && this.dependentsOf(o.metadata.uid).length === 0) {
-            this.commitUpdate(t, o, { ...clone(o), metadata: { ...clone(o.metadata), finalizers: fin.filter(f => f !== 'foregroundDeletion') } }, { fieldManager: 'garbage-collector' });
+          if (
+            o.metadata.deletionTimestamp &&
+            fin.includes('foregroundDeletion') &&
+            this.dependentsOf(o.metadata.uid).length === 0
+          ) {
+            this.commitUpdate(
+              t,
+              o,
+              {
+                ...clone(o),
+                metadata: {
+                  ...clone(o.metadata),
+                  finalizers: fin.filter(f => f !== 'foregroundDeletion'),
+                },
+              },
+              { fieldManager: 'garbage-collector' },
+            );
             changed = true;
           } else if (o.metadata.deletionTimestamp && fin.includes('orphan')) {
             for (const d of this.dependentsOf(o.metadata.uid)) {
-              this.commitUpdate(d.t, d.o, { ...clone(d.o), metadata: { ...clone(d.o.metadata), ownerReferences: (d.o.metadata.ownerReferences ?? []).filter((r: any) => r.uid !== o.metadata.uid) } }, { fieldManager: 'garbage-collector' });
+              this.commitUpdate(
+                d.t,
+                d.o,
+                {
+                  ...clone(d.o),
+                  metadata: {
+                    ...clone(d.o.metadata),
+                    ownerReferences: (
+                      d.o.metadata.ownerReferences ?? []
+                    ).filter((r: any) => r.uid !== o.metadata.uid),
+                  },
+                },
+                { fieldManager: 'garbage-collector' },
+              );
             }
-            this.commitUpdate(t, o, { ...clone(o), metadata: { ...clone(o.metadata), finalizers: fin.filter(f => f !== 'orphan') } }, { fieldManager: 'garbage-collector' });
+            this.commitUpdate(
+              t,
+              o,
+              {
+                ...clone(o),
+                metadata: {
+                  ...clone(o.metadata),
+                  finalizers: fin.filter(f => f !== 'orphan'),
+                },
+              },
+              { fieldManager: 'garbage-collector' },
+            );
             changed = true;
           }
         }
@@ -692,11 +1155,18 @@ export class KubeApi {
     for (const t of this.types.values()) {
       if (!t.namespaced) continue;
       for (const o of [...this.bucket(t).values()]) {
-        if (o.metadata.namespace === name && !o.metadata.deletionTimestamp) this.delete(t, name, o.metadata.name, { propagationPolicy: 'Background' });
+        if (o.metadata.namespace === name && !o.metadata.deletionTimestamp)
+          this.delete(t, name, o.metadata.name, {
+            propagationPolicy: 'Background',
+          });
       }
     }
     const nsType = this.findType('', 'v1', 'namespaces')!;
-    const remaining = this.allTypes().some(t => t.namespaced && [...this.bucket(t).values()].some(o => o.metadata.namespace === name));
+    const remaining = this.allTypes().some(
+      t =>
+        t.namespaced &&
+        [...this.bucket(t).values()].some(o => o.metadata.namespace === name),
+    );
     const ns = this.bucket(nsType).get(name);
     if (!ns) return;
     if (remaining) {
@@ -710,7 +1180,9 @@ export class KubeApi {
 
   snapshot(): { resourceVersion: number; objects: KObject[] } {
     const objects: KObject[] = [];
-    const crds = this.bucket(this.findType('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!);
+    const crds = this.bucket(
+      this.findType('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!,
+    );
     objects.push(...[...crds.values()].map(clone));
     for (const t of this.types.values()) {
       if (t.plural === 'customresourcedefinitions') continue;
@@ -721,9 +1193,19 @@ export class KubeApi {
 
   restore(snap: { resourceVersion: number; objects: KObject[] }): void {
     for (const o of snap.objects) {
-      const t = o.kind === 'CustomResourceDefinition' ? this.findType('apiextensions.k8s.io', 'v1', 'customresourcedefinitions') : this.typeForObject(o as { apiVersion?: string; kind?: string });
+      const t =
+        o.kind === 'CustomResourceDefinition'
+          ? this.findType(
+              'apiextensions.k8s.io',
+              'v1',
+              'customresourcedefinitions',
+            )
+          : this.typeForObject(o as { apiVersion?: string; kind?: string });
       if (!t) continue;
-      this.bucket(t).set(this.key(t, o.metadata.namespace, o.metadata.name), clone(o));
+      this.bucket(t).set(
+        this.key(t, o.metadata.namespace, o.metadata.name),
+        clone(o),
+      );
       if (t.plural === 'customresourcedefinitions') this.installCrd(o);
     }
     this.rv = Math.max(this.rv, snap.resourceVersion);

@@ -35,32 +35,50 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       return;
     }
     if (a === '--no-simulate') opts.simulate = false;
-    else if (a.startsWith('--') && argv[i + 1] !== undefined) opts[a.slice(2)] = argv[++i];
+    else if (a.startsWith('--') && argv[i + 1] !== undefined)
+      opts[a.slice(2)] = argv[++i];
     else {
-      process.stderr.write(`fusioninfer-dev-cluster: unexpected argument "${a}"\n\n${USAGE}`);
+      process.stderr.write(
+        `fusioninfer-dev-cluster: unexpected argument "${a}"\n\n${USAGE}`,
+      );
       process.exitCode = 2;
       return;
     }
   }
   const count = Number(opts.nodes ?? 4);
   const gpus = Number(opts['gpus-per-node'] ?? 8);
-  if (!Number.isInteger(count) || count < 0 || !Number.isInteger(gpus) || gpus < 0) {
-    process.stderr.write('fusioninfer-dev-cluster: --nodes and --gpus-per-node must be non-negative integers\n');
+  if (
+    !Number.isInteger(count) ||
+    count < 0 ||
+    !Number.isInteger(gpus) ||
+    gpus < 0
+  ) {
+    process.stderr.write(
+      'fusioninfer-dev-cluster: --nodes and --gpus-per-node must be non-negative integers\n',
+    );
     process.exitCode = 2;
     return;
   }
-  const nodes: NodeSpec[] = Array.from({ length: count }, (_, i) => ({ name: `gpu-node-${i}`, gpus }));
+  const nodes: NodeSpec[] = Array.from({ length: count }, (_, i) => ({
+    name: `gpu-node-${i}`,
+    gpus,
+  }));
   const cluster = await startDevCluster({
     port: Number(opts.port ?? 6443),
     host: String(opts.host ?? '127.0.0.1'),
-    persistPath: typeof opts.persist === 'string' ? path.resolve(opts.persist) : undefined,
+    persistPath:
+      typeof opts.persist === 'string' ? path.resolve(opts.persist) : undefined,
     nodes,
     simulate: opts.simulate !== false,
     simulation: { podStartupDelayMs: Number(opts['startup-delay-ms'] ?? 3000) },
   });
-  const kubeconfigPath = path.resolve(String(opts.kubeconfig ?? '.dev-cluster/kubeconfig'));
+  const kubeconfigPath = path.resolve(
+    String(opts.kubeconfig ?? '.dev-cluster/kubeconfig'),
+  );
   cluster.writeKubeconfig(kubeconfigPath);
-  process.stdout.write(`development cluster listening on ${cluster.url}\nkubeconfig: ${kubeconfigPath}\n  export KUBECONFIG=${kubeconfigPath}\n`);
+  process.stdout.write(
+    `development cluster listening on ${cluster.url}\nkubeconfig: ${kubeconfigPath}\n  export KUBECONFIG=${kubeconfigPath}\n`,
+  );
   const shutdown = async () => {
     await cluster.close();
     process.exit(0);

@@ -64,7 +64,12 @@ export interface DevCluster {
   writeKubeconfig(file: string): void;
   registerPodHttpHandler(resolver: PodHttpResolver): void;
   /** Records a core/v1 Event about an object. */
-  recordEvent(involved: KObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
+  recordEvent(
+    involved: KObject,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): void;
   close(): Promise<void>;
 }
 
@@ -77,9 +82,14 @@ export function loadCrds(dirs: string[]): KObject[] {
   const out: KObject[] = [];
   for (const dir of dirs) {
     if (!fs.existsSync(dir)) continue;
-    for (const f of fs.readdirSync(dir).filter(n => /\.ya?ml$/.test(n)).sort()) {
+    for (const f of fs
+      .readdirSync(dir)
+      .filter(n => /\.ya?ml$/.test(n))
+      .sort()) {
       if (f.includes('.upstream.')) continue; // the upstream copy of our own CRD: ours wins
-      for (const doc of parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8'))) {
+      for (const doc of parseAllDocuments(
+        fs.readFileSync(path.join(dir, f), 'utf8'),
+      )) {
         const js = doc.toJS();
         if (js?.kind === 'CustomResourceDefinition') out.push(js);
       }
@@ -88,31 +98,65 @@ export function loadCrds(dirs: string[]): KObject[] {
   return out;
 }
 
-export const DEFAULT_NODES: NodeSpec[] = [0, 1, 2, 3].map(i => ({ name: `gpu-node-${i}`, gpus: 8, cpu: '96', memory: '1Ti' }));
+export const DEFAULT_NODES: NodeSpec[] = [0, 1, 2, 3].map(i => ({
+  name: `gpu-node-${i}`,
+  gpus: 8,
+  cpu: '96',
+  memory: '1Ti',
+}));
 
 function nodeObject(n: NodeSpec): KObject {
-  const capacity: Record<string, string> = { cpu: n.cpu ?? '96', memory: n.memory ?? '1Ti', pods: '110' };
+  const capacity: Record<string, string> = {
+    cpu: n.cpu ?? '96',
+    memory: n.memory ?? '1Ti',
+    pods: '110',
+  };
   if (n.gpus) capacity['nvidia.com/gpu'] = String(n.gpus);
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', ...(n.gpus ? { 'nvidia.com/gpu.present': 'true' } : {}), ...(n.labels ?? {}) } },
+    metadata: {
+      name: n.name,
+      labels: {
+        'kubernetes.io/hostname': n.name,
+        'kubernetes.io/os': 'linux',
+        ...(n.gpus ? { 'nvidia.com/gpu.present': 'true' } : {}),
+        ...(n.labels ?? {}),
+      },
+    },
     spec: {},
     status: {
       capacity,
       allocatable: capacity,
-      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }],
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'KubeletReady',
+          message: 'kubelet is posting ready status',
+        },
+      ],
       addresses: [{ type: 'Hostname', address: n.name }],
-      nodeInfo: { kubeletVersion: 'v1.34.2-fusioninfer-dev', architecture: 'amd64', operatingSystem: 'linux' },
+      nodeInfo: {
+        kubeletVersion: 'v1.34.2-fusioninfer-dev',
+        architecture: 'amd64',
+        operatingSystem: 'linux',
+      },
     },
   };
 }
 
 /** Starts the development cluster: API server, CRDs, seed objects and (by default) the simulation. */
-export async function startDevCluster(options: DevClusterOptions = {}): Promise<DevCluster> {
+export async function startDevCluster(
+  options: DevClusterOptions = {},
+): Promise<DevCluster> {
   const api = new KubeApi({ eventWindow: options.eventWindow });
   if (options.faults) api.setFaults(options.faults);
-  const crdType = api.findType('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
+  const crdType = api.findType(
+    'apiextensions.k8s.io',
+    'v1',
+    'customresourcedefinitions',
+  )!;
   const nsType = api.findType('', 'v1', 'namespaces')!;
   const nodeType = api.findType('', 'v1', 'nodes')!;
 
@@ -121,16 +165,38 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
     api.restore(JSON.parse(fs.readFileSync(options.persistPath, 'utf8')));
     restored = true;
   }
-  for (const crd of loadCrds(options.crdDirs ?? [REPO_CRDS, path.join(REPO_CRDS, 'third-party')])) {
-    if (!api.tryGet(crdType, undefined, crd.metadata.name)) api.create(crdType, undefined, crd, { fieldManager: 'dev-cluster' });
+  for (const crd of loadCrds(
+    options.crdDirs ?? [REPO_CRDS, path.join(REPO_CRDS, 'third-party')],
+  )) {
+    if (!api.tryGet(crdType, undefined, crd.metadata.name))
+      api.create(crdType, undefined, crd, { fieldManager: 'dev-cluster' });
   }
-  for (const ns of ['default', 'kube-system', 'kube-public', ...(options.namespaces ?? ['fusioninfer-system', 'demo'])]) {
-    if (!api.tryGet(nsType, undefined, ns)) api.create(nsType, undefined, { metadata: { name: ns } }, { fieldManager: 'dev-cluster' });
+  for (const ns of [
+    'default',
+    'kube-system',
+    'kube-public',
+    ...(options.namespaces ?? ['fusioninfer-system', 'demo']),
+  ]) {
+    if (!api.tryGet(nsType, undefined, ns))
+      api.create(
+        nsType,
+        undefined,
+        { metadata: { name: ns } },
+        { fieldManager: 'dev-cluster' },
+      );
   }
   if (!restored) {
     for (const n of options.nodes ?? DEFAULT_NODES) {
-      const created = api.create(nodeType, undefined, nodeObject(n), { fieldManager: 'dev-cluster' });
-      api.update(nodeType, undefined, n.name, { ...created, status: nodeObject(n).status }, { subresource: 'status', fieldManager: 'dev-cluster' });
+      const created = api.create(nodeType, undefined, nodeObject(n), {
+        fieldManager: 'dev-cluster',
+      });
+      api.update(
+        nodeType,
+        undefined,
+        n.name,
+        { ...created, status: nodeObject(n).status },
+        { subresource: 'status', fieldManager: 'dev-cluster' },
+      );
     }
   }
 
@@ -144,10 +210,11 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
   };
   if (options.persistPath) {
     api.onChange = () => {
-      if (!persistTimer) persistTimer = setTimeout(() => {
-        persistTimer = undefined;
-        persistNow();
-      }, 200);
+      if (!persistTimer)
+        persistTimer = setTimeout(() => {
+          persistTimer = undefined;
+          persistNow();
+        }, 200);
     };
     persistNow();
   }
@@ -158,21 +225,40 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
   const url = `http://${host}:${port}`;
 
   const eventType = api.findType('', 'v1', 'events')!;
-  const recordEvent: DevCluster['recordEvent'] = (involved, type, reason, message) => {
+  const recordEvent: DevCluster['recordEvent'] = (
+    involved,
+    type,
+    reason,
+    message,
+  ) => {
     const ns = involved.metadata.namespace ?? 'default';
     const now = new Date().toISOString();
     try {
-      api.create(eventType, ns, {
-        metadata: { generateName: `${involved.metadata.name}.`, namespace: ns },
-        involvedObject: { apiVersion: involved.apiVersion, kind: involved.kind, name: involved.metadata.name, namespace: involved.metadata.namespace, uid: involved.metadata.uid },
-        type,
-        reason,
-        message,
-        source: { component: 'fusioninfer-dev-cluster' },
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      }, { fieldManager: 'dev-cluster' });
+      api.create(
+        eventType,
+        ns,
+        {
+          metadata: {
+            generateName: `${involved.metadata.name}.`,
+            namespace: ns,
+          },
+          involvedObject: {
+            apiVersion: involved.apiVersion,
+            kind: involved.kind,
+            name: involved.metadata.name,
+            namespace: involved.metadata.namespace,
+            uid: involved.metadata.uid,
+          },
+          type,
+          reason,
+          message,
+          source: { component: 'fusioninfer-dev-cluster' },
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        },
+        { fieldManager: 'dev-cluster' },
+      );
     } catch {
       // the namespace may be terminating; events are best effort, as in Kubernetes
     }
@@ -222,7 +308,12 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
     },
   };
   if (options.simulate !== false) {
-    cluster.simulation = startSimulation({ ...(options.simulation ?? {}), api, recordEvent, registerPodHttpHandler: r => httpServer.registerPodHttpHandler(r) });
+    cluster.simulation = startSimulation({
+      ...(options.simulation ?? {}),
+      api,
+      recordEvent,
+      registerPodHttpHandler: r => httpServer.registerPodHttpHandler(r),
+    });
   }
   return cluster;
 }

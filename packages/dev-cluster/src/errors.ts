@@ -27,7 +27,13 @@ export class ApiError extends Error {
     readonly code: number,
     readonly reason: string,
     message: string,
-    readonly details?: { name?: string; group?: string; kind?: string; causes?: StatusCause[]; retryAfterSeconds?: number },
+    readonly details?: {
+      name?: string;
+      group?: string;
+      kind?: string;
+      causes?: StatusCause[];
+      retryAfterSeconds?: number;
+    },
   ) {
     super(message);
   }
@@ -46,13 +52,24 @@ export class ApiError extends Error {
   }
 }
 
-const qualified = (group: string, plural: string) => (group ? `${plural}.${group}` : plural);
+const qualified = (group: string, plural: string) =>
+  group ? `${plural}.${group}` : plural;
 
 export const errors = {
   notFound: (plural: string, group: string, name: string) =>
-    new ApiError(404, 'NotFound', `${qualified(group, plural)} "${name}" not found`, { name, group, kind: plural }),
+    new ApiError(
+      404,
+      'NotFound',
+      `${qualified(group, plural)} "${name}" not found`,
+      { name, group, kind: plural },
+    ),
   alreadyExists: (plural: string, group: string, name: string) =>
-    new ApiError(409, 'AlreadyExists', `${qualified(group, plural)} "${name}" already exists`, { name, group, kind: plural }),
+    new ApiError(
+      409,
+      'AlreadyExists',
+      `${qualified(group, plural)} "${name}" already exists`,
+      { name, group, kind: plural },
+    ),
   conflict: (plural: string, group: string, name: string) =>
     new ApiError(
       409,
@@ -68,12 +85,25 @@ export const errors = {
       { name, group, kind, causes },
     ),
   badRequest: (message: string) => new ApiError(400, 'BadRequest', message),
-  methodNotAllowed: (message: string) => new ApiError(405, 'MethodNotAllowed', message),
+  methodNotAllowed: (message: string) =>
+    new ApiError(405, 'MethodNotAllowed', message),
   gone: (message: string) => new ApiError(410, 'Expired', message),
-  unsupportedMediaType: (type: string) => new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${type})`),
+  unsupportedMediaType: (type: string) =>
+    new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${type})`,
+    ),
   unauthorized: () => new ApiError(401, 'Unauthorized', 'Unauthorized'),
-  internal: (message: string) => new ApiError(500, 'InternalError', `Internal error occurred: ${message}`),
+  internal: (message: string) =>
+    new ApiError(500, 'InternalError', `Internal error occurred: ${message}`),
   tooManyRequests: (retryAfterSeconds: number) =>
-    new ApiError(429, 'TooManyRequests', 'the server has received too many requests and has asked us to try again later', { retryAfterSeconds }),
-  serviceUnavailable: (message: string) => new ApiError(503, 'ServiceUnavailable', message),
+    new ApiError(
+      429,
+      'TooManyRequests',
+      'the server has received too many requests and has asked us to try again later',
+      { retryAfterSeconds },
+    ),
+  serviceUnavailable: (message: string) =>
+    new ApiError(503, 'ServiceUnavailable', message),
 };

@@ -25,7 +25,14 @@ import { KObject, KubeApi, Verb, WatchEvent } from './api';
 import { ApiError, errors } from './errors';
 import { apiVersionOf, ResourceType } from './resources';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
-import { openApiDocument, openApiIndex, openApiV2Document, openApiV2Protobuf, toTable, wantsTable } from './openapi';
+import {
+  openApiDocument,
+  openApiIndex,
+  openApiV2Document,
+  openApiV2Protobuf,
+  toTable,
+  wantsTable,
+} from './openapi';
 
 /** A request forwarded to a simulated pod's HTTP server through the proxy subresource. */
 export interface ProxyRequest {
@@ -42,7 +49,10 @@ export interface ProxyResponse {
 }
 export type PodHttpHandler = (req: ProxyRequest) => Promise<ProxyResponse>;
 /** Finds the handler serving a pod's port (undefined: nothing listens there). */
-export type PodHttpResolver = (pod: KObject, port: number) => PodHttpHandler | undefined;
+export type PodHttpResolver = (
+  pod: KObject,
+  port: number,
+) => PodHttpHandler | undefined;
 
 export interface HttpServerOptions {
   /** Accepted bearer tokens; empty or undefined accepts any (or no) token. */
@@ -59,7 +69,10 @@ export class DevApiHttpServer {
   private resolvers: PodHttpResolver[] = [];
   private readonly openWatches = new Set<ServerResponse>();
 
-  constructor(private readonly api: KubeApi, private readonly options: HttpServerOptions = {}) {
+  constructor(
+    private readonly api: KubeApi,
+    private readonly options: HttpServerOptions = {},
+  ) {
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch(e => this.fail(res, e));
     });
@@ -89,17 +102,30 @@ export class DevApiHttpServer {
     });
   }
 
-  private send(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}) {
+  private send(
+    res: ServerResponse,
+    code: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) {
     if (res.headersSent) return;
     const text = JSON.stringify(body);
-    res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+    res.writeHead(code, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(text),
+      ...headers,
+    });
     res.end(text);
   }
 
   private fail(res: ServerResponse, e: unknown) {
-    const err = e instanceof ApiError ? e : errors.internal((e as Error)?.message ?? String(e));
+    const err =
+      e instanceof ApiError
+        ? e
+        : errors.internal((e as Error)?.message ?? String(e));
     const headers: Record<string, string> = {};
-    if (err.details?.retryAfterSeconds) headers['Retry-After'] = String(err.details.retryAfterSeconds);
+    if (err.details?.retryAfterSeconds)
+      headers['Retry-After'] = String(err.details.retryAfterSeconds);
     if (res.headersSent) {
       res.end();
       return;
@@ -112,7 +138,12 @@ export class DevApiHttpServer {
     let size = 0;
     for await (const c of req) {
       size += (c as Buffer).length;
-      if (size > MAX_BODY) throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+      if (size > MAX_BODY)
+        throw new ApiError(
+          413,
+          'RequestEntityTooLarge',
+          'Request entity too large: limit is 3145728',
+        );
       chunks.push(c as Buffer);
     }
     return Buffer.concat(chunks);
@@ -125,7 +156,9 @@ export class DevApiHttpServer {
       if (/yaml/.test(contentType)) return parseYaml(text);
       return JSON.parse(text);
     } catch (e) {
-      throw errors.badRequest(`the body of the request could not be decoded: ${(e as Error).message.split('\n')[0]}`);
+      throw errors.badRequest(
+        `the body of the request could not be decoded: ${(e as Error).message.split('\n')[0]}`,
+      );
     }
   }
 
@@ -139,7 +172,10 @@ export class DevApiHttpServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const segs = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const segs = url.pathname
+      .split('/')
+      .filter(Boolean)
+      .map(decodeURIComponent);
     const method = (req.method ?? 'GET').toUpperCase();
     if (['healthz', 'readyz', 'livez'].includes(segs[0])) {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
@@ -148,13 +184,25 @@ export class DevApiHttpServer {
     }
     this.authorize(req);
     if (segs.length === 1 && segs[0] === 'version') {
-      this.send(res, 200, { major: '1', minor: '34', gitVersion: 'v1.34.2-fusioninfer-dev', platform: 'linux/amd64', goVersion: 'go1.24', compiler: 'gc', ...(this.options.version ?? {}) });
+      this.send(res, 200, {
+        major: '1',
+        minor: '34',
+        gitVersion: 'v1.34.2-fusioninfer-dev',
+        platform: 'linux/amd64',
+        goVersion: 'go1.24',
+        compiler: 'gc',
+        ...(this.options.version ?? {}),
+      });
       return;
     }
     if (segs[0] === 'openapi' && segs[1] === 'v2' && segs.length === 2) {
       if (String(req.headers.accept ?? '').includes('protobuf')) {
         const body = openApiV2Protobuf(this.api);
-        res.writeHead(200, { 'content-type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'content-length': body.length });
+        res.writeHead(200, {
+          'content-type':
+            'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
+          'content-length': body.length,
+        });
         res.end(body);
         return;
       }
@@ -167,11 +215,19 @@ export class DevApiHttpServer {
         return;
       }
       const doc = openApiDocument(this.api, segs.slice(2).join('/'));
-      if (!doc) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      if (!doc)
+        throw new ApiError(
+          404,
+          'NotFound',
+          'the server could not find the requested resource',
+        );
       this.send(res, 200, doc);
       return;
     }
-    if ((segs[0] === 'api' && segs.length <= 2) || (segs[0] === 'apis' && segs.length <= 3)) {
+    if (
+      (segs[0] === 'api' && segs.length <= 2) ||
+      (segs[0] === 'apis' && segs.length <= 3)
+    ) {
       this.discovery(res, segs);
       return;
     }
@@ -187,29 +243,62 @@ export class DevApiHttpServer {
       version = segs[2];
       rest = segs.slice(3);
     } else {
-      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      throw new ApiError(
+        404,
+        'NotFound',
+        'the server could not find the requested resource',
+      );
     }
     let ns: string | undefined;
-    if (rest[0] === 'namespaces' && rest.length >= 3 && this.api.findType(group, version, rest[2])?.namespaced) {
+    if (
+      rest[0] === 'namespaces' &&
+      rest.length >= 3 &&
+      this.api.findType(group, version, rest[2])?.namespaced
+    ) {
       ns = rest[1];
       rest = rest.slice(2);
     }
     const [plural, nameRaw, sub, ...subRest] = rest;
     const t = this.api.findType(group, version, plural);
-    if (!t) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-    if (t.namespaced && !ns && nameRaw !== undefined) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    if (!t)
+      throw new ApiError(
+        404,
+        'NotFound',
+        'the server could not find the requested resource',
+      );
+    if (t.namespaced && !ns && nameRaw !== undefined)
+      throw new ApiError(
+        404,
+        'NotFound',
+        'the server could not find the requested resource',
+      );
     const q = url.searchParams;
     const fieldManager = q.get('fieldManager') ?? this.defaultManager(req);
     const dryRun = q.getAll('dryRun').includes('All');
-    const fieldValidation = (q.get('fieldValidation') as 'Ignore' | 'Warn' | 'Strict' | null) ?? 'Warn';
+    const fieldValidation =
+      (q.get('fieldValidation') as 'Ignore' | 'Warn' | 'Strict' | null) ??
+      'Warn';
     const warnings: string[] = [];
-    const warningHeaders = (): Record<string, string> => (warnings.length ? { Warning: warnings.map(w => `299 - "${w.replace(/"/g, '\\"')}"`).join(', ') } : {});
+    const warningHeaders = (): Record<string, string> =>
+      warnings.length
+        ? {
+            Warning: warnings
+              .map(w => `299 - "${w.replace(/"/g, '\\"')}"`)
+              .join(', '),
+          }
+        : {};
 
     if (nameRaw === undefined) {
       // collection
       if (method === 'GET') {
-        const labelSelector = parseLabelSelector(q.get('labelSelector') ?? undefined);
-        const fieldSelector = parseFieldSelector(q.get('fieldSelector') ?? undefined, ['metadata.name', 'metadata.namespace', ...(t.fieldSelectors ?? [])], t.kind);
+        const labelSelector = parseLabelSelector(
+          q.get('labelSelector') ?? undefined,
+        );
+        const fieldSelector = parseFieldSelector(
+          q.get('fieldSelector') ?? undefined,
+          ['metadata.name', 'metadata.namespace', ...(t.fieldSelectors ?? [])],
+          t.kind,
+        );
         if (q.get('watch') === 'true' || q.get('watch') === '1') {
           await this.api.fault('watch', t.plural);
           this.watch(req, res, t, ns, q, labelSelector, fieldSelector);
@@ -217,35 +306,73 @@ export class DevApiHttpServer {
         }
         await this.api.fault('list', t.plural);
         const limit = q.get('limit') ? Number(q.get('limit')) : undefined;
-        const r = this.api.list(t, ns, { labelSelector, fieldSelector, limit, continue: q.get('continue') ?? undefined });
+        const r = this.api.list(t, ns, {
+          labelSelector,
+          fieldSelector,
+          limit,
+          continue: q.get('continue') ?? undefined,
+        });
         if (wantsTable(req.headers.accept)) {
-          this.send(res, 200, toTable(t, r.items, { resourceVersion: r.resourceVersion, ...(r.continue ? { continue: r.continue } : {}) }));
+          this.send(
+            res,
+            200,
+            toTable(t, r.items, {
+              resourceVersion: r.resourceVersion,
+              ...(r.continue ? { continue: r.continue } : {}),
+            }),
+          );
           return;
         }
         this.send(res, 200, {
           apiVersion: apiVersionOf(t),
           kind: t.listKind,
-          metadata: { resourceVersion: r.resourceVersion, ...(r.continue ? { continue: r.continue, remainingItemCount: r.remainingItemCount } : {}) },
+          metadata: {
+            resourceVersion: r.resourceVersion,
+            ...(r.continue
+              ? {
+                  continue: r.continue,
+                  remainingItemCount: r.remainingItemCount,
+                }
+              : {}),
+          },
           items: r.items,
         });
         return;
       }
       if (method === 'POST') {
         await this.api.fault('create', t.plural);
-        const body = this.parseBody(await this.readBody(req), req.headers['content-type'] ?? 'application/json');
-        const created = this.api.create(t, ns, body, { fieldManager, dryRun, warnings, fieldValidation });
+        const body = this.parseBody(
+          await this.readBody(req),
+          req.headers['content-type'] ?? 'application/json',
+        );
+        const created = this.api.create(t, ns, body, {
+          fieldManager,
+          dryRun,
+          warnings,
+          fieldValidation,
+        });
         this.send(res, 201, created, warningHeaders());
         return;
       }
       if (method === 'DELETE') {
         await this.api.fault('delete', t.plural);
-        const labelSelector = parseLabelSelector(q.get('labelSelector') ?? undefined);
+        const labelSelector = parseLabelSelector(
+          q.get('labelSelector') ?? undefined,
+        );
         const items = this.api.list(t, ns, { labelSelector }).items;
-        for (const o of items) this.api.delete(t, o.metadata.namespace, o.metadata.name, {});
-        this.send(res, 200, { apiVersion: apiVersionOf(t), kind: t.listKind, metadata: { resourceVersion: this.api.resourceVersion }, items });
+        for (const o of items)
+          this.api.delete(t, o.metadata.namespace, o.metadata.name, {});
+        this.send(res, 200, {
+          apiVersion: apiVersionOf(t),
+          kind: t.listKind,
+          metadata: { resourceVersion: this.api.resourceVersion },
+          items,
+        });
         return;
       }
-      throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+      throw errors.methodNotAllowed(
+        `the server does not allow this method on the requested resource`,
+      );
     }
 
     if (sub === 'proxy' && (t.plural === 'pods' || t.plural === 'services')) {
@@ -254,44 +381,95 @@ export class DevApiHttpServer {
     }
     const name = nameRaw;
     if (sub !== undefined && !(sub === 'status' && t.status)) {
-      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      throw new ApiError(
+        404,
+        'NotFound',
+        'the server could not find the requested resource',
+      );
     }
     const subresource = sub === 'status' ? ('status' as const) : undefined;
     switch (method) {
       case 'GET':
         await this.api.fault('get', t.plural);
-        if (wantsTable(req.headers.accept) && !subresource) this.send(res, 200, toTable(t, [this.api.get(t, ns, name)], { resourceVersion: this.api.resourceVersion }));
+        if (wantsTable(req.headers.accept) && !subresource)
+          this.send(
+            res,
+            200,
+            toTable(t, [this.api.get(t, ns, name)], {
+              resourceVersion: this.api.resourceVersion,
+            }),
+          );
         else this.send(res, 200, this.api.get(t, ns, name));
         return;
       case 'PUT': {
         await this.api.fault('update', t.plural);
-        const body = this.parseBody(await this.readBody(req), req.headers['content-type'] ?? 'application/json');
-        this.send(res, 200, this.api.update(t, ns, name, body, { fieldManager, dryRun, subresource, warnings, fieldValidation }), warningHeaders());
+        const body = this.parseBody(
+          await this.readBody(req),
+          req.headers['content-type'] ?? 'application/json',
+        );
+        this.send(
+          res,
+          200,
+          this.api.update(t, ns, name, body, {
+            fieldManager,
+            dryRun,
+            subresource,
+            warnings,
+            fieldValidation,
+          }),
+          warningHeaders(),
+        );
         return;
       }
       case 'PATCH': {
         await this.api.fault('patch', t.plural);
         const ct = req.headers['content-type'] ?? '';
         const media = ct.split(';')[0].trim().toLowerCase();
-        const supported = ['application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml', 'application/apply-patch+json'];
-        if (!supported.includes(media)) throw errors.unsupportedMediaType(media || '(none)');
+        const supported = [
+          'application/merge-patch+json',
+          'application/json-patch+json',
+          'application/strategic-merge-patch+json',
+          'application/apply-patch+yaml',
+          'application/apply-patch+json',
+        ];
+        if (!supported.includes(media))
+          throw errors.unsupportedMediaType(media || '(none)');
         const body = this.parseBody(await this.readBody(req), ct);
         const force = q.get('force') === 'true';
-        const out = this.api.patch(t, ns, name, ct, body, { fieldManager: q.get('fieldManager') ?? (/apply-patch/.test(ct) ? undefined : fieldManager), force, dryRun, subresource, warnings, fieldValidation });
+        const out = this.api.patch(t, ns, name, ct, body, {
+          fieldManager:
+            q.get('fieldManager') ??
+            (/apply-patch/.test(ct) ? undefined : fieldManager),
+          force,
+          dryRun,
+          subresource,
+          warnings,
+          fieldValidation,
+        });
         this.send(res, 200, out, warningHeaders());
         return;
       }
       case 'DELETE': {
         await this.api.fault('delete', t.plural);
         const buf = await this.readBody(req);
-        const opts = (this.parseBody(buf, 'application/json') ?? {}) as { propagationPolicy?: any; preconditions?: any };
-        const propagationPolicy = (q.get('propagationPolicy') as any) ?? opts.propagationPolicy;
-        const out = this.api.delete(t, ns, name, { propagationPolicy, preconditions: opts.preconditions, dryRun });
+        const opts = (this.parseBody(buf, 'application/json') ?? {}) as {
+          propagationPolicy?: any;
+          preconditions?: any;
+        };
+        const propagationPolicy =
+          (q.get('propagationPolicy') as any) ?? opts.propagationPolicy;
+        const out = this.api.delete(t, ns, name, {
+          propagationPolicy,
+          preconditions: opts.preconditions,
+          dryRun,
+        });
         this.send(res, out.metadata.deletionTimestamp ? 202 : 200, out);
         return;
       }
       default:
-        throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+        throw errors.methodNotAllowed(
+          'the server does not allow this method on the requested resource',
+        );
     }
   }
 
@@ -304,34 +482,129 @@ export class DevApiHttpServer {
     const types = this.api.allTypes();
     const resourcesFor = (group: string, version: string) => {
       const out: unknown[] = [];
-      for (const t of types.filter(x => x.group === group && x.version === version)) {
-        const verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-        out.push({ name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs, ...(t.shortNames ? { shortNames: t.shortNames } : {}), ...(t.categories ? { categories: t.categories } : {}), storageVersionHash: '' });
-        if (t.status) out.push({ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
-        if (t.plural === 'pods' || t.plural === 'services') out.push({ name: `${t.plural}/proxy`, singularName: '', namespaced: true, kind: t.plural === 'pods' ? 'PodProxyOptions' : 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] });
+      for (const t of types.filter(
+        x => x.group === group && x.version === version,
+      )) {
+        const verbs = [
+          'create',
+          'delete',
+          'deletecollection',
+          'get',
+          'list',
+          'patch',
+          'update',
+          'watch',
+        ];
+        out.push({
+          name: t.plural,
+          singularName: t.singular,
+          namespaced: t.namespaced,
+          kind: t.kind,
+          verbs,
+          ...(t.shortNames ? { shortNames: t.shortNames } : {}),
+          ...(t.categories ? { categories: t.categories } : {}),
+          storageVersionHash: '',
+        });
+        if (t.status)
+          out.push({
+            name: `${t.plural}/status`,
+            singularName: '',
+            namespaced: t.namespaced,
+            kind: t.kind,
+            verbs: ['get', 'patch', 'update'],
+          });
+        if (t.plural === 'pods' || t.plural === 'services')
+          out.push({
+            name: `${t.plural}/proxy`,
+            singularName: '',
+            namespaced: true,
+            kind:
+              t.plural === 'pods' ? 'PodProxyOptions' : 'ServiceProxyOptions',
+            verbs: ['create', 'delete', 'get', 'patch', 'update'],
+          });
       }
       return out;
     };
     if (segs[0] === 'api') {
-      if (segs.length === 1) return this.send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] });
-      if (segs[1] !== 'v1') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-      return this.send(res, 200, { kind: 'APIResourceList', groupVersion: 'v1', resources: resourcesFor('', 'v1') });
+      if (segs.length === 1)
+        return this.send(res, 200, {
+          kind: 'APIVersions',
+          versions: ['v1'],
+          serverAddressByClientCIDRs: [
+            { clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' },
+          ],
+        });
+      if (segs[1] !== 'v1')
+        throw new ApiError(
+          404,
+          'NotFound',
+          'the server could not find the requested resource',
+        );
+      return this.send(res, 200, {
+        kind: 'APIResourceList',
+        groupVersion: 'v1',
+        resources: resourcesFor('', 'v1'),
+      });
     }
     const groups = new Map<string, Set<string>>();
-    for (const t of types) if (t.group) (groups.get(t.group) ?? groups.set(t.group, new Set()).get(t.group)!).add(t.version);
+    for (const t of types)
+      if (t.group)
+        (
+          groups.get(t.group) ?? groups.set(t.group, new Set()).get(t.group)!
+        ).add(t.version);
     const groupDoc = (g: string) => {
-      const versions = [...groups.get(g)!].sort().reverse().map(v => ({ groupVersion: `${g}/${v}`, version: v }));
+      const versions = [...groups.get(g)!]
+        .sort()
+        .reverse()
+        .map(v => ({ groupVersion: `${g}/${v}`, version: v }));
       return { name: g, versions, preferredVersion: versions[0] };
     };
-    if (segs.length === 1) return this.send(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [...groups.keys()].sort().map(groupDoc) });
-    if (!groups.has(segs[1])) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-    if (segs.length === 2) return this.send(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...groupDoc(segs[1]) });
-    if (!groups.get(segs[1])!.has(segs[2])) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-    return this.send(res, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${segs[1]}/${segs[2]}`, resources: resourcesFor(segs[1], segs[2]) });
+    if (segs.length === 1)
+      return this.send(res, 200, {
+        kind: 'APIGroupList',
+        apiVersion: 'v1',
+        groups: [...groups.keys()].sort().map(groupDoc),
+      });
+    if (!groups.has(segs[1]))
+      throw new ApiError(
+        404,
+        'NotFound',
+        'the server could not find the requested resource',
+      );
+    if (segs.length === 2)
+      return this.send(res, 200, {
+        kind: 'APIGroup',
+        apiVersion: 'v1',
+        ...groupDoc(segs[1]),
+      });
+    if (!groups.get(segs[1])!.has(segs[2]))
+      throw new ApiError(
+        404,
+        'NotFound',
+        'the server could not find the requested resource',
+      );
+    return this.send(res, 200, {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: `${segs[1]}/${segs[2]}`,
+      resources: resourcesFor(segs[1], segs[2]),
+    });
   }
 
-  private watch(req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams, labelSelector: any, fieldSelector: any) {
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+  private watch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    t: ResourceType,
+    ns: string | undefined,
+    q: URLSearchParams,
+    labelSelector: any,
+    fieldSelector: any,
+  ) {
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Transfer-Encoding': 'chunked',
+      'Cache-Control': 'no-cache',
+    });
     res.flushHeaders();
     this.openWatches.add(res);
     let sent = 0;
@@ -348,30 +621,65 @@ export class DevApiHttpServer {
     const write = (e: WatchEvent) => {
       if (closed) return;
       res.write(`${JSON.stringify(e)}\n`);
-      if (e.type !== 'BOOKMARK' && dropAfter !== undefined && ++sent >= dropAfter) close();
+      if (
+        e.type !== 'BOOKMARK' &&
+        dropAfter !== undefined &&
+        ++sent >= dropAfter
+      )
+        close();
     };
     try {
-      const unsubscribe = this.api.watch(t, ns, { resourceVersion: q.get('resourceVersion') ?? undefined, labelSelector, fieldSelector }, write);
+      const unsubscribe = this.api.watch(
+        t,
+        ns,
+        {
+          resourceVersion: q.get('resourceVersion') ?? undefined,
+          labelSelector,
+          fieldSelector,
+        },
+        write,
+      );
       cleanups.push(unsubscribe);
     } catch (e) {
       const err = e instanceof ApiError ? e : errors.internal(String(e));
-      res.write(`${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`);
+      res.write(
+        `${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`,
+      );
       close();
       return;
     }
     const timeout = Number(q.get('timeoutSeconds') ?? 0);
-    const maxSeconds = timeout > 0 ? timeout : 1800 + Math.floor(Math.random() * 1800);
+    const maxSeconds =
+      timeout > 0 ? timeout : 1800 + Math.floor(Math.random() * 1800);
     const timer = setTimeout(close, maxSeconds * 1000);
     cleanups.push(() => clearTimeout(timer));
     if (q.get('allowWatchBookmarks') === 'true') {
-      const bm = setInterval(() => write({ type: 'BOOKMARK', object: { kind: t.kind, apiVersion: apiVersionOf(t), metadata: { resourceVersion: this.api.resourceVersion } } }), this.options.bookmarkIntervalMs ?? 5000);
+      const bm = setInterval(
+        () =>
+          write({
+            type: 'BOOKMARK',
+            object: {
+              kind: t.kind,
+              apiVersion: apiVersionOf(t),
+              metadata: { resourceVersion: this.api.resourceVersion },
+            },
+          }),
+        this.options.bookmarkIntervalMs ?? 5000,
+      );
       cleanups.push(() => clearInterval(bm));
     }
     req.on('close', close);
     res.on('close', close);
   }
 
-  private async proxy(req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string, nameRaw: string, rest: string[]) {
+  private async proxy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    t: ResourceType,
+    ns: string,
+    nameRaw: string,
+    rest: string[],
+  ) {
     // name forms: "pod", "pod:8000", "http:pod:8000"
     const parts = nameRaw.split(':');
     if (parts.length === 3) parts.shift();
@@ -384,33 +692,66 @@ export class DevApiHttpServer {
     } else {
       const svc = this.api.get(t, ns, name);
       const podsType = this.api.findType('', 'v1', 'pods')!;
-      const selector = Object.entries(svc.spec?.selector ?? {}).map(([k, v]) => ({ key: k, op: 'in' as const, values: [String(v)] }));
-      const candidates = this.api.list(podsType, ns, { labelSelector: selector }).items.filter(p => (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'));
-      if (candidates.length === 0) throw errors.serviceUnavailable(`no endpoints available for service "${name}"`);
+      const selector = Object.entries(svc.spec?.selector ?? {}).map(
+        ([k, v]) => ({ key: k, op: 'in' as const, values: [String(v)] }),
+      );
+      const candidates = this.api
+        .list(podsType, ns, { labelSelector: selector })
+        .items.filter(p =>
+          (p.status?.conditions ?? []).some(
+            (c: any) => c.type === 'Ready' && c.status === 'True',
+          ),
+        );
+      if (candidates.length === 0)
+        throw errors.serviceUnavailable(
+          `no endpoints available for service "${name}"`,
+        );
       pod = candidates[Math.floor(Math.random() * candidates.length)];
-      const svcPort = (svc.spec?.ports ?? []).find((p: any) => !parts[1] || String(p.port) === parts[1] || p.name === parts[1]) ?? svc.spec?.ports?.[0];
+      const svcPort =
+        (svc.spec?.ports ?? []).find(
+          (p: any) =>
+            !parts[1] || String(p.port) === parts[1] || p.name === parts[1],
+        ) ?? svc.spec?.ports?.[0];
       const target = svcPort?.targetPort ?? svcPort?.port;
-      port = typeof target === 'number' ? target : this.portOf(pod, String(target));
+      port =
+        typeof target === 'number' ? target : this.portOf(pod, String(target));
     }
-    if (pod.status?.phase !== 'Running') throw errors.serviceUnavailable(`pod ${ns}/${pod.metadata.name} is not running`);
+    if (pod.status?.phase !== 'Running')
+      throw errors.serviceUnavailable(
+        `pod ${ns}/${pod.metadata.name} is not running`,
+      );
     const handler = this.resolvers.map(r => r(pod, port)).find(Boolean);
     if (!handler) {
-      throw new ApiError(503, 'ServiceUnavailable', `error trying to reach service: dial tcp ${pod.status?.podIP ?? '?'}:${port}: connect: connection refused`);
+      throw new ApiError(
+        503,
+        'ServiceUnavailable',
+        `error trying to reach service: dial tcp ${pod.status?.podIP ?? '?'}:${port}: connect: connection refused`,
+      );
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = `/${rest.map(encodeURIComponent).join('/')}${url.search}`;
     const body = await this.readBody(req);
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-    const out = await handler({ method: req.method ?? 'GET', path, headers, body });
+    for (const [k, v] of Object.entries(req.headers))
+      if (typeof v === 'string') headers[k] = v;
+    const out = await handler({
+      method: req.method ?? 'GET',
+      path,
+      headers,
+      body,
+    });
     res.writeHead(out.status, out.headers ?? {});
     res.end(out.body);
   }
 
   private portOf(pod: KObject, portOrName: string): number {
     if (/^\d+$/.test(portOrName)) return Number(portOrName);
-    for (const c of pod.spec?.containers ?? []) for (const p of c.ports ?? []) if (p.name === portOrName) return p.containerPort;
-    throw errors.badRequest(`pod ${pod.metadata.name} has no port named "${portOrName}"`);
+    for (const c of pod.spec?.containers ?? [])
+      for (const p of c.ports ?? [])
+        if (p.name === portOrName) return p.containerPort;
+    throw errors.badRequest(
+      `pod ${pod.metadata.name} has no port named "${portOrName}"`,
+    );
   }
 
   private firstPort(pod: KObject): number {

@@ -26,7 +26,12 @@ export { startDevCluster, loadCrds, DEFAULT_NODES } from './cluster';
 export type { DevCluster, DevClusterOptions, NodeSpec } from './cluster';
 export { KubeApi } from './api';
 export type { FaultConfig, KObject, WatchEvent } from './api';
-export type { PodHttpResolver, PodHttpHandler, ProxyRequest, ProxyResponse } from './http';
+export type {
+  PodHttpResolver,
+  PodHttpHandler,
+  ProxyRequest,
+  ProxyResponse,
+} from './http';
 export { ApiError } from './errors';
 export type { Simulation, SimulationOptions } from './sim';
 export { runLoad } from './loadgen';

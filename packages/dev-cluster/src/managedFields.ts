@@ -39,12 +39,18 @@ export interface ManagedFieldsEntry {
 }
 
 type Path = string[];
-const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const deepEqual = (a: unknown, b: unknown) => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+const isObj = (v: unknown): v is Record<string, any> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const deepEqual = (a: unknown, b: unknown) =>
+  JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (!isObj(v)) return v;
-  return Object.fromEntries(Object.keys(v).sort().map(k => [k, sortKeys(v[k])]));
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map(k => [k, sortKeys(v[k])]),
+  );
 }
 
 /** Schema context while walking an object: the structural schema node (custom resources) or a built-in hint. */
@@ -57,10 +63,18 @@ interface Ctx {
 function childCtx(ctx: Ctx, key: string): Ctx {
   let schema: JSONSchemaProps | undefined;
   if (ctx.schema) {
-    schema = ctx.schema.properties?.[key] ?? (isObj(ctx.schema.additionalProperties) ? (ctx.schema.additionalProperties as JSONSchemaProps) : undefined);
+    schema =
+      ctx.schema.properties?.[key] ??
+      (isObj(ctx.schema.additionalProperties)
+        ? (ctx.schema.additionalProperties as JSONSchemaProps)
+        : undefined);
   }
   // metadata is never described by CRD schemas: it follows the built-in rules.
-  return { schema, builtin: ctx.builtin || (key === 'metadata' && !schema?.properties), field: key };
+  return {
+    schema,
+    builtin: ctx.builtin || (key === 'metadata' && !schema?.properties),
+    field: key,
+  };
 }
 
 interface ListKind {
@@ -71,28 +85,34 @@ interface ListKind {
 function listKind(ctx: Ctx, items: unknown[]): ListKind {
   if (ctx.schema && !ctx.builtin) {
     const t = ctx.schema['x-kubernetes-list-type'];
-    if (t === 'map' && ctx.schema['x-kubernetes-list-map-keys']?.length) return { type: 'map', keys: ctx.schema['x-kubernetes-list-map-keys'] };
+    if (t === 'map' && ctx.schema['x-kubernetes-list-map-keys']?.length)
+      return { type: 'map', keys: ctx.schema['x-kubernetes-list-map-keys'] };
     if (t === 'set') return { type: 'set' };
     return { type: 'atomic' };
   }
   const f = ctx.field ?? '';
   if (BUILTIN_SETS.has(f)) return { type: 'set' };
   if (f === 'ports') {
-    const keys = items.some(i => isObj(i) && 'containerPort' in i) ? ['containerPort', 'protocol'] : ['port', 'protocol'];
+    const keys = items.some(i => isObj(i) && 'containerPort' in i)
+      ? ['containerPort', 'protocol']
+      : ['port', 'protocol'];
     return { type: 'map', keys };
   }
-  if (BUILTIN_LIST_MAP_KEYS[f]) return { type: 'map', keys: BUILTIN_LIST_MAP_KEYS[f] };
+  if (BUILTIN_LIST_MAP_KEYS[f])
+    return { type: 'map', keys: BUILTIN_LIST_MAP_KEYS[f] };
   return { type: 'atomic' };
 }
 
 function itemKey(item: unknown, keys: string[]): string {
   const o = isObj(item) ? item : {};
   const k: Record<string, unknown> = {};
-  for (const key of [...keys].sort()) k[key] = o[key] ?? (key === 'protocol' ? 'TCP' : null);
+  for (const key of [...keys].sort())
+    k[key] = o[key] ?? (key === 'protocol' ? 'TCP' : null);
   return `k:${JSON.stringify(k)}`;
 }
 
-const atomicMap = (ctx: Ctx) => ctx.schema?.['x-kubernetes-map-type'] === 'atomic';
+const atomicMap = (ctx: Ctx) =>
+  ctx.schema?.['x-kubernetes-map-type'] === 'atomic';
 
 /** The field set an (applied or stored) object configuration touches. */
 export function fieldsOf(value: unknown, ctx: Ctx): FieldSet {
@@ -105,7 +125,15 @@ export function fieldsOf(value: unknown, ctx: Ctx): FieldSet {
       const lk = listKind(c, v);
       const node: FieldSet = {};
       if (lk.type === 'map') {
-        for (const item of v) node[itemKey(item, lk.keys!)] = { '.': {}, ...fieldsOf(item, { ...c, schema: c.schema?.items, field: undefined }) };
+        for (const item of v)
+          node[itemKey(item, lk.keys!)] = {
+            '.': {},
+            ...fieldsOf(item, {
+              ...c,
+              schema: c.schema?.items,
+              field: undefined,
+            }),
+          };
       } else if (lk.type === 'set') {
         for (const item of v) node[`v:${JSON.stringify(item)}`] = {};
       }
@@ -148,7 +176,11 @@ function findItem(list: unknown[], el: string): number {
   if (el.startsWith('k:')) {
     const want = JSON.parse(el.slice(2)) as Record<string, unknown>;
     return list.findIndex(
-      item => isObj(item) && Object.entries(want).every(([k, v]) => deepEqual(item[k] ?? (k === 'protocol' ? 'TCP' : null), v)),
+      item =>
+        isObj(item) &&
+        Object.entries(want).every(([k, v]) =>
+          deepEqual(item[k] ?? (k === 'protocol' ? 'TCP' : null), v),
+        ),
     );
   }
   if (el.startsWith('v:')) {
@@ -198,7 +230,11 @@ export function removeAt(obj: unknown, path: Path): void {
 }
 
 /** Merges an applied configuration into the live object with SSA list/map semantics. */
-export function mergeApplied(live: unknown, applied: unknown, ctx: Ctx): unknown {
+export function mergeApplied(
+  live: unknown,
+  applied: unknown,
+  ctx: Ctx,
+): unknown {
   if (!isObj(applied) || !isObj(live) || atomicMap(ctx)) return clone(applied);
   const out: Record<string, unknown> = { ...live };
   for (const [k, v] of Object.entries(applied)) {
@@ -210,7 +246,12 @@ export function mergeApplied(live: unknown, applied: unknown, ctx: Ctx): unknown
         const merged = [...lv];
         for (const item of v) {
           const idx = findItem(merged, itemKey(item, lk.keys!));
-          if (idx >= 0) merged[idx] = mergeApplied(merged[idx], item, { ...c, schema: c.schema?.items, field: undefined });
+          if (idx >= 0)
+            merged[idx] = mergeApplied(merged[idx], item, {
+              ...c,
+              schema: c.schema?.items,
+              field: undefined,
+            });
           else merged.push(clone(item));
         }
         out[k] = merged;
@@ -231,16 +272,32 @@ function clone<T>(v: T): T {
 }
 
 const IGNORED_TOP = new Set(['apiVersion', 'kind']);
-const IGNORED_META = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink']);
+const IGNORED_META = new Set([
+  'name',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'managedFields',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'selfLink',
+]);
 
 /** The part of an object that field ownership covers (identity and server-set metadata excluded). */
-export function ownedView(obj: Record<string, any>, withStatus: boolean): Record<string, unknown> {
+export function ownedView(
+  obj: Record<string, any>,
+  withStatus: boolean,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) {
     if (IGNORED_TOP.has(k)) continue;
     if (k === 'status' && !withStatus) continue;
     if (k === 'metadata' && isObj(v)) {
-      const md = Object.fromEntries(Object.entries(v).filter(([mk]) => !IGNORED_META.has(mk)));
+      const md = Object.fromEntries(
+        Object.entries(v).filter(([mk]) => !IGNORED_META.has(mk)),
+      );
       if (Object.keys(md).length > 0) out.metadata = md;
       continue;
     }
@@ -273,10 +330,18 @@ export function serverSideApply(opts: {
   const { live, applied, manager, force, apiVersion, now } = opts;
   const withStatus = opts.subresource === 'status';
   const ctx: Ctx = { schema: opts.schema, builtin: opts.builtin };
-  const entries: ManagedFieldsEntry[] = clone(live?.metadata?.managedFields ?? []);
-  const mine = (e: ManagedFieldsEntry) => e.manager === manager && e.operation === 'Apply' && (e.subresource ?? '') === (opts.subresource ?? '');
+  const entries: ManagedFieldsEntry[] = clone(
+    live?.metadata?.managedFields ?? [],
+  );
+  const mine = (e: ManagedFieldsEntry) =>
+    e.manager === manager &&
+    e.operation === 'Apply' &&
+    (e.subresource ?? '') === (opts.subresource ?? '');
   const appliedView = ownedView(applied, withStatus);
-  const newSet = fieldsOf(withStatus ? { status: appliedView.status } : appliedView, ctx);
+  const newSet = fieldsOf(
+    withStatus ? { status: appliedView.status } : appliedView,
+    ctx,
+  );
   const newLeaves = leaves(newSet);
   const newKeys = new Set(newLeaves.map(pathKey));
   const liveView = live ? ownedView(live, withStatus) : {};
@@ -288,38 +353,71 @@ export function serverSideApply(opts: {
     const theirs = leaves(e.fieldsV1 ?? {});
     const keep: Path[] = [];
     for (const p of theirs) {
-      if (newKeys.has(pathKey(p)) && p[p.length - 1] !== '.' && !deepEqual(valueAt(liveView, p), valueAt(appliedView, p))) {
+      if (
+        newKeys.has(pathKey(p)) &&
+        p[p.length - 1] !== '.' &&
+        !deepEqual(valueAt(liveView, p), valueAt(appliedView, p))
+      ) {
         if (force) continue; // ownership moves to us
-        causes.push({ reason: 'FieldManagerConflict', message: `conflict with "${e.manager}"${e.operation === 'Update' ? ` using ${e.apiVersion}` : ''}`, field: toFieldPath(p) });
+        causes.push({
+          reason: 'FieldManagerConflict',
+          message: `conflict with "${e.manager}"${e.operation === 'Update' ? ` using ${e.apiVersion}` : ''}`,
+          field: toFieldPath(p),
+        });
       }
       keep.push(p);
     }
     e.fieldsV1 = fromLeaves(keep);
   }
   if (causes.length > 0) {
-    throw new ApiError(409, 'Conflict', `Apply failed with ${causes.length} conflict${causes.length > 1 ? 's' : ''}: ${causes.map(c => `${c.message}: ${c.field}`).join('; ')}`, { causes });
+    throw new ApiError(
+      409,
+      'Conflict',
+      `Apply failed with ${causes.length} conflict${causes.length > 1 ? 's' : ''}: ${causes.map(c => `${c.message}: ${c.field}`).join('; ')}`,
+      { causes },
+    );
   }
 
-  const merged = mergeApplied(live ? clone(live) : {}, withStatus ? { status: applied.status } : appliedView, ctx) as Record<string, any>;
+  const merged = mergeApplied(
+    live ? clone(live) : {},
+    withStatus ? { status: applied.status } : appliedView,
+    ctx,
+  ) as Record<string, any>;
   // Fields this manager applied before and no longer applies are removed, unless someone else owns them.
   const previous = entries.find(mine);
   if (previous) {
     const othersOwn = new Set<string>();
     const otherPrefixes: Path[] = [];
-    for (const e of entries) if (!mine(e)) for (const p of leaves(e.fieldsV1 ?? {})) {
-      othersOwn.add(pathKey(p));
-      otherPrefixes.push(p);
-    }
-    const dropped = leaves(previous.fieldsV1 ?? {}).filter(p => !newKeys.has(pathKey(p)));
+    for (const e of entries)
+      if (!mine(e))
+        for (const p of leaves(e.fieldsV1 ?? {})) {
+          othersOwn.add(pathKey(p));
+          otherPrefixes.push(p);
+        }
+    const dropped = leaves(previous.fieldsV1 ?? {}).filter(
+      p => !newKeys.has(pathKey(p)),
+    );
     dropped.sort((a, b) => b.length - a.length);
     for (const p of dropped) {
       const target = p[p.length - 1] === '.' ? p.slice(0, -1) : p;
-      const ownedElsewhere = otherPrefixes.some(o => o.length >= target.length && target.every((el, i) => o[i] === el));
+      const ownedElsewhere = otherPrefixes.some(
+        o => o.length >= target.length && target.every((el, i) => o[i] === el),
+      );
       if (!ownedElsewhere && !othersOwn.has(pathKey(p))) removeAt(merged, p);
     }
   }
-  const next = entries.filter(e => !mine(e) && leaves(e.fieldsV1 ?? {}).length > 0);
-  next.push({ manager, operation: 'Apply', apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1: newSet, ...(opts.subresource ? { subresource: opts.subresource } : {}) });
+  const next = entries.filter(
+    e => !mine(e) && leaves(e.fieldsV1 ?? {}).length > 0,
+  );
+  next.push({
+    manager,
+    operation: 'Apply',
+    apiVersion,
+    time: now,
+    fieldsType: 'FieldsV1',
+    fieldsV1: newSet,
+    ...(opts.subresource ? { subresource: opts.subresource } : {}),
+  });
   return { object: merged, managedFields: next };
 }
 
@@ -336,30 +434,64 @@ export function trackUpdate(opts: {
 }): ManagedFieldsEntry[] {
   const withStatus = opts.subresource === 'status';
   const ctx: Ctx = { schema: opts.schema, builtin: opts.builtin };
-  const entries: ManagedFieldsEntry[] = clone(opts.before?.metadata?.managedFields ?? []);
+  const entries: ManagedFieldsEntry[] = clone(
+    opts.before?.metadata?.managedFields ?? [],
+  );
   const beforeView = opts.before ? ownedView(opts.before, withStatus) : {};
   const afterView = ownedView(opts.after, withStatus);
-  const scope = (v: Record<string, unknown>) => (withStatus ? { status: v.status } : v);
+  const scope = (v: Record<string, unknown>) =>
+    withStatus ? { status: v.status } : v;
   const afterLeaves = leaves(fieldsOf(scope(afterView), ctx));
   const afterKeys = new Set(afterLeaves.map(pathKey));
-  const changed = afterLeaves.filter(p => p[p.length - 1] === '.' ? valueAt(beforeView, p) === undefined : !deepEqual(valueAt(beforeView, p), valueAt(afterView, p)));
+  const changed = afterLeaves.filter(p =>
+    p[p.length - 1] === '.'
+      ? valueAt(beforeView, p) === undefined
+      : !deepEqual(valueAt(beforeView, p), valueAt(afterView, p)),
+  );
   if (changed.length === 0 && opts.before) {
     // Nothing of ours changed; drop leaves that vanished from other entries.
-    return entries.map(e => ({ ...e, fieldsV1: fromLeaves(leaves(e.fieldsV1 ?? {}).filter(p => afterKeys.has(pathKey(p)) || !isInScope(p, withStatus))) }))
+    return entries
+      .map(e => ({
+        ...e,
+        fieldsV1: fromLeaves(
+          leaves(e.fieldsV1 ?? {}).filter(
+            p => afterKeys.has(pathKey(p)) || !isInScope(p, withStatus),
+          ),
+        ),
+      }))
       .filter(e => leaves(e.fieldsV1).length > 0);
   }
   const changedKeys = new Set(changed.map(pathKey));
-  const isMine = (e: ManagedFieldsEntry) => e.manager === opts.manager && e.operation === 'Update' && (e.subresource ?? '') === (opts.subresource ?? '');
+  const isMine = (e: ManagedFieldsEntry) =>
+    e.manager === opts.manager &&
+    e.operation === 'Update' &&
+    (e.subresource ?? '') === (opts.subresource ?? '');
   const out: ManagedFieldsEntry[] = [];
   let minePrev: Path[] = [];
   for (const e of entries) {
-    const kept = leaves(e.fieldsV1 ?? {}).filter(p => !isInScope(p, withStatus) || (afterKeys.has(pathKey(p)) && (isMine(e) || !changedKeys.has(pathKey(p)))));
+    const kept = leaves(e.fieldsV1 ?? {}).filter(
+      p =>
+        !isInScope(p, withStatus) ||
+        (afterKeys.has(pathKey(p)) &&
+          (isMine(e) || !changedKeys.has(pathKey(p)))),
+    );
     if (isMine(e)) minePrev = kept;
     else if (kept.length > 0) out.push({ ...e, fieldsV1: fromLeaves(kept) });
   }
-  const mineLeaves = [...minePrev, ...changed.filter(p => !minePrev.some(q => pathKey(q) === pathKey(p)))];
+  const mineLeaves = [
+    ...minePrev,
+    ...changed.filter(p => !minePrev.some(q => pathKey(q) === pathKey(p))),
+  ];
   if (mineLeaves.length > 0) {
-    out.push({ manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, time: opts.now, fieldsType: 'FieldsV1', fieldsV1: fromLeaves(mineLeaves), ...(opts.subresource ? { subresource: opts.subresource } : {}) });
+    out.push({
+      manager: opts.manager,
+      operation: 'Update',
+      apiVersion: opts.apiVersion,
+      time: opts.now,
+      fieldsType: 'FieldsV1',
+      fieldsV1: fromLeaves(mineLeaves),
+      ...(opts.subresource ? { subresource: opts.subresource } : {}),
+    });
   }
   return out;
 }
@@ -376,7 +508,9 @@ export function toFieldPath(p: Path): string {
     if (el.startsWith('f:')) out += `.${el.slice(2)}`;
     else if (el.startsWith('k:')) {
       const k = JSON.parse(el.slice(2)) as Record<string, unknown>;
-      out += `[${Object.entries(k).map(([a, b]) => `${a}=${JSON.stringify(b)}`).join(',')}]`;
+      out += `[${Object.entries(k)
+        .map(([a, b]) => `${a}=${JSON.stringify(b)}`)
+        .join(',')}]`;
     } else out += `[=${el.slice(2)}]`;
   }
   return out;

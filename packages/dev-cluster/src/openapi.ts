@@ -23,13 +23,16 @@
 import { KObject, KubeApi } from './api';
 import { apiVersionOf, ResourceType } from './resources';
 
-const gvPath = (t: ResourceType) => (t.group ? `apis/${t.group}/${t.version}` : 'api/v1');
+const gvPath = (t: ResourceType) =>
+  t.group ? `apis/${t.group}/${t.version}` : 'api/v1';
 
 export function openApiIndex(api: KubeApi) {
   const paths: Record<string, { serverRelativeURL: string }> = {};
   for (const t of api.allTypes()) {
     const p = gvPath(t);
-    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${api.resourceVersion}` };
+    paths[p] = {
+      serverRelativeURL: `/openapi/v3/${p}?hash=${api.resourceVersion}`,
+    };
   }
   return { paths };
 }
@@ -39,17 +42,58 @@ export function openApiDocument(api: KubeApi, path: string) {
   if (types.length === 0) return undefined;
   const schemas: Record<string, unknown> = {};
   const paths: Record<string, unknown> = {};
-  const params = ['dryRun', 'fieldManager', 'fieldValidation', 'force', 'pretty'].map(name => ({ name, in: 'query', schema: { type: name === 'force' ? 'boolean' : 'string' } }));
+  const params = [
+    'dryRun',
+    'fieldManager',
+    'fieldValidation',
+    'force',
+    'pretty',
+  ].map(name => ({
+    name,
+    in: 'query',
+    schema: { type: name === 'force' ? 'boolean' : 'string' },
+  }));
   for (const t of types) {
     const gvk = { group: t.group, version: t.version, kind: t.kind };
     const id = `${t.group ? t.group.split('.').reverse().join('.') : 'io.k8s.api.core'}.${t.version}.${t.kind}`;
-    schemas[id] = { ...(t.schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }), 'x-kubernetes-group-version-kind': [gvk] };
+    schemas[id] = {
+      ...(t.schema ?? {
+        type: 'object',
+        'x-kubernetes-preserve-unknown-fields': true,
+      }),
+      'x-kubernetes-group-version-kind': [gvk],
+    };
     const base = `/${path}${t.namespaced ? '/namespaces/{namespace}' : ''}/${t.plural}`;
-    const op = (verb: string) => ({ operationId: `${verb}${t.kind}`, 'x-kubernetes-action': verb, 'x-kubernetes-group-version-kind': gvk, parameters: params, responses: { '200': { description: 'OK', content: { 'application/json': { schema: { $ref: `#/components/schemas/${id}` } } } } } });
+    const op = (verb: string) => ({
+      operationId: `${verb}${t.kind}`,
+      'x-kubernetes-action': verb,
+      'x-kubernetes-group-version-kind': gvk,
+      parameters: params,
+      responses: {
+        '200': {
+          description: 'OK',
+          content: {
+            'application/json': {
+              schema: { $ref: `#/components/schemas/${id}` },
+            },
+          },
+        },
+      },
+    });
     paths[base] = { get: op('list'), post: op('post') };
-    paths[`${base}/{name}`] = { get: op('get'), put: op('put'), patch: op('patch'), delete: op('delete') };
+    paths[`${base}/{name}`] = {
+      get: op('get'),
+      put: op('put'),
+      patch: op('patch'),
+      delete: op('delete'),
+    };
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.34.2-fusioninfer-dev' }, paths, components: { schemas } };
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: 'v1.34.2-fusioninfer-dev' },
+    paths,
+    components: { schemas },
+  };
 }
 
 /**
@@ -62,9 +106,19 @@ export function openApiV2Document(api: KubeApi) {
   const definitions: Record<string, unknown> = {};
   for (const t of api.allTypes()) {
     const id = `${t.group ? t.group.split('.').reverse().join('.') : 'io.k8s.api.core'}.${t.version}.${t.kind}`;
-    definitions[id] = { description: `${t.kind} (${t.group ? `${t.group}/` : ''}${t.version})`, 'x-kubernetes-group-version-kind': [{ group: t.group, version: t.version, kind: t.kind }] };
+    definitions[id] = {
+      description: `${t.kind} (${t.group ? `${t.group}/` : ''}${t.version})`,
+      'x-kubernetes-group-version-kind': [
+        { group: t.group, version: t.version, kind: t.kind },
+      ],
+    };
   }
-  return { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.34.2-fusioninfer-dev' }, paths: {}, definitions };
+  return {
+    swagger: '2.0',
+    info: { title: 'Kubernetes', version: 'v1.34.2-fusioninfer-dev' },
+    paths: {},
+    definitions,
+  };
 }
 
 // Minimal protobuf writer for the gnostic `openapi.v2.Document` message (field numbers of google/gnostic
@@ -79,24 +133,45 @@ function varint(n: number): Buffer {
   out.push(v);
   return Buffer.from(out);
 }
-const lengthDelimited = (field: number, payload: Buffer) => Buffer.concat([varint((field << 3) | 2), varint(payload.length), payload]);
-const str = (field: number, value: string) => lengthDelimited(field, Buffer.from(value, 'utf8'));
+const lengthDelimited = (field: number, payload: Buffer) =>
+  Buffer.concat([varint((field << 3) | 2), varint(payload.length), payload]);
+const str = (field: number, value: string) =>
+  lengthDelimited(field, Buffer.from(value, 'utf8'));
 
 /** `openapi.v2.Document` in protobuf: swagger, info, and one definition per kind with its group-version-kind. */
 export function openApiV2Protobuf(api: KubeApi): Buffer {
   const doc = openApiV2Document(api);
   const defs = Object.entries(doc.definitions).map(([name, d]) => {
-    const def = d as { description: string; 'x-kubernetes-group-version-kind': Array<{ group: string; version: string; kind: string }> };
+    const def = d as {
+      description: string;
+      'x-kubernetes-group-version-kind': Array<{
+        group: string;
+        version: string;
+        kind: string;
+      }>;
+    };
     const gvk = def['x-kubernetes-group-version-kind'][0];
     const yaml = `- group: ${JSON.stringify(gvk.group)}\n  kind: ${JSON.stringify(gvk.kind)}\n  version: ${JSON.stringify(gvk.version)}\n`;
     const anyMsg = str(2, yaml); // Any.yaml
-    const namedAny = Buffer.concat([str(1, 'x-kubernetes-group-version-kind'), lengthDelimited(2, anyMsg)]);
-    const schema = Buffer.concat([str(4, def.description), lengthDelimited(31, namedAny)]);
-    return lengthDelimited(1, Buffer.concat([str(1, name), lengthDelimited(2, schema)])); // NamedSchema
+    const namedAny = Buffer.concat([
+      str(1, 'x-kubernetes-group-version-kind'),
+      lengthDelimited(2, anyMsg),
+    ]);
+    const schema = Buffer.concat([
+      str(4, def.description),
+      lengthDelimited(31, namedAny),
+    ]);
+    return lengthDelimited(
+      1,
+      Buffer.concat([str(1, name), lengthDelimited(2, schema)]),
+    ); // NamedSchema
   });
   return Buffer.concat([
     str(1, doc.swagger),
-    lengthDelimited(2, Buffer.concat([str(1, doc.info.title), str(2, doc.info.version)])),
+    lengthDelimited(
+      2,
+      Buffer.concat([str(1, doc.info.title), str(2, doc.info.version)]),
+    ),
     lengthDelimited(8, Buffer.alloc(0)),
     lengthDelimited(9, Buffer.concat(defs)),
   ]);
@@ -104,15 +179,21 @@ export function openApiV2Protobuf(api: KubeApi): Buffer {
 
 /** Evaluates the JSONPath subset used by printer columns: .a.b, [n], [?(@.k=="v")].x */
 export function jsonPath(obj: unknown, expr: string): unknown {
-  const tokens = expr.replace(/^\./, '').match(/\[\?\(@\.[^)]+\)\]|\[\d+\]|[^.[\]]+/g) ?? [];
+  const tokens =
+    expr.replace(/^\./, '').match(/\[\?\(@\.[^)]+\)\]|\[\d+\]|[^.[\]]+/g) ?? [];
   let cur: unknown[] = [obj];
   for (const tok of tokens) {
     const next: unknown[] = [];
     for (const c of cur) {
       if (c === null || c === undefined) continue;
-      const filter = /^\[\?\(@\.([\w.-]+)\s*==\s*["']([^"']*)["']\)\]$/.exec(tok);
+      const filter = /^\[\?\(@\.([\w.-]+)\s*==\s*["']([^"']*)["']\)\]$/.exec(
+        tok,
+      );
       if (filter) {
-        if (Array.isArray(c)) for (const item of c) if (item && String((item as any)[filter[1]]) === filter[2]) next.push(item);
+        if (Array.isArray(c))
+          for (const item of c)
+            if (item && String((item as any)[filter[1]]) === filter[2])
+              next.push(item);
       } else if (/^\[\d+\]$/.test(tok)) {
         if (Array.isArray(c)) next.push(c[Number(tok.slice(1, -1))]);
       } else next.push((c as any)[tok]);
@@ -125,7 +206,8 @@ export function jsonPath(obj: unknown, expr: string): unknown {
 /** Kubernetes' HumanDuration, as the server prints date columns ("5s", "3m20s", "2d4h"). */
 export function humanDuration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
-  const join = (a: string, b: number, unit: string) => (b ? `${a}${b}${unit}` : a);
+  const join = (a: string, b: number, unit: string) =>
+    b ? `${a}${b}${unit}` : a;
   if (s < 120) return `${s}s`;
   const m = Math.floor(s / 60);
   if (m < 10) return join(`${m}m`, s % 60, 's');
@@ -145,10 +227,31 @@ export function wantsTable(accept: string | undefined): boolean {
   return !!accept && /as=Table/.test(accept);
 }
 
-type Column = { name: string; type: string; format: string; description: string; priority: number; jsonPath?: string; value?: (o: KObject) => unknown };
+type Column = {
+  name: string;
+  type: string;
+  format: string;
+  description: string;
+  priority: number;
+  jsonPath?: string;
+  value?: (o: KObject) => unknown;
+};
 
-const col = (name: string, value: (o: KObject) => unknown, priority = 0, type = 'string'): Column => ({ name, type, format: '', description: name, priority, value });
-const age = (): Column => ({ name: 'Age', type: 'date', format: '', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.', priority: 0, jsonPath: '.metadata.creationTimestamp' });
+const col = (
+  name: string,
+  value: (o: KObject) => unknown,
+  priority = 0,
+  type = 'string',
+): Column => ({ name, type, format: '', description: name, priority, value });
+const age = (): Column => ({
+  name: 'Age',
+  type: 'date',
+  format: '',
+  description:
+    'CreationTimestamp is a timestamp representing the server time when this object was created.',
+  priority: 0,
+  jsonPath: '.metadata.creationTimestamp',
+});
 
 function podStatus(o: KObject): string {
   if (o.metadata.deletionTimestamp) return 'Terminating';
@@ -163,21 +266,52 @@ function podStatus(o: KObject): string {
 /** The columns a real API server prints for built-in kinds (kubernetes/pkg/printers/internalversion). */
 const BUILTIN_COLUMNS: Record<string, () => Column[]> = {
   pods: () => [
-    col('Ready', o => `${((o.status?.containerStatuses ?? []) as any[]).filter(x => x.ready).length}/${(o.spec?.containers ?? []).length}`),
+    col(
+      'Ready',
+      o =>
+        `${((o.status?.containerStatuses ?? []) as any[]).filter(x => x.ready).length}/${(o.spec?.containers ?? []).length}`,
+    ),
     col('Status', podStatus),
-    col('Restarts', o => ((o.status?.containerStatuses ?? []) as any[]).reduce((n, c) => n + (c.restartCount ?? 0), 0), 0, 'integer'),
+    col(
+      'Restarts',
+      o =>
+        ((o.status?.containerStatuses ?? []) as any[]).reduce(
+          (n, c) => n + (c.restartCount ?? 0),
+          0,
+        ),
+      0,
+      'integer',
+    ),
     age(),
     col('IP', o => o.status?.podIP ?? '<none>', 1),
     col('Node', o => o.spec?.nodeName ?? '<none>', 1),
   ],
   nodes: () => [
-    col('Status', o => (((o.status?.conditions ?? []) as any[]).some(c => c.type === 'Ready' && c.status === 'True') ? 'Ready' : 'NotReady') + (o.spec?.unschedulable ? ',SchedulingDisabled' : '')),
-    col('Roles', o => Object.keys(o.metadata.labels ?? {}).filter(k => k.startsWith('node-role.kubernetes.io/')).map(k => k.split('/')[1]).join(',') || '<none>'),
+    col(
+      'Status',
+      o =>
+        (((o.status?.conditions ?? []) as any[]).some(
+          c => c.type === 'Ready' && c.status === 'True',
+        )
+          ? 'Ready'
+          : 'NotReady') + (o.spec?.unschedulable ? ',SchedulingDisabled' : ''),
+    ),
+    col(
+      'Roles',
+      o =>
+        Object.keys(o.metadata.labels ?? {})
+          .filter(k => k.startsWith('node-role.kubernetes.io/'))
+          .map(k => k.split('/')[1])
+          .join(',') || '<none>',
+    ),
     age(),
     col('Version', o => o.status?.nodeInfo?.kubeletVersion ?? ''),
   ],
   deployments: () => [
-    col('Ready', o => `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}`),
+    col(
+      'Ready',
+      o => `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}`,
+    ),
     col('Up-to-date', o => o.status?.updatedReplicas ?? 0, 0, 'integer'),
     col('Available', o => o.status?.availableReplicas ?? 0, 0, 'integer'),
     age(),
@@ -186,32 +320,87 @@ const BUILTIN_COLUMNS: Record<string, () => Column[]> = {
     col('Type', o => o.spec?.type ?? 'ClusterIP'),
     col('Cluster-IP', o => o.spec?.clusterIP ?? '<none>'),
     col('External-IP', () => '<none>'),
-    col('Port(s)', o => ((o.spec?.ports ?? []) as any[]).map(p => `${p.port}/${p.protocol ?? 'TCP'}`).join(',') || '<none>'),
+    col(
+      'Port(s)',
+      o =>
+        ((o.spec?.ports ?? []) as any[])
+          .map(p => `${p.port}/${p.protocol ?? 'TCP'}`)
+          .join(',') || '<none>',
+    ),
     age(),
   ],
-  configmaps: () => [col('Data', o => Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length, 0, 'integer'), age()],
+  configmaps: () => [
+    col(
+      'Data',
+      o =>
+        Object.keys(o.data ?? {}).length +
+        Object.keys(o.binaryData ?? {}).length,
+      0,
+      'integer',
+    ),
+    age(),
+  ],
   namespaces: () => [col('Status', o => o.status?.phase ?? 'Active'), age()],
-  serviceaccounts: () => [col('Secrets', o => (o.secrets ?? []).length, 0, 'integer'), age()],
+  serviceaccounts: () => [
+    col('Secrets', o => (o.secrets ?? []).length, 0, 'integer'),
+    age(),
+  ],
 };
 
-export function toTable(t: ResourceType, items: KObject[], listMeta: Record<string, unknown>) {
-  const columns: Column[] = [{ name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 }];
-  const builtin = !t.group || ['apps', 'rbac.authorization.k8s.io', 'coordination.k8s.io'].includes(t.group) ? BUILTIN_COLUMNS[t.plural] : undefined;
+export function toTable(
+  t: ResourceType,
+  items: KObject[],
+  listMeta: Record<string, unknown>,
+) {
+  const columns: Column[] = [
+    {
+      name: 'Name',
+      type: 'string',
+      format: 'name',
+      description: 'Name must be unique within a namespace.',
+      priority: 0,
+    },
+  ];
+  const builtin =
+    !t.group ||
+    ['apps', 'rbac.authorization.k8s.io', 'coordination.k8s.io'].includes(
+      t.group,
+    )
+      ? BUILTIN_COLUMNS[t.plural]
+      : undefined;
   if (builtin) columns.push(...builtin());
   for (const c of (t.printerColumns ?? []) as Array<Record<string, any>>) {
-    columns.push({ name: c.name, type: c.type ?? 'string', format: c.format ?? '', description: c.description ?? '', priority: c.priority ?? 0, jsonPath: c.jsonPath });
+    columns.push({
+      name: c.name,
+      type: c.type ?? 'string',
+      format: c.format ?? '',
+      description: c.description ?? '',
+      priority: c.priority ?? 0,
+      jsonPath: c.jsonPath,
+    });
   }
   if (!columns.some(c => c.name === 'Age')) columns.push(age());
   const rows = items.map(o => ({
     cells: columns.map(c => {
       if (c.name === 'Name') return o.metadata.name;
       const v = c.value ? c.value(o) : c.jsonPath && jsonPath(o, c.jsonPath);
-      if (c.type === 'date' && typeof v === 'string') return humanDuration(Date.now() - Date.parse(v));
+      if (c.type === 'date' && typeof v === 'string')
+        return humanDuration(Date.now() - Date.parse(v));
       return v === undefined ? null : v;
     }),
-    object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },
+    object: {
+      kind: 'PartialObjectMetadata',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: o.metadata,
+    },
   }));
-  return { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: listMeta, columnDefinitions: columns.map(({ jsonPath: _j, value: _v, ...c }) => c), rows };
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: listMeta,
+    columnDefinitions: columns.map(({ jsonPath: _j, value: _v, ...c }) => c),
+    rows,
+  };
 }
 
 export { apiVersionOf };

@@ -17,7 +17,8 @@
 import { ApiError, errors } from './errors';
 import { BUILTIN_LIST_MAP_KEYS } from './resources';
 
-const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, any> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const clone = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
 
 /** RFC 7386 JSON merge patch. */
@@ -36,7 +37,8 @@ function unescape(seg: string): string {
 }
 
 function parsePointer(ptr: unknown): string[] {
-  if (typeof ptr !== 'string' || (ptr !== '' && !ptr.startsWith('/'))) throw errors.badRequest(`invalid JSON pointer: ${JSON.stringify(ptr)}`);
+  if (typeof ptr !== 'string' || (ptr !== '' && !ptr.startsWith('/')))
+    throw errors.badRequest(`invalid JSON pointer: ${JSON.stringify(ptr)}`);
   return ptr === '' ? [] : ptr.slice(1).split('/').map(unescape);
 }
 
@@ -46,7 +48,8 @@ function deepEqual(a: unknown, b: unknown): boolean {
 
 /** RFC 6902 JSON patch (add, remove, replace, move, copy, test). */
 export function applyJsonPatch(target: unknown, ops: unknown): unknown {
-  if (!Array.isArray(ops)) throw errors.badRequest('a JSON patch must be an array of operations');
+  if (!Array.isArray(ops))
+    throw errors.badRequest('a JSON patch must be an array of operations');
   let doc = clone(target);
   const parentOf = (path: string[]): { parent: any; key: string } => {
     let cur: any = doc;
@@ -54,7 +57,12 @@ export function applyJsonPatch(target: unknown, ops: unknown): unknown {
       if (Array.isArray(cur)) cur = cur[Number(seg)];
       else if (isObj(cur)) cur = cur[seg];
       else cur = undefined;
-      if (cur === undefined) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: doc is missing path: "/${path.join('/')}"`);
+      if (cur === undefined)
+        throw new ApiError(
+          422,
+          'Invalid',
+          `the server rejected our request due to an error in our request: doc is missing path: "/${path.join('/')}"`,
+        );
     }
     return { parent: cur, key: path[path.length - 1] };
   };
@@ -75,7 +83,8 @@ export function applyJsonPatch(target: unknown, ops: unknown): unknown {
     const { parent, key } = parentOf(path);
     if (Array.isArray(parent)) {
       const idx = key === '-' ? parent.length : Number(key);
-      if (!Number.isInteger(idx) || idx < 0 || idx > parent.length) throw errors.badRequest(`invalid array index: ${key}`);
+      if (!Number.isInteger(idx) || idx < 0 || idx > parent.length)
+        throw errors.badRequest(`invalid array index: ${key}`);
       parent.splice(idx, 0, clone(value));
     } else if (isObj(parent)) parent[key] = clone(value);
     else throw errors.badRequest(`cannot add at /${path.join('/')}`);
@@ -84,13 +93,24 @@ export function applyJsonPatch(target: unknown, ops: unknown): unknown {
     const { parent, key } = parentOf(path);
     if (Array.isArray(parent)) {
       const idx = Number(key);
-      if (!(idx >= 0 && idx < parent.length)) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: unable to remove nonexistent key: ${key}`);
+      if (!(idx >= 0 && idx < parent.length))
+        throw new ApiError(
+          422,
+          'Invalid',
+          `the server rejected our request due to an error in our request: unable to remove nonexistent key: ${key}`,
+        );
       parent.splice(idx, 1);
     } else if (isObj(parent) && key in parent) delete parent[key];
-    else throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: unable to remove nonexistent key: ${key}`);
+    else
+      throw new ApiError(
+        422,
+        'Invalid',
+        `the server rejected our request due to an error in our request: unable to remove nonexistent key: ${key}`,
+      );
   };
   for (const op of ops) {
-    if (!isObj(op) || typeof op.op !== 'string') throw errors.badRequest('every JSON patch operation needs an "op"');
+    if (!isObj(op) || typeof op.op !== 'string')
+      throw errors.badRequest('every JSON patch operation needs an "op"');
     const path = parsePointer(op.path);
     switch (op.op) {
       case 'add':
@@ -100,7 +120,12 @@ export function applyJsonPatch(target: unknown, ops: unknown): unknown {
         remove(path);
         break;
       case 'replace':
-        if (get(path) === undefined) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: replace operation does not apply: doc is missing key: /${path.join('/')}`);
+        if (get(path) === undefined)
+          throw new ApiError(
+            422,
+            'Invalid',
+            `the server rejected our request due to an error in our request: replace operation does not apply: doc is missing key: /${path.join('/')}`,
+          );
         remove(path);
         add(path, op.value);
         break;
@@ -115,7 +140,12 @@ export function applyJsonPatch(target: unknown, ops: unknown): unknown {
         add(path, get(parsePointer(op.from)));
         break;
       case 'test':
-        if (!deepEqual(get(path), op.value)) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: testing value /${path.join('/')} failed`);
+        if (!deepEqual(get(path), op.value))
+          throw new ApiError(
+            422,
+            'Invalid',
+            `the server rejected our request due to an error in our request: testing value /${path.join('/')} failed`,
+          );
         break;
       default:
         throw errors.badRequest(`unexpected JSON patch operation "${op.op}"`);
@@ -128,11 +158,19 @@ export function applyJsonPatch(target: unknown, ops: unknown): unknown {
  * Strategic merge patch for built-in kinds: a merge patch in which lists with a merge key (containers by name,
  * ports by containerPort/port, env by name, …) merge item by item, and `$patch: delete` removes an item.
  */
-export function applyStrategicMergePatch(target: unknown, patch: unknown, field?: string): unknown {
+export function applyStrategicMergePatch(
+  target: unknown,
+  patch: unknown,
+  field?: string,
+): unknown {
   if (Array.isArray(patch)) {
     let key = BUILTIN_LIST_MAP_KEYS[field ?? '']?.[0];
-    if (field === 'ports') key = patch.some(p => isObj(p) && 'containerPort' in p) ? 'containerPort' : 'port';
-    if (!key || !Array.isArray(target)) return clone(patch.filter(p => !(isObj(p) && p.$patch === 'delete')));
+    if (field === 'ports')
+      key = patch.some(p => isObj(p) && 'containerPort' in p)
+        ? 'containerPort'
+        : 'port';
+    if (!key || !Array.isArray(target))
+      return clone(patch.filter(p => !(isObj(p) && p.$patch === 'delete')));
     const out = [...target];
     for (const item of patch) {
       if (!isObj(item)) continue;
@@ -147,7 +185,12 @@ export function applyStrategicMergePatch(target: unknown, patch: unknown, field?
   if (!isObj(patch)) return clone(patch);
   const out: Record<string, unknown> = isObj(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
-    if (k === '$patch' || k.startsWith('$setElementOrder') || k.startsWith('$retainKeys')) continue;
+    if (
+      k === '$patch' ||
+      k.startsWith('$setElementOrder') ||
+      k.startsWith('$retainKeys')
+    )
+      continue;
     if (v === null) delete out[k];
     else out[k] = applyStrategicMergePatch(out[k], v, k);
   }

@@ -40,11 +40,19 @@ export interface ResourceType {
 }
 
 /** `group/version` or `version` for the core group. */
-export const apiVersionOf = (t: Pick<ResourceType, 'group' | 'version'>) => (t.group ? `${t.group}/${t.version}` : t.version);
+export const apiVersionOf = (t: Pick<ResourceType, 'group' | 'version'>) =>
+  t.group ? `${t.group}/${t.version}` : t.version;
 /** Registry key of a resource type. */
-export const typeKey = (t: Pick<ResourceType, 'group' | 'version' | 'plural'>) => `${t.group}/${t.version}/${t.plural}`;
+export const typeKey = (
+  t: Pick<ResourceType, 'group' | 'version' | 'plural'>,
+) => `${t.group}/${t.version}/${t.plural}`;
 
-const core = (kind: string, plural: string, namespaced: boolean, extra: Partial<ResourceType> = {}): ResourceType => ({
+const core = (
+  kind: string,
+  plural: string,
+  namespaced: boolean,
+  extra: Partial<ResourceType> = {},
+): ResourceType => ({
   group: '',
   version: 'v1',
   kind,
@@ -56,7 +64,14 @@ const core = (kind: string, plural: string, namespaced: boolean, extra: Partial<
   builtin: true,
   ...extra,
 });
-const grouped = (group: string, version: string, kind: string, plural: string, namespaced: boolean, extra: Partial<ResourceType> = {}): ResourceType => ({
+const grouped = (
+  group: string,
+  version: string,
+  kind: string,
+  plural: string,
+  namespaced: boolean,
+  extra: Partial<ResourceType> = {},
+): ResourceType => ({
   ...core(kind, plural, namespaced, extra),
   group,
   version,
@@ -66,25 +81,86 @@ const grouped = (group: string, version: string, kind: string, plural: string, n
 export const BUILTIN_TYPES: ResourceType[] = [
   core('Namespace', 'namespaces', false, { status: true, shortNames: ['ns'] }),
   core('Node', 'nodes', false, { status: true, shortNames: ['no'] }),
-  core('Pod', 'pods', true, { status: true, shortNames: ['po'], categories: ['all'], fieldSelectors: ['spec.nodeName', 'spec.schedulerName', 'status.phase', 'status.podIP', 'spec.serviceAccountName'] }),
-  core('Service', 'services', true, { status: true, shortNames: ['svc'], categories: ['all'] }),
+  core('Pod', 'pods', true, {
+    status: true,
+    shortNames: ['po'],
+    categories: ['all'],
+    fieldSelectors: [
+      'spec.nodeName',
+      'spec.schedulerName',
+      'status.phase',
+      'status.podIP',
+      'spec.serviceAccountName',
+    ],
+  }),
+  core('Service', 'services', true, {
+    status: true,
+    shortNames: ['svc'],
+    categories: ['all'],
+  }),
   core('ConfigMap', 'configmaps', true, { shortNames: ['cm'] }),
   core('Secret', 'secrets', true, { fieldSelectors: ['type'] }),
   core('ServiceAccount', 'serviceaccounts', true, { shortNames: ['sa'] }),
   core('Endpoints', 'endpoints', true, { shortNames: ['ep'] }),
   core('Event', 'events', true, {
     shortNames: ['ev'],
-    fieldSelectors: ['involvedObject.kind', 'involvedObject.name', 'involvedObject.namespace', 'involvedObject.uid', 'involvedObject.apiVersion', 'reason', 'type', 'source'],
+    fieldSelectors: [
+      'involvedObject.kind',
+      'involvedObject.name',
+      'involvedObject.namespace',
+      'involvedObject.uid',
+      'involvedObject.apiVersion',
+      'reason',
+      'type',
+      'source',
+    ],
   }),
-  grouped('apps', 'v1', 'Deployment', 'deployments', true, { status: true, shortNames: ['deploy'], categories: ['all'] }),
-  grouped('apps', 'v1', 'ReplicaSet', 'replicasets', true, { status: true, shortNames: ['rs'], categories: ['all'] }),
-  grouped('apps', 'v1', 'StatefulSet', 'statefulsets', true, { status: true, shortNames: ['sts'], categories: ['all'] }),
+  grouped('apps', 'v1', 'Deployment', 'deployments', true, {
+    status: true,
+    shortNames: ['deploy'],
+    categories: ['all'],
+  }),
+  grouped('apps', 'v1', 'ReplicaSet', 'replicasets', true, {
+    status: true,
+    shortNames: ['rs'],
+    categories: ['all'],
+  }),
+  grouped('apps', 'v1', 'StatefulSet', 'statefulsets', true, {
+    status: true,
+    shortNames: ['sts'],
+    categories: ['all'],
+  }),
   grouped('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
-  grouped('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true),
-  grouped('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),
-  grouped('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
+  grouped(
+    'rbac.authorization.k8s.io',
+    'v1',
+    'RoleBinding',
+    'rolebindings',
+    true,
+  ),
+  grouped(
+    'rbac.authorization.k8s.io',
+    'v1',
+    'ClusterRole',
+    'clusterroles',
+    false,
+  ),
+  grouped(
+    'rbac.authorization.k8s.io',
+    'v1',
+    'ClusterRoleBinding',
+    'clusterrolebindings',
+    false,
+  ),
   grouped('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
-  grouped('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, { status: true, shortNames: ['crd', 'crds'] }),
+  grouped(
+    'apiextensions.k8s.io',
+    'v1',
+    'CustomResourceDefinition',
+    'customresourcedefinitions',
+    false,
+    { status: true, shortNames: ['crd', 'crds'] },
+  ),
 ];
 
 /**
@@ -105,6 +181,9 @@ export const BUILTIN_LIST_MAP_KEYS: Record<string, string[]> = {
   topologySpreadConstraints: ['topologyKey', 'whenUnsatisfiable'],
 };
 /** Built-in `ports` lists are keyed by port number and protocol. */
-export const BUILTIN_PORT_KEYS = { containerPorts: ['containerPort', 'protocol'], servicePorts: ['port', 'protocol'] };
+export const BUILTIN_PORT_KEYS = {
+  containerPorts: ['containerPort', 'protocol'],
+  servicePorts: ['port', 'protocol'],
+};
 /** Built-in set lists. */
 export const BUILTIN_SETS = new Set(['finalizers']);

@@ -48,17 +48,33 @@ export function parseLabelSelector(s: string | undefined): LabelSelector {
     const eq = part.match(/^([^\s!=(),]+)\s*(==|=|!=)\s*([^\s!=(),]*)$/);
     const not = part.match(/^!\s*([^\s!=(),]+)$/);
     const exists = part.match(/^([^\s!=(),]+)$/);
-    if (set) reqs.push({ key: set[1], op: set[2] as 'in' | 'notin', values: set[3].split(',').map(v => v.trim()) });
-    else if (eq) reqs.push({ key: eq[1], op: eq[2] === '!=' ? 'notin' : 'in', values: [eq[3]] });
+    if (set)
+      reqs.push({
+        key: set[1],
+        op: set[2] as 'in' | 'notin',
+        values: set[3].split(',').map(v => v.trim()),
+      });
+    else if (eq)
+      reqs.push({
+        key: eq[1],
+        op: eq[2] === '!=' ? 'notin' : 'in',
+        values: [eq[3]],
+      });
     else if (not) reqs.push({ key: not[1], op: '!' });
     else if (exists) reqs.push({ key: exists[1], op: 'exists' });
-    else throw errors.badRequest(`unable to parse requirement: found '${part}', expected: in, notin, =, ==, !=, gt, lt`);
+    else
+      throw errors.badRequest(
+        `unable to parse requirement: found '${part}', expected: in, notin, =, ==, !=, gt, lt`,
+      );
   }
   return reqs;
 }
 
 /** True when the labels satisfy the selector. */
-export function matchesLabels(sel: LabelSelector, labels: Record<string, string> | undefined): boolean {
+export function matchesLabels(
+  sel: LabelSelector,
+  labels: Record<string, string> | undefined,
+): boolean {
   const l = labels ?? {};
   return sel.every(r => {
     const has = Object.prototype.hasOwnProperty.call(l, r.key);
@@ -78,18 +94,34 @@ export function matchesLabels(sel: LabelSelector, labels: Record<string, string>
 }
 
 /** A parsed field selector: a list of (path, op, value). */
-export type FieldSelector = Array<{ path: string; op: '=' | '!='; value: string }>;
+export type FieldSelector = Array<{
+  path: string;
+  op: '=' | '!=';
+  value: string;
+}>;
 
 /** Parses a field selector; only the fields a kind supports may be used (as the real server enforces). */
-export function parseFieldSelector(s: string | undefined, supported: readonly string[], kind: string): FieldSelector {
+export function parseFieldSelector(
+  s: string | undefined,
+  supported: readonly string[],
+  kind: string,
+): FieldSelector {
   if (!s) return [];
   const out: FieldSelector = [];
   for (const part of splitTopLevel(s)) {
     const m = part.match(/^([^=!]+?)\s*(==|=|!=)\s*(.*)$/);
-    if (!m) throw errors.badRequest(`invalid selector: '${s}'; can't understand '${part}'`);
+    if (!m)
+      throw errors.badRequest(
+        `invalid selector: '${s}'; can't understand '${part}'`,
+      );
     const path = m[1].trim();
     if (!supported.includes(path)) {
-      throw new ApiError(400, 'BadRequest', `field label not supported: ${path}`, { kind });
+      throw new ApiError(
+        400,
+        'BadRequest',
+        `field label not supported: ${path}`,
+        { kind },
+      );
     }
     out.push({ path, op: m[2] === '!=' ? '!=' : '=', value: m[3].trim() });
   }

@@ -19,9 +19,14 @@
 /** @param {import('knex').Knex} knex */
 exports.up = async function up(knex) {
   await knex.schema.createTable('fusioninfer_approvals', table => {
-    table.comment('Approval requests for FusionInfer deployments that policy holds for a second person');
+    table.comment(
+      'Approval requests for FusionInfer deployments that policy holds for a second person',
+    );
     table.string('id', 36).primary().notNullable();
-    table.string('status', 16).notNullable().comment('pending | approved | rejected | expired | cancelled');
+    table
+      .string('status', 16)
+      .notNullable()
+      .comment('pending | approved | rejected | expired | cancelled');
     table.string('action', 16).notNullable();
     table.string('cluster', 63).notNullable();
     table.string('namespace', 63).notNullable();
@@ -38,7 +43,10 @@ exports.up = async function up(knex) {
     table.timestamp('expires_at', { useTz: true }).nullable();
     table.string('task_id', 255).nullable();
     table.index(['status', 'requested_at'], 'fusioninfer_approvals_status_idx');
-    table.index(['cluster', 'namespace', 'name'], 'fusioninfer_approvals_service_idx');
+    table.index(
+      ['cluster', 'namespace', 'name'],
+      'fusioninfer_approvals_service_idx',
+    );
     table.index(['requested_by'], 'fusioninfer_approvals_requester_idx');
   });
 };

@@ -22,9 +22,17 @@
 
 export { fusioninferPlugin as default } from './plugin';
 export { ClusterReconciler } from './reconciler/ClusterReconciler';
-export type { ReconcilerStats, ClusterReconcilerOptions } from './reconciler/ClusterReconciler';
+export type {
+  ReconcilerStats,
+  ClusterReconcilerOptions,
+} from './reconciler/ClusterReconciler';
 export { catalogModuleFusionInferEntityProvider } from './catalog/module';
 export { FusionInferEntityProvider } from './catalog/FusionInferEntityProvider';
 export type { FusionInferEntityProviderOptions } from './catalog/FusionInferEntityProvider';
-export { approvalConditions, createApprovalConditionalDecision, approvalPermissionRules, approvalPermissionResourceRef } from './approvals/rules';
+export {
+  approvalConditions,
+  createApprovalConditionalDecision,
+  approvalPermissionRules,
+  approvalPermissionResourceRef,
+} from './approvals/rules';
 export type { ApprovalQueryCriteria } from './approvals/rules';

@@ -18,7 +18,11 @@ import fs from 'fs';
 import path from 'path';
 import request from 'supertest';
 import { parse } from 'yaml';
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { startDevCluster, DevCluster } from '@fusioninfer/dev-cluster';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
@@ -26,7 +30,10 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { fusioninferPlugin } from './plugin';
 
 const EXAMPLES = path.resolve(__dirname, '../../../examples');
-const waitFor = async <T>(fn: () => Promise<T | undefined | false>, ms = 10000): Promise<T> => {
+const waitFor = async <T>(
+  fn: () => Promise<T | undefined | false>,
+  ms = 10000,
+): Promise<T> => {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn().catch(() => undefined);
@@ -41,9 +48,27 @@ describe('fusioninfer backend plugin', () => {
   let client: ClusterClient;
   beforeAll(async () => {
     dev = await startDevCluster({ simulation: { podStartupDelayMs: 40 } });
-    client = new ClusterClient({ name: 'dev', url: dev.url, authProvider: 'serviceAccount', skipTLSVerify: true, mode: 'manage' });
-    const isvc = parse(fs.readFileSync(path.join(EXAMPLES, 'multi-node-router.yaml'), 'utf8'));
-    await client.apply({ ...isvc, metadata: { ...isvc.metadata, namespace: 'default', annotations: { 'backstage.io/entity-ref': 'component:default/qwen' } } }, { fieldManager: 'kubectl' });
+    client = new ClusterClient({
+      name: 'dev',
+      url: dev.url,
+      authProvider: 'serviceAccount',
+      skipTLSVerify: true,
+      mode: 'manage',
+    });
+    const isvc = parse(
+      fs.readFileSync(path.join(EXAMPLES, 'multi-node-router.yaml'), 'utf8'),
+    );
+    await client.apply(
+      {
+        ...isvc,
+        metadata: {
+          ...isvc.metadata,
+          namespace: 'default',
+          annotations: { 'backstage.io/entity-ref': 'component:default/qwen' },
+        },
+      },
+      { fieldManager: 'kubectl' },
+    );
   });
   afterAll(() => dev.close());
 
@@ -52,8 +77,19 @@ describe('fusioninfer backend plugin', () => {
       data: {
         fusioninfer: {
           clusters: [
-            { name: 'dev', url: dev.url, authProvider: 'serviceAccount', serviceAccountToken: 'dev-token', skipTLSVerify: true },
-            { name: 'down', url: 'http://127.0.0.1:1', authProvider: 'serviceAccount', serviceAccountToken: 'x' },
+            {
+              name: 'dev',
+              url: dev.url,
+              authProvider: 'serviceAccount',
+              serviceAccountToken: 'dev-token',
+              skipTLSVerify: true,
+            },
+            {
+              name: 'down',
+              url: 'http://127.0.0.1:1',
+              authProvider: 'serviceAccount',
+              serviceAccountToken: 'x',
+            },
           ],
           reconciler: { leaseDurationSeconds: 1 },
         },
@@ -61,76 +97,196 @@ describe('fusioninfer backend plugin', () => {
     });
 
   it('reconciles, and serves services, details and rendered children to authenticated callers', async () => {
-    const { server } = await startTestBackend({ features: [fusioninferPlugin, config()] });
+    const { server } = await startTestBackend({
+      features: [fusioninferPlugin, config()],
+    });
     const list = await request(server).get('/api/fusioninfer/services');
     expect(list.status).toBe(200);
-    expect(list.body.items).toEqual([expect.objectContaining({ cluster: 'dev', namespace: 'default', name: 'qwen-multi-node', entityRef: 'component:default/qwen' })]);
-    expect(list.body.errors).toEqual([expect.objectContaining({ cluster: 'down' })]);
+    expect(list.body.items).toEqual([
+      expect.objectContaining({
+        cluster: 'dev',
+        namespace: 'default',
+        name: 'qwen-multi-node',
+        entityRef: 'component:default/qwen',
+      }),
+    ]);
+    expect(list.body.errors).toEqual([
+      expect.objectContaining({ cluster: 'down' }),
+    ]);
     const detail = await waitFor(async () => {
-      const r = await request(server).get('/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node');
-      return r.status === 200 && r.body.gang?.phase === 'Running' && r.body.roles[0].replicas[0].pods.length === 2 && r.body.router?.epp?.ready && r.body.router?.httpRoute && r.body;
+      const r = await request(server).get(
+        '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node',
+      );
+      return (
+        r.status === 200 &&
+        r.body.gang?.phase === 'Running' &&
+        r.body.roles[0].replicas[0].pods.length === 2 &&
+        r.body.router?.epp?.ready &&
+        r.body.router?.httpRoute &&
+        r.body
+      );
     });
-    expect(detail.roles[0]).toMatchObject({ name: 'inference', componentType: 'worker', status: { desiredReplicas: 1, nodesPerReplica: 2 } });
-    expect(detail.roles[0].replicas[0].pods.map((p: any) => [p.name, p.leader, p.ready])).toEqual([
+    expect(detail.roles[0]).toMatchObject({
+      name: 'inference',
+      componentType: 'worker',
+      status: { desiredReplicas: 1, nodesPerReplica: 2 },
+    });
+    expect(
+      detail.roles[0].replicas[0].pods.map((p: any) => [
+        p.name,
+        p.leader,
+        p.ready,
+      ]),
+    ).toEqual([
       ['qwen-multi-node-inference-0-0', true, true],
       ['qwen-multi-node-inference-0-0-1', false, true],
     ]);
-    expect(detail.gang).toMatchObject({ name: 'qwen-multi-node', minMember: 2, tasks: [{ task: 'inference-0', min: 2, scheduled: 2 }] });
-    expect(detail.router).toMatchObject({ strategy: 'prefix-cache', inferencePool: { name: 'qwen-multi-node-pool' }, httpRoute: { name: 'qwen-multi-node-httproute' } });
-    const children = await request(server).get('/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/children');
+    expect(detail.gang).toMatchObject({
+      name: 'qwen-multi-node',
+      minMember: 2,
+      tasks: [{ task: 'inference-0', min: 2, scheduled: 2 }],
+    });
+    expect(detail.router).toMatchObject({
+      strategy: 'prefix-cache',
+      inferencePool: { name: 'qwen-multi-node-pool' },
+      httpRoute: { name: 'qwen-multi-node-httproute' },
+    });
+    const children = await request(server).get(
+      '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/children',
+    );
     expect(children.status).toBe(200);
     expect(children.body.summary.totals.gpus).toBe(2);
-    expect(children.body.children.map((c: any) => c.kind)).toContain('PodGroup');
+    expect(children.body.children.map((c: any) => c.kind)).toContain(
+      'PodGroup',
+    );
   }, 30000);
 
   it('scales a role (update permission) and the reconciler follows', async () => {
-    const { server } = await startTestBackend({ features: [fusioninferPlugin, config()] });
-    const bad = await request(server).post('/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/scale').send({ role: 'router', replicas: 2 });
+    const { server } = await startTestBackend({
+      features: [fusioninferPlugin, config()],
+    });
+    const bad = await request(server)
+      .post(
+        '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/scale',
+      )
+      .send({ role: 'router', replicas: 2 });
     expect(bad.status).toBe(400);
     expect(bad.body.error.name).toBe('InputError');
-    const neg = await request(server).post('/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/scale').send({ role: 'inference', replicas: -1 });
+    const neg = await request(server)
+      .post(
+        '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/scale',
+      )
+      .send({ role: 'inference', replicas: -1 });
     expect(neg.status).toBe(400);
-    const ok = await request(server).post('/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/scale').send({ role: 'inference', replicas: 2 });
-    expect({ status: ok.status, body: ok.status === 200 ? undefined : ok.body }).toEqual({ status: 200, body: undefined });
-    expect(ok.body.roles.find((r: any) => r.name === 'inference').replicas).toBe(2);
-    await waitFor(async () => (await client.list(KINDS.LeaderWorkerSet, 'default', 'fusioninfer.io/service=qwen-multi-node')).length === 2);
+    const ok = await request(server)
+      .post(
+        '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/scale',
+      )
+      .send({ role: 'inference', replicas: 2 });
+    expect({
+      status: ok.status,
+      body: ok.status === 200 ? undefined : ok.body,
+    }).toEqual({ status: 200, body: undefined });
+    expect(
+      ok.body.roles.find((r: any) => r.name === 'inference').replicas,
+    ).toBe(2);
+    await waitFor(
+      async () =>
+        (
+          await client.list(
+            KINDS.LeaderWorkerSet,
+            'default',
+            'fusioninfer.io/service=qwen-multi-node',
+          )
+        ).length === 2,
+    );
   }, 30000);
 
   it('finds the services of a catalog entity both ways, and names broken links', async () => {
     const catalog = catalogServiceMock.factory({
       entities: [
-        { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'qwen', namespace: 'default' }, spec: { type: 'service', owner: 'me', lifecycle: 'x' } },
         {
           apiVersion: 'backstage.io/v1alpha1',
           kind: 'Component',
-          metadata: { name: 'other', namespace: 'default', annotations: { 'fusioninfer.io/service': 'dev/default/qwen-multi-node, dev/default/missing, Bad/x' } },
+          metadata: { name: 'qwen', namespace: 'default' },
+          spec: { type: 'service', owner: 'me', lifecycle: 'x' },
+        },
+        {
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Component',
+          metadata: {
+            name: 'other',
+            namespace: 'default',
+            annotations: {
+              'fusioninfer.io/service':
+                'dev/default/qwen-multi-node, dev/default/missing, Bad/x',
+            },
+          },
           spec: { type: 'service', owner: 'me', lifecycle: 'x' },
         },
       ],
     });
-    const { server } = await startTestBackend({ features: [fusioninferPlugin, config(), catalog] });
+    const { server } = await startTestBackend({
+      features: [fusioninferPlugin, config(), catalog],
+    });
     // Reverse link: the InferenceService names component:default/qwen.
-    const mine = await request(server).get('/api/fusioninfer/entities/Component/default/qwen/services');
+    const mine = await request(server).get(
+      '/api/fusioninfer/entities/Component/default/qwen/services',
+    );
     expect(mine.status).toBe(200);
     expect(mine.body.entityRef).toBe('component:default/qwen');
-    expect(mine.body.items).toEqual([expect.objectContaining({ cluster: 'dev', namespace: 'default', name: 'qwen-multi-node', found: true })]);
+    expect(mine.body.items).toEqual([
+      expect.objectContaining({
+        cluster: 'dev',
+        namespace: 'default',
+        name: 'qwen-multi-node',
+        found: true,
+      }),
+    ]);
     expect(mine.body.items[0].service.roles[0].name).toBe('inference');
-    expect(mine.body.errors).toEqual([expect.objectContaining({ cluster: 'down' })]);
+    expect(mine.body.errors).toEqual([
+      expect.objectContaining({ cluster: 'down' }),
+    ]);
     // Forward link: the entity's annotation; a missing service and a malformed item are reported, not fatal.
-    const other = await request(server).get('/api/fusioninfer/entities/component/default/other/services');
+    const other = await request(server).get(
+      '/api/fusioninfer/entities/component/default/other/services',
+    );
     expect(other.status).toBe(200);
     expect(other.body.items.map((i: any) => [i.name, i.found])).toEqual([
       ['qwen-multi-node', true],
       ['missing', false],
     ]);
-    expect(other.body.errors).toEqual(expect.arrayContaining([{ message: expect.stringMatching(/"Bad\/x" is not <cluster>\/<namespace>\/<name>/) }]));
-    expect((await request(server).get('/api/fusioninfer/entities/component/default/nobody/services')).status).toBe(404);
-    expect((await request(server).get('/api/fusioninfer/entities/component/default/bad name/services')).status).toBe(400);
+    expect(other.body.errors).toEqual(
+      expect.arrayContaining([
+        {
+          message: expect.stringMatching(
+            /"Bad\/x" is not <cluster>\/<namespace>\/<name>/,
+          ),
+        },
+      ]),
+    );
+    expect(
+      (
+        await request(server).get(
+          '/api/fusioninfer/entities/component/default/nobody/services',
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await request(server).get(
+          '/api/fusioninfer/entities/component/default/bad name/services',
+        )
+      ).status,
+    ).toBe(400);
   }, 30000);
 
   it('diffs rendered children against live ones: in sync after reconcile, drift shown with its path', async () => {
-    const { server } = await startTestBackend({ features: [fusioninferPlugin, config()] });
-    const url = '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/diff';
+    const { server } = await startTestBackend({
+      features: [fusioninferPlugin, config()],
+    });
+    const url =
+      '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/diff';
     const synced = await waitFor(async () => {
       const r = await request(server).get(url);
       return r.status === 200 && r.body.diff?.inSync && r.body;
@@ -138,62 +294,151 @@ describe('fusioninfer backend plugin', () => {
     expect(synced.validation.valid).toBe(true);
     expect(synced.diff.counts.missing).toBe(0);
     // Somebody edits a child by hand (same spec-hash label): the reconciler leaves it, the diff shows it.
-    await client.mergePatch(KINDS.PodGroup, 'default', 'qwen-multi-node', { spec: { minMember: 99 } });
+    await client.mergePatch(KINDS.PodGroup, 'default', 'qwen-multi-node', {
+      spec: { minMember: 99 },
+    });
     const drifted = await waitFor(async () => {
       const r = await request(server).get(url);
       return r.status === 200 && !r.body.diff.inSync && r.body;
     });
     const pg = drifted.diff.children.find((c: any) => c.kind === 'PodGroup');
-    expect(pg).toMatchObject({ state: 'drifted', changes: [{ path: '.spec.minMember', desired: 4, live: 99 }] });
+    expect(pg).toMatchObject({
+      state: 'drifted',
+      changes: [{ path: '.spec.minMember', desired: 4, live: 99 }],
+    });
   }, 30000);
 
-  it('asks for each service\'s entity as the permission resource, so an owner policy filters lists and routes', async () => {
+  it("asks for each service's entity as the permission resource, so an owner policy filters lists and routes", async () => {
     // Stands in for a conditional policy (catalog isEntityOwner) resolved by the permission framework: alice owns
     // component:default/qwen; nobody else may touch it. The plugin's job is to ask with the right resourceRef.
-    const asked: Array<{ permission: string; resourceRef?: string; user?: string }> = [];
-    const owners: Record<string, string> = { 'component:default/qwen': 'user:default/alice' };
+    const asked: Array<{
+      permission: string;
+      resourceRef?: string;
+      user?: string;
+    }> = [];
+    const owners: Record<string, string> = {
+      'component:default/qwen': 'user:default/alice',
+    };
     const perms = mockServices.permissions.mock({
       authorize: async (reqs: any[], opts: any) =>
         reqs.map(r => {
           const user = opts.credentials.principal.userEntityRef;
-          asked.push({ permission: r.permission.name, resourceRef: r.resourceRef, user });
-          return { result: r.resourceRef && owners[r.resourceRef] === user ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
+          asked.push({
+            permission: r.permission.name,
+            resourceRef: r.resourceRef,
+            user,
+          });
+          return {
+            result:
+              r.resourceRef && owners[r.resourceRef] === user
+                ? AuthorizeResult.ALLOW
+                : AuthorizeResult.DENY,
+          };
         }) as any,
-      authorizeConditional: async (reqs: any[]) => reqs.map(() => ({ result: AuthorizeResult.CONDITIONAL, pluginId: 'catalog', resourceType: 'catalog-entity', conditions: {} })) as any,
+      authorizeConditional: async (reqs: any[]) =>
+        reqs.map(() => ({
+          result: AuthorizeResult.CONDITIONAL,
+          pluginId: 'catalog',
+          resourceType: 'catalog-entity',
+          conditions: {},
+        })) as any,
     });
-    const { server } = await startTestBackend({ features: [fusioninferPlugin, config(), perms.factory] });
-    const as = (user: string) => ({ Authorization: mockCredentials.user.header(user) });
-    const url = '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node';
-    expect((await request(server).get(url).set(as('user:default/alice'))).status).toBe(200);
-    expect(asked[asked.length - 1]).toEqual({ permission: 'fusioninfer.service.read', resourceRef: 'component:default/qwen', user: 'user:default/alice' });
-    expect((await request(server).get(url).set(as('user:default/bob'))).status).toBe(403);
-    expect((await request(server).get(`${url}/metrics`).set(as('user:default/bob'))).status).toBe(403);
-    const list = await request(server).get('/api/fusioninfer/services').set(as('user:default/alice'));
-    expect(list.body.items.map((i: any) => i.name)).toEqual(['qwen-multi-node']);
-    expect((await request(server).get('/api/fusioninfer/services').set(as('user:default/bob'))).body.items).toEqual([]);
-    expect((await request(server).get('/api/fusioninfer/clusters').set(as('user:default/bob'))).status).toBe(200);
-    const scale = await request(server).post(`${url}/scale`).set(as('user:default/bob')).send({ role: 'inference', replicas: 1 });
+    const { server } = await startTestBackend({
+      features: [fusioninferPlugin, config(), perms.factory],
+    });
+    const as = (user: string) => ({
+      Authorization: mockCredentials.user.header(user),
+    });
+    const url =
+      '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node';
+    expect(
+      (await request(server).get(url).set(as('user:default/alice'))).status,
+    ).toBe(200);
+    expect(asked[asked.length - 1]).toEqual({
+      permission: 'fusioninfer.service.read',
+      resourceRef: 'component:default/qwen',
+      user: 'user:default/alice',
+    });
+    expect(
+      (await request(server).get(url).set(as('user:default/bob'))).status,
+    ).toBe(403);
+    expect(
+      (await request(server).get(`${url}/metrics`).set(as('user:default/bob')))
+        .status,
+    ).toBe(403);
+    const list = await request(server)
+      .get('/api/fusioninfer/services')
+      .set(as('user:default/alice'));
+    expect(list.body.items.map((i: any) => i.name)).toEqual([
+      'qwen-multi-node',
+    ]);
+    expect(
+      (
+        await request(server)
+          .get('/api/fusioninfer/services')
+          .set(as('user:default/bob'))
+      ).body.items,
+    ).toEqual([]);
+    expect(
+      (
+        await request(server)
+          .get('/api/fusioninfer/clusters')
+          .set(as('user:default/bob'))
+      ).status,
+    ).toBe(200);
+    const scale = await request(server)
+      .post(`${url}/scale`)
+      .set(as('user:default/bob'))
+      .send({ role: 'inference', replicas: 1 });
     expect(scale.status).toBe(403);
-    expect(asked[asked.length - 1]).toEqual({ permission: 'fusioninfer.service.update', resourceRef: 'component:default/qwen', user: 'user:default/bob' });
+    expect(asked[asked.length - 1]).toEqual({
+      permission: 'fusioninfer.service.update',
+      resourceRef: 'component:default/qwen',
+      user: 'user:default/bob',
+    });
     const del = await request(server).delete(url).set(as('user:default/bob'));
     expect(del.status).toBe(403);
-    expect(asked[asked.length - 1].permission).toBe('fusioninfer.service.delete');
+    expect(asked[asked.length - 1].permission).toBe(
+      'fusioninfer.service.delete',
+    );
   }, 30000);
 
   it('rejects unauthenticated callers, denied permissions, unknown clusters and bad names without stack traces', async () => {
-    const deny = mockServices.permissions.mock({ authorize: async () => [{ result: AuthorizeResult.DENY }] as any, authorizeConditional: async () => [{ result: AuthorizeResult.DENY }] as any });
-    const { server } = await startTestBackend({ features: [fusioninferPlugin, config(), deny.factory] });
-    const unauth = await request(server).get('/api/fusioninfer/services').set('Authorization', mockCredentials.none.header());
+    const deny = mockServices.permissions.mock({
+      authorize: async () => [{ result: AuthorizeResult.DENY }] as any,
+      authorizeConditional: async () =>
+        [{ result: AuthorizeResult.DENY }] as any,
+    });
+    const { server } = await startTestBackend({
+      features: [fusioninferPlugin, config(), deny.factory],
+    });
+    const unauth = await request(server)
+      .get('/api/fusioninfer/services')
+      .set('Authorization', mockCredentials.none.header());
     expect(unauth.status).toBe(401);
-    expect((await request(server).get('/api/fusioninfer/services')).status).toBe(403);
-    const denied = await request(server).get('/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node');
+    expect(
+      (await request(server).get('/api/fusioninfer/services')).status,
+    ).toBe(403);
+    const denied = await request(server).get(
+      '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node',
+    );
     expect(denied.status).toBe(403);
     expect(denied.body.error.name).toBe('NotAllowedError');
     expect(JSON.stringify(denied.body)).not.toMatch(/\n\s+at /);
-    const unknown = await request(server).get('/api/fusioninfer/clusters/nope/namespaces/default/services/x');
+    const unknown = await request(server).get(
+      '/api/fusioninfer/clusters/nope/namespaces/default/services/x',
+    );
     expect(unknown.status).toBe(404);
-    const badName = await request(server).get('/api/fusioninfer/clusters/dev/namespaces/Bad_NS/services/x');
+    const badName = await request(server).get(
+      '/api/fusioninfer/clusters/dev/namespaces/Bad_NS/services/x',
+    );
     expect(badName.status).toBe(400);
-    expect((await request(server).get('/api/fusioninfer/health').set('Authorization', mockCredentials.none.header())).status).toBe(200);
+    expect(
+      (
+        await request(server)
+          .get('/api/fusioninfer/health')
+          .set('Authorization', mockCredentials.none.header())
+      ).status,
+    ).toBe(200);
   }, 30000);
 });

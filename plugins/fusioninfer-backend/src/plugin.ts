@@ -15,18 +15,36 @@
  */
 
 import os from 'os';
-import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
-import { fusioninferApprovalDecidePermission, fusioninferApprovalReadPermission, fusioninferPermissions, RenderOptions } from '@fusioninfer/plugin-fusioninfer-common';
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import {
+  fusioninferApprovalDecidePermission,
+  fusioninferApprovalReadPermission,
+  fusioninferPermissions,
+  RenderOptions,
+} from '@fusioninfer/plugin-fusioninfer-common';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { ApprovalStore } from './approvals/ApprovalStore';
-import { approvalPermissionResourceRef, approvalPermissionRules } from './approvals/rules';
-import { notifyApproval, readApprovalPolicy, readApprovers } from './approvals/config';
+import {
+  approvalPermissionResourceRef,
+  approvalPermissionRules,
+} from './approvals/rules';
+import {
+  notifyApproval,
+  readApprovalPolicy,
+  readApprovers,
+} from './approvals/config';
 import { fusioninferClustersServiceRef } from '@fusioninfer/plugin-fusioninfer-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { ClusterReconciler } from './reconciler/ClusterReconciler';
 import { createRouter } from './router';
 import { MetricsCollector } from './metrics/MetricsCollector';
-import { PrometheusSource, readPrometheusOptions } from './metrics/PrometheusSource';
+import {
+  PrometheusSource,
+  readPrometheusOptions,
+} from './metrics/PrometheusSource';
 
 /**
  * The FusionInfer backend plugin: reconciles InferenceServices in every configured cluster and serves their status,
@@ -50,12 +68,29 @@ export const fusioninferPlugin = createBackendPlugin({
         database: coreServices.database,
         notifications: notificationService,
       },
-      async init({ config, logger, httpRouter, httpAuth, permissions, permissionsRegistry, lifecycle, clusters, catalog, database, notifications }) {
+      async init({
+        config,
+        logger,
+        httpRouter,
+        httpAuth,
+        permissions,
+        permissionsRegistry,
+        lifecycle,
+        clusters,
+        catalog,
+        database,
+        notifications,
+      }) {
         permissionsRegistry.addPermissions(fusioninferPermissions);
-        const store = await ApprovalStore.create(await database.getClient(), { skipMigrations: database.migrations?.skip });
+        const store = await ApprovalStore.create(await database.getClient(), {
+          skipMigrations: database.migrations?.skip,
+        });
         permissionsRegistry.addResourceType({
           resourceRef: approvalPermissionResourceRef,
-          permissions: [fusioninferApprovalReadPermission, fusioninferApprovalDecidePermission],
+          permissions: [
+            fusioninferApprovalReadPermission,
+            fusioninferApprovalDecidePermission,
+          ],
           rules: Object.values(approvalPermissionRules),
           getResources: async ids => {
             const found = await store.getMany(ids);
@@ -68,7 +103,9 @@ export const fusioninferPlugin = createBackendPlugin({
           eppImage: epp?.getOptionalString('image'),
           pdEppImage: epp?.getOptionalString('pdImage'),
           ...(kv ? { kvCacheMetric: kv === 'none' ? null : kv } : {}),
-          eppMetricsAuth: epp?.getOptionalBoolean('disableMetricsAuth') ? false : undefined,
+          eppMetricsAuth: epp?.getOptionalBoolean('disableMetricsAuth')
+            ? false
+            : undefined,
         };
         const rc = config.getOptionalConfig('fusioninfer.reconciler');
         const enabled = rc?.getOptionalBoolean('enabled') ?? true;
@@ -81,16 +118,24 @@ export const fusioninferPlugin = createBackendPlugin({
             render,
             workers: rc?.getOptionalNumber('workers'),
             resyncSeconds: rc?.getOptionalNumber('resyncSeconds'),
-            leaderElection: { namespace: rc?.getOptionalString('leaseNamespace') ?? 'default', identity, leaseDurationSeconds: rc?.getOptionalNumber('leaseDurationSeconds') ?? 15 },
+            leaderElection: {
+              namespace: rc?.getOptionalString('leaseNamespace') ?? 'default',
+              identity,
+              leaseDurationSeconds:
+                rc?.getOptionalNumber('leaseDurationSeconds') ?? 15,
+            },
           });
           reconcilers.set(client.name, r);
         }
         const mc = config.getOptionalConfig('fusioninfer.metrics');
         const prometheusOptions = readPrometheusOptions(config);
-        const seconds = (k: string, d: number) => (mc?.getOptionalNumber(k) ?? d) * 1000;
+        const seconds = (k: string, d: number) =>
+          (mc?.getOptionalNumber(k) ?? d) * 1000;
         const metrics = new MetricsCollector({
           logger: logger.child({ component: 'metrics' }),
-          prometheus: prometheusOptions ? new PrometheusSource(prometheusOptions) : undefined,
+          prometheus: prometheusOptions
+            ? new PrometheusSource(prometheusOptions)
+            : undefined,
           minIntervalMs: seconds('minIntervalSeconds', 5),
           pollIntervalMs: seconds('pollIntervalSeconds', 15),
           watchTtlMs: (mc?.getOptionalNumber('watchMinutes') ?? 10) * 60_000,
@@ -101,32 +146,57 @@ export const fusioninferPlugin = createBackendPlugin({
         if (enabled) {
           lifecycle.addStartupHook(async () => {
             // One cluster down never blocks the others.
-            await Promise.all([...reconcilers.values()].map(r => r.start().catch(e => logger.warn(`cannot start reconciling ${r.client.name}: ${(e as Error).message}`))));
+            await Promise.all(
+              [...reconcilers.values()].map(r =>
+                r
+                  .start()
+                  .catch(e =>
+                    logger.warn(
+                      `cannot start reconciling ${r.client.name}: ${(e as Error).message}`,
+                    ),
+                  ),
+              ),
+            );
           });
           lifecycle.addShutdownHook(async () => {
             await Promise.all([...reconcilers.values()].map(r => r.stop()));
           });
         }
-        httpRouter.use(await createRouter({
-          logger,
-          httpAuth,
-          permissions,
-          clusters,
-          reconcilers,
-          render,
-          metrics,
-          catalog,
-          approvals: {
-            store,
+        httpRouter.use(
+          await createRouter({
+            logger,
             httpAuth,
             permissions,
-            policy: readApprovalPolicy(config),
-            allowSelfApproval: config.getOptionalBoolean('fusioninfer.approvals.allowSelfApproval'),
-            ttlSeconds: config.getOptionalNumber('fusioninfer.approvals.ttlHours') !== undefined ? config.getNumber('fusioninfer.approvals.ttlHours') * 3600 : undefined,
-            clusterExists: n => clusters.list().some(c => c.name === n),
-            onChange: (event, a) => notifyApproval(notifications, logger, readApprovers(config), event, a),
-          },
-        }));
+            clusters,
+            reconcilers,
+            render,
+            metrics,
+            catalog,
+            approvals: {
+              store,
+              httpAuth,
+              permissions,
+              policy: readApprovalPolicy(config),
+              allowSelfApproval: config.getOptionalBoolean(
+                'fusioninfer.approvals.allowSelfApproval',
+              ),
+              ttlSeconds:
+                config.getOptionalNumber('fusioninfer.approvals.ttlHours') !==
+                undefined
+                  ? config.getNumber('fusioninfer.approvals.ttlHours') * 3600
+                  : undefined,
+              clusterExists: n => clusters.list().some(c => c.name === n),
+              onChange: (event, a) =>
+                notifyApproval(
+                  notifications,
+                  logger,
+                  readApprovers(config),
+                  event,
+                  a,
+                ),
+            },
+          }),
+        );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });

@@ -23,7 +23,8 @@
 import { RenderSummary } from './render';
 
 /** Lifecycle of an approval request. @public */
-export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
+export type ApprovalStatus =
+  'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
 
 /** What an approval request asks for. @public */
 export type ApprovalAction = 'create' | 'update' | 'scale' | 'delete';
@@ -43,7 +44,17 @@ export interface ApprovalRequest {
   /** Why policy requires approval (one line per rule that fired). */
   reasons: string[];
   /** GPUs, pods and roles of the requested service (render summary totals). */
-  summary?: { gpus: number; pods: number; roles: Array<{ name: string; componentType?: string; replicas: number; nodesPerReplica: number; gpus: number }> };
+  summary?: {
+    gpus: number;
+    pods: number;
+    roles: Array<{
+      name: string;
+      componentType?: string;
+      replicas: number;
+      nodesPerReplica: number;
+      gpus: number;
+    }>;
+  };
   /** The requested InferenceService manifest (JSON). */
   manifest?: unknown;
   decidedBy?: string;
@@ -75,19 +86,41 @@ export interface ApprovalCheck {
 }
 
 /** Whether a deployment needs approval under a policy, with one human-readable reason per rule that fired. @public */
-export function approvalRequired(input: { cluster: string; namespace: string; summary?: Pick<RenderSummary, 'totals'> }, policy: ApprovalPolicy | undefined): ApprovalCheck {
+export function approvalRequired(
+  input: {
+    cluster: string;
+    namespace: string;
+    summary?: Pick<RenderSummary, 'totals'>;
+  },
+  policy: ApprovalPolicy | undefined,
+): ApprovalCheck {
   const reasons: string[] = [];
   if (!policy) return { required: false, reasons };
-  if (policy.always) reasons.push('every deployment needs approval (fusioninfer.approvals.always)');
+  if (policy.always)
+    reasons.push(
+      'every deployment needs approval (fusioninfer.approvals.always)',
+    );
   const gpus = input.summary?.totals.gpus ?? 0;
   const pods = input.summary?.totals.pods ?? 0;
-  if (policy.maxGpusWithoutApproval !== undefined && gpus > policy.maxGpusWithoutApproval) {
-    reasons.push(`${gpus} GPUs requested; more than ${policy.maxGpusWithoutApproval} need approval`);
+  if (
+    policy.maxGpusWithoutApproval !== undefined &&
+    gpus > policy.maxGpusWithoutApproval
+  ) {
+    reasons.push(
+      `${gpus} GPUs requested; more than ${policy.maxGpusWithoutApproval} need approval`,
+    );
   }
-  if (policy.maxPodsWithoutApproval !== undefined && pods > policy.maxPodsWithoutApproval) {
-    reasons.push(`${pods} pods requested; more than ${policy.maxPodsWithoutApproval} need approval`);
+  if (
+    policy.maxPodsWithoutApproval !== undefined &&
+    pods > policy.maxPodsWithoutApproval
+  ) {
+    reasons.push(
+      `${pods} pods requested; more than ${policy.maxPodsWithoutApproval} need approval`,
+    );
   }
-  if (policy.namespaces?.includes(input.namespace)) reasons.push(`namespace ${input.namespace} requires approval`);
-  if (policy.clusters?.includes(input.cluster)) reasons.push(`cluster ${input.cluster} requires approval`);
+  if (policy.namespaces?.includes(input.namespace))
+    reasons.push(`namespace ${input.namespace} requires approval`);
+  if (policy.clusters?.includes(input.cluster))
+    reasons.push(`cluster ${input.cluster} requires approval`);
   return { required: reasons.length > 0, reasons };
 }

@@ -56,16 +56,22 @@ export const RAY_HEAD_PORT = 6379;
 /** Port every model server listens on (InferencePool target port). @public */
 export const INFERENCE_TARGET_PORT = 8000;
 /** EPP ports. @public */
-export const EPP_PORTS = { grpc: 9002, grpcHealth: 9003, metrics: 9090 } as const;
+export const EPP_PORTS = {
+  grpc: 9002,
+  grpcHealth: 9003,
+  metrics: 9090,
+} as const;
 
 /** Upstream default EPP image (GIE v1.2.1). @public */
-export const DEFAULT_EPP_IMAGE = 'registry.k8s.io/gateway-api-inference-extension/epp:v1.2.1';
+export const DEFAULT_EPP_IMAGE =
+  'registry.k8s.io/gateway-api-inference-extension/epp:v1.2.1';
 /**
  * EPP image used for `pd-disaggregation`: the upstream GIE image lacks the `pd-profile-handler`,
  * `prefill-header-handler` and `by-label` plugins and crash-loops (metrics-and-status §0.3).
  * @public
  */
-export const DEFAULT_PD_EPP_IMAGE = 'ghcr.io/llm-d/llm-d-inference-scheduler:v0.4.0';
+export const DEFAULT_PD_EPP_IMAGE =
+  'ghcr.io/llm-d/llm-d-inference-scheduler:v0.4.0';
 /**
  * vLLM ≥ 0.12 only exposes `vllm:kv_cache_usage_perc`; GIE v1.2.x reads the removed `vllm:gpu_cache_usage_perc` by
  * default, which makes KV-cache routing blind (metrics-and-status §0.1).
@@ -86,7 +92,12 @@ export const ROUTING_STRATEGIES = [
 ] as const;
 
 /** The role component types. @public */
-export const COMPONENT_TYPES = ['router', 'prefiller', 'decoder', 'worker'] as const;
+export const COMPONENT_TYPES = [
+  'router',
+  'prefiller',
+  'decoder',
+  'worker',
+] as const;
 
 /** Condition types, reasons and messages written on InferenceService status (spec §1.6 plus fixes). @public */
 export const CONDITIONS = {

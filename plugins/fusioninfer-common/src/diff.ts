@@ -47,18 +47,37 @@ export interface ChildrenDiff {
   children: ChildDiff[];
 }
 
-const IGNORED_METADATA = new Set(['resourceVersion', 'uid', 'creationTimestamp', 'generation', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds']);
+const IGNORED_METADATA = new Set([
+  'resourceVersion',
+  'uid',
+  'creationTimestamp',
+  'generation',
+  'managedFields',
+  'selfLink',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+]);
 const MAX_CHANGES = 50;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const keyOf = (o: KubeObject) => `${o.apiVersion}|${o.kind}|${o.metadata?.namespace ?? ''}|${o.metadata?.name}`;
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const keyOf = (o: KubeObject) =>
+  `${o.apiVersion}|${o.kind}|${o.metadata?.namespace ?? ''}|${o.metadata?.name}`;
 
 /** Equal after Kubernetes' number normalisation (1 and 1.0; "1" stays a string). */
 function sameScalar(a: unknown, b: unknown) {
-  return a === b || (typeof a === 'number' && typeof b === 'number' && Number(a) === Number(b));
+  return (
+    a === b ||
+    (typeof a === 'number' && typeof b === 'number' && Number(a) === Number(b))
+  );
 }
 
-function compare(desired: unknown, live: unknown, path: string, out: FieldChange[]) {
+function compare(
+  desired: unknown,
+  live: unknown,
+  path: string,
+  out: FieldChange[],
+) {
   if (out.length >= MAX_CHANGES) return;
   if (isObject(desired)) {
     if (!isObject(live)) {
@@ -77,13 +96,29 @@ function compare(desired: unknown, live: unknown, path: string, out: FieldChange
       return;
     }
     // Named items (containers, ports, env, volumes, roles) match by name; others by position.
-    const named = desired.every(d => isObject(d) && typeof d.name === 'string') && live.every(l => isObject(l) && typeof l.name === 'string');
+    const named =
+      desired.every(d => isObject(d) && typeof d.name === 'string') &&
+      live.every(l => isObject(l) && typeof l.name === 'string');
     if (named) {
       for (const d of desired as Array<Record<string, unknown>>) {
-        compare(d, (live as Array<Record<string, unknown>>).find(l => l.name === d.name), `${path}[name=${String(d.name)}]`, out);
+        compare(
+          d,
+          (live as Array<Record<string, unknown>>).find(l => l.name === d.name),
+          `${path}[name=${String(d.name)}]`,
+          out,
+        );
       }
       for (const l of live as Array<Record<string, unknown>>) {
-        if (!(desired as Array<Record<string, unknown>>).some(d => d.name === l.name)) out.push({ path: `${path}[name=${String(l.name)}]`, desired: undefined, live: l });
+        if (
+          !(desired as Array<Record<string, unknown>>).some(
+            d => d.name === l.name,
+          )
+        )
+          out.push({
+            path: `${path}[name=${String(l.name)}]`,
+            desired: undefined,
+            live: l,
+          });
       }
       return;
     }
@@ -103,13 +138,21 @@ function compare(desired: unknown, live: unknown, path: string, out: FieldChange
  * service label, so that orphans show).
  * @public
  */
-export function diffChildren(desired: KubeObject[], live: KubeObject[]): ChildrenDiff {
+export function diffChildren(
+  desired: KubeObject[],
+  live: KubeObject[],
+): ChildrenDiff {
   const liveByKey = new Map(live.map(l => [keyOf(l), l]));
   const desiredKeys = new Set(desired.map(keyOf));
   const children: ChildDiff[] = [];
   for (const d of desired) {
     const l = liveByKey.get(keyOf(d));
-    const base = { apiVersion: d.apiVersion, kind: d.kind, name: d.metadata.name!, desiredSpecHash: d.metadata.labels?.[LABELS.specHash] };
+    const base = {
+      apiVersion: d.apiVersion,
+      kind: d.kind,
+      name: d.metadata.name!,
+      desiredSpecHash: d.metadata.labels?.[LABELS.specHash],
+    };
     if (!l) {
       children.push({ ...base, state: 'missing', changes: [] });
       continue;
@@ -117,12 +160,29 @@ export function diffChildren(desired: KubeObject[], live: KubeObject[]): Childre
     const changes: FieldChange[] = [];
     const { status: _s, ...body } = d as KubeObject & { status?: unknown };
     compare(body, l, '', changes);
-    children.push({ ...base, liveSpecHash: l.metadata.labels?.[LABELS.specHash], state: changes.length ? 'drifted' : 'in-sync', changes });
+    children.push({
+      ...base,
+      liveSpecHash: l.metadata.labels?.[LABELS.specHash],
+      state: changes.length ? 'drifted' : 'in-sync',
+      changes,
+    });
   }
   for (const l of live) {
-    if (!desiredKeys.has(keyOf(l))) children.push({ apiVersion: l.apiVersion, kind: l.kind, name: l.metadata.name!, liveSpecHash: l.metadata.labels?.[LABELS.specHash], state: 'orphan', changes: [] });
+    if (!desiredKeys.has(keyOf(l)))
+      children.push({
+        apiVersion: l.apiVersion,
+        kind: l.kind,
+        name: l.metadata.name!,
+        liveSpecHash: l.metadata.labels?.[LABELS.specHash],
+        state: 'orphan',
+        changes: [],
+      });
   }
   const counts = { 'in-sync': 0, drifted: 0, missing: 0, orphan: 0 };
   for (const c of children) counts[c.state]++;
-  return { inSync: counts.drifted + counts.missing + counts.orphan === 0, counts, children };
+  return {
+    inSync: counts.drifted + counts.missing + counts.orphan === 0,
+    counts,
+    children,
+  };
 }

@@ -29,7 +29,10 @@ export const FUSIONINFER_SERVICE_ANNOTATION = 'fusioninfer.io/service';
 /** Annotation (or label) on an InferenceService naming the catalog entity it belongs to. @public */
 export const ENTITY_REF_ANNOTATION = 'backstage.io/entity-ref';
 /** Annotations (or labels) on an InferenceService read as the owner of its generated entity. @public */
-export const OWNER_ANNOTATIONS = ['fusioninfer.io/owner', 'backstage.io/owner'] as const;
+export const OWNER_ANNOTATIONS = [
+  'fusioninfer.io/owner',
+  'backstage.io/owner',
+] as const;
 /** Entity spec.type of generated entities. @public */
 export const MODEL_SERVICE_ENTITY_TYPE = 'model-service';
 
@@ -47,19 +50,44 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
  * (`<cluster>/<namespace>/<name>`, each a DNS label; `<namespace>/<name>` needs a default cluster).
  * @public
  */
-export function parseServiceAnnotation(value: unknown, defaultCluster?: string): { refs: ServiceRef[]; errors: string[] } {
+export function parseServiceAnnotation(
+  value: unknown,
+  defaultCluster?: string,
+): { refs: ServiceRef[]; errors: string[] } {
   const refs: ServiceRef[] = [];
   const errors: string[] = [];
-  if (typeof value !== 'string') return { refs, errors: value === undefined ? [] : [`${FUSIONINFER_SERVICE_ANNOTATION}: must be a string`] };
-  for (const raw of value.split(/[,\n]/).map(s => s.trim()).filter(Boolean)) {
+  if (typeof value !== 'string')
+    return {
+      refs,
+      errors:
+        value === undefined
+          ? []
+          : [`${FUSIONINFER_SERVICE_ANNOTATION}: must be a string`],
+    };
+  for (const raw of value
+    .split(/[,\n]/)
+    .map(s => s.trim())
+    .filter(Boolean)) {
     const parts = raw.split('/');
-    const full = parts.length === 2 && defaultCluster ? [defaultCluster, ...parts] : parts;
-    if (full.length !== 3 || !full.every(p => DNS_LABEL.test(p) && p.length <= 253)) {
-      errors.push(`${FUSIONINFER_SERVICE_ANNOTATION}: "${raw}" is not <cluster>/<namespace>/<name> (lower-case DNS labels)`);
+    const full =
+      parts.length === 2 && defaultCluster ? [defaultCluster, ...parts] : parts;
+    if (
+      full.length !== 3 ||
+      !full.every(p => DNS_LABEL.test(p) && p.length <= 253)
+    ) {
+      errors.push(
+        `${FUSIONINFER_SERVICE_ANNOTATION}: "${raw}" is not <cluster>/<namespace>/<name> (lower-case DNS labels)`,
+      );
       continue;
     }
     const [cluster, namespace, name] = full;
-    if (!refs.some(r => r.cluster === cluster && r.namespace === namespace && r.name === name)) refs.push({ cluster, namespace, name });
+    if (
+      !refs.some(
+        r =>
+          r.cluster === cluster && r.namespace === namespace && r.name === name,
+      )
+    )
+      refs.push({ cluster, namespace, name });
   }
   return { refs, errors };
 }
@@ -70,7 +98,10 @@ export function formatServiceRef(ref: ServiceRef): string {
 }
 
 /** Lower-cases an entity ref's kind and namespace (`Component:default/x` → `component:default/x`); undefined if malformed. @public */
-export function normalizeEntityRef(ref: unknown, defaultKind = 'component'): string | undefined {
+export function normalizeEntityRef(
+  ref: unknown,
+  defaultKind = 'component',
+): string | undefined {
   if (typeof ref !== 'string') return undefined;
   const m = /^(?:([^:/\s]+):)?(?:([^:/\s]+)\/)?([^:/\s]+)$/.exec(ref.trim());
   if (!m) return undefined;
@@ -81,14 +112,19 @@ export function normalizeEntityRef(ref: unknown, defaultKind = 'component'): str
 /** The entity an InferenceService names with `backstage.io/entity-ref` (annotation or label), normalized. @public */
 export function entityRefOfService(isvc: InferenceService): string | undefined {
   const m = isvc.metadata;
-  return normalizeEntityRef(m.annotations?.[ENTITY_REF_ANNOTATION] ?? m.labels?.[ENTITY_REF_ANNOTATION]);
+  return normalizeEntityRef(
+    m.annotations?.[ENTITY_REF_ANNOTATION] ?? m.labels?.[ENTITY_REF_ANNOTATION],
+  );
 }
 
 const ENTITY_NAME = /^([a-zA-Z0-9]+[-_.])*[a-zA-Z0-9]+$/;
 
 /** The name of the generated entity: `<name>.<namespace>.<cluster>`, shortened with a hash when over 63 characters. @public */
 export function modelServiceEntityName(ref: ServiceRef): string {
-  const full = `${ref.name}.${ref.namespace}.${ref.cluster}`.replace(/[^a-zA-Z0-9\-_.]/g, '-');
+  const full = `${ref.name}.${ref.namespace}.${ref.cluster}`.replace(
+    /[^a-zA-Z0-9\-_.]/g,
+    '-',
+  );
   if (full.length <= 63 && ENTITY_NAME.test(full)) return full;
   const hash = safeEncode(fnv1_32(full).toString(16));
   return `${full.slice(0, 63 - hash.length - 1).replace(/[-_.]+$/, '')}-${hash}`;
@@ -109,7 +145,15 @@ export interface ModelServiceEntityOptions {
 export interface ModelServiceEntity {
   apiVersion: 'backstage.io/v1alpha1';
   kind: 'Component';
-  metadata: { name: string; namespace: string; title: string; description: string; annotations: Record<string, string>; labels?: Record<string, string>; tags: string[] };
+  metadata: {
+    name: string;
+    namespace: string;
+    title: string;
+    description: string;
+    annotations: Record<string, string>;
+    labels?: Record<string, string>;
+    tags: string[];
+  };
   spec: { type: string; lifecycle: string; owner: string; system?: string };
 }
 
@@ -119,7 +163,12 @@ export interface ModelServiceEntity {
  * (also the kubernetes plugin's namespace and label selector, so its tab works too).
  * @public
  */
-export function modelServiceEntity(isvc: InferenceService, cluster: string, locationKey: string, options: ModelServiceEntityOptions = {}): ModelServiceEntity {
+export function modelServiceEntity(
+  isvc: InferenceService,
+  cluster: string,
+  locationKey: string,
+  options: ModelServiceEntityOptions = {},
+): ModelServiceEntity {
   const namespace = isvc.metadata.namespace ?? 'default';
   const name = isvc.metadata.name ?? '';
   const meta = isvc.metadata;
@@ -132,12 +181,36 @@ export function modelServiceEntity(isvc: InferenceService, cluster: string, loca
   };
   const ownerRaw = pick(OWNER_ANNOTATIONS);
   // Labels cannot hold ":" or "/"; a label "team-a" means group "team-a".
-  const owner = (ownerRaw && normalizeEntityRef(ownerRaw, 'group')) || options.defaultOwner || 'unknown';
+  const owner =
+    (ownerRaw && normalizeEntityRef(ownerRaw, 'group')) ||
+    options.defaultOwner ||
+    'unknown';
   const router = isvc.spec?.roles?.find(r => r.componentType === 'router');
-  const workloads = (isvc.spec?.roles ?? []).filter(r => r.componentType !== 'router');
-  const strategy = router ? (router.endpointPickerConfig && 'custom') || router.strategy || 'prefix-cache' : undefined;
-  const tags = [...new Set(['fusioninfer', 'llm', ...(strategy ? [strategy] : []), ...(workloads.some(r => r.componentType === 'prefiller') ? ['pd-disaggregation'] : []), ...(options.tags ?? [])])]
-    .map(t => t.toLowerCase().replace(/[^a-z0-9+#-]/g, '-').slice(0, 63))
+  const workloads = (isvc.spec?.roles ?? []).filter(
+    r => r.componentType !== 'router',
+  );
+  const strategy = router
+    ? (router.endpointPickerConfig && 'custom') ||
+      router.strategy ||
+      'prefix-cache'
+    : undefined;
+  const tags = [
+    ...new Set([
+      'fusioninfer',
+      'llm',
+      ...(strategy ? [strategy] : []),
+      ...(workloads.some(r => r.componentType === 'prefiller')
+        ? ['pd-disaggregation']
+        : []),
+      ...(options.tags ?? []),
+    ]),
+  ]
+    .map(t =>
+      t
+        .toLowerCase()
+        .replace(/[^a-z0-9+#-]/g, '-')
+        .slice(0, 63),
+    )
     .filter(t => /^[a-z0-9+#]+(-[a-z0-9+#]+)*$/.test(t));
   const ref = formatServiceRef({ cluster, namespace, name });
   const system = pick(['backstage.io/system', 'fusioninfer.io/system']);
@@ -163,7 +236,10 @@ export function modelServiceEntity(isvc: InferenceService, cluster: string, loca
     },
     spec: {
       type: MODEL_SERVICE_ENTITY_TYPE,
-      lifecycle: pick(['backstage.io/lifecycle', 'fusioninfer.io/lifecycle']) ?? options.lifecycle ?? 'production',
+      lifecycle:
+        pick(['backstage.io/lifecycle', 'fusioninfer.io/lifecycle']) ??
+        options.lifecycle ??
+        'production',
       owner,
       ...(system ? { system } : {}),
     },

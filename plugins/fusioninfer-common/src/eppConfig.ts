@@ -17,7 +17,8 @@
 import { parseDocument } from 'yaml';
 import { RoutingStrategy } from './types';
 
-const HEADER = 'apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\n';
+const HEADER =
+  'apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\n';
 
 function singleScorer(scorer: string, parameters?: string): string {
   return (
@@ -74,7 +75,10 @@ schedulingProfiles:
  * otherwise, like an empty or unknown strategy, the prefix-cache config.
  * @public
  */
-export function generateEndpointPickerConfig(strategy: string | undefined, pdCapable: boolean): string {
+export function generateEndpointPickerConfig(
+  strategy: string | undefined,
+  pdCapable: boolean,
+): string {
   switch (effectiveStrategy(strategy, pdCapable)) {
     case 'kv-cache-utilization':
       return singleScorer('kv-cache-utilization-scorer');
@@ -90,7 +94,10 @@ export function generateEndpointPickerConfig(strategy: string | undefined, pdCap
 }
 
 /** The strategy that is really applied (upstream defaulting rules, spec §1.7). @public */
-export function effectiveStrategy(strategy: string | undefined, pdCapable: boolean): RoutingStrategy {
+export function effectiveStrategy(
+  strategy: string | undefined,
+  pdCapable: boolean,
+): RoutingStrategy {
   switch (strategy) {
     case 'kv-cache-utilization':
     case 'queue-size':
@@ -139,23 +146,38 @@ export interface ParsedEndpointPickerConfig {
   pluginTypes: string[];
 }
 
-const TOP_LEVEL_V1_2 = new Set(['apiVersion', 'kind', 'plugins', 'schedulingProfiles', 'featureGates', 'saturationDetector']);
+const TOP_LEVEL_V1_2 = new Set([
+  'apiVersion',
+  'kind',
+  'plugins',
+  'schedulingProfiles',
+  'featureGates',
+  'saturationDetector',
+]);
 const TOP_LEVEL_LATER = new Set(['data', 'dataLayer', 'flowControl', 'parser']);
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Parses and checks an EndpointPickerConfig the way the EPP's loader does (GIE v1.2.1: strict top level, unique
  * plugin names, profiles that reference declared plugins). Never throws.
  * @public
  */
-export function parseEndpointPickerConfig(text: string): ParsedEndpointPickerConfig {
+export function parseEndpointPickerConfig(
+  text: string,
+): ParsedEndpointPickerConfig {
   const issues: EppConfigIssue[] = [];
-  const err = (path: string, message: string) => issues.push({ path, message, severity: 'error' });
-  const warn = (path: string, message: string) => issues.push({ path, message, severity: 'warning' });
+  const err = (path: string, message: string) =>
+    issues.push({ path, message, severity: 'error' });
+  const warn = (path: string, message: string) =>
+    issues.push({ path, message, severity: 'warning' });
   const pluginTypes: string[] = [];
   let doc: unknown;
   try {
-    const parsed = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    const parsed = parseDocument(text, {
+      prettyErrors: false,
+      uniqueKeys: true,
+    });
     if (parsed.errors.length > 0) {
       err('', `is not valid YAML: ${parsed.errors[0].message.split('\n')[0]}`);
       return { issues, pluginTypes };
@@ -166,18 +188,28 @@ export function parseEndpointPickerConfig(text: string): ParsedEndpointPickerCon
     return { issues, pluginTypes };
   }
   if (!isObj(doc)) {
-    err('', 'must be a YAML mapping with apiVersion, kind, plugins and schedulingProfiles');
+    err(
+      '',
+      'must be a YAML mapping with apiVersion, kind, plugins and schedulingProfiles',
+    );
     return { issues, pluginTypes };
   }
   if (doc.apiVersion !== 'inference.networking.x-k8s.io/v1alpha1') {
     err('apiVersion', 'must be "inference.networking.x-k8s.io/v1alpha1"');
   }
-  if (doc.kind !== 'EndpointPickerConfig') err('kind', 'must be "EndpointPickerConfig"');
+  if (doc.kind !== 'EndpointPickerConfig')
+    err('kind', 'must be "EndpointPickerConfig"');
   for (const key of Object.keys(doc)) {
     if (TOP_LEVEL_LATER.has(key)) {
-      warn(key, 'is only understood by EPP versions after v1.2.1; the default EPP image rejects unknown top-level keys');
+      warn(
+        key,
+        'is only understood by EPP versions after v1.2.1; the default EPP image rejects unknown top-level keys',
+      );
     } else if (!TOP_LEVEL_V1_2.has(key)) {
-      err(key, `unknown field; the EPP decodes the top level strictly (allowed: ${[...TOP_LEVEL_V1_2].join(', ')})`);
+      err(
+        key,
+        `unknown field; the EPP decodes the top level strictly (allowed: ${[...TOP_LEVEL_V1_2].join(', ')})`,
+      );
     }
   }
   const names = new Set<string>();
@@ -195,15 +227,27 @@ export function parseEndpointPickerConfig(text: string): ParsedEndpointPickerCon
         return;
       }
       pluginTypes.push(p.type);
-      if (p.name !== undefined && (typeof p.name !== 'string' || p.name.length === 0)) {
+      if (
+        p.name !== undefined &&
+        (typeof p.name !== 'string' || p.name.length === 0)
+      ) {
         err(`${path}.name`, 'must be a non-empty string when set');
       }
       const name = typeof p.name === 'string' && p.name ? p.name : p.type;
-      if (names.has(name)) err(`${path}.name`, `duplicate plugin name "${name}" (the name defaults to the type)`);
+      if (names.has(name))
+        err(
+          `${path}.name`,
+          `duplicate plugin name "${name}" (the name defaults to the type)`,
+        );
       names.add(name);
-      if (p.parameters !== undefined && !isObj(p.parameters)) err(`${path}.parameters`, 'must be a mapping');
+      if (p.parameters !== undefined && !isObj(p.parameters))
+        err(`${path}.parameters`, 'must be a mapping');
       for (const key of Object.keys(p)) {
-        if (!['type', 'name', 'parameters'].includes(key)) err(`${path}.${key}`, 'unknown field (allowed: type, name, parameters)');
+        if (!['type', 'name', 'parameters'].includes(key))
+          err(
+            `${path}.${key}`,
+            'unknown field (allowed: type, name, parameters)',
+          );
       }
     });
   }
@@ -218,29 +262,45 @@ export function parseEndpointPickerConfig(text: string): ParsedEndpointPickerCon
           err(`${path}.name`, 'is required and must be a non-empty string');
           return;
         }
-        if (profileNames.has(sp.name)) err(`${path}.name`, `duplicate profile name "${sp.name}"`);
+        if (profileNames.has(sp.name))
+          err(`${path}.name`, `duplicate profile name "${sp.name}"`);
         profileNames.add(sp.name);
         if (!Array.isArray(sp.plugins)) {
-          err(`${path}.plugins`, 'is required and must be a list of plugin references');
+          err(
+            `${path}.plugins`,
+            'is required and must be a list of plugin references',
+          );
           return;
         }
         sp.plugins.forEach((ref, j) => {
           const rpath = `${path}.plugins[${j}]`;
           if (!isObj(ref) || typeof ref.pluginRef !== 'string') {
-            err(`${rpath}.pluginRef`, 'is required and must name a declared plugin');
+            err(
+              `${rpath}.pluginRef`,
+              'is required and must name a declared plugin',
+            );
             return;
           }
           if (!names.has(ref.pluginRef)) {
-            err(`${rpath}.pluginRef`, `references "${ref.pluginRef}", which is not declared under plugins`);
+            err(
+              `${rpath}.pluginRef`,
+              `references "${ref.pluginRef}", which is not declared under plugins`,
+            );
           }
-          if (ref.weight !== undefined && !(typeof ref.weight === 'number' && Number.isInteger(ref.weight))) {
+          if (
+            ref.weight !== undefined &&
+            !(typeof ref.weight === 'number' && Number.isInteger(ref.weight))
+          ) {
             err(`${rpath}.weight`, 'must be an integer');
           }
         });
       });
     }
   } else {
-    warn('schedulingProfiles', 'is missing; the EPP adds a "default" profile referencing every plugin');
+    warn(
+      'schedulingProfiles',
+      'is missing; the EPP adds a "default" profile referencing every plugin',
+    );
   }
   return { issues, pluginTypes };
 }

@@ -28,7 +28,8 @@ describe('fnv1_32', () => {
   it('hashes UTF-8 bytes', () => {
     // "é" is 0xc3 0xa9 in UTF-8; hashing the two bytes by hand must agree.
     let h = 0x811c9dc5;
-    for (const b of [0xc3, 0xa9]) h = ((Math.imul(h, 0x01000193) >>> 0) ^ b) >>> 0;
+    for (const b of [0xc3, 0xa9])
+      h = ((Math.imul(h, 0x01000193) >>> 0) ^ b) >>> 0;
     expect(fnv1_32('é')).toBe(h);
   });
 });
@@ -41,7 +42,9 @@ describe('safeEncode', () => {
 
 describe('canonicalJson', () => {
   it('sorts keys and drops undefined members', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: undefined }], c: 'x' } })).toBe('{"a":{"c":"x","d":[1,{"z":1}]},"b":1}');
+    expect(
+      canonicalJson({ b: 1, a: { d: [1, { z: 1, y: undefined }], c: 'x' } }),
+    ).toBe('{"a":{"c":"x","d":[1,{"z":1}]},"b":1}');
   });
   it('is independent of key order', () => {
     expect(canonicalJson({ a: 1, b: 2 })).toBe(canonicalJson({ b: 2, a: 1 }));
@@ -57,7 +60,9 @@ describe('specHash', () => {
     expect(specHash({})).not.toBe('');
   });
   it('is stable across releases (a changed value would make every controller update every child)', () => {
-    expect(specHash({ replicas: 1 })).toBe(safeEncode(String(fnv1_32('{"replicas":1}'))));
+    expect(specHash({ replicas: 1 })).toBe(
+      safeEncode(String(fnv1_32('{"replicas":1}'))),
+    );
     expect(fnv1_32('{"replicas":1}')).toBe(422096267);
     expect(specHash({ replicas: 1 })).toBe('8664fb6bc');
   });
@@ -68,16 +73,25 @@ describe('specHash streaming', () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.string({ unit: 'binary' }), (v, str) => {
         expect(specHash(v)).toBe(safeEncode(String(fnv1_32(canonicalJson(v)))));
-        expect(specHash({ str, v })).toBe(safeEncode(String(fnv1_32(canonicalJson({ str, v })))));
+        expect(specHash({ str, v })).toBe(
+          safeEncode(String(fnv1_32(canonicalJson({ str, v })))),
+        );
       }),
       { numRuns: 500 },
     );
-    for (const s of ['\ud800', 'a\u0000b', '"q"', '\\', 'é€😀', '\udc00x']) expect(specHash([s])).toBe(safeEncode(String(fnv1_32(canonicalJson([s])))));
+    for (const s of ['\ud800', 'a\u0000b', '"q"', '\\', 'é€😀', '\udc00x'])
+      expect(specHash([s])).toBe(
+        safeEncode(String(fnv1_32(canonicalJson([s])))),
+      );
   });
   it('equals the string hash on every rendered child of every example', () => {
     for (const isvc of Object.values(loadExamples())) {
       for (const child of renderInferenceService(isvc).children) {
-        expect(specHash((child as any).spec ?? child)).toBe(safeEncode(String(fnv1_32(canonicalJson((child as any).spec ?? child)))));
+        expect(specHash((child as any).spec ?? child)).toBe(
+          safeEncode(
+            String(fnv1_32(canonicalJson((child as any).spec ?? child))),
+          ),
+        );
       }
     }
   });

@@ -18,7 +18,8 @@
 function walkCanonical(value: unknown, emit: (piece: string) => void): void {
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'string') emit(JSON.stringify(value));
-    else if (typeof value === 'number') emit(Number.isFinite(value) ? String(value) : 'null');
+    else if (typeof value === 'number')
+      emit(Number.isFinite(value) ? String(value) : 'null');
     else if (typeof value === 'boolean') emit(value ? 'true' : 'false');
     else if (typeof value === 'bigint') emit(value.toString());
     else emit('null');
@@ -109,7 +110,8 @@ const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
  */
 export function safeEncode(s: string): string {
   let out = '';
-  for (let i = 0; i < s.length; i++) out += SAFE_ALPHABET[s.charCodeAt(i) % SAFE_ALPHABET.length];
+  for (let i = 0; i < s.length; i++)
+    out += SAFE_ALPHABET[s.charCodeAt(i) % SAFE_ALPHABET.length];
   return out;
 }
 
@@ -133,7 +135,8 @@ function hashJsonString(state: number, s: string): number {
   let h = step(state, 0x22);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) return fnv1Update(state, JSON.stringify(s));
+    if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c)
+      return fnv1Update(state, JSON.stringify(s));
     h = step(h, c);
   }
   return step(h, 0x22);
@@ -147,8 +150,10 @@ function hashCanonical(state: number, value: unknown): number {
   let h = state;
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'string') return hashJsonString(h, value);
-    if (typeof value === 'number') return fnv1Update(h, Number.isFinite(value) ? String(value) : 'null');
-    if (typeof value === 'boolean') return fnv1Update(h, value ? 'true' : 'false');
+    if (typeof value === 'number')
+      return fnv1Update(h, Number.isFinite(value) ? String(value) : 'null');
+    if (typeof value === 'boolean')
+      return fnv1Update(h, value ? 'true' : 'false');
     if (typeof value === 'bigint') return fnv1Update(h, value.toString());
     return fnv1Update(h, 'null');
   }

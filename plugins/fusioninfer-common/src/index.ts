@@ -34,7 +34,13 @@ export {
   shellQuote,
   shellJoin,
 } from './render';
-export type { RenderOptions, RenderResult, RenderSummary, RoleSummary, RouterPlan } from './render';
+export type {
+  RenderOptions,
+  RenderResult,
+  RenderSummary,
+  RoleSummary,
+  RouterPlan,
+} from './render';
 export * from './validate';
 export * from './status';
 export * from './permissions';

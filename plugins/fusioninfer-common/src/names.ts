@@ -26,12 +26,14 @@ export const childNames = {
   task: (role: string, index: number) => `${role}-${index}`,
   /** Pods created by the LWS controller for group 0: the leader, then workers 1..size-1. */
   leaderPod: (lws: string, group = 0) => `${lws}-${group}`,
-  workerPod: (lws: string, worker: number, group = 0) => `${lws}-${group}-${worker}`,
+  workerPod: (lws: string, worker: number, group = 0) =>
+    `${lws}-${group}-${worker}`,
 };
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_SUBDOMAIN =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Returns problems of a DNS-1123 label (RFC 1123), or an empty list. @public */

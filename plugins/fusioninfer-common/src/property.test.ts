@@ -31,9 +31,29 @@ const container = fc.record(
     name: dnsLabel,
     image: fc.constantFrom('vllm/vllm-openai:v0.27.1', 'sglang:latest'),
     command: fc.array(fc.string({ maxLength: 12 }), { maxLength: 3 }),
-    args: fc.array(fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('--model', '{"kv_role":"kv_both"}', "it's", '')), { maxLength: 5 }),
-    ports: fc.array(fc.record({ containerPort: fc.integer({ min: 1, max: 65535 }), name: fc.constantFrom('http', 'metrics') }), { maxLength: 1 }),
-    resources: fc.record({ limits: fc.dictionary(fc.constantFrom('nvidia.com/gpu', 'cpu', 'memory'), quantity) }, { requiredKeys: [] }),
+    args: fc.array(
+      fc.oneof(
+        fc.string({ maxLength: 20 }),
+        fc.constantFrom('--model', '{"kv_role":"kv_both"}', "it's", ''),
+      ),
+      { maxLength: 5 },
+    ),
+    ports: fc.array(
+      fc.record({
+        containerPort: fc.integer({ min: 1, max: 65535 }),
+        name: fc.constantFrom('http', 'metrics'),
+      }),
+      { maxLength: 1 },
+    ),
+    resources: fc.record(
+      {
+        limits: fc.dictionary(
+          fc.constantFrom('nvidia.com/gpu', 'cpu', 'memory'),
+          quantity,
+        ),
+      },
+      { requiredKeys: [] },
+    ),
   },
   { requiredKeys: ['name', 'image'] },
 );
@@ -43,7 +63,11 @@ const workload = fc.record(
     componentType: fc.constantFrom('worker', 'prefiller', 'decoder'),
     replicas: fc.integer({ min: 0, max: 4 }),
     multinode: fc.record({ nodeCount: fc.integer({ min: 1, max: 4 }) }),
-    template: fc.record({ spec: fc.record({ containers: fc.array(container, { minLength: 1, maxLength: 2 }) }) }),
+    template: fc.record({
+      spec: fc.record({
+        containers: fc.array(container, { minLength: 1, maxLength: 2 }),
+      }),
+    }),
   },
   { requiredKeys: ['name', 'componentType', 'template'] },
 );
@@ -51,11 +75,25 @@ const router = fc.record(
   {
     name: dnsLabel,
     componentType: fc.constant('router'),
-    strategy: fc.constantFrom('prefix-cache', 'kv-cache-utilization', 'queue-size', 'lora-affinity', 'pd-disaggregation'),
+    strategy: fc.constantFrom(
+      'prefix-cache',
+      'kv-cache-utilization',
+      'queue-size',
+      'lora-affinity',
+      'pd-disaggregation',
+    ),
     httproute: fc.record(
       {
-        parentRefs: fc.array(fc.record({ name: dnsLabel, namespace: dnsLabel, sectionName: dnsLabel }, { requiredKeys: ['name'] }), { maxLength: 2 }),
-        hostnames: fc.array(fc.constantFrom('a.example.com', '*.example.org'), { maxLength: 2 }),
+        parentRefs: fc.array(
+          fc.record(
+            { name: dnsLabel, namespace: dnsLabel, sectionName: dnsLabel },
+            { requiredKeys: ['name'] },
+          ),
+          { maxLength: 2 },
+        ),
+        hostnames: fc.array(fc.constantFrom('a.example.com', '*.example.org'), {
+          maxLength: 2,
+        }),
       },
       { requiredKeys: [] },
     ),
@@ -66,7 +104,10 @@ const service = fc
   .record({
     name: dnsLabel,
     namespace: fc.option(dnsLabel, { nil: undefined }),
-    roles: fc.tuple(fc.option(router, { nil: undefined }), fc.array(workload, { minLength: 1, maxLength: 3 })),
+    roles: fc.tuple(
+      fc.option(router, { nil: undefined }),
+      fc.array(workload, { minLength: 1, maxLength: 3 }),
+    ),
   })
   .map(({ name, namespace, roles: [r, ws] }) => ({
     apiVersion: 'fusioninfer.io/v1alpha1',
@@ -93,16 +134,42 @@ describe('properties', () => {
   it('never throw on arbitrary values placed inside an otherwise plausible service', () => {
     let runs = 0;
     fc.assert(
-      fc.property(service, fc.jsonValue({ maxDepth: 3 }), fc.nat(), (svc, junk, pick) => {
-        const role = svc.spec.roles[pick % svc.spec.roles.length] as Record<string, unknown>;
-        const keys = ['replicas', 'multinode', 'template', 'httproute', 'endpointPickerConfig', 'strategy', 'name', 'componentType'];
-        role[keys[pick % keys.length]] = junk;
-        runs++;
-        const result = validateInferenceService(svc);
-        expect(result.errors.every(e => typeof e.path === 'string' && e.message.length > 0)).toBe(true);
-        expect(Array.isArray(renderInferenceService(svc).children)).toBe(true);
-        deriveStatus(svc, { leaderWorkerSets: [junk as any], pods: [junk as any] });
-      }),
+      fc.property(
+        service,
+        fc.jsonValue({ maxDepth: 3 }),
+        fc.nat(),
+        (svc, junk, pick) => {
+          const role = svc.spec.roles[pick % svc.spec.roles.length] as Record<
+            string,
+            unknown
+          >;
+          const keys = [
+            'replicas',
+            'multinode',
+            'template',
+            'httproute',
+            'endpointPickerConfig',
+            'strategy',
+            'name',
+            'componentType',
+          ];
+          role[keys[pick % keys.length]] = junk;
+          runs++;
+          const result = validateInferenceService(svc);
+          expect(
+            result.errors.every(
+              e => typeof e.path === 'string' && e.message.length > 0,
+            ),
+          ).toBe(true);
+          expect(Array.isArray(renderInferenceService(svc).children)).toBe(
+            true,
+          );
+          deriveStatus(svc, {
+            leaderWorkerSets: [junk as any],
+            pods: [junk as any],
+          });
+        },
+      ),
       { numRuns: 300 },
     );
     expect(runs).toBe(300);

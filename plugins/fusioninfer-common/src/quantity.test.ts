@@ -38,7 +38,9 @@ describe('parseQuantity / formatQuantity', () => {
   });
   it('keeps the binary format for sums, like Go (16Gi × 2 = 32Gi)', () => {
     const q = parseQuantity('16Gi')!;
-    expect(formatQuantity({ nanos: q.nanos * 2n, format: q.format })).toBe('32Gi');
+    expect(formatQuantity({ nanos: q.nanos * 2n, format: q.format })).toBe(
+      '32Gi',
+    );
   });
   it('rounds up to whole units like Quantity.Value()', () => {
     expect(quantityValueCeil(parseQuantity('500m')!)).toBe(1);
@@ -49,7 +51,10 @@ describe('parseQuantity / formatQuantity', () => {
     expect(fmt(8 as unknown as string)).toBe('8');
     expect(parseQuantity(8)!.nanos).toBe(8_000_000_000n);
   });
-  it.each(['', 'abc', '1.2.3', '1Kb', '--1', '1 Gi', 'Gi', '1e', 'NaN'])('rejects %p', input => {
-    expect(parseQuantity(input)).toBeUndefined();
-  });
+  it.each(['', 'abc', '1.2.3', '1Kb', '--1', '1 Gi', 'Gi', '1e', 'NaN'])(
+    'rejects %p',
+    input => {
+      expect(parseQuantity(input)).toBeUndefined();
+    },
+  );
 });

@@ -24,9 +24,28 @@ export interface Quantity {
   format: QuantityFormat;
 }
 
-const BINARY: Record<string, number> = { Ki: 1, Mi: 2, Gi: 3, Ti: 4, Pi: 5, Ei: 6 };
-const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
-const QUANTITY_RE = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)|[eE]([+-]?\d+))?$/;
+const BINARY: Record<string, number> = {
+  Ki: 1,
+  Mi: 2,
+  Gi: 3,
+  Ti: 4,
+  Pi: 5,
+  Ei: 6,
+};
+const DECIMAL: Record<string, number> = {
+  n: -9,
+  u: -6,
+  m: -3,
+  '': 0,
+  k: 3,
+  M: 6,
+  G: 9,
+  T: 12,
+  P: 15,
+  E: 18,
+};
+const QUANTITY_RE =
+  /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)|[eE]([+-]?\d+))?$/;
 
 const pow10 = (e: number): bigint => 10n ** BigInt(e);
 const ceilDiv = (a: bigint, b: bigint): bigint => {
@@ -40,7 +59,8 @@ const ceilDiv = (a: bigint, b: bigint): bigint => {
  */
 export function parseQuantity(input: string | number): Quantity | undefined {
   let s: string;
-  if (typeof input === 'number') s = Number.isFinite(input) ? String(input) : '';
+  if (typeof input === 'number')
+    s = Number.isFinite(input) ? String(input) : '';
   else s = typeof input === 'string' ? input.trim() : '';
   if (s.length === 0 || s.length > 128) return undefined;
   const m = QUANTITY_RE.exec(s);
@@ -56,7 +76,10 @@ export function parseQuantity(input: string | number): Quantity | undefined {
   let nanos: bigint;
   if (suffix && BINARY[suffix] !== undefined) {
     format = 'BinarySI';
-    nanos = ceilDiv(mantissa * 1024n ** BigInt(BINARY[suffix]) * pow10(9), pow10(scale));
+    nanos = ceilDiv(
+      mantissa * 1024n ** BigInt(BINARY[suffix]) * pow10(9),
+      pow10(scale),
+    );
   } else {
     let e: number;
     if (exp !== undefined) {
@@ -68,7 +91,8 @@ export function parseQuantity(input: string | number): Quantity | undefined {
       e = DECIMAL[suffix ?? ''];
     }
     const shift = e + 9 - scale;
-    nanos = shift >= 0 ? mantissa * pow10(shift) : ceilDiv(mantissa, pow10(-shift));
+    nanos =
+      shift >= 0 ? mantissa * pow10(shift) : ceilDiv(mantissa, pow10(-shift));
   }
   return { nanos, format };
 }
@@ -107,7 +131,9 @@ export function formatQuantity(q: Quantity): string {
     exponent += 3;
   }
   if (format === 'DecimalExponent') {
-    return exponent === 0 ? sign + mantissa.toString() : `${sign}${mantissa}e${exponent}`;
+    return exponent === 0
+      ? sign + mantissa.toString()
+      : `${sign}${mantissa}e${exponent}`;
   }
   const suffix = Object.keys(DECIMAL).find(k => DECIMAL[k] === exponent) ?? '';
   return sign + mantissa.toString() + suffix;

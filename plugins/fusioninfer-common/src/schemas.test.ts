@@ -34,21 +34,38 @@ describe('generated children against the upstream schemas', () => {
     }
   });
 
-  it.each(Object.entries(loadExamples()))('every child of %s is valid and loses no field', (_name, isvc) => {
-    const rendered = renderInferenceService({ ...isvc, metadata: { ...isvc.metadata, uid: '7b0b7c1e-0000-4000-8000-000000000001' } });
-    expect(rendered.children.length).toBeGreaterThan(0);
-    expect(rendered.children.flatMap(c => childProblems(c, schemas))).toEqual([]);
-  });
+  it.each(Object.entries(loadExamples()))(
+    'every child of %s is valid and loses no field',
+    (_name, isvc) => {
+      const rendered = renderInferenceService({
+        ...isvc,
+        metadata: {
+          ...isvc.metadata,
+          uid: '7b0b7c1e-0000-4000-8000-000000000001',
+        },
+      });
+      expect(rendered.children.length).toBeGreaterThan(0);
+      expect(rendered.children.flatMap(c => childProblems(c, schemas))).toEqual(
+        [],
+      );
+    },
+  );
 
   it('detects a broken child (the check can fail)', () => {
-    const [lws] = renderInferenceService(loadExamples()['multi-node-router']).children.filter(c => c.kind === 'LeaderWorkerSet') as LeaderWorkerSet[];
+    const [lws] = renderInferenceService(
+      loadExamples()['multi-node-router'],
+    ).children.filter(c => c.kind === 'LeaderWorkerSet') as LeaderWorkerSet[];
     const broken = JSON.parse(JSON.stringify(lws));
     broken.spec.startupPolicy = 'Whenever';
     broken.spec.leaderWorkerTemplate.sizee = 2;
     const problems = childProblems(broken, schemas);
     expect(problems.some(p => p.includes('startupPolicy'))).toBe(true);
-    expect(problems.some(p => p.includes('sizee') && p.includes('pruned'))).toBe(true);
-    const dep = renderInferenceService(loadExamples()['monolithic-router-qwen']).children.find(c => c.kind === 'Deployment')!;
+    expect(
+      problems.some(p => p.includes('sizee') && p.includes('pruned')),
+    ).toBe(true);
+    const dep = renderInferenceService(
+      loadExamples()['monolithic-router-qwen'],
+    ).children.find(c => c.kind === 'Deployment')!;
     const badDep = JSON.parse(JSON.stringify(dep));
     badDep.spec.replicas = 'one';
     expect(childProblems(badDep, schemas).length).toBeGreaterThan(0);

@@ -75,14 +75,22 @@ const CRASH_REASONS = new Set([
   'RunContainerError',
 ]);
 const MAX_MESSAGE = 32768;
-const PHASE_ORDER: ComponentPhase[] = ['Failed', 'Unknown', 'Pending', 'Deploying', 'Running'];
+const PHASE_ORDER: ComponentPhase[] = [
+  'Failed',
+  'Unknown',
+  'Pending',
+  'Deploying',
+  'Running',
+];
 
 const isoSeconds = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
 
 /** True when a pod counts as ready (Ready condition True, not terminating). @public */
 export function isPodReady(pod: Pod): boolean {
   if (pod.metadata?.deletionTimestamp) return false;
-  return (pod.status?.conditions ?? []).some(c => c.type === 'Ready' && c.status === 'True');
+  return (pod.status?.conditions ?? []).some(
+    c => c.type === 'Ready' && c.status === 'True',
+  );
 }
 
 /** The crash reason of a pod (CrashLoopBackOff, ImagePullBackOff, Failed …), if any. @public */
@@ -95,8 +103,15 @@ export function podCrashReason(pod: Pod): string | undefined {
   return undefined;
 }
 
-function setCondition(list: Condition[], input: ConditionInput & { observedGeneration?: number }, now: string): void {
-  const message = input.message.length > MAX_MESSAGE ? `${input.message.slice(0, MAX_MESSAGE - 1)}…` : input.message;
+function setCondition(
+  list: Condition[],
+  input: ConditionInput & { observedGeneration?: number },
+  now: string,
+): void {
+  const message =
+    input.message.length > MAX_MESSAGE
+      ? `${input.message.slice(0, MAX_MESSAGE - 1)}…`
+      : input.message;
   const i = list.findIndex(c => c.type === input.type);
   const next: Condition = {
     type: input.type,
@@ -104,13 +119,16 @@ function setCondition(list: Condition[], input: ConditionInput & { observedGener
     reason: input.reason,
     message,
     lastTransitionTime: now,
-    ...(input.observedGeneration !== undefined ? { observedGeneration: input.observedGeneration } : {}),
+    ...(input.observedGeneration !== undefined
+      ? { observedGeneration: input.observedGeneration }
+      : {}),
   };
   if (i < 0) {
     list.push(next);
     return;
   }
-  if (list[i].status === input.status && list[i].lastTransitionTime) next.lastTransitionTime = list[i].lastTransitionTime;
+  if (list[i].status === input.status && list[i].lastTransitionTime)
+    next.lastTransitionTime = list[i].lastTransitionTime;
   list[i] = next;
 }
 
@@ -131,17 +149,35 @@ export function deriveStatus(
     metadata?: { generation?: number };
     status?: InferenceServiceStatus;
   };
-  const prev: InferenceServiceStatus = obj.status && typeof obj.status === 'object' ? obj.status : {};
-  const generation = typeof obj.metadata?.generation === 'number' ? obj.metadata.generation : undefined;
+  const prev: InferenceServiceStatus =
+    obj.status && typeof obj.status === 'object' ? obj.status : {};
+  const generation =
+    typeof obj.metadata?.generation === 'number'
+      ? obj.metadata.generation
+      : undefined;
   const nowDate = options.now ? new Date(options.now) : new Date();
-  const now = isoSeconds(Number.isNaN(nowDate.getTime()) ? new Date() : nowDate);
+  const now = isoSeconds(
+    Number.isNaN(nowDate.getTime()) ? new Date() : nowDate,
+  );
 
   const objects = <T>(list: unknown): T[] | undefined =>
-    Array.isArray(list) ? (list.filter(o => typeof o === 'object' && o !== null && !Array.isArray(o)) as T[]) : undefined;
-  const lwsByName = new Map((objects<LeaderWorkerSet>(observed.leaderWorkerSets) ?? []).map(l => [l.metadata?.name, l]));
+    Array.isArray(list)
+      ? (list.filter(
+          o => typeof o === 'object' && o !== null && !Array.isArray(o),
+        ) as T[])
+      : undefined;
+  const lwsByName = new Map(
+    (objects<LeaderWorkerSet>(observed.leaderWorkerSets) ?? []).map(l => [
+      l.metadata?.name,
+      l,
+    ]),
+  );
   const pods = objects<Pod>(observed.pods);
   const components: Record<string, ComponentStatus> = {};
-  const prevComponents = prev.components && typeof prev.components === 'object' ? prev.components : {};
+  const prevComponents =
+    prev.components && typeof prev.components === 'object'
+      ? prev.components
+      : {};
 
   const finish = (name: string, c: Omit<ComponentStatus, 'lastUpdateTime'>) => {
     const before = prevComponents[name];
@@ -153,7 +189,11 @@ export function deriveStatus(
       before.totalPods === c.totalPods &&
       before.readyPods === c.readyPods &&
       before.phase === c.phase;
-    components[name] = { ...c, lastUpdateTime: same && before.lastUpdateTime ? before.lastUpdateTime : now };
+    components[name] = {
+      ...c,
+      lastUpdateTime:
+        same && before.lastUpdateTime ? before.lastUpdateTime : now,
+    };
   };
 
   for (const role of ctx.workloadRoles) {
@@ -176,9 +216,13 @@ export function deriveStatus(
         p =>
           p.metadata?.labels?.[LABELS.service] === ctx.svc &&
           p.metadata?.labels?.[LABELS.roleName] === role.name &&
-          Number(p.metadata?.labels?.[LABELS.replicaIndex] ?? -1) < role.replicas,
+          Number(p.metadata?.labels?.[LABELS.replicaIndex] ?? -1) <
+            role.replicas,
       );
-      readyPods = Math.min(mine.filter(isPodReady).length, role.replicas * role.nodeCount);
+      readyPods = Math.min(
+        mine.filter(isPodReady).length,
+        role.replicas * role.nodeCount,
+      );
       if (mine.length > 0) anyProgress = true;
       crashed = mine.map(podCrashReason).find(Boolean);
     }
@@ -199,9 +243,14 @@ export function deriveStatus(
 
   const router = ctx.routers[0];
   if (router?.name && !components[router.name]) {
-    const dep = observed.eppDeployment && typeof observed.eppDeployment === 'object' ? observed.eppDeployment : undefined;
+    const dep =
+      observed.eppDeployment && typeof observed.eppDeployment === 'object'
+        ? observed.eppDeployment
+        : undefined;
     const ready = Math.min(1, dep?.status?.availableReplicas ?? 0);
-    const eppPods = (pods ?? []).filter(p => p.metadata?.labels?.app === childNames.epp(ctx.svc));
+    const eppPods = (pods ?? []).filter(
+      p => p.metadata?.labels?.app === childNames.epp(ctx.svc),
+    );
     const crashed = eppPods.map(podCrashReason).find(Boolean);
     let phase: ComponentPhase;
     if (ready >= 1) phase = 'Running';
@@ -213,7 +262,9 @@ export function deriveStatus(
       readyReplicas: ready,
       nodesPerReplica: 1,
       totalPods: 1,
-      readyPods: pods ? Math.min(1, eppPods.filter(isPodReady).length) : Math.min(1, dep?.status?.readyReplicas ?? 0),
+      readyPods: pods
+        ? Math.min(1, eppPods.filter(isPodReady).length)
+        : Math.min(1, dep?.status?.readyReplicas ?? 0),
       phase,
     });
   }
@@ -223,45 +274,127 @@ export function deriveStatus(
   let phase: ComponentPhase = 'Pending';
   if (options.invalid) phase = 'Failed';
   else if (list.length > 0) {
-    phase = list.map(([, c]) => c.phase).reduce((a, b) => (PHASE_ORDER.indexOf(a) <= PHASE_ORDER.indexOf(b) ? a : b));
+    phase = list
+      .map(([, c]) => c.phase)
+      .reduce((a, b) =>
+        PHASE_ORDER.indexOf(a) <= PHASE_ORDER.indexOf(b) ? a : b,
+      );
   }
 
-  const conditions: Condition[] = (objects<Condition>(prev.conditions) ?? []).map(c => ({ ...c }));
+  const conditions: Condition[] = (
+    objects<Condition>(prev.conditions) ?? []
+  ).map(c => ({ ...c }));
   const og = generation !== undefined ? { observedGeneration: generation } : {};
   // Initialized is set once; afterwards only its observedGeneration follows the spec.
-  const init = conditions.findIndex(c => c.type === CONDITIONS.initialized.type);
+  const init = conditions.findIndex(
+    c => c.type === CONDITIONS.initialized.type,
+  );
   if (init < 0) {
-    setCondition(conditions, { type: CONDITIONS.initialized.type, status: 'True', reason: CONDITIONS.initialized.reason, message: CONDITIONS.initialized.message, ...og }, now);
+    setCondition(
+      conditions,
+      {
+        type: CONDITIONS.initialized.type,
+        status: 'True',
+        reason: CONDITIONS.initialized.reason,
+        message: CONDITIONS.initialized.message,
+        ...og,
+      },
+      now,
+    );
   } else if (generation !== undefined) {
     conditions[init] = { ...conditions[init], observedGeneration: generation };
   }
-  const allRunning = list.length > 0 && list.every(([, c]) => c.phase === 'Running');
+  const allRunning =
+    list.length > 0 && list.every(([, c]) => c.phase === 'Running');
   if (options.invalid) {
-    setCondition(conditions, { type: CONDITIONS.active.type, status: 'False', reason: CONDITIONS.active.invalidReason, message: options.invalid, ...og }, now);
+    setCondition(
+      conditions,
+      {
+        type: CONDITIONS.active.type,
+        status: 'False',
+        reason: CONDITIONS.active.invalidReason,
+        message: options.invalid,
+        ...og,
+      },
+      now,
+    );
   } else if (allRunning) {
-    setCondition(conditions, { type: CONDITIONS.active.type, status: 'True', reason: CONDITIONS.active.readyReason, message: CONDITIONS.active.readyMessage, ...og }, now);
+    setCondition(
+      conditions,
+      {
+        type: CONDITIONS.active.type,
+        status: 'True',
+        reason: CONDITIONS.active.readyReason,
+        message: CONDITIONS.active.readyMessage,
+        ...og,
+      },
+      now,
+    );
   } else {
-    setCondition(conditions, { type: CONDITIONS.active.type, status: 'False', reason: CONDITIONS.active.processingReason, message: CONDITIONS.active.processingMessage, ...og }, now);
+    setCondition(
+      conditions,
+      {
+        type: CONDITIONS.active.type,
+        status: 'False',
+        reason: CONDITIONS.active.processingReason,
+        message: CONDITIONS.active.processingMessage,
+        ...og,
+      },
+      now,
+    );
   }
   const failure = options.invalid ?? options.error;
   if (failure) {
-    setCondition(conditions, { type: CONDITIONS.failed.type, status: 'True', reason: CONDITIONS.failed.reason, message: failure, ...og }, now);
-  } else if (conditions.some(c => c.type === CONDITIONS.failed.type && c.status === 'True')) {
-    setCondition(conditions, { type: CONDITIONS.failed.type, status: 'False', reason: CONDITIONS.failed.recoveredReason, message: CONDITIONS.failed.recoveredMessage, ...og }, now);
+    setCondition(
+      conditions,
+      {
+        type: CONDITIONS.failed.type,
+        status: 'True',
+        reason: CONDITIONS.failed.reason,
+        message: failure,
+        ...og,
+      },
+      now,
+    );
+  } else if (
+    conditions.some(
+      c => c.type === CONDITIONS.failed.type && c.status === 'True',
+    )
+  ) {
+    setCondition(
+      conditions,
+      {
+        type: CONDITIONS.failed.type,
+        status: 'False',
+        reason: CONDITIONS.failed.recoveredReason,
+        message: CONDITIONS.failed.recoveredMessage,
+        ...og,
+      },
+      now,
+    );
   } else {
     const i = conditions.findIndex(c => c.type === CONDITIONS.failed.type);
-    if (i >= 0 && generation !== undefined && conditions[i].observedGeneration !== generation) {
+    if (
+      i >= 0 &&
+      generation !== undefined &&
+      conditions[i].observedGeneration !== generation
+    ) {
       conditions[i] = { ...conditions[i], observedGeneration: generation };
     }
   }
-  for (const extra of options.conditions ?? []) setCondition(conditions, { ...extra, ...og }, now);
+  for (const extra of options.conditions ?? [])
+    setCondition(conditions, { ...extra, ...og }, now);
 
   const status: InferenceServiceStatus = {
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
     conditions,
     components,
-    replicas: list.filter(([n]) => workloadNames.has(n)).reduce((s, [, c]) => s + c.desiredReplicas, 0),
-    readyReplicas: list.filter(([n]) => workloadNames.has(n)).reduce((s, [, c]) => s + c.readyReplicas, 0),
+    replicas: list
+      .filter(([n]) => workloadNames.has(n))
+      .reduce((s, [, c]) => s + c.desiredReplicas, 0),
+    readyReplicas: list
+      .filter(([n]) => workloadNames.has(n))
+      .reduce((s, [, c]) => s + c.readyReplicas, 0),
     phase,
   };
   return { status, changed: canonicalJson(status) !== canonicalJson(prev) };

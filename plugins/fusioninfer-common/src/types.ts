@@ -17,7 +17,8 @@
 import { COMPONENT_TYPES, ROUTING_STRATEGIES } from './constants';
 
 /** A JSON value. @public */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 /** A JSON object. @public */
 export type JsonObject = { [key: string]: JsonValue };
 
@@ -26,7 +27,8 @@ export type ComponentType = (typeof COMPONENT_TYPES)[number];
 /** Router routing strategy. @public */
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
 /** Phase of a component in status. @public */
-export type ComponentPhase = 'Pending' | 'Deploying' | 'Running' | 'Failed' | 'Unknown';
+export type ComponentPhase =
+  'Pending' | 'Deploying' | 'Running' | 'Failed' | 'Unknown';
 
 /** Kubernetes owner reference. @public */
 export interface OwnerReference {
@@ -79,7 +81,12 @@ export interface Container {
   image?: string;
   command?: string[];
   args?: string[];
-  ports?: Array<{ name?: string; containerPort: number; protocol?: string; [key: string]: unknown }>;
+  ports?: Array<{
+    name?: string;
+    containerPort: number;
+    protocol?: string;
+    [key: string]: unknown;
+  }>;
   readinessProbe?: Record<string, unknown>;
   livenessProbe?: Record<string, unknown>;
   startupProbe?: Record<string, unknown>;
@@ -102,7 +109,11 @@ export interface PodSpec {
 
 /** A pod template spec. @public */
 export interface PodTemplateSpec {
-  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string>; [key: string]: unknown };
+  metadata?: {
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
   spec?: PodSpec;
 }
 
@@ -160,7 +171,11 @@ export interface InferenceService extends KubeObject {
 /** Label selector. @public */
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+  matchExpressions?: Array<{
+    key: string;
+    operator: string;
+    values?: string[];
+  }>;
 }
 
 /** `leaderworkerset.x-k8s.io/v1` LeaderWorkerSet. @public */
@@ -168,7 +183,10 @@ export interface LeaderWorkerSet extends KubeObject {
   spec: {
     replicas?: number;
     startupPolicy?: 'LeaderCreated' | 'LeaderReady';
-    rolloutStrategy?: { type: 'RollingUpdate'; rollingUpdateConfiguration?: Record<string, unknown> };
+    rolloutStrategy?: {
+      type: 'RollingUpdate';
+      rollingUpdateConfiguration?: Record<string, unknown>;
+    };
     leaderWorkerTemplate: {
       size?: number;
       leaderTemplate?: PodTemplateSpec;
@@ -207,7 +225,8 @@ export interface PodGroup extends KubeObject {
     priorityClassName?: string;
   };
   status?: {
-    phase?: 'Pending' | 'Inqueue' | 'Running' | 'Unknown' | 'Completed' | string;
+    phase?:
+      'Pending' | 'Inqueue' | 'Running' | 'Unknown' | 'Completed' | string;
     running?: number;
     succeeded?: number;
     failed?: number;
@@ -231,7 +250,13 @@ export interface Deployment extends KubeObject {
     availableReplicas?: number;
     updatedReplicas?: number;
     unavailableReplicas?: number;
-    conditions?: Array<{ type: string; status: string; reason?: string; message?: string; [key: string]: unknown }>;
+    conditions?: Array<{
+      type: string;
+      status: string;
+      reason?: string;
+      message?: string;
+      [key: string]: unknown;
+    }>;
   };
 }
 
@@ -240,7 +265,12 @@ export interface Service extends KubeObject {
   spec: {
     type?: string;
     selector?: Record<string, string>;
-    ports?: Array<{ name?: string; port: number; targetPort?: number | string; protocol?: string }>;
+    ports?: Array<{
+      name?: string;
+      port: number;
+      targetPort?: number | string;
+      protocol?: string;
+    }>;
     [key: string]: unknown;
   };
 }
@@ -268,12 +298,24 @@ export interface RbacRole extends KubeObject {
 /** `rbac.authorization.k8s.io/v1` RoleBinding. @public */
 export interface RoleBinding extends KubeObject {
   roleRef: { apiGroup: string; kind: string; name: string };
-  subjects: Array<{ kind: string; name: string; namespace?: string; apiGroup?: string }>;
+  subjects: Array<{
+    kind: string;
+    name: string;
+    namespace?: string;
+    apiGroup?: string;
+  }>;
 }
 
 /** Gateway API route parent status. @public */
 export interface RouteParentStatus {
-  parentRef: { group?: string; kind?: string; name: string; namespace?: string; sectionName?: string; port?: number };
+  parentRef: {
+    group?: string;
+    kind?: string;
+    name: string;
+    namespace?: string;
+    sectionName?: string;
+    port?: number;
+  };
   controllerName?: string;
   conditions?: Condition[];
 }
@@ -311,7 +353,12 @@ export interface Pod extends KubeObject {
   status?: {
     phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
     podIP?: string;
-    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+    conditions?: Array<{
+      type: string;
+      status: string;
+      reason?: string;
+      message?: string;
+    }>;
     containerStatuses?: Array<{
       name: string;
       ready: boolean;
@@ -330,4 +377,5 @@ export const isComponentType = (v: unknown): v is ComponentType =>
   typeof v === 'string' && (COMPONENT_TYPES as readonly string[]).includes(v);
 /** True for a known routing strategy. @public */
 export const isRoutingStrategy = (v: unknown): v is RoutingStrategy =>
-  typeof v === 'string' && (ROUTING_STRATEGIES as readonly string[]).includes(v);
+  typeof v === 'string' &&
+  (ROUTING_STRATEGIES as readonly string[]).includes(v);

@@ -18,9 +18,12 @@ import { loadExample, loadExamples } from './__testUtils__/examples';
 import { InferenceService } from './types';
 import { formatIssue, validateInferenceService } from './validate';
 
-const base = (): InferenceService => JSON.parse(JSON.stringify(loadExample('monolithic-router-qwen')));
-const errorsOf = (obj: unknown) => validateInferenceService(obj).errors.map(formatIssue);
-const warningsOf = (obj: unknown) => validateInferenceService(obj).warnings.map(formatIssue);
+const base = (): InferenceService =>
+  JSON.parse(JSON.stringify(loadExample('monolithic-router-qwen')));
+const errorsOf = (obj: unknown) =>
+  validateInferenceService(obj).errors.map(formatIssue);
+const warningsOf = (obj: unknown) =>
+  validateInferenceService(obj).warnings.map(formatIssue);
 
 describe('validateInferenceService', () => {
   it('accepts every upstream example without errors', () => {
@@ -30,12 +33,21 @@ describe('validateInferenceService', () => {
   });
 
   it('rejects what is not an InferenceService, naming the field', () => {
-    expect(errorsOf(null)[0]).toMatch(/^must be an InferenceService object .* got null$/);
+    expect(errorsOf(null)[0]).toMatch(
+      /^must be an InferenceService object .* got null$/,
+    );
     expect(errorsOf([1, 2])[0]).toMatch(/got a list/);
     expect(errorsOf('text')[0]).toMatch(/got "text"/);
-    const wrong = { ...base(), apiVersion: 'fusioninfer.io/v1', kind: 'Deployment' };
+    const wrong = {
+      ...base(),
+      apiVersion: 'fusioninfer.io/v1',
+      kind: 'Deployment',
+    };
     expect(errorsOf(wrong)).toEqual(
-      expect.arrayContaining(['apiVersion: must be "fusioninfer.io/v1alpha1", got "fusioninfer.io/v1"', 'kind: must be "InferenceService", got "Deployment"']),
+      expect.arrayContaining([
+        'apiVersion: must be "fusioninfer.io/v1alpha1", got "fusioninfer.io/v1"',
+        'kind: must be "InferenceService", got "Deployment"',
+      ]),
     );
   });
 
@@ -44,14 +56,28 @@ describe('validateInferenceService', () => {
     x.metadata.name = 'Qwen_Inference';
     x.metadata.namespace = 'Bad NS';
     const errs = errorsOf(x);
-    expect(errs.some(e => e.startsWith('metadata.name: Invalid value: "Qwen_Inference"'))).toBe(true);
-    expect(errs.some(e => e.startsWith('metadata.namespace: Invalid value: "Bad NS"'))).toBe(true);
+    expect(
+      errs.some(e =>
+        e.startsWith('metadata.name: Invalid value: "Qwen_Inference"'),
+      ),
+    ).toBe(true);
+    expect(
+      errs.some(e =>
+        e.startsWith('metadata.namespace: Invalid value: "Bad NS"'),
+      ),
+    ).toBe(true);
     const y = base();
     y.metadata.name = '1abc';
-    expect(errorsOf(y).some(e => e.startsWith('metadata.name: Invalid value: "1abc": a DNS-1035 label'))).toBe(true);
+    expect(
+      errorsOf(y).some(e =>
+        e.startsWith('metadata.name: Invalid value: "1abc": a DNS-1035 label'),
+      ),
+    ).toBe(true);
     const z = base();
     delete z.metadata.name;
-    expect(errorsOf(z)).toContain('metadata.name: Required value: name is required');
+    expect(errorsOf(z)).toContain(
+      'metadata.name: Required value: name is required',
+    );
   });
 
   it('reports schema errors with Kubernetes-style messages (required, enum, type, minimum)', () => {
@@ -61,12 +87,32 @@ describe('validateInferenceService', () => {
     x.spec.roles[1].multinode = { nodeCount: 0 };
     delete x.spec.roles[0].name;
     const errs = errorsOf(x);
-    expect(errs.some(e => e.startsWith('spec.roles[1].componentType: ') && e.includes('Unsupported value'))).toBe(true);
+    expect(
+      errs.some(
+        e =>
+          e.startsWith('spec.roles[1].componentType: ') &&
+          e.includes('Unsupported value'),
+      ),
+    ).toBe(true);
     expect(errs.some(e => e.startsWith('spec.roles[1].replicas: '))).toBe(true);
-    expect(errs.some(e => e.startsWith('spec.roles[1].multinode.nodeCount: '))).toBe(true);
-    expect(errs.some(e => e.startsWith('spec.roles[0].name: ') && /Required/.test(e))).toBe(true);
-    expect(errorsOf({ ...base(), spec: { roles: [] } }).some(e => e.startsWith('spec.roles: '))).toBe(true);
-    expect(errorsOf({ ...base(), spec: undefined }).some(e => e.startsWith('spec: ') && /Required/.test(e))).toBe(true);
+    expect(
+      errs.some(e => e.startsWith('spec.roles[1].multinode.nodeCount: ')),
+    ).toBe(true);
+    expect(
+      errs.some(
+        e => e.startsWith('spec.roles[0].name: ') && /Required/.test(e),
+      ),
+    ).toBe(true);
+    expect(
+      errorsOf({ ...base(), spec: { roles: [] } }).some(e =>
+        e.startsWith('spec.roles: '),
+      ),
+    ).toBe(true);
+    expect(
+      errorsOf({ ...base(), spec: undefined }).some(
+        e => e.startsWith('spec: ') && /Required/.test(e),
+      ),
+    ).toBe(true);
   });
 
   it('reports fields the API server would silently prune', () => {
@@ -74,34 +120,62 @@ describe('validateInferenceService', () => {
     x.spec.roles[1].replica = 3;
     x.spec.extra = true;
     const errs = errorsOf(x);
-    expect(errs).toContain('spec.roles[1].replica: unknown field: the InferenceService schema has no such field, so the API server would drop it (check the spelling)');
-    expect(errs.some(e => e.startsWith('spec.extra: unknown field'))).toBe(true);
+    expect(errs).toContain(
+      'spec.roles[1].replica: unknown field: the InferenceService schema has no such field, so the API server would drop it (check the spelling)',
+    );
+    expect(errs.some(e => e.startsWith('spec.extra: unknown field'))).toBe(
+      true,
+    );
   });
 
   it('enforces role rules upstream forgot: DNS-1123 names, uniqueness, one router, a workload role', () => {
     const x = base();
     x.spec.roles[1].name = 'Inference';
-    expect(errorsOf(x).some(e => e.startsWith('spec.roles[1].name: Invalid value: "Inference"'))).toBe(true);
+    expect(
+      errorsOf(x).some(e =>
+        e.startsWith('spec.roles[1].name: Invalid value: "Inference"'),
+      ),
+    ).toBe(true);
 
     const dup = base();
     dup.spec.roles[0].name = 'inference';
-    expect(errorsOf(dup).some(e => e.startsWith('spec.roles[1].name: Duplicate value: "inference"'))).toBe(true);
+    expect(
+      errorsOf(dup).some(e =>
+        e.startsWith('spec.roles[1].name: Duplicate value: "inference"'),
+      ),
+    ).toBe(true);
 
     const two = base();
     two.spec.roles.push({ ...two.spec.roles[0], name: 'router2' });
-    expect(errorsOf(two).some(e => e.startsWith('spec.roles[2].componentType: at most one role may be a router'))).toBe(true);
+    expect(
+      errorsOf(two).some(e =>
+        e.startsWith(
+          'spec.roles[2].componentType: at most one role may be a router',
+        ),
+      ),
+    ).toBe(true);
 
     const onlyRouter = base();
     onlyRouter.spec.roles = [onlyRouter.spec.roles[0]];
-    expect(errorsOf(onlyRouter)).toContain('spec.roles: a router needs at least one worker, prefiller or decoder role to route to');
+    expect(errorsOf(onlyRouter)).toContain(
+      'spec.roles: a router needs at least one worker, prefiller or decoder role to route to',
+    );
   });
 
   it('rejects negative replicas and absurd counts', () => {
     const x = base();
     x.spec.roles[1].replicas = -1;
-    expect(errorsOf(x).some(e => e.startsWith('spec.roles[1].replicas: '))).toBe(true);
+    expect(
+      errorsOf(x).some(e => e.startsWith('spec.roles[1].replicas: ')),
+    ).toBe(true);
     x.spec.roles[1].replicas = 20000;
-    expect(errorsOf(x).some(e => e.startsWith('spec.roles[1].replicas: Invalid value: 20000: must be at most 10000'))).toBe(true);
+    expect(
+      errorsOf(x).some(e =>
+        e.startsWith(
+          'spec.roles[1].replicas: Invalid value: 20000: must be at most 10000',
+        ),
+      ),
+    ).toBe(true);
     x.spec.roles[1].replicas = 0;
     expect(errorsOf(x)).toEqual([]);
   });
@@ -109,15 +183,37 @@ describe('validateInferenceService', () => {
   it('requires a container with a name and image in every workload template', () => {
     const x = base() as any;
     delete x.spec.roles[1].template;
-    expect(errorsOf(x)).toContain('spec.roles[1].template: Required value: a worker, prefiller or decoder role needs a pod template with at least one container');
+    expect(errorsOf(x)).toContain(
+      'spec.roles[1].template: Required value: a worker, prefiller or decoder role needs a pod template with at least one container',
+    );
     x.spec.roles[1].template = { spec: { containers: [] } };
-    expect(errorsOf(x)).toContain('spec.roles[1].template.spec.containers: Required value: at least one container is required');
-    x.spec.roles[1].template = { spec: { containers: [{ args: 'x', resources: { limits: { 'nvidia.com/gpu': 'lots' } } }] } };
+    expect(errorsOf(x)).toContain(
+      'spec.roles[1].template.spec.containers: Required value: at least one container is required',
+    );
+    x.spec.roles[1].template = {
+      spec: {
+        containers: [
+          { args: 'x', resources: { limits: { 'nvidia.com/gpu': 'lots' } } },
+        ],
+      },
+    };
     const errs = errorsOf(x);
-    expect(errs).toContain('spec.roles[1].template.spec.containers[0].name: Required value: every container needs a name');
-    expect(errs).toContain('spec.roles[1].template.spec.containers[0].image: Required value: every container needs an image');
-    expect(errs).toContain('spec.roles[1].template.spec.containers[0].args: must be a list of strings');
-    expect(errs.some(e => e.startsWith('spec.roles[1].template.spec.containers[0].resources.limits["nvidia.com/gpu"]: Invalid value: "lots"'))).toBe(true);
+    expect(errs).toContain(
+      'spec.roles[1].template.spec.containers[0].name: Required value: every container needs a name',
+    );
+    expect(errs).toContain(
+      'spec.roles[1].template.spec.containers[0].image: Required value: every container needs an image',
+    );
+    expect(errs).toContain(
+      'spec.roles[1].template.spec.containers[0].args: must be a list of strings',
+    );
+    expect(
+      errs.some(e =>
+        e.startsWith(
+          'spec.roles[1].template.spec.containers[0].resources.limits["nvidia.com/gpu"]: Invalid value: "lots"',
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('checks that child and pod names fit Kubernetes limits', () => {
@@ -125,10 +221,22 @@ describe('validateInferenceService', () => {
     x.metadata.name = 'a'.repeat(40);
     x.spec.roles[1].name = 'inference-engine';
     const errs = errorsOf(x);
-    expect(errs.some(e => e.startsWith('spec.roles[1].name: the LeaderWorkerSet name') && e.includes('longer than 50'))).toBe(true);
+    expect(
+      errs.some(
+        e =>
+          e.startsWith('spec.roles[1].name: the LeaderWorkerSet name') &&
+          e.includes('longer than 50'),
+      ),
+    ).toBe(true);
     const y = base();
     y.metadata.name = 'b'.repeat(60);
-    expect(errorsOf(y).some(e => e.startsWith('metadata.name: must be at most 59 characters when the service has a router'))).toBe(true);
+    expect(
+      errorsOf(y).some(e =>
+        e.startsWith(
+          'metadata.name: must be at most 59 characters when the service has a router',
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('accepts pd-disaggregation only with prefillers and decoders', () => {
@@ -137,13 +245,19 @@ describe('validateInferenceService', () => {
     expect(errorsOf(x)).toContain(
       'spec.roles[0].strategy: pd-disaggregation needs both a prefiller role and a decoder role (upstream silently fell back to prefix-cache)',
     );
-    expect(errorsOf(loadExample('router-pd-disaggregation-2-decode'))).toEqual([]);
+    expect(errorsOf(loadExample('router-pd-disaggregation-2-decode'))).toEqual(
+      [],
+    );
   });
 
   it('parses endpointPickerConfig as an EndpointPickerConfig', () => {
     const x = base();
     x.spec.roles[0].endpointPickerConfig = 'plugins: [oops';
-    expect(errorsOf(x).some(e => e.startsWith('spec.roles[0].endpointPickerConfig: is not valid YAML'))).toBe(true);
+    expect(
+      errorsOf(x).some(e =>
+        e.startsWith('spec.roles[0].endpointPickerConfig: is not valid YAML'),
+      ),
+    ).toBe(true);
     x.spec.roles[0].endpointPickerConfig = [
       'apiVersion: inference.networking.x-k8s.io/v1alpha1',
       'kind: EndpointPickerConfig',
@@ -156,9 +270,19 @@ describe('validateInferenceService', () => {
       'bogus: 1',
     ].join('\n');
     const errs = errorsOf(x);
-    expect(errs).toContain('spec.roles[0].endpointPickerConfig: schedulingProfiles[0].plugins[0].pluginRef: references "missing-scorer", which is not declared under plugins');
-    expect(errs.some(e => e.startsWith('spec.roles[0].endpointPickerConfig: bogus: unknown field'))).toBe(true);
-    expect(warningsOf(x)).toContain('spec.roles[0].strategy: is ignored: endpointPickerConfig is set and takes precedence');
+    expect(errs).toContain(
+      'spec.roles[0].endpointPickerConfig: schedulingProfiles[0].plugins[0].pluginRef: references "missing-scorer", which is not declared under plugins',
+    );
+    expect(
+      errs.some(e =>
+        e.startsWith(
+          'spec.roles[0].endpointPickerConfig: bogus: unknown field',
+        ),
+      ),
+    ).toBe(true);
+    expect(warningsOf(x)).toContain(
+      'spec.roles[0].strategy: is ignored: endpointPickerConfig is set and takes precedence',
+    );
   });
 
   it('keeps warnings apart from errors', () => {
@@ -185,16 +309,28 @@ describe('validateInferenceService', () => {
 
   it('validates httproute contents', () => {
     const x = base() as any;
-    x.spec.roles[0].httproute = { parentRefs: [{ namespace: 'Bad', port: 0, extra: 1 }], hostnames: ['10.0.0.1:80'], filters: [] };
+    x.spec.roles[0].httproute = {
+      parentRefs: [{ namespace: 'Bad', port: 0, extra: 1 }],
+      hostnames: ['10.0.0.1:80'],
+      filters: [],
+    };
     const errs = errorsOf(x);
     expect(errs).toEqual(
       expect.arrayContaining([
         'spec.roles[0].httproute.parentRefs[0].name: Required value: the name of the Gateway',
         'spec.roles[0].httproute.parentRefs[0].port: must be an integer between 1 and 65535',
-        expect.stringMatching(/^spec\.roles\[0\]\.httproute\.parentRefs\[0\]\.namespace: Invalid value: "Bad"/),
-        expect.stringMatching(/^spec\.roles\[0\]\.httproute\.parentRefs\[0\]\.extra: unknown field/),
-        expect.stringMatching(/^spec\.roles\[0\]\.httproute\.hostnames\[0\]: Invalid value/),
-        expect.stringMatching(/^spec\.roles\[0\]\.httproute\.filters: unknown field/),
+        expect.stringMatching(
+          /^spec\.roles\[0\]\.httproute\.parentRefs\[0\]\.namespace: Invalid value: "Bad"/,
+        ),
+        expect.stringMatching(
+          /^spec\.roles\[0\]\.httproute\.parentRefs\[0\]\.extra: unknown field/,
+        ),
+        expect.stringMatching(
+          /^spec\.roles\[0\]\.httproute\.hostnames\[0\]: Invalid value/,
+        ),
+        expect.stringMatching(
+          /^spec\.roles\[0\]\.httproute\.filters: unknown field/,
+        ),
       ]),
     );
   });

@@ -19,7 +19,11 @@ import os from 'os';
 import path from 'path';
 import { ConfigReader } from '@backstage/config';
 import { DevCluster, startDevCluster } from '@fusioninfer/dev-cluster';
-import { ClusterApiError, ClusterClient, toClusterApiError } from './ClusterClient';
+import {
+  ClusterApiError,
+  ClusterClient,
+  toClusterApiError,
+} from './ClusterClient';
 import { createFusionInferClusters } from './clusters';
 import { readFusionInferClusters } from './config';
 import { KINDS } from './kinds';
@@ -28,29 +32,91 @@ const isvc = (name: string, replicas = 1) => ({
   apiVersion: 'fusioninfer.io/v1alpha1',
   kind: 'InferenceService',
   metadata: { name, namespace: 'default' },
-  spec: { roles: [{ name: 'inference', componentType: 'worker', replicas, template: { spec: { containers: [{ name: 'vllm', image: 'vllm/vllm-openai:v0.13.0' }] } } }] },
+  spec: {
+    roles: [
+      {
+        name: 'inference',
+        componentType: 'worker',
+        replicas,
+        template: {
+          spec: {
+            containers: [{ name: 'vllm', image: 'vllm/vllm-openai:v0.13.0' }],
+          },
+        },
+      },
+    ],
+  },
 });
 
 describe('readFusionInferClusters', () => {
   it('reads the kubernetes-plugin field names with defaults', () => {
-    const [c] = readFusionInferClusters(new ConfigReader({ fusioninfer: { clusters: [{ name: 'prod', url: 'https://k8s.example:6443', serviceAccountToken: 't', caData: 'Q0E=' }] } }));
-    expect(c).toMatchObject({ name: 'prod', url: 'https://k8s.example:6443', authProvider: 'serviceAccount', serviceAccountToken: 't', caData: 'Q0E=', skipTLSVerify: false, mode: 'manage' });
+    const [c] = readFusionInferClusters(
+      new ConfigReader({
+        fusioninfer: {
+          clusters: [
+            {
+              name: 'prod',
+              url: 'https://k8s.example:6443',
+              serviceAccountToken: 't',
+              caData: 'Q0E=',
+            },
+          ],
+        },
+      }),
+    );
+    expect(c).toMatchObject({
+      name: 'prod',
+      url: 'https://k8s.example:6443',
+      authProvider: 'serviceAccount',
+      serviceAccountToken: 't',
+      caData: 'Q0E=',
+      skipTLSVerify: false,
+      mode: 'manage',
+    });
   });
 
   it.each([
-    [{ name: 'Prod', url: 'https://x' }, /clusters\[0\]\.name: "Prod" must be a lowercase DNS label/],
-    [{ name: 'a' }, /clusters\[0\]: set url \(with serviceAccountToken\) or kubeconfig/],
-    [{ name: 'a', url: 'ftp://x' }, /clusters\[0\]\.url: "ftp:\/\/x" is not an http\(s\) URL/],
-    [{ name: 'a', url: 'https://x', authProvider: 'oidc' }, /clusters\[0\]\.authProvider: only "serviceAccount"/],
-    [{ name: 'a', url: 'https://x', mode: 'write' }, /clusters\[0\]\.mode: must be "manage" or "observe"/],
+    [
+      { name: 'Prod', url: 'https://x' },
+      /clusters\[0\]\.name: "Prod" must be a lowercase DNS label/,
+    ],
+    [
+      { name: 'a' },
+      /clusters\[0\]: set url \(with serviceAccountToken\) or kubeconfig/,
+    ],
+    [
+      { name: 'a', url: 'ftp://x' },
+      /clusters\[0\]\.url: "ftp:\/\/x" is not an http\(s\) URL/,
+    ],
+    [
+      { name: 'a', url: 'https://x', authProvider: 'oidc' },
+      /clusters\[0\]\.authProvider: only "serviceAccount"/,
+    ],
+    [
+      { name: 'a', url: 'https://x', mode: 'write' },
+      /clusters\[0\]\.mode: must be "manage" or "observe"/,
+    ],
   ])('rejects %j naming the key and the rule', (cluster, message) => {
-    expect(() => readFusionInferClusters(new ConfigReader({ fusioninfer: { clusters: [cluster] } }))).toThrow(message);
+    expect(() =>
+      readFusionInferClusters(
+        new ConfigReader({ fusioninfer: { clusters: [cluster] } }),
+      ),
+    ).toThrow(message);
   });
 
   it('rejects duplicate names', () => {
-    expect(() => readFusionInferClusters(new ConfigReader({ fusioninfer: { clusters: [{ name: 'a', url: 'https://x' }, { name: 'a', url: 'https://y' }] } }))).toThrow(
-      /clusters\[1\]\.name: duplicate cluster name "a"/,
-    );
+    expect(() =>
+      readFusionInferClusters(
+        new ConfigReader({
+          fusioninfer: {
+            clusters: [
+              { name: 'a', url: 'https://x' },
+              { name: 'a', url: 'https://y' },
+            ],
+          },
+        }),
+      ),
+    ).toThrow(/clusters\[1\]\.name: duplicate cluster name "a"/);
   });
 });
 
@@ -59,60 +125,158 @@ describe('ClusterClient against the development cluster', () => {
   let client: ClusterClient;
   beforeAll(async () => {
     dev = await startDevCluster({ simulate: false });
-    client = new ClusterClient({ name: 'dev', url: dev.url, authProvider: 'serviceAccount', serviceAccountToken: 'dev-token', skipTLSVerify: true, mode: 'manage' });
+    client = new ClusterClient({
+      name: 'dev',
+      url: dev.url,
+      authProvider: 'serviceAccount',
+      serviceAccountToken: 'dev-token',
+      skipTLSVerify: true,
+      mode: 'manage',
+    });
   });
   afterAll(() => dev.close());
 
   it('applies, gets, lists across pages, merge-patches and deletes with a uid precondition', async () => {
     for (let i = 0; i < 7; i++) await client.apply(isvc(`svc-${i}`) as any);
-    expect(await client.get(KINDS.InferenceService, 'default', 'nope')).toBeUndefined();
-    const got = await client.get<any>(KINDS.InferenceService, 'default', 'svc-3');
+    expect(
+      await client.get(KINDS.InferenceService, 'default', 'nope'),
+    ).toBeUndefined();
+    const got = await client.get<any>(
+      KINDS.InferenceService,
+      'default',
+      'svc-3',
+    );
     expect(got.metadata.managedFields[0].manager).toBe('backstage-fusioninfer');
     // Pagination: pages of 3 (limit/continue); list() follows every page.
     const counts = { ...dev.api.requestCounts };
-    const all = await client.list(KINDS.InferenceService, 'default', undefined, 3);
-    expect(all.map(i => i.metadata.name).sort()).toEqual(['svc-0', 'svc-1', 'svc-2', 'svc-3', 'svc-4', 'svc-5', 'svc-6']);
+    const all = await client.list(
+      KINDS.InferenceService,
+      'default',
+      undefined,
+      3,
+    );
+    expect(all.map(i => i.metadata.name).sort()).toEqual([
+      'svc-0',
+      'svc-1',
+      'svc-2',
+      'svc-3',
+      'svc-4',
+      'svc-5',
+      'svc-6',
+    ]);
     expect(dev.api.requestCounts.list - (counts.list ?? 0)).toBe(3);
-    expect((await client.list(KINDS.InferenceService, undefined, undefined, 2)).length).toBe(7);
-    expect((await client.list({ apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false }, undefined, undefined, 1)).length).toBeGreaterThan(1);
-    expect(all[0]).toMatchObject({ apiVersion: 'fusioninfer.io/v1alpha1', kind: 'InferenceService' });
-    const patched = await client.mergePatch<any>(KINDS.InferenceService, 'default', 'svc-3', { spec: { roles: [{ ...isvc('x').spec.roles[0], replicas: 3 }] } });
+    expect(
+      (await client.list(KINDS.InferenceService, undefined, undefined, 2))
+        .length,
+    ).toBe(7);
+    expect(
+      (
+        await client.list(
+          {
+            apiVersion: 'v1',
+            kind: 'Namespace',
+            plural: 'namespaces',
+            namespaced: false,
+          },
+          undefined,
+          undefined,
+          1,
+        )
+      ).length,
+    ).toBeGreaterThan(1);
+    expect(all[0]).toMatchObject({
+      apiVersion: 'fusioninfer.io/v1alpha1',
+      kind: 'InferenceService',
+    });
+    const patched = await client.mergePatch<any>(
+      KINDS.InferenceService,
+      'default',
+      'svc-3',
+      { spec: { roles: [{ ...isvc('x').spec.roles[0], replicas: 3 }] } },
+    );
     expect(patched.spec.roles[0].replicas).toBe(3);
     expect(patched.metadata.generation).toBe(2);
-    await expect(client.delete(KINDS.InferenceService, 'default', 'svc-3', { uid: 'not-the-uid' })).rejects.toMatchObject({ code: 409 });
-    expect(await client.delete(KINDS.InferenceService, 'default', 'svc-3', { uid: got.metadata.uid })).toBe(true);
-    expect(await client.delete(KINDS.InferenceService, 'default', 'svc-3')).toBe(false);
+    await expect(
+      client.delete(KINDS.InferenceService, 'default', 'svc-3', {
+        uid: 'not-the-uid',
+      }),
+    ).rejects.toMatchObject({ code: 409 });
+    expect(
+      await client.delete(KINDS.InferenceService, 'default', 'svc-3', {
+        uid: got.metadata.uid,
+      }),
+    ).toBe(true);
+    expect(
+      await client.delete(KINDS.InferenceService, 'default', 'svc-3'),
+    ).toBe(false);
   });
 
   it('turns API errors into ClusterApiError with code, reason and the server message', async () => {
-    const bad = { ...isvc('bad'), spec: { roles: [{ name: 'inference', componentType: 'gpu', replicas: 1 }] } };
+    const bad = {
+      ...isvc('bad'),
+      spec: {
+        roles: [{ name: 'inference', componentType: 'gpu', replicas: 1 }],
+      },
+    };
     const err = await client.apply(bad as any).catch(e => e);
     expect(err).toBeInstanceOf(ClusterApiError);
     expect(err.code).toBe(422);
     expect(err.reason).toBe('Invalid');
     expect(err.message).toMatch(/componentType/);
-    const stale = await client.mergePatch(KINDS.InferenceService, 'default', 'svc-1', { metadata: { resourceVersion: '1' }, spec: {} }).catch(e => e);
+    const stale = await client
+      .mergePatch(KINDS.InferenceService, 'default', 'svc-1', {
+        metadata: { resourceVersion: '1' },
+        spec: {},
+      })
+      .catch(e => e);
     expect(stale).toMatchObject({ code: 409, reason: 'Conflict' });
-    expect(toClusterApiError('x', new Error('socket hang up\n at foo'))).toMatchObject({ cluster: 'x', code: undefined, message: 'socket hang up' });
+    expect(
+      toClusterApiError('x', new Error('socket hang up\n at foo')),
+    ).toMatchObject({
+      cluster: 'x',
+      code: undefined,
+      message: 'socket hang up',
+    });
   });
 
   it('writes status through the status subresource only', async () => {
-    await client.patchInferenceServiceStatus('default', 'svc-0', { phase: 'Pending', replicas: 1, readyReplicas: 0 });
+    await client.patchInferenceServiceStatus('default', 'svc-0', {
+      phase: 'Pending',
+      replicas: 1,
+      readyReplicas: 0,
+    });
     const s = await client.get<any>(KINDS.InferenceService, 'default', 'svc-0');
     expect(s.status).toMatchObject({ phase: 'Pending', replicas: 1 });
     expect(s.metadata.generation).toBe(1);
   });
 
   it('refuses every write in observe mode without calling the API server', async () => {
-    const observer = new ClusterClient({ name: 'obs', url: dev.url, authProvider: 'serviceAccount', skipTLSVerify: true, mode: 'observe' });
+    const observer = new ClusterClient({
+      name: 'obs',
+      url: dev.url,
+      authProvider: 'serviceAccount',
+      skipTLSVerify: true,
+      mode: 'observe',
+    });
     expect(observer.readOnly).toBe(true);
     const before = JSON.stringify(dev.api.requestCounts);
-    await expect(observer.apply(isvc('o') as any)).rejects.toMatchObject({ code: 403, message: expect.stringMatching(/mode: observe; apply is not allowed/) });
-    await expect(observer.delete(KINDS.InferenceService, 'default', 'svc-0')).rejects.toMatchObject({ code: 403 });
-    await expect(observer.mergePatch(KINDS.InferenceService, 'default', 'svc-0', {})).rejects.toMatchObject({ code: 403 });
-    await expect(observer.patchInferenceServiceStatus('default', 'svc-0', {})).rejects.toMatchObject({ code: 403 });
+    await expect(observer.apply(isvc('o') as any)).rejects.toMatchObject({
+      code: 403,
+      message: expect.stringMatching(/mode: observe; apply is not allowed/),
+    });
+    await expect(
+      observer.delete(KINDS.InferenceService, 'default', 'svc-0'),
+    ).rejects.toMatchObject({ code: 403 });
+    await expect(
+      observer.mergePatch(KINDS.InferenceService, 'default', 'svc-0', {}),
+    ).rejects.toMatchObject({ code: 403 });
+    await expect(
+      observer.patchInferenceServiceStatus('default', 'svc-0', {}),
+    ).rejects.toMatchObject({ code: 403 });
     expect(JSON.stringify(dev.api.requestCounts)).toBe(before);
-    expect((await observer.list(KINDS.InferenceService, 'default')).length).toBeGreaterThan(0);
+    expect(
+      (await observer.list(KINDS.InferenceService, 'default')).length,
+    ).toBeGreaterThan(0);
   });
 
   it('connects through a kubeconfig file as well as url + token', async () => {
@@ -123,22 +287,45 @@ describe('ClusterClient against the development cluster', () => {
       JSON.stringify({
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: [{ name: 'dev', cluster: { server: dev.url, 'insecure-skip-tls-verify': true } }],
+        clusters: [
+          {
+            name: 'dev',
+            cluster: { server: dev.url, 'insecure-skip-tls-verify': true },
+          },
+        ],
         users: [{ name: 'u', user: { token: 'dev-token' } }],
         contexts: [{ name: 'ctx', context: { cluster: 'dev', user: 'u' } }],
         'current-context': 'ctx',
       }),
     );
-    const viaFile = new ClusterClient({ name: 'file', kubeconfig: file, authProvider: 'serviceAccount', skipTLSVerify: false, mode: 'manage' });
-    expect((await viaFile.list(KINDS.InferenceService, 'default')).length).toBeGreaterThan(0);
+    const viaFile = new ClusterClient({
+      name: 'file',
+      kubeconfig: file,
+      authProvider: 'serviceAccount',
+      skipTLSVerify: false,
+      mode: 'manage',
+    });
+    expect(
+      (await viaFile.list(KINDS.InferenceService, 'default')).length,
+    ).toBeGreaterThan(0);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('an unreachable cluster fails fast with a ClusterApiError; the registry names unknown clusters', async () => {
-    const down = new ClusterClient({ name: 'down', url: 'http://127.0.0.1:1', authProvider: 'serviceAccount', skipTLSVerify: false, mode: 'manage' });
-    await expect(down.list(KINDS.InferenceService)).rejects.toBeInstanceOf(ClusterApiError);
+    const down = new ClusterClient({
+      name: 'down',
+      url: 'http://127.0.0.1:1',
+      authProvider: 'serviceAccount',
+      skipTLSVerify: false,
+      mode: 'manage',
+    });
+    await expect(down.list(KINDS.InferenceService)).rejects.toBeInstanceOf(
+      ClusterApiError,
+    );
     const registry = createFusionInferClusters([client, down]);
     expect(registry.list().map(c => c.name)).toEqual(['dev', 'down']);
-    expect(() => registry.get('nope')).toThrow(/cluster "nope" is not configured/);
+    expect(() => registry.get('nope')).toThrow(
+      /cluster "nope" is not configured/,
+    );
   });
 });

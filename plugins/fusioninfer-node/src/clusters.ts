@@ -14,7 +14,11 @@
  * limitations under the License.
  */
 
-import { coreServices, createServiceFactory, createServiceRef } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createServiceFactory,
+  createServiceRef,
+} from '@backstage/backend-plugin-api';
 import { ClusterApiError, ClusterClient } from './ClusterClient';
 import { readFusionInferClusters } from './config';
 
@@ -27,13 +31,21 @@ export interface FusionInferClusters {
 }
 
 /** Builds the cluster registry from clients. @public */
-export function createFusionInferClusters(clients: ClusterClient[]): FusionInferClusters {
+export function createFusionInferClusters(
+  clients: ClusterClient[],
+): FusionInferClusters {
   const byName = new Map(clients.map(c => [c.name, c]));
   return {
     list: () => [...byName.values()],
     get: name => {
       const c = byName.get(name);
-      if (!c) throw new ClusterApiError(name, 404, 'NotFound', `cluster "${name}" is not configured (fusioninfer.clusters)`);
+      if (!c)
+        throw new ClusterApiError(
+          name,
+          404,
+          'NotFound',
+          `cluster "${name}" is not configured (fusioninfer.clusters)`,
+        );
       return c;
     },
   };
@@ -44,13 +56,17 @@ export function createFusionInferClusters(clients: ClusterClient[]): FusionInfer
  * `fusioninfer.clusters` in app-config.
  * @public
  */
-export const fusioninferClustersServiceRef = createServiceRef<FusionInferClusters>({
-  id: 'fusioninfer.clusters',
-  scope: 'root',
-  defaultFactory: async service =>
-    createServiceFactory({
-      service,
-      deps: { config: coreServices.rootConfig },
-      factory: ({ config }) => createFusionInferClusters(readFusionInferClusters(config).map(c => new ClusterClient(c))),
-    }),
-});
+export const fusioninferClustersServiceRef =
+  createServiceRef<FusionInferClusters>({
+    id: 'fusioninfer.clusters',
+    scope: 'root',
+    defaultFactory: async service =>
+      createServiceFactory({
+        service,
+        deps: { config: coreServices.rootConfig },
+        factory: ({ config }) =>
+          createFusionInferClusters(
+            readFusionInferClusters(config).map(c => new ClusterClient(c)),
+          ),
+      }),
+  });

@@ -38,30 +38,47 @@ const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
  * Reads `fusioninfer.clusters`; throws an Error naming the offending key when the configuration is wrong.
  * @public
  */
-export function readFusionInferClusters(config: Config): FusionInferClusterConfig[] {
+export function readFusionInferClusters(
+  config: Config,
+): FusionInferClusterConfig[] {
   const list = config.getOptionalConfigArray('fusioninfer.clusters') ?? [];
   const seen = new Set<string>();
   return list.map((c, i) => {
     const where = `fusioninfer.clusters[${i}]`;
     const name = c.getString('name');
-    if (!NAME.test(name) || name.length > 63) throw new Error(`${where}.name: "${name}" must be a lowercase DNS label (it appears in URLs and annotations)`);
-    if (seen.has(name)) throw new Error(`${where}.name: duplicate cluster name "${name}"`);
+    if (!NAME.test(name) || name.length > 63)
+      throw new Error(
+        `${where}.name: "${name}" must be a lowercase DNS label (it appears in URLs and annotations)`,
+      );
+    if (seen.has(name))
+      throw new Error(`${where}.name: duplicate cluster name "${name}"`);
     seen.add(name);
     const url = c.getOptionalString('url');
     const kubeconfig = c.getOptionalString('kubeconfig');
-    if (!url && !kubeconfig) throw new Error(`${where}: set url (with serviceAccountToken) or kubeconfig`);
+    if (!url && !kubeconfig)
+      throw new Error(
+        `${where}: set url (with serviceAccountToken) or kubeconfig`,
+      );
     if (url) {
       try {
         const u = new URL(url);
-        if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('protocol');
+        if (u.protocol !== 'https:' && u.protocol !== 'http:')
+          throw new Error('protocol');
       } catch {
         throw new Error(`${where}.url: "${url}" is not an http(s) URL`);
       }
     }
-    const authProvider = c.getOptionalString('authProvider') ?? 'serviceAccount';
-    if (authProvider !== 'serviceAccount') throw new Error(`${where}.authProvider: only "serviceAccount" is supported (got "${authProvider}")`);
+    const authProvider =
+      c.getOptionalString('authProvider') ?? 'serviceAccount';
+    if (authProvider !== 'serviceAccount')
+      throw new Error(
+        `${where}.authProvider: only "serviceAccount" is supported (got "${authProvider}")`,
+      );
     const mode = c.getOptionalString('mode') ?? 'manage';
-    if (mode !== 'manage' && mode !== 'observe') throw new Error(`${where}.mode: must be "manage" or "observe" (got "${mode}")`);
+    if (mode !== 'manage' && mode !== 'observe')
+      throw new Error(
+        `${where}.mode: must be "manage" or "observe" (got "${mode}")`,
+      );
     return {
       name,
       title: c.getOptionalString('title'),

@@ -23,8 +23,15 @@
 
 export { readFusionInferClusters } from './config';
 export type { FusionInferClusterConfig } from './config';
-export { ClusterClient, ClusterApiError, toClusterApiError } from './ClusterClient';
+export {
+  ClusterClient,
+  ClusterApiError,
+  toClusterApiError,
+} from './ClusterClient';
 export { KINDS, CHILD_KINDS, kindOf, resourcePath } from './kinds';
 export type { KindInfo } from './kinds';
-export { fusioninferClustersServiceRef, createFusionInferClusters } from './clusters';
+export {
+  fusioninferClustersServiceRef,
+  createFusionInferClusters,
+} from './clusters';
 export type { FusionInferClusters } from './clusters';

@@ -22,14 +22,31 @@ export interface KindInfo {
   namespaced: boolean;
 }
 
-const k = (apiVersion: string, kind: string, plural: string, namespaced = true): KindInfo => ({ apiVersion, kind, plural, namespaced });
+const k = (
+  apiVersion: string,
+  kind: string,
+  plural: string,
+  namespaced = true,
+): KindInfo => ({ apiVersion, kind, plural, namespaced });
 
 /** Every kind the suite touches. @public */
 export const KINDS = {
-  InferenceService: k('fusioninfer.io/v1alpha1', 'InferenceService', 'inferenceservices'),
-  LeaderWorkerSet: k('leaderworkerset.x-k8s.io/v1', 'LeaderWorkerSet', 'leaderworkersets'),
+  InferenceService: k(
+    'fusioninfer.io/v1alpha1',
+    'InferenceService',
+    'inferenceservices',
+  ),
+  LeaderWorkerSet: k(
+    'leaderworkerset.x-k8s.io/v1',
+    'LeaderWorkerSet',
+    'leaderworkersets',
+  ),
   PodGroup: k('scheduling.volcano.sh/v1beta1', 'PodGroup', 'podgroups'),
-  InferencePool: k('inference.networking.k8s.io/v1', 'InferencePool', 'inferencepools'),
+  InferencePool: k(
+    'inference.networking.k8s.io/v1',
+    'InferencePool',
+    'inferencepools',
+  ),
   HTTPRoute: k('gateway.networking.k8s.io/v1', 'HTTPRoute', 'httproutes'),
   Deployment: k('apps/v1', 'Deployment', 'deployments'),
   Service: k('v1', 'Service', 'services'),
@@ -58,12 +75,23 @@ export const CHILD_KINDS: KindInfo[] = [
 
 /** Looks a kind up by apiVersion and kind. @public */
 export function kindOf(apiVersion: string, kind: string): KindInfo | undefined {
-  return Object.values(KINDS).find(x => x.apiVersion === apiVersion && x.kind === kind);
+  return Object.values(KINDS).find(
+    x => x.apiVersion === apiVersion && x.kind === kind,
+  );
 }
 
 /** REST path of a collection (or an object when name is given). @public */
-export function resourcePath(info: KindInfo, namespace?: string, name?: string): string {
-  const base = info.apiVersion.includes('/') ? `/apis/${info.apiVersion}` : `/api/${info.apiVersion}`;
-  const ns = info.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+export function resourcePath(
+  info: KindInfo,
+  namespace?: string,
+  name?: string,
+): string {
+  const base = info.apiVersion.includes('/')
+    ? `/apis/${info.apiVersion}`
+    : `/api/${info.apiVersion}`;
+  const ns =
+    info.namespaced && namespace
+      ? `/namespaces/${encodeURIComponent(namespace)}`
+      : '';
   return `${base}${ns}/${info.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
 }

@@ -14,7 +14,15 @@
  * limitations under the License.
  */
 
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions, VersionApi } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+  VersionApi,
+} from '@kubernetes/client-node';
 import { startTestCluster, TestCluster } from './testCluster';
 
 const statusOf = (e: any): any => {
@@ -36,55 +44,153 @@ describe('API server conformance: CRUD semantics', () => {
   it('serves /version and discovery for core and CRD groups', async () => {
     const v = await c.kc.makeApiClient(VersionApi).getCode();
     expect(v.major).toBe('1');
-    const res = await fetch(`${c.kc.getCurrentCluster()!.server}/apis/fusioninfer.io/v1alpha1`, { headers: { Authorization: 'Bearer x' } });
+    const res = await fetch(
+      `${c.kc.getCurrentCluster()!.server}/apis/fusioninfer.io/v1alpha1`,
+      { headers: { Authorization: 'Bearer x' } },
+    );
     const list = await res.json();
-    expect(list.resources.map((r: any) => r.name)).toEqual(expect.arrayContaining(['inferenceservices', 'inferenceservices/status']));
-    const groups = await (await fetch(`${c.kc.getCurrentCluster()!.server}/apis`)).json();
-    expect(groups.groups.map((g: any) => g.name)).toEqual(expect.arrayContaining(['apps', 'leaderworkerset.x-k8s.io', 'scheduling.volcano.sh', 'inference.networking.k8s.io', 'gateway.networking.k8s.io', 'fusioninfer.io']));
+    expect(list.resources.map((r: any) => r.name)).toEqual(
+      expect.arrayContaining(['inferenceservices', 'inferenceservices/status']),
+    );
+    const groups = await (
+      await fetch(`${c.kc.getCurrentCluster()!.server}/apis`)
+    ).json();
+    expect(groups.groups.map((g: any) => g.name)).toEqual(
+      expect.arrayContaining([
+        'apps',
+        'leaderworkerset.x-k8s.io',
+        'scheduling.volcano.sh',
+        'inference.networking.k8s.io',
+        'gateway.networking.k8s.io',
+        'fusioninfer.io',
+      ]),
+    );
   });
 
   it('creates with uid, resourceVersion and generation 1; GET returns it; a second create is 409 AlreadyExists', async () => {
-    const cm = await core.createNamespacedConfigMap({ namespace: c.namespace, body: { metadata: { name: 'a' }, data: { k: 'v' } } });
+    const cm = await core.createNamespacedConfigMap({
+      namespace: c.namespace,
+      body: { metadata: { name: 'a' }, data: { k: 'v' } },
+    });
     expect(cm.metadata?.uid).toBeTruthy();
     expect(cm.metadata?.resourceVersion).toBeTruthy();
-    expect((await core.readNamespacedConfigMap({ name: 'a', namespace: c.namespace })).data).toEqual({ k: 'v' });
-    const err = await core.createNamespacedConfigMap({ namespace: c.namespace, body: { metadata: { name: 'a' } } }).catch(e => e);
+    expect(
+      (
+        await core.readNamespacedConfigMap({
+          name: 'a',
+          namespace: c.namespace,
+        })
+      ).data,
+    ).toEqual({ k: 'v' });
+    const err = await core
+      .createNamespacedConfigMap({
+        namespace: c.namespace,
+        body: { metadata: { name: 'a' } },
+      })
+      .catch(e => e);
     expect(err.code).toBe(409);
-    expect(statusOf(err)).toMatchObject({ kind: 'Status', reason: 'AlreadyExists', message: 'configmaps "a" already exists', code: 409 });
+    expect(statusOf(err)).toMatchObject({
+      kind: 'Status',
+      reason: 'AlreadyExists',
+      message: 'configmaps "a" already exists',
+      code: 409,
+    });
   });
 
   it('returns 404 NotFound Status for a missing object and for a missing namespace', async () => {
-    const e1 = await core.readNamespacedConfigMap({ name: 'missing', namespace: c.namespace }).catch(e => e);
+    const e1 = await core
+      .readNamespacedConfigMap({ name: 'missing', namespace: c.namespace })
+      .catch(e => e);
     expect(e1.code).toBe(404);
-    expect(statusOf(e1)).toMatchObject({ reason: 'NotFound', message: 'configmaps "missing" not found' });
-    const e2 = await core.createNamespacedConfigMap({ namespace: 'no-such-ns', body: { metadata: { name: 'x' } } }).catch(e => e);
+    expect(statusOf(e1)).toMatchObject({
+      reason: 'NotFound',
+      message: 'configmaps "missing" not found',
+    });
+    const e2 = await core
+      .createNamespacedConfigMap({
+        namespace: 'no-such-ns',
+        body: { metadata: { name: 'x' } },
+      })
+      .catch(e => e);
     expect(e2.code).toBe(404);
     expect(statusOf(e2).message).toBe('namespaces "no-such-ns" not found');
   });
 
   it('rejects a stale resourceVersion with 409 Conflict (optimistic concurrency)', async () => {
-    const cm = await core.createNamespacedConfigMap({ namespace: c.namespace, body: { metadata: { name: 'occ' }, data: { n: '1' } } });
-    await core.replaceNamespacedConfigMap({ name: 'occ', namespace: c.namespace, body: { ...cm, data: { n: '2' } } });
-    const err = await core.replaceNamespacedConfigMap({ name: 'occ', namespace: c.namespace, body: { ...cm, data: { n: '3' } } }).catch(e => e);
+    const cm = await core.createNamespacedConfigMap({
+      namespace: c.namespace,
+      body: { metadata: { name: 'occ' }, data: { n: '1' } },
+    });
+    await core.replaceNamespacedConfigMap({
+      name: 'occ',
+      namespace: c.namespace,
+      body: { ...cm, data: { n: '2' } },
+    });
+    const err = await core
+      .replaceNamespacedConfigMap({
+        name: 'occ',
+        namespace: c.namespace,
+        body: { ...cm, data: { n: '3' } },
+      })
+      .catch(e => e);
     expect(err.code).toBe(409);
-    expect(statusOf(err).message).toBe('Operation cannot be fulfilled on configmaps "occ": the object has been modified; please apply your changes to the latest version and try again');
+    expect(statusOf(err).message).toBe(
+      'Operation cannot be fulfilled on configmaps "occ": the object has been modified; please apply your changes to the latest version and try again',
+    );
   });
 
   it('validates custom resources against the CRD schema with 422 Invalid and causes', async () => {
     const err = await custom
-      .createNamespacedCustomObject({ group: 'fusioninfer.io', version: 'v1alpha1', namespace: c.namespace, plural: 'inferenceservices', body: { apiVersion: 'fusioninfer.io/v1alpha1', kind: 'InferenceService', metadata: { name: 'bad' }, spec: { roles: [{ name: 'x', componentType: 'gpu' }] } } })
+      .createNamespacedCustomObject({
+        group: 'fusioninfer.io',
+        version: 'v1alpha1',
+        namespace: c.namespace,
+        plural: 'inferenceservices',
+        body: {
+          apiVersion: 'fusioninfer.io/v1alpha1',
+          kind: 'InferenceService',
+          metadata: { name: 'bad' },
+          spec: { roles: [{ name: 'x', componentType: 'gpu' }] },
+        },
+      })
       .catch(e => e);
     expect(err.code).toBe(422);
     const status = statusOf(err);
     expect(status.reason).toBe('Invalid');
-    expect(status.message).toMatch(/^InferenceService\.fusioninfer\.io "bad" is invalid: spec\.roles\[0\]\.componentType: Unsupported value: "gpu"/);
-    expect(status.details.causes[0]).toMatchObject({ field: 'spec.roles[0].componentType' });
+    expect(status.message).toMatch(
+      /^InferenceService\.fusioninfer\.io "bad" is invalid: spec\.roles\[0\]\.componentType: Unsupported value: "gpu"/,
+    );
+    expect(status.details.causes[0]).toMatchObject({
+      field: 'spec.roles[0].componentType',
+    });
   });
 
   it('prunes unknown fields of custom resources and keeps preserve-unknown-fields subtrees', async () => {
     const obj: any = await custom.createNamespacedCustomObject({
-      group: 'fusioninfer.io', version: 'v1alpha1', namespace: c.namespace, plural: 'inferenceservices',
-      body: { apiVersion: 'fusioninfer.io/v1alpha1', kind: 'InferenceService', metadata: { name: 'pr' }, spec: { bogus: 1, roles: [{ name: 'w', componentType: 'worker', replica: 2, template: { spec: { containers: [{ name: 'c', image: 'i', anything: true }] } } }] } },
+      group: 'fusioninfer.io',
+      version: 'v1alpha1',
+      namespace: c.namespace,
+      plural: 'inferenceservices',
+      body: {
+        apiVersion: 'fusioninfer.io/v1alpha1',
+        kind: 'InferenceService',
+        metadata: { name: 'pr' },
+        spec: {
+          bogus: 1,
+          roles: [
+            {
+              name: 'w',
+              componentType: 'worker',
+              replica: 2,
+              template: {
+                spec: {
+                  containers: [{ name: 'c', image: 'i', anything: true }],
+                },
+              },
+            },
+          ],
+        },
+      },
     });
     expect(obj.spec.bogus).toBeUndefined();
     expect(obj.spec.roles[0].replica).toBeUndefined();
@@ -92,99 +198,321 @@ describe('API server conformance: CRUD semantics', () => {
   });
 
   it('moves generation only on spec changes, and the status subresource only changes status', async () => {
-    const base = { group: 'fusioninfer.io', version: 'v1alpha1', namespace: c.namespace, plural: 'inferenceservices' };
-    const created: any = await custom.createNamespacedCustomObject({ ...base, body: { apiVersion: 'fusioninfer.io/v1alpha1', kind: 'InferenceService', metadata: { name: 'gen' }, spec: { roles: [{ name: 'w', componentType: 'worker' }] }, status: { phase: 'Running' } } });
+    const base = {
+      group: 'fusioninfer.io',
+      version: 'v1alpha1',
+      namespace: c.namespace,
+      plural: 'inferenceservices',
+    };
+    const created: any = await custom.createNamespacedCustomObject({
+      ...base,
+      body: {
+        apiVersion: 'fusioninfer.io/v1alpha1',
+        kind: 'InferenceService',
+        metadata: { name: 'gen' },
+        spec: { roles: [{ name: 'w', componentType: 'worker' }] },
+        status: { phase: 'Running' },
+      },
+    });
     expect(created.metadata.generation).toBe(1);
     expect(created.status).toBeUndefined();
-    const labelled: any = await custom.replaceNamespacedCustomObject({ ...base, name: 'gen', body: { ...created, metadata: { ...created.metadata, labels: { a: 'b' } } } });
+    const labelled: any = await custom.replaceNamespacedCustomObject({
+      ...base,
+      name: 'gen',
+      body: {
+        ...created,
+        metadata: { ...created.metadata, labels: { a: 'b' } },
+      },
+    });
     expect(labelled.metadata.generation).toBe(1);
-    const scaled: any = await custom.replaceNamespacedCustomObject({ ...base, name: 'gen', body: { ...labelled, spec: { roles: [{ name: 'w', componentType: 'worker', replicas: 3 }] }, status: { phase: 'Ignored' } } });
+    const scaled: any = await custom.replaceNamespacedCustomObject({
+      ...base,
+      name: 'gen',
+      body: {
+        ...labelled,
+        spec: { roles: [{ name: 'w', componentType: 'worker', replicas: 3 }] },
+        status: { phase: 'Ignored' },
+      },
+    });
     expect(scaled.metadata.generation).toBe(2);
     expect(scaled.status).toBeUndefined();
-    const withStatus: any = await custom.replaceNamespacedCustomObjectStatus({ ...base, name: 'gen', body: { ...scaled, spec: { roles: [] }, status: { phase: 'Running', observedGeneration: 2 } } });
-    expect(withStatus.status).toEqual({ phase: 'Running', observedGeneration: 2 });
+    const withStatus: any = await custom.replaceNamespacedCustomObjectStatus({
+      ...base,
+      name: 'gen',
+      body: {
+        ...scaled,
+        spec: { roles: [] },
+        status: { phase: 'Running', observedGeneration: 2 },
+      },
+    });
+    expect(withStatus.status).toEqual({
+      phase: 'Running',
+      observedGeneration: 2,
+    });
     expect(withStatus.spec.roles).toHaveLength(1);
     expect(withStatus.metadata.generation).toBe(2);
   });
 
   it('lists with label selectors, field selectors and limit/continue paging', async () => {
     for (let i = 0; i < 5; i++) {
-      await core.createNamespacedConfigMap({ namespace: c.namespace, body: { metadata: { name: `page-${i}`, labels: { tier: i % 2 ? 'odd' : 'even', page: 'yes' } } } });
+      await core.createNamespacedConfigMap({
+        namespace: c.namespace,
+        body: {
+          metadata: {
+            name: `page-${i}`,
+            labels: { tier: i % 2 ? 'odd' : 'even', page: 'yes' },
+          },
+        },
+      });
     }
-    const even = await core.listNamespacedConfigMap({ namespace: c.namespace, labelSelector: 'page=yes,tier=even' });
-    expect(even.items.map(i => i.metadata?.name)).toEqual(['page-0', 'page-2', 'page-4']);
-    const notIn = await core.listNamespacedConfigMap({ namespace: c.namespace, labelSelector: 'page,tier notin (even)' });
-    expect(notIn.items.map(i => i.metadata?.name)).toEqual(['page-1', 'page-3']);
-    const byName = await core.listNamespacedConfigMap({ namespace: c.namespace, fieldSelector: 'metadata.name=page-3' });
+    const even = await core.listNamespacedConfigMap({
+      namespace: c.namespace,
+      labelSelector: 'page=yes,tier=even',
+    });
+    expect(even.items.map(i => i.metadata?.name)).toEqual([
+      'page-0',
+      'page-2',
+      'page-4',
+    ]);
+    const notIn = await core.listNamespacedConfigMap({
+      namespace: c.namespace,
+      labelSelector: 'page,tier notin (even)',
+    });
+    expect(notIn.items.map(i => i.metadata?.name)).toEqual([
+      'page-1',
+      'page-3',
+    ]);
+    const byName = await core.listNamespacedConfigMap({
+      namespace: c.namespace,
+      fieldSelector: 'metadata.name=page-3',
+    });
     expect(byName.items.map(i => i.metadata?.name)).toEqual(['page-3']);
     const names: string[] = [];
     let cont: string | undefined;
     do {
-      const page = await core.listNamespacedConfigMap({ namespace: c.namespace, labelSelector: 'page=yes', limit: 2, _continue: cont });
+      const page = await core.listNamespacedConfigMap({
+        namespace: c.namespace,
+        labelSelector: 'page=yes',
+        limit: 2,
+        _continue: cont,
+      });
       names.push(...page.items.map(i => i.metadata!.name!));
       cont = page.metadata?._continue;
     } while (cont);
     expect(names).toEqual(['page-0', 'page-1', 'page-2', 'page-3', 'page-4']);
-    const bad = await core.listNamespacedConfigMap({ namespace: c.namespace, fieldSelector: 'spec.nope=1' }).catch(e => e);
+    const bad = await core
+      .listNamespacedConfigMap({
+        namespace: c.namespace,
+        fieldSelector: 'spec.nope=1',
+      })
+      .catch(e => e);
     expect(bad.code).toBe(400);
   });
 
   it('applies JSON merge patch and JSON patch (with test)', async () => {
-    await core.createNamespacedConfigMap({ namespace: c.namespace, body: { metadata: { name: 'p' }, data: { a: '1', b: '2' } } });
-    const merged = await core.patchNamespacedConfigMap({ name: 'p', namespace: c.namespace, body: { data: { a: null, c: '3' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await core.createNamespacedConfigMap({
+      namespace: c.namespace,
+      body: { metadata: { name: 'p' }, data: { a: '1', b: '2' } },
+    });
+    const merged = await core.patchNamespacedConfigMap(
+      {
+        name: 'p',
+        namespace: c.namespace,
+        body: { data: { a: null, c: '3' } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     expect(merged.data).toEqual({ b: '2', c: '3' });
-    const patched = await core.patchNamespacedConfigMap({ name: 'p', namespace: c.namespace, body: [{ op: 'test', path: '/data/b', value: '2' }, { op: 'replace', path: '/data/b', value: 'two' }] }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+    const patched = await core.patchNamespacedConfigMap(
+      {
+        name: 'p',
+        namespace: c.namespace,
+        body: [
+          { op: 'test', path: '/data/b', value: '2' },
+          { op: 'replace', path: '/data/b', value: 'two' },
+        ],
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+    );
     expect(patched.data).toEqual({ b: 'two', c: '3' });
-    const failed = await core.patchNamespacedConfigMap({ name: 'p', namespace: c.namespace, body: [{ op: 'test', path: '/data/b', value: 'x' }] }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch)).catch(e => e);
+    const failed = await core
+      .patchNamespacedConfigMap(
+        {
+          name: 'p',
+          namespace: c.namespace,
+          body: [{ op: 'test', path: '/data/b', value: 'x' }],
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      )
+      .catch(e => e);
     expect(failed.code).toBe(422);
   });
 
   it('merges containers by name with a strategic merge patch on built-ins', async () => {
     const apps = c.kc.makeApiClient(AppsV1Api);
-    await apps.createNamespacedDeployment({ namespace: c.namespace, body: { metadata: { name: 'd' }, spec: { selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'a', image: 'a:1' }, { name: 'b', image: 'b:1' }] } } } } });
-    const out = await apps.patchNamespacedDeployment({ name: 'd', namespace: c.namespace, body: { spec: { template: { spec: { containers: [{ name: 'b', image: 'b:2' }] } } } } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
-    expect(out.spec?.template.spec?.containers.map(x => `${x.name}=${x.image}`)).toEqual(['a=a:1', 'b=b:2']);
+    await apps.createNamespacedDeployment({
+      namespace: c.namespace,
+      body: {
+        metadata: { name: 'd' },
+        spec: {
+          selector: { matchLabels: { app: 'd' } },
+          template: {
+            metadata: { labels: { app: 'd' } },
+            spec: {
+              containers: [
+                { name: 'a', image: 'a:1' },
+                { name: 'b', image: 'b:1' },
+              ],
+            },
+          },
+        },
+      },
+    });
+    const out = await apps.patchNamespacedDeployment(
+      {
+        name: 'd',
+        namespace: c.namespace,
+        body: {
+          spec: {
+            template: { spec: { containers: [{ name: 'b', image: 'b:2' }] } },
+          },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+    expect(
+      out.spec?.template.spec?.containers.map(x => `${x.name}=${x.image}`),
+    ).toEqual(['a=a:1', 'b=b:2']);
     expect(out.metadata?.generation).toBe(2);
   });
 
   it('server-side apply: creates, records managedFields, removes fields dropped from the applied config, reports conflicts', async () => {
     const client = c.kc.makeApiClient(KubernetesObjectApi);
-    const cfg = (data: Record<string, string>, labels: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ssa', namespace: c.namespace, labels }, data });
-    const first: any = await client.patch(cfg({ a: '1', b: '2' }, { x: 'y' }), undefined, undefined, 'mgr-a', undefined, PatchStrategy.ServerSideApply);
+    const cfg = (
+      data: Record<string, string>,
+      labels: Record<string, string> = {},
+    ) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'ssa', namespace: c.namespace, labels },
+      data,
+    });
+    const first: any = await client.patch(
+      cfg({ a: '1', b: '2' }, { x: 'y' }),
+      undefined,
+      undefined,
+      'mgr-a',
+      undefined,
+      PatchStrategy.ServerSideApply,
+    );
     expect(first.data).toEqual({ a: '1', b: '2' });
-    const entry = first.metadata.managedFields.find((m: any) => m.manager === 'mgr-a');
+    const entry = first.metadata.managedFields.find(
+      (m: any) => m.manager === 'mgr-a',
+    );
     expect(entry).toMatchObject({ operation: 'Apply', fieldsType: 'FieldsV1' });
-    expect(entry.fieldsV1).toEqual({ 'f:data': { 'f:a': {}, 'f:b': {} }, 'f:metadata': { 'f:labels': { 'f:x': {} } } });
+    expect(entry.fieldsV1).toEqual({
+      'f:data': { 'f:a': {}, 'f:b': {} },
+      'f:metadata': { 'f:labels': { 'f:x': {} } },
+    });
     // another manager takes c
-    await client.patch(cfg({ c: '3' }), undefined, undefined, 'mgr-b', undefined, PatchStrategy.ServerSideApply);
+    await client.patch(
+      cfg({ c: '3' }),
+      undefined,
+      undefined,
+      'mgr-b',
+      undefined,
+      PatchStrategy.ServerSideApply,
+    );
     // mgr-a stops applying b and the label: they are removed; c (mgr-b's) stays
-    const second: any = await client.patch(cfg({ a: '1' }), undefined, undefined, 'mgr-a', undefined, PatchStrategy.ServerSideApply);
+    const second: any = await client.patch(
+      cfg({ a: '1' }),
+      undefined,
+      undefined,
+      'mgr-a',
+      undefined,
+      PatchStrategy.ServerSideApply,
+    );
     expect(second.data).toEqual({ a: '1', c: '3' });
     expect(second.metadata.labels ?? {}).toEqual({});
     // mgr-b setting a to another value conflicts with mgr-a, unless forced
-    const conflict = await client.patch(cfg({ a: 'other', c: '3' }), undefined, undefined, 'mgr-b', undefined, PatchStrategy.ServerSideApply).catch(e => e);
+    const conflict = await client
+      .patch(
+        cfg({ a: 'other', c: '3' }),
+        undefined,
+        undefined,
+        'mgr-b',
+        undefined,
+        PatchStrategy.ServerSideApply,
+      )
+      .catch(e => e);
     expect(conflict.code).toBe(409);
-    expect(statusOf(conflict).details.causes[0]).toMatchObject({ reason: 'FieldManagerConflict', field: '.data.a' });
+    expect(statusOf(conflict).details.causes[0]).toMatchObject({
+      reason: 'FieldManagerConflict',
+      field: '.data.a',
+    });
     expect(statusOf(conflict).message).toContain('conflict with "mgr-a"');
-    const forced: any = await client.patch(cfg({ a: 'other', c: '3' }), undefined, undefined, 'mgr-b', true, PatchStrategy.ServerSideApply);
+    const forced: any = await client.patch(
+      cfg({ a: 'other', c: '3' }),
+      undefined,
+      undefined,
+      'mgr-b',
+      true,
+      PatchStrategy.ServerSideApply,
+    );
     expect(forced.data.a).toBe('other');
-    expect(forced.metadata.managedFields.find((m: any) => m.manager === 'mgr-a')).toBeUndefined();
+    expect(
+      forced.metadata.managedFields.find((m: any) => m.manager === 'mgr-a'),
+    ).toBeUndefined();
   });
 
   it('server-side apply merges list-map items by key from the CRD schema', async () => {
     const client = c.kc.makeApiClient(KubernetesObjectApi);
-    const isvc = (roles: any[]) => ({ apiVersion: 'fusioninfer.io/v1alpha1', kind: 'InferenceService', metadata: { name: 'lm', namespace: c.namespace }, spec: { roles } });
-    await client.patch(isvc([{ name: 'a', componentType: 'worker', replicas: 1 }]), undefined, undefined, 'one', undefined, PatchStrategy.ServerSideApply);
-    const merged: any = await client.patch(isvc([{ name: 'b', componentType: 'worker' }]), undefined, undefined, 'two', undefined, PatchStrategy.ServerSideApply);
+    const isvc = (roles: any[]) => ({
+      apiVersion: 'fusioninfer.io/v1alpha1',
+      kind: 'InferenceService',
+      metadata: { name: 'lm', namespace: c.namespace },
+      spec: { roles },
+    });
+    await client.patch(
+      isvc([{ name: 'a', componentType: 'worker', replicas: 1 }]),
+      undefined,
+      undefined,
+      'one',
+      undefined,
+      PatchStrategy.ServerSideApply,
+    );
+    const merged: any = await client.patch(
+      isvc([{ name: 'b', componentType: 'worker' }]),
+      undefined,
+      undefined,
+      'two',
+      undefined,
+      PatchStrategy.ServerSideApply,
+    );
     expect(merged.spec.roles.map((r: any) => r.name)).toEqual(['a', 'b']);
-    const removed: any = await client.patch(isvc([]), undefined, undefined, 'one', undefined, PatchStrategy.ServerSideApply);
+    const removed: any = await client.patch(
+      isvc([]),
+      undefined,
+      undefined,
+      'one',
+      undefined,
+      PatchStrategy.ServerSideApply,
+    );
     expect(removed.spec.roles.map((r: any) => r.name)).toEqual(['b']);
   });
 
   it('deletes, and a deleted object is gone', async () => {
-    await core.createNamespacedConfigMap({ namespace: c.namespace, body: { metadata: { name: 'del' } } });
-    await core.deleteNamespacedConfigMap({ name: 'del', namespace: c.namespace });
-    const e = await core.readNamespacedConfigMap({ name: 'del', namespace: c.namespace }).catch(x => x);
+    await core.createNamespacedConfigMap({
+      namespace: c.namespace,
+      body: { metadata: { name: 'del' } },
+    });
+    await core.deleteNamespacedConfigMap({
+      name: 'del',
+      namespace: c.namespace,
+    });
+    const e = await core
+      .readNamespacedConfigMap({ name: 'del', namespace: c.namespace })
+      .catch(x => x);
     expect(e.code).toBe(404);
   });
 });

@@ -40,54 +40,127 @@ describe('printing helpers', () => {
     expect(humanDuration(3 * 86400_000)).toBe('3d');
   });
   it('evaluates printer-column JSONPaths with filters', () => {
-    const o = { status: { conditions: [{ type: 'Initialized', status: 'True' }, { type: 'Active', status: 'False' }], readyReplicas: 2 } };
-    expect(jsonPath(o, '.status.conditions[?(@.type=="Active")].status')).toBe('False');
+    const o = {
+      status: {
+        conditions: [
+          { type: 'Initialized', status: 'True' },
+          { type: 'Active', status: 'False' },
+        ],
+        readyReplicas: 2,
+      },
+    };
+    expect(jsonPath(o, '.status.conditions[?(@.type=="Active")].status')).toBe(
+      'False',
+    );
     expect(jsonPath(o, '.status.readyReplicas')).toBe(2);
     expect(jsonPath(o, '.status.missing')).toBeUndefined();
   });
 });
 
-(kubectl ? describe : describe.skip)('kubectl against the development cluster', () => {
-  let dev: DevCluster;
-  let kubeconfig: string;
-  // Asynchronous: the API server runs in this very process and must keep serving while kubectl waits.
-  const run = async (...args: string[]) => (await promisify(execFile)('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' })).stdout;
-  beforeAll(async () => {
-    dev = await startDevCluster({ simulate: false });
-    kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kubectl-')), 'kubeconfig');
-    dev.writeKubeconfig(kubeconfig);
-  });
-  afterAll(() => dev.close());
+(kubectl ? describe : describe.skip)(
+  'kubectl against the development cluster',
+  () => {
+    let dev: DevCluster;
+    let kubeconfig: string;
+    // Asynchronous: the API server runs in this very process and must keep serving while kubectl waits.
+    const run = async (...args: string[]) =>
+      (
+        await promisify(execFile)(
+          'kubectl',
+          ['--kubeconfig', kubeconfig, ...args],
+          { encoding: 'utf8' },
+        )
+      ).stdout;
+    beforeAll(async () => {
+      dev = await startDevCluster({ simulate: false });
+      kubeconfig = path.join(
+        fs.mkdtempSync(path.join(os.tmpdir(), 'kubectl-')),
+        'kubeconfig',
+      );
+      dev.writeKubeconfig(kubeconfig);
+    });
+    afterAll(() => dev.close());
 
-  it('applies (client- and server-side), lists with printer columns, and deletes InferenceServices', async () => {
-    expect(await run('apply', '-f', path.join(EXAMPLES, 'multi-node-router.yaml'))).toContain('inferenceservice.fusioninfer.io/qwen-multi-node created');
-    expect(await run('apply', '--server-side', '-f', path.join(EXAMPLES, 'monolithic-router-qwen.yaml'))).toContain('serverside-applied');
-    const table = await run('get', 'inferenceservices');
-    expect(table.split('\n')[0]).toMatch(/^NAME\s+READY\s+DESIRED\s+PHASE\s+AGE$/);
-    expect(table).toMatch(/qwen-multi-node\s+\d+s/);
-    expect(JSON.parse(await run('get', 'inferenceservice', 'qwen-inference', '-o', 'json')).spec.roles[0].name).toBe('router');
-    expect(await run('delete', 'inferenceservice', 'qwen-multi-node')).toContain('deleted');
-  });
+    it('applies (client- and server-side), lists with printer columns, and deletes InferenceServices', async () => {
+      expect(
+        await run('apply', '-f', path.join(EXAMPLES, 'multi-node-router.yaml')),
+      ).toContain('inferenceservice.fusioninfer.io/qwen-multi-node created');
+      expect(
+        await run(
+          'apply',
+          '--server-side',
+          '-f',
+          path.join(EXAMPLES, 'monolithic-router-qwen.yaml'),
+        ),
+      ).toContain('serverside-applied');
+      const table = await run('get', 'inferenceservices');
+      expect(table.split('\n')[0]).toMatch(
+        /^NAME\s+READY\s+DESIRED\s+PHASE\s+AGE$/,
+      );
+      expect(table).toMatch(/qwen-multi-node\s+\d+s/);
+      expect(
+        JSON.parse(
+          await run('get', 'inferenceservice', 'qwen-inference', '-o', 'json'),
+        ).spec.roles[0].name,
+      ).toBe('router');
+      expect(
+        await run('delete', 'inferenceservice', 'qwen-multi-node'),
+      ).toContain('deleted');
+    });
 
-  it('applies a `kind: List` document (client-side validation through /openapi/v2 in protobuf)', async () => {
-    const list = path.join(path.dirname(kubeconfig), 'list.json');
-    const isvc = (name: string) => ({ apiVersion: 'fusioninfer.io/v1alpha1', kind: 'InferenceService', metadata: { name, namespace: 'default' }, spec: { roles: [{ name: 'w', componentType: 'worker', template: { spec: { containers: [{ name: 'c', image: 'i' }] } } }] } });
-    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-list', namespace: 'default' }, data: { a: 'b' } };
-    fs.writeFileSync(list, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [isvc('listed'), cm] }));
-    const out = await run('apply', '-f', list);
-    expect(out).toContain('inferenceservice.fusioninfer.io/listed created');
-    expect(out).toContain('configmap/from-list created');
-  });
+    it('applies a `kind: List` document (client-side validation through /openapi/v2 in protobuf)', async () => {
+      const list = path.join(path.dirname(kubeconfig), 'list.json');
+      const isvc = (name: string) => ({
+        apiVersion: 'fusioninfer.io/v1alpha1',
+        kind: 'InferenceService',
+        metadata: { name, namespace: 'default' },
+        spec: {
+          roles: [
+            {
+              name: 'w',
+              componentType: 'worker',
+              template: { spec: { containers: [{ name: 'c', image: 'i' }] } },
+            },
+          ],
+        },
+      });
+      const cm = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'from-list', namespace: 'default' },
+        data: { a: 'b' },
+      };
+      fs.writeFileSync(
+        list,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'List',
+          items: [isvc('listed'), cm],
+        }),
+      );
+      const out = await run('apply', '-f', list);
+      expect(out).toContain('inferenceservice.fusioninfer.io/listed created');
+      expect(out).toContain('configmap/from-list created');
+    });
 
-  it('rejects unknown fields with a strict decoding error, as a real server does', async () => {
-    const bad = path.join(path.dirname(kubeconfig), 'bad.yaml');
-    fs.writeFileSync(bad, fs.readFileSync(path.join(EXAMPLES, 'monolithic-no-router.yaml'), 'utf8').replace('replicas: 1', 'replica: 1'));
-    let stderr = '';
-    try {
-      await run('apply', '-f', bad);
-    } catch (e) {
-      stderr = String((e as { stderr?: string }).stderr);
-    }
-    expect(stderr).toContain('unknown field "spec.roles[0].replica"');
-  });
-});
+    it('rejects unknown fields with a strict decoding error, as a real server does', async () => {
+      const bad = path.join(path.dirname(kubeconfig), 'bad.yaml');
+      fs.writeFileSync(
+        bad,
+        fs
+          .readFileSync(
+            path.join(EXAMPLES, 'monolithic-no-router.yaml'),
+            'utf8',
+          )
+          .replace('replicas: 1', 'replica: 1'),
+      );
+      let stderr = '';
+      try {
+        await run('apply', '-f', bad);
+      } catch (e) {
+        stderr = String((e as { stderr?: string }).stderr);
+      }
+      expect(stderr).toContain('unknown field "spec.roles[0].replica"');
+    });
+  },
+);

@@ -23,27 +23,57 @@ import { startDevCluster } from '../cluster';
 
 describe('development cluster operation', () => {
   it('injects faults per verb: error rate, throttling with Retry-After, latency and forced conflicts', async () => {
-    const dev = await startDevCluster({ simulate: false, faults: { errorRate: { create: 1 }, seed: 7 } });
+    const dev = await startDevCluster({
+      simulate: false,
+      faults: { errorRate: { create: 1 }, seed: 7 },
+    });
     try {
       const kc = new KubeConfig();
       kc.loadFromString(dev.kubeconfig());
       const core = kc.makeApiClient(CoreV1Api);
-      const e = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'f' } } }).catch(x => x);
+      const e = await core
+        .createNamespacedConfigMap({
+          namespace: 'default',
+          body: { metadata: { name: 'f' } },
+        })
+        .catch(x => x);
       expect(e.code).toBe(500);
       dev.api.setFaults({ errorRate: { list: 1 }, throttle: true });
-      const res = await fetch(`${dev.url}/api/v1/namespaces/default/configmaps`);
+      const res = await fetch(
+        `${dev.url}/api/v1/namespaces/default/configmaps`,
+      );
       expect(res.status).toBe(429);
       expect(res.headers.get('retry-after')).toBe('1');
       dev.api.setFaults({ latencyMs: { get: 150 } });
-      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'f' } } });
+      await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'f' } },
+      });
       const t0 = Date.now();
       await core.readNamespacedConfigMap({ name: 'f', namespace: 'default' });
       expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
-      dev.api.setFaults({ forcedConflicts: { count: 1, plural: 'configmaps' } });
-      const cm = await core.readNamespacedConfigMap({ name: 'f', namespace: 'default' });
-      const c1 = await core.replaceNamespacedConfigMap({ name: 'f', namespace: 'default', body: cm }).catch(x => x);
+      dev.api.setFaults({
+        forcedConflicts: { count: 1, plural: 'configmaps' },
+      });
+      const cm = await core.readNamespacedConfigMap({
+        name: 'f',
+        namespace: 'default',
+      });
+      const c1 = await core
+        .replaceNamespacedConfigMap({
+          name: 'f',
+          namespace: 'default',
+          body: cm,
+        })
+        .catch(x => x);
       expect(c1.code).toBe(409);
-      await expect(core.replaceNamespacedConfigMap({ name: 'f', namespace: 'default', body: cm })).resolves.toBeTruthy();
+      await expect(
+        core.replaceNamespacedConfigMap({
+          name: 'f',
+          namespace: 'default',
+          body: cm,
+        }),
+      ).resolves.toBeTruthy();
     } finally {
       await dev.close();
     }
@@ -55,18 +85,32 @@ describe('development cluster operation', () => {
     const first = await startDevCluster({ simulate: false, persistPath: file });
     const kc = new KubeConfig();
     kc.loadFromString(first.kubeconfig());
-    const saved = await kc.makeApiClient(CoreV1Api).createNamespacedConfigMap({ namespace: 'demo', body: { metadata: { name: 'kept' }, data: { a: '1' } } });
+    const saved = await kc.makeApiClient(CoreV1Api).createNamespacedConfigMap({
+      namespace: 'demo',
+      body: { metadata: { name: 'kept' }, data: { a: '1' } },
+    });
     await first.close();
-    const second = await startDevCluster({ simulate: false, persistPath: file });
+    const second = await startDevCluster({
+      simulate: false,
+      persistPath: file,
+    });
     try {
       const kc2 = new KubeConfig();
       kc2.loadFromString(second.kubeconfig());
       const core = kc2.makeApiClient(CoreV1Api);
-      const back = await core.readNamespacedConfigMap({ name: 'kept', namespace: 'demo' });
+      const back = await core.readNamespacedConfigMap({
+        name: 'kept',
+        namespace: 'demo',
+      });
       expect(back.data).toEqual({ a: '1' });
       expect(back.metadata!.uid).toBe(saved.metadata!.uid);
-      const next = await core.createNamespacedConfigMap({ namespace: 'demo', body: { metadata: { name: 'later' } } });
-      expect(Number(next.metadata!.resourceVersion)).toBeGreaterThan(Number(saved.metadata!.resourceVersion));
+      const next = await core.createNamespacedConfigMap({
+        namespace: 'demo',
+        body: { metadata: { name: 'later' } },
+      });
+      expect(Number(next.metadata!.resourceVersion)).toBeGreaterThan(
+        Number(saved.metadata!.resourceVersion),
+      );
       expect((await core.listNode()).items).toHaveLength(4);
     } finally {
       await second.close();
@@ -79,15 +123,30 @@ describe('development cluster operation', () => {
     try {
       const unauth = await fetch(`${dev.url}/api/v1/namespaces`);
       expect(unauth.status).toBe(401);
-      const headers = { Authorization: 'Bearer secret', 'content-type': 'application/json' };
-      const bad = await fetch(`${dev.url}/api/v1/namespaces/default/configmaps`, { method: 'POST', headers, body: '{not json' });
+      const headers = {
+        Authorization: 'Bearer secret',
+        'content-type': 'application/json',
+      };
+      const bad = await fetch(
+        `${dev.url}/api/v1/namespaces/default/configmaps`,
+        { method: 'POST', headers, body: '{not json' },
+      );
       expect(bad.status).toBe(400);
       expect((await bad.json()).kind).toBe('Status');
-      const nope = await fetch(`${dev.url}/apis/nope.io/v1/things`, { headers });
+      const nope = await fetch(`${dev.url}/apis/nope.io/v1/things`, {
+        headers,
+      });
       expect(nope.status).toBe(404);
-      const badPatch = await fetch(`${dev.url}/api/v1/namespaces/default`, { method: 'PATCH', headers: { ...headers, 'content-type': 'text/plain' }, body: 'x' });
+      const badPatch = await fetch(`${dev.url}/api/v1/namespaces/default`, {
+        method: 'PATCH',
+        headers: { ...headers, 'content-type': 'text/plain' },
+        body: 'x',
+      });
       expect(badPatch.status).toBe(415);
-      const badSelector = await fetch(`${dev.url}/api/v1/pods?labelSelector=a%20in%20(b`, { headers });
+      const badSelector = await fetch(
+        `${dev.url}/api/v1/pods?labelSelector=a%20in%20(b`,
+        { headers },
+      );
       expect(badSelector.status).toBe(400);
       expect((await fetch(`${dev.url}/healthz`)).status).toBe(200);
     } finally {
@@ -99,19 +158,39 @@ describe('development cluster operation', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'devcluster-cli-'));
     const kubeconfig = path.join(dir, 'kubeconfig');
     const bin = path.resolve(__dirname, '../../bin/fusioninfer-dev-cluster');
-    const child = spawn(process.execPath, [bin, '--port', '0', '--kubeconfig', kubeconfig, '--nodes', '2', '--no-simulate'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        '--port',
+        '0',
+        '--kubeconfig',
+        kubeconfig,
+        '--nodes',
+        '2',
+        '--no-simulate',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     try {
       let out = '';
       child.stdout.on('data', d => {
         out += d;
       });
       const deadline = Date.now() + 20000;
-      while (!out.includes('kubeconfig:') && Date.now() < deadline) await new Promise(r => setTimeout(r, 50));
-      expect(out).toMatch(/development cluster listening on http:\/\/127\.0\.0\.1:\d+/);
+      while (!out.includes('kubeconfig:') && Date.now() < deadline)
+        await new Promise(r => setTimeout(r, 50));
+      expect(out).toMatch(
+        /development cluster listening on http:\/\/127\.0\.0\.1:\d+/,
+      );
       const kc = new KubeConfig();
       kc.loadFromFile(kubeconfig);
       expect(kc.getCurrentContext()).toBe('fusioninfer-dev');
-      expect((await kc.makeApiClient(CoreV1Api).listNode()).items.map(n => n.metadata!.name)).toEqual(['gpu-node-0', 'gpu-node-1']);
+      expect(
+        (await kc.makeApiClient(CoreV1Api).listNode()).items.map(
+          n => n.metadata!.name,
+        ),
+      ).toEqual(['gpu-node-0', 'gpu-node-1']);
     } finally {
       child.kill('SIGTERM');
       await new Promise(r => child.on('exit', r));

@@ -31,7 +31,9 @@ export interface TestCluster {
 
 let counter = 0;
 
-export async function startTestCluster(options: DevClusterOptions = {}): Promise<TestCluster> {
+export async function startTestCluster(
+  options: DevClusterOptions = {},
+): Promise<TestCluster> {
   const external = process.env.DEV_CLUSTER_CONFORMANCE_KUBECONFIG;
   const kc = new KubeConfig();
   let dev: DevCluster | undefined;
@@ -41,7 +43,9 @@ export async function startTestCluster(options: DevClusterOptions = {}): Promise
     kc.loadFromString(dev.kubeconfig());
   }
   const namespace = `conformance-${process.pid}-${++counter}`;
-  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+  await kc
+    .makeApiClient(CoreV1Api)
+    .createNamespace({ body: { metadata: { name: namespace } } });
   return {
     kc,
     dev,

@@ -14,7 +14,13 @@
  * limitations under the License.
  */
 
-import { CoreV1Api, KubernetesObject, makeInformer, V1ConfigMap, Watch } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  KubernetesObject,
+  makeInformer,
+  V1ConfigMap,
+  Watch,
+} from '@kubernetes/client-node';
 import { startTestCluster, TestCluster } from './testCluster';
 
 type Ev = { type: string; name?: string; rv?: string; data?: unknown };
@@ -28,7 +34,13 @@ function collect(c: TestCluster, path: string, query: Record<string, any>) {
   const started = new Watch(c.kc).watch(
     path,
     query,
-    (type, obj: any) => events.push({ type, name: obj?.metadata?.name, rv: obj?.metadata?.resourceVersion, data: obj?.data ?? obj }),
+    (type, obj: any) =>
+      events.push({
+        type,
+        name: obj?.metadata?.name,
+        rv: obj?.metadata?.resourceVersion,
+        data: obj?.data ?? obj,
+      }),
     err => done(err),
   );
   return { events, finished, started };
@@ -54,18 +66,37 @@ describe('API server conformance: watch', () => {
   it('streams ADDED, MODIFIED and DELETED events', async () => {
     const w = collect(c, `/api/v1/namespaces/${c.namespace}/configmaps`, {});
     const req = await w.started;
-    await core.createNamespacedConfigMap({ namespace: c.namespace, body: { metadata: { name: 'w' }, data: { a: '1' } } });
-    await core.patchNamespacedConfigMap({ name: 'w', namespace: c.namespace, body: [{ op: 'add', path: '/data/b', value: '2' }] });
+    await core.createNamespacedConfigMap({
+      namespace: c.namespace,
+      body: { metadata: { name: 'w' }, data: { a: '1' } },
+    });
+    await core.patchNamespacedConfigMap({
+      name: 'w',
+      namespace: c.namespace,
+      body: [{ op: 'add', path: '/data/b', value: '2' }],
+    });
     await core.deleteNamespacedConfigMap({ name: 'w', namespace: c.namespace });
     await waitFor(() => w.events.length >= 3);
-    expect(w.events.map(e => `${e.type}/${e.name}`)).toEqual(['ADDED/w', 'MODIFIED/w', 'DELETED/w']);
+    expect(w.events.map(e => `${e.type}/${e.name}`)).toEqual([
+      'ADDED/w',
+      'MODIFIED/w',
+      'DELETED/w',
+    ]);
     req.abort();
   });
 
   it('resumes from a resourceVersion, replaying only later events', async () => {
-    const a = await core.createNamespacedConfigMap({ namespace: c.namespace, body: { metadata: { name: 'r1' } } });
-    await core.createNamespacedConfigMap({ namespace: c.namespace, body: { metadata: { name: 'r2' } } });
-    const w = collect(c, `/api/v1/namespaces/${c.namespace}/configmaps`, { resourceVersion: a.metadata!.resourceVersion });
+    const a = await core.createNamespacedConfigMap({
+      namespace: c.namespace,
+      body: { metadata: { name: 'r1' } },
+    });
+    await core.createNamespacedConfigMap({
+      namespace: c.namespace,
+      body: { metadata: { name: 'r2' } },
+    });
+    const w = collect(c, `/api/v1/namespaces/${c.namespace}/configmaps`, {
+      resourceVersion: a.metadata!.resourceVersion,
+    });
     const req = await w.started;
     await waitFor(() => w.events.length >= 1);
     expect(w.events.map(e => `${e.type}/${e.name}`)).toEqual(['ADDED/r2']);
@@ -73,9 +104,18 @@ describe('API server conformance: watch', () => {
   });
 
   it('answers a compacted resourceVersion with 410 Gone (an ERROR event carrying a Status)', async () => {
-    const first = await core.createNamespacedConfigMap({ namespace: c.namespace, body: { metadata: { name: 'old' } } });
-    for (let i = 0; i < 60; i++) await core.createNamespacedConfigMap({ namespace: c.namespace, body: { metadata: { name: `fill-${i}` } } });
-    const w = collect(c, `/api/v1/namespaces/${c.namespace}/configmaps`, { resourceVersion: first.metadata!.resourceVersion });
+    const first = await core.createNamespacedConfigMap({
+      namespace: c.namespace,
+      body: { metadata: { name: 'old' } },
+    });
+    for (let i = 0; i < 60; i++)
+      await core.createNamespacedConfigMap({
+        namespace: c.namespace,
+        body: { metadata: { name: `fill-${i}` } },
+      });
+    const w = collect(c, `/api/v1/namespaces/${c.namespace}/configmaps`, {
+      resourceVersion: first.metadata!.resourceVersion,
+    });
     await w.started;
     await waitFor(() => w.events.length >= 1);
     expect(w.events[0].type).toBe('ERROR');
@@ -83,7 +123,11 @@ describe('API server conformance: watch', () => {
   });
 
   it('sends BOOKMARK events when allowed and closes the stream at timeoutSeconds', async () => {
-    const w = collect(c, `/api/v1/namespaces/${c.namespace}/configmaps`, { allowWatchBookmarks: true, timeoutSeconds: 1, resourceVersion: '1' });
+    const w = collect(c, `/api/v1/namespaces/${c.namespace}/configmaps`, {
+      allowWatchBookmarks: true,
+      timeoutSeconds: 1,
+      resourceVersion: '1',
+    });
     await w.started;
     const started = Date.now();
     await w.finished;
@@ -92,32 +136,77 @@ describe('API server conformance: watch', () => {
   }, 10000);
 
   it('filters by label selector and reports objects leaving the selection as DELETED', async () => {
-    const w = collect(c, `/api/v1/namespaces/${c.namespace}/configmaps`, { labelSelector: 'team=a' });
+    const w = collect(c, `/api/v1/namespaces/${c.namespace}/configmaps`, {
+      labelSelector: 'team=a',
+    });
     const req = await w.started;
-    await core.createNamespacedConfigMap({ namespace: c.namespace, body: { metadata: { name: 'x', labels: { team: 'b' } } } });
-    await core.createNamespacedConfigMap({ namespace: c.namespace, body: { metadata: { name: 'y', labels: { team: 'a' } } } });
-    await core.patchNamespacedConfigMap({ name: 'y', namespace: c.namespace, body: [{ op: 'replace', path: '/metadata/labels/team', value: 'b' }] });
+    await core.createNamespacedConfigMap({
+      namespace: c.namespace,
+      body: { metadata: { name: 'x', labels: { team: 'b' } } },
+    });
+    await core.createNamespacedConfigMap({
+      namespace: c.namespace,
+      body: { metadata: { name: 'y', labels: { team: 'a' } } },
+    });
+    await core.patchNamespacedConfigMap({
+      name: 'y',
+      namespace: c.namespace,
+      body: [{ op: 'replace', path: '/metadata/labels/team', value: 'b' }],
+    });
     await waitFor(() => w.events.length >= 2);
-    expect(w.events.map(e => `${e.type}/${e.name}`)).toEqual(['ADDED/y', 'DELETED/y']);
+    expect(w.events.map(e => `${e.type}/${e.name}`)).toEqual([
+      'ADDED/y',
+      'DELETED/y',
+    ]);
     req.abort();
   });
 
   it('drives a client-node informer: list, then add/update/delete, and relist after a dropped watch', async () => {
     c.dev?.api.setFaults({ dropWatchAfterEvents: 2 });
     const path = `/api/v1/namespaces/${c.namespace}/configmaps`;
-    const informer = makeInformer<V1ConfigMap>(c.kc, path, () => core.listNamespacedConfigMap({ namespace: c.namespace }));
+    const informer = makeInformer<V1ConfigMap>(c.kc, path, () =>
+      core.listNamespacedConfigMap({ namespace: c.namespace }),
+    );
     const seen: string[] = [];
-    informer.on('add', (o: KubernetesObject) => seen.push(`add/${o.metadata?.name}`));
-    informer.on('update', (o: KubernetesObject) => seen.push(`update/${o.metadata?.name}`));
-    informer.on('delete', (o: KubernetesObject) => seen.push(`delete/${o.metadata?.name}`));
-    await core.createNamespacedConfigMap({ namespace: c.namespace, body: { metadata: { name: 'pre' } } });
+    informer.on('add', (o: KubernetesObject) =>
+      seen.push(`add/${o.metadata?.name}`),
+    );
+    informer.on('update', (o: KubernetesObject) =>
+      seen.push(`update/${o.metadata?.name}`),
+    );
+    informer.on('delete', (o: KubernetesObject) =>
+      seen.push(`delete/${o.metadata?.name}`),
+    );
+    await core.createNamespacedConfigMap({
+      namespace: c.namespace,
+      body: { metadata: { name: 'pre' } },
+    });
     await informer.start();
     await waitFor(() => seen.includes('add/pre'));
-    for (let i = 0; i < 4; i++) await core.createNamespacedConfigMap({ namespace: c.namespace, body: { metadata: { name: `i${i}` } } });
-    await core.patchNamespacedConfigMap({ name: 'i0', namespace: c.namespace, body: [{ op: 'add', path: '/data', value: { a: '1' } }] });
-    await core.deleteNamespacedConfigMap({ name: 'i1', namespace: c.namespace });
-    await waitFor(() => seen.includes('delete/i1') && seen.includes('add/i3'), 8000);
-    expect(informer.list().map(o => o.metadata?.name).sort()).toEqual(['i0', 'i2', 'i3', 'pre']);
+    for (let i = 0; i < 4; i++)
+      await core.createNamespacedConfigMap({
+        namespace: c.namespace,
+        body: { metadata: { name: `i${i}` } },
+      });
+    await core.patchNamespacedConfigMap({
+      name: 'i0',
+      namespace: c.namespace,
+      body: [{ op: 'add', path: '/data', value: { a: '1' } }],
+    });
+    await core.deleteNamespacedConfigMap({
+      name: 'i1',
+      namespace: c.namespace,
+    });
+    await waitFor(
+      () => seen.includes('delete/i1') && seen.includes('add/i3'),
+      8000,
+    );
+    expect(
+      informer
+        .list()
+        .map(o => o.metadata?.name)
+        .sort(),
+    ).toEqual(['i0', 'i2', 'i3', 'pre']);
     await informer.stop();
   }, 15000);
 });

@@ -49,29 +49,57 @@ export interface LoadResult {
   byPod: Record<string, number>;
 }
 
-const SHARED_PREFIX = 'You are a meticulous assistant for the FusionInfer platform. Answer briefly and precisely. '.repeat(8);
-const quantile = (xs: number[], q: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] : 0);
+const SHARED_PREFIX =
+  'You are a meticulous assistant for the FusionInfer platform. Answer briefly and precisely. '.repeat(
+    8,
+  );
+const quantile = (xs: number[], q: number) =>
+  xs.length ? xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] : 0;
 
 function loopback(server: string): boolean {
   const host = new URL(server).hostname;
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+  return (
+    host === 'localhost' ||
+    host === '::1' ||
+    host === '[::1]' ||
+    /^127\./.test(host)
+  );
 }
 
 /** Runs the load; resolves when every request has finished. */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const cluster = o.kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
-  if (!o.allowRemote && !loopback(cluster.server)) throw new Error(`refusing to send load to ${cluster.server}: not a loopback address (pass allowRemote to override)`);
-  if (!(o.rps > 0) || !(o.durationSeconds > 0)) throw new Error('rps and duration must be positive');
+  if (!o.allowRemote && !loopback(cluster.server))
+    throw new Error(
+      `refusing to send load to ${cluster.server}: not a loopback address (pass allowRemote to override)`,
+    );
+  if (!(o.rps > 0) || !(o.durationSeconds > 0))
+    throw new Error('rps and duration must be positive');
   const core = o.kubeConfig.makeApiClient(CoreV1Api);
-  const pods = (await core.listNamespacedPod({ namespace: o.namespace, labelSelector: `fusioninfer.io/service=${o.service},leaderworkerset.sigs.k8s.io/worker-index=0` })).items.filter(p =>
-    (p.status?.conditions ?? []).some(c => c.type === 'Ready' && c.status === 'True'),
+  const pods = (
+    await core.listNamespacedPod({
+      namespace: o.namespace,
+      labelSelector: `fusioninfer.io/service=${o.service},leaderworkerset.sigs.k8s.io/worker-index=0`,
+    })
+  ).items.filter(p =>
+    (p.status?.conditions ?? []).some(
+      c => c.type === 'Ready' && c.status === 'True',
+    ),
   );
-  if (pods.length === 0) throw new Error(`no ready leader pods for service ${o.namespace}/${o.service}`);
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (pods.length === 0)
+    throw new Error(
+      `no ready leader pods for service ${o.namespace}/${o.service}`,
+    );
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+  };
   const user = o.kubeConfig.getCurrentUser();
   if (user?.token) headers.authorization = `Bearer ${user.token}`;
-  const max = Math.min(o.maxRequests ?? Math.ceil(o.rps * o.durationSeconds), 100_000);
+  const max = Math.min(
+    o.maxRequests ?? Math.ceil(o.rps * o.durationSeconds),
+    100_000,
+  );
   const latencies: number[] = [];
   const byPod: Record<string, number> = {};
   const tally = { ok: 0, failed: 0 };
@@ -83,15 +111,25 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const wait = due - Date.now();
     if (wait > 0) await new Promise(r => setTimeout(r, wait));
     const pod = pods[i % pods.length].metadata!.name!;
-    const prompt = o.promptMix === 'random' ? `Request ${i}: ${Math.random().toString(36).repeat(20)}` : `${SHARED_PREFIX} Question ${i}: what is ${i} squared?`;
+    const prompt =
+      o.promptMix === 'random'
+        ? `Request ${i}: ${Math.random().toString(36).repeat(20)}`
+        : `${SHARED_PREFIX} Question ${i}: what is ${i} squared?`;
     const t0 = Date.now();
     inflight.push(
-      fetch(`${cluster.server}/api/v1/namespaces/${o.namespace}/pods/${pod}:8000/proxy/v1/completions`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ ...(o.model ? { model: o.model } : {}), prompt, max_tokens: o.maxTokens ?? 32 }),
-        signal: AbortSignal.timeout(60_000),
-      })
+      fetch(
+        `${cluster.server}/api/v1/namespaces/${o.namespace}/pods/${pod}:8000/proxy/v1/completions`,
+        {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({
+            ...(o.model ? { model: o.model } : {}),
+            prompt,
+            max_tokens: o.maxTokens ?? 32,
+          }),
+          signal: AbortSignal.timeout(60_000),
+        },
+      )
         .then(async r => {
           await r.arrayBuffer();
           if (r.ok) {
@@ -112,8 +150,15 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     sent: inflight.length,
     ok: tally.ok,
     failed: tally.failed,
-    achievedRps: Number((inflight.length / Math.max(seconds, 0.001)).toFixed(2)),
-    latencyMs: { p50: quantile(latencies, 0.5), p90: quantile(latencies, 0.9), p99: quantile(latencies, 0.99), max: latencies[latencies.length - 1] ?? 0 },
+    achievedRps: Number(
+      (inflight.length / Math.max(seconds, 0.001)).toFixed(2),
+    ),
+    latencyMs: {
+      p50: quantile(latencies, 0.5),
+      p90: quantile(latencies, 0.9),
+      p99: quantile(latencies, 0.99),
+      max: latencies[latencies.length - 1] ?? 0,
+    },
     byPod,
   };
 }
@@ -123,7 +168,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const args: Record<string, string> = {};
   for (let i = 0; i < argv.length; i += 2) {
     if (!argv[i].startsWith('--') || argv[i + 1] === undefined) {
-      process.stderr.write('Usage: fusioninfer-loadgen --service NAME [--namespace NS] [--kubeconfig PATH] [--rps R] [--duration S] [--prompt-mix shared-prefix|random] [--max-tokens N] [--model NAME]\n');
+      process.stderr.write(
+        'Usage: fusioninfer-loadgen --service NAME [--namespace NS] [--kubeconfig PATH] [--rps R] [--duration S] [--prompt-mix shared-prefix|random] [--max-tokens N] [--model NAME]\n',
+      );
       process.exitCode = 2;
       return;
     }
@@ -139,11 +186,15 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   else kc.loadFromDefault();
   const result = await runLoad({
     kubeConfig: kc,
-    namespace: args.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default',
+    namespace:
+      args.namespace ??
+      kc.getContextObject(kc.getCurrentContext())?.namespace ??
+      'default',
     service: args.service,
     rps: Number(args.rps ?? 5),
     durationSeconds: Number(args.duration ?? 10),
-    promptMix: (args['prompt-mix'] as LoadOptions['promptMix']) ?? 'shared-prefix',
+    promptMix:
+      (args['prompt-mix'] as LoadOptions['promptMix']) ?? 'shared-prefix',
     maxTokens: Number(args['max-tokens'] ?? 32),
     model: args.model,
   });

@@ -17,26 +17,58 @@
 import fs from 'fs';
 import path from 'path';
 import { parse } from 'yaml';
-import { KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import {
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+} from '@kubernetes/client-node';
 import { renderInferenceService } from '@fusioninfer/plugin-fusioninfer-common';
 import { startDevCluster } from '../cluster';
 import { runLoad } from '.';
 
 describe('load generator', () => {
   it('spreads bounded load over the leader pods of a service and moves their metrics', async () => {
-    const dev = await startDevCluster({ simulation: { podStartupDelayMs: 30, engine: { timeScale: 100 } } });
+    const dev = await startDevCluster({
+      simulation: { podStartupDelayMs: 30, engine: { timeScale: 100 } },
+    });
     try {
       const kc = new KubeConfig();
       kc.loadFromString(dev.kubeconfig());
-      const isvc = parse(fs.readFileSync(path.resolve(__dirname, '../../../../examples/single-node-router-2-replicas.yaml'), 'utf8'));
-      for (const child of renderInferenceService(isvc).children.filter(c => c.kind === 'LeaderWorkerSet')) {
-        await kc.makeApiClient(KubernetesObjectApi).patch(child as any, undefined, undefined, 'test', true, PatchStrategy.ServerSideApply);
+      const isvc = parse(
+        fs.readFileSync(
+          path.resolve(
+            __dirname,
+            '../../../../examples/single-node-router-2-replicas.yaml',
+          ),
+          'utf8',
+        ),
+      );
+      for (const child of renderInferenceService(isvc).children.filter(
+        c => c.kind === 'LeaderWorkerSet',
+      )) {
+        await kc
+          .makeApiClient(KubernetesObjectApi)
+          .patch(
+            child as any,
+            undefined,
+            undefined,
+            'test',
+            true,
+            PatchStrategy.ServerSideApply,
+          );
       }
       const deadline = Date.now() + 8000;
       let result;
       for (;;) {
         try {
-          result = await runLoad({ kubeConfig: kc, namespace: 'default', service: 'qwen', rps: 40, durationSeconds: 1, maxTokens: 4 });
+          result = await runLoad({
+            kubeConfig: kc,
+            namespace: 'default',
+            service: 'qwen',
+            rps: 40,
+            durationSeconds: 1,
+            maxTokens: 4,
+          });
           if (Object.keys(result.byPod).length === 2) break;
         } catch (e) {
           if (Date.now() > deadline) throw e;
@@ -46,11 +78,25 @@ describe('load generator', () => {
       }
       expect(result!.failed).toBe(0);
       expect(result!.sent).toBeLessThanOrEqual(40);
-      expect(Object.keys(result!.byPod).sort()).toEqual(['qwen-inference-0-0', 'qwen-inference-1-0']);
-      const engine = dev.simulation!.engineFor('default', 'qwen-inference-0-0')!;
+      expect(Object.keys(result!.byPod).sort()).toEqual([
+        'qwen-inference-0-0',
+        'qwen-inference-1-0',
+      ]);
+      const engine = dev.simulation!.engineFor(
+        'default',
+        'qwen-inference-0-0',
+      )!;
       expect(engine.state.requests).toBeGreaterThan(0);
       expect(engine.state.prefixHits).toBeGreaterThan(0);
-      await expect(runLoad({ kubeConfig: kc, namespace: 'default', service: 'nothing', rps: 1, durationSeconds: 1 })).rejects.toThrow('no ready leader pods');
+      await expect(
+        runLoad({
+          kubeConfig: kc,
+          namespace: 'default',
+          service: 'nothing',
+          rps: 1,
+          durationSeconds: 1,
+        }),
+      ).rejects.toThrow('no ready leader pods');
     } finally {
       await dev.close();
     }

@@ -37,9 +37,18 @@ export interface EngineOptions {
   maxLoras?: number;
 }
 
-const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0];
-const ITL_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0];
-const E2E_BUCKETS = [0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0];
+const TTFT_BUCKETS = [
+  0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5,
+  5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0,
+];
+const ITL_BUCKETS = [
+  0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0,
+  7.5, 10.0, 20.0, 40.0, 80.0,
+];
+const E2E_BUCKETS = [
+  0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0,
+  60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0,
+];
 
 class Histogram {
   counts: number[];
@@ -76,7 +85,12 @@ const fmt = (v: number) => (Number.isInteger(v) ? `${v}.0` : String(v));
 
 /** Rough tokenizer: ~1 token per 4 characters, at least one per word. */
 export function countTokens(text: string): number {
-  return Math.max(1, Math.ceil(Math.max(text.length / 4, text.split(/\s+/).filter(Boolean).length)));
+  return Math.max(
+    1,
+    Math.ceil(
+      Math.max(text.length / 4, text.split(/\s+/).filter(Boolean).length),
+    ),
+  );
 }
 
 export class SimEngine {
@@ -90,7 +104,12 @@ export class SimEngine {
   private generationTokens = 0;
   private prefixQueries = 0;
   private prefixHits = 0;
-  private success: Record<'stop' | 'length' | 'abort' | 'error', number> = { stop: 0, length: 0, abort: 0, error: 0 };
+  private success: Record<'stop' | 'length' | 'abort' | 'error', number> = {
+    stop: 0,
+    length: 0,
+    abort: 0,
+    error: 0,
+  };
   private preemptions = 0;
   private readonly ttft = new Histogram(TTFT_BUCKETS);
   private readonly itl = new Histogram(ITL_BUCKETS);
@@ -114,11 +133,21 @@ export class SimEngine {
   }
 
   get models(): string[] {
-    return [this.opts.model, ...this.opts.loraModules.map(m => m.split('=')[0])];
+    return [
+      this.opts.model,
+      ...this.opts.loraModules.map(m => m.split('=')[0]),
+    ];
   }
 
   get state() {
-    return { running: this.running, waiting: this.waiting, kvUsage: this.kvUsage, prefixQueries: this.prefixQueries, prefixHits: this.prefixHits, requests: this.success.stop + this.success.length };
+    return {
+      running: this.running,
+      waiting: this.waiting,
+      kvUsage: this.kvUsage,
+      prefixQueries: this.prefixQueries,
+      prefixHits: this.prefixHits,
+      requests: this.success.stop + this.success.length,
+    };
   }
 
   private get kvUsage(): number {
@@ -130,7 +159,8 @@ export class SimEngine {
     const start = Date.now();
     const promptTokens = countTokens(req.prompt);
     const maxTokens = Math.max(1, Math.min(req.maxTokens || 16, 4096));
-    const lora = req.model && req.model !== this.opts.model ? req.model : undefined;
+    const lora =
+      req.model && req.model !== this.opts.model ? req.model : undefined;
     if (this.running >= this.opts.maxNumSeqs) {
       this.waiting++;
       await new Promise<void>(resolve => this.queue.push(resolve));
@@ -150,30 +180,42 @@ export class SimEngine {
       for (let i = 0; i + blockChars <= req.prompt.length; i += blockChars) {
         prefix += req.prompt.slice(i, i + blockChars);
         const h = createHash('sha1').update(prefix).digest('hex');
-        if (stillCached && this.prefixBlocks.has(h)) cachedTokens += this.opts.blockSize;
+        if (stillCached && this.prefixBlocks.has(h))
+          cachedTokens += this.opts.blockSize;
         else stillCached = false;
         this.prefixBlocks.set(h, Date.now());
       }
       if (this.prefixBlocks.size > this.opts.numGpuBlocks) {
-        const oldest = [...this.prefixBlocks.entries()].sort((a, b) => a[1] - b[1]).slice(0, this.prefixBlocks.size - this.opts.numGpuBlocks);
+        const oldest = [...this.prefixBlocks.entries()]
+          .sort((a, b) => a[1] - b[1])
+          .slice(0, this.prefixBlocks.size - this.opts.numGpuBlocks);
         for (const [k] of oldest) this.prefixBlocks.delete(k);
       }
       cachedTokens = Math.min(cachedTokens, promptTokens);
       this.prefixQueries += promptTokens;
       this.prefixHits += cachedTokens;
-      const blocks = Math.ceil((promptTokens + maxTokens) / this.opts.blockSize);
+      const blocks = Math.ceil(
+        (promptTokens + maxTokens) / this.opts.blockSize,
+      );
       this.kvBlocksInUse += blocks;
       if (this.kvBlocksInUse > this.opts.numGpuBlocks) this.preemptions++;
       const scale = this.opts.timeScale;
-      const prefillSeconds = (promptTokens - cachedTokens) / this.opts.prefillTokensPerSecond + 0.005;
+      const prefillSeconds =
+        (promptTokens - cachedTokens) / this.opts.prefillTokensPerSecond +
+        0.005;
       // Batching slows decoding a little as the batch grows.
-      const decodeStep = this.opts.decodeSecondsPerToken * (1 + this.running / (this.opts.maxNumSeqs * 2));
+      const decodeStep =
+        this.opts.decodeSecondsPerToken *
+        (1 + this.running / (this.opts.maxNumSeqs * 2));
       await sleep((prefillSeconds * 1000) / scale);
-      const ttft = (Date.now() - start) / 1000 * scale;
+      const ttft = ((Date.now() - start) / 1000) * scale;
       this.ttft.observe(ttft);
       this.promptTokens += promptTokens;
       const words = req.prompt.split(/\s+/).filter(Boolean);
-      const completionTokens = Math.max(1, Math.min(maxTokens, 1 + (words.length % maxTokens)));
+      const completionTokens = Math.max(
+        1,
+        Math.min(maxTokens, 1 + (words.length % maxTokens)),
+      );
       await sleep((completionTokens * decodeStep * 1000) / scale);
       for (let i = 1; i < completionTokens; i++) this.itl.observe(decodeStep);
       this.generationTokens += completionTokens;
@@ -181,8 +223,17 @@ export class SimEngine {
       const finishReason = completionTokens >= maxTokens ? 'length' : 'stop';
       this.success[finishReason]++;
       this.e2e.observe(((Date.now() - start) / 1000) * scale);
-      const text = Array.from({ length: completionTokens }, (_, i) => words[(i * 7) % Math.max(1, words.length)] ?? 'token').join(' ');
-      return { text, promptTokens, completionTokens, finishReason, ttftSeconds: ttft };
+      const text = Array.from(
+        { length: completionTokens },
+        (_, i) => words[(i * 7) % Math.max(1, words.length)] ?? 'token',
+      ).join(' ');
+      return {
+        text,
+        promptTokens,
+        completionTokens,
+        finishReason,
+        ttftSeconds: ttft,
+      };
     } finally {
       this.running--;
       if (lora) {
@@ -200,42 +251,128 @@ export class SimEngine {
     const m = this.opts.model;
     const l = (extra = '') => `{engine="0"${extra},model_name="${m}"}`;
     const out: string[] = [];
-    const gauge = (name: string, help: string, v: number) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}${l()} ${fmt(v)}`);
+    const gauge = (name: string, help: string, v: number) =>
+      out.push(
+        `# HELP ${name} ${help}`,
+        `# TYPE ${name} gauge`,
+        `${name}${l()} ${fmt(v)}`,
+      );
     const counter = (name: string, help: string, v: number) =>
-      out.push(`# HELP ${name}_total ${help}`, `# TYPE ${name}_total counter`, `${name}_total${l()} ${fmt(v)}`, `# HELP ${name}_created ${help}`, `# TYPE ${name}_created gauge`, `${name}_created${l()} ${fmt(this.created)}`);
+      out.push(
+        `# HELP ${name}_total ${help}`,
+        `# TYPE ${name}_total counter`,
+        `${name}_total${l()} ${fmt(v)}`,
+        `# HELP ${name}_created ${help}`,
+        `# TYPE ${name}_created gauge`,
+        `${name}_created${l()} ${fmt(this.created)}`,
+      );
     const hist = (name: string, help: string, h: Histogram) => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
-      h.buckets.forEach((b, i) => out.push(`${name}_bucket{engine="0",le="${fmt(b)}",model_name="${m}"} ${fmt(h.counts[i])}`));
-      out.push(`${name}_bucket{engine="0",le="+Inf",model_name="${m}"} ${fmt(h.count)}`, `${name}_count${l()} ${fmt(h.count)}`, `${name}_sum${l()} ${fmt(h.sum)}`);
-      out.push(`# HELP ${name}_created ${help}`, `# TYPE ${name}_created gauge`, `${name}_created${l()} ${fmt(this.created)}`);
+      h.buckets.forEach((b, i) =>
+        out.push(
+          `${name}_bucket{engine="0",le="${fmt(b)}",model_name="${m}"} ${fmt(h.counts[i])}`,
+        ),
+      );
+      out.push(
+        `${name}_bucket{engine="0",le="+Inf",model_name="${m}"} ${fmt(h.count)}`,
+        `${name}_count${l()} ${fmt(h.count)}`,
+        `${name}_sum${l()} ${fmt(h.sum)}`,
+      );
+      out.push(
+        `# HELP ${name}_created ${help}`,
+        `# TYPE ${name}_created gauge`,
+        `${name}_created${l()} ${fmt(this.created)}`,
+      );
     };
-    gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', this.running);
-    gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', this.waiting);
-    gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', this.kvUsage);
-    counter('vllm:prefix_cache_queries', 'Prefix cache queries, in terms of number of queried tokens.', this.prefixQueries);
-    counter('vllm:prefix_cache_hits', 'Prefix cache hits, in terms of number of cached tokens.', this.prefixHits);
-    counter('vllm:num_preemptions', 'Cumulative number of preemption from the engine.', this.preemptions);
-    counter('vllm:prompt_tokens', 'Number of prefill tokens processed.', this.promptTokens);
-    counter('vllm:generation_tokens', 'Number of generation tokens processed.', this.generationTokens);
-    out.push('# HELP vllm:request_success_total Count of successfully processed requests.', '# TYPE vllm:request_success_total counter');
+    gauge(
+      'vllm:num_requests_running',
+      'Number of requests in model execution batches.',
+      this.running,
+    );
+    gauge(
+      'vllm:num_requests_waiting',
+      'Number of requests waiting to be processed.',
+      this.waiting,
+    );
+    gauge(
+      'vllm:kv_cache_usage_perc',
+      'KV-cache usage. 1 means 100 percent usage.',
+      this.kvUsage,
+    );
+    counter(
+      'vllm:prefix_cache_queries',
+      'Prefix cache queries, in terms of number of queried tokens.',
+      this.prefixQueries,
+    );
+    counter(
+      'vllm:prefix_cache_hits',
+      'Prefix cache hits, in terms of number of cached tokens.',
+      this.prefixHits,
+    );
+    counter(
+      'vllm:num_preemptions',
+      'Cumulative number of preemption from the engine.',
+      this.preemptions,
+    );
+    counter(
+      'vllm:prompt_tokens',
+      'Number of prefill tokens processed.',
+      this.promptTokens,
+    );
+    counter(
+      'vllm:generation_tokens',
+      'Number of generation tokens processed.',
+      this.generationTokens,
+    );
+    out.push(
+      '# HELP vllm:request_success_total Count of successfully processed requests.',
+      '# TYPE vllm:request_success_total counter',
+    );
     for (const r of ['stop', 'length', 'abort', 'error'] as const) {
-      out.push(`vllm:request_success_total{engine="0",finished_reason="${r}",model_name="${m}"} ${fmt(this.success[r])}`);
+      out.push(
+        `vllm:request_success_total{engine="0",finished_reason="${r}",model_name="${m}"} ${fmt(this.success[r])}`,
+      );
     }
-    hist('vllm:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', this.ttft);
-    hist('vllm:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.', this.itl);
-    hist('vllm:e2e_request_latency_seconds', 'Histogram of e2e request latency in seconds.', this.e2e);
-    out.push('# HELP vllm:cache_config_info Information of the LLMEngine CacheConfig', '# TYPE vllm:cache_config_info gauge');
-    out.push(`vllm:cache_config_info{block_size="${this.opts.blockSize}",cache_dtype="auto",enable_prefix_caching="True",engine="0",gpu_memory_utilization="0.9",num_gpu_blocks="${this.opts.numGpuBlocks}"} 1.0`);
+    hist(
+      'vllm:time_to_first_token_seconds',
+      'Histogram of time to first token in seconds.',
+      this.ttft,
+    );
+    hist(
+      'vllm:inter_token_latency_seconds',
+      'Histogram of inter-token latency in seconds.',
+      this.itl,
+    );
+    hist(
+      'vllm:e2e_request_latency_seconds',
+      'Histogram of e2e request latency in seconds.',
+      this.e2e,
+    );
+    out.push(
+      '# HELP vllm:cache_config_info Information of the LLMEngine CacheConfig',
+      '# TYPE vllm:cache_config_info gauge',
+    );
+    out.push(
+      `vllm:cache_config_info{block_size="${this.opts.blockSize}",cache_dtype="auto",enable_prefix_caching="True",engine="0",gpu_memory_utilization="0.9",num_gpu_blocks="${this.opts.numGpuBlocks}"} 1.0`,
+    );
     if (this.opts.loraModules.length > 0) {
-      out.push('# HELP vllm:lora_requests_info Running stats on lora requests.', '# TYPE vllm:lora_requests_info gauge');
-      out.push(`vllm:lora_requests_info{max_lora="${this.opts.maxLoras}",running_lora_adapters="${[...this.runningLoras.keys()].join(',')}",waiting_lora_adapters=""} ${fmt(this.loraUpdated || this.created)}`);
+      out.push(
+        '# HELP vllm:lora_requests_info Running stats on lora requests.',
+        '# TYPE vllm:lora_requests_info gauge',
+      );
+      out.push(
+        `vllm:lora_requests_info{max_lora="${this.opts.maxLoras}",running_lora_adapters="${[...this.runningLoras.keys()].join(',')}",waiting_lora_adapters=""} ${fmt(this.loraUpdated || this.created)}`,
+      );
     }
     return `${out.join('\n')}\n`;
   }
 }
 
 /** Reads engine options from a vLLM container's argv. */
-export function engineOptionsFromArgs(argv: string[], defaults: Partial<EngineOptions> = {}): EngineOptions {
+export function engineOptionsFromArgs(
+  argv: string[],
+  defaults: Partial<EngineOptions> = {},
+): EngineOptions {
   const flat = argv.flatMap(a => a.split(/\s+/)).filter(Boolean);
   const value = (flag: string): string | undefined => {
     for (let i = 0; i < flat.length; i++) {
@@ -246,13 +383,30 @@ export function engineOptionsFromArgs(argv: string[], defaults: Partial<EngineOp
   };
   const lora: string[] = [];
   flat.forEach((a, i) => {
-    if (a === '--lora-modules') for (let j = i + 1; j < flat.length && !flat[j].startsWith('--'); j++) lora.push(flat[j]);
+    if (a === '--lora-modules')
+      for (let j = i + 1; j < flat.length && !flat[j].startsWith('--'); j++)
+        lora.push(flat[j]);
   });
   const served = value('--served-model-name');
   return {
     ...defaults,
-    model: served ?? value('--model') ?? flat.find((a, i) => i > 0 && flat[i - 1] === 'serve' && !a.startsWith('-')) ?? 'model',
-    ...(value('--max-num-seqs') ? { maxNumSeqs: Math.max(1, Math.min(Number(value('--max-num-seqs')), 256)) } : {}),
-    ...(flat.includes('--enable-lora') ? { loraModules: lora, maxLoras: Number(value('--max-loras') ?? 4) } : {}),
+    model:
+      served ??
+      value('--model') ??
+      flat.find(
+        (a, i) => i > 0 && flat[i - 1] === 'serve' && !a.startsWith('-'),
+      ) ??
+      'model',
+    ...(value('--max-num-seqs')
+      ? {
+          maxNumSeqs: Math.max(
+            1,
+            Math.min(Number(value('--max-num-seqs')), 256),
+          ),
+        }
+      : {}),
+    ...(flat.includes('--enable-lora')
+      ? { loraModules: lora, maxLoras: Number(value('--max-loras') ?? 4) }
+      : {}),
   };
 }

@@ -17,12 +17,22 @@
 import fs from 'fs';
 import path from 'path';
 import { parse } from 'yaml';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+} from '@kubernetes/client-node';
 import { renderInferenceService } from '@fusioninfer/plugin-fusioninfer-common';
 import { DevCluster, startDevCluster } from '../cluster';
 
 const EXAMPLES = path.resolve(__dirname, '../../../../examples');
-const waitFor = async <T>(fn: () => Promise<T | undefined | false>, ms = 8000): Promise<T> => {
+const waitFor = async <T>(
+  fn: () => Promise<T | undefined | false>,
+  ms = 8000,
+): Promise<T> => {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn().catch(() => undefined);
@@ -39,7 +49,10 @@ describe('simulated controllers', () => {
   let custom: CustomObjectsApi;
   const ns = 'default';
   beforeEach(async () => {
-    dev = await startDevCluster({ nodes: [{ name: 'n0', gpus: 8 }], simulation: { podStartupDelayMs: 50, engine: { timeScale: 50 } } });
+    dev = await startDevCluster({
+      nodes: [{ name: 'n0', gpus: 8 }],
+      simulation: { podStartupDelayMs: 50, engine: { timeScale: 50 } },
+    });
     kc = new KubeConfig();
     kc.loadFromString(dev.kubeconfig());
     core = kc.makeApiClient(CoreV1Api);
@@ -47,7 +60,12 @@ describe('simulated controllers', () => {
   });
   afterEach(() => dev.close());
 
-  const lwsBody = (name: string, size: number, gpus = 1, extra: Record<string, unknown> = {}) => ({
+  const lwsBody = (
+    name: string,
+    size: number,
+    gpus = 1,
+    extra: Record<string, unknown> = {},
+  ) => ({
     apiVersion: 'leaderworkerset.x-k8s.io/v1',
     kind: 'LeaderWorkerSet',
     metadata: { name },
@@ -58,130 +76,390 @@ describe('simulated controllers', () => {
         size,
         workerTemplate: {
           metadata: { labels: { app: name }, ...extra },
-          spec: { containers: [{ name: 'vllm', image: 'vllm/vllm-openai:v0.27.1', args: ['--model', 'Qwen/Qwen3-8B'], resources: { limits: { 'nvidia.com/gpu': String(gpus) } } }] },
+          spec: {
+            containers: [
+              {
+                name: 'vllm',
+                image: 'vllm/vllm-openai:v0.27.1',
+                args: ['--model', 'Qwen/Qwen3-8B'],
+                resources: { limits: { 'nvidia.com/gpu': String(gpus) } },
+              },
+            ],
+          },
         },
       },
     },
   });
 
   it('LeaderWorkerSet: creates leader and worker pods named and labelled like LWS, then reports Available', async () => {
-    await custom.createNamespacedCustomObject({ group: 'leaderworkerset.x-k8s.io', version: 'v1', namespace: ns, plural: 'leaderworkersets', body: lwsBody('demo', 2) });
+    await custom.createNamespacedCustomObject({
+      group: 'leaderworkerset.x-k8s.io',
+      version: 'v1',
+      namespace: ns,
+      plural: 'leaderworkersets',
+      body: lwsBody('demo', 2),
+    });
     const lws: any = await waitFor(async () => {
-      const o: any = await custom.getNamespacedCustomObject({ group: 'leaderworkerset.x-k8s.io', version: 'v1', namespace: ns, plural: 'leaderworkersets', name: 'demo' });
+      const o: any = await custom.getNamespacedCustomObject({
+        group: 'leaderworkerset.x-k8s.io',
+        version: 'v1',
+        namespace: ns,
+        plural: 'leaderworkersets',
+        name: 'demo',
+      });
       return o.status?.readyReplicas === 1 && o;
     });
-    expect(lws.status.conditions.find((c: any) => c.type === 'Available')).toMatchObject({ status: 'True', reason: 'AllGroupsReady', message: 'All replicas are ready' });
-    expect(lws.status.hpaPodSelector).toBe('leaderworkerset.sigs.k8s.io/name=demo,leaderworkerset.sigs.k8s.io/worker-index=0');
-    const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'leaderworkerset.sigs.k8s.io/name=demo' })).items;
-    expect(pods.map(p => p.metadata!.name).sort()).toEqual(['demo-0', 'demo-0-1']);
+    expect(
+      lws.status.conditions.find((c: any) => c.type === 'Available'),
+    ).toMatchObject({
+      status: 'True',
+      reason: 'AllGroupsReady',
+      message: 'All replicas are ready',
+    });
+    expect(lws.status.hpaPodSelector).toBe(
+      'leaderworkerset.sigs.k8s.io/name=demo,leaderworkerset.sigs.k8s.io/worker-index=0',
+    );
+    const pods = (
+      await core.listNamespacedPod({
+        namespace: ns,
+        labelSelector: 'leaderworkerset.sigs.k8s.io/name=demo',
+      })
+    ).items;
+    expect(pods.map(p => p.metadata!.name).sort()).toEqual([
+      'demo-0',
+      'demo-0-1',
+    ]);
     const leader = pods.find(p => p.metadata!.name === 'demo-0')!;
-    expect(leader.metadata!.labels).toMatchObject({ app: 'demo', 'leaderworkerset.sigs.k8s.io/group-index': '0', 'leaderworkerset.sigs.k8s.io/worker-index': '0' });
-    expect(leader.spec!.containers[0].env).toEqual(expect.arrayContaining([{ name: 'LWS_LEADER_ADDRESS', value: 'demo-0.demo.default' }, { name: 'LWS_WORKER_INDEX', value: '0' }]));
-    expect(pods.find(p => p.metadata!.name === 'demo-0-1')!.metadata!.annotations).toMatchObject({ 'leaderworkerset.sigs.k8s.io/leader-name': 'demo-0', 'leaderworkerset.sigs.k8s.io/size': '2' });
+    expect(leader.metadata!.labels).toMatchObject({
+      app: 'demo',
+      'leaderworkerset.sigs.k8s.io/group-index': '0',
+      'leaderworkerset.sigs.k8s.io/worker-index': '0',
+    });
+    expect(leader.spec!.containers[0].env).toEqual(
+      expect.arrayContaining([
+        { name: 'LWS_LEADER_ADDRESS', value: 'demo-0.demo.default' },
+        { name: 'LWS_WORKER_INDEX', value: '0' },
+      ]),
+    );
+    expect(
+      pods.find(p => p.metadata!.name === 'demo-0-1')!.metadata!.annotations,
+    ).toMatchObject({
+      'leaderworkerset.sigs.k8s.io/leader-name': 'demo-0',
+      'leaderworkerset.sigs.k8s.io/size': '2',
+    });
     expect(leader.status!.phase).toBe('Running');
     expect(leader.status!.podIP).toMatch(/^127\./);
-    expect((await core.readNamespacedService({ name: 'demo', namespace: ns })).spec!.clusterIP).toBe('None');
+    expect(
+      (await core.readNamespacedService({ name: 'demo', namespace: ns })).spec!
+        .clusterIP,
+    ).toBe('None');
   });
 
   it('Volcano: a gang that does not fit stays Pending with NotEnoughResources and binds nothing; a new node lets it bind at once', async () => {
-    const pg = { apiVersion: 'scheduling.volcano.sh/v1beta1', kind: 'PodGroup', metadata: { name: 'gang' }, spec: { minMember: 2, minTaskMember: { 'w-0': 2 }, minResources: { 'nvidia.com/gpu': '16' } } };
-    await custom.createNamespacedCustomObject({ group: 'scheduling.volcano.sh', version: 'v1beta1', namespace: ns, plural: 'podgroups', body: pg });
-    const body = lwsBody('gang-w-0', 2, 8, { annotations: { 'scheduling.k8s.io/group-name': 'gang', 'volcano.sh/task-spec': 'w-0' } });
-    (body.spec.leaderWorkerTemplate.workerTemplate.spec as any).schedulerName = 'volcano';
-    await custom.createNamespacedCustomObject({ group: 'leaderworkerset.x-k8s.io', version: 'v1', namespace: ns, plural: 'leaderworkersets', body });
-    const stuck: any = await waitFor(async () => {
-      const o: any = await custom.getNamespacedCustomObject({ group: 'scheduling.volcano.sh', version: 'v1beta1', namespace: ns, plural: 'podgroups', name: 'gang' });
-      return o.status?.conditions?.some((c: any) => c.reason === 'NotEnoughResources') && o;
+    const pg = {
+      apiVersion: 'scheduling.volcano.sh/v1beta1',
+      kind: 'PodGroup',
+      metadata: { name: 'gang' },
+      spec: {
+        minMember: 2,
+        minTaskMember: { 'w-0': 2 },
+        minResources: { 'nvidia.com/gpu': '16' },
+      },
+    };
+    await custom.createNamespacedCustomObject({
+      group: 'scheduling.volcano.sh',
+      version: 'v1beta1',
+      namespace: ns,
+      plural: 'podgroups',
+      body: pg,
     });
-    const cond = stuck.status.conditions.find((c: any) => c.type === 'Unschedulable');
-    expect(cond).toMatchObject({ status: 'True', reason: 'NotEnoughResources' });
-    expect(cond.message).toMatch(/^2\/2 tasks in gang unschedulable: pod group is not ready, 2 Pending, 2 minAvailable; Pending: 1 Unschedulable, 1 Schedulable$/);
+    const body = lwsBody('gang-w-0', 2, 8, {
+      annotations: {
+        'scheduling.k8s.io/group-name': 'gang',
+        'volcano.sh/task-spec': 'w-0',
+      },
+    });
+    (body.spec.leaderWorkerTemplate.workerTemplate.spec as any).schedulerName =
+      'volcano';
+    await custom.createNamespacedCustomObject({
+      group: 'leaderworkerset.x-k8s.io',
+      version: 'v1',
+      namespace: ns,
+      plural: 'leaderworkersets',
+      body,
+    });
+    const stuck: any = await waitFor(async () => {
+      const o: any = await custom.getNamespacedCustomObject({
+        group: 'scheduling.volcano.sh',
+        version: 'v1beta1',
+        namespace: ns,
+        plural: 'podgroups',
+        name: 'gang',
+      });
+      return (
+        o.status?.conditions?.some(
+          (c: any) => c.reason === 'NotEnoughResources',
+        ) && o
+      );
+    });
+    const cond = stuck.status.conditions.find(
+      (c: any) => c.type === 'Unschedulable',
+    );
+    expect(cond).toMatchObject({
+      status: 'True',
+      reason: 'NotEnoughResources',
+    });
+    expect(cond.message).toMatch(
+      /^2\/2 tasks in gang unschedulable: pod group is not ready, 2 Pending, 2 minAvailable; Pending: 1 Unschedulable, 1 Schedulable$/,
+    );
     expect(['Pending', 'Inqueue']).toContain(stuck.status.phase);
-    const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'leaderworkerset.sigs.k8s.io/name=gang-w-0' })).items;
+    const pods = (
+      await core.listNamespacedPod({
+        namespace: ns,
+        labelSelector: 'leaderworkerset.sigs.k8s.io/name=gang-w-0',
+      })
+    ).items;
     expect(pods.every(p => !p.spec!.nodeName)).toBe(true);
-    const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.kind=PodGroup,involvedObject.name=gang' })).items;
-    expect(events.some(e => e.reason === 'Unschedulable' && e.type === 'Warning')).toBe(true);
-    const podEvents = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'reason=FailedScheduling' })).items;
-    expect(podEvents.some(e => /0\/1 nodes are available: 1 Insufficient nvidia.com\/gpu\./.test(e.message ?? ''))).toBe(true);
+    const events = (
+      await core.listNamespacedEvent({
+        namespace: ns,
+        fieldSelector: 'involvedObject.kind=PodGroup,involvedObject.name=gang',
+      })
+    ).items;
+    expect(
+      events.some(e => e.reason === 'Unschedulable' && e.type === 'Warning'),
+    ).toBe(true);
+    const podEvents = (
+      await core.listNamespacedEvent({
+        namespace: ns,
+        fieldSelector: 'reason=FailedScheduling',
+      })
+    ).items;
+    expect(
+      podEvents.some(e =>
+        /0\/1 nodes are available: 1 Insufficient nvidia.com\/gpu\./.test(
+          e.message ?? '',
+        ),
+      ),
+    ).toBe(true);
     // add capacity: the whole gang binds together and runs
     const node = await core.readNode({ name: 'n0' });
-    await core.createNode({ body: { metadata: { name: 'n1' }, spec: {}, status: node.status } });
-    await core.replaceNodeStatus({ name: 'n1', body: { ...(await core.readNode({ name: 'n1' })), status: node.status } });
+    await core.createNode({
+      body: { metadata: { name: 'n1' }, spec: {}, status: node.status },
+    });
+    await core.replaceNodeStatus({
+      name: 'n1',
+      body: { ...(await core.readNode({ name: 'n1' })), status: node.status },
+    });
     const running: any = await waitFor(async () => {
-      const o: any = await custom.getNamespacedCustomObject({ group: 'scheduling.volcano.sh', version: 'v1beta1', namespace: ns, plural: 'podgroups', name: 'gang' });
+      const o: any = await custom.getNamespacedCustomObject({
+        group: 'scheduling.volcano.sh',
+        version: 'v1beta1',
+        namespace: ns,
+        plural: 'podgroups',
+        name: 'gang',
+      });
       return o.status?.phase === 'Running' && o;
     });
     expect(running.status.running).toBe(2);
-    const bound = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'leaderworkerset.sigs.k8s.io/name=gang-w-0' })).items;
-    expect(new Set(bound.map(p => p.spec!.nodeName))).toEqual(new Set(['n0', 'n1']));
+    const bound = (
+      await core.listNamespacedPod({
+        namespace: ns,
+        labelSelector: 'leaderworkerset.sigs.k8s.io/name=gang-w-0',
+      })
+    ).items;
+    expect(new Set(bound.map(p => p.spec!.nodeName))).toEqual(
+      new Set(['n0', 'n1']),
+    );
   });
 
   it('Deployment: creates a pod with pod-template-hash and reports availability', async () => {
     const apps = kc.makeApiClient(AppsV1Api);
-    await apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'web' }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } } } });
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: {
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'c', image: 'nginx' }] },
+          },
+        },
+      },
+    });
     const dep = await waitFor(async () => {
-      const d = await apps.readNamespacedDeployment({ name: 'web', namespace: ns });
+      const d = await apps.readNamespacedDeployment({
+        name: 'web',
+        namespace: ns,
+      });
       return d.status?.availableReplicas === 1 && d;
     });
-    expect(dep.status!.conditions!.find(c => c.type === 'Available')!.status).toBe('True');
-    const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=web' })).items;
+    expect(
+      dep.status!.conditions!.find(c => c.type === 'Available')!.status,
+    ).toBe('True');
+    const pods = (
+      await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=web' })
+    ).items;
     expect(pods).toHaveLength(1);
     expect(pods[0].metadata!.name).toMatch(/^web-[0-9a-f]{10}-[0-9a-f]{5}$/);
     expect(pods[0].metadata!.ownerReferences![0].kind).toBe('Deployment');
   });
 
   it('model servers answer OpenAI requests through the pod proxy and their vLLM metrics follow the load', async () => {
-    await custom.createNamespacedCustomObject({ group: 'leaderworkerset.x-k8s.io', version: 'v1', namespace: ns, plural: 'leaderworkersets', body: lwsBody('serve', 1) });
-    await waitFor(async () => (await core.readNamespacedPod({ name: 'serve-0', namespace: ns })).status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True'));
+    await custom.createNamespacedCustomObject({
+      group: 'leaderworkerset.x-k8s.io',
+      version: 'v1',
+      namespace: ns,
+      plural: 'leaderworkersets',
+      body: lwsBody('serve', 1),
+    });
+    await waitFor(async () =>
+      (
+        await core.readNamespacedPod({ name: 'serve-0', namespace: ns })
+      ).status?.conditions?.some(
+        c => c.type === 'Ready' && c.status === 'True',
+      ),
+    );
     const base = `${dev.url}/api/v1/namespaces/${ns}/pods/serve-0:8000/proxy`;
     const models = await (await fetch(`${base}/v1/models`)).json();
     expect(models.data[0].id).toBe('Qwen/Qwen3-8B');
     const prompt = 'You are a helpful assistant. '.repeat(40);
     for (let i = 0; i < 3; i++) {
-      const r = await fetch(`${base}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'Qwen/Qwen3-8B', prompt: `${prompt} question ${i}`, max_tokens: 8 }) });
+      const r = await fetch(`${base}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'Qwen/Qwen3-8B',
+          prompt: `${prompt} question ${i}`,
+          max_tokens: 8,
+        }),
+      });
       expect(r.status).toBe(200);
       const body = await r.json();
       expect(body.choices[0].text.length).toBeGreaterThan(0);
       expect(body.usage.prompt_tokens).toBeGreaterThan(100);
     }
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    const value = (name: string) => Number(new RegExp(`^${name.replace(/[:]/g, ':')}\\{[^}]*\\} (\\S+)`, 'm').exec(metrics)?.[1]);
+    const value = (name: string) =>
+      Number(
+        new RegExp(`^${name.replace(/[:]/g, ':')}\\{[^}]*\\} (\\S+)`, 'm').exec(
+          metrics,
+        )?.[1],
+      );
     expect(metrics).toContain('# TYPE vllm:num_requests_running gauge');
     expect(value('vllm:prompt_tokens_total')).toBeGreaterThan(300);
     expect(value('vllm:prefix_cache_hits_total')).toBeGreaterThan(0);
     expect(value('vllm:time_to_first_token_seconds_count')).toBe(3);
-    expect(metrics).toMatch(/vllm:request_success_total\{engine="0",finished_reason="(stop|length)",model_name="Qwen\/Qwen3-8B"\} [1-3]\.0/);
-    const missing = await fetch(`${dev.url}/api/v1/namespaces/${ns}/pods/serve-0:9999/proxy/metrics`);
+    expect(metrics).toMatch(
+      /vllm:request_success_total\{engine="0",finished_reason="(stop|length)",model_name="Qwen\/Qwen3-8B"\} [1-3]\.0/,
+    );
+    const missing = await fetch(
+      `${dev.url}/api/v1/namespaces/${ns}/pods/serve-0:9999/proxy/metrics`,
+    );
     expect(missing.status).toBe(503);
   });
 
   it('brings an upstream example to life: rendered children of multi-node-router run, gang-scheduled, and the EPP refuses /metrics without auth', async () => {
-    const isvc = parse(fs.readFileSync(path.join(EXAMPLES, 'multi-node-router.yaml'), 'utf8'));
+    const isvc = parse(
+      fs.readFileSync(path.join(EXAMPLES, 'multi-node-router.yaml'), 'utf8'),
+    );
     const objects = new KubernetesObjectApi(kc as any);
-    for (const child of renderInferenceService(isvc, { namespace: ns }).children) {
-      await kc.makeApiClient(KubernetesObjectApi).patch(child as any, undefined, undefined, 'test', true, PatchStrategy.ServerSideApply);
+    for (const child of renderInferenceService(isvc, { namespace: ns })
+      .children) {
+      await kc
+        .makeApiClient(KubernetesObjectApi)
+        .patch(
+          child as any,
+          undefined,
+          undefined,
+          'test',
+          true,
+          PatchStrategy.ServerSideApply,
+        );
     }
     void objects;
     const pg: any = await waitFor(async () => {
-      const o: any = await custom.getNamespacedCustomObject({ group: 'scheduling.volcano.sh', version: 'v1beta1', namespace: ns, plural: 'podgroups', name: 'qwen-multi-node' });
+      const o: any = await custom.getNamespacedCustomObject({
+        group: 'scheduling.volcano.sh',
+        version: 'v1beta1',
+        namespace: ns,
+        plural: 'podgroups',
+        name: 'qwen-multi-node',
+      });
       return o.status?.phase === 'Running' && o;
     });
     expect(pg.status.running).toBe(2);
     const lws: any = await waitFor(async () => {
-      const o: any = await custom.getNamespacedCustomObject({ group: 'leaderworkerset.x-k8s.io', version: 'v1', namespace: ns, plural: 'leaderworkersets', name: 'qwen-multi-node-inference-0' });
+      const o: any = await custom.getNamespacedCustomObject({
+        group: 'leaderworkerset.x-k8s.io',
+        version: 'v1',
+        namespace: ns,
+        plural: 'leaderworkersets',
+        name: 'qwen-multi-node-inference-0',
+      });
       return o.status?.readyReplicas === 1 && o;
     });
-    expect(lws.status.conditions.find((c: any) => c.type === 'Available').status).toBe('True');
-    const eppPod = await waitFor(async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=qwen-multi-node-epp' })).items.find(p => p.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True')));
-    const epp = await fetch(`${dev.url}/api/v1/namespaces/${ns}/pods/${eppPod.metadata!.name}:9090/proxy/metrics`);
+    expect(
+      lws.status.conditions.find((c: any) => c.type === 'Available').status,
+    ).toBe('True');
+    const eppPod = await waitFor(async () =>
+      (
+        await core.listNamespacedPod({
+          namespace: ns,
+          labelSelector: 'app=qwen-multi-node-epp',
+        })
+      ).items.find(p =>
+        p.status?.conditions?.some(
+          c => c.type === 'Ready' && c.status === 'True',
+        ),
+      ),
+    );
+    const epp = await fetch(
+      `${dev.url}/api/v1/namespaces/${ns}/pods/${eppPod.metadata!.name}:9090/proxy/metrics`,
+    );
     expect(epp.status).toBe(401);
   });
 
   it('a P/D EPP on the upstream GIE image crash-loops with the real "not found in registry" reason', async () => {
-    const isvc = parse(fs.readFileSync(path.join(EXAMPLES, 'router-pd-disaggregation-2-decode.yaml'), 'utf8'));
-    const children = renderInferenceService(isvc, { namespace: ns, pdEppImage: 'registry.k8s.io/gateway-api-inference-extension/epp:v1.2.1' }).children.filter(c => ['ConfigMap', 'Deployment', 'ServiceAccount'].includes(c.kind));
-    for (const child of children) await kc.makeApiClient(KubernetesObjectApi).patch(child as any, undefined, undefined, 'test', true, PatchStrategy.ServerSideApply);
-    const pod = await waitFor(async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=disaggregated-llm-service-epp' })).items.find(p => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff'));
-    expect(pod.status!.containerStatuses![0].state!.waiting!.message).toContain("plugin type 'pd-profile-handler' is not found in registry");
+    const isvc = parse(
+      fs.readFileSync(
+        path.join(EXAMPLES, 'router-pd-disaggregation-2-decode.yaml'),
+        'utf8',
+      ),
+    );
+    const children = renderInferenceService(isvc, {
+      namespace: ns,
+      pdEppImage: 'registry.k8s.io/gateway-api-inference-extension/epp:v1.2.1',
+    }).children.filter(c =>
+      ['ConfigMap', 'Deployment', 'ServiceAccount'].includes(c.kind),
+    );
+    for (const child of children)
+      await kc
+        .makeApiClient(KubernetesObjectApi)
+        .patch(
+          child as any,
+          undefined,
+          undefined,
+          'test',
+          true,
+          PatchStrategy.ServerSideApply,
+        );
+    const pod = await waitFor(async () =>
+      (
+        await core.listNamespacedPod({
+          namespace: ns,
+          labelSelector: 'app=disaggregated-llm-service-epp',
+        })
+      ).items.find(
+        p =>
+          p.status?.containerStatuses?.[0]?.state?.waiting?.reason ===
+          'CrashLoopBackOff',
+      ),
+    );
+    expect(pod.status!.containerStatuses![0].state!.waiting!.message).toContain(
+      "plugin type 'pd-profile-handler' is not found in registry",
+    );
   });
 });

@@ -20,7 +20,8 @@ import { ApprovalStore } from './ApprovalStore';
 // PostgreSQL runs when a server is reachable (scripts/test.sh starts Debian's PostgreSQL 15 and sets
 // BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING); SQLite always.
 const ids: TestDatabaseId[] = ['SQLITE_3'];
-if (process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING) ids.push('POSTGRES_15');
+if (process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING)
+  ids.push('POSTGRES_15');
 const databases = TestDatabases.create({ ids });
 
 const request = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -30,66 +31,135 @@ const request = (name: string, extra: Record<string, unknown> = {}) => ({
   name,
   requestedBy: 'user:default/alice',
   reasons: ['64 GPUs requested; more than 16 need approval'],
-  summary: { gpus: 64, pods: 8, roles: [{ name: 'decode', componentType: 'decoder', replicas: 4, nodesPerReplica: 2, gpus: 64 }] },
-  manifest: { apiVersion: 'fusioninfer.io/v1alpha1', kind: 'InferenceService', metadata: { name }, spec: { roles: [] } },
+  summary: {
+    gpus: 64,
+    pods: 8,
+    roles: [
+      {
+        name: 'decode',
+        componentType: 'decoder',
+        replicas: 4,
+        nodesPerReplica: 2,
+        gpus: 64,
+      },
+    ],
+  },
+  manifest: {
+    apiVersion: 'fusioninfer.io/v1alpha1',
+    kind: 'InferenceService',
+    metadata: { name },
+    spec: { roles: [] },
+  },
   ...extra,
 });
 
-describe.each(databases.eachSupportedId())('ApprovalStore on %p', databaseId => {
-  let store: ApprovalStore;
-  let clock = new Date('2026-11-25T10:00:00Z');
-  beforeAll(async () => {
-    const knex = await databases.init(databaseId);
-    store = await ApprovalStore.create(knex, { now: () => clock });
-  }, 60000);
+describe.each(databases.eachSupportedId())(
+  'ApprovalStore on %p',
+  databaseId => {
+    let store: ApprovalStore;
+    let clock = new Date('2026-11-25T10:00:00Z');
+    beforeAll(async () => {
+      const knex = await databases.init(databaseId);
+      store = await ApprovalStore.create(knex, { now: () => clock });
+    }, 60000);
 
-  it('stores a request and reads it back exactly', async () => {
-    const created = await store.add(request('a'));
-    expect(created).toMatchObject({ status: 'pending', requestedAt: '2026-11-25T10:00:00.000Z' });
-    const read = await store.get(created.id);
-    expect(read).toEqual(created);
-    expect(read!.manifest).toEqual(request('a').manifest);
-    expect(await store.get('00000000-0000-0000-0000-000000000000')).toBeUndefined();
-  });
+    it('stores a request and reads it back exactly', async () => {
+      const created = await store.add(request('a'));
+      expect(created).toMatchObject({
+        status: 'pending',
+        requestedAt: '2026-11-25T10:00:00.000Z',
+      });
+      const read = await store.get(created.id);
+      expect(read).toEqual(created);
+      expect(read!.manifest).toEqual(request('a').manifest);
+      expect(
+        await store.get('00000000-0000-0000-0000-000000000000'),
+      ).toBeUndefined();
+    });
 
-  it('lists newest first with filters, paging and a total', async () => {
-    for (const n of ['b', 'c', 'd']) {
-      clock = new Date(clock.getTime() + 1000);
-      await store.add(request(n, n === 'd' ? { requestedBy: 'user:default/bob', namespace: 'other' } : {}));
-    }
-    const page = await store.list({ namespace: 'llm', limit: 2 });
-    expect(page.totalCount).toBe(3);
-    expect(page.items.map(i => i.name)).toEqual(['c', 'b']);
-    expect((await store.list({ namespace: 'llm', limit: 2, offset: 2 })).items.map(i => i.name)).toEqual(['a']);
-    expect((await store.list({ requestedBy: 'user:default/bob' })).items.map(i => i.name)).toEqual(['d']);
-  });
+    it('lists newest first with filters, paging and a total', async () => {
+      for (const n of ['b', 'c', 'd']) {
+        clock = new Date(clock.getTime() + 1000);
+        await store.add(
+          request(
+            n,
+            n === 'd'
+              ? { requestedBy: 'user:default/bob', namespace: 'other' }
+              : {},
+          ),
+        );
+      }
+      const page = await store.list({ namespace: 'llm', limit: 2 });
+      expect(page.totalCount).toBe(3);
+      expect(page.items.map(i => i.name)).toEqual(['c', 'b']);
+      expect(
+        (await store.list({ namespace: 'llm', limit: 2, offset: 2 })).items.map(
+          i => i.name,
+        ),
+      ).toEqual(['a']);
+      expect(
+        (await store.list({ requestedBy: 'user:default/bob' })).items.map(
+          i => i.name,
+        ),
+      ).toEqual(['d']);
+    });
 
-  it('decides once: a second decision is a conflict, whoever makes it', async () => {
-    const r = await store.add(request('e'));
-    const approved = await store.decide(r.id, { approve: true, by: 'user:default/carol', comment: 'capacity checked' });
-    expect(approved).toMatchObject({ status: 'approved', decidedBy: 'user:default/carol', comment: 'capacity checked' });
-    await expect(store.decide(r.id, { approve: false, by: 'user:default/dave' })).rejects.toMatchObject({ name: 'ConflictError' });
-    await expect(store.decide('nope', { approve: true, by: 'x' })).rejects.toMatchObject({ name: 'NotFoundError' });
-    // Concurrent deciders: exactly one wins.
-    const s = await store.add(request('f'));
-    const results = await Promise.allSettled([store.decide(s.id, { approve: true, by: 'u1' }), store.decide(s.id, { approve: false, by: 'u2' })]);
-    expect(results.filter(x => x.status === 'fulfilled')).toHaveLength(1);
-    expect((await store.list({ status: ['approved', 'rejected'] })).items.map(i => i.name).sort()).toEqual(['e', 'f']);
-  });
+    it('decides once: a second decision is a conflict, whoever makes it', async () => {
+      const r = await store.add(request('e'));
+      const approved = await store.decide(r.id, {
+        approve: true,
+        by: 'user:default/carol',
+        comment: 'capacity checked',
+      });
+      expect(approved).toMatchObject({
+        status: 'approved',
+        decidedBy: 'user:default/carol',
+        comment: 'capacity checked',
+      });
+      await expect(
+        store.decide(r.id, { approve: false, by: 'user:default/dave' }),
+      ).rejects.toMatchObject({ name: 'ConflictError' });
+      await expect(
+        store.decide('nope', { approve: true, by: 'x' }),
+      ).rejects.toMatchObject({ name: 'NotFoundError' });
+      // Concurrent deciders: exactly one wins.
+      const s = await store.add(request('f'));
+      const results = await Promise.allSettled([
+        store.decide(s.id, { approve: true, by: 'u1' }),
+        store.decide(s.id, { approve: false, by: 'u2' }),
+      ]);
+      expect(results.filter(x => x.status === 'fulfilled')).toHaveLength(1);
+      expect(
+        (await store.list({ status: ['approved', 'rejected'] })).items
+          .map(i => i.name)
+          .sort(),
+      ).toEqual(['e', 'f']);
+    });
 
-  it('cancels pending requests and expires them after their TTL', async () => {
-    const c = await store.add(request('g'));
-    expect((await store.cancel(c.id, 'user:default/alice')).status).toBe('cancelled');
-    await expect(store.cancel(c.id, 'user:default/alice')).rejects.toMatchObject({ name: 'ConflictError' });
-    const t = await store.add(request('h', { ttlSeconds: 60 }));
-    clock = new Date(clock.getTime() + 61_000);
-    expect((await store.get(t.id))!.status).toBe('expired');
-    await expect(store.decide(t.id, { approve: true, by: 'x' })).rejects.toMatchObject({ name: 'ConflictError' });
-  });
+    it('cancels pending requests and expires them after their TTL', async () => {
+      const c = await store.add(request('g'));
+      expect((await store.cancel(c.id, 'user:default/alice')).status).toBe(
+        'cancelled',
+      );
+      await expect(
+        store.cancel(c.id, 'user:default/alice'),
+      ).rejects.toMatchObject({ name: 'ConflictError' });
+      const t = await store.add(request('h', { ttlSeconds: 60 }));
+      clock = new Date(clock.getTime() + 61_000);
+      expect((await store.get(t.id))!.status).toBe('expired');
+      await expect(
+        store.decide(t.id, { approve: true, by: 'x' }),
+      ).rejects.toMatchObject({ name: 'ConflictError' });
+    });
 
-  it('refuses an oversized manifest with a clear error and stores nothing', async () => {
-    const before = (await store.list()).totalCount;
-    await expect(store.add(request('i', { manifest: { blob: 'x'.repeat(1024 * 1024 + 1) } }))).rejects.toThrow(/manifest: larger than/);
-    expect((await store.list()).totalCount).toBe(before);
-  });
-});
+    it('refuses an oversized manifest with a clear error and stores nothing', async () => {
+      const before = (await store.list()).totalCount;
+      await expect(
+        store.add(
+          request('i', { manifest: { blob: 'x'.repeat(1024 * 1024 + 1) } }),
+        ),
+      ).rejects.toThrow(/manifest: larger than/);
+      expect((await store.list()).totalCount).toBe(before);
+    });
+  },
+);

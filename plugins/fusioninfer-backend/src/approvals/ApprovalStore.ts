@@ -17,7 +17,11 @@
 import { randomUUID } from 'crypto';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
-import { ApprovalAction, ApprovalRequest, ApprovalStatus } from '@fusioninfer/plugin-fusioninfer-common';
+import {
+  ApprovalAction,
+  ApprovalRequest,
+  ApprovalStatus,
+} from '@fusioninfer/plugin-fusioninfer-common';
 import { Knex } from 'knex';
 
 const TABLE = 'fusioninfer_approvals';
@@ -72,7 +76,10 @@ export interface ApprovalQuery {
 
 const iso = (v: Date | string | null): string | undefined => {
   if (v === null || v === undefined) return undefined;
-  const d = v instanceof Date ? v : new Date(/^\d+$/.test(String(v)) ? Number(v) : String(v));
+  const d =
+    v instanceof Date
+      ? v
+      : new Date(/^\d+$/.test(String(v)) ? Number(v) : String(v));
   return Number.isNaN(d.getTime()) ? String(v) : d.toISOString();
 };
 
@@ -110,9 +117,18 @@ function toApproval(r: Row): ApprovalRequest {
 
 /** Approval requests in the plugin's database (SQLite, PostgreSQL or MySQL through knex). */
 export class ApprovalStore {
-  static async create(knex: Knex, options: { skipMigrations?: boolean; now?: () => Date } = {}): Promise<ApprovalStore> {
+  static async create(
+    knex: Knex,
+    options: { skipMigrations?: boolean; now?: () => Date } = {},
+  ): Promise<ApprovalStore> {
     if (!options.skipMigrations) {
-      await knex.migrate.latest({ directory: resolvePackagePath('@fusioninfer/plugin-fusioninfer-backend', 'migrations'), tableName: 'fusioninfer_knex_migrations' });
+      await knex.migrate.latest({
+        directory: resolvePackagePath(
+          '@fusioninfer/plugin-fusioninfer-backend',
+          'migrations',
+        ),
+        tableName: 'fusioninfer_knex_migrations',
+      });
     }
     return new ApprovalStore(knex, options.now ?? (() => new Date()));
   }
@@ -123,8 +139,10 @@ export class ApprovalStore {
   ) {}
 
   async add(req: NewApproval): Promise<ApprovalRequest> {
-    const manifest = req.manifest === undefined ? null : JSON.stringify(req.manifest);
-    if (manifest && manifest.length > MAX_MANIFEST_BYTES) throw new InputError(`manifest: larger than ${MAX_MANIFEST_BYTES} bytes`);
+    const manifest =
+      req.manifest === undefined ? null : JSON.stringify(req.manifest);
+    if (manifest && manifest.length > MAX_MANIFEST_BYTES)
+      throw new InputError(`manifest: larger than ${MAX_MANIFEST_BYTES} bytes`);
     const now = this.now();
     const row: Row = {
       id: randomUUID(),
@@ -142,7 +160,9 @@ export class ApprovalStore {
       decided_by: null,
       decided_at: null,
       comment: null,
-      expires_at: req.ttlSeconds ? new Date(now.getTime() + req.ttlSeconds * 1000) : null,
+      expires_at: req.ttlSeconds
+        ? new Date(now.getTime() + req.ttlSeconds * 1000)
+        : null,
       task_id: req.taskId ?? null,
     };
     await this.db(TABLE).insert(row);
@@ -161,7 +181,9 @@ export class ApprovalStore {
     return rows.map(toApproval);
   }
 
-  async list(q: ApprovalQuery = {}): Promise<{ items: ApprovalRequest[]; totalCount: number }> {
+  async list(
+    q: ApprovalQuery = {},
+  ): Promise<{ items: ApprovalRequest[]; totalCount: number }> {
     await this.expire();
     const base = this.db<Row>(TABLE).where(b => {
       if (q.status?.length) b.whereIn('status', q.status);
@@ -170,7 +192,9 @@ export class ApprovalStore {
       if (q.name) b.where('name', q.name);
       if (q.requestedBy) b.where('requested_by', q.requestedBy);
     });
-    const [{ count }] = (await base.clone().count({ count: '*' })) as Array<{ count: number | string }>;
+    const [{ count }] = (await base.clone().count({ count: '*' })) as Array<{
+      count: number | string;
+    }>;
     const rows = await base
       .clone()
       .orderBy([
@@ -186,32 +210,54 @@ export class ApprovalStore {
    * Approves or rejects a pending request. The update is conditional on the status still being `pending`, so two
    * people deciding at once cannot both win: the second gets a ConflictError.
    */
-  async decide(id: string, decision: { approve: boolean; by: string; comment?: string }): Promise<ApprovalRequest> {
+  async decide(
+    id: string,
+    decision: { approve: boolean; by: string; comment?: string },
+  ): Promise<ApprovalRequest> {
     await this.expire();
     const current = await this.db<Row>(TABLE).where({ id }).first();
     if (!current) throw new NotFoundError(`approval request ${id} not found`);
-    if (current.status !== 'pending') throw new ConflictError(`approval request ${id} is already ${current.status}`);
+    if (current.status !== 'pending')
+      throw new ConflictError(
+        `approval request ${id} is already ${current.status}`,
+      );
     const updated = await this.db<Row>(TABLE)
       .where({ id, status: 'pending' })
-      .update({ status: decision.approve ? 'approved' : 'rejected', decided_by: decision.by, decided_at: this.now(), comment: decision.comment ?? null });
+      .update({
+        status: decision.approve ? 'approved' : 'rejected',
+        decided_by: decision.by,
+        decided_at: this.now(),
+        comment: decision.comment ?? null,
+      });
     if (updated !== 1) {
       const again = await this.db<Row>(TABLE).where({ id }).first();
-      throw new ConflictError(`approval request ${id} is already ${again?.status ?? 'gone'}`);
+      throw new ConflictError(
+        `approval request ${id} is already ${again?.status ?? 'gone'}`,
+      );
     }
     return toApproval((await this.db<Row>(TABLE).where({ id }).first())!);
   }
 
   /** Cancels a pending request (by its requester). */
   async cancel(id: string, by: string): Promise<ApprovalRequest> {
-    const updated = await this.db<Row>(TABLE).where({ id, status: 'pending' }).update({ status: 'cancelled', decided_by: by, decided_at: this.now() });
+    const updated = await this.db<Row>(TABLE)
+      .where({ id, status: 'pending' })
+      .update({ status: 'cancelled', decided_by: by, decided_at: this.now() });
     const row = await this.db<Row>(TABLE).where({ id }).first();
     if (!row) throw new NotFoundError(`approval request ${id} not found`);
-    if (updated !== 1) throw new ConflictError(`approval request ${id} is already ${row.status}`);
+    if (updated !== 1)
+      throw new ConflictError(
+        `approval request ${id} is already ${row.status}`,
+      );
     return toApproval(row);
   }
 
   /** Marks pending requests past their expiry as expired. */
   async expire(): Promise<number> {
-    return this.db<Row>(TABLE).where('status', 'pending').whereNotNull('expires_at').where('expires_at', '<', this.now()).update({ status: 'expired' });
+    return this.db<Row>(TABLE)
+      .where('status', 'pending')
+      .whereNotNull('expires_at')
+      .where('expires_at', '<', this.now())
+      .update({ status: 'expired' });
   }
 }

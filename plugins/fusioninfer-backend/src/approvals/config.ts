@@ -17,7 +17,10 @@
 import { Config } from '@backstage/config';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotificationService } from '@backstage/plugin-notifications-node';
-import { ApprovalPolicy, ApprovalRequest } from '@fusioninfer/plugin-fusioninfer-common';
+import {
+  ApprovalPolicy,
+  ApprovalRequest,
+} from '@fusioninfer/plugin-fusioninfer-common';
 
 /** Reads `fusioninfer.approvals` (undefined policy: approval only when requested explicitly). */
 export function readApprovalPolicy(config: Config): ApprovalPolicy | undefined {
@@ -53,7 +56,11 @@ export function notifyApproval(
     const recipients = [...approvers, ...(a.entityRef ? [a.entityRef] : [])];
     if (recipients.length) {
       send = notifications.send({
-        recipients: { type: 'entity', entityRef: recipients, excludeEntityRef: a.requestedBy },
+        recipients: {
+          type: 'entity',
+          entityRef: recipients,
+          excludeEntityRef: a.requestedBy,
+        },
         payload: {
           title: `Approval requested: ${a.action} ${target}`,
           description: `${a.requestedBy} asks to ${a.action} ${target}${a.summary ? ` (${a.summary.gpus} GPUs, ${a.summary.pods} pods)` : ''}. ${a.reasons.join('; ')}`,
@@ -77,5 +84,9 @@ export function notifyApproval(
       },
     });
   }
-  send?.catch(e => logger.warn(`could not send the approval notification for ${a.id}: ${(e as Error).message}`));
+  send?.catch(e =>
+    logger.warn(
+      `could not send the approval notification for ${a.id}: ${(e as Error).message}`,
+    ),
+  );
 }

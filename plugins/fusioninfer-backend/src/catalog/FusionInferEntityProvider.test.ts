@@ -16,14 +16,30 @@
 
 import { mockServices } from '@backstage/backend-test-utils';
 import { startDevCluster, DevCluster } from '@fusioninfer/dev-cluster';
-import { ClusterClient, createFusionInferClusters } from '@fusioninfer/plugin-fusioninfer-node';
+import {
+  ClusterClient,
+  createFusionInferClusters,
+} from '@fusioninfer/plugin-fusioninfer-node';
 import { FusionInferEntityProvider } from './FusionInferEntityProvider';
 
 const isvc = (name: string, extra: Record<string, unknown> = {}) => ({
   apiVersion: 'fusioninfer.io/v1alpha1',
   kind: 'InferenceService',
   metadata: { name, namespace: 'default', ...extra },
-  spec: { roles: [{ name: 'inference', componentType: 'worker', replicas: 1, template: { spec: { containers: [{ name: 'vllm', image: 'vllm/vllm-openai:v0.13.0' }] } } }] },
+  spec: {
+    roles: [
+      {
+        name: 'inference',
+        componentType: 'worker',
+        replicas: 1,
+        template: {
+          spec: {
+            containers: [{ name: 'vllm', image: 'vllm/vllm-openai:v0.13.0' }],
+          },
+        },
+      },
+    ],
+  },
 });
 
 describe('FusionInferEntityProvider', () => {
@@ -33,20 +49,51 @@ describe('FusionInferEntityProvider', () => {
   });
   afterAll(() => dev?.close());
 
-  it('emits one model-service Component per service, skips linked ones, and keeps a failing cluster\'s last entities', async () => {
-    const up = new ClusterClient({ name: 'dev', url: dev.url, authProvider: 'serviceAccount', skipTLSVerify: true, mode: 'manage' });
-    const down = new ClusterClient({ name: 'down', url: 'http://127.0.0.1:1', authProvider: 'serviceAccount', skipTLSVerify: false, mode: 'manage' });
-    await up.apply(isvc('qwen', { labels: { 'fusioninfer.io/owner': 'team-a' } }) as any, { fieldManager: 'kubectl' });
-    await up.apply(isvc('linked', { annotations: { 'backstage.io/entity-ref': 'component:default/my-model' } }) as any, { fieldManager: 'kubectl' });
+  it("emits one model-service Component per service, skips linked ones, and keeps a failing cluster's last entities", async () => {
+    const up = new ClusterClient({
+      name: 'dev',
+      url: dev.url,
+      authProvider: 'serviceAccount',
+      skipTLSVerify: true,
+      mode: 'manage',
+    });
+    const down = new ClusterClient({
+      name: 'down',
+      url: 'http://127.0.0.1:1',
+      authProvider: 'serviceAccount',
+      skipTLSVerify: false,
+      mode: 'manage',
+    });
+    await up.apply(
+      isvc('qwen', { labels: { 'fusioninfer.io/owner': 'team-a' } }) as any,
+      { fieldManager: 'kubectl' },
+    );
+    await up.apply(
+      isvc('linked', {
+        annotations: {
+          'backstage.io/entity-ref': 'component:default/my-model',
+        },
+      }) as any,
+      { fieldManager: 'kubectl' },
+    );
     const applyMutation = jest.fn();
-    const provider = new FusionInferEntityProvider({ clusters: createFusionInferClusters([up, down]), logger: mockServices.logger.mock(), defaultOwner: 'group:default/platform' });
+    const provider = new FusionInferEntityProvider({
+      clusters: createFusionInferClusters([up, down]),
+      logger: mockServices.logger.mock(),
+      defaultOwner: 'group:default/platform',
+    });
     await provider.connect({ applyMutation, refresh: jest.fn() });
     const entities = await provider.refresh();
     expect(entities.map(e => e.metadata.name)).toEqual(['qwen.default.dev']);
-    expect(entities[0].spec).toMatchObject({ type: 'model-service', owner: 'group:default/team-a' });
+    expect(entities[0].spec).toMatchObject({
+      type: 'model-service',
+      owner: 'group:default/team-a',
+    });
     expect(applyMutation).toHaveBeenCalledWith({
       type: 'full',
-      entities: [{ entity: entities[0], locationKey: 'fusioninfer-provider:dev' }],
+      entities: [
+        { entity: entities[0], locationKey: 'fusioninfer-provider:dev' },
+      ],
     });
     // The cluster goes away: its entities stay instead of vanishing from the catalog.
     await dev.close();

@@ -14,11 +14,25 @@
  * limitations under the License.
  */
 
-import { LoggerService, SchedulerServiceTaskRunner } from '@backstage/backend-plugin-api';
+import {
+  LoggerService,
+  SchedulerServiceTaskRunner,
+} from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
-import { EntityProvider, EntityProviderConnection } from '@backstage/plugin-catalog-node';
-import { entityRefOfService, InferenceService, modelServiceEntity, ModelServiceEntityOptions } from '@fusioninfer/plugin-fusioninfer-common';
-import { FusionInferClusters, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
+import {
+  EntityProvider,
+  EntityProviderConnection,
+} from '@backstage/plugin-catalog-node';
+import {
+  entityRefOfService,
+  InferenceService,
+  modelServiceEntity,
+  ModelServiceEntityOptions,
+} from '@fusioninfer/plugin-fusioninfer-common';
+import {
+  FusionInferClusters,
+  KINDS,
+} from '@fusioninfer/plugin-fusioninfer-node';
 
 /** Options of {@link FusionInferEntityProvider}. @public */
 export interface FusionInferEntityProviderOptions extends ModelServiceEntityOptions {
@@ -56,7 +70,9 @@ export class FusionInferEntityProvider implements EntityProvider {
         try {
           await this.refresh();
         } catch (e) {
-          this.options.logger.warn(`FusionInfer entity refresh failed: ${(e as Error).message}`);
+          this.options.logger.warn(
+            `FusionInfer entity refresh failed: ${(e as Error).message}`,
+          );
         }
       },
     });
@@ -64,25 +80,43 @@ export class FusionInferEntityProvider implements EntityProvider {
 
   /** Lists services in every cluster and replaces the provider's entities. Returns the entities it emitted. */
   async refresh(): Promise<Entity[]> {
-    if (!this.connection) throw new Error('FusionInferEntityProvider is not connected');
+    if (!this.connection)
+      throw new Error('FusionInferEntityProvider is not connected');
     const all: Entity[] = [];
     await Promise.all(
       this.options.clusters.list().map(async client => {
         try {
-          const items = await client.list<InferenceService>(KINDS.InferenceService);
+          const items = await client.list<InferenceService>(
+            KINDS.InferenceService,
+          );
           const entities = items
             .filter(i => this.options.includeLinked || !entityRefOfService(i))
-            .map(i => modelServiceEntity(i, client.name, `${this.getProviderName()}:${client.name}`, this.options) as unknown as Entity);
+            .map(
+              i =>
+                modelServiceEntity(
+                  i,
+                  client.name,
+                  `${this.getProviderName()}:${client.name}`,
+                  this.options,
+                ) as unknown as Entity,
+            );
           this.lastKnown.set(client.name, entities);
         } catch (e) {
-          this.options.logger.warn(`cannot list InferenceServices in cluster ${client.name}; keeping its last known entities: ${(e as Error).message}`);
+          this.options.logger.warn(
+            `cannot list InferenceServices in cluster ${client.name}; keeping its last known entities: ${(e as Error).message}`,
+          );
         }
       }),
     );
-    for (const c of this.options.clusters.list()) all.push(...(this.lastKnown.get(c.name) ?? []));
+    for (const c of this.options.clusters.list())
+      all.push(...(this.lastKnown.get(c.name) ?? []));
     await this.connection.applyMutation({
       type: 'full',
-      entities: all.map(entity => ({ entity, locationKey: entity.metadata.annotations!['backstage.io/managed-by-location'] })),
+      entities: all.map(entity => ({
+        entity,
+        locationKey:
+          entity.metadata.annotations!['backstage.io/managed-by-location'],
+      })),
     });
     return all;
   }

@@ -14,7 +14,10 @@
  * limitations under the License.
  */
 
-import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { fusioninferClustersServiceRef } from '@fusioninfer/plugin-fusioninfer-node';
 import { FusionInferEntityProvider } from './FusionInferEntityProvider';
@@ -47,7 +50,11 @@ export const catalogModuleFusionInferEntityProvider = createBackendModule({
             defaultOwner: c?.getOptionalString('defaultOwner'),
             lifecycle: c?.getOptionalString('lifecycle'),
             includeLinked: c?.getOptionalBoolean('includeLinked'),
-            taskRunner: scheduler.createScheduledTaskRunner({ frequency: { seconds }, timeout: { seconds: Math.max(30, seconds) }, initialDelay: { seconds: 3 } }),
+            taskRunner: scheduler.createScheduledTaskRunner({
+              frequency: { seconds },
+              timeout: { seconds: Math.max(30, seconds) },
+              initialDelay: { seconds: 3 },
+            }),
           }),
         );
       },

@@ -75,7 +75,11 @@ interface ServiceState {
 const AUTH_MESSAGE =
   'the EPP refuses unauthenticated scrapes (--metrics-endpoint-auth defaults to true in GIE); set fusioninfer.epp.disableMetricsAuth: true, grant the EPP TokenReview/SubjectAccessReview rights, or configure fusioninfer.prometheus';
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (t: T) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
@@ -84,19 +88,25 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R
       out[i] = await fn(items[i]);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, worker),
+  );
   return out;
 }
 
 /** The KV metric an EPP reads: its flag, or the default of its version (GIE < v1.3 reads the removed vLLM name). */
-export function eppKvMetric(deployment: Deployment | undefined): string | undefined {
+export function eppKvMetric(
+  deployment: Deployment | undefined,
+): string | undefined {
   const c = deployment?.spec.template.spec?.containers?.[0];
   if (!c) return undefined;
   const args = [...(c.command ?? []), ...(c.args ?? [])];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a.startsWith('--kv-cache-usage-percentage-metric=')) return a.slice(a.indexOf('=') + 1);
-    if (a === '--kv-cache-usage-percentage-metric' && i + 1 < args.length) return args[i + 1];
+    if (a.startsWith('--kv-cache-usage-percentage-metric='))
+      return a.slice(a.indexOf('=') + 1);
+    if (a === '--kv-cache-usage-percentage-metric' && i + 1 < args.length)
+      return args[i + 1];
   }
   const image = c.image ?? '';
   const m = /gateway-api-inference-extension\/epp:v1\.([0-2])\./.exec(image);
@@ -126,7 +136,11 @@ export class MetricsCollector {
     const every = this.options.pollIntervalMs ?? 15_000;
     if (every <= 0 || this.timer) return;
     this.timer = setInterval(() => {
-      this.tick().catch(e => this.options.logger.warn(`routing metrics collection failed: ${(e as Error).message}`));
+      this.tick().catch(e =>
+        this.options.logger.warn(
+          `routing metrics collection failed: ${(e as Error).message}`,
+        ),
+      );
     }, every);
     this.timer.unref?.();
   }
@@ -143,22 +157,34 @@ export class MetricsCollector {
     const due: ServiceState[] = [];
     for (const [key, s] of this.states) {
       if (now - s.lastViewedAt > ttl) this.states.delete(key);
-      else if (now - s.lastAt >= (this.options.minIntervalMs ?? 5000)) due.push(s);
+      else if (now - s.lastAt >= (this.options.minIntervalMs ?? 5000))
+        due.push(s);
     }
     await mapLimit(due, 2, s => this.refresh(s).catch(() => undefined));
   }
 
   /** Routing metrics of a service (cached for minIntervalMs). */
-  async get(client: ClusterClient, isvc: InferenceService): Promise<RoutingMetricsResponse> {
+  async get(
+    client: ClusterClient,
+    isvc: InferenceService,
+  ): Promise<RoutingMetricsResponse> {
     const key = `${client.name}/${isvc.metadata.namespace}/${isvc.metadata.name}`;
     let s = this.states.get(key);
     if (!s || s.isvc.metadata.uid !== isvc.metadata.uid) {
-      s = { client, isvc, endpoints: new Map(), history: [], lastAt: 0, lastViewedAt: 0 };
+      s = {
+        client,
+        isvc,
+        endpoints: new Map(),
+        history: [],
+        lastAt: 0,
+        lastViewedAt: 0,
+      };
       this.states.set(key, s);
     }
     s.isvc = isvc;
     s.lastViewedAt = this.now();
-    if (s.last && this.now() - s.lastAt < (this.options.minIntervalMs ?? 5000)) return s.last;
+    if (s.last && this.now() - s.lastAt < (this.options.minIntervalMs ?? 5000))
+      return s.last;
     return this.refresh(s);
   }
 
@@ -176,14 +202,30 @@ export class MetricsCollector {
     const ns = isvc.metadata.namespace!;
     const name = isvc.metadata.name!;
     const routerRole = isvc.spec.roles.find(r => r.componentType === 'router');
-    const pods = await client.list<Pod>(KINDS.Pod, ns, `${LABELS.service}=${name}`);
-    const eppDeployment = routerRole ? await client.get<Deployment>(KINDS.Deployment, ns, childNames.epp(name)).catch(() => undefined) : undefined;
+    const pods = await client.list<Pod>(
+      KINDS.Pod,
+      ns,
+      `${LABELS.service}=${name}`,
+    );
+    const eppDeployment = routerRole
+      ? await client
+          .get<Deployment>(KINDS.Deployment, ns, childNames.epp(name))
+          .catch(() => undefined)
+      : undefined;
     const leaders = pods
-      .filter(p => p.metadata.labels?.[LABELS.componentType] && p.metadata.labels[LABELS.componentType] !== 'router')
+      .filter(
+        p =>
+          p.metadata.labels?.[LABELS.componentType] &&
+          p.metadata.labels[LABELS.componentType] !== 'router',
+      )
       .filter(p => (p.metadata.labels?.[LABELS.lwsWorkerIndex] ?? '0') === '0')
       .filter(p => !p.metadata.deletionTimestamp)
       .sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
-    const eppPods = pods.filter(p => p.metadata.labels?.app === childNames.epp(name) && !p.metadata.deletionTimestamp);
+    const eppPods = pods.filter(
+      p =>
+        p.metadata.labels?.app === childNames.epp(name) &&
+        !p.metadata.deletionTimestamp,
+    );
     const at = this.now();
     const base = (p: Pod): RoutingEndpoint => {
       const idx = Number(p.metadata.labels?.[LABELS.replicaIndex]);
@@ -200,34 +242,77 @@ export class MetricsCollector {
     let epp: EppMetricsState;
     let history: RoutingHistoryPoint[] | undefined;
     if (this.options.prometheus) {
-      const r = await this.options.prometheus.collect({ namespace: ns, leaders: leaders.map(p => ({ ...base(p), pod: p.metadata.name! })), eppPods: eppPods.map(p => p.metadata.name!), hasRouter: !!routerRole, poolName: childNames.pool(name) });
+      const r = await this.options.prometheus.collect({
+        namespace: ns,
+        leaders: leaders.map(p => ({ ...base(p), pod: p.metadata.name! })),
+        eppPods: eppPods.map(p => p.metadata.name!),
+        hasRouter: !!routerRole,
+        poolName: childNames.pool(name),
+      });
       endpoints = r.endpoints;
       epp = r.epp;
       history = r.history;
     } else {
       const seen = new Set<string>();
-      endpoints = await mapLimit(leaders, this.options.concurrency ?? 8, async p => {
-        const ep = base(p);
-        seen.add(ep.pod);
-        if (!ep.ready) return { ...ep, message: p.status?.phase ? `pod is ${p.status.phase} and not ready` : 'pod has no status yet' };
-        try {
-          const res = await client.podProxyGet(ns, ep.pod, INFERENCE_TARGET_PORT, '/metrics');
-          if (res.status !== 200) return { ...ep, state: 'error', message: `GET /metrics answered ${res.status}` };
-          const exp = parsePrometheusText(res.body);
-          const snap = readModelServerMetrics(exp, at);
-          const prev = s.endpoints.get(ep.pod);
-          s.endpoints.set(ep.pod, snap);
-          return { ...ep, state: 'ok', metrics: endpointRoutingMetrics(snap, prev), ...(exp.errors.length ? { message: `${exp.errors.length} unreadable line(s) in /metrics, e.g. line ${exp.errors[0].line}: ${exp.errors[0].message}` } : {}) };
-        } catch (e) {
-          return { ...ep, state: 'unreachable', message: (e as Error).message };
-        }
-      });
-      for (const k of [...s.endpoints.keys()]) if (!seen.has(k)) s.endpoints.delete(k);
+      endpoints = await mapLimit(
+        leaders,
+        this.options.concurrency ?? 8,
+        async p => {
+          const ep = base(p);
+          seen.add(ep.pod);
+          if (!ep.ready)
+            return {
+              ...ep,
+              message: p.status?.phase
+                ? `pod is ${p.status.phase} and not ready`
+                : 'pod has no status yet',
+            };
+          try {
+            const res = await client.podProxyGet(
+              ns,
+              ep.pod,
+              INFERENCE_TARGET_PORT,
+              '/metrics',
+            );
+            if (res.status !== 200)
+              return {
+                ...ep,
+                state: 'error',
+                message: `GET /metrics answered ${res.status}`,
+              };
+            const exp = parsePrometheusText(res.body);
+            const snap = readModelServerMetrics(exp, at);
+            const prev = s.endpoints.get(ep.pod);
+            s.endpoints.set(ep.pod, snap);
+            return {
+              ...ep,
+              state: 'ok',
+              metrics: endpointRoutingMetrics(snap, prev),
+              ...(exp.errors.length
+                ? {
+                    message: `${exp.errors.length} unreadable line(s) in /metrics, e.g. line ${exp.errors[0].line}: ${exp.errors[0].message}`,
+                  }
+                : {}),
+            };
+          } catch (e) {
+            return {
+              ...ep,
+              state: 'unreachable',
+              message: (e as Error).message,
+            };
+          }
+        },
+      );
+      for (const k of [...s.endpoints.keys()])
+        if (!seen.has(k)) s.endpoints.delete(k);
       epp = await this.scrapeEpp(s, !!routerRole, eppPods, name, at);
     }
     const pool = aggregateEndpoints(endpoints);
     const roles: Record<string, RoutingAggregate> = {};
-    for (const r of isvc.spec.roles.filter(x => x.componentType !== 'router')) roles[r.name] = aggregateEndpoints(endpoints.filter(e => e.role === r.name));
+    for (const r of isvc.spec.roles.filter(x => x.componentType !== 'router'))
+      roles[r.name] = aggregateEndpoints(
+        endpoints.filter(e => e.role === r.name),
+      );
     if (history) {
       s.history = history;
     } else {
@@ -239,21 +324,37 @@ export class MetricsCollector {
         requestRate: pool.requestRate,
         prefixCacheHitRate: pool.prefixCacheHitRate,
         worstTtftP95: pool.worstTtftP95,
-        endpoints: Object.fromEntries(endpoints.filter(e => e.metrics).map(e => [e.pod, { running: e.metrics!.running, waiting: e.metrics!.waiting, kvCacheUsage: e.metrics!.kvCacheUsage }])),
+        endpoints: Object.fromEntries(
+          endpoints
+            .filter(e => e.metrics)
+            .map(e => [
+              e.pod,
+              {
+                running: e.metrics!.running,
+                waiting: e.metrics!.waiting,
+                kvCacheUsage: e.metrics!.kvCacheUsage,
+              },
+            ]),
+        ),
       };
       s.history.push(point);
       const cap = this.options.historySize ?? 120;
       if (s.history.length > cap) s.history.splice(0, s.history.length - cap);
     }
     const warnings: string[] = [];
-    const serverKv = endpoints.find(e => e.metrics?.kvCacheMetric)?.metrics?.kvCacheMetric;
+    const serverKv = endpoints.find(e => e.metrics?.kvCacheMetric)?.metrics
+      ?.kvCacheMetric;
     const eppKv = eppKvMetric(eppDeployment);
     if (routerRole && serverKv && eppKv && eppKv !== serverKv) {
-      warnings.push(`the EPP reads ${eppKv} but the model servers expose ${serverKv}: KV-cache-aware routing sees 0 on every endpoint (pass --kv-cache-usage-percentage-metric=${serverKv} or use an EPP ≥ v1.3.0)`);
+      warnings.push(
+        `the EPP reads ${eppKv} but the model servers expose ${serverKv}: KV-cache-aware routing sees 0 on every endpoint (pass --kv-cache-usage-percentage-metric=${serverKv} or use an EPP ≥ v1.3.0)`,
+      );
     }
     const eppKvAvg = epp.metrics?.pool.averageKvCacheUtilization;
     if (eppKvAvg === 0 && (pool.kvCacheUsage ?? 0) > 0.01) {
-      warnings.push('the EPP pool average KV-cache utilization is 0 while the model servers report use: the EPP does not see the KV metric');
+      warnings.push(
+        'the EPP pool average KV-cache utilization is 0 while the model servers report use: the EPP does not see the KV metric',
+      );
     }
     const result: RoutingMetricsResponse = {
       cluster: client.name,
@@ -261,7 +362,14 @@ export class MetricsCollector {
       name,
       source: this.source,
       collectedAt: new Date(at).toISOString(),
-      ...(routerRole ? { strategy: routerRole.endpointPickerConfig ? 'custom' : routerRole.strategy ?? 'prefix-cache', poolName: childNames.pool(name) } : {}),
+      ...(routerRole
+        ? {
+            strategy: routerRole.endpointPickerConfig
+              ? 'custom'
+              : (routerRole.strategy ?? 'prefix-cache'),
+            poolName: childNames.pool(name),
+          }
+        : {}),
       endpoints,
       pool,
       roles,
@@ -274,17 +382,45 @@ export class MetricsCollector {
     return result;
   }
 
-  private async scrapeEpp(s: ServiceState, hasRouter: boolean, eppPods: Pod[], name: string, at: number): Promise<EppMetricsState> {
+  private async scrapeEpp(
+    s: ServiceState,
+    hasRouter: boolean,
+    eppPods: Pod[],
+    name: string,
+    at: number,
+  ): Promise<EppMetricsState> {
     if (!hasRouter) return { state: 'no-router' };
     const pod = eppPods.find(p => isPodReady(p));
-    if (!pod) return { state: 'not-ready', message: eppPods.length ? 'no EPP pod is ready' : 'no EPP pod exists yet' };
+    if (!pod)
+      return {
+        state: 'not-ready',
+        message: eppPods.length
+          ? 'no EPP pod is ready'
+          : 'no EPP pod exists yet',
+      };
     try {
-      const res = await s.client.podProxyGet(s.isvc.metadata.namespace!, pod.metadata.name!, EPP_PORTS.metrics, '/metrics');
+      const res = await s.client.podProxyGet(
+        s.isvc.metadata.namespace!,
+        pod.metadata.name!,
+        EPP_PORTS.metrics,
+        '/metrics',
+      );
       if (res.status === 401 || res.status === 403 || res.status === 500) {
-        return { state: 'unavailable-auth', message: `EPP /metrics answered ${res.status}: ${AUTH_MESSAGE}` };
+        return {
+          state: 'unavailable-auth',
+          message: `EPP /metrics answered ${res.status}: ${AUTH_MESSAGE}`,
+        };
       }
-      if (res.status !== 200) return { state: 'error', message: `EPP /metrics answered ${res.status}` };
-      const snap = readEppMetrics(parsePrometheusText(res.body), at, childNames.pool(name));
+      if (res.status !== 200)
+        return {
+          state: 'error',
+          message: `EPP /metrics answered ${res.status}`,
+        };
+      const snap = readEppMetrics(
+        parsePrometheusText(res.body),
+        at,
+        childNames.pool(name),
+      );
       const prev = s.epp;
       s.epp = snap;
       return { state: 'ok', metrics: eppRoutingMetrics(snap, prev) };

@@ -15,7 +15,14 @@
  */
 
 import { Config } from '@backstage/config';
-import { EppMetricsState, EppRoutingMetrics, EndpointRoutingMetrics, LoraState, RoutingEndpoint, RoutingHistoryPoint } from '@fusioninfer/plugin-fusioninfer-common';
+import {
+  EppMetricsState,
+  EppRoutingMetrics,
+  EndpointRoutingMetrics,
+  LoraState,
+  RoutingEndpoint,
+  RoutingHistoryPoint,
+} from '@fusioninfer/plugin-fusioninfer-common';
 
 /** Settings of `fusioninfer.prometheus`. */
 export interface PrometheusSourceOptions {
@@ -33,7 +40,9 @@ export interface PrometheusSourceOptions {
 }
 
 /** Reads `fusioninfer.prometheus`; undefined when no URL is configured. */
-export function readPrometheusOptions(config: Config): PrometheusSourceOptions | undefined {
+export function readPrometheusOptions(
+  config: Config,
+): PrometheusSourceOptions | undefined {
   const c = config.getOptionalConfig('fusioninfer.prometheus');
   const url = c?.getOptionalString('url');
   if (!c || !url) return undefined;
@@ -41,7 +50,9 @@ export function readPrometheusOptions(config: Config): PrometheusSourceOptions |
   return {
     url,
     bearerToken: c.getOptionalString('bearerToken'),
-    headers: headers ? Object.fromEntries(headers.keys().map(k => [k, headers.getString(k)])) : undefined,
+    headers: headers
+      ? Object.fromEntries(headers.keys().map(k => [k, headers.getString(k)]))
+      : undefined,
     rateWindow: c.getOptionalString('rateWindow'),
     historyMinutes: c.getOptionalNumber('historyMinutes'),
     historyStepSeconds: c.getOptionalNumber('historyStepSeconds'),
@@ -85,51 +96,121 @@ export class PrometheusSource {
     this.now = options.now ?? Date.now;
   }
 
-  private async api(path: string, params: Record<string, string>): Promise<VectorSample[]> {
-    const url = new URL(path, this.options.url.endsWith('/') ? this.options.url : `${this.options.url}/`);
+  private async api(
+    path: string,
+    params: Record<string, string>,
+  ): Promise<VectorSample[]> {
+    const url = new URL(
+      path,
+      this.options.url.endsWith('/')
+        ? this.options.url
+        : `${this.options.url}/`,
+    );
     const body = new URLSearchParams(params);
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...(this.options.headers ?? {}) };
-    if (this.options.bearerToken) headers.authorization = `Bearer ${this.options.bearerToken}`;
-    const res = await this.fetchImpl(url.toString(), { method: 'POST', headers, body: body.toString(), signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) });
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+      ...(this.options.headers ?? {}),
+    };
+    if (this.options.bearerToken)
+      headers.authorization = `Bearer ${this.options.bearerToken}`;
+    const res = await this.fetchImpl(url.toString(), {
+      method: 'POST',
+      headers,
+      body: body.toString(),
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+    });
     const text = await res.text();
     let json: any;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new Error(`Prometheus answered ${res.status} with a body that is not JSON`);
+      throw new Error(
+        `Prometheus answered ${res.status} with a body that is not JSON`,
+      );
     }
-    if (json?.status !== 'success') throw new Error(`Prometheus: ${json?.errorType ?? res.status}: ${json?.error ?? 'query failed'}`);
+    if (json?.status !== 'success')
+      throw new Error(
+        `Prometheus: ${json?.errorType ?? res.status}: ${json?.error ?? 'query failed'}`,
+      );
     return Array.isArray(json.data?.result) ? json.data.result : [];
   }
 
   query(q: string): Promise<VectorSample[]> {
-    return this.api('api/v1/query', { query: q, time: String(this.now() / 1000) });
+    return this.api('api/v1/query', {
+      query: q,
+      time: String(this.now() / 1000),
+    });
   }
 
-  queryRange(q: string, minutes: number, stepSeconds: number): Promise<VectorSample[]> {
+  queryRange(
+    q: string,
+    minutes: number,
+    stepSeconds: number,
+  ): Promise<VectorSample[]> {
     const end = this.now() / 1000;
-    return this.api('api/v1/query_range', { query: q, start: String(end - minutes * 60), end: String(end), step: String(stepSeconds) });
+    return this.api('api/v1/query_range', {
+      query: q,
+      start: String(end - minutes * 60),
+      end: String(end),
+      step: String(stepSeconds),
+    });
   }
 
-  async collect(input: PrometheusCollectInput): Promise<{ endpoints: RoutingEndpoint[]; epp: EppMetricsState; history: RoutingHistoryPoint[] }> {
+  async collect(input: PrometheusCollectInput): Promise<{
+    endpoints: RoutingEndpoint[];
+    epp: EppMetricsState;
+    history: RoutingHistoryPoint[];
+  }> {
     const w = this.options.rateWindow ?? '5m';
     const pods = input.leaders.map(l => l.pod);
     if (!pods.length) {
-      return { endpoints: [], epp: input.hasRouter ? await this.collectEpp(input, w) : { state: 'no-router' }, history: [] };
+      return {
+        endpoints: [],
+        epp: input.hasRouter
+          ? await this.collectEpp(input, w)
+          : { state: 'no-router' },
+        history: [],
+      };
     }
     const sel = `namespace=${quote(input.namespace)},pod=~${quote(pods.map(escapeRegex).join('|'))}`;
-    const byPod = (names: string[], agg: string, inner: (n: string) => string) => names.map(n => `${agg} by (pod) (${inner(n)})`).join(' or ');
-    const gauge = (names: string[], agg = 'sum') => byPod(names, agg, n => `${n}{${sel}}`);
-    const rate = (names: string[]) => byPod(names, 'sum', n => `rate(${n}{${sel}}[${w}])`);
-    const quantile = (q: number, names: string[]) => names.map(n => `histogram_quantile(${q}, sum by (pod, le) (rate(${n}_bucket{${sel}}[${w}])))`).join(' or ');
+    const byPod = (
+      names: string[],
+      agg: string,
+      inner: (n: string) => string,
+    ) => names.map(n => `${agg} by (pod) (${inner(n)})`).join(' or ');
+    const gauge = (names: string[], agg = 'sum') =>
+      byPod(names, agg, n => `${n}{${sel}}`);
+    const rate = (names: string[]) =>
+      byPod(names, 'sum', n => `rate(${n}{${sel}}[${w}])`);
+    const quantile = (q: number, names: string[]) =>
+      names
+        .map(
+          n =>
+            `histogram_quantile(${q}, sum by (pod, le) (rate(${n}_bucket{${sel}}[${w}])))`,
+        )
+        .join(' or ');
     const queries: Record<string, string> = {
       running: gauge(['vllm:num_requests_running', 'sglang:num_running_reqs']),
       waiting: gauge(['vllm:num_requests_waiting', 'sglang:num_queue_reqs']),
-      kv: gauge(['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc', 'sglang:token_usage'], 'avg'),
+      kv: gauge(
+        [
+          'vllm:kv_cache_usage_perc',
+          'vllm:gpu_cache_usage_perc',
+          'sglang:token_usage',
+        ],
+        'avg',
+      ),
       hitRate: `(${rate(['vllm:prefix_cache_hits_total', 'vllm:gpu_prefix_cache_hits_total'])}) / (${rate(['vllm:prefix_cache_queries_total', 'vllm:gpu_prefix_cache_queries_total'])})`,
       requestRate: rate(['vllm:request_success_total']),
-      promptTokens: rate(['vllm:prompt_tokens_total', 'sglang:prompt_tokens_total']),
-      generationTokens: rate(['vllm:generation_tokens_total', 'sglang:generation_tokens_total']),
+      promptTokens: rate([
+        'vllm:prompt_tokens_total',
+        'sglang:prompt_tokens_total',
+      ]),
+      generationTokens: rate([
+        'vllm:generation_tokens_total',
+        'sglang:generation_tokens_total',
+      ]),
       ttft50: quantile(0.5, ['vllm:time_to_first_token_seconds']),
       ttft95: quantile(0.95, ['vllm:time_to_first_token_seconds']),
       ttft99: quantile(0.99, ['vllm:time_to_first_token_seconds']),
@@ -140,19 +221,47 @@ export class PrometheusSource {
     };
     let results: Record<string, VectorSample[]>;
     try {
-      const entries = await Promise.all(Object.entries(queries).map(async ([k, q]) => [k, await this.query(q)] as const));
+      const entries = await Promise.all(
+        Object.entries(queries).map(
+          async ([k, q]) => [k, await this.query(q)] as const,
+        ),
+      );
       results = Object.fromEntries(entries);
     } catch (e) {
       const message = `Prometheus: ${(e as Error).message}`;
-      return { endpoints: input.leaders.map(l => ({ ...l, state: 'unreachable', message })), epp: { state: 'unreachable', message }, history: [] };
+      return {
+        endpoints: input.leaders.map(l => ({
+          ...l,
+          state: 'unreachable',
+          message,
+        })),
+        epp: { state: 'unreachable', message },
+        history: [],
+      };
     }
-    const valueOf = (k: string, pod: string) => num(results[k].find(r => r.metric.pod === pod)?.value?.[1]);
+    const valueOf = (k: string, pod: string) =>
+      num(results[k].find(r => r.metric.pod === pod)?.value?.[1]);
     const endpoints = input.leaders.map((l): RoutingEndpoint => {
-      const has = Object.keys(queries).some(k => k !== 'lora' && results[k].some(r => r.metric.pod === l.pod));
-      if (!has) return { ...l, state: l.ready ? 'error' : 'not-ready', message: l.ready ? 'Prometheus has no model-server series for this pod (is it scraped?)' : 'pod is not ready' };
+      const has = Object.keys(queries).some(
+        k => k !== 'lora' && results[k].some(r => r.metric.pod === l.pod),
+      );
+      if (!has)
+        return {
+          ...l,
+          state: l.ready ? 'error' : 'not-ready',
+          message: l.ready
+            ? 'Prometheus has no model-server series for this pod (is it scraped?)'
+            : 'pod is not ready',
+        };
       const pct = (p: string) => {
-        const v = { p50: valueOf(`${p}50`, l.pod), p95: valueOf(`${p}95`, l.pod), p99: valueOf(`${p}99`, l.pod) };
-        return v.p50 === undefined && v.p95 === undefined ? undefined : { ...v, count: 0 };
+        const v = {
+          p50: valueOf(`${p}50`, l.pod),
+          p95: valueOf(`${p}95`, l.pod),
+          p99: valueOf(`${p}99`, l.pod),
+        };
+        return v.p50 === undefined && v.p95 === undefined
+          ? undefined
+          : { ...v, count: 0 };
       };
       const metrics: EndpointRoutingMetrics = {
         running: valueOf('running', l.pod),
@@ -167,13 +276,25 @@ export class PrometheusSource {
         lora: loraOf(results.lora.filter(r => r.metric.pod === l.pod)),
         window: 'rate',
       };
-      return { ...l, state: 'ok', metrics: JSON.parse(JSON.stringify(metrics)) };
+      return {
+        ...l,
+        state: 'ok',
+        metrics: JSON.parse(JSON.stringify(metrics)),
+      };
     });
-    const [epp, history] = await Promise.all([input.hasRouter ? this.collectEpp(input, w) : Promise.resolve<EppMetricsState>({ state: 'no-router' }), this.history(sel, w)]);
+    const [epp, history] = await Promise.all([
+      input.hasRouter
+        ? this.collectEpp(input, w)
+        : Promise.resolve<EppMetricsState>({ state: 'no-router' }),
+      this.history(sel, w),
+    ]);
     return { endpoints, epp, history };
   }
 
-  private async history(sel: string, w: string): Promise<RoutingHistoryPoint[]> {
+  private async history(
+    sel: string,
+    w: string,
+  ): Promise<RoutingHistoryPoint[]> {
     const minutes = this.options.historyMinutes ?? 30;
     const step = this.options.historyStepSeconds ?? 30;
     const series: Record<string, string> = {
@@ -194,48 +315,130 @@ export class PrometheusSource {
           }
         }),
       );
-      return [...points.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
+      return [...points.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([, p]) => p);
     } catch {
       return [];
     }
   }
 
-  private async collectEpp(input: PrometheusCollectInput, w: string): Promise<EppMetricsState> {
-    if (!input.eppPods.length) return { state: 'not-ready', message: 'no EPP pod exists yet' };
+  private async collectEpp(
+    input: PrometheusCollectInput,
+    w: string,
+  ): Promise<EppMetricsState> {
+    if (!input.eppPods.length)
+      return { state: 'not-ready', message: 'no EPP pod exists yet' };
     const sel = `namespace=${quote(input.namespace)},pod=~${quote(input.eppPods.map(escapeRegex).join('|'))}`;
-    const pair = (newName: string, oldName: string, f: (n: string) => string) => `${f(newName)} or ${f(oldName)}`;
+    const pair = (newName: string, oldName: string, f: (n: string) => string) =>
+      `${f(newName)} or ${f(oldName)}`;
     const q: Record<string, string> = {
-      requestRate: pair('llm_d_epp_request_total', 'inference_objective_request_total', n => `sum(rate(${n}{${sel}}[${w}]))`),
-      errorRate: pair('llm_d_epp_request_error_total', 'inference_objective_request_error_total', n => `sum(rate(${n}{${sel}}[${w}]))`),
-      errorsByCode: pair('llm_d_epp_request_error_total', 'inference_objective_request_error_total', n => `sum by (error_code) (increase(${n}{${sel}}[${w}]))`),
-      p50: pair('llm_d_epp_request_duration_seconds', 'inference_objective_request_duration_seconds', n => `histogram_quantile(0.5, sum by (le) (rate(${n}_bucket{${sel}}[${w}])))`),
-      p95: pair('llm_d_epp_request_duration_seconds', 'inference_objective_request_duration_seconds', n => `histogram_quantile(0.95, sum by (le) (rate(${n}_bucket{${sel}}[${w}])))`),
-      p99: pair('llm_d_epp_request_duration_seconds', 'inference_objective_request_duration_seconds', n => `histogram_quantile(0.99, sum by (le) (rate(${n}_bucket{${sel}}[${w}])))`),
-      running: pair('llm_d_epp_request_running', 'inference_objective_running_requests', n => `sum(${n}{${sel}})`),
-      kv: pair('llm_d_epp_average_kv_cache_utilization', 'inference_pool_average_kv_cache_utilization', n => `max(${n}{${sel}})`),
-      queue: pair('llm_d_epp_average_queue_size', 'inference_pool_average_queue_size', n => `max(${n}{${sel}})`),
-      ready: pair('llm_d_epp_ready_endpoints', 'inference_pool_ready_pods', n => `max(${n}{${sel}})`),
+      requestRate: pair(
+        'llm_d_epp_request_total',
+        'inference_objective_request_total',
+        n => `sum(rate(${n}{${sel}}[${w}]))`,
+      ),
+      errorRate: pair(
+        'llm_d_epp_request_error_total',
+        'inference_objective_request_error_total',
+        n => `sum(rate(${n}{${sel}}[${w}]))`,
+      ),
+      errorsByCode: pair(
+        'llm_d_epp_request_error_total',
+        'inference_objective_request_error_total',
+        n => `sum by (error_code) (increase(${n}{${sel}}[${w}]))`,
+      ),
+      p50: pair(
+        'llm_d_epp_request_duration_seconds',
+        'inference_objective_request_duration_seconds',
+        n =>
+          `histogram_quantile(0.5, sum by (le) (rate(${n}_bucket{${sel}}[${w}])))`,
+      ),
+      p95: pair(
+        'llm_d_epp_request_duration_seconds',
+        'inference_objective_request_duration_seconds',
+        n =>
+          `histogram_quantile(0.95, sum by (le) (rate(${n}_bucket{${sel}}[${w}])))`,
+      ),
+      p99: pair(
+        'llm_d_epp_request_duration_seconds',
+        'inference_objective_request_duration_seconds',
+        n =>
+          `histogram_quantile(0.99, sum by (le) (rate(${n}_bucket{${sel}}[${w}])))`,
+      ),
+      running: pair(
+        'llm_d_epp_request_running',
+        'inference_objective_running_requests',
+        n => `sum(${n}{${sel}})`,
+      ),
+      kv: pair(
+        'llm_d_epp_average_kv_cache_utilization',
+        'inference_pool_average_kv_cache_utilization',
+        n => `max(${n}{${sel}})`,
+      ),
+      queue: pair(
+        'llm_d_epp_average_queue_size',
+        'inference_pool_average_queue_size',
+        n => `max(${n}{${sel}})`,
+      ),
+      ready: pair(
+        'llm_d_epp_ready_endpoints',
+        'inference_pool_ready_pods',
+        n => `max(${n}{${sel}})`,
+      ),
       perPod: `max by (model_server_endpoint) (llm_d_epp_per_endpoint_queue_size{${sel}}) or max by (model_server_pod) (inference_pool_per_pod_queue_size{${sel}})`,
-      hitRatio: pair('llm_d_epp_prefix_indexer_hit_ratio', 'inference_extension_prefix_indexer_hit_ratio', n => `sum(rate(${n}_sum{${sel}}[${w}])) / sum(rate(${n}_count{${sel}}[${w}]))`),
+      hitRatio: pair(
+        'llm_d_epp_prefix_indexer_hit_ratio',
+        'inference_extension_prefix_indexer_hit_ratio',
+        n =>
+          `sum(rate(${n}_sum{${sel}}[${w}])) / sum(rate(${n}_count{${sel}}[${w}]))`,
+      ),
       decisions: `sum by (decision_type) (increase(llm_d_epp_disagg_decision_total{${sel}}[${w}])) or sum by (decision_type) (increase(llm_d_inference_scheduler_pd_decision_total{${sel}}[${w}]))`,
       info: `inference_extension_info{${sel}}`,
     };
     try {
-      const r = Object.fromEntries(await Promise.all(Object.entries(q).map(async ([k, query]) => [k, await this.query(query)] as const)));
+      const r = Object.fromEntries(
+        await Promise.all(
+          Object.entries(q).map(
+            async ([k, query]) => [k, await this.query(query)] as const,
+          ),
+        ),
+      );
       if (Object.values(r).every(v => v.length === 0)) {
-        return { state: 'error', message: 'Prometheus has no EPP series for the EPP pods: is the EPP scraped? (its /metrics requires authentication by default)' };
+        return {
+          state: 'error',
+          message:
+            'Prometheus has no EPP series for the EPP pods: is the EPP scraped? (its /metrics requires authentication by default)',
+        };
       }
       const one = (k: string) => num(r[k][0]?.value?.[1]);
       const byLabel = (k: string, labels: string[]) =>
-        Object.fromEntries(r[k].map(s => [labels.map(l => s.metric[l]).find(Boolean) ?? '', num(s.value?.[1]) ?? 0]));
+        Object.fromEntries(
+          r[k].map(s => [
+            labels.map(l => s.metric[l]).find(Boolean) ?? '',
+            num(s.value?.[1]) ?? 0,
+          ]),
+        );
       const metrics: EppRoutingMetrics = {
         requestRate: one('requestRate'),
-        errorRate: one('errorRate') ?? (one('requestRate') !== undefined ? 0 : undefined),
+        errorRate:
+          one('errorRate') ??
+          (one('requestRate') !== undefined ? 0 : undefined),
         errorsByCode: byLabel('errorsByCode', ['error_code']),
-        latency: one('p50') === undefined && one('p95') === undefined ? undefined : { p50: one('p50'), p95: one('p95'), p99: one('p99'), count: 0 },
+        latency:
+          one('p50') === undefined && one('p95') === undefined
+            ? undefined
+            : { p50: one('p50'), p95: one('p95'), p99: one('p99'), count: 0 },
         runningRequests: one('running'),
-        pool: { averageKvCacheUtilization: one('kv'), averageQueueSize: one('queue'), readyEndpoints: one('ready') },
-        perEndpointQueue: byLabel('perPod', ['model_server_endpoint', 'model_server_pod']),
+        pool: {
+          averageKvCacheUtilization: one('kv'),
+          averageQueueSize: one('queue'),
+          readyEndpoints: one('ready'),
+        },
+        perEndpointQueue: byLabel('perPod', [
+          'model_server_endpoint',
+          'model_server_pod',
+        ]),
         prefixIndexerHitRatio: one('hitRatio'),
         disaggDecisions: byLabel('decisions', ['decision_type']),
         buildRef: r.info[0]?.metric.build_ref,
@@ -243,7 +446,10 @@ export class PrometheusSource {
       };
       return { state: 'ok', metrics: JSON.parse(JSON.stringify(metrics)) };
     } catch (e) {
-      return { state: 'unreachable', message: `Prometheus: ${(e as Error).message}` };
+      return {
+        state: 'unreachable',
+        message: `Prometheus: ${(e as Error).message}`,
+      };
     }
   }
 }
@@ -252,10 +458,22 @@ export class PrometheusSource {
 function loraOf(series: VectorSample[]): LoraState | undefined {
   if (!series.length) return undefined;
   const val = (s: VectorSample) => Number(s.value?.[1] ?? 0);
-  const nonEmpty = series.filter(s => s.metric.running_lora_adapters || s.metric.waiting_lora_adapters);
+  const nonEmpty = series.filter(
+    s => s.metric.running_lora_adapters || s.metric.waiting_lora_adapters,
+  );
   const pool = nonEmpty.length ? nonEmpty : series;
   const chosen = pool.reduce((a, b) => (val(b) > val(a) ? b : a));
-  const split = (x?: string) => (x ? x.split(',').map(v => v.trim()).filter(Boolean) : []);
+  const split = (x?: string) =>
+    x
+      ? x
+          .split(',')
+          .map(v => v.trim())
+          .filter(Boolean)
+      : [];
   const max = Number.parseInt(chosen.metric.max_lora ?? '', 10);
-  return { ...(Number.isFinite(max) ? { maxLora: max } : {}), running: split(chosen.metric.running_lora_adapters), waiting: split(chosen.metric.waiting_lora_adapters) };
+  return {
+    ...(Number.isFinite(max) ? { maxLora: max } : {}),
+    running: split(chosen.metric.running_lora_adapters),
+    waiting: split(chosen.metric.waiting_lora_adapters),
+  };
 }

@@ -19,14 +19,21 @@ import path from 'path';
 import request from 'supertest';
 import { parse } from 'yaml';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { parsePrometheusText, RoutingMetricsResponse } from '@fusioninfer/plugin-fusioninfer-common';
+import {
+  parsePrometheusText,
+  RoutingMetricsResponse,
+} from '@fusioninfer/plugin-fusioninfer-common';
 import { DevCluster, runLoad, startDevCluster } from '@fusioninfer/dev-cluster';
 import { ClusterClient } from '@fusioninfer/plugin-fusioninfer-node';
 import { fusioninferPlugin } from '../plugin';
 
 const EXAMPLES = path.resolve(__dirname, '../../../../examples');
-const example = (f: string) => parse(fs.readFileSync(path.join(EXAMPLES, f), 'utf8'));
-const waitFor = async <T>(fn: () => Promise<T | undefined | false>, ms = 15000): Promise<T> => {
+const example = (f: string) =>
+  parse(fs.readFileSync(path.join(EXAMPLES, f), 'utf8'));
+const waitFor = async <T>(
+  fn: () => Promise<T | undefined | false>,
+  ms = 15000,
+): Promise<T> => {
   const end = Date.now() + ms;
   let last: unknown;
   for (;;) {
@@ -36,23 +43,39 @@ const waitFor = async <T>(fn: () => Promise<T | undefined | false>, ms = 15000):
     } catch (e) {
       last = e;
     }
-    if (Date.now() > end) throw new Error(`timed out waiting${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > end)
+      throw new Error(
+        `timed out waiting${last ? `: ${(last as Error).message}` : ''}`,
+      );
     await new Promise(r => setTimeout(r, 50));
   }
 };
 
-async function withBackend(dev: DevCluster, epp: { disableMetricsAuth?: boolean }) {
+async function withBackend(
+  dev: DevCluster,
+  epp: { disableMetricsAuth?: boolean },
+) {
   const config = mockServices.rootConfig.factory({
     data: {
       fusioninfer: {
-        clusters: [{ name: 'dev', url: dev.url, authProvider: 'serviceAccount', serviceAccountToken: 'dev-token', skipTLSVerify: true }],
+        clusters: [
+          {
+            name: 'dev',
+            url: dev.url,
+            authProvider: 'serviceAccount',
+            serviceAccountToken: 'dev-token',
+            skipTLSVerify: true,
+          },
+        ],
         reconciler: { leaseDurationSeconds: 1 },
         metrics: { minIntervalSeconds: 0, pollIntervalSeconds: 0 },
         epp,
       },
     },
   });
-  const { server } = await startTestBackend({ features: [fusioninferPlugin, config] });
+  const { server } = await startTestBackend({
+    features: [fusioninferPlugin, config],
+  });
   return server;
 }
 
@@ -61,30 +84,70 @@ describe('routing metrics through the API server pod proxy', () => {
   let client: ClusterClient;
   beforeAll(async () => {
     dev = await startDevCluster({ simulation: { podStartupDelayMs: 40 } });
-    client = new ClusterClient({ name: 'dev', url: dev.url, authProvider: 'serviceAccount', skipTLSVerify: true, mode: 'manage' });
-    await client.apply({ ...example('single-node-router-2-replicas.yaml'), metadata: { name: 'qwen', namespace: 'default' } }, { fieldManager: 'kubectl' });
-    await client.apply({ ...example('monolithic-no-router.yaml'), metadata: { name: 'plain', namespace: 'default' } }, { fieldManager: 'kubectl' });
+    client = new ClusterClient({
+      name: 'dev',
+      url: dev.url,
+      authProvider: 'serviceAccount',
+      skipTLSVerify: true,
+      mode: 'manage',
+    });
+    await client.apply(
+      {
+        ...example('single-node-router-2-replicas.yaml'),
+        metadata: { name: 'qwen', namespace: 'default' },
+      },
+      { fieldManager: 'kubectl' },
+    );
+    await client.apply(
+      {
+        ...example('monolithic-no-router.yaml'),
+        metadata: { name: 'plain', namespace: 'default' },
+      },
+      { fieldManager: 'kubectl' },
+    );
   });
   afterAll(() => dev.close());
 
   it('reads every leader and the EPP, turns load into rates, keeps history, and says when there is no router', async () => {
     const server = await withBackend(dev, { disableMetricsAuth: true });
-    const url = '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen/metrics';
+    const url =
+      '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen/metrics';
     const first: RoutingMetricsResponse = await waitFor(async () => {
       const r = await request(server).get(url);
-      return r.status === 200 && r.body.endpoints.length === 2 && r.body.endpoints.every((e: any) => e.state === 'ok') && r.body.epp.state === 'ok' && r.body;
+      return (
+        r.status === 200 &&
+        r.body.endpoints.length === 2 &&
+        r.body.endpoints.every((e: any) => e.state === 'ok') &&
+        r.body.epp.state === 'ok' &&
+        r.body
+      );
     });
     expect(first.source).toBe('pod-proxy');
     expect(first.strategy).toBe('prefix-cache');
     expect(first.poolName).toBe('qwen-pool');
-    expect(first.endpoints.map(e => [e.pod, e.role, e.componentType, e.replicaIndex])).toEqual([
+    expect(
+      first.endpoints.map(e => [
+        e.pod,
+        e.role,
+        e.componentType,
+        e.replicaIndex,
+      ]),
+    ).toEqual([
       ['qwen-inference-0-0', 'inference', 'worker', 0],
       ['qwen-inference-1-0', 'inference', 'worker', 1],
     ]);
     expect(first.epp.metrics!.pool.readyEndpoints).toBe(2);
     expect(first.warnings).toEqual([]);
 
-    const load = await runLoad({ kubeConfig: client.kubeConfig, namespace: 'default', service: 'qwen', rps: 40, durationSeconds: 1.5, promptMix: 'shared-prefix', maxTokens: 8 });
+    const load = await runLoad({
+      kubeConfig: client.kubeConfig,
+      namespace: 'default',
+      service: 'qwen',
+      rps: 40,
+      durationSeconds: 1.5,
+      promptMix: 'shared-prefix',
+      maxTokens: 8,
+    });
     expect(load.ok).toBeGreaterThan(40);
     const after: RoutingMetricsResponse = (await request(server).get(url)).body;
     expect(after.endpoints.every(e => e.metrics?.window === 'rate')).toBe(true);
@@ -95,10 +158,14 @@ describe('routing metrics through the API server pod proxy', () => {
     expect(after.roles.inference.requestRate).toBe(after.pool.requestRate);
     expect(after.epp.metrics!.requestRate).toBeGreaterThan(0);
     expect(after.history.length).toBeGreaterThanOrEqual(2);
-    expect(Object.keys(after.history[after.history.length - 1].endpoints ?? {})).toHaveLength(2);
+    expect(
+      Object.keys(after.history[after.history.length - 1].endpoints ?? {}),
+    ).toHaveLength(2);
 
     const plain = await waitFor(async () => {
-      const r = await request(server).get('/api/fusioninfer/clusters/dev/namespaces/default/services/plain/metrics');
+      const r = await request(server).get(
+        '/api/fusioninfer/clusters/dev/namespaces/default/services/plain/metrics',
+      );
       return r.status === 200 && r.body.endpoints[0]?.state === 'ok' && r.body;
     });
     expect(plain.epp).toEqual({ state: 'no-router' });
@@ -107,13 +174,34 @@ describe('routing metrics through the API server pod proxy', () => {
 
   it('reports "unavailable (auth)" when the EPP refuses the scrape (GIE default), not an error', async () => {
     // A cluster of its own: the first backend still leads the shared one and renders EPPs without metrics auth.
-    const own = await startDevCluster({ simulation: { podStartupDelayMs: 40 } });
-    const ownClient = new ClusterClient({ name: 'dev', url: own.url, authProvider: 'serviceAccount', skipTLSVerify: true, mode: 'manage' });
-    await ownClient.apply({ ...example('single-node-router-2-replicas.yaml'), metadata: { name: 'qwen', namespace: 'default' } }, { fieldManager: 'kubectl' });
+    const own = await startDevCluster({
+      simulation: { podStartupDelayMs: 40 },
+    });
+    const ownClient = new ClusterClient({
+      name: 'dev',
+      url: own.url,
+      authProvider: 'serviceAccount',
+      skipTLSVerify: true,
+      mode: 'manage',
+    });
+    await ownClient.apply(
+      {
+        ...example('single-node-router-2-replicas.yaml'),
+        metadata: { name: 'qwen', namespace: 'default' },
+      },
+      { fieldManager: 'kubectl' },
+    );
     const server = await withBackend(own, {});
     const body = await waitFor(async () => {
-      const r = await request(server).get('/api/fusioninfer/clusters/dev/namespaces/default/services/qwen/metrics');
-      return r.status === 200 && r.body.epp.state !== 'not-ready' && r.body.epp.state !== 'ok' && r.body;
+      const r = await request(server).get(
+        '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen/metrics',
+      );
+      return (
+        r.status === 200 &&
+        r.body.epp.state !== 'not-ready' &&
+        r.body.epp.state !== 'ok' &&
+        r.body
+      );
     });
     expect(body.epp.state).toBe('unavailable-auth');
     expect(body.epp.message).toMatch(/401.*metrics-endpoint-auth/);
@@ -122,7 +210,12 @@ describe('routing metrics through the API server pod proxy', () => {
   }, 60000);
 
   it('the simulated servers speak a format the parser reads without error', async () => {
-    const vllm = await client.podProxyGet('default', 'qwen-inference-0-0', 8000, '/metrics');
+    const vllm = await client.podProxyGet(
+      'default',
+      'qwen-inference-0-0',
+      8000,
+      '/metrics',
+    );
     expect(vllm.status).toBe(200);
     const exp = parsePrometheusText(vllm.body);
     expect(exp.errors).toEqual([]);
@@ -131,7 +224,9 @@ describe('routing metrics through the API server pod proxy', () => {
 
   it('an unknown service is a 404 and a missing cluster a 404, never a stack trace', async () => {
     const server = await withBackend(dev, {});
-    const r = await request(server).get('/api/fusioninfer/clusters/dev/namespaces/default/services/nope/metrics');
+    const r = await request(server).get(
+      '/api/fusioninfer/clusters/dev/namespaces/default/services/nope/metrics',
+    );
     expect(r.status).toBe(404);
     expect(r.body.error.name).toBe('NotFoundError');
   });

@@ -24,8 +24,12 @@ import { InferenceService } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterReconciler } from './ClusterReconciler';
 
 const EXAMPLES = path.resolve(__dirname, '../../../../examples');
-const example = (n: string): InferenceService => parse(fs.readFileSync(path.join(EXAMPLES, `${n}.yaml`), 'utf8'));
-const waitFor = async <T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10000): Promise<T> => {
+const example = (n: string): InferenceService =>
+  parse(fs.readFileSync(path.join(EXAMPLES, `${n}.yaml`), 'utf8'));
+const waitFor = async <T>(
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  ms = 10000,
+): Promise<T> => {
   const end = Date.now() + ms;
   for (;;) {
     const v = await Promise.resolve(fn()).catch(() => undefined);
@@ -45,8 +49,20 @@ describe('ClusterReconciler against the development cluster', () => {
 
   beforeEach(async () => {
     dev = await startDevCluster({ simulation: { podStartupDelayMs: 40 } });
-    client = new ClusterClient({ name: 'dev', url: dev.url, authProvider: 'serviceAccount', serviceAccountToken: 't', skipTLSVerify: true, mode: 'manage' });
-    reconciler = new ClusterReconciler({ client, logger, baseDelayMs: 20, resyncSeconds: 3600 });
+    client = new ClusterClient({
+      name: 'dev',
+      url: dev.url,
+      authProvider: 'serviceAccount',
+      serviceAccountToken: 't',
+      skipTLSVerify: true,
+      mode: 'manage',
+    });
+    reconciler = new ClusterReconciler({
+      client,
+      logger,
+      baseDelayMs: 20,
+      resyncSeconds: 3600,
+    });
     await reconciler.start();
   });
   afterEach(async () => {
@@ -54,24 +70,62 @@ describe('ClusterReconciler against the development cluster', () => {
     await dev.close();
   });
 
-  const create = (isvc: InferenceService) => client.apply({ ...isvc, metadata: { ...isvc.metadata, namespace: ns } }, { fieldManager: 'kubectl' });
-  const getIsvc = () => (name: string) => client.get<InferenceService>(KINDS.InferenceService, ns, name);
-  const names = async (kind: keyof typeof KINDS, svc: string) => (await client.list(KINDS[kind], ns, `fusioninfer.io/service=${svc}`)).map(o => o.metadata.name).sort();
+  const create = (isvc: InferenceService) =>
+    client.apply(
+      { ...isvc, metadata: { ...isvc.metadata, namespace: ns } },
+      { fieldManager: 'kubectl' },
+    );
+  const getIsvc = () => (name: string) =>
+    client.get<InferenceService>(KINDS.InferenceService, ns, name);
+  const names = async (kind: keyof typeof KINDS, svc: string) =>
+    (await client.list(KINDS[kind], ns, `fusioninfer.io/service=${svc}`))
+      .map(o => o.metadata.name)
+      .sort();
 
   it('creates every child, brings the service to Active, then writes nothing at steady state', async () => {
     await create(example('multi-node-router'));
     const active = await waitFor(async () => {
       const o = await getIsvc()('qwen-multi-node');
-      return o?.status?.conditions?.some(c => c.type === 'Active' && c.status === 'True') && o;
+      return (
+        o?.status?.conditions?.some(
+          c => c.type === 'Active' && c.status === 'True',
+        ) && o
+      );
     });
-    expect(active.status!.components!.inference).toMatchObject({ desiredReplicas: 1, readyReplicas: 1, nodesPerReplica: 2, totalPods: 2, readyPods: 2, phase: 'Running' });
-    expect(active.status!.components!.router).toMatchObject({ phase: 'Running' });
-    expect(active.status!.conditions!.every(c => c.observedGeneration === 1)).toBe(true);
-    expect(await names('LeaderWorkerSet', 'qwen-multi-node')).toEqual(['qwen-multi-node-inference-0']);
-    expect(await names('PodGroup', 'qwen-multi-node')).toEqual(['qwen-multi-node']);
-    expect(await names('HTTPRoute', 'qwen-multi-node')).toEqual(['qwen-multi-node-httproute']);
-    const lws = await client.get(KINDS.LeaderWorkerSet, ns, 'qwen-multi-node-inference-0');
-    expect(lws!.metadata.ownerReferences![0]).toMatchObject({ kind: 'InferenceService', name: 'qwen-multi-node', uid: active.metadata.uid, controller: true });
+    expect(active.status!.components!.inference).toMatchObject({
+      desiredReplicas: 1,
+      readyReplicas: 1,
+      nodesPerReplica: 2,
+      totalPods: 2,
+      readyPods: 2,
+      phase: 'Running',
+    });
+    expect(active.status!.components!.router).toMatchObject({
+      phase: 'Running',
+    });
+    expect(
+      active.status!.conditions!.every(c => c.observedGeneration === 1),
+    ).toBe(true);
+    expect(await names('LeaderWorkerSet', 'qwen-multi-node')).toEqual([
+      'qwen-multi-node-inference-0',
+    ]);
+    expect(await names('PodGroup', 'qwen-multi-node')).toEqual([
+      'qwen-multi-node',
+    ]);
+    expect(await names('HTTPRoute', 'qwen-multi-node')).toEqual([
+      'qwen-multi-node-httproute',
+    ]);
+    const lws = await client.get(
+      KINDS.LeaderWorkerSet,
+      ns,
+      'qwen-multi-node-inference-0',
+    );
+    expect(lws!.metadata.ownerReferences![0]).toMatchObject({
+      kind: 'InferenceService',
+      name: 'qwen-multi-node',
+      uid: active.metadata.uid,
+      controller: true,
+    });
     await reconciler.drained();
     await sleep(300);
     await reconciler.drained();
@@ -80,19 +134,40 @@ describe('ClusterReconciler against the development cluster', () => {
     await sleep(500);
     await reconciler.drained();
     expect(reconciler.stats.reconciles).toBeGreaterThan(before.reconciles);
-    expect({ applies: reconciler.stats.applies, deletes: reconciler.stats.deletes, statusWrites: reconciler.stats.statusWrites }).toEqual({ applies: before.applies, deletes: before.deletes, statusWrites: before.statusWrites });
+    expect({
+      applies: reconciler.stats.applies,
+      deletes: reconciler.stats.deletes,
+      statusWrites: reconciler.stats.statusWrites,
+    }).toEqual({
+      applies: before.applies,
+      deletes: before.deletes,
+      statusWrites: before.statusWrites,
+    });
   }, 30000);
 
   it('scales down (deleting the extra LeaderWorkerSet) and removes router children when the router goes', async () => {
     await create(example('single-node-router-2-replicas'));
-    await waitFor(async () => (await names('LeaderWorkerSet', 'qwen')).length === 2 && (await names('Deployment', 'qwen')).length === 1);
+    await waitFor(
+      async () =>
+        (await names('LeaderWorkerSet', 'qwen')).length === 2 &&
+        (await names('Deployment', 'qwen')).length === 1,
+    );
     const isvc = example('single-node-router-2-replicas');
     isvc.spec.roles[1].replicas = 1;
     await create(isvc);
-    await waitFor(async () => JSON.stringify(await names('LeaderWorkerSet', 'qwen')) === JSON.stringify(['qwen-inference-0']));
+    await waitFor(
+      async () =>
+        JSON.stringify(await names('LeaderWorkerSet', 'qwen')) ===
+        JSON.stringify(['qwen-inference-0']),
+    );
     isvc.spec.roles = [isvc.spec.roles[1]];
     await create(isvc);
-    await waitFor(async () => (await names('Deployment', 'qwen')).length === 0 && (await names('InferencePool', 'qwen')).length === 0 && (await names('ConfigMap', 'qwen')).length === 0);
+    await waitFor(
+      async () =>
+        (await names('Deployment', 'qwen')).length === 0 &&
+        (await names('InferencePool', 'qwen')).length === 0 &&
+        (await names('ConfigMap', 'qwen')).length === 0,
+    );
     const done = await waitFor(async () => {
       const o = await getIsvc()('qwen');
       return o?.status?.components && !('router' in o.status.components) && o;
@@ -106,48 +181,110 @@ describe('ClusterReconciler against the development cluster', () => {
     await create(isvc);
     const failed = await waitFor(async () => {
       const o = await getIsvc()('qwen-inference');
-      return o?.status?.conditions?.some(c => c.type === 'Failed' && c.status === 'True') && o;
+      return (
+        o?.status?.conditions?.some(
+          c => c.type === 'Failed' && c.status === 'True',
+        ) && o
+      );
     });
-    expect(failed.status!.conditions!.find(c => c.type === 'Active')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
-    expect(failed.status!.conditions!.find(c => c.type === 'Failed')!.message).toContain('spec.roles[0].strategy: pd-disaggregation needs both a prefiller role and a decoder role');
+    expect(
+      failed.status!.conditions!.find(c => c.type === 'Active'),
+    ).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+    expect(
+      failed.status!.conditions!.find(c => c.type === 'Failed')!.message,
+    ).toContain(
+      'spec.roles[0].strategy: pd-disaggregation needs both a prefiller role and a decoder role',
+    );
     expect(await names('LeaderWorkerSet', 'qwen-inference')).toEqual([]);
     // fixing the spec recovers: Failed turns False
     isvc.spec.roles[0].strategy = 'prefix-cache';
     await create(isvc);
-    await waitFor(async () => (await getIsvc()('qwen-inference'))?.status?.conditions?.some(c => c.type === 'Failed' && c.status === 'False'));
+    await waitFor(async () =>
+      (await getIsvc()('qwen-inference'))?.status?.conditions?.some(
+        c => c.type === 'Failed' && c.status === 'False',
+      ),
+    );
   }, 30000);
 
   it('never adopts a child another owner controls, and says so in a condition', async () => {
-    await client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'qwen-inference-epp-config', namespace: ns }, data: { 'config.yaml': 'mine' } } as any, { fieldManager: 'someone-else' });
+    await client.apply(
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'qwen-inference-epp-config', namespace: ns },
+        data: { 'config.yaml': 'mine' },
+      } as any,
+      { fieldManager: 'someone-else' },
+    );
     await create(example('monolithic-router-qwen'));
     const o = await waitFor(async () => {
       const x = await getIsvc()('qwen-inference');
-      return x?.status?.conditions?.some(c => c.type === 'ChildConflict' && c.status === 'True') && x;
+      return (
+        x?.status?.conditions?.some(
+          c => c.type === 'ChildConflict' && c.status === 'True',
+        ) && x
+      );
     });
-    expect(o.status!.conditions!.find(c => c.type === 'ChildConflict')!.message).toContain('ConfigMap qwen-inference-epp-config already exists and does not belong to this InferenceService');
-    expect((await client.get<any>(KINDS.ConfigMap, ns, 'qwen-inference-epp-config'))!.data).toEqual({ 'config.yaml': 'mine' });
+    expect(
+      o.status!.conditions!.find(c => c.type === 'ChildConflict')!.message,
+    ).toContain(
+      'ConfigMap qwen-inference-epp-config already exists and does not belong to this InferenceService',
+    );
+    expect(
+      (await client.get<any>(KINDS.ConfigMap, ns, 'qwen-inference-epp-config'))!
+        .data,
+    ).toEqual({ 'config.yaml': 'mine' });
   }, 30000);
 
   it('converges despite injected API errors and conflicts', async () => {
-    dev.api.setFaults({ errorRate: { patch: 0.3 }, forcedConflicts: { count: 3 }, seed: 3 });
-    await create(example('router-prefix-cache-simple')).catch(() => create(example('router-prefix-cache-simple'))).catch(() => create(example('router-prefix-cache-simple')));
-    await waitFor(async () => (await names('LeaderWorkerSet', 'my-service')).length === 3 && (await names('HTTPRoute', 'my-service')).length === 1, 20000);
+    dev.api.setFaults({
+      errorRate: { patch: 0.3 },
+      forcedConflicts: { count: 3 },
+      seed: 3,
+    });
+    await create(example('router-prefix-cache-simple'))
+      .catch(() => create(example('router-prefix-cache-simple')))
+      .catch(() => create(example('router-prefix-cache-simple')));
+    await waitFor(
+      async () =>
+        (await names('LeaderWorkerSet', 'my-service')).length === 3 &&
+        (await names('HTTPRoute', 'my-service')).length === 1,
+      20000,
+    );
     dev.api.setFaults({});
-    await waitFor(async () => (await getIsvc()('my-service'))?.status?.conditions?.some(c => c.type === 'Active' && c.status === 'True'), 20000);
+    await waitFor(
+      async () =>
+        (await getIsvc()('my-service'))?.status?.conditions?.some(
+          c => c.type === 'Active' && c.status === 'True',
+        ),
+      20000,
+    );
     expect(reconciler.stats.errors).toBeGreaterThan(0);
   }, 40000);
 });
 
 describe('leader election between two reconcilers', () => {
   it('lets exactly one instance write, and hands over when it stops', async () => {
-    const dev = await startDevCluster({ simulation: { podStartupDelayMs: 40 } });
+    const dev = await startDevCluster({
+      simulation: { podStartupDelayMs: 40 },
+    });
     const logger = mockServices.logger.mock();
     const mk = (identity: string) =>
       new ClusterReconciler({
-        client: new ClusterClient({ name: 'dev', url: dev.url, authProvider: 'serviceAccount', skipTLSVerify: true, mode: 'manage' }),
+        client: new ClusterClient({
+          name: 'dev',
+          url: dev.url,
+          authProvider: 'serviceAccount',
+          skipTLSVerify: true,
+          mode: 'manage',
+        }),
         logger,
         baseDelayMs: 20,
-        leaderElection: { namespace: 'default', identity, leaseDurationSeconds: 1 },
+        leaderElection: {
+          namespace: 'default',
+          identity,
+          leaseDurationSeconds: 1,
+        },
       });
     const a = mk('a');
     const b = mk('b');
@@ -156,8 +293,17 @@ describe('leader election between two reconcilers', () => {
       await waitFor(() => a.isLeader);
       await b.start();
       const client = a.client;
-      await client.apply({ ...example('monolithic-no-router'), metadata: { name: 'qwen-inference', namespace: 'default' } }, { fieldManager: 'kubectl' });
-      await waitFor(async () => (await client.list(KINDS.LeaderWorkerSet, 'default')).length === 1);
+      await client.apply(
+        {
+          ...example('monolithic-no-router'),
+          metadata: { name: 'qwen-inference', namespace: 'default' },
+        },
+        { fieldManager: 'kubectl' },
+      );
+      await waitFor(
+        async () =>
+          (await client.list(KINDS.LeaderWorkerSet, 'default')).length === 1,
+      );
       await sleep(500);
       expect(b.isLeader).toBe(false);
       expect(b.stats.applies + b.stats.statusWrites + b.stats.deletes).toBe(0);
@@ -165,8 +311,14 @@ describe('leader election between two reconcilers', () => {
       await waitFor(() => b.isLeader, 5000);
       const isvc = example('monolithic-no-router');
       isvc.spec.roles[0].replicas = 2;
-      await client.apply({ ...isvc, metadata: { name: 'qwen-inference', namespace: 'default' } }, { fieldManager: 'kubectl' });
-      await waitFor(async () => (await client.list(KINDS.LeaderWorkerSet, 'default')).length === 2);
+      await client.apply(
+        { ...isvc, metadata: { name: 'qwen-inference', namespace: 'default' } },
+        { fieldManager: 'kubectl' },
+      );
+      await waitFor(
+        async () =>
+          (await client.list(KINDS.LeaderWorkerSet, 'default')).length === 2,
+      );
       expect(b.stats.applies).toBeGreaterThan(0);
     } finally {
       await a.stop();

@@ -53,9 +53,24 @@ export class LeaderElector {
       this.setLeading(false);
       // Release the lease so another instance takes over at once.
       try {
-        const lease = await this.api.readNamespacedLease({ name: this.options.name, namespace: this.options.namespace });
+        const lease = await this.api.readNamespacedLease({
+          name: this.options.name,
+          namespace: this.options.namespace,
+        });
         if (lease.spec?.holderIdentity === this.options.identity) {
-          await this.api.replaceNamespacedLease({ name: this.options.name, namespace: this.options.namespace, body: { ...lease, spec: { ...lease.spec, holderIdentity: undefined, renewTime: undefined, acquireTime: undefined } } });
+          await this.api.replaceNamespacedLease({
+            name: this.options.name,
+            namespace: this.options.namespace,
+            body: {
+              ...lease,
+              spec: {
+                ...lease.spec,
+                holderIdentity: undefined,
+                renewTime: undefined,
+                acquireTime: undefined,
+              },
+            },
+          });
         }
       } catch {
         // best effort
@@ -79,7 +94,11 @@ export class LeaderElector {
       // Without a confirmed renewal we cannot be sure we still lead.
       this.setLeading(false);
     }
-    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), Math.max(100, (this.options.leaseDurationSeconds * 1000) / 3));
+    if (!this.stopped)
+      this.timer = setTimeout(
+        () => void this.tick(),
+        Math.max(100, (this.options.leaseDurationSeconds * 1000) / 3),
+      );
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
@@ -91,10 +110,18 @@ export class LeaderElector {
     } catch (e) {
       if ((e as { code?: number }).code !== 404) throw e;
     }
-    const spec = { holderIdentity: identity, leaseDurationSeconds, renewTime: now as any, acquireTime: now as any };
+    const spec = {
+      holderIdentity: identity,
+      leaseDurationSeconds,
+      renewTime: now as any,
+      acquireTime: now as any,
+    };
     if (!lease) {
       try {
-        await this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } });
+        await this.api.createNamespacedLease({
+          namespace,
+          body: { metadata: { name, namespace }, spec },
+        });
         return true;
       } catch (e) {
         if ((e as { code?: number }).code === 409) return false;
@@ -102,8 +129,11 @@ export class LeaderElector {
       }
     }
     const holder = lease.spec?.holderIdentity;
-    const renewed = lease.spec?.renewTime ? new Date(lease.spec.renewTime as any).getTime() : 0;
-    const duration = (lease.spec?.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
+    const renewed = lease.spec?.renewTime
+      ? new Date(lease.spec.renewTime as any).getTime()
+      : 0;
+    const duration =
+      (lease.spec?.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
     const expired = !holder || renewed + duration < now.getTime();
     if (holder !== identity && !expired) return false;
     try {
@@ -117,8 +147,11 @@ export class LeaderElector {
             holderIdentity: identity,
             leaseDurationSeconds,
             renewTime: now as any,
-            acquireTime: holder === identity ? lease.spec?.acquireTime : (now as any),
-            leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + (holder === identity ? 0 : 1),
+            acquireTime:
+              holder === identity ? lease.spec?.acquireTime : (now as any),
+            leaseTransitions:
+              (lease.spec?.leaseTransitions ?? 0) +
+              (holder === identity ? 0 : 1),
           },
         },
       });

@@ -30,7 +30,12 @@ export class WorkQueue {
 
   constructor(
     private readonly process: (key: string) => Promise<void>,
-    private readonly options: { workers?: number; baseDelayMs?: number; maxDelayMs?: number; onError?: (key: string, e: unknown, attempt: number) => void } = {},
+    private readonly options: {
+      workers?: number;
+      baseDelayMs?: number;
+      maxDelayMs?: number;
+      onError?: (key: string, e: unknown, attempt: number) => void;
+    } = {},
   ) {}
 
   add(key: string): void {
@@ -47,12 +52,18 @@ export class WorkQueue {
   private retry(key: string): void {
     const attempt = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, attempt);
-    const delay = Math.min(this.options.maxDelayMs ?? 30_000, (this.options.baseDelayMs ?? 100) * 2 ** (attempt - 1));
+    const delay = Math.min(
+      this.options.maxDelayMs ?? 30_000,
+      (this.options.baseDelayMs ?? 100) * 2 ** (attempt - 1),
+    );
     clearTimeout(this.timers.get(key));
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      this.add(key);
-    }, delay));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.add(key);
+      }, delay),
+    );
   }
 
   private pump(): void {
@@ -82,12 +93,16 @@ export class WorkQueue {
 
   /** True when nothing is pending, running or waiting for a retry. */
   get idle(): boolean {
-    return this.pending.size === 0 && this.running === 0 && this.timers.size === 0;
+    return (
+      this.pending.size === 0 && this.running === 0 && this.timers.size === 0
+    );
   }
 
   /** Resolves once the queue is idle. */
   drained(): Promise<void> {
-    return this.idle ? Promise.resolve() : new Promise(resolve => this.waiters.push(resolve));
+    return this.idle
+      ? Promise.resolve()
+      : new Promise(resolve => this.waiters.push(resolve));
   }
 
   stop(): void {

@@ -18,9 +18,22 @@ import fs from 'fs';
 import path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { Deployment as K8sDeployment } from 'kubernetes-models/apps/v1';
-import { ConfigMap as K8sConfigMap, Service as K8sService, ServiceAccount as K8sServiceAccount } from 'kubernetes-models/v1';
-import { Role as K8sRole, RoleBinding as K8sRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { crdSchemaFor, JSONSchemaProps, parseCrd, pruneStructural, validateStructural } from '../schema';
+import {
+  ConfigMap as K8sConfigMap,
+  Service as K8sService,
+  ServiceAccount as K8sServiceAccount,
+} from 'kubernetes-models/v1';
+import {
+  Role as K8sRole,
+  RoleBinding as K8sRoleBinding,
+} from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import {
+  crdSchemaFor,
+  JSONSchemaProps,
+  parseCrd,
+  pruneStructural,
+  validateStructural,
+} from '../schema';
 import { KubeObject } from '../types';
 import { REPO_ROOT } from './examples';
 
@@ -29,7 +42,9 @@ export function loadCustomSchemas(): Map<string, JSONSchemaProps> {
   const out = new Map<string, JSONSchemaProps>();
   const dir = path.join(REPO_ROOT, 'crds/third-party');
   for (const f of fs.readdirSync(dir).filter(n => n.endsWith('.yaml'))) {
-    for (const doc of parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8'))) {
+    for (const doc of parseAllDocuments(
+      fs.readFileSync(path.join(dir, f), 'utf8'),
+    )) {
       const js = doc.toJS();
       if (!js || js.kind !== 'CustomResourceDefinition') continue;
       const info = parseCrd(js);
@@ -55,14 +70,21 @@ const CORE: Record<string, new (o: any) => { validate(): void }> = {
  * Every reason a child would not be accepted unchanged by an API server: schema violations of custom kinds, fields
  * a server would prune, and OpenAPI violations of core kinds. Empty when the child is fine.
  */
-export function childProblems(child: KubeObject, schemas: Map<string, JSONSchemaProps>): string[] {
+export function childProblems(
+  child: KubeObject,
+  schemas: Map<string, JSONSchemaProps>,
+): string[] {
   const key = `${child.apiVersion}/${child.kind}`;
   const where = `${child.kind}/${child.metadata?.name}`;
   const schema = schemas.get(key);
   if (schema) {
     return [
-      ...validateStructural(schema, child).map(i => `${where} ${i.path}: ${i.message}`),
-      ...pruneStructural(schema, child).pruned.map(p => `${where} ${p}: would be pruned`),
+      ...validateStructural(schema, child).map(
+        i => `${where} ${i.path}: ${i.message}`,
+      ),
+      ...pruneStructural(schema, child).pruned.map(
+        p => `${where} ${p}: would be pruned`,
+      ),
     ];
   }
   const Model = CORE[key];

@@ -26,8 +26,13 @@ export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 export function loadExamples(): Record<string, InferenceService> {
   const dir = path.join(REPO_ROOT, 'examples');
   const out: Record<string, InferenceService> = {};
-  for (const f of fs.readdirSync(dir).filter(n => n.endsWith('.yaml')).sort()) {
-    out[f.replace(/\.yaml$/, '')] = parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+  for (const f of fs
+    .readdirSync(dir)
+    .filter(n => n.endsWith('.yaml'))
+    .sort()) {
+    out[f.replace(/\.yaml$/, '')] = parse(
+      fs.readFileSync(path.join(dir, f), 'utf8'),
+    );
   }
   return out;
 }

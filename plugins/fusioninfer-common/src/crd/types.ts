@@ -20,7 +20,11 @@ import type { JSONSchemaProps } from '../schema';
 export interface CustomResourceDefinition {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; annotations?: Record<string, string>; labels?: Record<string, string> };
+  metadata: {
+    name: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+  };
   spec: {
     group: string;
     names: {
@@ -37,7 +41,10 @@ export interface CustomResourceDefinition {
       served: boolean;
       storage: boolean;
       schema?: { openAPIV3Schema: JSONSchemaProps };
-      subresources?: { status?: Record<string, unknown>; scale?: Record<string, unknown> };
+      subresources?: {
+        status?: Record<string, unknown>;
+        scale?: Record<string, unknown>;
+      };
       additionalPrinterColumns?: Array<Record<string, unknown>>;
     }>;
   };

@@ -19,15 +19,31 @@ import { RoutingAggregate, RoutingEndpoint } from './types';
 const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
 
 /** Sums (queues, rates), means (KV-cache use, hit rate) and worst p95s over the endpoints that report metrics. @public */
-export function aggregateEndpoints(endpoints: RoutingEndpoint[]): RoutingAggregate {
-  const reporting = endpoints.filter(e => e.state === 'ok' && e.metrics).map(e => e.metrics!);
-  const agg: RoutingAggregate = { endpoints: endpoints.length, reporting: reporting.length };
-  const values = (pick: (m: (typeof reporting)[number]) => number | undefined) => reporting.map(pick).filter((v): v is number => v !== undefined && Number.isFinite(v));
-  const total = (pick: (m: (typeof reporting)[number]) => number | undefined) => {
+export function aggregateEndpoints(
+  endpoints: RoutingEndpoint[],
+): RoutingAggregate {
+  const reporting = endpoints
+    .filter(e => e.state === 'ok' && e.metrics)
+    .map(e => e.metrics!);
+  const agg: RoutingAggregate = {
+    endpoints: endpoints.length,
+    reporting: reporting.length,
+  };
+  const values = (
+    pick: (m: (typeof reporting)[number]) => number | undefined,
+  ) =>
+    reporting
+      .map(pick)
+      .filter((v): v is number => v !== undefined && Number.isFinite(v));
+  const total = (
+    pick: (m: (typeof reporting)[number]) => number | undefined,
+  ) => {
     const v = values(pick);
     return v.length ? r4(v.reduce((a, b) => a + b, 0)) : undefined;
   };
-  const mean = (pick: (m: (typeof reporting)[number]) => number | undefined) => {
+  const mean = (
+    pick: (m: (typeof reporting)[number]) => number | undefined,
+  ) => {
     const v = values(pick);
     return v.length ? r4(v.reduce((a, b) => a + b, 0) / v.length) : undefined;
   };
@@ -35,18 +51,51 @@ export function aggregateEndpoints(endpoints: RoutingEndpoint[]): RoutingAggrega
     const v = values(pick);
     return v.length ? Math.max(...v) : undefined;
   };
-  const set = <K extends keyof RoutingAggregate>(k: K, v: RoutingAggregate[K] | undefined) => {
+  const set = <K extends keyof RoutingAggregate>(
+    k: K,
+    v: RoutingAggregate[K] | undefined,
+  ) => {
     if (v !== undefined) agg[k] = v;
   };
-  set('running', total(m => m.running));
-  set('waiting', total(m => m.waiting));
-  set('kvCacheUsage', mean(m => m.kvCacheUsage));
-  set('maxKvCacheUsage', max(m => m.kvCacheUsage));
-  set('prefixCacheHitRate', mean(m => m.prefixCacheHitRate));
-  set('requestRate', total(m => m.requestRate));
-  set('promptTokensPerSecond', total(m => m.promptTokensPerSecond));
-  set('generationTokensPerSecond', total(m => m.generationTokensPerSecond));
-  set('worstTtftP95', max(m => m.ttft?.p95));
-  set('worstE2eP95', max(m => m.e2e?.p95));
+  set(
+    'running',
+    total(m => m.running),
+  );
+  set(
+    'waiting',
+    total(m => m.waiting),
+  );
+  set(
+    'kvCacheUsage',
+    mean(m => m.kvCacheUsage),
+  );
+  set(
+    'maxKvCacheUsage',
+    max(m => m.kvCacheUsage),
+  );
+  set(
+    'prefixCacheHitRate',
+    mean(m => m.prefixCacheHitRate),
+  );
+  set(
+    'requestRate',
+    total(m => m.requestRate),
+  );
+  set(
+    'promptTokensPerSecond',
+    total(m => m.promptTokensPerSecond),
+  );
+  set(
+    'generationTokensPerSecond',
+    total(m => m.generationTokensPerSecond),
+  );
+  set(
+    'worstTtftP95',
+    max(m => m.ttft?.p95),
+  );
+  set(
+    'worstE2eP95',
+    max(m => m.e2e?.p95),
+  );
   return agg;
 }

@@ -21,7 +21,13 @@
  * emission is never counted twice.
  */
 
-import { HistogramData, histogramDelta, histogramFrom, percentiles, Percentiles } from './histogram';
+import {
+  HistogramData,
+  histogramDelta,
+  histogramFrom,
+  percentiles,
+  Percentiles,
+} from './histogram';
 import { counterIncrease } from './modelServer';
 import { PromExposition, PromSample } from './prometheus';
 
@@ -33,7 +39,12 @@ export interface EppSnapshot {
   errorsByCode: Record<string, number>;
   duration?: HistogramData;
   runningRequests?: number;
-  pool: { averageKvCacheUtilization?: number; averageQueueSize?: number; averageRunningRequests?: number; readyEndpoints?: number };
+  pool: {
+    averageKvCacheUtilization?: number;
+    averageQueueSize?: number;
+    averageRunningRequests?: number;
+    readyEndpoints?: number;
+  };
   perEndpointQueue: Record<string, number>;
   prefixIndexerHitRatio?: HistogramData;
   prefixIndexerSize?: number;
@@ -62,9 +73,13 @@ export interface EppRoutingMetrics {
   windowSeconds?: number;
 }
 
-const finite = (list: PromSample[] | undefined) => (list ?? []).filter(s => Number.isFinite(s.value));
+const finite = (list: PromSample[] | undefined) =>
+  (list ?? []).filter(s => Number.isFinite(s.value));
 
-function firstSeries(exp: PromExposition, names: string[]): PromSample[] | undefined {
+function firstSeries(
+  exp: PromExposition,
+  names: string[],
+): PromSample[] | undefined {
   for (const n of names) {
     const l = finite(exp.byName.get(n));
     if (l.length) return l;
@@ -72,16 +87,23 @@ function firstSeries(exp: PromExposition, names: string[]): PromSample[] | undef
   return undefined;
 }
 
-const sum = (l: PromSample[] | undefined) => (l ? l.reduce((a, s) => a + s.value, 0) : undefined);
+const sum = (l: PromSample[] | undefined) =>
+  l ? l.reduce((a, s) => a + s.value, 0) : undefined;
 
 /** Samples of the pool `poolName`; an EPP serves one pool, so when no sample names it every sample is taken. */
-function ofPool(l: PromSample[] | undefined, poolName: string | undefined): PromSample[] | undefined {
+function ofPool(
+  l: PromSample[] | undefined,
+  poolName: string | undefined,
+): PromSample[] | undefined {
   if (!l || !poolName) return l;
   const mine = l.filter(s => s.labels.name === poolName);
   return mine.length ? mine : l;
 }
 
-function byLabel(l: PromSample[] | undefined, label: string): Record<string, number> {
+function byLabel(
+  l: PromSample[] | undefined,
+  label: string,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const s of l ?? []) {
     const k = s.labels[label] ?? '';
@@ -91,7 +113,11 @@ function byLabel(l: PromSample[] | undefined, label: string): Record<string, num
 }
 
 /** Reads one EPP scrape; `poolName` picks the pool's series (`{service}-pool` for FusionInfer). @public */
-export function readEppMetrics(exp: PromExposition, atMs: number, poolName?: string): EppSnapshot {
+export function readEppMetrics(
+  exp: PromExposition,
+  atMs: number,
+  poolName?: string,
+): EppSnapshot {
   const llmd = [...exp.byName.keys()].some(k => k.startsWith('llm_d_epp_'));
   const gie = [...exp.byName.keys()].some(k => k.startsWith('inference_'));
   const pref = (newName: string, oldName: string) => [newName, oldName];
@@ -99,36 +125,100 @@ export function readEppMetrics(exp: PromExposition, atMs: number, poolName?: str
     const l = ofPool(firstSeries(exp, names), poolName);
     return l?.length ? l[0].value : undefined;
   };
-  const errors = firstSeries(exp, pref('llm_d_epp_request_error_total', 'inference_objective_request_error_total'));
-  const perEndpointNew = ofPool(finite(exp.byName.get('llm_d_epp_per_endpoint_queue_size')), poolName);
+  const errors = firstSeries(
+    exp,
+    pref(
+      'llm_d_epp_request_error_total',
+      'inference_objective_request_error_total',
+    ),
+  );
+  const perEndpointNew = ofPool(
+    finite(exp.byName.get('llm_d_epp_per_endpoint_queue_size')),
+    poolName,
+  );
   const perEndpoint = perEndpointNew?.length
     ? byLabel(perEndpointNew, 'model_server_endpoint')
-    : byLabel(ofPool(finite(exp.byName.get('inference_pool_per_pod_queue_size')), poolName), 'model_server_pod');
+    : byLabel(
+        ofPool(
+          finite(exp.byName.get('inference_pool_per_pod_queue_size')),
+          poolName,
+        ),
+        'model_server_pod',
+      );
   let duration: HistogramData | undefined;
-  for (const n of ['llm_d_epp_request_duration_seconds', 'inference_objective_request_duration_seconds']) {
+  for (const n of [
+    'llm_d_epp_request_duration_seconds',
+    'inference_objective_request_duration_seconds',
+  ]) {
     duration = histogramFrom(exp, n);
     if (duration) break;
   }
-  const hitRatio = histogramFrom(exp, 'llm_d_epp_prefix_indexer_hit_ratio') ?? histogramFrom(exp, 'inference_extension_prefix_indexer_hit_ratio');
-  const info = exp.byName.get('inference_extension_info')?.[0] ?? exp.byName.get('llm_d_epp_info')?.[0];
+  const hitRatio =
+    histogramFrom(exp, 'llm_d_epp_prefix_indexer_hit_ratio') ??
+    histogramFrom(exp, 'inference_extension_prefix_indexer_hit_ratio');
+  const info =
+    exp.byName.get('inference_extension_info')?.[0] ??
+    exp.byName.get('llm_d_epp_info')?.[0];
   return {
     atMs,
-    requestsTotal: sum(firstSeries(exp, pref('llm_d_epp_request_total', 'inference_objective_request_total'))),
+    requestsTotal: sum(
+      firstSeries(
+        exp,
+        pref('llm_d_epp_request_total', 'inference_objective_request_total'),
+      ),
+    ),
     errorsTotal: sum(errors),
     errorsByCode: byLabel(errors, 'error_code'),
     duration,
-    runningRequests: sum(firstSeries(exp, pref('llm_d_epp_request_running', 'inference_objective_running_requests'))),
+    runningRequests: sum(
+      firstSeries(
+        exp,
+        pref(
+          'llm_d_epp_request_running',
+          'inference_objective_running_requests',
+        ),
+      ),
+    ),
     pool: {
-      averageKvCacheUtilization: gauge(pref('llm_d_epp_average_kv_cache_utilization', 'inference_pool_average_kv_cache_utilization')),
-      averageQueueSize: gauge(pref('llm_d_epp_average_queue_size', 'inference_pool_average_queue_size')),
-      averageRunningRequests: gauge(pref('llm_d_epp_average_running_requests', 'inference_pool_average_running_requests')),
-      readyEndpoints: gauge(pref('llm_d_epp_ready_endpoints', 'inference_pool_ready_pods')),
+      averageKvCacheUtilization: gauge(
+        pref(
+          'llm_d_epp_average_kv_cache_utilization',
+          'inference_pool_average_kv_cache_utilization',
+        ),
+      ),
+      averageQueueSize: gauge(
+        pref(
+          'llm_d_epp_average_queue_size',
+          'inference_pool_average_queue_size',
+        ),
+      ),
+      averageRunningRequests: gauge(
+        pref(
+          'llm_d_epp_average_running_requests',
+          'inference_pool_average_running_requests',
+        ),
+      ),
+      readyEndpoints: gauge(
+        pref('llm_d_epp_ready_endpoints', 'inference_pool_ready_pods'),
+      ),
     },
     perEndpointQueue: perEndpoint,
     prefixIndexerHitRatio: hitRatio,
-    prefixIndexerSize: sum(firstSeries(exp, pref('llm_d_epp_prefix_indexer_size', 'inference_extension_prefix_indexer_size'))),
+    prefixIndexerSize: sum(
+      firstSeries(
+        exp,
+        pref(
+          'llm_d_epp_prefix_indexer_size',
+          'inference_extension_prefix_indexer_size',
+        ),
+      ),
+    ),
     disaggDecisions: byLabel(
-      firstSeries(exp, ['llm_d_epp_disagg_decision_total', 'llm_d_inference_scheduler_disagg_decision_total', 'llm_d_inference_scheduler_pd_decision_total']),
+      firstSeries(exp, [
+        'llm_d_epp_disagg_decision_total',
+        'llm_d_inference_scheduler_disagg_decision_total',
+        'llm_d_inference_scheduler_pd_decision_total',
+      ]),
       'decision_type',
     ),
     buildRef: info?.labels.build_ref || undefined,
@@ -137,34 +227,54 @@ export function readEppMetrics(exp: PromExposition, atMs: number, poolName?: str
 }
 
 /** Pool routing metrics from the current EPP scrape and, when known, the previous one. @public */
-export function eppRoutingMetrics(cur: EppSnapshot, prev?: EppSnapshot): EppRoutingMetrics {
+export function eppRoutingMetrics(
+  cur: EppSnapshot,
+  prev?: EppSnapshot,
+): EppRoutingMetrics {
   const dt = prev ? (cur.atMs - prev.atMs) / 1000 : 0;
   const windowed = !!prev && dt > 0;
-  const r4 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? undefined : Math.round(v * 1e4) / 1e4);
+  const r4 = (v: number | undefined) =>
+    v === undefined || !Number.isFinite(v)
+      ? undefined
+      : Math.round(v * 1e4) / 1e4;
   const rate = (c: number | undefined, p: number | undefined) => {
     if (!windowed) return undefined;
     const inc = counterIncrease(c, p);
     return inc === undefined ? undefined : r4(inc / dt);
   };
-  const ratioWindow = windowed ? histogramDelta(cur.prefixIndexerHitRatio, prev!.prefixIndexerHitRatio) : cur.prefixIndexerHitRatio;
+  const ratioWindow = windowed
+    ? histogramDelta(cur.prefixIndexerHitRatio, prev!.prefixIndexerHitRatio)
+    : cur.prefixIndexerHitRatio;
   const decisions: Record<string, number> = {};
   for (const [k, v] of Object.entries(cur.disaggDecisions)) {
-    decisions[k] = windowed ? counterIncrease(v, prev!.disaggDecisions[k] ?? 0) ?? v : v;
+    decisions[k] = windowed
+      ? (counterIncrease(v, prev!.disaggDecisions[k] ?? 0) ?? v)
+      : v;
   }
   const errorsByCode: Record<string, number> = {};
   for (const [k, v] of Object.entries(cur.errorsByCode)) {
-    errorsByCode[k] = windowed ? counterIncrease(v, prev!.errorsByCode[k] ?? 0) ?? v : v;
+    errorsByCode[k] = windowed
+      ? (counterIncrease(v, prev!.errorsByCode[k] ?? 0) ?? v)
+      : v;
   }
   return {
     requestRate: rate(cur.requestsTotal, prev?.requestsTotal),
     // No error series yet means no error so far (the counter appears with the first error).
-    errorRate: rate(cur.errorsTotal ?? (cur.requestsTotal !== undefined ? 0 : undefined), prev?.errorsTotal ?? (prev?.requestsTotal !== undefined ? 0 : undefined)),
+    errorRate: rate(
+      cur.errorsTotal ?? (cur.requestsTotal !== undefined ? 0 : undefined),
+      prev?.errorsTotal ?? (prev?.requestsTotal !== undefined ? 0 : undefined),
+    ),
     errorsByCode,
-    latency: percentiles(windowed ? histogramDelta(cur.duration, prev!.duration) : cur.duration),
+    latency: percentiles(
+      windowed ? histogramDelta(cur.duration, prev!.duration) : cur.duration,
+    ),
     runningRequests: cur.runningRequests,
     pool: cur.pool,
     perEndpointQueue: cur.perEndpointQueue,
-    prefixIndexerHitRatio: ratioWindow && ratioWindow.count > 0 ? r4(ratioWindow.sum / ratioWindow.count) : undefined,
+    prefixIndexerHitRatio:
+      ratioWindow && ratioWindow.count > 0
+        ? r4(ratioWindow.sum / ratioWindow.count)
+        : undefined,
     prefixIndexerSize: cur.prefixIndexerSize,
     disaggDecisions: decisions,
     buildRef: cur.buildRef,

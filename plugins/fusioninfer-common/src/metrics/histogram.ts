@@ -37,7 +37,11 @@ export interface Percentiles {
  * models, finish reasons). Returns undefined when there is no bucket series.
  * @public
  */
-export function histogramFrom(exp: PromExposition, base: string, filter?: (labels: Record<string, string>) => boolean): HistogramData | undefined {
+export function histogramFrom(
+  exp: PromExposition,
+  base: string,
+  filter?: (labels: Record<string, string>) => boolean,
+): HistogramData | undefined {
   const bucketSamples = exp.byName.get(`${base}_bucket`);
   if (!bucketSamples?.length) return undefined;
   const keep = (s: PromSample) => !filter || filter(s.labels);
@@ -50,10 +54,18 @@ export function histogramFrom(exp: PromExposition, base: string, filter?: (label
     byLe.set(le, (byLe.get(le) ?? 0) + s.value);
   }
   if (!byLe.size) return undefined;
-  const buckets = [...byLe.entries()].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count }));
-  const total = (name: string) => (exp.byName.get(name) ?? []).filter(keep).reduce((acc, s) => acc + (Number.isFinite(s.value) ? s.value : 0), 0);
-  const count = exp.byName.has(`${base}_count`) ? total(`${base}_count`) : buckets[buckets.length - 1].count;
-  if (buckets[buckets.length - 1].le !== Infinity) buckets.push({ le: Infinity, count });
+  const buckets = [...byLe.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([le, count]) => ({ le, count }));
+  const total = (name: string) =>
+    (exp.byName.get(name) ?? [])
+      .filter(keep)
+      .reduce((acc, s) => acc + (Number.isFinite(s.value) ? s.value : 0), 0);
+  const count = exp.byName.has(`${base}_count`)
+    ? total(`${base}_count`)
+    : buckets[buckets.length - 1].count;
+  if (buckets[buckets.length - 1].le !== Infinity)
+    buckets.push({ le: Infinity, count });
   return { buckets, sum: total(`${base}_sum`), count };
 }
 
@@ -62,15 +74,34 @@ export function histogramFrom(exp: PromExposition, base: string, filter?: (label
  * boundaries make the current histogram the answer, as Prometheus' rate() does.
  * @public
  */
-export function histogramDelta(cur: HistogramData | undefined, prev: HistogramData | undefined): HistogramData | undefined {
+export function histogramDelta(
+  cur: HistogramData | undefined,
+  prev: HistogramData | undefined,
+): HistogramData | undefined {
   if (!cur) return undefined;
-  if (!prev || prev.buckets.length !== cur.buckets.length || cur.count < prev.count) return cur;
+  if (
+    !prev ||
+    prev.buckets.length !== cur.buckets.length ||
+    cur.count < prev.count
+  )
+    return cur;
   const buckets: HistogramData['buckets'] = [];
   for (let i = 0; i < cur.buckets.length; i++) {
-    if (cur.buckets[i].le !== prev.buckets[i].le || cur.buckets[i].count < prev.buckets[i].count) return cur;
-    buckets.push({ le: cur.buckets[i].le, count: cur.buckets[i].count - prev.buckets[i].count });
+    if (
+      cur.buckets[i].le !== prev.buckets[i].le ||
+      cur.buckets[i].count < prev.buckets[i].count
+    )
+      return cur;
+    buckets.push({
+      le: cur.buckets[i].le,
+      count: cur.buckets[i].count - prev.buckets[i].count,
+    });
   }
-  return { buckets, sum: Math.max(0, cur.sum - prev.sum), count: cur.count - prev.count };
+  return {
+    buckets,
+    sum: Math.max(0, cur.sum - prev.sum),
+    count: cur.count - prev.count,
+  };
 }
 
 /**
@@ -79,7 +110,10 @@ export function histogramDelta(cur: HistogramData | undefined, prev: HistogramDa
  * `+Inf` bucket answers the largest finite upper bound. Undefined without observations.
  * @public
  */
-export function histogramQuantile(q: number, h: HistogramData | undefined): number | undefined {
+export function histogramQuantile(
+  q: number,
+  h: HistogramData | undefined,
+): number | undefined {
   if (!h || h.buckets.length === 0) return undefined;
   const total = h.buckets[h.buckets.length - 1].count;
   if (!(total > 0) || Number.isNaN(q)) return undefined;
@@ -99,9 +133,14 @@ export function histogramQuantile(q: number, h: HistogramData | undefined): numb
 }
 
 /** p50/p95/p99 and the mean of a histogram. @public */
-export function percentiles(h: HistogramData | undefined): Percentiles | undefined {
+export function percentiles(
+  h: HistogramData | undefined,
+): Percentiles | undefined {
   if (!h) return undefined;
-  const round = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? undefined : Math.round(v * 1e6) / 1e6);
+  const round = (v: number | undefined) =>
+    v === undefined || !Number.isFinite(v)
+      ? undefined
+      : Math.round(v * 1e6) / 1e6;
   return {
     p50: round(histogramQuantile(0.5, h)),
     p95: round(histogramQuantile(0.95, h)),

@@ -32,15 +32,23 @@ import {
   RoutingEndpoint,
 } from '.';
 
-const sample = (f: string) => fs.readFileSync(path.join(REPO_ROOT, 'examples/metrics', f), 'utf8');
-const FILES = ['vllm-metrics.txt', 'llm-d-inference-sim-metrics.txt', 'epp-metrics.txt', 'epp-metrics-llm-d-router.txt'];
+const sample = (f: string) =>
+  fs.readFileSync(path.join(REPO_ROOT, 'examples/metrics', f), 'utf8');
+const FILES = [
+  'vllm-metrics.txt',
+  'llm-d-inference-sim-metrics.txt',
+  'epp-metrics.txt',
+  'epp-metrics-llm-d-router.txt',
+];
 
 describe('parsePrometheusText', () => {
   it.each(FILES)('reads every sample line of %s without an error', f => {
     const text = sample(f);
     const exp = parsePrometheusText(text);
     expect(exp.errors).toEqual([]);
-    const sampleLines = text.split('\n').filter(l => l.trim() && !l.startsWith('#'));
+    const sampleLines = text
+      .split('\n')
+      .filter(l => l.trim() && !l.startsWith('#'));
     expect(exp.samples).toHaveLength(sampleLines.length);
     expect(Object.keys(exp.types).length).toBeGreaterThan(3);
   });
@@ -59,7 +67,9 @@ describe('parsePrometheusText', () => {
   it('keeps `_created` apart from the counter it belongs to', () => {
     const exp = parsePrometheusText(sample('vllm-metrics.txt'));
     expect(exp.byName.get('vllm:prompt_tokens_total')).toHaveLength(1);
-    expect(exp.byName.get('vllm:prompt_tokens_created')![0].value).toBeGreaterThan(1e9);
+    expect(
+      exp.byName.get('vllm:prompt_tokens_created')![0].value,
+    ).toBeGreaterThan(1e9);
     expect(exp.types['vllm:prompt_tokens_total']).toBe('counter');
   });
 
@@ -76,14 +86,24 @@ describe('parsePrometheusText', () => {
     );
     expect(exp.errors).toEqual([]);
     expect(exp.samples.map(s => s.name)).toEqual(['a', 'b', 'my.metric', 'c']);
-    expect(exp.samples[0]).toEqual({ name: 'a', labels: { x: '1', y: 'two words' }, value: 1, timestampMs: 1700000000000 });
-    expect(exp.samples[1].labels).toEqual({ path: 'C:\\dir', msg: 'say "hi"\nbye' });
+    expect(exp.samples[0]).toEqual({
+      name: 'a',
+      labels: { x: '1', y: 'two words' },
+      value: 1,
+      timestampMs: 1700000000000,
+    });
+    expect(exp.samples[1].labels).toEqual({
+      path: 'C:\\dir',
+      msg: 'say "hi"\nbye',
+    });
     expect(exp.samples[2].labels).toEqual({ le: '0.5' });
     expect(exp.samples[3].timestampMs).toBe(1700000000500);
   });
 
   it('reports malformed lines with their number and keeps reading', () => {
-    const exp = parsePrometheusText('ok 1\nbad{x=1} 2\nnovalue\nx{a="1",a="2"} 3\ny abc\n# TYPE z sparkles\nok2 2\r\n');
+    const exp = parsePrometheusText(
+      'ok 1\nbad{x=1} 2\nnovalue\nx{a="1",a="2"} 3\ny abc\n# TYPE z sparkles\nok2 2\r\n',
+    );
     expect(exp.samples.map(s => s.name)).toEqual(['ok', 'ok2']);
     expect(exp.errors.map(e => e.line)).toEqual([2, 3, 4, 5, 6]);
     expect(exp.errors[0].message).toMatch(/quoted/);
@@ -92,17 +112,22 @@ describe('parsePrometheusText', () => {
 
   it('never throws, whatever the body', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.anything()), body => {
-        const exp = parsePrometheusText(body);
-        expect(Array.isArray(exp.samples)).toBe(true);
-      }),
+      fc.property(
+        fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.anything()),
+        body => {
+          const exp = parsePrometheusText(body);
+          expect(Array.isArray(exp.samples)).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('cuts oversized bodies and sample floods', () => {
     const big = 'm 1\n'.repeat(1000);
-    expect(parsePrometheusText(big, { maxBytes: 400 }).samples).toHaveLength(100);
+    expect(parsePrometheusText(big, { maxBytes: 400 }).samples).toHaveLength(
+      100,
+    );
     const flood = parsePrometheusText(big, { maxSamples: 10 });
     expect(flood.samples).toHaveLength(10);
     expect(flood.errors[0].message).toMatch(/more than 10 samples/);
@@ -122,34 +147,91 @@ describe('histograms', () => {
   });
 
   it('reads Go-format histograms (le="1", _sum before _count) and sums series over labels', () => {
-    const sim = histogramFrom(parsePrometheusText(sample('llm-d-inference-sim-metrics.txt')), 'vllm:time_to_first_token_seconds')!;
+    const sim = histogramFrom(
+      parsePrometheusText(sample('llm-d-inference-sim-metrics.txt')),
+      'vllm:time_to_first_token_seconds',
+    )!;
     expect(sim.count).toBe(6);
     expect(histogramQuantile(0.5, sim)).toBeCloseTo(0.175, 6);
-    const epp = histogramFrom(parsePrometheusText(sample('epp-metrics.txt')), 'inference_objective_request_duration_seconds')!;
+    const epp = histogramFrom(
+      parsePrometheusText(sample('epp-metrics.txt')),
+      'inference_objective_request_duration_seconds',
+    )!;
     expect(epp.count).toBe(4);
     // The GIE fixture writes the last bound as le="Inf" (not "+Inf").
-    expect(epp.buckets[epp.buckets.length - 1]).toEqual({ le: Infinity, count: 4 });
+    expect(epp.buckets[epp.buckets.length - 1]).toEqual({
+      le: Infinity,
+      count: 4,
+    });
     expect(histogramQuantile(0.95, epp)).toBeCloseTo(1.9, 6);
   });
 
   it('answers the largest finite bound when the rank falls in +Inf, and nothing without observations', () => {
-    const h = { buckets: [{ le: 1, count: 1 }, { le: 2, count: 1 }, { le: Infinity, count: 10 }], sum: 100, count: 10 };
+    const h = {
+      buckets: [
+        { le: 1, count: 1 },
+        { le: 2, count: 1 },
+        { le: Infinity, count: 10 },
+      ],
+      sum: 100,
+      count: 10,
+    };
     expect(histogramQuantile(0.99, h)).toBe(2);
-    expect(histogramQuantile(0.5, { buckets: [{ le: 1, count: 0 }, { le: Infinity, count: 0 }], sum: 0, count: 0 })).toBeUndefined();
+    expect(
+      histogramQuantile(0.5, {
+        buckets: [
+          { le: 1, count: 0 },
+          { le: Infinity, count: 0 },
+        ],
+        sum: 0,
+        count: 0,
+      }),
+    ).toBeUndefined();
   });
 
   it('subtracts scrapes and treats a reset as a fresh start', () => {
-    const a = { buckets: [{ le: 1, count: 5 }, { le: Infinity, count: 10 }], sum: 20, count: 10 };
-    const b = { buckets: [{ le: 1, count: 9 }, { le: Infinity, count: 16 }], sum: 30, count: 16 };
-    expect(histogramDelta(b, a)).toEqual({ buckets: [{ le: 1, count: 4 }, { le: Infinity, count: 6 }], sum: 10, count: 6 });
-    const restarted = { buckets: [{ le: 1, count: 1 }, { le: Infinity, count: 1 }], sum: 0.5, count: 1 };
+    const a = {
+      buckets: [
+        { le: 1, count: 5 },
+        { le: Infinity, count: 10 },
+      ],
+      sum: 20,
+      count: 10,
+    };
+    const b = {
+      buckets: [
+        { le: 1, count: 9 },
+        { le: Infinity, count: 16 },
+      ],
+      sum: 30,
+      count: 16,
+    };
+    expect(histogramDelta(b, a)).toEqual({
+      buckets: [
+        { le: 1, count: 4 },
+        { le: Infinity, count: 6 },
+      ],
+      sum: 10,
+      count: 6,
+    });
+    const restarted = {
+      buckets: [
+        { le: 1, count: 1 },
+        { le: Infinity, count: 1 },
+      ],
+      sum: 0.5,
+      count: 1,
+    };
     expect(histogramDelta(restarted, b)).toBe(restarted);
   });
 });
 
 describe('model-server metrics', () => {
   it('reads a vLLM server: gauges, counters without _created, histograms, LoRA as the EPP reads it, cache config', () => {
-    const s = readModelServerMetrics(parsePrometheusText(sample('vllm-metrics.txt')), 0);
+    const s = readModelServerMetrics(
+      parsePrometheusText(sample('vllm-metrics.txt')),
+      0,
+    );
     expect(s).toMatchObject({
       engine: 'vllm',
       models: ['Qwen/Qwen3-8B'],
@@ -167,9 +249,23 @@ describe('model-server metrics', () => {
   });
 
   it('reads the simulator (no engine label, finish_reason, Go numbers)', () => {
-    const s = readModelServerMetrics(parsePrometheusText(sample('llm-d-inference-sim-metrics.txt')), 0);
-    expect(s).toMatchObject({ running: 1, waiting: 0, kvCacheUsage: 0.0625, prefixCacheHits: 48, prefixCacheQueries: 150, requestsTotal: 6 });
-    expect(s.lora).toEqual({ maxLora: 2, running: ['food-review-1'], waiting: [] });
+    const s = readModelServerMetrics(
+      parsePrometheusText(sample('llm-d-inference-sim-metrics.txt')),
+      0,
+    );
+    expect(s).toMatchObject({
+      running: 1,
+      waiting: 0,
+      kvCacheUsage: 0.0625,
+      prefixCacheHits: 48,
+      prefixCacheQueries: 150,
+      requestsTotal: 6,
+    });
+    expect(s.lora).toEqual({
+      maxLora: 2,
+      running: ['food-review-1'],
+      waiting: [],
+    });
   });
 
   it('accepts the deprecated and simulator names, and sums queues / averages KV over data-parallel engines', () => {
@@ -189,7 +285,13 @@ describe('model-server metrics', () => {
   });
 
   it('computes rates, the window hit rate and window percentiles from two scrapes, with counter resets', () => {
-    const scrape = (hits: number, queries: number, ok: number, fast: number, slow: number) =>
+    const scrape = (
+      hits: number,
+      queries: number,
+      ok: number,
+      fast: number,
+      slow: number,
+    ) =>
       parsePrometheusText(
         [
           `vllm:prefix_cache_hits_total ${hits}`,
@@ -221,51 +323,110 @@ describe('model-server metrics', () => {
 
 describe('EPP metrics', () => {
   it('reads GIE v1.2.1 names', () => {
-    const e = readEppMetrics(parsePrometheusText(sample('epp-metrics.txt')), 0, 'p1');
+    const e = readEppMetrics(
+      parsePrometheusText(sample('epp-metrics.txt')),
+      0,
+      'p1',
+    );
     expect(e.naming).toBe('gie');
     expect(e.requestsTotal).toBe(4);
     expect(e.errorsTotal).toBe(4);
-    expect(e.errorsByCode).toEqual({ Internal: 2, ModelServerError: 1, InferencePoolResourceExhausted: 1 });
+    expect(e.errorsByCode).toEqual({
+      Internal: 2,
+      ModelServerError: 1,
+      InferencePoolResourceExhausted: 1,
+    });
     expect(e.pool.averageKvCacheUtilization).toBe(0.3);
     expect(e.pool.averageQueueSize).toBe(0.4);
     expect(e.pool.readyEndpoints).toBe(3);
     expect(e.perEndpointQueue).toEqual({ 'pod1-rank-0': 100 });
-    expect(e.disaggDecisions).toEqual({ 'decode-only': 1, 'prefill-decode': 2 });
+    expect(e.disaggDecisions).toEqual({
+      'decode-only': 1,
+      'prefill-decode': 2,
+    });
     const m = eppRoutingMetrics(e);
     expect(m.prefixIndexerHitRatio).toBe(0.45);
     expect(m.latency!.p95).toBeCloseTo(1.9, 6);
   });
 
   it('reads llm-d-router names without counting dual-emitted series twice', () => {
-    const e = readEppMetrics(parsePrometheusText(sample('epp-metrics-llm-d-router.txt')), 0, 'test-pool');
+    const e = readEppMetrics(
+      parsePrometheusText(sample('epp-metrics-llm-d-router.txt')),
+      0,
+      'test-pool',
+    );
     expect(e.naming).toBe('llm-d');
     expect(e.requestsTotal).toBe(4);
-    expect(e.errorsByCode).toEqual({ Internal: 2, ModelServerError: 1, ResourceExhausted: 1 });
+    expect(e.errorsByCode).toEqual({
+      Internal: 2,
+      ModelServerError: 1,
+      ResourceExhausted: 1,
+    });
     expect(e.runningRequests).toBe(2);
     expect(e.pool.averageRunningRequests).toBe(0.5);
     expect(e.perEndpointQueue).toEqual({ 'pod1-rank-0': 100 });
-    expect(e.disaggDecisions).toEqual({ 'decode-only': 1, 'encode-decode': 1, 'encode-prefill-decode': 3, 'prefill-decode': 2 });
+    expect(e.disaggDecisions).toEqual({
+      'decode-only': 1,
+      'encode-decode': 1,
+      'encode-prefill-decode': 3,
+      'prefill-decode': 2,
+    });
     expect(e.prefixIndexerSize).toBe(4096);
   });
 
   it('computes request and error rates over a window; no error series means zero errors', () => {
-    const a = readEppMetrics(parsePrometheusText('inference_objective_request_total{model_name="m"} 10'), 0);
-    const b = readEppMetrics(parsePrometheusText('inference_objective_request_total{model_name="m"} 30'), 5000);
-    expect(eppRoutingMetrics(b, a)).toMatchObject({ requestRate: 4, errorRate: 0, window: 'rate' });
+    const a = readEppMetrics(
+      parsePrometheusText(
+        'inference_objective_request_total{model_name="m"} 10',
+      ),
+      0,
+    );
+    const b = readEppMetrics(
+      parsePrometheusText(
+        'inference_objective_request_total{model_name="m"} 30',
+      ),
+      5000,
+    );
+    expect(eppRoutingMetrics(b, a)).toMatchObject({
+      requestRate: 4,
+      errorRate: 0,
+      window: 'rate',
+    });
   });
 });
 
 describe('aggregateEndpoints', () => {
   it('sums queues and rates, averages KV and hit rate, keeps the worst p95, over reporting endpoints only', () => {
-    const ep = (pod: string, state: RoutingEndpoint['state'], running: number, kv: number, p95: number): RoutingEndpoint => ({
+    const ep = (
+      pod: string,
+      state: RoutingEndpoint['state'],
+      running: number,
+      kv: number,
+      p95: number,
+    ): RoutingEndpoint => ({
       pod,
       role: 'worker',
       componentType: 'worker',
       ready: state === 'ok',
       state,
-      metrics: state === 'ok' ? { running, waiting: 1, kvCacheUsage: kv, requestRate: 2, prefixCacheHitRate: 0.5, ttft: { p95, count: 1 }, window: 'rate' } : undefined,
+      metrics:
+        state === 'ok'
+          ? {
+              running,
+              waiting: 1,
+              kvCacheUsage: kv,
+              requestRate: 2,
+              prefixCacheHitRate: 0.5,
+              ttft: { p95, count: 1 },
+              window: 'rate',
+            }
+          : undefined,
     });
-    const agg = aggregateEndpoints([ep('a', 'ok', 2, 0.2, 0.3), ep('b', 'ok', 4, 0.6, 0.9), ep('c', 'unreachable', 0, 0, 0)]);
+    const agg = aggregateEndpoints([
+      ep('a', 'ok', 2, 0.2, 0.3),
+      ep('b', 'ok', 4, 0.6, 0.9),
+      ep('c', 'unreachable', 0, 0, 0),
+    ]);
     expect(agg).toEqual({
       endpoints: 3,
       reporting: 2,

@@ -20,7 +20,13 @@
  * series per engine: queue and running counts are summed, KV-cache use averaged (as vLLM's own logger does).
  */
 
-import { HistogramData, histogramDelta, histogramFrom, percentiles, Percentiles } from './histogram';
+import {
+  HistogramData,
+  histogramDelta,
+  histogramFrom,
+  percentiles,
+  Percentiles,
+} from './histogram';
 import { PromExposition, PromSample } from './prometheus';
 
 /** LoRA adapters of an endpoint (from `vllm:lora_requests_info`). @public */
@@ -79,20 +85,48 @@ export interface EndpointRoutingMetrics {
 const ALIASES = {
   running: ['vllm:num_requests_running', 'sglang:num_running_reqs'],
   waiting: ['vllm:num_requests_waiting', 'sglang:num_queue_reqs'],
-  kv: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc', 'sglang:token_usage'],
-  prefixHits: ['vllm:prefix_cache_hits_total', 'vllm:gpu_prefix_cache_hits_total', 'vllm:prefix_cache_hits'],
-  prefixQueries: ['vllm:prefix_cache_queries_total', 'vllm:gpu_prefix_cache_queries_total', 'vllm:prefix_cache_queries'],
+  kv: [
+    'vllm:kv_cache_usage_perc',
+    'vllm:gpu_cache_usage_perc',
+    'sglang:token_usage',
+  ],
+  prefixHits: [
+    'vllm:prefix_cache_hits_total',
+    'vllm:gpu_prefix_cache_hits_total',
+    'vllm:prefix_cache_hits',
+  ],
+  prefixQueries: [
+    'vllm:prefix_cache_queries_total',
+    'vllm:gpu_prefix_cache_queries_total',
+    'vllm:prefix_cache_queries',
+  ],
   requests: ['vllm:request_success_total', 'sglang:num_requests_total'],
   promptTokens: ['vllm:prompt_tokens_total', 'sglang:prompt_tokens_total'],
-  generationTokens: ['vllm:generation_tokens_total', 'sglang:generation_tokens_total'],
+  generationTokens: [
+    'vllm:generation_tokens_total',
+    'sglang:generation_tokens_total',
+  ],
   preemptions: ['vllm:num_preemptions_total'],
-  ttft: ['vllm:time_to_first_token_seconds', 'sglang:time_to_first_token_seconds'],
-  e2e: ['vllm:e2e_request_latency_seconds', 'sglang:e2e_request_latency_seconds'],
-  itl: ['vllm:inter_token_latency_seconds', 'vllm:time_per_output_token_seconds', 'sglang:inter_token_latency_seconds'],
+  ttft: [
+    'vllm:time_to_first_token_seconds',
+    'sglang:time_to_first_token_seconds',
+  ],
+  e2e: [
+    'vllm:e2e_request_latency_seconds',
+    'sglang:e2e_request_latency_seconds',
+  ],
+  itl: [
+    'vllm:inter_token_latency_seconds',
+    'vllm:time_per_output_token_seconds',
+    'sglang:inter_token_latency_seconds',
+  ],
 } as const;
 
 /** The samples of the first alias present in the exposition (never a sum over aliases: servers dual-emit). */
-function first(exp: PromExposition, names: readonly string[]): { name: string; samples: PromSample[] } | undefined {
+function first(
+  exp: PromExposition,
+  names: readonly string[],
+): { name: string; samples: PromSample[] } | undefined {
   for (const name of names) {
     const samples = exp.byName.get(name)?.filter(s => Number.isFinite(s.value));
     if (samples?.length) return { name, samples };
@@ -100,12 +134,18 @@ function first(exp: PromExposition, names: readonly string[]): { name: string; s
   return undefined;
 }
 
-function sumOf(exp: PromExposition, names: readonly string[]): number | undefined {
+function sumOf(
+  exp: PromExposition,
+  names: readonly string[],
+): number | undefined {
   const f = first(exp, names);
   return f ? f.samples.reduce((a, s) => a + s.value, 0) : undefined;
 }
 
-function firstHistogram(exp: PromExposition, names: readonly string[]): HistogramData | undefined {
+function firstHistogram(
+  exp: PromExposition,
+  names: readonly string[],
+): HistogramData | undefined {
   for (const n of names) {
     const h = histogramFrom(exp, n);
     if (h) return h;
@@ -113,7 +153,13 @@ function firstHistogram(exp: PromExposition, names: readonly string[]): Histogra
   return undefined;
 }
 
-const splitList = (s: string | undefined) => (s ? s.split(',').map(x => x.trim()).filter(Boolean) : []);
+const splitList = (s: string | undefined) =>
+  s
+    ? s
+        .split(',')
+        .map(x => x.trim())
+        .filter(Boolean)
+    : [];
 
 /**
  * The LoRA state as the EPP reads it: among the `vllm:lora_requests_info` series, the one with the largest value
@@ -123,24 +169,38 @@ const splitList = (s: string | undefined) => (s ? s.split(',').map(x => x.trim()
 export function loraStateFrom(exp: PromExposition): LoraState | undefined {
   const series = exp.byName.get('vllm:lora_requests_info');
   if (!series?.length) return undefined;
-  const newest = (list: PromSample[]) => list.reduce((a, b) => (b.value > a.value ? b : a));
-  const nonEmpty = series.filter(s => s.labels.running_lora_adapters || s.labels.waiting_lora_adapters);
+  const newest = (list: PromSample[]) =>
+    list.reduce((a, b) => (b.value > a.value ? b : a));
+  const nonEmpty = series.filter(
+    s => s.labels.running_lora_adapters || s.labels.waiting_lora_adapters,
+  );
   const chosen = nonEmpty.length ? newest(nonEmpty) : newest(series);
   const max = Number.parseInt(chosen.labels.max_lora ?? '', 10);
-  return { ...(Number.isFinite(max) ? { maxLora: max } : {}), running: splitList(chosen.labels.running_lora_adapters), waiting: splitList(chosen.labels.waiting_lora_adapters) };
+  return {
+    ...(Number.isFinite(max) ? { maxLora: max } : {}),
+    running: splitList(chosen.labels.running_lora_adapters),
+    waiting: splitList(chosen.labels.waiting_lora_adapters),
+  };
 }
 
 /** Reads one model-server scrape. @public */
-export function readModelServerMetrics(exp: PromExposition, atMs: number): ModelServerSnapshot {
+export function readModelServerMetrics(
+  exp: PromExposition,
+  atMs: number,
+): ModelServerSnapshot {
   const hasVllm = [...exp.byName.keys()].some(k => k.startsWith('vllm:'));
-  const hasSglang = !hasVllm && [...exp.byName.keys()].some(k => k.startsWith('sglang:'));
+  const hasSglang =
+    !hasVllm && [...exp.byName.keys()].some(k => k.startsWith('sglang:'));
   const models = new Set<string>();
   for (const [k, list] of exp.byName) {
     if (!k.startsWith('vllm:') && !k.startsWith('sglang:')) continue;
-    for (const s of list) if (s.labels.model_name) models.add(s.labels.model_name);
+    for (const s of list)
+      if (s.labels.model_name) models.add(s.labels.model_name);
   }
   const kv = first(exp, ALIASES.kv);
-  const cacheInfo = exp.byName.get('vllm:cache_config_info')?.[0] ?? exp.byName.get('sglang:cache_config_info')?.[0];
+  const cacheInfo =
+    exp.byName.get('vllm:cache_config_info')?.[0] ??
+    exp.byName.get('sglang:cache_config_info')?.[0];
   const intLabel = (v: string | undefined) => {
     const n = Number.parseInt(v ?? '', 10);
     return Number.isFinite(n) ? n : undefined;
@@ -151,7 +211,9 @@ export function readModelServerMetrics(exp: PromExposition, atMs: number): Model
     models: [...models].sort(),
     running: sumOf(exp, ALIASES.running),
     waiting: sumOf(exp, ALIASES.waiting),
-    kvCacheUsage: kv ? kv.samples.reduce((a, s) => a + s.value, 0) / kv.samples.length : undefined,
+    kvCacheUsage: kv
+      ? kv.samples.reduce((a, s) => a + s.value, 0) / kv.samples.length
+      : undefined,
     kvCacheMetric: kv?.name,
     prefixCacheHits: sumOf(exp, ALIASES.prefixHits),
     prefixCacheQueries: sumOf(exp, ALIASES.prefixQueries),
@@ -164,28 +226,45 @@ export function readModelServerMetrics(exp: PromExposition, atMs: number): Model
     itl: firstHistogram(exp, ALIASES.itl),
     lora: loraStateFrom(exp),
     cacheConfig: cacheInfo
-      ? { blockSize: intLabel(cacheInfo.labels.block_size ?? cacheInfo.labels.page_size), numGpuBlocks: intLabel(cacheInfo.labels.num_gpu_blocks ?? cacheInfo.labels.num_pages) }
+      ? {
+          blockSize: intLabel(
+            cacheInfo.labels.block_size ?? cacheInfo.labels.page_size,
+          ),
+          numGpuBlocks: intLabel(
+            cacheInfo.labels.num_gpu_blocks ?? cacheInfo.labels.num_pages,
+          ),
+        }
       : undefined,
   };
-  if (snap.requestsTotal === undefined && snap.e2e) snap.requestsTotal = snap.e2e.count;
+  if (snap.requestsTotal === undefined && snap.e2e)
+    snap.requestsTotal = snap.e2e.count;
   return snap;
 }
 
 /** The increase of a counter between two scrapes, treating a decrease as a reset (as Prometheus does). @public */
-export function counterIncrease(cur: number | undefined, prev: number | undefined): number | undefined {
+export function counterIncrease(
+  cur: number | undefined,
+  prev: number | undefined,
+): number | undefined {
   if (cur === undefined) return undefined;
   if (prev === undefined) return undefined;
   return cur >= prev ? cur - prev : cur;
 }
 
-const round = (v: number | undefined, digits = 4) => (v === undefined || !Number.isFinite(v) ? undefined : Math.round(v * 10 ** digits) / 10 ** digits);
+const round = (v: number | undefined, digits = 4) =>
+  v === undefined || !Number.isFinite(v)
+    ? undefined
+    : Math.round(v * 10 ** digits) / 10 ** digits;
 
 /**
  * Routing metrics of one endpoint from the current scrape and, when known, the previous one: gauges as read, counter
  * rates over the window, hit rate and latency percentiles of the window (cumulative without a previous scrape).
  * @public
  */
-export function endpointRoutingMetrics(cur: ModelServerSnapshot, prev?: ModelServerSnapshot): EndpointRoutingMetrics {
+export function endpointRoutingMetrics(
+  cur: ModelServerSnapshot,
+  prev?: ModelServerSnapshot,
+): EndpointRoutingMetrics {
   const dt = prev ? (cur.atMs - prev.atMs) / 1000 : 0;
   const windowed = !!prev && dt > 0;
   const rate = (c: number | undefined, p: number | undefined) => {
@@ -196,13 +275,23 @@ export function endpointRoutingMetrics(cur: ModelServerSnapshot, prev?: ModelSer
   let hitRate: number | undefined;
   if (windowed) {
     const hits = counterIncrease(cur.prefixCacheHits, prev!.prefixCacheHits);
-    const queries = counterIncrease(cur.prefixCacheQueries, prev!.prefixCacheQueries);
-    if (hits !== undefined && queries !== undefined && queries > 0) hitRate = round(Math.min(1, hits / queries));
+    const queries = counterIncrease(
+      cur.prefixCacheQueries,
+      prev!.prefixCacheQueries,
+    );
+    if (hits !== undefined && queries !== undefined && queries > 0)
+      hitRate = round(Math.min(1, hits / queries));
   }
-  if (hitRate === undefined && !windowed && cur.prefixCacheHits !== undefined && cur.prefixCacheQueries) {
+  if (
+    hitRate === undefined &&
+    !windowed &&
+    cur.prefixCacheHits !== undefined &&
+    cur.prefixCacheQueries
+  ) {
     hitRate = round(Math.min(1, cur.prefixCacheHits / cur.prefixCacheQueries));
   }
-  const hist = (c: HistogramData | undefined, p: HistogramData | undefined) => percentiles(windowed ? histogramDelta(c, p) : c);
+  const hist = (c: HistogramData | undefined, p: HistogramData | undefined) =>
+    percentiles(windowed ? histogramDelta(c, p) : c);
   return {
     running: cur.running,
     waiting: cur.waiting,
@@ -211,7 +300,10 @@ export function endpointRoutingMetrics(cur: ModelServerSnapshot, prev?: ModelSer
     prefixCacheHitRate: hitRate,
     requestRate: rate(cur.requestsTotal, prev?.requestsTotal),
     promptTokensPerSecond: rate(cur.promptTokens, prev?.promptTokens),
-    generationTokensPerSecond: rate(cur.generationTokens, prev?.generationTokens),
+    generationTokensPerSecond: rate(
+      cur.generationTokens,
+      prev?.generationTokens,
+    ),
     preemptionsPerSecond: rate(cur.preemptions, prev?.preemptions),
     ttft: hist(cur.ttft, prev?.ttft),
     e2e: hist(cur.e2e, prev?.e2e),

@@ -31,7 +31,16 @@ export interface PromSample {
 }
 
 /** Metric type from a `# TYPE` line. @public */
-export type PromMetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped' | 'info' | 'stateset' | 'gaugehistogram' | 'unknown';
+export type PromMetricType =
+  | 'counter'
+  | 'gauge'
+  | 'histogram'
+  | 'summary'
+  | 'untyped'
+  | 'info'
+  | 'stateset'
+  | 'gaugehistogram'
+  | 'unknown';
 
 /** The parsed body of a `/metrics` response. @public */
 export interface PromExposition {
@@ -58,7 +67,17 @@ export interface ParsePrometheusOptions {
 const NAME_START = /[a-zA-Z_:]/;
 const NAME_CHAR = /[a-zA-Z0-9_:]/;
 const MAX_ERRORS = 100;
-const TYPES = new Set<PromMetricType>(['counter', 'gauge', 'histogram', 'summary', 'untyped', 'info', 'stateset', 'gaugehistogram', 'unknown']);
+const TYPES = new Set<PromMetricType>([
+  'counter',
+  'gauge',
+  'histogram',
+  'summary',
+  'untyped',
+  'info',
+  'stateset',
+  'gaugehistogram',
+  'unknown',
+]);
 
 /** Parses a Prometheus float (`NaN`, `+Inf`, `-Inf`, exponents with any number of digits). @public */
 export function parsePromNumber(s: string): number {
@@ -75,7 +94,11 @@ export function parsePromNumber(s: string): number {
     case 'nan':
       return NaN;
     default: {
-      if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s) && !/^0[xX][0-9a-fA-F]+$/.test(s)) return Number.NaN;
+      if (
+        !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s) &&
+        !/^0[xX][0-9a-fA-F]+$/.test(s)
+      )
+        return Number.NaN;
       return Number(s);
     }
   }
@@ -91,13 +114,18 @@ class LineReader {
     return this.s[this.pos];
   }
   skipBlanks() {
-    while (this.pos < this.s.length && (this.s[this.pos] === ' ' || this.s[this.pos] === '\t')) this.pos++;
+    while (
+      this.pos < this.s.length &&
+      (this.s[this.pos] === ' ' || this.s[this.pos] === '\t')
+    )
+      this.pos++;
   }
   name(): string | undefined {
     const start = this.pos;
     if (this.done || !NAME_START.test(this.s[this.pos])) return undefined;
     this.pos++;
-    while (this.pos < this.s.length && NAME_CHAR.test(this.s[this.pos])) this.pos++;
+    while (this.pos < this.s.length && NAME_CHAR.test(this.s[this.pos]))
+      this.pos++;
     return this.s.slice(start, this.pos);
   }
   quoted(): string | undefined {
@@ -118,7 +146,12 @@ class LineReader {
   }
   token(): string {
     const start = this.pos;
-    while (this.pos < this.s.length && this.s[this.pos] !== ' ' && this.s[this.pos] !== '\t') this.pos++;
+    while (
+      this.pos < this.s.length &&
+      this.s[this.pos] !== ' ' &&
+      this.s[this.pos] !== '\t'
+    )
+      this.pos++;
     return this.s.slice(start, this.pos);
   }
 }
@@ -145,15 +178,21 @@ function parseSampleLine(line: string): PromSample | string {
       r.skipBlanks();
       if (r.peek() !== '=') {
         // A quoted string without "=" is the metric name (UTF-8 names, Prometheus 3).
-        if (name === undefined && line[r.pos] !== undefined && (r.peek() === ',' || r.peek() === '}')) {
+        if (
+          name === undefined &&
+          line[r.pos] !== undefined &&
+          (r.peek() === ',' || r.peek() === '}')
+        ) {
           name = key;
         } else return `expected "=" after label "${key}"`;
       } else {
         r.pos++;
         r.skipBlanks();
         const v = r.quoted();
-        if (v === undefined) return `label "${key}": value must be a quoted string`;
-        if (Object.prototype.hasOwnProperty.call(labels, key)) return `label "${key}" appears twice`;
+        if (v === undefined)
+          return `label "${key}": value must be a quoted string`;
+        if (Object.prototype.hasOwnProperty.call(labels, key))
+          return `label "${key}" appears twice`;
         labels[key] = v;
       }
       r.skipBlanks();
@@ -173,25 +212,39 @@ function parseSampleLine(line: string): PromSample | string {
   const valueText = r.token();
   if (!valueText) return `metric "${name}": missing value`;
   const value = parsePromNumber(valueText);
-  if (Number.isNaN(value) && valueText !== 'NaN' && valueText !== 'nan') return `metric "${name}": "${valueText}" is not a number`;
+  if (Number.isNaN(value) && valueText !== 'NaN' && valueText !== 'nan')
+    return `metric "${name}": "${valueText}" is not a number`;
   r.skipBlanks();
   let timestampMs: number | undefined;
   if (!r.done) {
     const ts = r.token();
     const t = Number(ts);
-    if (!Number.isFinite(t)) return `metric "${name}": "${ts}" is not a timestamp`;
+    if (!Number.isFinite(t))
+      return `metric "${name}": "${ts}" is not a timestamp`;
     // OpenMetrics timestamps are seconds with a fraction; 0.0.4 timestamps are integer milliseconds.
     timestampMs = ts.includes('.') ? t * 1000 : t;
     r.skipBlanks();
     // OpenMetrics exemplars ("# {...} v") may follow; ignore them.
-    if (!r.done && r.peek() !== '#') return `metric "${name}": unexpected text after the timestamp`;
+    if (!r.done && r.peek() !== '#')
+      return `metric "${name}": unexpected text after the timestamp`;
   }
-  return timestampMs === undefined ? { name, labels, value } : { name, labels, value, timestampMs };
+  return timestampMs === undefined
+    ? { name, labels, value }
+    : { name, labels, value, timestampMs };
 }
 
 /** Parses a `/metrics` body; never throws. @public */
-export function parsePrometheusText(text: unknown, options: ParsePrometheusOptions = {}): PromExposition {
-  const out: PromExposition = { samples: [], types: {}, help: {}, errors: [], byName: new Map() };
+export function parsePrometheusText(
+  text: unknown,
+  options: ParsePrometheusOptions = {},
+): PromExposition {
+  const out: PromExposition = {
+    samples: [],
+    types: {},
+    help: {},
+    errors: [],
+    byName: new Map(),
+  };
   const error = (line: number, message: string) => {
     if (out.errors.length < MAX_ERRORS) out.errors.push({ line, message });
   };
@@ -221,7 +274,8 @@ export function parsePrometheusText(text: unknown, options: ParsePrometheusOptio
       const m = /^#\s*(HELP|TYPE|EOF)\b\s*(\S*)\s*(.*)$/.exec(trimmed);
       if (!m) continue;
       if (m[1] === 'EOF') break;
-      const family = m[2].startsWith('"') && m[2].endsWith('"') ? m[2].slice(1, -1) : m[2];
+      const family =
+        m[2].startsWith('"') && m[2].endsWith('"') ? m[2].slice(1, -1) : m[2];
       if (!family) {
         error(lineNo, `# ${m[1]} without a metric name`);
       } else if (m[1] === 'TYPE') {

@@ -64,12 +64,21 @@ export interface RoutingHistoryPoint {
   prefixCacheHitRate?: number;
   worstTtftP95?: number;
   /** Per endpoint (pod name → values) for per-endpoint charts. */
-  endpoints?: Record<string, { running?: number; waiting?: number; kvCacheUsage?: number }>;
+  endpoints?: Record<
+    string,
+    { running?: number; waiting?: number; kvCacheUsage?: number }
+  >;
 }
 
 /** The EPP's own view, or why it is not available. @public */
 export interface EppMetricsState {
-  state: 'ok' | 'unavailable-auth' | 'unreachable' | 'no-router' | 'not-ready' | 'error';
+  state:
+    | 'ok'
+    | 'unavailable-auth'
+    | 'unreachable'
+    | 'no-router'
+    | 'not-ready'
+    | 'error';
   message?: string;
   metrics?: EppRoutingMetrics;
 }

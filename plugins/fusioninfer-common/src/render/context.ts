@@ -14,7 +14,10 @@
  * limitations under the License.
  */
 
-import { INFERENCE_SERVICE_API_VERSION, INFERENCE_SERVICE_KIND } from '../constants';
+import {
+  INFERENCE_SERVICE_API_VERSION,
+  INFERENCE_SERVICE_KIND,
+} from '../constants';
 import { ComponentType, Container, OwnerReference, PodSpec } from '../types';
 
 /** Options of {@link renderInferenceService}. @public */
@@ -77,18 +80,31 @@ function copyPlain(v: unknown): unknown {
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       const tx = typeof x;
-      out[i] = x === undefined || tx === 'function' || tx === 'symbol' ? null : copyPlain(x);
+      out[i] =
+        x === undefined || tx === 'function' || tx === 'symbol'
+          ? null
+          : copyPlain(x);
     }
     return out;
   }
   const proto = Object.getPrototypeOf(v);
-  if ((proto !== Object.prototype && proto !== null) || typeof (v as { toJSON?: unknown }).toJSON === 'function') return JSON.parse(JSON.stringify(v));
+  if (
+    (proto !== Object.prototype && proto !== null) ||
+    typeof (v as { toJSON?: unknown }).toJSON === 'function'
+  )
+    return JSON.parse(JSON.stringify(v));
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(v as object)) {
     const x = (v as Record<string, unknown>)[k];
     const tx = typeof x;
     if (x === undefined || tx === 'function' || tx === 'symbol') continue;
-    if (k === '__proto__') Object.defineProperty(out, k, { value: copyPlain(x), enumerable: true, writable: true, configurable: true });
+    if (k === '__proto__')
+      Object.defineProperty(out, k, {
+        value: copyPlain(x),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     else out[k] = copyPlain(x);
   }
   return out;
@@ -100,47 +116,75 @@ export function cloneJson<T>(v: T): T {
 }
 
 function toInt(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? Math.trunc(v) : undefined;
+  return typeof v === 'number' && Number.isFinite(v)
+    ? Math.trunc(v)
+    : undefined;
 }
 
 /** Extracts the pod spec of a role template, as Go's decode into PodTemplateSpec would; undefined when it cannot. */
 function podSpecOf(template: unknown): PodSpec | undefined {
   if (!isObject(template) || !isObject(template.spec)) return undefined;
   const spec = cloneJson(template.spec) as Record<string, unknown>;
-  if (spec.containers === undefined || spec.containers === null) spec.containers = [];
-  if (!Array.isArray(spec.containers) || !spec.containers.every(isObject)) return undefined;
+  if (spec.containers === undefined || spec.containers === null)
+    spec.containers = [];
+  if (!Array.isArray(spec.containers) || !spec.containers.every(isObject))
+    return undefined;
   return spec as unknown as PodSpec;
 }
 
 export function normalizeRoles(spec: unknown): NormalizedRole[] {
-  const rawRoles = isObject(spec) && Array.isArray(spec.roles) ? spec.roles : [];
+  const rawRoles =
+    isObject(spec) && Array.isArray(spec.roles) ? spec.roles : [];
   return rawRoles.map((r, index): NormalizedRole => {
     const role = isObject(r) ? r : {};
     const ct = role.componentType;
     const replicas = toInt(role.replicas);
-    const nodeCount = isObject(role.multinode) ? toInt(role.multinode.nodeCount) : undefined;
+    const nodeCount = isObject(role.multinode)
+      ? toInt(role.multinode.nodeCount)
+      : undefined;
     return {
       index,
       name: typeof role.name === 'string' ? role.name : '',
       componentType:
-        ct === 'router' || ct === 'worker' || ct === 'prefiller' || ct === 'decoder' ? ct : undefined,
+        ct === 'router' ||
+        ct === 'worker' ||
+        ct === 'prefiller' ||
+        ct === 'decoder'
+          ? ct
+          : undefined,
       strategy: typeof role.strategy === 'string' ? role.strategy : undefined,
-      replicas: replicas === undefined ? 1 : Math.max(0, Math.min(replicas, 100_000)),
-      nodeCount: nodeCount === undefined || nodeCount < 1 ? 1 : Math.min(nodeCount, 100_000),
+      replicas:
+        replicas === undefined ? 1 : Math.max(0, Math.min(replicas, 100_000)),
+      nodeCount:
+        nodeCount === undefined || nodeCount < 1
+          ? 1
+          : Math.min(nodeCount, 100_000),
       httproute: role.httproute,
-      endpointPickerConfig: typeof role.endpointPickerConfig === 'string' ? role.endpointPickerConfig : '',
+      endpointPickerConfig:
+        typeof role.endpointPickerConfig === 'string'
+          ? role.endpointPickerConfig
+          : '',
       podSpec: podSpecOf(role.template),
     };
   });
 }
 
 /** Gang rule per role (spec §3.1, upstream semantics). */
-export function roleNeedsGang(ctx: Pick<RenderContext, 'pdDisaggregated'>, role: NormalizedRole): boolean {
-  if (ctx.pdDisaggregated) return role.componentType === 'prefiller' || role.componentType === 'decoder';
+export function roleNeedsGang(
+  ctx: Pick<RenderContext, 'pdDisaggregated'>,
+  role: NormalizedRole,
+): boolean {
+  if (ctx.pdDisaggregated)
+    return (
+      role.componentType === 'prefiller' || role.componentType === 'decoder'
+    );
   return role.nodeCount >= 2;
 }
 
-export function ownerReferencesFor(name: string, uid: string | undefined): OwnerReference[] | undefined {
+export function ownerReferencesFor(
+  name: string,
+  uid: string | undefined,
+): OwnerReference[] | undefined {
   if (!uid) return undefined;
   return [
     {

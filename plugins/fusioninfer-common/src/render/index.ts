@@ -16,7 +16,15 @@
 
 import { ComponentType, KubeObject } from '../types';
 import { parseQuantity, quantityToNumber } from '../quantity';
-import { isObject, normalizeRoles, NormalizedRole, ownerReferencesFor, RenderContext, RenderOptions, roleNeedsGang } from './context';
+import {
+  isObject,
+  normalizeRoles,
+  NormalizedRole,
+  ownerReferencesFor,
+  RenderContext,
+  RenderOptions,
+  roleNeedsGang,
+} from './context';
 import { planRouter, RouterPlan, renderRouter } from './router';
 import { renderPodGroup, renderRoleLws } from './workloads';
 
@@ -63,7 +71,8 @@ export interface RenderResult {
   summary: RenderSummary;
 }
 
-const ACCELERATOR = /(^|\/)(gpu|tpu|npu|neuron|neuroncore|xpu|mlu|dcu)$|^amd\.com\/gpu$|^habana\.ai\/gaudi$/i;
+const ACCELERATOR =
+  /(^|\/)(gpu|tpu|npu|neuron|neuroncore|xpu|mlu|dcu)$|^amd\.com\/gpu$|^habana\.ai\/gaudi$/i;
 
 function acceleratorsPerPod(role: NormalizedRole): Record<string, number> {
   const out: Record<string, number> = {};
@@ -71,10 +80,16 @@ function acceleratorsPerPod(role: NormalizedRole): Record<string, number> {
     const res = isObject(c.resources) ? c.resources : {};
     const limits = isObject(res.limits) ? res.limits : {};
     const requests = isObject(res.requests) ? res.requests : {};
-    for (const name of new Set([...Object.keys(limits), ...Object.keys(requests)])) {
+    for (const name of new Set([
+      ...Object.keys(limits),
+      ...Object.keys(requests),
+    ])) {
       if (!ACCELERATOR.test(name)) continue;
       const raw = limits[name] ?? requests[name];
-      const q = typeof raw === 'string' || typeof raw === 'number' ? parseQuantity(raw) : undefined;
+      const q =
+        typeof raw === 'string' || typeof raw === 'number'
+          ? parseQuantity(raw)
+          : undefined;
       if (q) out[name] = (out[name] ?? 0) + quantityToNumber(q);
     }
   }
@@ -82,19 +97,30 @@ function acceleratorsPerPod(role: NormalizedRole): Record<string, number> {
 }
 
 /** Builds the shared render context; exported for status derivation and validation. @internal */
-export function buildContext(isvc: unknown, options: RenderOptions = {}): RenderContext {
+export function buildContext(
+  isvc: unknown,
+  options: RenderOptions = {},
+): RenderContext {
   const obj = isObject(isvc) ? isvc : {};
   const metadata = isObject(obj.metadata) ? obj.metadata : {};
   const svc = typeof metadata.name === 'string' ? metadata.name : '';
   const namespace =
-    options.namespace || (typeof metadata.namespace === 'string' && metadata.namespace) || 'default';
+    options.namespace ||
+    (typeof metadata.namespace === 'string' && metadata.namespace) ||
+    'default';
   const roles = normalizeRoles(obj.spec);
-  const workloadRoles = roles.filter(r => r.componentType && r.componentType !== 'router');
+  const workloadRoles = roles.filter(
+    r => r.componentType && r.componentType !== 'router',
+  );
   const routers = roles.filter(r => r.componentType === 'router');
   const pdDisaggregated =
-    workloadRoles.some(r => r.componentType === 'prefiller') && workloadRoles.some(r => r.componentType === 'decoder');
-  const gangScheduling = pdDisaggregated || workloadRoles.some(r => r.nodeCount >= 2);
-  const uid = options.ownerUid ?? (typeof metadata.uid === 'string' ? metadata.uid : undefined);
+    workloadRoles.some(r => r.componentType === 'prefiller') &&
+    workloadRoles.some(r => r.componentType === 'decoder');
+  const gangScheduling =
+    pdDisaggregated || workloadRoles.some(r => r.nodeCount >= 2);
+  const uid =
+    options.ownerUid ??
+    (typeof metadata.uid === 'string' ? metadata.uid : undefined);
   return {
     svc,
     namespace,
@@ -114,12 +140,16 @@ export function buildContext(isvc: unknown, options: RenderOptions = {}): Render
  * ({@link validateInferenceService}) to learn what is wrong with an input.
  * @public
  */
-export function renderInferenceService(isvc: unknown, options: RenderOptions = {}): RenderResult {
+export function renderInferenceService(
+  isvc: unknown,
+  options: RenderOptions = {},
+): RenderResult {
   const ctx = buildContext(isvc, options);
   const children: KubeObject[] = [];
   const podGroup = renderPodGroup(ctx);
   if (podGroup) children.push(podGroup);
-  for (const role of ctx.workloadRoles) children.push(...renderRoleLws(ctx, role));
+  for (const role of ctx.workloadRoles)
+    children.push(...renderRoleLws(ctx, role));
   let router: RouterPlan | undefined;
   for (const role of ctx.routers) {
     const plan = planRouter(ctx, role);
@@ -127,14 +157,16 @@ export function renderInferenceService(isvc: unknown, options: RenderOptions = {
     router ??= plan;
   }
   const roles: RoleSummary[] = ctx.roles.map(role => {
-    const workload = role.componentType !== undefined && role.componentType !== 'router';
+    const workload =
+      role.componentType !== undefined && role.componentType !== 'router';
     let replicas = 0;
     if (workload) replicas = role.replicas;
     else if (role.componentType === 'router') replicas = 1;
     const nodes = workload ? role.nodeCount : 1;
     const perPod = workload ? acceleratorsPerPod(role) : {};
     const accelerators: Record<string, number> = {};
-    for (const [k, v] of Object.entries(perPod)) accelerators[k] = v * replicas * nodes;
+    for (const [k, v] of Object.entries(perPod))
+      accelerators[k] = v * replicas * nodes;
     return {
       name: role.name,
       componentType: role.componentType,
@@ -147,7 +179,9 @@ export function renderInferenceService(isvc: unknown, options: RenderOptions = {
     };
   });
   const accelerators: Record<string, number> = {};
-  for (const r of roles) for (const [k, v] of Object.entries(r.accelerators)) accelerators[k] = (accelerators[k] ?? 0) + v;
+  for (const r of roles)
+    for (const [k, v] of Object.entries(r.accelerators))
+      accelerators[k] = (accelerators[k] ?? 0) + v;
   return {
     children,
     summary: {

@@ -18,10 +18,19 @@ import { parse } from 'yaml';
 import { loadExample, loadExamples } from '../__testUtils__/examples';
 import { DEFAULT_EPP_IMAGE, DEFAULT_PD_EPP_IMAGE } from '../constants';
 import { generateEndpointPickerConfig } from '../eppConfig';
-import { ConfigMap, Deployment, HTTPRoute, InferencePool, KubeObject, LeaderWorkerSet, PodGroup } from '../types';
+import {
+  ConfigMap,
+  Deployment,
+  HTTPRoute,
+  InferencePool,
+  KubeObject,
+  LeaderWorkerSet,
+  PodGroup,
+} from '../types';
 import { rayLeaderCommandLine, renderInferenceService } from '.';
 
-const byKind = (children: KubeObject[], kind: string) => children.filter(c => c.kind === kind);
+const byKind = (children: KubeObject[], kind: string) =>
+  children.filter(c => c.kind === kind);
 const one = <T extends KubeObject>(children: KubeObject[], kind: string): T => {
   const found = byKind(children, kind);
   expect(found).toHaveLength(1);
@@ -30,7 +39,9 @@ const one = <T extends KubeObject>(children: KubeObject[], kind: string): T => {
 
 describe('renderInferenceService', () => {
   it('renders monolithic-router-qwen as spec §3.13 describes', () => {
-    const { children, summary } = renderInferenceService(loadExample('monolithic-router-qwen'));
+    const { children, summary } = renderInferenceService(
+      loadExample('monolithic-router-qwen'),
+    );
     expect(children.map(c => `${c.kind}/${c.metadata.name}`)).toEqual([
       'LeaderWorkerSet/qwen-inference-inference-0',
       'ServiceAccount/qwen-inference-epp',
@@ -49,8 +60,12 @@ describe('renderInferenceService', () => {
     expect(lws.spec.rolloutStrategy).toEqual({ type: 'RollingUpdate' });
     expect(lws.spec.leaderWorkerTemplate.size).toBe(1);
     expect(lws.spec.leaderWorkerTemplate.leaderTemplate).toBeUndefined();
-    expect(lws.spec.leaderWorkerTemplate.workerTemplate.spec!.schedulerName).toBeUndefined();
-    expect(lws.spec.leaderWorkerTemplate.workerTemplate.metadata!.annotations).toBeUndefined();
+    expect(
+      lws.spec.leaderWorkerTemplate.workerTemplate.spec!.schedulerName,
+    ).toBeUndefined();
+    expect(
+      lws.spec.leaderWorkerTemplate.workerTemplate.metadata!.annotations,
+    ).toBeUndefined();
     expect(lws.metadata.labels).toEqual({
       'fusioninfer.io/service': 'qwen-inference',
       'fusioninfer.io/component-type': 'worker',
@@ -58,7 +73,9 @@ describe('renderInferenceService', () => {
       'fusioninfer.io/replica-index': '0',
       'fusioninfer.io/spec-hash': expect.stringMatching(/^[4-9bcdf]+$/),
     });
-    expect(lws.spec.leaderWorkerTemplate.workerTemplate.metadata!.labels).toEqual(lws.metadata.labels);
+    expect(
+      lws.spec.leaderWorkerTemplate.workerTemplate.metadata!.labels,
+    ).toEqual(lws.metadata.labels);
     const pool = one<InferencePool>(children, 'InferencePool');
     expect(pool.spec).toEqual({
       selector: {
@@ -74,7 +91,17 @@ describe('renderInferenceService', () => {
     const route = one<HTTPRoute>(children, 'HTTPRoute');
     expect(route.spec).toEqual({
       parentRefs: [{ name: 'inference-gateway' }],
-      rules: [{ backendRefs: [{ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: 'qwen-inference-pool' }] }],
+      rules: [
+        {
+          backendRefs: [
+            {
+              group: 'inference.networking.k8s.io',
+              kind: 'InferencePool',
+              name: 'qwen-inference-pool',
+            },
+          ],
+        },
+      ],
     });
     expect(summary.totals.gpus).toBe(1);
     expect(summary.gangScheduling).toBe(false);
@@ -82,11 +109,20 @@ describe('renderInferenceService', () => {
   });
 
   it('renders multi-node-router with Ray wrapping and a PodGroup (spec §3.13)', () => {
-    const { children } = renderInferenceService(loadExample('multi-node-router'));
+    const { children } = renderInferenceService(
+      loadExample('multi-node-router'),
+    );
     const pg = one<PodGroup>(children, 'PodGroup');
     expect(pg.metadata.name).toBe('qwen-multi-node');
-    expect(pg.spec).toEqual({ minMember: 2, minTaskMember: { 'inference-0': 2 }, minResources: { 'nvidia.com/gpu': '2' } });
-    expect(pg.metadata.labels).toEqual({ 'fusioninfer.io/service': 'qwen-multi-node', 'fusioninfer.io/spec-hash': expect.any(String) });
+    expect(pg.spec).toEqual({
+      minMember: 2,
+      minTaskMember: { 'inference-0': 2 },
+      minResources: { 'nvidia.com/gpu': '2' },
+    });
+    expect(pg.metadata.labels).toEqual({
+      'fusioninfer.io/service': 'qwen-multi-node',
+      'fusioninfer.io/spec-hash': expect.any(String),
+    });
     const lws = one<LeaderWorkerSet>(children, 'LeaderWorkerSet');
     expect(lws.metadata.name).toBe('qwen-multi-node-inference-0');
     const t = lws.spec.leaderWorkerTemplate;
@@ -96,25 +132,45 @@ describe('renderInferenceService', () => {
     expect(leader.args).toEqual([
       'ray start --head --port=6379 && vllm serve --model Qwen/Qwen3-8B --tensor-parallel-size 2 --distributed-executor-backend ray',
     ]);
-    expect(leader.ports).toEqual([{ name: 'ray-head', containerPort: 6379, protocol: 'TCP' }]);
+    expect(leader.ports).toEqual([
+      { name: 'ray-head', containerPort: 6379, protocol: 'TCP' },
+    ]);
     expect(leader.readinessProbe).toEqual({
-      tcpSocket: { port: 6379 }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, successThreshold: 1, failureThreshold: 6,
+      tcpSocket: { port: 6379 },
+      initialDelaySeconds: 10,
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      successThreshold: 1,
+      failureThreshold: 6,
     });
     const worker = t.workerTemplate.spec!.containers[0];
-    expect(worker.args).toEqual(['ray start --address=$LWS_LEADER_ADDRESS:6379 --block']);
+    expect(worker.args).toEqual([
+      'ray start --address=$LWS_LEADER_ADDRESS:6379 --block',
+    ]);
     expect(worker.readinessProbe).toBeUndefined();
     for (const tpl of [t.leaderTemplate!, t.workerTemplate]) {
       expect(tpl.spec!.schedulerName).toBe('volcano');
-      expect(tpl.metadata!.annotations).toEqual({ 'scheduling.k8s.io/group-name': 'qwen-multi-node', 'volcano.sh/task-spec': 'inference-0' });
-      expect(tpl.spec!.volumes).toEqual([{ name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: '10Gi' } }]);
-      expect(tpl.metadata!.labels!['fusioninfer.io/spec-hash']).toBe(lws.metadata.labels!['fusioninfer.io/spec-hash']);
+      expect(tpl.metadata!.annotations).toEqual({
+        'scheduling.k8s.io/group-name': 'qwen-multi-node',
+        'volcano.sh/task-spec': 'inference-0',
+      });
+      expect(tpl.spec!.volumes).toEqual([
+        { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: '10Gi' } },
+      ]);
+      expect(tpl.metadata!.labels!['fusioninfer.io/spec-hash']).toBe(
+        lws.metadata.labels!['fusioninfer.io/spec-hash'],
+      );
     }
     const pool = one<InferencePool>(children, 'InferencePool');
-    expect(pool.spec.selector.matchLabels['fusioninfer.io/component-type']).toBe('worker');
+    expect(
+      pool.spec.selector.matchLabels['fusioninfer.io/component-type'],
+    ).toBe('worker');
   });
 
   it('computes the PodGroup of core-design story 4 (minMember 10, 80 GPUs)', () => {
-    const { children, summary } = renderInferenceService(loadExample('pd-multi-node-deepseek-no-router'));
+    const { children, summary } = renderInferenceService(
+      loadExample('pd-multi-node-deepseek-no-router'),
+    );
     const pg = one<PodGroup>(children, 'PodGroup');
     expect(pg.spec).toEqual({
       minMember: 10,
@@ -123,7 +179,9 @@ describe('renderInferenceService', () => {
     });
     expect(summary.totals.gpus).toBe(80);
     expect(summary.totals.pods).toBe(10);
-    expect(byKind(children, 'LeaderWorkerSet').map(l => l.metadata.name)).toEqual([
+    expect(
+      byKind(children, 'LeaderWorkerSet').map(l => l.metadata.name),
+    ).toEqual([
       'deepseek-r1-disagg-prefill-0',
       'deepseek-r1-disagg-decode-0',
       'deepseek-r1-disagg-decode-1',
@@ -131,47 +189,87 @@ describe('renderInferenceService', () => {
   });
 
   it('gang-schedules prefillers and decoders of a single-node P/D service', () => {
-    const { children } = renderInferenceService(loadExample('pd-disaggregated-no-router'));
+    const { children } = renderInferenceService(
+      loadExample('pd-disaggregated-no-router'),
+    );
     const pg = one<PodGroup>(children, 'PodGroup');
     expect(pg.spec.minMember).toBe(6);
-    expect(Object.keys(pg.spec.minTaskMember!)).toEqual(['prefill-0', 'prefill-1', 'decode-0', 'decode-1', 'decode-2', 'decode-3']);
+    expect(Object.keys(pg.spec.minTaskMember!)).toEqual([
+      'prefill-0',
+      'prefill-1',
+      'decode-0',
+      'decode-1',
+      'decode-2',
+      'decode-3',
+    ]);
     const lws = byKind(children, 'LeaderWorkerSet') as LeaderWorkerSet[];
     expect(lws).toHaveLength(6);
     for (const l of lws) {
       expect(l.spec.leaderWorkerTemplate.leaderTemplate).toBeUndefined();
-      expect(l.spec.leaderWorkerTemplate.workerTemplate.spec!.schedulerName).toBe('volcano');
+      expect(
+        l.spec.leaderWorkerTemplate.workerTemplate.spec!.schedulerName,
+      ).toBe('volcano');
     }
     // Single-node pods keep the user's argv untouched, including the JSON argument.
-    expect(lws[0].spec.leaderWorkerTemplate.workerTemplate.spec!.containers[0].args).toEqual([
-      '--model', 'Qwen/Qwen3-8B', '--kv-transfer-config', '{"kv_connector":"PyNcclConnector","kv_role":"kv_producer"}',
+    expect(
+      lws[0].spec.leaderWorkerTemplate.workerTemplate.spec!.containers[0].args,
+    ).toEqual([
+      '--model',
+      'Qwen/Qwen3-8B',
+      '--kv-transfer-config',
+      '{"kv_connector":"PyNcclConnector","kv_role":"kv_producer"}',
     ]);
   });
 
   it('renders the P/D router with the llm-d EPP image and the P/D config, without component-type in the pool', () => {
-    const { children, summary } = renderInferenceService(loadExample('router-pd-disaggregation-3-decode'));
+    const { children, summary } = renderInferenceService(
+      loadExample('router-pd-disaggregation-3-decode'),
+    );
     const dep = one<Deployment>(children, 'Deployment');
-    expect(dep.spec.template.spec!.containers[0].image).toBe(DEFAULT_PD_EPP_IMAGE);
+    expect(dep.spec.template.spec!.containers[0].image).toBe(
+      DEFAULT_PD_EPP_IMAGE,
+    );
     const cm = one<ConfigMap>(children, 'ConfigMap');
-    expect(cm.data!['config.yaml']).toBe(generateEndpointPickerConfig('pd-disaggregation', true));
+    expect(cm.data!['config.yaml']).toBe(
+      generateEndpointPickerConfig('pd-disaggregation', true),
+    );
     expect(cm.data!['config.yaml']).toContain('type: pd-profile-handler');
     const pool = one<InferencePool>(children, 'InferencePool');
     expect(pool.spec.selector.matchLabels).toEqual({
       'fusioninfer.io/service': 'disaggregated-llm-service',
       'leaderworkerset.sigs.k8s.io/worker-index': '0',
     });
-    expect(summary.router).toMatchObject({ strategy: 'pd-disaggregation', needsLlmD: true });
+    expect(summary.router).toMatchObject({
+      strategy: 'pd-disaggregation',
+      needsLlmD: true,
+    });
     expect(byKind(children, 'LeaderWorkerSet')).toHaveLength(5);
   });
 
   it('renders the EPP Deployment of spec §3.8 plus the config checksum and the KV metric flag', () => {
-    const { children } = renderInferenceService(loadExample('router-kv-cache-utilization'));
+    const { children } = renderInferenceService(
+      loadExample('router-kv-cache-utilization'),
+    );
     const dep = one<Deployment>(children, 'Deployment');
     const cm = one<ConfigMap>(children, 'ConfigMap');
-    expect(dep.metadata.labels).toEqual({ app: 'balanced-llm-service-epp', 'fusioninfer.io/service': 'balanced-llm-service', 'fusioninfer.io/spec-hash': expect.any(String) });
+    expect(dep.metadata.labels).toEqual({
+      app: 'balanced-llm-service-epp',
+      'fusioninfer.io/service': 'balanced-llm-service',
+      'fusioninfer.io/spec-hash': expect.any(String),
+    });
     expect(dep.spec.replicas).toBe(1);
     expect(dep.spec.strategy).toEqual({ type: 'Recreate' });
-    expect(dep.spec.selector).toEqual({ matchLabels: { app: 'balanced-llm-service-epp', 'fusioninfer.io/service': 'balanced-llm-service' } });
-    expect(dep.spec.template.metadata!.annotations!['fusioninfer.io/config-checksum']).toBe(cm.metadata.labels!['fusioninfer.io/spec-hash']);
+    expect(dep.spec.selector).toEqual({
+      matchLabels: {
+        app: 'balanced-llm-service-epp',
+        'fusioninfer.io/service': 'balanced-llm-service',
+      },
+    });
+    expect(
+      dep.spec.template.metadata!.annotations![
+        'fusioninfer.io/config-checksum'
+      ],
+    ).toBe(cm.metadata.labels!['fusioninfer.io/spec-hash']);
     const c = dep.spec.template.spec!.containers[0];
     expect(c.image).toBe(DEFAULT_EPP_IMAGE);
     expect(c.args).toEqual([
@@ -180,7 +278,11 @@ describe('renderInferenceService', () => {
       '--config-file=/config/config.yaml',
       '--kv-cache-usage-percentage-metric=vllm:kv_cache_usage_perc',
     ]);
-    expect(c.ports!.map(p => [p.name, p.containerPort])).toEqual([['grpc', 9002], ['grpc-health', 9003], ['metrics', 9090]]);
+    expect(c.ports!.map(p => [p.name, p.containerPort])).toEqual([
+      ['grpc', 9002],
+      ['grpc-health', 9003],
+      ['metrics', 9090],
+    ]);
     expect(cm.data!['config.yaml']).toContain('kv-cache-utilization-scorer');
     expect(parse(cm.data!['config.yaml']).kind).toBe('EndpointPickerConfig');
   });
@@ -189,50 +291,111 @@ describe('renderInferenceService', () => {
     const a = loadExample('router-prefix-cache-simple');
     const b = JSON.parse(JSON.stringify(a));
     b.spec.roles[0].strategy = 'queue-size';
-    const depA = one<Deployment>(renderInferenceService(a).children, 'Deployment');
-    const depB = one<Deployment>(renderInferenceService(b).children, 'Deployment');
-    expect(depA.metadata.labels!['fusioninfer.io/spec-hash']).not.toBe(depB.metadata.labels!['fusioninfer.io/spec-hash']);
-    expect(depA.spec.template.metadata!.annotations).not.toEqual(depB.spec.template.metadata!.annotations);
+    const depA = one<Deployment>(
+      renderInferenceService(a).children,
+      'Deployment',
+    );
+    const depB = one<Deployment>(
+      renderInferenceService(b).children,
+      'Deployment',
+    );
+    expect(depA.metadata.labels!['fusioninfer.io/spec-hash']).not.toBe(
+      depB.metadata.labels!['fusioninfer.io/spec-hash'],
+    );
+    expect(depA.spec.template.metadata!.annotations).not.toEqual(
+      depB.spec.template.metadata!.annotations,
+    );
   });
 
   it('uses a custom endpointPickerConfig verbatim', () => {
     const isvc = loadExample('router-custom-endpointpickerconfig');
-    const cm = one<ConfigMap>(renderInferenceService(isvc).children, 'ConfigMap');
-    expect(cm.data!['config.yaml']).toBe(isvc.spec.roles[0].endpointPickerConfig);
-    const route = one<HTTPRoute>(renderInferenceService(isvc).children, 'HTTPRoute');
-    expect(route.spec.parentRefs).toEqual([{ name: 'my-gateway', namespace: 'gateway-system' }]);
+    const cm = one<ConfigMap>(
+      renderInferenceService(isvc).children,
+      'ConfigMap',
+    );
+    expect(cm.data!['config.yaml']).toBe(
+      isvc.spec.roles[0].endpointPickerConfig,
+    );
+    const route = one<HTTPRoute>(
+      renderInferenceService(isvc).children,
+      'HTTPRoute',
+    );
+    expect(route.spec.parentRefs).toEqual([
+      { name: 'my-gateway', namespace: 'gateway-system' },
+    ]);
     expect(route.spec.hostnames).toEqual(['advanced.example.com']);
   });
 
   it('honours options: namespace, images, owner uid, KV flag off, EPP metrics auth off', () => {
-    const isvc = { ...loadExample('single-node-router-2-replicas'), metadata: { name: 'qwen', namespace: 'team-a', uid: 'u-1' } };
-    const { children } = renderInferenceService(isvc, { namespace: 'ml', eppImage: 'epp:dev', kvCacheMetric: null, eppMetricsAuth: false });
+    const isvc = {
+      ...loadExample('single-node-router-2-replicas'),
+      metadata: { name: 'qwen', namespace: 'team-a', uid: 'u-1' },
+    };
+    const { children } = renderInferenceService(isvc, {
+      namespace: 'ml',
+      eppImage: 'epp:dev',
+      kvCacheMetric: null,
+      eppMetricsAuth: false,
+    });
     expect(children.every(c => c.metadata.namespace === 'ml')).toBe(true);
-    expect(children.every(c => c.metadata.ownerReferences?.[0]?.uid === 'u-1' && c.metadata.ownerReferences[0].controller === true)).toBe(true);
-    const c = one<Deployment>(children, 'Deployment').spec.template.spec!.containers[0];
+    expect(
+      children.every(
+        c =>
+          c.metadata.ownerReferences?.[0]?.uid === 'u-1' &&
+          c.metadata.ownerReferences[0].controller === true,
+      ),
+    ).toBe(true);
+    const c = one<Deployment>(children, 'Deployment').spec.template.spec!
+      .containers[0];
     expect(c.image).toBe('epp:dev');
-    expect(c.args).toEqual(['--pool-name=qwen-pool', '--pool-namespace=ml', '--config-file=/config/config.yaml', '--metrics-endpoint-auth=false']);
-    expect(children.find(x => x.kind === 'RoleBinding')!.subjects).toEqual([{ kind: 'ServiceAccount', name: 'qwen-epp', namespace: 'ml' }]);
+    expect(c.args).toEqual([
+      '--pool-name=qwen-pool',
+      '--pool-namespace=ml',
+      '--config-file=/config/config.yaml',
+      '--metrics-endpoint-auth=false',
+    ]);
+    expect(children.find(x => x.kind === 'RoleBinding')!.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'qwen-epp', namespace: 'ml' },
+    ]);
   });
 
   it('gives no owner reference when the uid is unknown', () => {
-    const { children } = renderInferenceService(loadExample('monolithic-no-router'));
-    expect(children.every(c => c.metadata.ownerReferences === undefined)).toBe(true);
+    const { children } = renderInferenceService(
+      loadExample('monolithic-no-router'),
+    );
+    expect(children.every(c => c.metadata.ownerReferences === undefined)).toBe(
+      true,
+    );
   });
 
   it('renders one LWS per replica, none for zero replicas', () => {
     const isvc = loadExample('router-prefix-cache-simple');
-    expect(byKind(renderInferenceService(isvc).children, 'LeaderWorkerSet').map(l => l.metadata.name)).toEqual([
-      'my-service-inference-0', 'my-service-inference-1', 'my-service-inference-2',
+    expect(
+      byKind(renderInferenceService(isvc).children, 'LeaderWorkerSet').map(
+        l => l.metadata.name,
+      ),
+    ).toEqual([
+      'my-service-inference-0',
+      'my-service-inference-1',
+      'my-service-inference-2',
     ]);
     isvc.spec.roles[1].replicas = 0;
-    expect(byKind(renderInferenceService(isvc).children, 'LeaderWorkerSet')).toHaveLength(0);
+    expect(
+      byKind(renderInferenceService(isvc).children, 'LeaderWorkerSet'),
+    ).toHaveLength(0);
   });
 
   it('is deterministic and insensitive to the service labels and annotations', () => {
     for (const isvc of Object.values(loadExamples())) {
       const a = renderInferenceService(isvc);
-      const b = renderInferenceService({ ...isvc, metadata: { ...isvc.metadata, labels: { x: 'y' }, annotations: { a: 'b' } } });
+      const b = renderInferenceService({
+        ...isvc,
+        metadata: {
+          ...isvc.metadata,
+          labels: { x: 'y' },
+          annotations: { a: 'b' },
+        },
+      });
       expect(b).toEqual(a);
     }
   });
@@ -243,33 +406,57 @@ describe('rayLeaderCommandLine', () => {
     expect(rayLeaderCommandLine([], ['--model', 'Qwen/Qwen3-8B'])).toBe(
       'ray start --head --port=6379 && vllm serve --model Qwen/Qwen3-8B --distributed-executor-backend ray',
     );
-    expect(rayLeaderCommandLine(['python', '-m', 'vllm.entrypoints.openai.api_server'], ['--model', 'Qwen/Qwen3-8B'])).toBe(
+    expect(
+      rayLeaderCommandLine(
+        ['python', '-m', 'vllm.entrypoints.openai.api_server'],
+        ['--model', 'Qwen/Qwen3-8B'],
+      ),
+    ).toBe(
       'ray start --head --port=6379 && python -m vllm.entrypoints.openai.api_server --model Qwen/Qwen3-8B --distributed-executor-backend ray',
     );
   });
   it('does not add a second executor flag and leaves no trailing space (upstream gap 12)', () => {
-    expect(rayLeaderCommandLine(['vllm', 'serve'], ['--model', 'test', '--distributed-executor-backend', 'mp'])).toBe(
+    expect(
+      rayLeaderCommandLine(
+        ['vllm', 'serve'],
+        ['--model', 'test', '--distributed-executor-backend', 'mp'],
+      ),
+    ).toBe(
       'ray start --head --port=6379 && vllm serve --model test --distributed-executor-backend mp',
     );
-    expect(rayLeaderCommandLine([], ['--distributed-executor-backend=mp'])).toBe(
+    expect(
+      rayLeaderCommandLine([], ['--distributed-executor-backend=mp']),
+    ).toBe(
       'ray start --head --port=6379 && vllm serve --distributed-executor-backend=mp',
     );
   });
   it('quotes arguments so the shell passes each through unchanged', () => {
-    const line = rayLeaderCommandLine([], ['--kv-transfer-config', '{"kv_connector":"NixlConnector","kv_role":"kv_both"}', "it's"]);
+    const line = rayLeaderCommandLine(
+      [],
+      [
+        '--kv-transfer-config',
+        '{"kv_connector":"NixlConnector","kv_role":"kv_both"}',
+        "it's",
+      ],
+    );
     expect(line).toBe(
       `ray start --head --port=6379 && vllm serve --kv-transfer-config '{"kv_connector":"NixlConnector","kv_role":"kv_both"}' 'it'"'"'s' --distributed-executor-backend ray`,
     );
   });
   it('never renders an empty command or doubled spaces', () => {
-    expect(rayLeaderCommandLine([], [])).toBe('ray start --head --port=6379 && vllm serve --distributed-executor-backend ray');
-    expect(rayLeaderCommandLine([], [''])).toBe("ray start --head --port=6379 && vllm serve '' --distributed-executor-backend ray");
+    expect(rayLeaderCommandLine([], [])).toBe(
+      'ray start --head --port=6379 && vllm serve --distributed-executor-backend ray',
+    );
+    expect(rayLeaderCommandLine([], [''])).toBe(
+      "ray start --head --port=6379 && vllm serve '' --distributed-executor-backend ray",
+    );
   });
 });
 
 describe('generateEndpointPickerConfig', () => {
   it('is byte-identical to the upstream prefix-cache document', () => {
-    expect(generateEndpointPickerConfig('prefix-cache', false)).toBe(`apiVersion: inference.networking.x-k8s.io/v1alpha1
+    expect(generateEndpointPickerConfig('prefix-cache', false))
+      .toBe(`apiVersion: inference.networking.x-k8s.io/v1alpha1
 kind: EndpointPickerConfig
 plugins:
 - type: prefix-cache-scorer
@@ -296,25 +483,63 @@ schedulingProfiles:
       apiVersion: 'inference.networking.x-k8s.io/v1alpha1',
       kind: 'EndpointPickerConfig',
       plugins: [{ type: scorer }, { type: 'max-score-picker' }],
-      schedulingProfiles: [{ name: 'default', plugins: [{ pluginRef: 'max-score-picker' }, { pluginRef: scorer, weight: 100 }] }],
+      schedulingProfiles: [
+        {
+          name: 'default',
+          plugins: [
+            { pluginRef: 'max-score-picker' },
+            { pluginRef: scorer, weight: 100 },
+          ],
+        },
+      ],
     });
   });
   it('falls back to prefix-cache for unknown strategies and for P/D without prefillers and decoders', () => {
     const prefix = generateEndpointPickerConfig('prefix-cache', false);
     expect(generateEndpointPickerConfig(undefined, false)).toBe(prefix);
     expect(generateEndpointPickerConfig('bogus', true)).toBe(prefix);
-    expect(generateEndpointPickerConfig('pd-disaggregation', false)).toBe(prefix);
+    expect(generateEndpointPickerConfig('pd-disaggregation', false)).toBe(
+      prefix,
+    );
   });
   it('renders the P/D profiles of spec §3.7', () => {
     const doc = parse(generateEndpointPickerConfig('pd-disaggregation', true));
-    expect(doc.plugins.map((p: { type: string; name?: string }) => p.name ?? p.type)).toEqual([
-      'pd-profile-handler', 'prefill-header-handler', 'prefill-pods', 'decode-pods', 'prefix-cache-scorer', 'max-score-picker',
+    expect(
+      doc.plugins.map((p: { type: string; name?: string }) => p.name ?? p.type),
+    ).toEqual([
+      'pd-profile-handler',
+      'prefill-header-handler',
+      'prefill-pods',
+      'decode-pods',
+      'prefix-cache-scorer',
+      'max-score-picker',
     ]);
-    expect(doc.plugins[0].parameters).toEqual({ threshold: 0, hashBlockSize: 5, primaryPort: 8000 });
-    expect(doc.plugins[2].parameters).toEqual({ label: 'fusioninfer.io/component-type', validValues: ['prefiller'] });
+    expect(doc.plugins[0].parameters).toEqual({
+      threshold: 0,
+      hashBlockSize: 5,
+      primaryPort: 8000,
+    });
+    expect(doc.plugins[2].parameters).toEqual({
+      label: 'fusioninfer.io/component-type',
+      validValues: ['prefiller'],
+    });
     expect(doc.schedulingProfiles).toEqual([
-      { name: 'prefill', plugins: [{ pluginRef: 'prefill-pods' }, { pluginRef: 'max-score-picker' }, { pluginRef: 'prefix-cache-scorer', weight: 50 }] },
-      { name: 'decode', plugins: [{ pluginRef: 'decode-pods' }, { pluginRef: 'max-score-picker' }, { pluginRef: 'prefix-cache-scorer', weight: 50 }] },
+      {
+        name: 'prefill',
+        plugins: [
+          { pluginRef: 'prefill-pods' },
+          { pluginRef: 'max-score-picker' },
+          { pluginRef: 'prefix-cache-scorer', weight: 50 },
+        ],
+      },
+      {
+        name: 'decode',
+        plugins: [
+          { pluginRef: 'decode-pods' },
+          { pluginRef: 'max-score-picker' },
+          { pluginRef: 'prefix-cache-scorer', weight: 50 },
+        ],
+      },
     ]);
   });
 });

@@ -23,7 +23,12 @@ import {
   INFERENCE_TARGET_PORT,
   LABELS,
 } from '../constants';
-import { effectiveStrategy, generateEndpointPickerConfig, LLM_D_ONLY_PLUGIN_TYPES, parseEndpointPickerConfig } from '../eppConfig';
+import {
+  effectiveStrategy,
+  generateEndpointPickerConfig,
+  LLM_D_ONLY_PLUGIN_TYPES,
+  parseEndpointPickerConfig,
+} from '../eppConfig';
 import { specHash } from '../hash';
 import { childNames } from '../names';
 import {
@@ -52,7 +57,10 @@ export interface RouterPlan {
 }
 
 /** Resolves config and image of a router role. */
-export function planRouter(ctx: RenderContext, role: NormalizedRole): RouterPlan {
+export function planRouter(
+  ctx: RenderContext,
+  role: NormalizedRole,
+): RouterPlan {
   let config: string;
   let strategy: RouterPlan['strategy'];
   let needsLlmD: boolean;
@@ -72,19 +80,29 @@ export function planRouter(ctx: RenderContext, role: NormalizedRole): RouterPlan
   return { roleName: role.name, strategy, config, image, needsLlmD };
 }
 
-function meta(ctx: RenderContext, name: string, labels: Record<string, string>) {
+function meta(
+  ctx: RenderContext,
+  name: string,
+  labels: Record<string, string>,
+) {
   return {
     name,
     namespace: ctx.namespace,
     labels,
-    ...(ctx.ownerReferences ? { ownerReferences: cloneJson(ctx.ownerReferences) } : {}),
+    ...(ctx.ownerReferences
+      ? { ownerReferences: cloneJson(ctx.ownerReferences) }
+      : {}),
   };
 }
 
 const READ = ['get', 'list', 'watch'];
 
 /** Every router child of a service, in reconcile order (spec §2.2 step 5). */
-export function renderRouter(ctx: RenderContext, role: NormalizedRole, plan: RouterPlan = planRouter(ctx, role)): KubeObject[] {
+export function renderRouter(
+  ctx: RenderContext,
+  role: NormalizedRole,
+  plan: RouterPlan = planRouter(ctx, role),
+): KubeObject[] {
   const { svc, namespace } = ctx;
   const epp = childNames.epp(svc);
   const svcLabel = { [LABELS.service]: svc };
@@ -97,7 +115,11 @@ export function renderRouter(ctx: RenderContext, role: NormalizedRole, plan: Rou
 
   const rules = [
     { apiGroups: [''], resources: ['pods'], verbs: [...READ] },
-    { apiGroups: ['inference.networking.k8s.io'], resources: ['inferencepools'], verbs: [...READ] },
+    {
+      apiGroups: ['inference.networking.k8s.io'],
+      resources: ['inferencepools'],
+      verbs: [...READ],
+    },
     {
       apiGroups: ['inference.networking.x-k8s.io'],
       resources: ['inferenceobjectives', 'inferencemodelrewrites'],
@@ -113,16 +135,26 @@ export function renderRouter(ctx: RenderContext, role: NormalizedRole, plan: Rou
   const rbacRole: RbacRole = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'Role',
-    metadata: meta(ctx, epp, { ...svcLabel, [LABELS.specHash]: specHash(rules) }),
+    metadata: meta(ctx, epp, {
+      ...svcLabel,
+      [LABELS.specHash]: specHash(rules),
+    }),
     rules,
   };
 
-  const roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: epp };
+  const roleRef = {
+    apiGroup: 'rbac.authorization.k8s.io',
+    kind: 'Role',
+    name: epp,
+  };
   const subjects = [{ kind: 'ServiceAccount', name: epp, namespace }];
   const roleBinding: RoleBinding = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
-    metadata: meta(ctx, epp, { ...svcLabel, [LABELS.specHash]: specHash({ roleRef, subjects }) }),
+    metadata: meta(ctx, epp, {
+      ...svcLabel,
+      [LABELS.specHash]: specHash({ roleRef, subjects }),
+    }),
     roleRef,
     subjects,
   };
@@ -132,16 +164,29 @@ export function renderRouter(ctx: RenderContext, role: NormalizedRole, plan: Rou
   const configMap: ConfigMap = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: meta(ctx, childNames.eppConfig(svc), { ...svcLabel, [LABELS.specHash]: configHash }),
+    metadata: meta(ctx, childNames.eppConfig(svc), {
+      ...svcLabel,
+      [LABELS.specHash]: configHash,
+    }),
     data,
   };
 
   const podLabels = { app: epp, [LABELS.service]: svc };
-  const args = [`--pool-name=${childNames.pool(svc)}`, `--pool-namespace=${namespace}`, '--config-file=/config/config.yaml'];
-  const kvMetric = ctx.options.kvCacheMetric === undefined ? DEFAULT_KV_CACHE_METRIC : ctx.options.kvCacheMetric;
+  const args = [
+    `--pool-name=${childNames.pool(svc)}`,
+    `--pool-namespace=${namespace}`,
+    '--config-file=/config/config.yaml',
+  ];
+  const kvMetric =
+    ctx.options.kvCacheMetric === undefined
+      ? DEFAULT_KV_CACHE_METRIC
+      : ctx.options.kvCacheMetric;
   if (kvMetric) args.push(`--kv-cache-usage-percentage-metric=${kvMetric}`);
-  if (ctx.options.eppMetricsAuth === false) args.push('--metrics-endpoint-auth=false');
-  const grpcProbe = { grpc: { port: EPP_PORTS.grpcHealth, service: 'inference-extension' } };
+  if (ctx.options.eppMetricsAuth === false)
+    args.push('--metrics-endpoint-auth=false');
+  const grpcProbe = {
+    grpc: { port: EPP_PORTS.grpcHealth, service: 'inference-extension' },
+  };
   const deploymentSpec: Deployment['spec'] = {
     replicas: 1,
     selector: { matchLabels: { ...podLabels } },
@@ -161,26 +206,54 @@ export function renderRouter(ctx: RenderContext, role: NormalizedRole, plan: Rou
             args,
             ports: [
               { name: 'grpc', containerPort: EPP_PORTS.grpc, protocol: 'TCP' },
-              { name: 'grpc-health', containerPort: EPP_PORTS.grpcHealth, protocol: 'TCP' },
-              { name: 'metrics', containerPort: EPP_PORTS.metrics, protocol: 'TCP' },
+              {
+                name: 'grpc-health',
+                containerPort: EPP_PORTS.grpcHealth,
+                protocol: 'TCP',
+              },
+              {
+                name: 'metrics',
+                containerPort: EPP_PORTS.metrics,
+                protocol: 'TCP',
+              },
             ],
-            livenessProbe: { ...grpcProbe, initialDelaySeconds: 5, periodSeconds: 10 },
+            livenessProbe: {
+              ...grpcProbe,
+              initialDelaySeconds: 5,
+              periodSeconds: 10,
+            },
             readinessProbe: { ...grpcProbe, periodSeconds: 2 },
             env: [
-              { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-              { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              {
+                name: 'NAMESPACE',
+                valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+              },
+              {
+                name: 'POD_NAME',
+                valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+              },
             ],
-            volumeMounts: [{ name: 'plugins-config-volume', mountPath: '/config' }],
+            volumeMounts: [
+              { name: 'plugins-config-volume', mountPath: '/config' },
+            ],
           },
         ],
-        volumes: [{ name: 'plugins-config-volume', configMap: { name: childNames.eppConfig(svc) } }],
+        volumes: [
+          {
+            name: 'plugins-config-volume',
+            configMap: { name: childNames.eppConfig(svc) },
+          },
+        ],
       },
     },
   };
   const deployment: Deployment = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: meta(ctx, epp, { ...podLabels, [LABELS.specHash]: specHash(deploymentSpec) }),
+    metadata: meta(ctx, epp, {
+      ...podLabels,
+      [LABELS.specHash]: specHash(deploymentSpec),
+    }),
     spec: deploymentSpec,
   };
 
@@ -188,15 +261,33 @@ export function renderRouter(ctx: RenderContext, role: NormalizedRole, plan: Rou
     type: 'ClusterIP',
     selector: { app: epp },
     ports: [
-      { name: 'grpc-ext-proc', port: EPP_PORTS.grpc, targetPort: EPP_PORTS.grpc, protocol: 'TCP' },
-      { name: 'grpc-health', port: EPP_PORTS.grpcHealth, targetPort: EPP_PORTS.grpcHealth, protocol: 'TCP' },
-      { name: 'http-metrics', port: EPP_PORTS.metrics, targetPort: EPP_PORTS.metrics, protocol: 'TCP' },
+      {
+        name: 'grpc-ext-proc',
+        port: EPP_PORTS.grpc,
+        targetPort: EPP_PORTS.grpc,
+        protocol: 'TCP',
+      },
+      {
+        name: 'grpc-health',
+        port: EPP_PORTS.grpcHealth,
+        targetPort: EPP_PORTS.grpcHealth,
+        protocol: 'TCP',
+      },
+      {
+        name: 'http-metrics',
+        port: EPP_PORTS.metrics,
+        targetPort: EPP_PORTS.metrics,
+        protocol: 'TCP',
+      },
     ],
   };
   const service: Service = {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: meta(ctx, epp, { ...svcLabel, [LABELS.specHash]: specHash(serviceSpec) }),
+    metadata: meta(ctx, epp, {
+      ...svcLabel,
+      [LABELS.specHash]: specHash(serviceSpec),
+    }),
     spec: serviceSpec,
   };
 
@@ -213,7 +304,10 @@ export function renderRouter(ctx: RenderContext, role: NormalizedRole, plan: Rou
   const pool: InferencePool = {
     apiVersion: 'inference.networking.k8s.io/v1',
     kind: 'InferencePool',
-    metadata: meta(ctx, childNames.pool(svc), { ...svcLabel, [LABELS.specHash]: specHash(poolSpec) }),
+    metadata: meta(ctx, childNames.pool(svc), {
+      ...svcLabel,
+      [LABELS.specHash]: specHash(poolSpec),
+    }),
     spec: poolSpec,
   };
 
@@ -221,39 +315,76 @@ export function renderRouter(ctx: RenderContext, role: NormalizedRole, plan: Rou
     ...decodeHttpRouteSpec(role.httproute),
     rules: [
       {
-        backendRefs: [{ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: childNames.pool(svc) }],
+        backendRefs: [
+          {
+            group: 'inference.networking.k8s.io',
+            kind: 'InferencePool',
+            name: childNames.pool(svc),
+          },
+        ],
       },
     ],
   };
   const route: HTTPRoute = {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
-    metadata: meta(ctx, childNames.route(svc), { ...svcLabel, [LABELS.specHash]: specHash(routeSpec) }),
+    metadata: meta(ctx, childNames.route(svc), {
+      ...svcLabel,
+      [LABELS.specHash]: specHash(routeSpec),
+    }),
     spec: routeSpec,
   };
 
-  return [serviceAccount, rbacRole, roleBinding, configMap, deployment, service, pool, route];
+  return [
+    serviceAccount,
+    rbacRole,
+    roleBinding,
+    configMap,
+    deployment,
+    service,
+    pool,
+    route,
+  ];
 }
 
-const PARENT_REF_KEYS = ['group', 'kind', 'namespace', 'name', 'sectionName', 'port'] as const;
+const PARENT_REF_KEYS = [
+  'group',
+  'kind',
+  'namespace',
+  'name',
+  'sectionName',
+  'port',
+] as const;
 
 /**
  * Decodes a role's `httproute` as a Gateway API HTTPRouteSpec, keeping the fields that type has (parentRefs,
  * hostnames); anything that does not decode yields an empty spec, as upstream. `rules` is always replaced.
  * @public
  */
-export function decodeHttpRouteSpec(raw: unknown): { parentRefs?: Array<Record<string, unknown>>; hostnames?: string[] } {
+export function decodeHttpRouteSpec(raw: unknown): {
+  parentRefs?: Array<Record<string, unknown>>;
+  hostnames?: string[];
+} {
   if (!isObject(raw)) return {};
-  const out: { parentRefs?: Array<Record<string, unknown>>; hostnames?: string[] } = {};
+  const out: {
+    parentRefs?: Array<Record<string, unknown>>;
+    hostnames?: string[];
+  } = {};
   if (raw.parentRefs !== undefined && raw.parentRefs !== null) {
-    if (!Array.isArray(raw.parentRefs) || !raw.parentRefs.every(isObject)) return {};
+    if (!Array.isArray(raw.parentRefs) || !raw.parentRefs.every(isObject))
+      return {};
     const refs: Array<Record<string, unknown>> = [];
     for (const ref of raw.parentRefs as Array<Record<string, unknown>>) {
       const r: Record<string, unknown> = {};
       for (const k of PARENT_REF_KEYS) {
         const v = ref[k];
         if (v === undefined || v === null) continue;
-        if (k === 'port' ? typeof v !== 'number' || !Number.isInteger(v) : typeof v !== 'string') return {};
+        if (
+          k === 'port'
+            ? typeof v !== 'number' || !Number.isInteger(v)
+            : typeof v !== 'string'
+        )
+          return {};
         r[k] = v;
       }
       refs.push(r);
@@ -261,8 +392,13 @@ export function decodeHttpRouteSpec(raw: unknown): { parentRefs?: Array<Record<s
     if (refs.length > 0) out.parentRefs = refs;
   }
   if (raw.hostnames !== undefined && raw.hostnames !== null) {
-    if (!Array.isArray(raw.hostnames) || !raw.hostnames.every(h => typeof h === 'string')) return {};
-    if (raw.hostnames.length > 0) out.hostnames = [...(raw.hostnames as string[])];
+    if (
+      !Array.isArray(raw.hostnames) ||
+      !raw.hostnames.every(h => typeof h === 'string')
+    )
+      return {};
+    if (raw.hostnames.length > 0)
+      out.hostnames = [...(raw.hostnames as string[])];
   }
   return out;
 }

@@ -14,12 +14,29 @@
  * limitations under the License.
  */
 
-import { ANNOTATIONS, LABELS, RAY_HEAD_PORT, VOLCANO_SCHEDULER } from '../constants';
+import {
+  ANNOTATIONS,
+  LABELS,
+  RAY_HEAD_PORT,
+  VOLCANO_SCHEDULER,
+} from '../constants';
 import { specHash } from '../hash';
 import { childNames } from '../names';
 import { formatQuantity, parseQuantity, Quantity } from '../quantity';
-import { Container, LeaderWorkerSet, PodGroup, PodSpec, PodTemplateSpec } from '../types';
-import { cloneJson, isObject, NormalizedRole, RenderContext, roleNeedsGang } from './context';
+import {
+  Container,
+  LeaderWorkerSet,
+  PodGroup,
+  PodSpec,
+  PodTemplateSpec,
+} from '../types';
+import {
+  cloneJson,
+  isObject,
+  NormalizedRole,
+  RenderContext,
+  roleNeedsGang,
+} from './context';
 import { shellJoin } from './shell';
 
 const RAY_WORKER_LINE = `ray start --address=$LWS_LEADER_ADDRESS:${RAY_HEAD_PORT} --block`;
@@ -32,18 +49,30 @@ export function renderPodGroup(ctx: RenderContext): PodGroup | undefined {
   const totals = new Map<string, Quantity>();
   for (const role of ctx.workloadRoles) {
     if (!roleNeedsGang(ctx, role)) continue;
-    for (let i = 0; i < role.replicas; i++) minTaskMember[childNames.task(role.name, i)] = role.nodeCount;
+    for (let i = 0; i < role.replicas; i++)
+      minTaskMember[childNames.task(role.name, i)] = role.nodeCount;
     minMember += role.replicas * role.nodeCount;
     // Upstream formula: limits of regular containers, each rounded up to a whole unit per pod, × pods of the role.
     for (const c of role.podSpec?.containers ?? []) {
-      const limits = isObject(c.resources) && isObject(c.resources.limits) ? c.resources.limits : {};
+      const limits =
+        isObject(c.resources) && isObject(c.resources.limits)
+          ? c.resources.limits
+          : {};
       for (const [name, raw] of Object.entries(limits)) {
-        const q = typeof raw === 'string' || typeof raw === 'number' ? parseQuantity(raw) : undefined;
+        const q =
+          typeof raw === 'string' || typeof raw === 'number'
+            ? parseQuantity(raw)
+            : undefined;
         if (!q) continue;
-        const perPodUnits = q.nanos <= 0n ? 0n : (q.nanos + 999_999_999n) / 1_000_000_000n;
-        const add = perPodUnits * BigInt(role.replicas * role.nodeCount) * 1_000_000_000n;
+        const perPodUnits =
+          q.nanos <= 0n ? 0n : (q.nanos + 999_999_999n) / 1_000_000_000n;
+        const add =
+          perPodUnits * BigInt(role.replicas * role.nodeCount) * 1_000_000_000n;
         const prev = totals.get(name);
-        totals.set(name, { nanos: (prev?.nanos ?? 0n) + add, format: prev?.format ?? q.format });
+        totals.set(name, {
+          nanos: (prev?.nanos ?? 0n) + add,
+          format: prev?.format ?? q.format,
+        });
       }
     }
   }
@@ -57,7 +86,9 @@ export function renderPodGroup(ctx: RenderContext): PodGroup | undefined {
       name: childNames.podGroup(ctx.svc),
       namespace: ctx.namespace,
       labels: { [LABELS.service]: ctx.svc, [LABELS.specHash]: specHash(spec) },
-      ...(ctx.ownerReferences ? { ownerReferences: cloneJson(ctx.ownerReferences) } : {}),
+      ...(ctx.ownerReferences
+        ? { ownerReferences: cloneJson(ctx.ownerReferences) }
+        : {}),
     },
     spec,
   };
@@ -65,12 +96,16 @@ export function renderPodGroup(ctx: RenderContext): PodGroup | undefined {
 
 function hasExecutorBackendFlag(argv: readonly string[]): boolean {
   return argv.some(
-    a => a === '--distributed-executor-backend' || a.startsWith('--distributed-executor-backend='),
+    a =>
+      a === '--distributed-executor-backend' ||
+      a.startsWith('--distributed-executor-backend='),
   );
 }
 
 function stringList(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  return Array.isArray(v)
+    ? v.filter((x): x is string => typeof x === 'string')
+    : [];
 }
 
 /**
@@ -78,11 +113,15 @@ function stringList(v: unknown): string[] {
  * Each argv element is shell-quoted (upstream joined them raw, mangling JSON arguments, gap 12).
  * @public
  */
-export function rayLeaderCommandLine(command: readonly string[], args: readonly string[]): string {
+export function rayLeaderCommandLine(
+  command: readonly string[],
+  args: readonly string[],
+): string {
   const cmd = command.length > 0 ? shellJoin(command) : 'vllm serve';
   const parts = [`ray start --head --port=${RAY_HEAD_PORT}`, '&&', cmd];
   if (args.length > 0) parts.push(shellJoin(args));
-  if (!hasExecutorBackendFlag([...command, ...args])) parts.push('--distributed-executor-backend ray');
+  if (!hasExecutorBackendFlag([...command, ...args]))
+    parts.push('--distributed-executor-backend ray');
   return parts.join(' ');
 }
 
@@ -112,7 +151,10 @@ function wrapWorker(c: Container): Container {
 }
 
 /** The LeaderWorkerSets of one workload role, one per replica (spec §3.3). */
-export function renderRoleLws(ctx: RenderContext, role: NormalizedRole): LeaderWorkerSet[] {
+export function renderRoleLws(
+  ctx: RenderContext,
+  role: NormalizedRole,
+): LeaderWorkerSet[] {
   const gang = roleNeedsGang(ctx, role);
   const multiNode = role.nodeCount >= 2;
   const out: LeaderWorkerSet[] = [];
@@ -125,7 +167,10 @@ export function renderRoleLws(ctx: RenderContext, role: NormalizedRole): LeaderW
       [LABELS.replicaIndex]: String(i),
     };
     const annotations = gang
-      ? { [ANNOTATIONS.podGroupName]: childNames.podGroup(ctx.svc), [ANNOTATIONS.volcanoTaskSpec]: childNames.task(role.name, i) }
+      ? {
+          [ANNOTATIONS.podGroupName]: childNames.podGroup(ctx.svc),
+          [ANNOTATIONS.volcanoTaskSpec]: childNames.task(role.name, i),
+        }
       : undefined;
     const baseSpec = (): PodSpec => {
       const s = cloneJson(role.podSpec ?? { containers: [] });
@@ -133,7 +178,10 @@ export function renderRoleLws(ctx: RenderContext, role: NormalizedRole): LeaderW
       return s;
     };
     const template = (spec: PodSpec): PodTemplateSpec => ({
-      metadata: { labels: { ...labels }, ...(annotations ? { annotations: { ...annotations } } : {}) },
+      metadata: {
+        labels: { ...labels },
+        ...(annotations ? { annotations: { ...annotations } } : {}),
+      },
       spec,
     });
     const workerSpec = baseSpec();
@@ -156,7 +204,10 @@ export function renderRoleLws(ctx: RenderContext, role: NormalizedRole): LeaderW
     };
     // The hash covers the spec before the hash label is added; pods then carry the hash label too (upstream).
     const hash = specHash(spec);
-    for (const t of [spec.leaderWorkerTemplate.leaderTemplate, spec.leaderWorkerTemplate.workerTemplate]) {
+    for (const t of [
+      spec.leaderWorkerTemplate.leaderTemplate,
+      spec.leaderWorkerTemplate.workerTemplate,
+    ]) {
       if (t?.metadata?.labels) t.metadata.labels[LABELS.specHash] = hash;
     }
     out.push({
@@ -166,7 +217,9 @@ export function renderRoleLws(ctx: RenderContext, role: NormalizedRole): LeaderW
         name,
         namespace: ctx.namespace,
         labels: { ...labels, [LABELS.specHash]: hash },
-        ...(ctx.ownerReferences ? { ownerReferences: cloneJson(ctx.ownerReferences) } : {}),
+        ...(ctx.ownerReferences
+          ? { ownerReferences: cloneJson(ctx.ownerReferences) }
+          : {}),
       },
       spec,
     });

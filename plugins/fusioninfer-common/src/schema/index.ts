@@ -14,7 +14,13 @@
  * limitations under the License.
  */
 
-export { validateStructural, pruneStructural, applyDefaults, celRules, joinPath } from './structural';
+export {
+  validateStructural,
+  pruneStructural,
+  applyDefaults,
+  celRules,
+  joinPath,
+} from './structural';
 export type { JSONSchemaProps, SchemaIssue } from './structural';
 export { parseCrd, crdSchemaFor } from './crds';
 export type { CrdInfo } from './crds';

@@ -14,7 +14,13 @@
  * limitations under the License.
  */
 
-import { applyDefaults, celRules, JSONSchemaProps, pruneStructural, validateStructural } from './structural';
+import {
+  applyDefaults,
+  celRules,
+  JSONSchemaProps,
+  pruneStructural,
+  validateStructural,
+} from './structural';
 import { crdSchemaFor, parseCrd } from './crds';
 import { inferenceServiceCrd } from '../crd/inferenceServiceCrd';
 
@@ -26,37 +32,95 @@ const schema: JSONSchemaProps = {
       required: ['name'],
       properties: {
         name: { type: 'string', pattern: '^[a-z]+$', maxLength: 5 },
-        replicas: { type: 'integer', format: 'int32', minimum: 0, maximum: 10, default: 1 },
+        replicas: {
+          type: 'integer',
+          format: 'int32',
+          minimum: 0,
+          maximum: 10,
+          default: 1,
+        },
         port: { 'x-kubernetes-int-or-string': true },
         mode: { type: 'string', enum: ['a', 'b'] },
         ratio: { type: 'number', exclusiveMaximum: true, maximum: 1 },
         note: { type: 'string', nullable: true },
-        tags: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } },
+        tags: {
+          type: 'array',
+          'x-kubernetes-list-type': 'set',
+          items: { type: 'string' },
+        },
         items: {
           type: 'array',
           'x-kubernetes-list-type': 'map',
           'x-kubernetes-list-map-keys': ['name'],
-          items: { type: 'object', properties: { name: { type: 'string' }, size: { type: 'integer', default: 3 } } },
+          items: {
+            type: 'object',
+            properties: {
+              name: { type: 'string' },
+              size: { type: 'integer', default: 3 },
+            },
+          },
         },
-        free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { known: { type: 'object', properties: { x: { type: 'string' } } } } },
+        free: {
+          type: 'object',
+          'x-kubernetes-preserve-unknown-fields': true,
+          properties: {
+            known: { type: 'object', properties: { x: { type: 'string' } } },
+          },
+        },
         labels: { type: 'object', additionalProperties: { type: 'string' } },
-        template: { type: 'object', 'x-kubernetes-embedded-resource': true, properties: { spec: { type: 'object', properties: { a: { type: 'string' } } } } },
+        template: {
+          type: 'object',
+          'x-kubernetes-embedded-resource': true,
+          properties: {
+            spec: { type: 'object', properties: { a: { type: 'string' } } },
+          },
+        },
         either: { anyOf: [{ type: 'string' }, { type: 'integer' }] },
       },
-      'x-kubernetes-validations': [{ rule: 'self.replicas <= 10', message: 'too many' }],
+      'x-kubernetes-validations': [
+        { rule: 'self.replicas <= 10', message: 'too many' },
+      ],
     },
   },
 };
 
-const issues = (spec: unknown) => validateStructural(schema, { apiVersion: 'x/v1', kind: 'X', metadata: { name: 'n' }, spec }).map(i => `${i.type} ${i.path}: ${i.message}`);
+const issues = (spec: unknown) =>
+  validateStructural(schema, {
+    apiVersion: 'x/v1',
+    kind: 'X',
+    metadata: { name: 'n' },
+    spec,
+  }).map(i => `${i.type} ${i.path}: ${i.message}`);
 
 describe('validateStructural', () => {
   it('accepts a valid object and skips apiVersion/kind/metadata at the root', () => {
-    expect(issues({ name: 'abc', replicas: 2, port: 'http', mode: 'a', ratio: 0.5, note: null, tags: ['x', 'y'], items: [{ name: 'p' }, { name: 'q' }], either: 3 })).toEqual([]);
+    expect(
+      issues({
+        name: 'abc',
+        replicas: 2,
+        port: 'http',
+        mode: 'a',
+        ratio: 0.5,
+        note: null,
+        tags: ['x', 'y'],
+        items: [{ name: 'p' }, { name: 'q' }],
+        either: 3,
+      }),
+    ).toEqual([]);
   });
 
   it('reports every violation with Kubernetes-style paths and messages', () => {
-    const out = issues({ replicas: -1, port: 1.5, mode: 'c', ratio: 1, tags: ['x', 'x'], items: [{ name: 'p' }, { name: 'p' }], labels: { a: 1 }, either: true, name: 'ABCDEFG' });
+    const out = issues({
+      replicas: -1,
+      port: 1.5,
+      mode: 'c',
+      ratio: 1,
+      tags: ['x', 'x'],
+      items: [{ name: 'p' }, { name: 'p' }],
+      labels: { a: 1 },
+      either: true,
+      name: 'ABCDEFG',
+    });
     expect(out).toEqual(
       expect.arrayContaining([
         'range spec.replicas: Invalid value: -1: spec.replicas in body should be greater than or equal to 0',
@@ -72,11 +136,18 @@ describe('validateStructural', () => {
     );
     expect(out.some(o => o.startsWith('pattern spec.name'))).toBe(true);
     expect(issues({})).toEqual(['required spec.name: Required value']);
-    expect(issues({ name: 'a', replicas: 2 ** 31 })).toEqual(expect.arrayContaining([expect.stringMatching(/should be a valid int32/)]));
+    expect(issues({ name: 'a', replicas: 2 ** 31 })).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/should be a valid int32/),
+      ]),
+    );
   });
 
   it('requires apiVersion and kind of embedded resources', () => {
-    expect(issues({ name: 'a', template: { spec: {} } })).toEqual(['required spec.template.apiVersion: Required value: must not be empty', 'required spec.template.kind: Required value: must not be empty']);
+    expect(issues({ name: 'a', template: { spec: {} } })).toEqual([
+      'required spec.template.apiVersion: Required value: must not be empty',
+      'required spec.template.kind: Required value: must not be empty',
+    ]);
   });
 });
 
@@ -86,14 +157,32 @@ describe('pruneStructural', () => {
       apiVersion: 'x/v1',
       kind: 'X',
       metadata: { name: 'n' },
-      spec: { name: 'a', bogus: 1, free: { anything: { deep: true }, known: { x: 'ok', y: 'gone' } }, template: { apiVersion: 'v1', kind: 'Pod', metadata: { labels: { a: 'b' } }, spec: { a: 'x', b: 'gone' } }, labels: { any: 'x' } },
+      spec: {
+        name: 'a',
+        bogus: 1,
+        free: { anything: { deep: true }, known: { x: 'ok', y: 'gone' } },
+        template: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { labels: { a: 'b' } },
+          spec: { a: 'x', b: 'gone' },
+        },
+        labels: { any: 'x' },
+      },
       extra: true,
     };
     const copy = JSON.parse(JSON.stringify(input));
     const { value, pruned } = pruneStructural(schema, input);
-    expect(pruned.sort()).toEqual(['extra', 'spec.bogus', 'spec.free.known.y', 'spec.template.spec.b']);
+    expect(pruned.sort()).toEqual([
+      'extra',
+      'spec.bogus',
+      'spec.free.known.y',
+      'spec.template.spec.b',
+    ]);
     expect((value as any).spec.free.anything).toEqual({ deep: true });
-    expect((value as any).spec.template.metadata).toEqual({ labels: { a: 'b' } });
+    expect((value as any).spec.template.metadata).toEqual({
+      labels: { a: 'b' },
+    });
     expect((value as any).spec.labels).toEqual({ any: 'x' });
     expect(input).toEqual(copy);
   });
@@ -101,7 +190,13 @@ describe('pruneStructural', () => {
 
 describe('applyDefaults', () => {
   it('fills missing and non-nullable null fields, inside array items too', () => {
-    const out = applyDefaults(schema, { spec: { name: 'a', replicas: null, items: [{ name: 'p' }, { name: 'q', size: 7 }] } }) as any;
+    const out = applyDefaults(schema, {
+      spec: {
+        name: 'a',
+        replicas: null,
+        items: [{ name: 'p' }, { name: 'q', size: 7 }],
+      },
+    }) as any;
     expect(out.spec.replicas).toBe(1);
     expect(out.spec.items).toEqual([
       { name: 'p', size: 3 },
@@ -112,12 +207,18 @@ describe('applyDefaults', () => {
 
 describe('CRD helpers', () => {
   it('lists CEL rules with their paths', () => {
-    expect(celRules(schema)).toEqual([{ path: 'spec', rule: 'self.replicas <= 10', message: 'too many' }]);
+    expect(celRules(schema)).toEqual([
+      { path: 'spec', rule: 'self.replicas <= 10', message: 'too many' },
+    ]);
   });
 
   it('reads the shipped InferenceService CRD: names, served version, structural schema and its CEL rules', () => {
     const info = parseCrd(inferenceServiceCrd);
-    expect(info).toMatchObject({ group: 'fusioninfer.io', kind: 'InferenceService', plural: 'inferenceservices' });
+    expect(info).toMatchObject({
+      group: 'fusioninfer.io',
+      kind: 'InferenceService',
+      plural: 'inferenceservices',
+    });
     const s = crdSchemaFor(inferenceServiceCrd, 'v1alpha1')!;
     expect(s.properties?.spec).toBeDefined();
     expect(celRules(s).length).toBeGreaterThan(0);

@@ -21,7 +21,8 @@
 
 /** The subset of apiextensions.k8s.io/v1 JSONSchemaProps that structural schemas use. @public */
 export interface JSONSchemaProps {
-  type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean' | string;
+  type?:
+    'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean' | string;
   format?: string;
   description?: string;
   properties?: Record<string, JSONSchemaProps>;
@@ -54,7 +55,13 @@ export interface JSONSchemaProps {
   'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map' | string;
   'x-kubernetes-list-map-keys'?: string[];
   'x-kubernetes-map-type'?: 'atomic' | 'granular' | string;
-  'x-kubernetes-validations'?: Array<{ rule: string; message?: string; messageExpression?: string; reason?: string; fieldPath?: string }>;
+  'x-kubernetes-validations'?: Array<{
+    rule: string;
+    message?: string;
+    messageExpression?: string;
+    reason?: string;
+    fieldPath?: string;
+  }>;
   [key: string]: unknown;
 }
 
@@ -62,10 +69,23 @@ export interface JSONSchemaProps {
 export interface SchemaIssue {
   path: string;
   message: string;
-  type: 'required' | 'type' | 'enum' | 'format' | 'range' | 'length' | 'pattern' | 'items' | 'properties' | 'duplicate' | 'combinator' | 'unknown';
+  type:
+    | 'required'
+    | 'type'
+    | 'enum'
+    | 'format'
+    | 'range'
+    | 'length'
+    | 'pattern'
+    | 'items'
+    | 'properties'
+    | 'duplicate'
+    | 'combinator'
+    | 'unknown';
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Appends a field to a JSON path the way Kubernetes prints field paths. @public */
@@ -109,7 +129,13 @@ function show(v: unknown): string {
 
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (
+    typeof a !== typeof b ||
+    a === null ||
+    b === null ||
+    typeof a !== 'object'
+  )
+    return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) {
     const bb = b as unknown[];
@@ -117,23 +143,41 @@ function deepEqual(a: unknown, b: unknown): boolean {
   }
   const ka = Object.keys(a as object);
   const kb = Object.keys(b as object);
-  return ka.length === kb.length && ka.every(k => deepEqual((a as any)[k], (b as any)[k]));
+  return (
+    ka.length === kb.length &&
+    ka.every(k => deepEqual((a as any)[k], (b as any)[k]))
+  );
 }
 
 const INT32 = [-2147483648, 2147483647];
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const DATE_TIME =
+  /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const BYTE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-function checkType(schema: JSONSchemaProps, v: unknown, path: string, out: SchemaIssue[]): boolean {
+function checkType(
+  schema: JSONSchemaProps,
+  v: unknown,
+  path: string,
+  out: SchemaIssue[],
+): boolean {
   if (v === null) {
     if (schema.nullable) return false; // valid null; nothing else to check
     if (!schema.type && !schema['x-kubernetes-int-or-string']) return false;
-    out.push({ path, type: 'type', message: `Invalid value: "null": ${path || 'body'} in body must be of type ${schema['x-kubernetes-int-or-string'] ? 'integer or string' : schema.type}: "null"` });
+    out.push({
+      path,
+      type: 'type',
+      message: `Invalid value: "null": ${path || 'body'} in body must be of type ${schema['x-kubernetes-int-or-string'] ? 'integer or string' : schema.type}: "null"`,
+    });
     return false;
   }
   if (schema['x-kubernetes-int-or-string']) {
-    if ((typeof v === 'number' && Number.isInteger(v)) || typeof v === 'string') return true;
-    out.push({ path, type: 'type', message: `Invalid value: ${show(v)}: ${path} in body must be of type integer or string: "${typeName(v)}"` });
+    if ((typeof v === 'number' && Number.isInteger(v)) || typeof v === 'string')
+      return true;
+    out.push({
+      path,
+      type: 'type',
+      message: `Invalid value: ${show(v)}: ${path} in body must be of type integer or string: "${typeName(v)}"`,
+    });
     return false;
   }
   const t = schema.type;
@@ -147,80 +191,213 @@ function checkType(schema: JSONSchemaProps, v: unknown, path: string, out: Schem
     (t === 'integer' && actual === 'integer') ||
     (t === 'number' && (actual === 'integer' || actual === 'number'));
   if (!ok) {
-    out.push({ path, type: 'type', message: `Invalid value: ${show(v)}: ${path || 'body'} in body must be of type ${t}: "${actual}"` });
+    out.push({
+      path,
+      type: 'type',
+      message: `Invalid value: ${show(v)}: ${path || 'body'} in body must be of type ${t}: "${actual}"`,
+    });
   }
   return ok;
 }
 
-function validateValue(schema: JSONSchemaProps, v: unknown, path: string, out: SchemaIssue[], root: boolean): void {
+function validateValue(
+  schema: JSONSchemaProps,
+  v: unknown,
+  path: string,
+  out: SchemaIssue[],
+  root: boolean,
+): void {
   if (!checkType(schema, v, path, out)) return;
   if (schema.enum && !schema.enum.some(e => deepEqual(e, v))) {
-    out.push({ path, type: 'enum', message: `Unsupported value: ${show(v)}: supported values: ${schema.enum.map(show).join(', ')}` });
+    out.push({
+      path,
+      type: 'enum',
+      message: `Unsupported value: ${show(v)}: supported values: ${schema.enum.map(show).join(', ')}`,
+    });
   }
   if (typeof v === 'number') {
-    if (schema.format === 'int32' && (v < INT32[0] || v > INT32[1])) out.push({ path, type: 'format', message: `Invalid value: ${v}: ${path} in body should be a valid int32` });
-    if (schema.format === 'int64' && !Number.isSafeInteger(v)) out.push({ path, type: 'format', message: `Invalid value: ${v}: ${path} in body should be a valid int64` });
-    if (schema.minimum !== undefined && (schema.exclusiveMinimum ? v <= schema.minimum : v < schema.minimum)) {
-      out.push({ path, type: 'range', message: `Invalid value: ${v}: ${path} in body should be greater than ${schema.exclusiveMinimum ? '' : 'or equal to '}${schema.minimum}` });
+    if (schema.format === 'int32' && (v < INT32[0] || v > INT32[1]))
+      out.push({
+        path,
+        type: 'format',
+        message: `Invalid value: ${v}: ${path} in body should be a valid int32`,
+      });
+    if (schema.format === 'int64' && !Number.isSafeInteger(v))
+      out.push({
+        path,
+        type: 'format',
+        message: `Invalid value: ${v}: ${path} in body should be a valid int64`,
+      });
+    if (
+      schema.minimum !== undefined &&
+      (schema.exclusiveMinimum ? v <= schema.minimum : v < schema.minimum)
+    ) {
+      out.push({
+        path,
+        type: 'range',
+        message: `Invalid value: ${v}: ${path} in body should be greater than ${schema.exclusiveMinimum ? '' : 'or equal to '}${schema.minimum}`,
+      });
     }
-    if (schema.maximum !== undefined && (schema.exclusiveMaximum ? v >= schema.maximum : v > schema.maximum)) {
-      out.push({ path, type: 'range', message: `Invalid value: ${v}: ${path} in body should be less than ${schema.exclusiveMaximum ? '' : 'or equal to '}${schema.maximum}` });
+    if (
+      schema.maximum !== undefined &&
+      (schema.exclusiveMaximum ? v >= schema.maximum : v > schema.maximum)
+    ) {
+      out.push({
+        path,
+        type: 'range',
+        message: `Invalid value: ${v}: ${path} in body should be less than ${schema.exclusiveMaximum ? '' : 'or equal to '}${schema.maximum}`,
+      });
     }
-    if (schema.multipleOf && Math.abs(v / schema.multipleOf - Math.round(v / schema.multipleOf)) > 1e-9) {
-      out.push({ path, type: 'range', message: `Invalid value: ${v}: ${path} in body should be a multiple of ${schema.multipleOf}` });
+    if (
+      schema.multipleOf &&
+      Math.abs(v / schema.multipleOf - Math.round(v / schema.multipleOf)) > 1e-9
+    ) {
+      out.push({
+        path,
+        type: 'range',
+        message: `Invalid value: ${v}: ${path} in body should be a multiple of ${schema.multipleOf}`,
+      });
     }
   }
   if (typeof v === 'string') {
     const len = [...v].length;
-    if (schema.minLength !== undefined && len < schema.minLength) out.push({ path, type: 'length', message: `Invalid value: ${show(v)}: ${path} in body should be at least ${schema.minLength} chars long` });
-    if (schema.maxLength !== undefined && len > schema.maxLength) out.push({ path, type: 'length', message: `Too long: may not be more than ${schema.maxLength} bytes` });
+    if (schema.minLength !== undefined && len < schema.minLength)
+      out.push({
+        path,
+        type: 'length',
+        message: `Invalid value: ${show(v)}: ${path} in body should be at least ${schema.minLength} chars long`,
+      });
+    if (schema.maxLength !== undefined && len > schema.maxLength)
+      out.push({
+        path,
+        type: 'length',
+        message: `Too long: may not be more than ${schema.maxLength} bytes`,
+      });
     if (schema.pattern) {
       const re = regexFor(schema.pattern);
-      if (re && !re.test(v)) out.push({ path, type: 'pattern', message: `Invalid value: ${show(v)}: ${path} in body should match '${schema.pattern}'` });
+      if (re && !re.test(v))
+        out.push({
+          path,
+          type: 'pattern',
+          message: `Invalid value: ${show(v)}: ${path} in body should match '${schema.pattern}'`,
+        });
     }
-    if (schema.format === 'date-time' && !DATE_TIME.test(v)) out.push({ path, type: 'format', message: `Invalid value: ${show(v)}: ${path} in body must be of type date-time: ${show(v)}` });
-    if (schema.format === 'byte' && !BYTE.test(v)) out.push({ path, type: 'format', message: `Invalid value: ${show(v)}: ${path} in body must be of type byte: ${show(v)}` });
+    if (schema.format === 'date-time' && !DATE_TIME.test(v))
+      out.push({
+        path,
+        type: 'format',
+        message: `Invalid value: ${show(v)}: ${path} in body must be of type date-time: ${show(v)}`,
+      });
+    if (schema.format === 'byte' && !BYTE.test(v))
+      out.push({
+        path,
+        type: 'format',
+        message: `Invalid value: ${show(v)}: ${path} in body must be of type byte: ${show(v)}`,
+      });
   }
   if (Array.isArray(v)) {
-    if (schema.minItems !== undefined && v.length < schema.minItems) out.push({ path, type: 'items', message: `Invalid value: ${v.length}: ${path} in body should have at least ${schema.minItems} items` });
-    if (schema.maxItems !== undefined && v.length > schema.maxItems) out.push({ path, type: 'items', message: `Too many: ${v.length}: must have at most ${schema.maxItems} items` });
+    if (schema.minItems !== undefined && v.length < schema.minItems)
+      out.push({
+        path,
+        type: 'items',
+        message: `Invalid value: ${v.length}: ${path} in body should have at least ${schema.minItems} items`,
+      });
+    if (schema.maxItems !== undefined && v.length > schema.maxItems)
+      out.push({
+        path,
+        type: 'items',
+        message: `Too many: ${v.length}: must have at most ${schema.maxItems} items`,
+      });
     const listType = schema['x-kubernetes-list-type'];
     if (listType === 'set' || schema.uniqueItems) {
       for (let i = 1; i < v.length; i++) {
-        if (v.slice(0, i).some(x => deepEqual(x, v[i]))) out.push({ path: indexPath(path, i), type: 'duplicate', message: `Duplicate value: ${show(v[i])}` });
+        if (v.slice(0, i).some(x => deepEqual(x, v[i])))
+          out.push({
+            path: indexPath(path, i),
+            type: 'duplicate',
+            message: `Duplicate value: ${show(v[i])}`,
+          });
       }
-    } else if (listType === 'map' && schema['x-kubernetes-list-map-keys']?.length) {
+    } else if (
+      listType === 'map' &&
+      schema['x-kubernetes-list-map-keys']?.length
+    ) {
       const keys = schema['x-kubernetes-list-map-keys'];
       const seen = new Set<string>();
       v.forEach((item, i) => {
         if (!isObj(item)) return;
-        const tuple = JSON.stringify(keys.map(k => item[k] ?? (schema.items?.properties?.[k]?.default ?? null)));
+        const tuple = JSON.stringify(
+          keys.map(
+            k => item[k] ?? schema.items?.properties?.[k]?.default ?? null,
+          ),
+        );
         if (seen.has(tuple)) {
           const shown = `map[string]interface {}{${keys.map(k => `"${k}":${show(item[k])}`).join(', ')}}`;
-          out.push({ path: indexPath(path, i), type: 'duplicate', message: `Duplicate value: ${shown}` });
+          out.push({
+            path: indexPath(path, i),
+            type: 'duplicate',
+            message: `Duplicate value: ${shown}`,
+          });
         }
         seen.add(tuple);
       });
     }
-    if (schema.items) v.forEach((item, i) => validateValue(schema.items!, item, indexPath(path, i), out, false));
+    if (schema.items)
+      v.forEach((item, i) =>
+        validateValue(schema.items!, item, indexPath(path, i), out, false),
+      );
   }
   if (isObj(v)) {
     const keys = Object.keys(v);
-    if (schema.minProperties !== undefined && keys.length < schema.minProperties) out.push({ path, type: 'properties', message: `Invalid value: ${keys.length}: ${path} in body should have at least ${schema.minProperties} properties` });
-    if (schema.maxProperties !== undefined && keys.length > schema.maxProperties) out.push({ path, type: 'properties', message: `Too many: ${keys.length}: must have at most ${schema.maxProperties} items` });
+    if (
+      schema.minProperties !== undefined &&
+      keys.length < schema.minProperties
+    )
+      out.push({
+        path,
+        type: 'properties',
+        message: `Invalid value: ${keys.length}: ${path} in body should have at least ${schema.minProperties} properties`,
+      });
+    if (
+      schema.maxProperties !== undefined &&
+      keys.length > schema.maxProperties
+    )
+      out.push({
+        path,
+        type: 'properties',
+        message: `Too many: ${keys.length}: must have at most ${schema.maxProperties} items`,
+      });
     for (const req of schema.required ?? []) {
-      if (!(req in v) || v[req] === undefined) out.push({ path: joinPath(path, req), type: 'required', message: 'Required value' });
+      if (!(req in v) || v[req] === undefined)
+        out.push({
+          path: joinPath(path, req),
+          type: 'required',
+          message: 'Required value',
+        });
     }
     for (const [k, val] of Object.entries(v)) {
-      if (root && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
+      if (root && (k === 'apiVersion' || k === 'kind' || k === 'metadata'))
+        continue;
       if (val === undefined) continue;
       const prop = schema.properties?.[k];
       if (prop) validateValue(prop, val, joinPath(path, k), out, false);
-      else if (isObj(schema.additionalProperties)) validateValue(schema.additionalProperties, val, joinPath(path, k), out, false);
+      else if (isObj(schema.additionalProperties))
+        validateValue(
+          schema.additionalProperties,
+          val,
+          joinPath(path, k),
+          out,
+          false,
+        );
     }
     if (schema['x-kubernetes-embedded-resource']) {
       for (const req of ['apiVersion', 'kind']) {
-        if (typeof v[req] !== 'string' || v[req] === '') out.push({ path: joinPath(path, req), type: 'required', message: 'Required value: must not be empty' });
+        if (typeof v[req] !== 'string' || v[req] === '')
+          out.push({
+            path: joinPath(path, req),
+            type: 'required',
+            message: 'Required value: must not be empty',
+          });
       }
     }
   }
@@ -231,7 +408,12 @@ function validateValue(schema: JSONSchemaProps, v: unknown, path: string, out: S
       validateValue(sub, v, path, tmp, root);
       return tmp.length === 0;
     });
-    if (!ok) out.push({ path, type: 'combinator', message: `Invalid value: ${show(v)}: ${path} in body must match at least one schema (anyOf)` });
+    if (!ok)
+      out.push({
+        path,
+        type: 'combinator',
+        message: `Invalid value: ${show(v)}: ${path} in body must match at least one schema (anyOf)`,
+      });
   }
   if (schema.oneOf?.length) {
     const matches = schema.oneOf.filter(sub => {
@@ -239,12 +421,22 @@ function validateValue(schema: JSONSchemaProps, v: unknown, path: string, out: S
       validateValue(sub, v, path, tmp, root);
       return tmp.length === 0;
     }).length;
-    if (matches !== 1) out.push({ path, type: 'combinator', message: `Invalid value: ${show(v)}: ${path} in body must match exactly one schema (oneOf), matched ${matches}` });
+    if (matches !== 1)
+      out.push({
+        path,
+        type: 'combinator',
+        message: `Invalid value: ${show(v)}: ${path} in body must match exactly one schema (oneOf), matched ${matches}`,
+      });
   }
   if (schema.not) {
     const tmp: SchemaIssue[] = [];
     validateValue(schema.not, v, path, tmp, root);
-    if (tmp.length === 0) out.push({ path, type: 'combinator', message: `Invalid value: ${show(v)}: ${path} in body must not match the schema (not)` });
+    if (tmp.length === 0)
+      out.push({
+        path,
+        type: 'combinator',
+        message: `Invalid value: ${show(v)}: ${path} in body must not match the schema (not)`,
+      });
   }
 }
 
@@ -254,29 +446,68 @@ function validateValue(schema: JSONSchemaProps, v: unknown, path: string, out: S
  * CEL rules (`x-kubernetes-validations`) are not evaluated; see {@link celRules}.
  * @public
  */
-export function validateStructural(schema: JSONSchemaProps, value: unknown, basePath = ''): SchemaIssue[] {
+export function validateStructural(
+  schema: JSONSchemaProps,
+  value: unknown,
+  basePath = '',
+): SchemaIssue[] {
   const out: SchemaIssue[] = [];
   validateValue(schema, value, basePath, out, basePath === '');
   return out;
 }
 
-function prune(schema: JSONSchemaProps | undefined, v: unknown, path: string, pruned: string[], root: boolean, embedded: boolean): unknown {
+function prune(
+  schema: JSONSchemaProps | undefined,
+  v: unknown,
+  path: string,
+  pruned: string[],
+  root: boolean,
+  embedded: boolean,
+): unknown {
   if (Array.isArray(v)) {
     if (!schema?.items) return v;
-    return v.map((item, i) => prune(schema.items, item, indexPath(path, i), pruned, false, !!schema.items!['x-kubernetes-embedded-resource']));
+    return v.map((item, i) =>
+      prune(
+        schema.items,
+        item,
+        indexPath(path, i),
+        pruned,
+        false,
+        !!schema.items!['x-kubernetes-embedded-resource'],
+      ),
+    );
   }
   if (!isObj(v) || !schema) return v;
   const preserve = !!schema['x-kubernetes-preserve-unknown-fields'];
   const out: Record<string, unknown> = {};
   for (const [k, val] of Object.entries(v)) {
     const childPath = joinPath(path, k);
-    if ((root || embedded) && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) {
+    if (
+      (root || embedded) &&
+      (k === 'apiVersion' || k === 'kind' || k === 'metadata')
+    ) {
       out[k] = val;
       continue;
     }
     const prop = schema.properties?.[k];
-    if (prop) out[k] = prune(prop, val, childPath, pruned, false, !!prop['x-kubernetes-embedded-resource']);
-    else if (isObj(schema.additionalProperties)) out[k] = prune(schema.additionalProperties, val, childPath, pruned, false, !!schema.additionalProperties['x-kubernetes-embedded-resource']);
+    if (prop)
+      out[k] = prune(
+        prop,
+        val,
+        childPath,
+        pruned,
+        false,
+        !!prop['x-kubernetes-embedded-resource'],
+      );
+    else if (isObj(schema.additionalProperties))
+      out[k] = prune(
+        schema.additionalProperties,
+        val,
+        childPath,
+        pruned,
+        false,
+        !!schema.additionalProperties['x-kubernetes-embedded-resource'],
+      );
     else if (preserve || schema.additionalProperties === true) out[k] = val;
     else pruned.push(childPath);
   }
@@ -289,7 +520,10 @@ function prune(schema: JSONSchemaProps | undefined, v: unknown, path: string, pr
  * are still pruned. Returns a copy; the input is not modified.
  * @public
  */
-export function pruneStructural<T>(schema: JSONSchemaProps, value: T): { value: T; pruned: string[] } {
+export function pruneStructural<T>(
+  schema: JSONSchemaProps,
+  value: T,
+): { value: T; pruned: string[] } {
   const pruned: string[] = [];
   const out = prune(schema, value, '', pruned, true, false) as T;
   return { value: out, pruned };
@@ -297,16 +531,21 @@ export function pruneStructural<T>(schema: JSONSchemaProps, value: T): { value: 
 
 function defaults(schema: JSONSchemaProps | undefined, v: unknown): unknown {
   if (!schema) return v;
-  if (Array.isArray(v)) return schema.items ? v.map(x => defaults(schema.items, x)) : v;
+  if (Array.isArray(v))
+    return schema.items ? v.map(x => defaults(schema.items, x)) : v;
   if (!isObj(v)) return v;
   const out: Record<string, unknown> = { ...v };
   for (const [k, prop] of Object.entries(schema.properties ?? {})) {
-    if (out[k] === undefined && prop.default !== undefined) out[k] = JSON.parse(JSON.stringify(prop.default));
-    if (out[k] === null && prop.default !== undefined && !prop.nullable) out[k] = JSON.parse(JSON.stringify(prop.default));
+    if (out[k] === undefined && prop.default !== undefined)
+      out[k] = JSON.parse(JSON.stringify(prop.default));
+    if (out[k] === null && prop.default !== undefined && !prop.nullable)
+      out[k] = JSON.parse(JSON.stringify(prop.default));
     if (out[k] !== undefined) out[k] = defaults(prop, out[k]);
   }
   if (isObj(schema.additionalProperties)) {
-    for (const k of Object.keys(out)) if (!schema.properties?.[k]) out[k] = defaults(schema.additionalProperties, out[k]);
+    for (const k of Object.keys(out))
+      if (!schema.properties?.[k])
+        out[k] = defaults(schema.additionalProperties, out[k]);
   }
   return out;
 }
@@ -321,11 +560,17 @@ export function applyDefaults<T>(schema: JSONSchemaProps, value: T): T {
 }
 
 /** Lists the CEL rules of a schema with the paths they apply to (they are not evaluated here). @public */
-export function celRules(schema: JSONSchemaProps, path = ''): Array<{ path: string; rule: string; message?: string }> {
+export function celRules(
+  schema: JSONSchemaProps,
+  path = '',
+): Array<{ path: string; rule: string; message?: string }> {
   const out: Array<{ path: string; rule: string; message?: string }> = [];
-  for (const r of schema['x-kubernetes-validations'] ?? []) out.push({ path, rule: r.rule, message: r.message });
-  for (const [k, p] of Object.entries(schema.properties ?? {})) out.push(...celRules(p, joinPath(path, k)));
+  for (const r of schema['x-kubernetes-validations'] ?? [])
+    out.push({ path, rule: r.rule, message: r.message });
+  for (const [k, p] of Object.entries(schema.properties ?? {}))
+    out.push(...celRules(p, joinPath(path, k)));
   if (schema.items) out.push(...celRules(schema.items, `${path}[*]`));
-  if (isObj(schema.additionalProperties)) out.push(...celRules(schema.additionalProperties, `${path}[*]`));
+  if (isObj(schema.additionalProperties))
+    out.push(...celRules(schema.additionalProperties, `${path}[*]`));
   return out;
 }
