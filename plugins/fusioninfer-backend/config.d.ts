@@ -48,19 +48,6 @@ export interface Config {
       /** Points of history kept per service. Default 120. */
       historySize?: number;
     };
-    /** The catalog entity provider (module `catalogModuleFusionInferEntityProvider`). */
-    catalog?: {
-      /** Default true (when the module is installed). */
-      enabled?: boolean;
-      /** Seconds between refreshes. Default 60. */
-      refreshSeconds?: number;
-      /** Owner of generated entities when a service names none (fusioninfer.io/owner or backstage.io/owner). Default "unknown". */
-      defaultOwner?: string;
-      /** spec.lifecycle of generated entities. Default "production". */
-      lifecycle?: string;
-      /** Also generate entities for services that name an entity with backstage.io/entity-ref. Default false. */
-      includeLinked?: boolean;
-    };
     /** When a deployment needs a second person's approval, who is told, and how long a request waits. */
     approvals?: {
       /** Every deployment needs approval. Default false. */

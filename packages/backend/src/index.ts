@@ -20,7 +20,6 @@
  */
 
 import { createBackend } from '@backstage/backend-defaults';
-import { catalogModuleFusionInferEntityProvider } from '@fusioninfer/plugin-fusioninfer-backend';
 import { devClusterPlugin } from './devCluster';
 
 const backend = createBackend();
@@ -60,6 +59,6 @@ backend.add(devClusterPlugin);
 // FusionInfer: reconciler, status and REST API at /api/fusioninfer
 backend.add(import('@fusioninfer/plugin-fusioninfer-backend'));
 // One model-service catalog entity per InferenceService (the entity gets the Inference tab)
-backend.add(catalogModuleFusionInferEntityProvider);
+backend.add(import('@fusioninfer/plugin-catalog-backend-module-fusioninfer'));
 
 backend.start();

@@ -26,9 +26,6 @@ export type {
   ReconcilerStats,
   ClusterReconcilerOptions,
 } from './reconciler/ClusterReconciler';
-export { catalogModuleFusionInferEntityProvider } from './catalog/module';
-export { FusionInferEntityProvider } from './catalog/FusionInferEntityProvider';
-export type { FusionInferEntityProviderOptions } from './catalog/FusionInferEntityProvider';
 export {
   approvalConditions,
   createApprovalConditionalDecision,

@@ -25,6 +25,7 @@ import { FusionInferEntityProvider } from './FusionInferEntityProvider';
 /**
  * Catalog module: one `model-service` Component per InferenceService in the configured clusters
  * (`fusioninfer.catalog`: `enabled`, `refreshSeconds`, `defaultOwner`, `lifecycle`, `includeLinked`).
+ * Install with `backend.add(import('@fusioninfer/plugin-catalog-backend-module-fusioninfer'))`.
  * @public
  */
 export const catalogModuleFusionInferEntityProvider = createBackendModule({
@@ -43,6 +44,10 @@ export const catalogModuleFusionInferEntityProvider = createBackendModule({
         const c = config.getOptionalConfig('fusioninfer.catalog');
         if (c?.getOptionalBoolean('enabled') === false) return;
         const seconds = c?.getOptionalNumber('refreshSeconds') ?? 60;
+        if (!(seconds > 0))
+          throw new Error(
+            `fusioninfer.catalog.refreshSeconds: must be a number greater than 0, got ${seconds}`,
+          );
         catalog.addEntityProvider(
           new FusionInferEntityProvider({
             clusters,

@@ -34,7 +34,7 @@ import {
   KINDS,
 } from '@fusioninfer/plugin-fusioninfer-node';
 
-/** Options of {@link FusionInferEntityProvider}. @public */
+/** Options of {@link FusionInferEntityProvider}. */
 export interface FusionInferEntityProviderOptions extends ModelServiceEntityOptions {
   clusters: FusionInferClusters;
   logger: LoggerService;
@@ -50,7 +50,6 @@ export interface FusionInferEntityProviderOptions extends ModelServiceEntityOpti
 /**
  * Turns every InferenceService of every configured cluster into a Component of type `model-service`. One cluster
  * that cannot be listed keeps its last known entities instead of blanking them.
- * @public
  */
 export class FusionInferEntityProvider implements EntityProvider {
   private connection?: EntityProviderConnection;
@@ -71,7 +70,8 @@ export class FusionInferEntityProvider implements EntityProvider {
           await this.refresh();
         } catch (e) {
           this.options.logger.warn(
-            `FusionInfer entity refresh failed: ${(e as Error).message}`,
+            'FusionInfer entity refresh failed',
+            e as Error,
           );
         }
       },
@@ -103,7 +103,8 @@ export class FusionInferEntityProvider implements EntityProvider {
           this.lastKnown.set(client.name, entities);
         } catch (e) {
           this.options.logger.warn(
-            `cannot list InferenceServices in cluster ${client.name}; keeping its last known entities: ${(e as Error).message}`,
+            `cannot list InferenceServices in cluster ${client.name}; keeping its last known entities`,
+            e as Error,
           );
         }
       }),
