@@ -78,7 +78,7 @@ export function toClusterApiError(
   );
 }
 
-/** Access to one cluster through @kubernetes/client-node: the only way the plugins touch Kubernetes. @public */
+/** Access to one cluster through `@kubernetes/client-node`: the only way the plugins touch Kubernetes. @public */
 export class ClusterClient {
   readonly kubeConfig: KubeConfig;
   private readonly objects: KubernetesObjectApi;
