@@ -55,14 +55,28 @@ export interface ApprovalRequest {
       gpus: number;
     }>;
   };
-  /** The requested InferenceService manifest (JSON). */
+  /** The requested InferenceService manifest (JSON; only `GET /approvals/:id` returns it). */
   manifest?: unknown;
+  /** `specHash(manifest)`: an approval approves exactly this manifest. */
+  specHash?: string;
+  /** Apply options stored with the request (`POST /apply` `children`, `update`). */
+  options?: { children?: boolean; update?: boolean };
+  /** What the backend did after approval: it applies the stored manifest once. */
+  execution?: ApprovalExecution;
   decidedBy?: string;
   decidedAt?: string;
   comment?: string;
   expiresAt?: string;
   /** Scaffolder task waiting for the decision, if any. */
   taskId?: string;
+}
+
+/** The outcome of applying an approved request. @public */
+export interface ApprovalExecution {
+  state: 'applying' | 'applied' | 'failed';
+  /** When the state was reached (ISO 8601). */
+  at: string;
+  message?: string;
 }
 
 /** When approval is required (app-config `fusioninfer.approvals`). @public */

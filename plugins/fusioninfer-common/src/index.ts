@@ -29,6 +29,7 @@ export * from './names';
 export * from './eppConfig';
 export {
   renderInferenceService,
+  summarizeInferenceService,
   rayLeaderCommandLine,
   decodeHttpRouteSpec,
   shellQuote,
@@ -40,7 +41,15 @@ export type {
   RenderSummary,
   RoleSummary,
   RouterPlan,
+  SummaryOptions,
 } from './render';
+export {
+  LIMITS,
+  ROUTER_CHILDREN,
+  checkInferenceServiceLimits,
+  measureJson,
+} from './limits';
+export type { InferenceServiceLimits, JsonMeasure } from './limits';
 export * from './validate';
 export * from './status';
 export * from './permissions';
@@ -51,3 +60,4 @@ export * from './approval';
 export * from './schema';
 export { inferenceServiceCrd } from './crd/inferenceServiceCrd';
 export type { CustomResourceDefinition } from './crd/types';
+export * from './rest';

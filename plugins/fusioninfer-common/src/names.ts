@@ -85,6 +85,38 @@ export function labelValueProblems(value: string): string[] {
 }
 
 /**
+ * The kinds of names the REST API and configuration take, each with its Kubernetes (or Backstage) rule:
+ * - `cluster`: a configured cluster name, DNS-1123 label (63);
+ * - `namespace`: a Kubernetes namespace, DNS-1123 label (63);
+ * - `service`: an InferenceService name, DNS-1035 label (63; it names Services);
+ * - `role`: a role name, DNS-1123 label (63);
+ * - `object`: any other Kubernetes object name, DNS-1123 subdomain (253).
+ * @public
+ */
+export type KubernetesNameKind =
+  'cluster' | 'namespace' | 'service' | 'role' | 'object';
+
+/** Problems of `value` as a name of the given kind (empty when valid). @public */
+export function nameProblems(
+  kind: KubernetesNameKind,
+  value: string,
+): string[] {
+  switch (kind) {
+    case 'service':
+      return dns1035LabelProblems(value);
+    case 'object':
+      return dns1123SubdomainProblems(value);
+    default:
+      return dns1123LabelProblems(value);
+  }
+}
+
+/** True when `value` is a valid name of the given kind ({@link nameProblems} is empty). @public */
+export function isValidName(kind: KubernetesNameKind, value: unknown): boolean {
+  return typeof value === 'string' && nameProblems(kind, value).length === 0;
+}
+
+/**
  * Longest LeaderWorkerSet name that works: the LWS controller creates a worker StatefulSet `{lws}-{group}`, and the
  * StatefulSet controller labels its pods `controller-revision-hash: {statefulset}-{10-char hash}`, which must fit the
  * 63-character label-value limit. 63 − 11 = 52 for the StatefulSet, minus `-0` for the group suffix.

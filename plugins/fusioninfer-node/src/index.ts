@@ -21,13 +21,17 @@
  * @packageDocumentation
  */
 
-export { readFusionInferClusters } from './config';
+export { readFusionInferClusters, isNamespaceAllowed } from './config';
 export type { FusionInferClusterConfig } from './config';
 export {
   ClusterClient,
   ClusterApiError,
   toClusterApiError,
+  DEFAULT_PROXY_MAX_BYTES,
 } from './ClusterClient';
+export type { LeaseClient, LeaseObject } from './ClusterClient';
+export { CacheInformer } from './informer';
+export type { CacheInformerOptions, InformerTransport } from './informer';
 export { KINDS, CHILD_KINDS, kindOf, resourcePath } from './kinds';
 export type { KindInfo } from './kinds';
 export {
@@ -35,3 +39,12 @@ export {
   createFusionInferClusters,
 } from './clusters';
 export type { FusionInferClusters } from './clusters';
+export {
+  DefaultFusionInferClient,
+  fusioninferClientServiceRef,
+} from './client';
+export type {
+  FusionInferClient,
+  FusionInferEntityRef,
+  FusionInferRequestOptions,
+} from './client';

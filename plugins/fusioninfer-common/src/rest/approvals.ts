@@ -1,0 +1,202 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { z } from 'zod';
+import {
+  jsonObjectSchema,
+  kubernetesName,
+  MAX_PAGE_SIZE,
+  validationIssueSchema,
+} from './common';
+
+/** Largest manifest the REST API takes (bytes of JSON). @public */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+const manifest = jsonObjectSchema.describe(
+  'An InferenceService (fusioninfer.io/v1alpha1); checked by validateInferenceService. Its metadata.namespace, when set, must equal `namespace`.',
+);
+const entityRef = z
+  .string()
+  .max(512)
+  .regex(
+    /^[a-zA-Z][a-zA-Z0-9]*:[a-zA-Z0-9][-a-zA-Z0-9_.]*\/[a-zA-Z0-9][-a-zA-Z0-9_.]*$/,
+    'must be a full entity reference kind:namespace/name',
+  );
+const taskId = z.string().min(1).max(255);
+
+/** GPUs, pods and roles of a service, computed arithmetically from the spec. @public */
+export const approvalSummarySchema = z
+  .strictObject({
+    gpus: z.number(),
+    pods: z.number(),
+    roles: z.array(
+      z.strictObject({
+        name: z.string(),
+        componentType: z.string().optional(),
+        replicas: z.number(),
+        nodesPerReplica: z.number(),
+        gpus: z.number(),
+      }),
+    ),
+  })
+  .meta({ id: 'ApprovalSummary' });
+
+/** What the backend did with an approved request. @public */
+export const approvalExecutionSchema = z
+  .strictObject({
+    state: z.enum(['applying', 'applied', 'failed']),
+    at: z.string(),
+    message: z.string().optional(),
+  })
+  .meta({ id: 'ApprovalExecution' });
+
+const approvalBase = {
+  id: z.string(),
+  status: z.enum(['pending', 'approved', 'rejected', 'expired', 'cancelled']),
+  action: z.enum(['create', 'update', 'scale', 'delete']),
+  cluster: z.string(),
+  namespace: z.string(),
+  name: z.string(),
+  entityRef: z.string().optional(),
+  requestedBy: z.string(),
+  requestedAt: z.string(),
+  reasons: z.array(z.string()),
+  summary: approvalSummarySchema.optional(),
+  /** specHash of the stored manifest: what an approval approves. */
+  specHash: z.string().optional(),
+  /** Apply options stored with the request (POST /apply `children`, `update`). */
+  options: z
+    .strictObject({
+      children: z.boolean().optional(),
+      update: z.boolean().optional(),
+    })
+    .optional(),
+  decidedBy: z.string().optional(),
+  decidedAt: z.string().optional(),
+  comment: z.string().optional(),
+  expiresAt: z.string().optional(),
+  taskId: z.string().optional(),
+  execution: approvalExecutionSchema.optional(),
+};
+
+/** One approval request (`GET /approvals/:id` carries the manifest). @public */
+export const approvalRequestSchema = z
+  .strictObject({ ...approvalBase, manifest: z.unknown().optional() })
+  .meta({ id: 'ApprovalRequest' });
+
+/** One approval request in a list (no manifest). @public */
+export const approvalListItemSchema = z
+  .strictObject(approvalBase)
+  .meta({ id: 'ApprovalListItem' });
+
+/** `POST /approvals/check` body. @public */
+export const approvalCheckRequestSchema = z
+  .strictObject({
+    cluster: kubernetesName('cluster'),
+    namespace: kubernetesName('namespace'),
+    manifest,
+  })
+  .meta({ id: 'ApprovalCheckRequest' });
+/** `POST /approvals/check` body. @public */
+export type ApprovalCheckRequest = z.infer<typeof approvalCheckRequestSchema>;
+
+/** `POST /approvals/check`: whether policy holds this deployment for approval, and why. @public */
+export const approvalCheckResponseSchema = z
+  .strictObject({
+    required: z.boolean(),
+    reasons: z.array(z.string()),
+    summary: approvalSummarySchema,
+    warnings: z.array(validationIssueSchema),
+  })
+  .meta({ id: 'ApprovalCheckResponse' });
+/** `POST /approvals/check`. @public */
+export type ApprovalCheckResponse = z.infer<typeof approvalCheckResponseSchema>;
+
+/** `POST /approvals` body. @public */
+export const createApprovalRequestSchema = z
+  .strictObject({
+    cluster: kubernetesName('cluster'),
+    namespace: kubernetesName('namespace'),
+    manifest,
+    action: z.enum(['create', 'update', 'scale', 'delete']).optional(),
+    entityRef: entityRef
+      .optional()
+      .describe(
+        'Must be the entity the manifest names (backstage.io/entity-ref), or one the caller may update',
+      ),
+    taskId: taskId.optional(),
+    children: z.boolean().optional(),
+    update: z.boolean().optional(),
+  })
+  .meta({ id: 'CreateApprovalRequest' });
+/** `POST /approvals` body. @public */
+export type CreateApprovalRequest = z.infer<typeof createApprovalRequestSchema>;
+
+/** `GET /approvals` query. @public */
+export const listApprovalsQuerySchema = z.strictObject({
+  status: z
+    .string()
+    .max(200)
+    .regex(
+      /^(pending|approved|rejected|expired|cancelled)(,(pending|approved|rejected|expired|cancelled))*$/,
+      'one or more of pending, approved, rejected, expired, cancelled (comma-separated)',
+    )
+    .optional(),
+  cluster: z.string().max(63).optional(),
+  namespace: z.string().max(63).optional(),
+  name: z.string().max(253).optional(),
+  requestedBy: z.string().max(512).optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, 'an integer')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(MAX_PAGE_SIZE))
+    .optional(),
+  offset: z
+    .string()
+    .regex(/^\d{1,9}$/, 'a non-negative integer')
+    .transform(Number)
+    .optional(),
+});
+/** `GET /approvals` query (as sent: strings). @public */
+export type ListApprovalsQuery = z.input<typeof listApprovalsQuerySchema>;
+
+/** `GET /approvals`: a page of requests the caller may read (no manifests), and the exact total. @public */
+export const approvalListResponseSchema = z
+  .strictObject({
+    items: z.array(approvalListItemSchema),
+    totalCount: z.number().int(),
+    limit: z.number().int(),
+    offset: z.number().int(),
+  })
+  .meta({ id: 'ApprovalListResponse' });
+
+/** `POST /approvals/:id/decision` body. @public */
+export const decisionRequestSchema = z
+  .strictObject({
+    approve: z.boolean(),
+    comment: z.string().max(2000).optional(),
+  })
+  .meta({ id: 'DecisionRequest' });
+/** `POST /approvals/:id/decision` body. @public */
+export type DecisionRequest = z.infer<typeof decisionRequestSchema>;
+
+/** GPUs, pods and roles of a service. @public */
+export type ApprovalSummary = z.infer<typeof approvalSummarySchema>;
+/** One approval request in a list (no manifest). @public */
+export type ApprovalListItem = z.infer<typeof approvalListItemSchema>;
+/** `GET /approvals`. @public */
+export type ApprovalListResponse = z.infer<typeof approvalListResponseSchema>;

@@ -1,0 +1,242 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { z } from 'zod';
+import {
+  approvalIdParamsSchema,
+  entityParamsSchema,
+  serviceParamsSchema,
+} from './common';
+import {
+  childrenResponseSchema,
+  clustersResponseSchema,
+  deleteResponseSchema,
+  diffResponseSchema,
+  entityServicesResponseSchema,
+  metricsResponseSchema,
+  scaleRequestSchema,
+  scaleResponseSchema,
+  serviceDetailSchema,
+  servicesResponseSchema,
+  strategyRequestSchema,
+  strategyResponseSchema,
+} from './services';
+import {
+  approvalCheckRequestSchema,
+  approvalCheckResponseSchema,
+  approvalListResponseSchema,
+  approvalRequestSchema,
+  createApprovalRequestSchema,
+  decisionRequestSchema,
+  listApprovalsQuerySchema,
+  MAX_MANIFEST_BYTES,
+} from './approvals';
+import {
+  applyAppliedResponseSchema,
+  applyDryRunResponseSchema,
+  applyRequestSchema,
+  approvalRequiredResponseSchema,
+} from './apply';
+
+/** One route of the REST API: the single source of the backend's validation, the OpenAPI document and the clients. @public */
+export interface RestRouteSpec {
+  method: 'get' | 'post' | 'delete';
+  /** Express-style path under `/api/fusioninfer` (`:param`). */
+  path: string;
+  summary: string;
+  /** Who may call it (documentation; the backend enforces it). */
+  permission: string;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** Largest accepted request body in bytes (default 16 KiB). */
+  maxBodyBytes?: number;
+  /** Successful answers by status code. */
+  responses: Record<number, z.ZodType>;
+}
+
+const SERVICE = '/clusters/:cluster/namespaces/:namespace/services/:name';
+const MANIFEST_BODY = MAX_MANIFEST_BYTES + 64 * 1024;
+
+/** Every route of `/api/fusioninfer`. @public */
+export const fusioninferRoutes = {
+  listClusters: {
+    method: 'get',
+    path: '/clusters',
+    summary: 'Configured clusters',
+    permission: 'fusioninfer.service.read (ALLOW or CONDITIONAL)',
+    responses: { 200: clustersResponseSchema },
+  },
+  listServices: {
+    method: 'get',
+    path: '/services',
+    summary:
+      'Every service of every cluster the caller may read; a cluster that is down is reported in errors',
+    permission: 'fusioninfer.service.read on each service entity',
+    responses: { 200: servicesResponseSchema },
+  },
+  getService: {
+    method: 'get',
+    path: SERVICE,
+    summary:
+      'Spec summary, status, replicas with their pods, gang, router and recent events of one service',
+    permission: 'fusioninfer.service.read on the service entity',
+    params: serviceParamsSchema,
+    responses: { 200: serviceDetailSchema },
+  },
+  getChildren: {
+    method: 'get',
+    path: `${SERVICE}/children`,
+    summary: 'Validation; when valid, the rendered children and render summary',
+    permission: 'fusioninfer.service.read on the service entity',
+    params: serviceParamsSchema,
+    responses: { 200: childrenResponseSchema },
+  },
+  getDiff: {
+    method: 'get',
+    path: `${SERVICE}/diff`,
+    summary: 'Rendered children against the live ones',
+    permission: 'fusioninfer.service.read on the service entity',
+    params: serviceParamsSchema,
+    responses: { 200: diffResponseSchema },
+  },
+  getMetrics: {
+    method: 'get',
+    path: `${SERVICE}/metrics`,
+    summary: 'Routing metrics per endpoint, role and pool, EPP state, history',
+    permission: 'fusioninfer.service.read on the service entity',
+    params: serviceParamsSchema,
+    responses: { 200: metricsResponseSchema },
+  },
+  getEntityServices: {
+    method: 'get',
+    path: '/entities/:kind/:namespace/:name/services',
+    summary:
+      'Services an entity names or that name it, each the caller may read on its own entity',
+    permission:
+      'fusioninfer.service.read on the entity and on each service entity',
+    params: entityParamsSchema,
+    responses: { 200: entityServicesResponseSchema },
+  },
+  scale: {
+    method: 'post',
+    path: `${SERVICE}/scale`,
+    summary:
+      'Sets the replicas of a workload role; 202 when policy holds the change for approval',
+    permission: 'fusioninfer.service.update on the service entity',
+    params: serviceParamsSchema,
+    body: scaleRequestSchema,
+    responses: {
+      200: scaleResponseSchema,
+      202: approvalRequiredResponseSchema,
+    },
+  },
+  setStrategy: {
+    method: 'post',
+    path: `${SERVICE}/strategy`,
+    summary:
+      "Sets the router's routing strategy; 202 when policy holds the change for approval",
+    permission: 'fusioninfer.service.update on the service entity',
+    params: serviceParamsSchema,
+    body: strategyRequestSchema,
+    responses: {
+      200: strategyResponseSchema,
+      202: approvalRequiredResponseSchema,
+    },
+  },
+  deleteService: {
+    method: 'delete',
+    path: SERVICE,
+    summary: 'Deletes the service (its children are garbage-collected)',
+    permission: 'fusioninfer.service.delete on the service entity',
+    params: serviceParamsSchema,
+    responses: { 202: deleteResponseSchema },
+  },
+  apply: {
+    method: 'post',
+    path: '/apply',
+    summary:
+      'Server-side applies an InferenceService (field manager backstage-fusioninfer), or files an approval request when policy holds it (202), or evaluates it (dryRun); 409 when the service belongs to another entity or manager and update is not true',
+    permission:
+      'fusioninfer.service.create (new) or fusioninfer.service.update (existing) on the service entity',
+    body: applyRequestSchema,
+    maxBodyBytes: MANIFEST_BODY,
+    responses: {
+      200: z.union([applyAppliedResponseSchema, applyDryRunResponseSchema]),
+      202: approvalRequiredResponseSchema,
+    },
+  },
+  checkApproval: {
+    method: 'post',
+    path: '/approvals/check',
+    summary:
+      'Validation, GPU/pod summary and whether policy requires approval (nothing stored)',
+    permission: 'fusioninfer.service.create',
+    body: approvalCheckRequestSchema,
+    maxBodyBytes: MANIFEST_BODY,
+    responses: { 200: approvalCheckResponseSchema },
+  },
+  createApproval: {
+    method: 'post',
+    path: '/approvals',
+    summary:
+      'Files a pending approval request for a manifest; approving it applies exactly that manifest once',
+    permission: 'fusioninfer.service.create (users only)',
+    body: createApprovalRequestSchema,
+    maxBodyBytes: MANIFEST_BODY,
+    responses: { 201: approvalRequestSchema },
+  },
+  listApprovals: {
+    method: 'get',
+    path: '/approvals',
+    summary:
+      'A page of approval requests the caller may read (no manifests), newest first, with the exact total',
+    permission:
+      'fusioninfer.approval.read (conditional decisions filter in the query)',
+    query: listApprovalsQuerySchema,
+    responses: { 200: approvalListResponseSchema },
+  },
+  getApproval: {
+    method: 'get',
+    path: '/approvals/:id',
+    summary: 'One approval request with its manifest and execution outcome',
+    permission: 'fusioninfer.approval.read on the request',
+    params: approvalIdParamsSchema,
+    responses: { 200: approvalRequestSchema },
+  },
+  decideApproval: {
+    method: 'post',
+    path: '/approvals/:id/decision',
+    summary:
+      'Approves (then applies the stored manifest once) or rejects a pending request; 409 when already decided',
+    permission:
+      'fusioninfer.approval.decide on the request; not the requester unless allowSelfApproval',
+    params: approvalIdParamsSchema,
+    body: decisionRequestSchema,
+    responses: { 200: approvalRequestSchema },
+  },
+  cancelApproval: {
+    method: 'post',
+    path: '/approvals/:id/cancel',
+    summary: 'Cancels a pending request',
+    permission: 'the requester',
+    params: approvalIdParamsSchema,
+    responses: { 200: approvalRequestSchema },
+  },
+} as const satisfies Record<string, RestRouteSpec>;
+
+/** Names of the routes (the methods of the typed clients). @public */
+export type FusionInferRouteId = keyof typeof fusioninferRoutes;

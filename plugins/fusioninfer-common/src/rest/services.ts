@@ -1,0 +1,415 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { z } from 'zod';
+import { COMPONENT_TYPES, ROUTING_STRATEGIES } from '../constants';
+import { kubernetesName } from './common';
+import { kubeObjectSchema, validationResultSchema } from './common';
+
+const componentPhase = z.enum([
+  'Pending',
+  'Deploying',
+  'Running',
+  'Failed',
+  'Unknown',
+]);
+const componentType = z.enum(COMPONENT_TYPES);
+const strategy = z.enum(ROUTING_STRATEGIES);
+
+/** `GET /clusters`. @public */
+export const clustersResponseSchema = z
+  .strictObject({
+    items: z.array(
+      z.strictObject({
+        name: z.string(),
+        title: z.string(),
+        mode: z.enum(['manage', 'observe']),
+        /** This backend instance holds the cluster's reconciler lease. */
+        leading: z.boolean(),
+      }),
+    ),
+  })
+  .meta({ id: 'ClustersResponse' });
+/** `GET /clusters`. @public */
+export type ClustersResponse = z.infer<typeof clustersResponseSchema>;
+
+/** One service of `GET /services`. @public */
+export const serviceListItemSchema = z.strictObject({
+  cluster: z.string(),
+  namespace: z.string(),
+  name: z.string(),
+  phase: componentPhase.optional(),
+  replicas: z.number().int().optional(),
+  readyReplicas: z.number().int().optional(),
+  /** The catalog entity the service belongs to (permissions are checked on it). */
+  entityRef: z.string(),
+});
+/** One service of `GET /services`. @public */
+export type ServiceListItem = z.infer<typeof serviceListItemSchema>;
+
+/** A cluster that could not be read (the message is generic; details are in the backend log). @public */
+export const clusterErrorSchema = z.strictObject({
+  cluster: z.string().optional(),
+  message: z.string(),
+});
+
+/** `GET /services`: every readable service of every cluster; a cluster that is down is reported in `errors`. @public */
+export const servicesResponseSchema = z
+  .strictObject({
+    items: z.array(serviceListItemSchema),
+    errors: z.array(clusterErrorSchema),
+  })
+  .meta({ id: 'ServicesResponse' });
+/** `GET /services`. @public */
+export type ServicesResponse = z.infer<typeof servicesResponseSchema>;
+
+const conditionSchema = z.looseObject({
+  type: z.string(),
+  status: z.string(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  lastTransitionTime: z.string().optional(),
+  observedGeneration: z.number().optional(),
+});
+
+/** `status` of an InferenceService. @public */
+export const inferenceServiceStatusSchema = z.looseObject({
+  observedGeneration: z.number().int().optional(),
+  conditions: z.array(conditionSchema).optional(),
+  components: z
+    .record(
+      z.string(),
+      z.looseObject({
+        desiredReplicas: z.number(),
+        readyReplicas: z.number(),
+        nodesPerReplica: z.number(),
+        totalPods: z.number(),
+        readyPods: z.number(),
+        phase: componentPhase,
+        lastUpdateTime: z.string().optional(),
+      }),
+    )
+    .optional(),
+  replicas: z.number().int().optional(),
+  readyReplicas: z.number().int().optional(),
+  phase: componentPhase.optional(),
+});
+
+/** One pod of a replica in the service detail. @public */
+export const podViewSchema = z.strictObject({
+  name: z.string(),
+  role: z.string().optional(),
+  replica: z.number().int(),
+  leader: z.boolean(),
+  phase: z.string().optional(),
+  ready: z.boolean(),
+  node: z.string().optional(),
+  restarts: z.number().int(),
+  /** Crash reason (CrashLoopBackOff, ImagePullBackOff, OOMKilled…), if any. */
+  problem: z.string().optional(),
+});
+/** One pod of a replica in the service detail. @public */
+export type PodView = z.infer<typeof podViewSchema>;
+
+const parentsSchema = z.array(z.looseObject({}));
+
+/** `GET /clusters/:cluster/namespaces/:namespace/services/:name`: everything the Inference tab shows about one service. @public */
+export const serviceDetailSchema = z
+  .strictObject({
+    cluster: z.string(),
+    namespace: z.string(),
+    name: z.string(),
+    generation: z.number().int().optional(),
+    spec: z.strictObject({
+      roles: z.array(
+        z.strictObject({
+          name: z.string(),
+          componentType: componentType,
+          replicas: z.number().int().optional(),
+          nodesPerReplica: z.number().int(),
+          strategy: strategy.optional(),
+        }),
+      ),
+    }),
+    status: inferenceServiceStatusSchema,
+    roles: z.array(
+      z.strictObject({
+        name: z.string(),
+        componentType: componentType,
+        status: z.looseObject({}).optional(),
+        replicas: z.array(
+          z.strictObject({
+            index: z.number().int(),
+            leaderWorkerSet: z.string(),
+            readyGroups: z.number().int(),
+            pods: z.array(podViewSchema),
+          }),
+        ),
+      }),
+    ),
+    gang: z
+      .strictObject({
+        name: z.string(),
+        phase: z.string(),
+        minMember: z.number().int().optional(),
+        running: z.number().int(),
+        tasks: z.array(
+          z.strictObject({
+            task: z.string(),
+            min: z.number().int(),
+            scheduled: z.number().int(),
+          }),
+        ),
+        unschedulable: z
+          .strictObject({
+            reason: z.string().optional(),
+            message: z.string().optional(),
+            unschedulableTasks: z.number().int().optional(),
+            totalTasks: z.number().int().optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+    router: z
+      .strictObject({
+        role: z.string(),
+        strategy: z.union([strategy, z.literal('custom')]),
+        epp: z
+          .strictObject({
+            image: z.string().optional(),
+            ready: z.boolean(),
+            conditions: z.array(conditionSchema),
+            problems: z.array(
+              z.strictObject({
+                pod: z.string(),
+                reason: z.string().optional(),
+                message: z.string().optional(),
+              }),
+            ),
+          })
+          .optional(),
+        inferencePool: z
+          .strictObject({ name: z.string(), parents: parentsSchema })
+          .optional(),
+        httpRoute: z
+          .strictObject({ name: z.string(), parents: parentsSchema })
+          .optional(),
+      })
+      .optional(),
+    events: z.array(
+      z.strictObject({
+        type: z.string().optional(),
+        reason: z.string().optional(),
+        message: z.string().optional(),
+        object: z.string(),
+        lastTimestamp: z.string().optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'ServiceDetail' });
+/** The service detail. @public */
+export type ServiceDetail = z.infer<typeof serviceDetailSchema>;
+
+/** The render summary (pods, GPUs per role and in total, gang scheduling, router). @public */
+export const renderSummarySchema = z.looseObject({
+  name: z.string(),
+  namespace: z.string(),
+  pdDisaggregated: z.boolean(),
+  gangScheduling: z.boolean(),
+  roles: z.array(
+    z.looseObject({
+      name: z.string(),
+      replicas: z.number(),
+      nodesPerReplica: z.number(),
+      pods: z.number(),
+    }),
+  ),
+  router: z.looseObject({ roleName: z.string() }).optional(),
+  totals: z.looseObject({
+    pods: z.number(),
+    gpus: z.number(),
+    accelerators: z.record(z.string(), z.number()),
+    children: z.number(),
+  }),
+});
+
+/** `GET …/children`: validation; when valid also every rendered child and the render summary. @public */
+export const childrenResponseSchema = z
+  .strictObject({
+    validation: validationResultSchema,
+    summary: renderSummarySchema.optional(),
+    children: z.array(kubeObjectSchema).optional(),
+  })
+  .meta({ id: 'ChildrenResponse' });
+/** `GET …/children`. @public */
+export type ChildrenResponse = z.infer<typeof childrenResponseSchema>;
+
+/** `GET …/diff`: rendered children against the live ones (absent when the spec is invalid). @public */
+export const diffResponseSchema = z
+  .strictObject({
+    validation: validationResultSchema,
+    diff: z
+      .strictObject({
+        inSync: z.boolean(),
+        counts: z.record(z.string(), z.number()),
+        children: z.array(
+          z.strictObject({
+            apiVersion: z.string(),
+            kind: z.string(),
+            name: z.string(),
+            state: z.enum(['in-sync', 'drifted', 'missing', 'orphan']),
+            desiredSpecHash: z.string().optional(),
+            liveSpecHash: z.string().optional(),
+            changes: z.array(
+              z.strictObject({
+                path: z.string(),
+                desired: z.unknown(),
+                live: z.unknown(),
+              }),
+            ),
+          }),
+        ),
+      })
+      .optional(),
+  })
+  .meta({ id: 'DiffResponse' });
+/** `GET …/diff`. @public */
+export type DiffResponse = z.infer<typeof diffResponseSchema>;
+
+/** `GET …/metrics` (RoutingMetricsResponse; nested metric documents are open). @public */
+export const metricsResponseSchema = z
+  .looseObject({
+    cluster: z.string(),
+    namespace: z.string(),
+    name: z.string(),
+    source: z.enum(['pod-proxy', 'prometheus']),
+    collectedAt: z.string(),
+    strategy: z.string().optional(),
+    poolName: z.string().optional(),
+    endpoints: z.array(
+      z.looseObject({
+        pod: z.string(),
+        role: z.string(),
+        componentType: z.string(),
+        ready: z.boolean(),
+        state: z.enum(['ok', 'not-ready', 'unreachable', 'error']),
+        message: z.string().optional(),
+      }),
+    ),
+    pool: z.looseObject({ endpoints: z.number(), reporting: z.number() }),
+    roles: z.record(z.string(), z.looseObject({ endpoints: z.number() })),
+    epp: z.looseObject({
+      state: z.enum([
+        'ok',
+        'unavailable-auth',
+        'unreachable',
+        'no-router',
+        'not-ready',
+        'error',
+      ]),
+      message: z.string().optional(),
+    }),
+    history: z.array(z.looseObject({ at: z.string() })),
+    warnings: z.array(z.string()),
+  })
+  .meta({ id: 'RoutingMetricsResponse' });
+
+/** One service named by, or pointing at, an entity (`GET /entities/…/services`). @public */
+export const entityServiceItemSchema = z.union([
+  z.strictObject({
+    cluster: z.string(),
+    namespace: z.string(),
+    name: z.string(),
+    found: z.literal(true),
+    service: serviceDetailSchema,
+  }),
+  z.strictObject({
+    cluster: z.string(),
+    namespace: z.string(),
+    name: z.string(),
+    found: z.literal(false),
+    error: z.string().optional(),
+  }),
+]);
+/** One item of `GET /entities/…/services`. @public */
+export type EntityServiceItem = z.infer<typeof entityServiceItemSchema>;
+
+/**
+ * `GET /entities/:kind/:namespace/:name/services`: the services the entity names (`fusioninfer.io/service`) or that
+ * name it (`backstage.io/entity-ref`); each one the caller may read on its own entity (others are left out).
+ * @public
+ */
+export const entityServicesResponseSchema = z
+  .strictObject({
+    entityRef: z.string(),
+    items: z.array(entityServiceItemSchema),
+    errors: z.array(clusterErrorSchema),
+  })
+  .meta({ id: 'EntityServicesResponse' });
+/** `GET /entities/…/services`. @public */
+export type EntityServicesResponse = z.infer<
+  typeof entityServicesResponseSchema
+>;
+
+/** `POST …/scale`. @public */
+export const scaleRequestSchema = z
+  .strictObject({
+    role: kubernetesName('role').describe(
+      'A worker, prefiller or decoder role of the service',
+    ),
+    replicas: z.number().int().min(0).max(10000),
+  })
+  .meta({ id: 'ScaleRequest' });
+/** `POST …/scale`. @public */
+export type ScaleRequest = z.infer<typeof scaleRequestSchema>;
+
+/** `POST …/scale` applied. @public */
+export const scaleResponseSchema = z
+  .strictObject({
+    outcome: z.literal('applied'),
+    name: z.string(),
+    generation: z.number().int().optional(),
+    roles: z.array(
+      z.strictObject({
+        name: z.string(),
+        replicas: z.number().int().optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'ScaleResponse' });
+/** `POST …/scale` applied. @public */
+export type ScaleResponse = z.infer<typeof scaleResponseSchema>;
+
+/** `POST …/strategy`: the router's routing strategy (required). @public */
+export const strategyRequestSchema = z
+  .strictObject({ strategy })
+  .meta({ id: 'StrategyRequest' });
+/** `POST …/strategy`. @public */
+export type StrategyRequest = z.infer<typeof strategyRequestSchema>;
+
+/** `POST …/strategy` applied. @public */
+export const strategyResponseSchema = z
+  .strictObject({ outcome: z.literal('applied'), strategy })
+  .meta({ id: 'StrategyResponse' });
+/** `POST …/strategy` applied. @public */
+export type StrategyResponse = z.infer<typeof strategyResponseSchema>;
+
+/** `DELETE …/services/:name` (202: deletion started). @public */
+export const deleteResponseSchema = z
+  .strictObject({ deleted: z.string() })
+  .meta({ id: 'DeleteResponse' });
+/** `DELETE …/services/:name`. @public */
+export type DeleteResponse = z.infer<typeof deleteResponseSchema>;
