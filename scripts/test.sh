@@ -17,6 +17,9 @@ tsc --noEmit -p tsconfig.json
 step "lint"
 backstage-cli repo lint
 
+step "API reports (npm run build:api-reports to update them)"
+bash scripts/api-reports.sh --ci
+
 step "PostgreSQL for the database tests (Debian's server, private instance)"
 eval "$(bash scripts/postgres.sh start)"
 trap 'bash scripts/postgres.sh stop' EXIT
