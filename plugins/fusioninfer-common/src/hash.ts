@@ -14,40 +14,50 @@
  * limitations under the License.
  */
 
-/** Walks a value in canonical-JSON order and hands each lexical piece to \`emit\`. */
+/**
+ * Walks a value in canonical-JSON order and hands each lexical piece to `emit`. Iterative (an explicit stack), so any
+ * nesting depth works; cycles are not supported (as with JSON.stringify, callers pass JSON data).
+ */
 function walkCanonical(value: unknown, emit: (piece: string) => void): void {
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'string') emit(JSON.stringify(value));
-    else if (typeof value === 'number')
-      emit(Number.isFinite(value) ? String(value) : 'null');
-    else if (typeof value === 'boolean') emit(value ? 'true' : 'false');
-    else if (typeof value === 'bigint') emit(value.toString());
-    else emit('null');
-    return;
-  }
-  if (Array.isArray(value)) {
-    emit('[');
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) emit(',');
-      walkCanonical(value[i], emit);
+  // Stack of pending work: a value to emit, or a literal piece (wrapped so strings are not mistaken for values).
+  type Work = { v: unknown } | { p: string };
+  const stack: Work[] = [{ v: value }];
+  while (stack.length > 0) {
+    const w = stack.pop()!;
+    if ('p' in w) {
+      emit(w.p);
+      continue;
     }
-    emit(']');
-    return;
+    const v = w.v;
+    if (v === null || typeof v !== 'object') {
+      if (typeof v === 'string') emit(JSON.stringify(v));
+      else if (typeof v === 'number')
+        emit(Number.isFinite(v) ? String(v) : 'null');
+      else if (typeof v === 'boolean') emit(v ? 'true' : 'false');
+      else if (typeof v === 'bigint') emit(v.toString());
+      else emit('null');
+      continue;
+    }
+    if (Array.isArray(v)) {
+      emit('[');
+      stack.push({ p: ']' });
+      for (let i = v.length - 1; i >= 0; i--) {
+        stack.push({ v: v[i] });
+        if (i > 0) stack.push({ p: ',' });
+      }
+      continue;
+    }
+    const obj = v as Record<string, unknown>;
+    const keys = Object.keys(obj)
+      .filter(k => obj[k] !== undefined)
+      .sort();
+    emit('{');
+    stack.push({ p: '}' });
+    for (let i = keys.length - 1; i >= 0; i--) {
+      stack.push({ v: obj[keys[i]] });
+      stack.push({ p: `${i > 0 ? ',' : ''}${JSON.stringify(keys[i])}:` });
+    }
   }
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).sort();
-  emit('{');
-  let first = true;
-  for (const k of keys) {
-    const v = obj[k];
-    if (v === undefined) continue;
-    if (!first) emit(',');
-    first = false;
-    emit(JSON.stringify(k));
-    emit(':');
-    walkCanonical(v, emit);
-  }
-  emit('}');
 }
 
 /**
@@ -142,12 +152,22 @@ function hashJsonString(state: number, s: string): number {
   return step(h, 0x22);
 }
 
+/** Nesting beyond which the recursive hash hands over to the iterative walk (stack safety). */
+const MAX_RECURSION = 200;
+
 /**
  * FNV-1 over the canonical JSON of a value, streamed: same result as \`fnv1_32(canonicalJson(value))\` without
- * building the string (this is the hot path of rendering). Returns the state as a signed int32.
+ * building the string (this is the hot path of rendering). Returns the state as a signed int32. Recursive for speed
+ * up to {@link MAX_RECURSION} levels, iterative below that, so no input depth can exhaust the stack.
  */
-function hashCanonical(state: number, value: unknown): number {
+function hashCanonical(state: number, value: unknown, depth = 0): number {
   let h = state;
+  if (depth > MAX_RECURSION && value !== null && typeof value === 'object') {
+    walkCanonical(value, piece => {
+      h = fnv1Update(h, piece);
+    });
+    return h;
+  }
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'string') return hashJsonString(h, value);
     if (typeof value === 'number')
@@ -161,7 +181,7 @@ function hashCanonical(state: number, value: unknown): number {
     h = step(h, 0x5b); // [
     for (let i = 0; i < value.length; i++) {
       if (i > 0) h = step(h, 0x2c); // ,
-      h = hashCanonical(h, value[i]);
+      h = hashCanonical(h, value[i], depth + 1);
     }
     return step(h, 0x5d); // ]
   }
@@ -178,7 +198,7 @@ function hashCanonical(state: number, value: unknown): number {
     first = false;
     h = hashJsonString(h, k);
     h = step(h, 0x3a); // :
-    h = hashCanonical(h, v);
+    h = hashCanonical(h, v, depth + 1);
   }
   return step(h, 0x7d); // }
 }

@@ -29,6 +29,7 @@ import {
   dns1123SubdomainProblems,
   MAX_LWS_NAME_LENGTH,
 } from './names';
+import { InferenceServiceLimits, LIMITS, limitIssues } from './limits';
 import { parseQuantity } from './quantity';
 import { JSONSchemaProps, pruneStructural, validateStructural } from './schema';
 
@@ -49,8 +50,17 @@ export interface ValidationResult {
   warnings: ValidationIssue[];
 }
 
-/** Replicas above this per role are refused: each replica is its own LeaderWorkerSet. @public */
-export const MAX_REPLICAS_PER_ROLE = 10000;
+/**
+ * Replicas above this per role are refused: each replica is its own LeaderWorkerSet. Same as `LIMITS.replicasPerRole`.
+ * @public
+ */
+export const MAX_REPLICAS_PER_ROLE = LIMITS.replicasPerRole;
+
+/** Options of {@link validateInferenceService}. @public */
+export interface ValidateOptions {
+  /** Overrides of {@link LIMITS} (for example from configuration). */
+  limits?: Partial<InferenceServiceLimits>;
+}
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -74,12 +84,16 @@ export function formatIssue(issue: ValidationIssue): string {
 }
 
 /**
- * Validates an InferenceService manifest: the CRD schema (as the API server checks it, plus fields it would silently
- * prune) and the semantic rules the upstream controller never checked (spec §1.8, §6.2). Returns every problem at
- * once; never throws.
+ * Validates an InferenceService manifest: first the {@link LIMITS} (size and nesting depth with one bounded walk —
+ * input over them is reported without looking further — then roles, replicas, nodes, pods, children), then the CRD
+ * schema (as the API server checks it, plus fields it would silently prune) and the semantic rules the upstream
+ * controller never checked (spec §1.8, §6.2). Returns every problem at once; never throws.
  * @public
  */
-export function validateInferenceService(obj: unknown): ValidationResult {
+export function validateInferenceService(
+  obj: unknown,
+  options: ValidateOptions = {},
+): ValidationResult {
   const errors: ValidationIssue[] = [];
   const warnings: ValidationIssue[] = [];
   const error = (path: string, message: string) =>
@@ -87,7 +101,9 @@ export function validateInferenceService(obj: unknown): ValidationResult {
   const warn = (path: string, message: string) =>
     warnings.push({ path, message, severity: 'warning' });
   try {
-    check(obj, error, warn);
+    const limits = limitIssues(obj, options.limits);
+    errors.push(...limits.issues);
+    if (!limits.stop) check(obj, error, warn);
   } catch (e) {
     // Defensive: a bug here must not crash a caller; report it as an error instead.
     error('', `could not be validated: ${(e as Error)?.message ?? String(e)}`);
@@ -184,6 +200,15 @@ function check(obj: unknown, error: Report, warn: Report): void {
     )
       continue;
     if (issue.path === 'spec.roles' && issue.type === 'duplicate') continue;
+    // Upper bounds of replicas and nodeCount are the limit check's (same bound, clearer message).
+    if (
+      issue.type === 'range' &&
+      /^spec\.roles\[\d+\]\.(replicas|multinode\.nodeCount)$/.test(
+        issue.path,
+      ) &&
+      issue.message.includes('less than')
+    )
+      continue;
     error(issue.path, issue.message);
   }
   for (const path of pruneStructural(ROOT_SCHEMA, obj).pruned) {
@@ -294,23 +319,12 @@ function check(obj: unknown, error: Report, warn: Report): void {
     }
     if (!isWorkload) return;
 
+    // Upper bounds of replicas and nodeCount: see limits.ts (checked before this).
     const replicas = typeof role.replicas === 'number' ? role.replicas : 1;
-    if (typeof role.replicas === 'number' && Number.isInteger(role.replicas)) {
-      if (role.replicas > MAX_REPLICAS_PER_ROLE)
-        error(
-          `${base}.replicas`,
-          `Invalid value: ${role.replicas}: must be at most ${MAX_REPLICAS_PER_ROLE} (each replica is its own LeaderWorkerSet)`,
-        );
-    }
     const nodeCount =
       isObj(role.multinode) && typeof role.multinode.nodeCount === 'number'
         ? role.multinode.nodeCount
         : 1;
-    if (nodeCount > 1000)
-      error(
-        `${base}.multinode.nodeCount`,
-        `Invalid value: ${nodeCount}: must be at most 1000 pods per replica`,
-      );
 
     if (svc && name) {
       const longest = childNames.lws(

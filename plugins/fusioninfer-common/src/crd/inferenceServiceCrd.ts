@@ -111,6 +111,7 @@ export const inferenceServiceCrd: CustomResourceDefinition = {
                                 'NodeCount is the number of distinct nodes to distribute this component across.',
                               format: 'int32',
                               minimum: 1,
+                              maximum: 1000,
                               type: 'integer',
                             },
                           },
@@ -129,6 +130,7 @@ export const inferenceServiceCrd: CustomResourceDefinition = {
                           format: 'int32',
                           type: 'integer',
                           minimum: 0,
+                          maximum: 10000,
                         },
                         strategy: {
                           description:

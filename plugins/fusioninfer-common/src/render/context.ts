@@ -18,6 +18,7 @@ import {
   INFERENCE_SERVICE_API_VERSION,
   INFERENCE_SERVICE_KIND,
 } from '../constants';
+import type { InferenceServiceLimits } from '../limits';
 import { ComponentType, Container, OwnerReference, PodSpec } from '../types';
 
 /** Options of {@link renderInferenceService}. @public */
@@ -37,6 +38,8 @@ export interface RenderOptions {
   eppMetricsAuth?: boolean;
   /** UID of the InferenceService (defaults to `metadata.uid`); when known every child gets a controller owner reference. */
   ownerUid?: string;
+  /** Overrides of {@link LIMITS}; a service over a limit is not rendered (`limitErrors`). */
+  limits?: Partial<InferenceServiceLimits>;
 }
 
 /** A role after defaulting (spec §1.7), safe to use whatever the input was. @internal */
@@ -68,22 +71,79 @@ export interface RenderContext {
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Nesting beyond which copies hand over to the iterative copy (stack safety). */
+const MAX_RECURSION = 200;
+
+const dropped = (x: unknown) =>
+  x === undefined || typeof x === 'function' || typeof x === 'symbol';
+
+function setOwn(out: Record<string, unknown>, k: string, value: unknown) {
+  if (k === '__proto__')
+    Object.defineProperty(out, k, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else out[k] = value;
+}
+
+/** A scalar as JSON would carry it, or undefined when \`v\` is an object or list. */
+function copyScalar(v: unknown): { v: unknown } | undefined {
+  if (v === null) return { v: null };
+  const t = typeof v;
+  if (t === 'string' || t === 'boolean') return { v };
+  if (t === 'number') return { v: Number.isFinite(v) ? v : null };
+  if (t !== 'object') return { v: JSON.parse(JSON.stringify(v) ?? 'null') };
+  return undefined;
+}
+
+/** Copies plain JSON data without recursion (any depth); class instances and toJSON become plain data by fields. */
+function copyIterative(root: unknown): unknown {
+  const first = copyScalar(root);
+  if (first) return first.v;
+  const top: unknown = Array.isArray(root) ? new Array(root.length) : {};
+  const stack: Array<[unknown, unknown]> = [[root, top]];
+  while (stack.length > 0) {
+    const [src, dst] = stack.pop()!;
+    const put = (k: string | number, x: unknown) => {
+      const sc = copyScalar(x);
+      let value: unknown;
+      if (sc) value = sc.v;
+      else {
+        value = Array.isArray(x) ? new Array(x.length) : {};
+        stack.push([x, value]);
+      }
+      if (typeof k === 'number') (dst as unknown[])[k] = value;
+      else setOwn(dst as Record<string, unknown>, k, value);
+    };
+    if (Array.isArray(src)) {
+      for (let i = 0; i < src.length; i++)
+        if (dropped(src[i])) (dst as unknown[])[i] = null;
+        else put(i, src[i]);
+    } else {
+      for (const k of Object.keys(src as object)) {
+        const x = (src as Record<string, unknown>)[k];
+        if (!dropped(x)) put(k, x);
+      }
+    }
+  }
+  return top;
+}
+
 /** Copies plain JSON data; anything else (toJSON, class instances, non-finite numbers) goes through JSON. */
-function copyPlain(v: unknown): unknown {
+function copyPlain(v: unknown, depth = 0): unknown {
   if (v === null) return null;
   const t = typeof v;
   if (t === 'string' || t === 'boolean') return v;
   if (t === 'number') return Number.isFinite(v) ? v : null;
   if (t !== 'object') return JSON.parse(JSON.stringify(v) ?? 'null');
+  if (depth > MAX_RECURSION) return copyIterative(v);
   if (Array.isArray(v)) {
     const out = new Array(v.length);
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
-      const tx = typeof x;
-      out[i] =
-        x === undefined || tx === 'function' || tx === 'symbol'
-          ? null
-          : copyPlain(x);
+      out[i] = dropped(x) ? null : copyPlain(x, depth + 1);
     }
     return out;
   }
@@ -96,16 +156,8 @@ function copyPlain(v: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(v as object)) {
     const x = (v as Record<string, unknown>)[k];
-    const tx = typeof x;
-    if (x === undefined || tx === 'function' || tx === 'symbol') continue;
-    if (k === '__proto__')
-      Object.defineProperty(out, k, {
-        value: copyPlain(x),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    else out[k] = copyPlain(x);
+    if (dropped(x)) continue;
+    setOwn(out, k, copyPlain(x, depth + 1));
   }
   return out;
 }

@@ -14,86 +14,39 @@
  * limitations under the License.
  */
 
-import { ComponentType, KubeObject } from '../types';
-import { parseQuantity, quantityToNumber } from '../quantity';
+import { KubeObject } from '../types';
+import { checkInferenceServiceLimits } from '../limits';
+import type { ValidationIssue } from '../validate';
 import {
   isObject,
   normalizeRoles,
-  NormalizedRole,
   ownerReferencesFor,
   RenderContext,
   RenderOptions,
-  roleNeedsGang,
 } from './context';
 import { planRouter, RouterPlan, renderRouter } from './router';
 import { renderPodGroup, renderRoleLws } from './workloads';
+import { RenderSummary, summarizeInferenceService } from './summary';
 
 export type { RenderOptions } from './context';
+export { summarizeInferenceService } from './summary';
+export type { RenderSummary, RoleSummary, SummaryOptions } from './summary';
 export type { RouterPlan } from './router';
 export { rayLeaderCommandLine } from './workloads';
 export { decodeHttpRouteSpec } from './router';
 export { shellQuote, shellJoin } from './shell';
 
-/** What one role amounts to. @public */
-export interface RoleSummary {
-  name: string;
-  componentType: ComponentType | undefined;
-  replicas: number;
-  nodesPerReplica: number;
-  pods: number;
-  /** Accelerators per pod, by resource name (`nvidia.com/gpu` …), from limits (or requests where no limit). */
-  acceleratorsPerPod: Record<string, number>;
-  /** Accelerators for the whole role. */
-  accelerators: Record<string, number>;
-  gangScheduled: boolean;
-}
-
-/** What a rendered service amounts to (the dry-run numbers). @public */
-export interface RenderSummary {
-  name: string;
-  namespace: string;
-  pdDisaggregated: boolean;
-  gangScheduling: boolean;
-  roles: RoleSummary[];
-  router?: RouterPlan;
-  totals: {
-    pods: number;
-    /** Sum over every accelerator resource name (e.g. 80 for 80 `nvidia.com/gpu`). */
-    gpus: number;
-    accelerators: Record<string, number>;
-    children: number;
-  };
-}
-
 /** Output of {@link renderInferenceService}. @public */
 export interface RenderResult {
+  /** Every child, in apply order; empty when the service is over a limit (see `limitErrors`). */
   children: KubeObject[];
+  /** The service's numbers (always computed, by arithmetic, even when nothing was rendered). */
   summary: RenderSummary;
-}
-
-const ACCELERATOR =
-  /(^|\/)(gpu|tpu|npu|neuron|neuroncore|xpu|mlu|dcu)$|^amd\.com\/gpu$|^habana\.ai\/gaudi$/i;
-
-function acceleratorsPerPod(role: NormalizedRole): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const c of role.podSpec?.containers ?? []) {
-    const res = isObject(c.resources) ? c.resources : {};
-    const limits = isObject(res.limits) ? res.limits : {};
-    const requests = isObject(res.requests) ? res.requests : {};
-    for (const name of new Set([
-      ...Object.keys(limits),
-      ...Object.keys(requests),
-    ])) {
-      if (!ACCELERATOR.test(name)) continue;
-      const raw = limits[name] ?? requests[name];
-      const q =
-        typeof raw === 'string' || typeof raw === 'number'
-          ? parseQuantity(raw)
-          : undefined;
-      if (q) out[name] = (out[name] ?? 0) + quantityToNumber(q);
-    }
-  }
-  return out;
+  /**
+   * Present when the service exceeds {@link LIMITS} (or `options.limits`): nothing was rendered, and these errors
+   * (the same ones `validateInferenceService` reports) say which limit and where.
+   */
+  limitErrors?: ValidationIssue[];
 }
 
 /** Builds the shared render context; exported for status derivation and validation. @internal */
@@ -144,6 +97,14 @@ export function renderInferenceService(
   isvc: unknown,
   options: RenderOptions = {},
 ): RenderResult {
+  const limitErrors = checkInferenceServiceLimits(isvc, options.limits);
+  const summaryOptions = { namespace: options.namespace };
+  if (limitErrors.length > 0)
+    return {
+      children: [],
+      summary: summarizeInferenceService(isvc, summaryOptions),
+      limitErrors,
+    };
   const ctx = buildContext(isvc, options);
   const children: KubeObject[] = [];
   const podGroup = renderPodGroup(ctx);
@@ -156,47 +117,12 @@ export function renderInferenceService(
     children.push(...renderRouter(ctx, role, plan));
     router ??= plan;
   }
-  const roles: RoleSummary[] = ctx.roles.map(role => {
-    const workload =
-      role.componentType !== undefined && role.componentType !== 'router';
-    let replicas = 0;
-    if (workload) replicas = role.replicas;
-    else if (role.componentType === 'router') replicas = 1;
-    const nodes = workload ? role.nodeCount : 1;
-    const perPod = workload ? acceleratorsPerPod(role) : {};
-    const accelerators: Record<string, number> = {};
-    for (const [k, v] of Object.entries(perPod))
-      accelerators[k] = v * replicas * nodes;
-    return {
-      name: role.name,
-      componentType: role.componentType,
-      replicas,
-      nodesPerReplica: nodes,
-      pods: replicas * nodes,
-      acceleratorsPerPod: perPod,
-      accelerators,
-      gangScheduled: workload && ctx.gangScheduling && roleNeedsGang(ctx, role),
-    };
-  });
-  const accelerators: Record<string, number> = {};
-  for (const r of roles)
-    for (const [k, v] of Object.entries(r.accelerators))
-      accelerators[k] = (accelerators[k] ?? 0) + v;
+  const summary = summarizeInferenceService(isvc, summaryOptions);
+  // The arithmetic count and the rendered list agree by construction (tested); the list is the truth.
+  summary.totals.children = children.length;
+  const { totals, ...head } = summary;
   return {
     children,
-    summary: {
-      name: ctx.svc,
-      namespace: ctx.namespace,
-      pdDisaggregated: ctx.pdDisaggregated,
-      gangScheduling: ctx.gangScheduling,
-      roles,
-      ...(router ? { router } : {}),
-      totals: {
-        pods: roles.reduce((n, r) => n + r.pods, 0),
-        gpus: Object.values(accelerators).reduce((n, v) => n + v, 0),
-        accelerators,
-        children: children.length,
-      },
-    },
+    summary: { ...head, ...(router ? { router } : {}), totals },
   };
 }
