@@ -26,6 +26,11 @@ import { ApiError, errors } from './errors';
 import { apiVersionOf, ResourceType } from './resources';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import {
+  acceptsJson,
+  decodeKubernetesProtobuf,
+  isProtobufMedia,
+} from './protobuf';
+import {
   openApiDocument,
   openApiIndex,
   openApiV2Document,
@@ -150,6 +155,8 @@ export class DevApiHttpServer {
   }
 
   private parseBody(buf: Buffer, contentType: string): unknown {
+    if (isProtobufMedia(contentType))
+      return buf.length === 0 ? undefined : decodeKubernetesProtobuf(buf);
     const text = buf.toString('utf8');
     if (text.trim() === '') return undefined;
     try {
@@ -183,6 +190,16 @@ export class DevApiHttpServer {
       return;
     }
     this.authorize(req);
+    if (
+      !acceptsJson(req.headers.accept) &&
+      !(segs[0] === 'openapi' && segs[1] === 'v2') &&
+      !segs.includes('proxy')
+    )
+      throw new ApiError(
+        406,
+        'NotAcceptable',
+        'only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io',
+      );
     if (segs.length === 1 && segs[0] === 'version') {
       this.send(res, 200, {
         major: '1',
@@ -452,7 +469,10 @@ export class DevApiHttpServer {
       case 'DELETE': {
         await this.api.fault('delete', t.plural);
         const buf = await this.readBody(req);
-        const opts = (this.parseBody(buf, 'application/json') ?? {}) as {
+        const opts = (this.parseBody(
+          buf,
+          req.headers['content-type'] ?? 'application/json',
+        ) ?? {}) as {
           propagationPolicy?: any;
           preconditions?: any;
         };

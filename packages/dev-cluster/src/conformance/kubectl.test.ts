@@ -143,6 +143,87 @@ describe('printing helpers', () => {
       expect(out).toContain('configmap/from-list created');
     });
 
+    it('runs the generator commands people type (kubectl sends their bodies as protobuf)', async () => {
+      expect(await run('create', 'namespace', 'ml')).toContain(
+        'namespace/ml created',
+      );
+      const ml = (...a: string[]) => run('-n', 'ml', ...a);
+      expect(
+        await ml('create', 'configmap', 'c', '--from-literal=a=b'),
+      ).toContain('configmap/c created');
+      expect(
+        await ml('create', 'secret', 'generic', 's', '--from-literal=k=v'),
+      ).toContain('secret/s created');
+      expect(await ml('create', 'serviceaccount', 'runner')).toContain(
+        'serviceaccount/runner created',
+      );
+      expect(
+        await ml(
+          'create',
+          'role',
+          'reader',
+          '--verb=get,list',
+          '--resource=pods,pods/proxy',
+        ),
+      ).toContain('role.rbac.authorization.k8s.io/reader created');
+      expect(
+        await ml(
+          'create',
+          'rolebinding',
+          'reader',
+          '--role=reader',
+          '--serviceaccount=ml:runner',
+        ),
+      ).toContain('rolebinding.rbac.authorization.k8s.io/reader created');
+      expect(
+        await run(
+          'create',
+          'clusterrole',
+          'node-reader',
+          '--verb=get',
+          '--resource=nodes',
+        ),
+      ).toContain('clusterrole.rbac.authorization.k8s.io/node-reader created');
+      expect(
+        await run(
+          'create',
+          'clusterrolebinding',
+          'node-reader',
+          '--clusterrole=node-reader',
+          '--user=bob',
+        ),
+      ).toContain(
+        'clusterrolebinding.rbac.authorization.k8s.io/node-reader created',
+      );
+      expect(
+        await ml(
+          'create',
+          'deployment',
+          'web',
+          '--image=nginx',
+          '--replicas=0',
+          '--port=80',
+        ),
+      ).toContain('deployment.apps/web created');
+      expect(
+        await ml('create', 'service', 'clusterip', 'web', '--tcp=80:8080'),
+      ).toContain('service/web created');
+      expect(await ml('run', 'p', '--image=nginx', '--port=80')).toContain(
+        'pod/p created',
+      );
+      const cm = JSON.parse(await ml('get', 'configmap', 'c', '-o', 'json'));
+      expect(cm.data).toEqual({ a: 'b' });
+      const dep = JSON.parse(
+        await ml('get', 'deployment', 'web', '-o', 'json'),
+      );
+      expect(dep.spec.replicas).toBe(0);
+      expect(dep.spec.template.spec.containers[0].ports).toEqual([
+        { containerPort: 80 },
+      ]);
+      const secret = JSON.parse(await ml('get', 'secret', 's', '-o', 'json'));
+      expect(Buffer.from(secret.data.k, 'base64').toString()).toBe('v');
+    });
+
     it('rejects unknown fields with a strict decoding error, as a real server does', async () => {
       const bad = path.join(path.dirname(kubeconfig), 'bad.yaml');
       fs.writeFileSync(
