@@ -1,0 +1,29 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * The part of the FusionInfer backend client the actions use. The actions hold no cluster credentials: every call
+ * goes to `/api/fusioninfer` on behalf of the user who runs the task (`fusioninferClientServiceRef`), so the backend
+ * enforces permissions and the approval policy.
+ */
+
+import { FusionInferClient } from '@fusioninfer/plugin-fusioninfer-node';
+
+/** What the actions need from `FusionInferClient` (tests pass a mock). @public */
+export type FusionInferActionsClient = Pick<
+  FusionInferClient,
+  'apply' | 'getService' | 'deleteService' | 'getApproval'
+>;

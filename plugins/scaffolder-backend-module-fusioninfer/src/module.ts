@@ -1,0 +1,67 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { RenderOptions } from '@fusioninfer/plugin-fusioninfer-common';
+import { fusioninferClientServiceRef } from '@fusioninfer/plugin-fusioninfer-node';
+import { createApplyAction } from './actions/apply';
+import { createDeleteAction } from './actions/delete';
+import { createRenderAction } from './actions/render';
+import { createWaitAction } from './actions/wait';
+
+/**
+ * Scaffolder module with the FusionInfer actions `fusioninfer:service:render`, `fusioninfer:service:apply`,
+ * `fusioninfer:service:wait` and `fusioninfer:service:delete`. They reach clusters only through the FusionInfer
+ * backend, on behalf of the task's user.
+ * @public
+ */
+export const scaffolderModuleFusionInfer = createBackendModule({
+  pluginId: 'scaffolder',
+  moduleId: 'fusioninfer',
+  register(env) {
+    env.registerInit({
+      deps: {
+        scaffolder: scaffolderActionsExtensionPoint,
+        config: coreServices.rootConfig,
+        client: fusioninferClientServiceRef,
+      },
+      async init({ scaffolder, config, client }) {
+        // Render like the backend renders (same fusioninfer.epp settings), so previews match what gets applied.
+        const epp = config.getOptionalConfig('fusioninfer.epp');
+        const kv = epp?.getOptionalString('kvCacheMetric');
+        const render: RenderOptions = {
+          eppImage: epp?.getOptionalString('image'),
+          pdEppImage: epp?.getOptionalString('pdImage'),
+          ...(kv ? { kvCacheMetric: kv === 'none' ? null : kv } : {}),
+          eppMetricsAuth: epp?.getOptionalBoolean('disableMetricsAuth')
+            ? false
+            : undefined,
+        };
+        const links = { appBaseUrl: config.getOptionalString('app.baseUrl') };
+        scaffolder.addActions(
+          createRenderAction({ render }),
+          createApplyAction({ client, links }),
+          createWaitAction({ client }),
+          createDeleteAction({ client }),
+        );
+      },
+    });
+  },
+});

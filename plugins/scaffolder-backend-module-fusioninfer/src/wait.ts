@@ -1,0 +1,242 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  ApprovalRequest,
+  ServiceDetail,
+  ServiceRef,
+} from '@fusioninfer/plugin-fusioninfer-common';
+import { FusionInferRequestOptions } from '@fusioninfer/plugin-fusioninfer-node';
+import { FusionInferActionsClient } from './client';
+import { statusOf } from './links';
+
+/** Where a service stands on its way to Ready. @public */
+export interface Readiness {
+  ready: boolean;
+  /** Unrecoverable without a spec change (invalid spec). */
+  fatal?: string;
+  /** One line: phase and per-role ready counts. */
+  progress: string;
+  /** What is still missing, most specific first (gang that cannot be placed, crashing pods, roles not ready). */
+  missing: string[];
+}
+
+/** Reads a service detail: Ready means `Active=True` for the current generation. Pure. @public */
+export function readiness(detail: ServiceDetail): Readiness {
+  const status = detail.status;
+  const conditions = status?.conditions ?? [];
+  const active = conditions.find(c => c.type === 'Active');
+  const generation = detail.generation;
+  const observed =
+    generation === undefined ||
+    (active?.observedGeneration ?? status?.observedGeneration ?? -1) >=
+      generation;
+  const missing: string[] = [];
+  if (active?.status === 'False' && active.reason === 'InvalidSpec')
+    return {
+      ready: false,
+      fatal: `the InferenceService is invalid: ${active.message ?? ''}`.trim(),
+      progress: 'invalid spec',
+      missing: [active.message ?? 'invalid spec'],
+    };
+  const gang = detail.gang;
+  if (gang?.unschedulable)
+    missing.push(
+      `PodGroup ${gang.name ?? ''} cannot be placed (gang of ${gang.minMember ?? '?'} pods): ${gang.unschedulable.message ?? gang.unschedulable.reason ?? 'Unschedulable'}`,
+    );
+  else if (gang && gang.phase !== 'Running') {
+    const short = (gang.tasks ?? []).filter(t => t.scheduled < t.min);
+    missing.push(
+      `PodGroup ${gang.name ?? ''} is ${gang.phase ?? 'Pending'}${short.length ? ` (${short.map(t => `${t.task}: ${t.scheduled}/${t.min} scheduled`).join(', ')})` : ''}`,
+    );
+  }
+  const roleLines: string[] = [];
+  for (const role of detail.roles ?? []) {
+    const rs = (role.status ?? {}) as {
+      desiredReplicas?: number;
+      readyReplicas?: number;
+      phase?: string;
+    };
+    const desired = rs.desiredReplicas ?? role.replicas?.length ?? 0;
+    const ready = rs.readyReplicas ?? 0;
+    roleLines.push(`${role.name} ${ready}/${desired}`);
+    if (ready < desired) {
+      missing.push(
+        `role ${role.name}: ${ready}/${desired} replicas ready (${rs.phase ?? 'Pending'})`,
+      );
+      const pods = (role.replicas ?? []).flatMap(r => r.pods ?? []);
+      const problems = pods.filter(p => p.problem);
+      for (const p of problems.slice(0, 3))
+        missing.push(`pod ${p.name}: ${p.problem}`);
+      const unscheduled = pods.filter(p => !p.node).length;
+      if (unscheduled && !gang?.unschedulable)
+        missing.push(
+          `role ${role.name}: ${unscheduled} pod(s) not scheduled yet`,
+        );
+    }
+  }
+  const epp = detail.router?.epp;
+  if (detail.router && !epp?.ready) {
+    const why = (epp?.problems ?? [])
+      .map(p => `${p.pod}: ${p.reason}${p.message ? ` (${p.message})` : ''}`)
+      .join('; ');
+    missing.push(
+      epp
+        ? `endpoint picker not ready${why ? `: ${why}` : ''}`
+        : 'endpoint picker not created yet',
+    );
+  }
+  if (!status?.conditions?.length)
+    missing.unshift('the controller has not reported a status yet');
+  else if (!observed)
+    missing.unshift(
+      `the controller has not observed generation ${generation} yet`,
+    );
+  const ready = active?.status === 'True' && observed;
+  return {
+    ready,
+    progress: `${status?.phase ?? 'Pending'}${roleLines.length ? ` — ${roleLines.join(', ')} replicas ready` : ''}${detail.router ? `, router ${epp?.ready ? 'ready' : 'not ready'}` : ''}`,
+    missing: ready ? [] : missing,
+  };
+}
+
+/** Sleeps, waking early when the task is cancelled. */
+export function sleep(ms: number, signal?: AbortSignal) {
+  return new Promise<void>(resolve => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done);
+  });
+}
+
+/** Options of {@link waitUntilReady} and {@link waitForApproval}. @public */
+export interface WaitOptions {
+  client: FusionInferActionsClient;
+  call: FusionInferRequestOptions;
+  logger: LoggerService;
+  timeoutSeconds: number;
+  pollIntervalMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Polls the service detail until Ready, logging a progress line whenever it changes. Throws when the spec is
+ * invalid, when cancelled, and after the timeout with what is still missing.
+ * @public
+ */
+export async function waitUntilReady(
+  ref: ServiceRef,
+  options: WaitOptions,
+): Promise<ServiceDetail> {
+  const { client, call, logger, signal } = options;
+  const label = `${ref.cluster}/${ref.namespace}/${ref.name}`;
+  const deadline = Date.now() + options.timeoutSeconds * 1000;
+  let last = '';
+  let current: Readiness | undefined;
+  for (;;) {
+    if (signal?.aborted)
+      throw new Error(`cancelled while waiting for ${label}`);
+    let detail: ServiceDetail | undefined;
+    try {
+      detail = await client.getService(ref, call);
+    } catch (e) {
+      // Not created yet (an approval executing, a cache catching up): keep waiting; anything else is final.
+      if (statusOf(e) !== 404) throw e;
+    }
+    current = detail
+      ? readiness(detail)
+      : {
+          ready: false,
+          progress: 'not found yet',
+          missing: [`${label} does not exist yet`],
+        };
+    if (current.progress !== last) {
+      logger.info(`${label}: ${current.progress}`);
+      last = current.progress;
+    }
+    if (current.fatal) throw new Error(`${label}: ${current.fatal}`);
+    if (current.ready && detail) return detail;
+    if (Date.now() >= deadline)
+      throw new Error(
+        `${label} is not Ready after ${options.timeoutSeconds} s. Still missing: ${current.missing.join('; ') || 'Active condition'}`,
+      );
+    await sleep(
+      Math.min(
+        options.pollIntervalMs ?? 2000,
+        Math.max(0, deadline - Date.now()),
+      ),
+      signal,
+    );
+  }
+}
+
+/**
+ * Polls an approval request until it is decided and, when approved, until the backend has applied it. Throws when it
+ * is rejected, expired or cancelled, when the backend's apply failed, and after the timeout.
+ * @public
+ */
+export async function waitForApproval(
+  id: string,
+  options: WaitOptions,
+): Promise<ApprovalRequest> {
+  const { client, call, logger, signal } = options;
+  const deadline = Date.now() + options.timeoutSeconds * 1000;
+  let last = '';
+  for (;;) {
+    if (signal?.aborted)
+      throw new Error(`cancelled while waiting for approval request ${id}`);
+    const a = await client.getApproval(id, call);
+    const line = `${a.status}${a.execution ? ` (${a.execution.state})` : ''}`;
+    if (line !== last) {
+      logger.info(`approval request ${id}: ${line}`);
+      last = line;
+    }
+    if (
+      a.status === 'rejected' ||
+      a.status === 'cancelled' ||
+      a.status === 'expired'
+    )
+      throw new Error(
+        `approval request ${id} was ${a.status}${a.decidedBy ? ` by ${a.decidedBy}` : ''}${a.comment ? `: ${a.comment}` : ''}; nothing was applied`,
+      );
+    if (a.status === 'approved') {
+      if (a.execution?.state === 'failed')
+        throw new Error(
+          `approval request ${id} was approved but applying it failed: ${a.execution.message ?? 'unknown error'}`,
+        );
+      if (a.execution?.state === 'applied') return a;
+    }
+    if (Date.now() >= deadline)
+      throw new Error(
+        a.status === 'pending'
+          ? `approval request ${id} is still pending after ${options.timeoutSeconds} s (nothing applied); it stays open until it expires${a.expiresAt ? ` at ${a.expiresAt}` : ''}`
+          : `approval request ${id} is approved but not applied after ${options.timeoutSeconds} s`,
+      );
+    await sleep(
+      Math.min(
+        options.pollIntervalMs ?? 5000,
+        Math.max(0, deadline - Date.now()),
+      ),
+      signal,
+    );
+  }
+}
