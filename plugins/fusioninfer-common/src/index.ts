@@ -31,6 +31,8 @@ export {
   renderInferenceService,
   summarizeInferenceService,
   rayLeaderCommandLine,
+  rayLeaderContainerArgv,
+  rayLeaderScript,
   decodeHttpRouteSpec,
   shellQuote,
   shellJoin,

@@ -342,4 +342,20 @@ describe('validateInferenceService', () => {
     delete x.spec.roles[1].template;
     expect(validateInferenceService(x).errors.length).toBeGreaterThanOrEqual(3);
   });
+
+  it('warns about $(VAR) references in the argv of a multi-node leader (review M1)', () => {
+    const x = base() as any;
+    const c = x.spec.roles[1].template.spec.containers[0];
+    c.args = ['--served-model-name', '$(MODEL_NAME)', 'literal $$(NOT_A_REF)'];
+    c.command = ['vllm', 'serve'];
+    expect(warningsOf(x).filter(w => w.includes('$(VAR)'))).toEqual([]); // single-node: no wrapping
+    x.spec.roles[1].multinode = { nodeCount: 2 };
+    const warns = warningsOf(x).filter(w => w.includes('$(VAR)'));
+    expect(warns).toEqual([
+      expect.stringMatching(
+        /^spec\.roles\[1\]\.template\.spec\.containers\[0\]\.args\[1\]: contains a \$\(VAR\) reference: the kubelet replaces it/,
+      ),
+    ]);
+    expect(errorsOf(x)).toEqual([]);
+  });
 });

@@ -75,6 +75,8 @@ const PARENT_REF_FIELDS = new Set([
   'sectionName',
   'port',
 ]);
+/** A kubelet `$(VAR)` reference (`$$(` is the kubelet's escape for a literal `$(`). */
+const KUBELET_VAR_REF = /(^|[^$])(\$\$)*\$\([^)]*\)/;
 const HOSTNAME =
   /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -677,6 +679,17 @@ function checkContainer(
       }
   }
   if (wrapped) {
+    for (const k of ['command', 'args'] as const) {
+      const v = c[k];
+      if (!Array.isArray(v)) continue;
+      v.forEach((a, j) => {
+        if (typeof a === 'string' && KUBELET_VAR_REF.test(a))
+          warn(
+            `${base}.${k}[${j}]`,
+            'contains a $(VAR) reference: the kubelet replaces it with the value of that environment variable (ConfigMap, Secret or downward API values included) before the Ray leader starts; the value is passed to the model server as one argument and never run by the shell, but it is not validated here — make sure its source is trusted and write $$( for a literal "$("',
+          );
+      });
+    }
     if (
       isObj(c.readinessProbe) &&
       (c.readinessProbe.httpGet || c.readinessProbe.grpc)

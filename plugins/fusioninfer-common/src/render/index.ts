@@ -32,7 +32,11 @@ export type { RenderOptions } from './context';
 export { summarizeInferenceService } from './summary';
 export type { RenderSummary, RoleSummary, SummaryOptions } from './summary';
 export type { RouterPlan } from './router';
-export { rayLeaderCommandLine } from './workloads';
+export {
+  rayLeaderCommandLine,
+  rayLeaderContainerArgv,
+  rayLeaderScript,
+} from './workloads';
 export { decodeHttpRouteSpec } from './router';
 export { shellQuote, shellJoin } from './shell';
 

@@ -16,6 +16,10 @@
 
 import { parse } from 'yaml';
 import { loadExample, loadExamples } from '../__testUtils__/examples';
+import {
+  kindNames,
+  MONOLITHIC_ROUTER_QWEN_CHILDREN,
+} from '@fusioninfer/test-utils';
 import { DEFAULT_EPP_IMAGE, DEFAULT_PD_EPP_IMAGE } from '../constants';
 import { generateEndpointPickerConfig } from '../eppConfig';
 import {
@@ -27,7 +31,15 @@ import {
   LeaderWorkerSet,
   PodGroup,
 } from '../types';
-import { rayLeaderCommandLine, renderInferenceService } from '.';
+import { execFileSync } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import {
+  rayLeaderCommandLine,
+  rayLeaderContainerArgv,
+  renderInferenceService,
+} from '.';
 
 const byKind = (children: KubeObject[], kind: string) =>
   children.filter(c => c.kind === kind);
@@ -42,17 +54,7 @@ describe('renderInferenceService', () => {
     const { children, summary } = renderInferenceService(
       loadExample('monolithic-router-qwen'),
     );
-    expect(children.map(c => `${c.kind}/${c.metadata.name}`)).toEqual([
-      'LeaderWorkerSet/qwen-inference-inference-0',
-      'ServiceAccount/qwen-inference-epp',
-      'Role/qwen-inference-epp',
-      'RoleBinding/qwen-inference-epp',
-      'ConfigMap/qwen-inference-epp-config',
-      'Deployment/qwen-inference-epp',
-      'Service/qwen-inference-epp',
-      'InferencePool/qwen-inference-pool',
-      'HTTPRoute/qwen-inference-httproute',
-    ]);
+    expect(kindNames(children)).toEqual(MONOLITHIC_ROUTER_QWEN_CHILDREN);
     expect(children.every(c => c.metadata.namespace === 'default')).toBe(true);
     const lws = one<LeaderWorkerSet>(children, 'LeaderWorkerSet');
     expect(lws.spec.replicas).toBe(1);
@@ -128,9 +130,20 @@ describe('renderInferenceService', () => {
     const t = lws.spec.leaderWorkerTemplate;
     expect(t.size).toBe(2);
     const leader = t.leaderTemplate!.spec!.containers[0];
-    expect(leader.command).toEqual(['/bin/sh', '-c']);
+    // The user's argv goes to the script as positional parameters, never into the shell text (review M1).
+    expect(leader.command).toEqual([
+      '/bin/sh',
+      '-c',
+      'ray start --head --port=6379 && exec "$@" --distributed-executor-backend ray',
+      'sh',
+    ]);
     expect(leader.args).toEqual([
-      'ray start --head --port=6379 && vllm serve --model Qwen/Qwen3-8B --tensor-parallel-size 2 --distributed-executor-backend ray',
+      'vllm',
+      'serve',
+      '--model',
+      'Qwen/Qwen3-8B',
+      '--tensor-parallel-size',
+      '2',
     ]);
     expect(leader.ports).toEqual([
       { name: 'ray-head', containerPort: 6379, protocol: 'TCP' },
@@ -398,6 +411,173 @@ describe('renderInferenceService', () => {
       });
       expect(b).toEqual(a);
     }
+  });
+});
+
+/**
+ * The kubelet's `$(VAR)` expansion of command and args (port of k8s.io/kubernetes third_party/forked/golang/expansion):
+ * `$$` → `$`, `$(NAME)` → the variable's value when defined (kept literally otherwise), any other `$` kept.
+ */
+function kubeletExpand(input: string, env: Record<string, string>): string {
+  let out = '';
+  for (let i = 0; i < input.length; i++) {
+    if (input[i] !== '$' || i + 1 >= input.length) {
+      out += input[i];
+      continue;
+    }
+    const next = input[i + 1];
+    if (next === '$') {
+      out += '$';
+      i++;
+    } else if (next === '(') {
+      const end = input.indexOf(')', i + 2);
+      if (end < 0) {
+        out += input.slice(i);
+        break;
+      }
+      const name = input.slice(i + 2, end);
+      out += Object.hasOwn(env, name) ? env[name] : `$(${name})`;
+      i = end;
+    } else out += '$';
+  }
+  return out;
+}
+
+describe('multi-node leader and the kubelet (review M1)', () => {
+  const hostile = "qwen'; touch PWNED; echo '";
+  const argv = [
+    '--model',
+    'Qwen/Qwen3-8B',
+    '--served-model-name',
+    '$(MODEL_NAME)',
+  ];
+
+  /** Runs a rendered leader container as the kubelet and /bin/sh would, with `ray` and `vllm` stubbed. */
+  function runLeader(container: { command?: string[]; args?: string[] }) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fi-leader-'));
+    try {
+      const bin = path.join(dir, 'bin');
+      fs.mkdirSync(bin);
+      fs.writeFileSync(path.join(bin, 'ray'), '#!/bin/sh\nexit 0\n', {
+        mode: 0o755,
+      });
+      fs.writeFileSync(
+        path.join(bin, 'vllm'),
+        '#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done\n',
+        { mode: 0o755 },
+      );
+      const env = { MODEL_NAME: hostile };
+      const full = [
+        ...(container.command ?? []),
+        ...(container.args ?? []),
+      ].map(a => kubeletExpand(a, env));
+      const stdout = execFileSync(full[0], full.slice(1), {
+        cwd: dir,
+        env: { PATH: `${bin}:/usr/bin:/bin`, ...env },
+        encoding: 'utf8',
+      });
+      return {
+        argv: stdout.split('\n').slice(0, -1),
+        pwned: fs.existsSync(path.join(dir, 'PWNED')),
+      };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('never lets an expanded $(VAR) value become shell code', () => {
+    const svc = {
+      apiVersion: 'fusioninfer.io/v1alpha1',
+      kind: 'InferenceService',
+      metadata: { name: 'svc' },
+      spec: {
+        roles: [
+          {
+            name: 'w',
+            componentType: 'worker',
+            multinode: { nodeCount: 2 },
+            template: {
+              spec: {
+                containers: [
+                  {
+                    name: 'c',
+                    image: 'vllm:ok',
+                    args: argv,
+                    env: [
+                      {
+                        name: 'MODEL_NAME',
+                        valueFrom: { configMapKeyRef: { name: 'm', key: 'k' } },
+                      },
+                    ],
+                  },
+                ],
+              },
+            },
+          },
+        ],
+      },
+    };
+    const lws = renderInferenceService(svc).children.find(
+      c => c.kind === 'LeaderWorkerSet',
+    ) as LeaderWorkerSet;
+    const leader =
+      lws.spec.leaderWorkerTemplate.leaderTemplate!.spec!.containers[0];
+    const run = runLeader(leader);
+    expect(run.pwned).toBe(false);
+    expect(run.argv).toEqual([
+      'serve',
+      '--model',
+      'Qwen/Qwen3-8B',
+      '--served-model-name',
+      hostile,
+      '--distributed-executor-backend',
+      'ray',
+    ]);
+  });
+
+  it('(the harness detects the injection in the former single-line shape)', () => {
+    const run = runLeader({
+      command: ['/bin/sh', '-c'],
+      args: [rayLeaderCommandLine([], argv)],
+    });
+    expect(run.pwned).toBe(true);
+  });
+
+  it('passes hostile literal arguments through unchanged as well', () => {
+    const literal = [
+      '$(id)',
+      '`id`',
+      '; touch PWNED',
+      '"a b"',
+      "it's",
+      '$HOME',
+      '\\',
+      '*',
+      '--x={"a":1}',
+    ];
+    const run = runLeader(rayLeaderContainerArgv(['vllm', 'serve'], literal));
+    expect(run.pwned).toBe(false);
+    // $(id) is not a defined variable, so the kubelet keeps it literally
+    expect(run.argv).toEqual([
+      'serve',
+      ...literal,
+      '--distributed-executor-backend',
+      'ray',
+    ]);
+  });
+
+  it('adds the executor flag only when none is set', () => {
+    expect(
+      rayLeaderContainerArgv([], ['--distributed-executor-backend=mp']),
+    ).toEqual({
+      command: [
+        '/bin/sh',
+        '-c',
+        'ray start --head --port=6379 && exec "$@"',
+        'sh',
+      ],
+      args: ['vllm', 'serve', '--distributed-executor-backend=mp'],
+    });
   });
 });
 

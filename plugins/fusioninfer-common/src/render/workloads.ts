@@ -108,27 +108,70 @@ function stringList(v: unknown): string[] {
     : [];
 }
 
+/** Upstream's default model server when the container has no command. */
+const DEFAULT_SERVER = ['vllm', 'serve'];
+const EXECUTOR_FLAG = ['--distributed-executor-backend', 'ray'];
+
 /**
- * The `/bin/sh -c` line of a multi-node leader: start the Ray head, then the model server with the user's argv.
- * Each argv element is shell-quoted (upstream joined them raw, mangling JSON arguments, gap 12).
+ * The shell script of a multi-node leader: start the Ray head, then `exec` the model server from the positional
+ * parameters. The user's argv never becomes part of the script: the kubelet expands `$(VAR)` in each argv element
+ * separately, and `sh` passes `"$@"` on without parsing it again, so no value (from a ConfigMap, Secret or the
+ * downward API) can become shell code (review M1).
+ * @public
+ */
+export function rayLeaderScript(
+  command: readonly string[],
+  args: readonly string[],
+): string {
+  const flag = hasExecutorBackendFlag([...command, ...args])
+    ? ''
+    : ` ${EXECUTOR_FLAG.join(' ')}`;
+  return `ray start --head --port=${RAY_HEAD_PORT} && exec "$@"${flag}`;
+}
+
+/**
+ * The `command` and `args` of a multi-node leader container: `["/bin/sh", "-c", <script>, "sh"]` and the model
+ * server's argv (the user's command, or `vllm serve`, then the user's args), which the script runs with
+ * `exec "$@"`, adding `--distributed-executor-backend ray` unless the argv sets an executor backend.
+ * @public
+ */
+export function rayLeaderContainerArgv(
+  command: readonly string[],
+  args: readonly string[],
+): { command: string[]; args: string[] } {
+  return {
+    command: ['/bin/sh', '-c', rayLeaderScript(command, args), 'sh'],
+    args: [...(command.length > 0 ? command : DEFAULT_SERVER), ...args],
+  };
+}
+
+/**
+ * What a multi-node leader runs, as one shell-quoted line for people (upstream's `args[0]`, spec §3.3): the Ray head,
+ * then the model server with every argument quoted, and the executor flag unless one is set. The container itself
+ * no longer carries this line (see {@link rayLeaderContainerArgv}).
  * @public
  */
 export function rayLeaderCommandLine(
   command: readonly string[],
   args: readonly string[],
 ): string {
-  const cmd = command.length > 0 ? shellJoin(command) : 'vllm serve';
+  const cmd =
+    command.length > 0 ? shellJoin(command) : DEFAULT_SERVER.join(' ');
   const parts = [`ray start --head --port=${RAY_HEAD_PORT}`, '&&', cmd];
   if (args.length > 0) parts.push(shellJoin(args));
   if (!hasExecutorBackendFlag([...command, ...args]))
-    parts.push('--distributed-executor-backend ray');
+    parts.push(EXECUTOR_FLAG.join(' '));
   return parts.join(' ');
 }
 
 function wrapLeader(c: Container): Container {
   const out: Container = { ...c };
-  out.command = ['/bin/sh', '-c'];
-  out.args = [rayLeaderCommandLine(stringList(c.command), stringList(c.args))];
+  const argv = rayLeaderContainerArgv(
+    stringList(c.command),
+    stringList(c.args),
+  );
+  out.command = argv.command;
+  out.args = argv.args;
   out.ports = [
     ...(Array.isArray(c.ports) ? c.ports : []),
     { name: 'ray-head', containerPort: RAY_HEAD_PORT, protocol: 'TCP' },
