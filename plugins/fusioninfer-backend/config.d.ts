@@ -23,7 +23,10 @@ export interface Config {
       resyncSeconds?: number;
       /** Parallel reconciles per cluster. Default 4. */
       workers?: number;
-      /** Namespace of the leader-election Lease in each cluster. Default "default". */
+      /**
+       * Namespace of the leader-election Lease in each cluster: a namespace of its own, where no generated Role
+       * grants anything (the EPP Roles of services may write Leases in their namespaces). Default "fusioninfer-system".
+       */
       leaseNamespace?: string;
       /** Lease duration in seconds. Default 15. */
       leaseDurationSeconds?: number;

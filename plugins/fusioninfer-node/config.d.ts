@@ -52,7 +52,7 @@ export interface Config {
        * `observe`: read only, for clusters where the upstream Go controller already runs.
        */
       mode?: 'manage' | 'observe';
-      /** Namespaces to watch (default: all). */
+      /** The only namespaces the plugins watch, reconcile, serve and list (default: every namespace). */
       namespaces?: string[];
     }>;
   };

@@ -15,15 +15,11 @@
  */
 
 import {
-  CoordinationV1Api,
   CustomObjectsApi,
-  Informer,
   KubeConfig,
   KubernetesListObject,
   KubernetesObject,
   KubernetesObjectApi,
-  makeInformer,
-  ObjectCache,
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
@@ -32,8 +28,45 @@ import {
   KubeObject,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import fetch from 'node-fetch';
-import { FusionInferClusterConfig } from './config';
+import { FusionInferClusterConfig, isNamespaceAllowed } from './config';
 import { KindInfo, KINDS, resourcePath } from './kinds';
+import {
+  CacheInformer,
+  CacheInformerOptions,
+  InformerTransport,
+} from './informer';
+
+/** Default cap of a pod-proxy answer (8 MiB): a scrape never reads more. @public */
+export const DEFAULT_PROXY_MAX_BYTES = 8 * 1024 * 1024;
+
+/** A coordination.k8s.io/v1 Lease as the leader elector reads and writes it. @public */
+export interface LeaseObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace: string;
+    resourceVersion?: string;
+    [k: string]: unknown;
+  };
+  spec?: {
+    holderIdentity?: string | null;
+    leaseDurationSeconds?: number | null;
+    acquireTime?: string | null;
+    renewTime?: string | null;
+    leaseTransitions?: number | null;
+  };
+}
+
+/** Lease access of one Lease; every call takes an AbortSignal so a caller can bound it. @public */
+export interface LeaseClient {
+  /** The Lease, or undefined when it does not exist. */
+  get(signal: AbortSignal): Promise<LeaseObject | undefined>;
+  /** Creates it; rejects with a ClusterApiError (409 when it exists). */
+  create(lease: LeaseObject, signal: AbortSignal): Promise<LeaseObject>;
+  /** Replaces it with optimistic concurrency on metadata.resourceVersion (409 on conflict). */
+  replace(lease: LeaseObject, signal: AbortSignal): Promise<LeaseObject>;
+}
 
 /** A Kubernetes API error reduced to what callers branch on. @public */
 export class ClusterApiError extends Error {
@@ -84,7 +117,13 @@ export class ClusterClient {
   private readonly objects: KubernetesObjectApi;
   private readonly custom: CustomObjectsApi;
 
-  constructor(readonly config: FusionInferClusterConfig) {
+  constructor(
+    readonly config: FusionInferClusterConfig,
+    private readonly options: {
+      /** Defaults for every informer of this cluster (tests shorten the stall timeout). */
+      informer?: CacheInformerOptions;
+    } = {},
+  ) {
     const kc = new KubeConfig();
     if (config.kubeconfig) {
       kc.loadFromFile(config.kubeconfig);
@@ -331,52 +370,66 @@ export class ClusterClient {
     }
   }
 
-  /** An informer (list + watch with a local cache, resync after errors and 410 Gone) for one kind. */
-  informer<T extends KubeObject>(
-    kind: KindInfo,
-    namespace?: string,
-    labelSelector?: string,
-  ): Informer<T & KubernetesObject> & ObjectCache<T & KubernetesObject> {
-    const path = resourcePath(kind, namespace);
-    return makeInformer<T & KubernetesObject>(
-      this.kubeConfig,
-      path,
-      async () => {
-        const page = await this.objects.list(
-          kind.apiVersion,
-          kind.kind,
-          namespace,
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          labelSelector,
-        );
-        return {
-          ...page,
-          items: page.items.map(i => ({
-            ...i,
-            apiVersion: kind.apiVersion,
-            kind: kind.kind,
-          })),
-        } as any;
-      },
-      labelSelector,
-    );
+  /** Whether `fusioninfer.clusters[].namespaces` lets the plugins see or touch this namespace. */
+  allowsNamespace(namespace: string | undefined): boolean {
+    return isNamespaceAllowed(this.config, namespace);
   }
 
-  /** Coordination API (leases) of this cluster. */
-  leases(): CoordinationV1Api {
-    return this.kubeConfig.makeApiClient(CoordinationV1Api);
-  }
-
-  /** GET through the API server's pod proxy (model-server /metrics). */
-  async podProxyGet(
-    namespace: string,
-    pod: string,
-    port: number,
+  /** An HTTP request to the API server (auth and TLS from the kubeconfig), bounded in time and in bytes read. */
+  async request(
+    method: string,
     path: string,
-  ): Promise<{ status: number; body: string }> {
+    options: {
+      query?: Record<string, string | undefined>;
+      body?: unknown;
+      signal?: AbortSignal;
+      timeoutMs?: number;
+      maxBytes?: number;
+      contentType?: string;
+    } = {},
+  ): Promise<{ status: number; body: string; truncated: boolean }> {
+    const res = await this.fetchRaw(method, path, options);
+    const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    const declared = Number(res.headers.get('content-length'));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    const body = res.body as NodeJS.ReadableStream & { destroy?: () => void };
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      body.destroy?.();
+      return { status: res.status, body: '', truncated: true };
+    }
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > maxBytes) {
+          truncated = true;
+          chunks.push(chunk.subarray(0, chunk.length - (size - maxBytes)));
+          break;
+        }
+        chunks.push(chunk);
+      }
+    } finally {
+      if (truncated) body.destroy?.();
+    }
+    return {
+      status: res.status,
+      body: Buffer.concat(chunks).toString('utf8'),
+      truncated,
+    };
+  }
+
+  private async fetchRaw(
+    method: string,
+    path: string,
+    options: {
+      query?: Record<string, string | undefined>;
+      body?: unknown;
+      signal?: AbortSignal;
+      timeoutMs?: number;
+      contentType?: string;
+    },
+  ) {
     const cluster = this.kubeConfig.getCurrentCluster();
     if (!cluster)
       throw new ClusterApiError(
@@ -385,14 +438,192 @@ export class ClusterClient {
         undefined,
         'no current cluster',
       );
-    const url = `${cluster.server}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}:${port}/proxy${path}`;
-    const opts = await this.kubeConfig.applyToFetchOptions({});
-    const res = await fetch(url, {
-      ...(opts as any),
-      method: 'GET',
-      timeout: 5000,
-    });
-    return { status: res.status, body: await res.text() };
+    const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+    for (const [k, v] of Object.entries(options.query ?? {}))
+      if (v !== undefined && v !== '') url.searchParams.set(k, v);
+    const opts = (await this.kubeConfig.applyToFetchOptions({})) as any;
+    const signals = [
+      options.signal,
+      AbortSignal.timeout(options.timeoutMs ?? 30_000),
+    ].filter((x): x is AbortSignal => !!x);
+    const headers = { ...(opts.headers ?? {}), Accept: 'application/json' };
+    if (options.body !== undefined)
+      headers['Content-Type'] = options.contentType ?? 'application/json';
+    try {
+      return await fetch(url.toString(), {
+        ...opts,
+        headers,
+        method,
+        body:
+          options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: AbortSignal.any(signals) as any,
+      });
+    } catch (e) {
+      const err = e as Error;
+      throw new ClusterApiError(
+        this.name,
+        undefined,
+        err.name === 'AbortError' ? 'Timeout' : undefined,
+        err.name === 'AbortError'
+          ? `${method} ${path} was aborted (timeout or cancelled)`
+          : err.message,
+      );
+    }
+  }
+
+  private async json<T>(
+    method: string,
+    path: string,
+    options: Parameters<ClusterClient['request']>[2] = {},
+  ): Promise<T> {
+    const res = await this.request(method, path, options);
+    let body: any;
+    try {
+      body = res.body ? JSON.parse(res.body) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (res.status >= 300)
+      throw new ClusterApiError(
+        this.name,
+        res.status,
+        body?.reason,
+        typeof body?.message === 'string'
+          ? body.message
+          : `${method} ${path} answered ${res.status}`,
+      );
+    return body as T;
+  }
+
+  /** The transport informers use: paged lists and watch streams over plain HTTP. */
+  private transport(): InformerTransport {
+    return {
+      listPage: async (path, query) => {
+        const list = await this.json<{
+          items?: KubeObject[];
+          metadata?: { resourceVersion?: string; continue?: string };
+        }>('GET', path, { query, timeoutMs: 60_000 });
+        const [apiVersion, kind] = this.kindOfPath(path);
+        return {
+          items: (list.items ?? []).map(i => ({
+            ...i,
+            apiVersion: i.apiVersion ?? apiVersion,
+            kind: i.kind ?? kind,
+          })),
+          resourceVersion: list.metadata?.resourceVersion,
+          continue: list.metadata?.continue,
+        };
+      },
+      openWatch: async (path, query, signal) => {
+        const res = await this.fetchRaw('GET', path, {
+          query,
+          signal,
+          // the informer's stall timer bounds the stream; this only bounds a server that never answers at all
+          timeoutMs: (Number(query.timeoutSeconds ?? 300) + 60) * 1000,
+        });
+        if (res.status !== 200) {
+          const text = await res.text().catch(() => '');
+          let message = `watch answered ${res.status}`;
+          try {
+            message = JSON.parse(text).message ?? message;
+          } catch {
+            // not JSON
+          }
+          throw Object.assign(
+            new ClusterApiError(this.name, res.status, undefined, message),
+            { code: res.status },
+          );
+        }
+        return res.body as unknown as NodeJS.ReadableStream;
+      },
+    };
+  }
+
+  private kindOfPath(path: string): [string, string] {
+    const k = Object.values(KINDS).find(
+      x => path.endsWith(`/${x.plural}`) && path.includes(x.apiVersion),
+    );
+    return k ? [k.apiVersion, k.kind] : ['', ''];
+  }
+
+  /**
+   * A list+watch cache of one kind (see {@link CacheInformer}): timeoutSeconds and bookmarks on every watch, stalled
+   * watches relisted, restarts after errors with back-off, `410 Gone` relists.
+   */
+  informer<T extends KubeObject>(
+    kind: KindInfo,
+    namespace?: string,
+    labelSelector?: string,
+    options?: CacheInformerOptions,
+  ): CacheInformer<T> {
+    return new CacheInformer<T>(
+      this.transport(),
+      resourcePath(kind, namespace),
+      labelSelector,
+      { ...(this.options.informer ?? {}), ...(options ?? {}) },
+    );
+  }
+
+  /** One Lease (leader election); every call is bounded by the caller's AbortSignal. */
+  lease(namespace: string, name: string): LeaseClient {
+    const path = resourcePath(KINDS.Lease, namespace, name);
+    const collection = resourcePath(KINDS.Lease, namespace);
+    return {
+      get: async signal => {
+        try {
+          return await this.json<LeaseObject>('GET', path, { signal });
+        } catch (e) {
+          if ((e as ClusterApiError).code === 404) return undefined;
+          throw e;
+        }
+      },
+      create: (lease, signal) => {
+        this.assertWritable('lease create');
+        return this.json<LeaseObject>('POST', collection, {
+          body: {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            ...lease,
+          },
+          signal,
+        });
+      },
+      replace: (lease, signal) => {
+        this.assertWritable('lease update');
+        return this.json<LeaseObject>('PUT', path, {
+          body: {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            ...lease,
+          },
+          signal,
+        });
+      },
+    };
+  }
+
+  /**
+   * GET through the API server's pod proxy (model-server /metrics). Reads at most `maxBytes` (default 8 MiB): a
+   * larger answer is aborted and reported with `truncated: true` and an empty body.
+   */
+  async podProxyGet(
+    namespace: string,
+    pod: string,
+    port: number,
+    path: string,
+    options: { maxBytes?: number; timeoutMs?: number } = {},
+  ): Promise<{ status: number; body: string; truncated?: boolean }> {
+    const res = await this.request(
+      'GET',
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}:${port}/proxy${path}`,
+      {
+        timeoutMs: options.timeoutMs ?? 5000,
+        maxBytes: options.maxBytes ?? DEFAULT_PROXY_MAX_BYTES,
+      },
+    );
+    return res.truncated
+      ? { status: res.status, body: '', truncated: true }
+      : { status: res.status, body: res.body };
   }
 }
 

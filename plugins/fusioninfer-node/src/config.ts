@@ -29,7 +29,28 @@ export interface FusionInferClusterConfig {
   kubeconfig?: string;
   kubeconfigContext?: string;
   mode: 'manage' | 'observe';
+  /**
+   * The only namespaces the plugins watch, reconcile, serve and list (absent: every namespace). The reconciler
+   * uses namespaced informers, and REST, approvals and the catalog refuse or skip services elsewhere.
+   */
   namespaces?: string[];
+}
+
+/**
+ * Whether a cluster's `namespaces` setting lets the plugins see or touch `namespace` (true for every namespace
+ * when the setting is absent; false for an undefined namespace when it is set).
+ * @public
+ */
+export function isNamespaceAllowed(
+  cluster:
+    | Pick<FusionInferClusterConfig, 'namespaces'>
+    | { config: Pick<FusionInferClusterConfig, 'namespaces'> },
+  namespace: string | undefined,
+): boolean {
+  const list =
+    'config' in cluster ? cluster.config.namespaces : cluster.namespaces;
+  if (!list) return true;
+  return namespace !== undefined && list.includes(namespace);
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -79,6 +100,19 @@ export function readFusionInferClusters(
       throw new Error(
         `${where}.mode: must be "manage" or "observe" (got "${mode}")`,
       );
+    const namespaces = c.getOptionalStringArray('namespaces');
+    if (namespaces) {
+      if (namespaces.length === 0)
+        throw new Error(
+          `${where}.namespaces: must list at least one namespace (omit it to watch every namespace)`,
+        );
+      namespaces.forEach((n, j) => {
+        if (!NAME.test(n) || n.length > 63)
+          throw new Error(
+            `${where}.namespaces[${j}]: "${n}" is not a valid namespace name (a lowercase DNS label)`,
+          );
+      });
+    }
     return {
       name,
       title: c.getOptionalString('title'),
@@ -91,7 +125,7 @@ export function readFusionInferClusters(
       kubeconfig,
       kubeconfigContext: c.getOptionalString('kubeconfigContext'),
       mode,
-      namespaces: c.getOptionalStringArray('namespaces'),
+      namespaces: namespaces ? [...new Set(namespaces)] : undefined,
     };
   });
 }

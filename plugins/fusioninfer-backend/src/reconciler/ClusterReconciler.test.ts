@@ -22,6 +22,7 @@ import { startDevCluster, DevCluster } from '@fusioninfer/dev-cluster';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { InferenceService } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterReconciler } from './ClusterReconciler';
+import { startPartitionProxy } from '../__testUtils__/partitionProxy';
 
 const EXAMPLES = path.resolve(__dirname, '../../../../examples');
 const example = (n: string): InferenceService =>
@@ -323,6 +324,112 @@ describe('leader election between two reconcilers', () => {
     } finally {
       await a.stop();
       await b.stop();
+      await dev.close();
+    }
+  }, 30000);
+
+  it('a partitioned leader stops writing before another takes over, and its queued retries never write after the partition heals', async () => {
+    const dev = await startDevCluster({
+      simulation: { podStartupDelayMs: 40 },
+    });
+    const proxy = await startPartitionProxy(dev.url);
+    const logger = mockServices.logger.mock();
+    const mk = (identity: string, url: string) =>
+      new ClusterReconciler({
+        client: new ClusterClient({
+          name: 'dev',
+          url,
+          authProvider: 'serviceAccount',
+          skipTLSVerify: true,
+          mode: 'manage',
+        }),
+        logger,
+        baseDelayMs: 20,
+        leaderElection: {
+          identity,
+          leaseDurationSeconds: 1,
+          timing: { retryPeriodMs: 100 },
+        },
+      });
+    const a = mk('a', proxy.url);
+    const b = mk('b', dev.url);
+    let sampler: NodeJS.Timeout | undefined;
+    try {
+      await a.start();
+      await waitFor(() => a.isLeader);
+      await b.start();
+      const client = b.client;
+      await client.apply(
+        {
+          ...example('monolithic-no-router'),
+          metadata: { name: 'qwen-inference', namespace: 'default' },
+        },
+        { fieldManager: 'kubectl' },
+      );
+      await waitFor(
+        async () =>
+          (await client.list(KINDS.LeaderWorkerSet, 'default')).length === 1,
+      );
+      let both = 0;
+      sampler = setInterval(() => {
+        if (a.isLeader && b.isLeader) both++;
+      }, 5);
+      // The spec changes, and from the same instant A's status writes fail, so it has retries queued when it
+      // loses the lease (in-process, so no request of this test meets the fault).
+      dev.api.patch(
+        dev.api.findType('fusioninfer.io', 'v1alpha1', 'inferenceservices')!,
+        'default',
+        'qwen-inference',
+        'application/merge-patch+json',
+        {
+          spec: {
+            roles: [
+              { ...example('monolithic-no-router').spec.roles[0], replicas: 2 },
+            ],
+          },
+        },
+      );
+      dev.api.setFaults({
+        forcedConflicts: { count: 100000, plural: 'inferenceservices' },
+      });
+      await waitFor(() => a.stats.errors > 0);
+      proxy.partition();
+      await waitFor(() => !a.isLeader, 3000);
+      await waitFor(() => b.isLeader, 5000);
+      const aApplies = a.stats.applies;
+      const aStatus = a.stats.statusWrites;
+      dev.api.setFaults({});
+      proxy.heal();
+      await waitFor(
+        async () =>
+          (await client.list(KINDS.LeaderWorkerSet, 'default')).length === 2,
+      );
+      await sleep(600);
+      expect(both).toBe(0);
+      expect(a.isLeader).toBe(false);
+      expect(a.stats.applies).toBe(aApplies);
+      expect(a.stats.statusWrites).toBe(aStatus);
+      // B, the new leader, writes the status A could not.
+      await waitFor(async () => {
+        const o = await client.get<InferenceService>(
+          KINDS.InferenceService,
+          'default',
+          'qwen-inference',
+        );
+        return o?.status?.components?.inference?.desiredReplicas === 2;
+      });
+      expect(b.stats.statusWrites).toBeGreaterThan(0);
+      const lease = await client.get<any>(
+        KINDS.Lease,
+        'fusioninfer-system',
+        'fusioninfer-backstage-reconciler',
+      );
+      expect(lease.spec.holderIdentity).toBe('b');
+    } finally {
+      clearInterval(sampler);
+      await a.stop();
+      await b.stop();
+      await proxy.close();
       await dev.close();
     }
   }, 30000);

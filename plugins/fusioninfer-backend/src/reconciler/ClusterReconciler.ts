@@ -26,6 +26,7 @@ import {
   KubeObject,
   LABELS,
   LeaderWorkerSet,
+  LIMITS,
   Pod,
   PodGroup,
   renderInferenceService,
@@ -38,8 +39,15 @@ import {
   KindInfo,
   KINDS,
 } from '@fusioninfer/plugin-fusioninfer-node';
-import { LeaderElector } from './LeaderElector';
+import {
+  LeaderElector,
+  leaderElectionTiming,
+  LeaderElectionTiming,
+  NotLeaderError,
+} from './LeaderElector';
 import { WorkQueue } from './WorkQueue';
+import { ClusterCache } from '../cache/ClusterCache';
+import { driftSignature, liveMatchesRendered } from './drift';
 
 /** Counters of what the reconciler asked the API server to do. */
 export interface ReconcilerStats {
@@ -48,6 +56,10 @@ export interface ReconcilerStats {
   deletes: number;
   statusWrites: number;
   errors: number;
+  /** Children re-applied because their live fields drifted from the rendered ones. */
+  driftCorrections: number;
+  /** Writes refused because this instance was not (or no longer) the leader. */
+  refusedWrites: number;
 }
 
 export interface ClusterReconcilerOptions {
@@ -56,19 +68,26 @@ export interface ClusterReconcilerOptions {
   render?: RenderOptions;
   workers?: number;
   resyncSeconds?: number;
+  /** Informers to use (shared with the REST views); created from `client` when absent. */
+  cache?: ClusterCache;
   leaderElection?:
     | {
-        namespace: string;
+        /** Namespace of the Lease (default fusioninfer-system). */
+        namespace?: string;
         name?: string;
         identity: string;
         leaseDurationSeconds?: number;
+        /** Overrides of the timing derived from leaseDurationSeconds (tests). */
+        timing?: Partial<LeaderElectionTiming>;
       }
     | false;
   /** Retry back-off base (ms). */
   baseDelayMs?: number;
 }
 
-type Informer = ReturnType<ClusterClient['informer']>;
+/** Default namespace of the reconciler's Lease: a namespace of its own, where no generated Role grants anything. */
+export const DEFAULT_LEASE_NAMESPACE = 'fusioninfer-system';
+
 const key = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
 const controllerUid = (o: KubeObject) =>
   (o.metadata.ownerReferences ?? []).find(r => r.controller)?.uid;
@@ -85,13 +104,14 @@ export class ClusterReconciler {
     deletes: 0,
     statusWrites: 0,
     errors: 0,
+    driftCorrections: 0,
+    refusedWrites: 0,
   };
-  private informers = new Map<string, Informer>();
-  private isvcInformer?: Informer;
+  readonly cache: ClusterCache;
+  private readonly ownsCache: boolean;
   private queue: WorkQueue;
   private elector?: LeaderElector;
   private resyncTimer?: NodeJS.Timeout;
-  private leading = false;
   private started = false;
   /** Status fields the cluster's CRD does not keep (e.g. the upstream CRD): never compared, never rewritten. */
   private readonly prunedStatusFields = new Set<string>();
@@ -102,6 +122,11 @@ export class ClusterReconciler {
     string,
     { object: KubeObject; at: number }
   >();
+  /**
+   * Per child (kind/namespace/name): the signature of its live fields at the rendered paths right after this
+   * reconciler applied it (what the API server made of our apply, defaults and normalisation included).
+   */
+  private readonly driftBaseline = new Map<string, string>();
   /** Last status written per service, with the resourceVersion of the object it was derived from. */
   private readonly lastStatusWrite = new Map<
     string,
@@ -109,15 +134,28 @@ export class ClusterReconciler {
   >();
 
   constructor(private readonly options: ClusterReconcilerOptions) {
+    this.ownsCache = !options.cache;
+    this.cache =
+      options.cache ?? new ClusterCache(options.client, options.logger);
     this.queue = new WorkQueue(k => this.reconcile(k), {
       workers: options.workers ?? 4,
       baseDelayMs: options.baseDelayMs ?? 200,
       onError: (k, e, attempt) => {
         this.stats.errors++;
+        if (e instanceof NotLeaderError) return;
         options.logger.warn(
           `reconcile of ${this.client.name}/${k} failed (attempt ${attempt}): ${(e as Error).message}`,
         );
       },
+    });
+    this.cache.onChange(({ kind, object: o }) => {
+      if (kind === KINDS.Event) return;
+      if (kind === KINDS.InferenceService)
+        this.enqueue(key(o.metadata.namespace, o.metadata.name!));
+      else {
+        const svc = o.metadata.labels?.[LABELS.service];
+        if (svc) this.enqueue(key(o.metadata.namespace, svc));
+      }
     });
   }
 
@@ -125,58 +163,54 @@ export class ClusterReconciler {
     return this.options.client;
   }
 
+  /** True while this instance may write: leader election off, or leading with a renewal younger than the deadline. */
   get isLeader(): boolean {
-    return this.leading;
+    if (!this.started || this.client.readOnly) return false;
+    return this.elector ? this.elector.isLeader : true;
+  }
+
+  /** Throws unless this instance may write now (checked before every write, retries included). */
+  private assertLeading(what: string) {
+    if (!this.isLeader) {
+      this.stats.refusedWrites++;
+      throw new NotLeaderError(what);
+    }
   }
 
   /** Starts informers, then reconciles (only while leading, when leader election is on). */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    this.isvcInformer = this.startInformer(
-      KINDS.InferenceService,
-      undefined,
-      o => this.enqueue(key(o.metadata.namespace, o.metadata.name!)),
-    );
-    for (const kind of [...CHILD_KINDS, KINDS.Pod]) {
-      this.informers.set(
-        kind.kind,
-        this.startInformer(kind, LABELS.service, o => {
-          const svc = o.metadata.labels?.[LABELS.service];
-          if (svc) this.enqueue(key(o.metadata.namespace, svc));
-        }),
-      );
-    }
-    await Promise.all(
-      [this.isvcInformer, ...this.informers.values()].map(i =>
-        i
-          .start()
-          .catch(e =>
-            this.options.logger.warn(
-              `informer failed to start in ${this.client.name}: ${e.message}`,
-            ),
-          ),
-      ),
-    );
+    await this.cache.start();
+    if (!this.started) return;
     if (this.options.leaderElection && !this.client.readOnly) {
       const le = this.options.leaderElection;
-      this.elector = new LeaderElector(this.client.leases(), {
-        namespace: le.namespace,
-        name: le.name ?? 'fusioninfer-backstage-reconciler',
+      const namespace = le.namespace ?? DEFAULT_LEASE_NAMESPACE;
+      const name = le.name ?? 'fusioninfer-backstage-reconciler';
+      this.queue.pause();
+      this.elector = new LeaderElector(this.client.lease(namespace, name), {
+        namespace,
+        name,
         identity: le.identity,
-        leaseDurationSeconds: le.leaseDurationSeconds ?? 15,
+        timing: {
+          ...leaderElectionTiming(le.leaseDurationSeconds ?? 15),
+          ...(le.timing ?? {}),
+        },
         onStartedLeading: () => {
           this.options.logger.info(
             `leading reconciliation of cluster ${this.client.name}`,
           );
-          this.leading = true;
+          this.queue.resume();
           this.enqueueAll();
         },
         onStoppedLeading: () => {
           this.options.logger.info(
-            `stopped leading reconciliation of cluster ${this.client.name}`,
+            `stopped leading reconciliation of cluster ${this.client.name}; queue drained`,
           );
-          this.leading = false;
+          // Nothing queued or retried runs again until leadership returns; running reconciles hit the write gate.
+          this.queue.pause();
+          this.applied.clear();
+          this.lastStatusWrite.clear();
         },
         onError: e =>
           this.options.logger.warn(
@@ -185,7 +219,6 @@ export class ClusterReconciler {
       });
       this.elector.start();
     } else {
-      this.leading = true;
       this.enqueueAll();
     }
     const resync = (this.options.resyncSeconds ?? 300) * 1000;
@@ -197,8 +230,7 @@ export class ClusterReconciler {
     clearInterval(this.resyncTimer);
     this.queue.stop();
     await this.elector?.stop();
-    for (const i of [this.isvcInformer, ...this.informers.values()])
-      await i?.stop().catch(() => undefined);
+    if (this.ownsCache) await this.cache.stop();
   }
 
   /** Resolves when nothing is queued or running. */
@@ -206,32 +238,19 @@ export class ClusterReconciler {
     return this.queue.drained();
   }
 
-  private startInformer(
-    kind: KindInfo,
-    labelSelector: string | undefined,
-    onChange: (o: KubeObject) => void,
-  ): Informer {
-    const informer = this.client.informer(kind, undefined, labelSelector);
-    for (const ev of ['add', 'update', 'delete'] as const)
-      informer.on(ev, (o: any) => onChange(o));
-    informer.on('error', (err: unknown) => {
-      if (!this.started) return; // stopping aborts the watches
-      this.options.logger.warn(
-        `watch of ${kind.kind} in ${this.client.name} failed (${(err as Error)?.message}); restarting`,
-      );
-      setTimeout(() => {
-        if (this.started) informer.start().catch(() => undefined);
-      }, 1000);
-    });
-    return informer;
+  /** Reconciles running right now (tests). */
+  get inFlight(): number {
+    return this.queue.inFlight;
   }
 
   private enqueue(k: string) {
-    if (this.leading || this.client.readOnly) this.queue.add(k);
+    if (!this.started) return;
+    if (this.client.readOnly || !this.elector || this.elector.isLeader)
+      this.queue.add(k);
   }
 
   enqueueAll(): void {
-    for (const o of this.isvcInformer?.list() ?? [])
+    for (const o of this.cache.list(KINDS.InferenceService))
       this.enqueue(key(o.metadata!.namespace, o.metadata!.name!));
   }
 
@@ -240,10 +259,7 @@ export class ClusterReconciler {
     ns: string,
     svc: string,
   ): T[] {
-    const inf = this.informers.get(kind.kind);
-    return ((inf?.list(ns) ?? []) as unknown as T[]).filter(
-      o => o.metadata.labels?.[LABELS.service] === svc,
-    );
+    return this.cache.list<T>(kind, ns, svc);
   }
 
   /** The cache plus children applied but not delivered yet, so status counts what was just created. */
@@ -269,14 +285,15 @@ export class ClusterReconciler {
   /** Reconciles one service (key "namespace/name"). */
   async reconcile(k: string): Promise<void> {
     const [ns, name] = k.split('/');
-    const isvc =
-      (this.isvcInformer?.get(name, ns) as unknown as
-        InferenceService | undefined) ??
-      (await this.client.get<InferenceService>(
-        KINDS.InferenceService,
-        ns,
-        name,
-      ));
+    const manage = !this.client.readOnly;
+    // A non-leader does nothing (its queue is paused; this catches work that was already running).
+    if (manage && !this.isLeader) return;
+    if (!this.client.allowsNamespace(ns)) return;
+    const isvc = this.cache.get<InferenceService>(
+      KINDS.InferenceService,
+      ns,
+      name,
+    );
     if (!isvc) {
       this.statuses.delete(k);
       this.lastStatusWrite.delete(k);
@@ -290,32 +307,44 @@ export class ClusterReconciler {
     }
     if (isvc.metadata.deletionTimestamp) return; // garbage collection removes the children
     this.stats.reconciles++;
+    // Validation bounds what may be expanded (replicas, roles, pods, children, size, depth): an invalid service is
+    // reported, never rendered.
     const validation = validateInferenceService(isvc);
     const extra: ConditionInput[] = [];
     let error: string | undefined;
-    if (validation.valid && !this.client.readOnly) {
+    if (validation.valid && manage) {
       try {
         extra.push(...(await this.syncChildren(isvc)));
       } catch (e) {
+        if (e instanceof NotLeaderError) throw e;
         error = (e as Error).message;
       }
     }
-    const observed = {
-      leaderWorkerSets: this.observedChildren<LeaderWorkerSet>(
-        KINDS.LeaderWorkerSet,
-        ns,
-        name,
-      ),
-      pods: this.cached<Pod>(KINDS.Pod, ns, name),
-      podGroup: this.observedChildren<PodGroup>(KINDS.PodGroup, ns, name)[0],
-      eppDeployment: this.observedChildren<Deployment>(
-        KINDS.Deployment,
-        ns,
-        name,
-      )[0],
-    };
+    const observed = validation.valid
+      ? {
+          leaderWorkerSets: this.observedChildren<LeaderWorkerSet>(
+            KINDS.LeaderWorkerSet,
+            ns,
+            name,
+          ),
+          pods: this.cached<Pod>(KINDS.Pod, ns, name),
+          podGroup: this.observedChildren<PodGroup>(
+            KINDS.PodGroup,
+            ns,
+            name,
+          )[0],
+          eppDeployment: this.observedChildren<Deployment>(
+            KINDS.Deployment,
+            ns,
+            name,
+          )[0],
+        }
+      : {};
     const derived = deriveStatus(
-      { ...isvc, status: this.stripPruned(isvc.status) },
+      {
+        ...(validation.valid ? isvc : boundedForStatus(isvc)),
+        status: this.stripPruned(isvc.status),
+      },
       observed,
       {
         invalid: validation.valid
@@ -335,7 +364,7 @@ export class ClusterReconciler {
       !!last &&
       last.json === json &&
       last.resourceVersionBefore === isvc.metadata.resourceVersion;
-    if (derived.changed && !echo && !this.client.readOnly) {
+    if (derived.changed && !echo && manage) {
       await this.writeStatus(isvc, status);
       this.lastStatusWrite.set(k, {
         json,
@@ -369,6 +398,7 @@ export class ClusterReconciler {
     patch.components = components;
     for (const f of Object.keys(isvc.status ?? {}))
       if (!(f in patch) && !this.prunedStatusFields.has(f)) patch[f] = null;
+    this.assertLeading('status write');
     const written = await this.client.patchInferenceServiceStatus(
       isvc.metadata.namespace!,
       isvc.metadata.name!,
@@ -386,7 +416,30 @@ export class ClusterReconciler {
     }
   }
 
-  /** Applies the children whose spec-hash differs, deletes orphans; returns conditions about conflicts. */
+  /** Whether a live child matches the rendered one in every field we manage (spec-hash, owner, rendered fields). */
+  private inSync(
+    appliedKey: string,
+    child: KubeObject,
+    live: KubeObject,
+  ): boolean {
+    if (
+      live.metadata.labels?.[LABELS.specHash] !==
+      child.metadata.labels?.[LABELS.specHash]
+    )
+      return false;
+    const sig = driftSignature(child, live);
+    if (this.driftBaseline.get(appliedKey) === sig) return true;
+    if (liveMatchesRendered(child, live)) {
+      this.driftBaseline.set(appliedKey, sig);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Applies the children that are missing, whose spec-hash differs or whose live fields drifted; deletes orphans;
+   * returns conditions about conflicts. Never touches an object this service does not control.
+   */
   private async syncChildren(
     isvc: InferenceService,
   ): Promise<ConditionInput[]> {
@@ -400,77 +453,59 @@ export class ClusterReconciler {
     }).children;
     const conflicts: string[] = [];
     const wanted = new Set<string>();
+    const conflict = (child: KubeObject, live: KubeObject) => {
+      const owner = controllerUid(live);
+      conflicts.push(
+        owner
+          ? `${child.kind} ${child.metadata.name} is controlled by another owner (uid ${owner})`
+          : `${child.kind} ${child.metadata.name} already exists and does not belong to this InferenceService (no controller reference to it); it is left as it is`,
+      );
+    };
     for (const child of desired) {
       const kind = CHILD_KINDS.find(
         c => c.kind === child.kind && c.apiVersion === child.apiVersion,
       )!;
       wanted.add(`${child.kind}/${child.metadata.name}`);
-      const inf = this.informers.get(kind.kind);
       const appliedKey = `${kind.kind}/${ns}/${child.metadata.name}`;
-      const cachedLive = inf?.get(child.metadata.name!, ns) as unknown as
-        KubeObject | undefined;
+      const cachedLive = this.cache.get<KubeObject>(
+        kind,
+        ns,
+        child.metadata.name!,
+      );
       // Expectations: what this reconciler applied and the informer has not delivered yet (avoids a GET and a
       // second apply of the same object when events of sibling children re-queue the service).
       // An expectation expires after 30 s, so an object deleted before the informer ever saw it is recreated.
       const expected = this.applied.get(appliedKey);
       if (cachedLive || (expected && Date.now() - expected.at > 30_000))
         this.applied.delete(appliedKey);
-      const live = cachedLive ?? this.applied.get(appliedKey)?.object;
-      if (live) {
-        const owner = controllerUid(live);
-        if (owner && owner !== uid) {
-          conflicts.push(
-            `${child.kind} ${child.metadata.name} is controlled by another owner (uid ${owner})`,
-          );
-          continue;
-        }
-        if (!owner && live.metadata.labels?.[LABELS.service] !== name) {
-          conflicts.push(
-            `${child.kind} ${child.metadata.name} already exists and does not belong to this InferenceService`,
-          );
-          continue;
-        }
-        const same =
-          live.metadata.labels?.[LABELS.specHash] ===
-            child.metadata.labels?.[LABELS.specHash] &&
-          owner === uid &&
-          canonicalJson(live.metadata.labels) ===
-            canonicalJson({
-              ...live.metadata.labels,
-              ...child.metadata.labels,
-            });
-        if (same) continue;
-      } else {
+      let live = cachedLive ?? this.applied.get(appliedKey)?.object;
+      if (!live) {
         // Not in the cache (which only holds labelled children): a foreign object may still hold the name.
-        const fresh = await this.client.get(kind, ns, child.metadata.name!);
-        const owner = fresh ? controllerUid(fresh) : undefined;
-        if (fresh && owner && owner !== uid) {
-          conflicts.push(
-            `${child.kind} ${child.metadata.name} is controlled by another owner (uid ${owner})`,
-          );
-          continue;
-        }
-        if (
-          fresh &&
-          !owner &&
-          fresh.metadata.labels?.[LABELS.service] !== name
-        ) {
-          conflicts.push(
-            `${child.kind} ${child.metadata.name} already exists and does not belong to this InferenceService`,
-          );
-          continue;
-        }
-        if (
-          fresh &&
-          owner === uid &&
-          fresh.metadata.labels?.[LABELS.specHash] ===
-            child.metadata.labels?.[LABELS.specHash]
-        )
-          continue;
+        live = await this.client.get(kind, ns, child.metadata.name!);
       }
+      let drift = false;
+      if (live) {
+        // Never adopt: only an object whose controller reference is this service's UID is ours, labelled or not.
+        if (controllerUid(live) !== uid) {
+          conflict(child, live);
+          continue;
+        }
+        if (this.inSync(appliedKey, child, live)) continue;
+        drift =
+          live.metadata.labels?.[LABELS.specHash] ===
+          child.metadata.labels?.[LABELS.specHash];
+      }
+      this.assertLeading(`apply of ${child.kind} ${child.metadata.name}`);
       const result = await this.client.apply(child);
       this.applied.set(appliedKey, { object: result, at: Date.now() });
+      this.driftBaseline.set(appliedKey, driftSignature(child, result));
       this.stats.applies++;
+      if (drift) {
+        this.stats.driftCorrections++;
+        this.options.logger.info(
+          `${child.kind} ${ns}/${child.metadata.name} in ${this.client.name} drifted from its rendered form; re-applied`,
+        );
+      }
     }
     // Orphans: children of this service that the spec no longer asks for (scale-down, removed role or router,
     // PodGroup no longer needed). Upstream leaves these behind until the service is deleted.
@@ -482,10 +517,12 @@ export class ClusterReconciler {
           live.metadata.deletionTimestamp
         )
           continue;
+        this.assertLeading(`delete of ${kind.kind} ${live.metadata.name}`);
         await this.client.delete(kind, ns, live.metadata.name!, {
           uid: live.metadata.uid,
         });
         this.applied.delete(`${kind.kind}/${ns}/${live.metadata.name}`);
+        this.driftBaseline.delete(`${kind.kind}/${ns}/${live.metadata.name}`);
         this.stats.deletes++;
       }
     }
@@ -508,4 +545,43 @@ export class ClusterReconciler {
     );
     return conflicts.length > 0 || hadConflict ? [conflictCondition] : [];
   }
+}
+
+/**
+ * A copy of an invalid service that is safe to derive a status from: workload replicas and node counts clamped to
+ * the validation limits, so nothing proportional to a hostile count is ever iterated or allocated.
+ */
+function boundedForStatus(isvc: InferenceService): InferenceService {
+  const roles = Array.isArray(isvc.spec?.roles)
+    ? isvc.spec.roles.slice(0, LIMITS.roles)
+    : [];
+  return {
+    ...isvc,
+    spec: {
+      ...isvc.spec,
+      roles: roles.map(r => {
+        if (!r || typeof r !== 'object') return r;
+        const replicas =
+          typeof r.replicas === 'number'
+            ? Math.max(0, Math.min(r.replicas, LIMITS.replicasPerRole))
+            : r.replicas;
+        const nodeCount = r.multinode?.nodeCount;
+        return {
+          ...r,
+          replicas,
+          ...(r.multinode && typeof nodeCount === 'number'
+            ? {
+                multinode: {
+                  ...r.multinode,
+                  nodeCount: Math.max(
+                    1,
+                    Math.min(nodeCount, LIMITS.nodesPerReplica),
+                  ),
+                },
+              }
+            : {}),
+        };
+      }),
+    },
+  };
 }

@@ -27,6 +27,7 @@ export class WorkQueue {
   private readonly waiters: Array<() => void> = [];
   private running = 0;
   private stopped = false;
+  private paused = false;
 
   constructor(
     private readonly process: (key: string) => Promise<void>,
@@ -39,7 +40,7 @@ export class WorkQueue {
   ) {}
 
   add(key: string): void {
-    if (this.stopped) return;
+    if (this.stopped || this.paused) return;
     if (this.active.has(key)) {
       this.dirty.add(key);
       return;
@@ -50,6 +51,7 @@ export class WorkQueue {
 
   /** Re-adds a key after its back-off delay. */
   private retry(key: string): void {
+    if (this.stopped || this.paused) return;
     const attempt = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, attempt);
     const delay = Math.min(
@@ -68,7 +70,12 @@ export class WorkQueue {
 
   private pump(): void {
     const workers = this.options.workers ?? 4;
-    while (!this.stopped && this.running < workers && this.pending.size > 0) {
+    while (
+      !this.stopped &&
+      !this.paused &&
+      this.running < workers &&
+      this.pending.size > 0
+    ) {
       const key = this.pending.values().next().value as string;
       this.pending.delete(key);
       this.active.add(key);
@@ -84,7 +91,8 @@ export class WorkQueue {
         .finally(() => {
           this.active.delete(key);
           this.running--;
-          if (this.dirty.delete(key)) this.pending.add(key);
+          if (this.dirty.delete(key) && !this.paused && !this.stopped)
+            this.pending.add(key);
           this.pump();
           if (this.idle) for (const w of this.waiters.splice(0)) w();
         });
@@ -105,10 +113,39 @@ export class WorkQueue {
       : new Promise(resolve => this.waiters.push(resolve));
   }
 
-  stop(): void {
-    this.stopped = true;
+  /** Number of reconciles running now. */
+  get inFlight(): number {
+    return this.running;
+  }
+
+  /**
+   * Drops everything queued or waiting for a retry and accepts nothing until {@link WorkQueue.resume} (a reconciler
+   * that lost leadership). Running work finishes; its retries and re-adds are dropped too.
+   */
+  pause(): void {
+    this.paused = true;
+    this.clear();
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  private clear() {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.pending.clear();
+    this.dirty.clear();
+    this.failures.clear();
+    if (this.idle) for (const w of this.waiters.splice(0)) w();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.clear();
   }
 }
