@@ -14,14 +14,13 @@
  * limitations under the License.
  */
 
-import fs from 'fs';
-import path from 'path';
 import { parseAllDocuments } from 'yaml';
+import {
+  exampleText as example,
+  kindNames,
+  MONOLITHIC_ROUTER_QWEN_CHILDREN,
+} from '@fusioninfer/test-utils';
 import { CliIo, MAX_INPUT_BYTES, runCli } from './cli';
-
-const EXAMPLES = path.resolve(__dirname, '../../../examples');
-const example = (name: string) =>
-  fs.readFileSync(path.join(EXAMPLES, `${name}.yaml`), 'utf8');
 
 async function run(
   argv: string[],
@@ -107,17 +106,7 @@ describe('fusioninfer render', () => {
     });
     expect(r.code).toBe(0);
     const docs = parseAllDocuments(r.out).map(d => d.toJS());
-    expect(docs.map(d => `${d.kind}/${d.metadata.name}`)).toEqual([
-      'LeaderWorkerSet/qwen-inference-inference-0',
-      'ServiceAccount/qwen-inference-epp',
-      'Role/qwen-inference-epp',
-      'RoleBinding/qwen-inference-epp',
-      'ConfigMap/qwen-inference-epp-config',
-      'Deployment/qwen-inference-epp',
-      'Service/qwen-inference-epp',
-      'InferencePool/qwen-inference-pool',
-      'HTTPRoute/qwen-inference-httproute',
-    ]);
+    expect(kindNames(docs)).toEqual(MONOLITHIC_ROUTER_QWEN_CHILDREN);
     // The EPP config survives the YAML round trip byte for byte.
     expect(docs[4].data['config.yaml']).toContain('prefix-cache-scorer');
   });

@@ -21,6 +21,7 @@ import {
   createFusionInferClusters,
 } from '@fusioninfer/plugin-fusioninfer-node';
 import { FusionInferEntityProvider } from './FusionInferEntityProvider';
+import { devClusterConfig } from '@fusioninfer/test-utils';
 
 const isvc = (name: string, extra: Record<string, unknown> = {}) => ({
   apiVersion: 'fusioninfer.io/v1alpha1',
@@ -50,13 +51,7 @@ describe('FusionInferEntityProvider', () => {
   afterAll(() => dev?.close());
 
   it("emits one model-service Component per service, skips linked ones, and keeps a failing cluster's last entities", async () => {
-    const up = new ClusterClient({
-      name: 'dev',
-      url: dev.url,
-      authProvider: 'serviceAccount',
-      skipTLSVerify: true,
-      mode: 'manage',
-    });
+    const up = new ClusterClient(devClusterConfig(dev.url));
     const down = new ClusterClient({
       name: 'down',
       url: 'http://127.0.0.1:1',

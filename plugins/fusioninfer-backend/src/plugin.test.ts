@@ -14,10 +14,7 @@
  * limitations under the License.
  */
 
-import fs from 'fs';
-import path from 'path';
 import request from 'supertest';
-import { parse } from 'yaml';
 import {
   mockCredentials,
   mockServices,
@@ -28,36 +25,19 @@ import { startDevCluster, DevCluster } from '@fusioninfer/dev-cluster';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { fusioninferPlugin } from './plugin';
-
-const EXAMPLES = path.resolve(__dirname, '../../../examples');
-const waitFor = async <T>(
-  fn: () => Promise<T | undefined | false>,
-  ms = 10000,
-): Promise<T> => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise(r => setTimeout(r, 25));
-  }
-};
+import {
+  devClusterConfig,
+  loadExample,
+  waitFor,
+} from '@fusioninfer/test-utils';
 
 describe('fusioninfer backend plugin', () => {
   let dev: DevCluster;
   let client: ClusterClient;
   beforeAll(async () => {
     dev = await startDevCluster({ simulation: { podStartupDelayMs: 40 } });
-    client = new ClusterClient({
-      name: 'dev',
-      url: dev.url,
-      authProvider: 'serviceAccount',
-      skipTLSVerify: true,
-      mode: 'manage',
-    });
-    const isvc = parse(
-      fs.readFileSync(path.join(EXAMPLES, 'multi-node-router.yaml'), 'utf8'),
-    );
+    client = new ClusterClient(devClusterConfig(dev.url));
+    const isvc = loadExample('multi-node-router.yaml');
     await client.apply(
       {
         ...isvc,
@@ -77,13 +57,7 @@ describe('fusioninfer backend plugin', () => {
       data: {
         fusioninfer: {
           clusters: [
-            {
-              name: 'dev',
-              url: dev.url,
-              authProvider: 'serviceAccount',
-              serviceAccountToken: 'dev-token',
-              skipTLSVerify: true,
-            },
+            devClusterConfig(dev.url),
             {
               name: 'down',
               url: 'http://127.0.0.1:1',

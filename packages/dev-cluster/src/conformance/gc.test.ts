@@ -16,14 +16,7 @@
 
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { startTestCluster, TestCluster } from './testCluster';
-
-const waitFor = async (cond: () => Promise<boolean>, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise(r => setTimeout(r, 20));
-  }
-};
+import { waitFor } from '@fusioninfer/test-utils';
 
 describe('API server conformance: owner references and garbage collection', () => {
   let c: TestCluster;

@@ -22,6 +22,7 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import { startTestCluster, TestCluster } from './testCluster';
+import { waitFor } from '@fusioninfer/test-utils';
 
 type Ev = { type: string; name?: string; rv?: string; data?: unknown };
 
@@ -45,14 +46,6 @@ function collect(c: TestCluster, path: string, query: Record<string, any>) {
   );
   return { events, finished, started };
 }
-
-const waitFor = async (cond: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise(r => setTimeout(r, 10));
-  }
-};
 
 describe('API server conformance: watch', () => {
   let c: TestCluster;

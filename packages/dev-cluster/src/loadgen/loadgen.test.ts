@@ -14,9 +14,6 @@
  * limitations under the License.
  */
 
-import fs from 'fs';
-import path from 'path';
-import { parse } from 'yaml';
 import {
   KubeConfig,
   KubernetesObjectApi,
@@ -25,6 +22,7 @@ import {
 import { renderInferenceService } from '@fusioninfer/plugin-fusioninfer-common';
 import { startDevCluster } from '../cluster';
 import { runLoad } from '.';
+import { loadExample } from '@fusioninfer/test-utils';
 
 describe('load generator', () => {
   it('spreads bounded load over the leader pods of a service and moves their metrics', async () => {
@@ -34,15 +32,7 @@ describe('load generator', () => {
     try {
       const kc = new KubeConfig();
       kc.loadFromString(dev.kubeconfig());
-      const isvc = parse(
-        fs.readFileSync(
-          path.resolve(
-            __dirname,
-            '../../../../examples/single-node-router-2-replicas.yaml',
-          ),
-          'utf8',
-        ),
-      );
+      const isvc = loadExample('single-node-router-2-replicas');
       for (const child of renderInferenceService(isvc).children.filter(
         c => c.kind === 'LeaderWorkerSet',
       )) {

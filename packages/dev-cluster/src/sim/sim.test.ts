@@ -14,9 +14,6 @@
  * limitations under the License.
  */
 
-import fs from 'fs';
-import path from 'path';
-import { parse } from 'yaml';
 import {
   AppsV1Api,
   CoreV1Api,
@@ -27,20 +24,7 @@ import {
 } from '@kubernetes/client-node';
 import { renderInferenceService } from '@fusioninfer/plugin-fusioninfer-common';
 import { DevCluster, startDevCluster } from '../cluster';
-
-const EXAMPLES = path.resolve(__dirname, '../../../../examples');
-const waitFor = async <T>(
-  fn: () => Promise<T | undefined | false>,
-  ms = 8000,
-): Promise<T> => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise(r => setTimeout(r, 25));
-  }
-};
+import { loadExample, waitFor } from '@fusioninfer/test-utils';
 
 describe('simulated controllers', () => {
   let dev: DevCluster;
@@ -362,9 +346,7 @@ describe('simulated controllers', () => {
   });
 
   it('brings an upstream example to life: rendered children of multi-node-router run, gang-scheduled, and the EPP refuses /metrics without auth', async () => {
-    const isvc = parse(
-      fs.readFileSync(path.join(EXAMPLES, 'multi-node-router.yaml'), 'utf8'),
-    );
+    const isvc = loadExample('multi-node-router.yaml');
     const objects = new KubernetesObjectApi(kc as any);
     for (const child of renderInferenceService(isvc, { namespace: ns })
       .children) {
@@ -423,12 +405,7 @@ describe('simulated controllers', () => {
   });
 
   it('a P/D EPP on the upstream GIE image crash-loops with the real "not found in registry" reason', async () => {
-    const isvc = parse(
-      fs.readFileSync(
-        path.join(EXAMPLES, 'router-pd-disaggregation-2-decode.yaml'),
-        'utf8',
-      ),
-    );
+    const isvc = loadExample('router-pd-disaggregation-2-decode.yaml');
     const children = renderInferenceService(isvc, {
       namespace: ns,
       pdEppImage: 'registry.k8s.io/gateway-api-inference-extension/epp:v1.2.1',

@@ -14,10 +14,7 @@
  * limitations under the License.
  */
 
-import fs from 'fs';
-import path from 'path';
 import request from 'supertest';
-import { parse } from 'yaml';
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
@@ -28,10 +25,7 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import { DevCluster, startDevCluster } from '@fusioninfer/dev-cluster';
 import { fusioninferPlugin } from '../plugin';
 import { approvalPermissionRules } from './rules';
-
-const EXAMPLES = path.resolve(__dirname, '../../../../examples');
-const example = (f: string) =>
-  parse(fs.readFileSync(path.join(EXAMPLES, f), 'utf8'));
+import { devClusterConfig, loadExample } from '@fusioninfer/test-utils';
 
 describe('approval routes', () => {
   let dev: DevCluster;
@@ -48,15 +42,7 @@ describe('approval routes', () => {
         mockServices.rootConfig.factory({
           data: {
             fusioninfer: {
-              clusters: [
-                {
-                  name: 'dev',
-                  url: dev.url,
-                  authProvider: 'serviceAccount',
-                  serviceAccountToken: 't',
-                  skipTLSVerify: true,
-                },
-              ],
+              clusters: [devClusterConfig(dev.url)],
               reconciler: { enabled: false },
               metrics: { pollIntervalSeconds: 0 },
               approvals: {
@@ -85,7 +71,7 @@ describe('approval routes', () => {
       .send({
         cluster: 'dev',
         namespace: 'llm',
-        manifest: example('pd-multi-node-deepseek-no-router.yaml'),
+        manifest: loadExample('pd-multi-node-deepseek-no-router.yaml'),
       });
     expect(big.status).toBe(200);
     expect(big.body.required).toBe(true);
@@ -98,7 +84,7 @@ describe('approval routes', () => {
       .send({
         cluster: 'dev',
         namespace: 'llm',
-        manifest: example('monolithic-no-router.yaml'),
+        manifest: loadExample('monolithic-no-router.yaml'),
       });
     expect(small.body).toMatchObject({ required: false, reasons: [] });
     const prod = await request(server)
@@ -106,7 +92,7 @@ describe('approval routes', () => {
       .send({
         cluster: 'dev',
         namespace: 'prod',
-        manifest: example('monolithic-no-router.yaml'),
+        manifest: loadExample('monolithic-no-router.yaml'),
       });
     expect(prod.body.reasons).toEqual(['namespace prod requires approval']);
     expect(
@@ -171,7 +157,7 @@ describe('approval routes', () => {
       .send({
         cluster: 'dev',
         namespace: 'llm',
-        manifest: example('pd-multi-node-deepseek-no-router.yaml'),
+        manifest: loadExample('pd-multi-node-deepseek-no-router.yaml'),
         entityRef: 'component:default/deepseek',
         taskId: 'task-1',
       });
@@ -237,7 +223,7 @@ describe('approval routes', () => {
       .send({
         cluster: 'dev',
         namespace: 'llm',
-        manifest: example('monolithic-no-router.yaml'),
+        manifest: loadExample('monolithic-no-router.yaml'),
       });
     expect(other.body.reasons).toEqual([
       'requested by user:default/bob (policy does not require approval)',

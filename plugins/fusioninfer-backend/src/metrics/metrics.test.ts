@@ -14,10 +14,7 @@
  * limitations under the License.
  */
 
-import fs from 'fs';
-import path from 'path';
 import request from 'supertest';
-import { parse } from 'yaml';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import {
   parsePrometheusText,
@@ -26,30 +23,11 @@ import {
 import { DevCluster, runLoad, startDevCluster } from '@fusioninfer/dev-cluster';
 import { ClusterClient } from '@fusioninfer/plugin-fusioninfer-node';
 import { fusioninferPlugin } from '../plugin';
-
-const EXAMPLES = path.resolve(__dirname, '../../../../examples');
-const example = (f: string) =>
-  parse(fs.readFileSync(path.join(EXAMPLES, f), 'utf8'));
-const waitFor = async <T>(
-  fn: () => Promise<T | undefined | false>,
-  ms = 15000,
-): Promise<T> => {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end)
-      throw new Error(
-        `timed out waiting${last ? `: ${(last as Error).message}` : ''}`,
-      );
-    await new Promise(r => setTimeout(r, 50));
-  }
-};
+import {
+  devClusterConfig,
+  loadExample,
+  waitFor,
+} from '@fusioninfer/test-utils';
 
 async function withBackend(
   dev: DevCluster,
@@ -58,15 +36,7 @@ async function withBackend(
   const config = mockServices.rootConfig.factory({
     data: {
       fusioninfer: {
-        clusters: [
-          {
-            name: 'dev',
-            url: dev.url,
-            authProvider: 'serviceAccount',
-            serviceAccountToken: 'dev-token',
-            skipTLSVerify: true,
-          },
-        ],
+        clusters: [devClusterConfig(dev.url)],
         reconciler: { leaseDurationSeconds: 1 },
         metrics: { minIntervalSeconds: 0, pollIntervalSeconds: 0 },
         epp,
@@ -84,23 +54,17 @@ describe('routing metrics through the API server pod proxy', () => {
   let client: ClusterClient;
   beforeAll(async () => {
     dev = await startDevCluster({ simulation: { podStartupDelayMs: 40 } });
-    client = new ClusterClient({
-      name: 'dev',
-      url: dev.url,
-      authProvider: 'serviceAccount',
-      skipTLSVerify: true,
-      mode: 'manage',
-    });
+    client = new ClusterClient(devClusterConfig(dev.url));
     await client.apply(
       {
-        ...example('single-node-router-2-replicas.yaml'),
+        ...loadExample('single-node-router-2-replicas.yaml'),
         metadata: { name: 'qwen', namespace: 'default' },
       },
       { fieldManager: 'kubectl' },
     );
     await client.apply(
       {
-        ...example('monolithic-no-router.yaml'),
+        ...loadExample('monolithic-no-router.yaml'),
         metadata: { name: 'plain', namespace: 'default' },
       },
       { fieldManager: 'kubectl' },
@@ -121,7 +85,7 @@ describe('routing metrics through the API server pod proxy', () => {
         r.body.epp.state === 'ok' &&
         r.body
       );
-    });
+    }, 15_000);
     expect(first.source).toBe('pod-proxy');
     expect(first.strategy).toBe('prefix-cache');
     expect(first.poolName).toBe('qwen-pool');
@@ -167,7 +131,7 @@ describe('routing metrics through the API server pod proxy', () => {
         '/api/fusioninfer/clusters/dev/namespaces/default/services/plain/metrics',
       );
       return r.status === 200 && r.body.endpoints[0]?.state === 'ok' && r.body;
-    });
+    }, 15_000);
     expect(plain.epp).toEqual({ state: 'no-router' });
     expect(plain.strategy).toBeUndefined();
   }, 60000);
@@ -177,16 +141,10 @@ describe('routing metrics through the API server pod proxy', () => {
     const own = await startDevCluster({
       simulation: { podStartupDelayMs: 40 },
     });
-    const ownClient = new ClusterClient({
-      name: 'dev',
-      url: own.url,
-      authProvider: 'serviceAccount',
-      skipTLSVerify: true,
-      mode: 'manage',
-    });
+    const ownClient = new ClusterClient(devClusterConfig(own.url));
     await ownClient.apply(
       {
-        ...example('single-node-router-2-replicas.yaml'),
+        ...loadExample('single-node-router-2-replicas.yaml'),
         metadata: { name: 'qwen', namespace: 'default' },
       },
       { fieldManager: 'kubectl' },
@@ -202,7 +160,7 @@ describe('routing metrics through the API server pod proxy', () => {
         r.body.epp.state !== 'ok' &&
         r.body
       );
-    });
+    }, 15_000);
     expect(body.epp.state).toBe('unavailable-auth');
     expect(body.epp.message).toMatch(/401.*metrics-endpoint-auth/);
     expect(body.endpoints.every((e: any) => e.state === 'ok')).toBe(true);

@@ -14,29 +14,19 @@
  * limitations under the License.
  */
 
-import fs from 'fs';
-import path from 'path';
-import { parse } from 'yaml';
+import {
+  loadExample as load,
+  loadExamples as loadAll,
+  REPO_ROOT,
+} from '@fusioninfer/test-utils';
 import { InferenceService } from '../types';
 
-/** Repository root (tests only). */
-export const REPO_ROOT = path.resolve(__dirname, '../../../..');
+export { REPO_ROOT };
 
 /** The 13 upstream example manifests, by file name without extension. */
-export function loadExamples(): Record<string, InferenceService> {
-  const dir = path.join(REPO_ROOT, 'examples');
-  const out: Record<string, InferenceService> = {};
-  for (const f of fs
-    .readdirSync(dir)
-    .filter(n => n.endsWith('.yaml'))
-    .sort()) {
-    out[f.replace(/\.yaml$/, '')] = parse(
-      fs.readFileSync(path.join(dir, f), 'utf8'),
-    );
-  }
-  return out;
-}
+export const loadExamples = (): Record<string, InferenceService> =>
+  loadAll<InferenceService>();
 
-export function loadExample(name: string): InferenceService {
-  return loadExamples()[name];
-}
+/** One upstream example manifest, by file name without extension. */
+export const loadExample = (name: string): InferenceService =>
+  load<InferenceService>(name);

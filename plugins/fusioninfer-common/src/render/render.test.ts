@@ -16,6 +16,10 @@
 
 import { parse } from 'yaml';
 import { loadExample, loadExamples } from '../__testUtils__/examples';
+import {
+  kindNames,
+  MONOLITHIC_ROUTER_QWEN_CHILDREN,
+} from '@fusioninfer/test-utils';
 import { DEFAULT_EPP_IMAGE, DEFAULT_PD_EPP_IMAGE } from '../constants';
 import { generateEndpointPickerConfig } from '../eppConfig';
 import {
@@ -50,17 +54,7 @@ describe('renderInferenceService', () => {
     const { children, summary } = renderInferenceService(
       loadExample('monolithic-router-qwen'),
     );
-    expect(children.map(c => `${c.kind}/${c.metadata.name}`)).toEqual([
-      'LeaderWorkerSet/qwen-inference-inference-0',
-      'ServiceAccount/qwen-inference-epp',
-      'Role/qwen-inference-epp',
-      'RoleBinding/qwen-inference-epp',
-      'ConfigMap/qwen-inference-epp-config',
-      'Deployment/qwen-inference-epp',
-      'Service/qwen-inference-epp',
-      'InferencePool/qwen-inference-pool',
-      'HTTPRoute/qwen-inference-httproute',
-    ]);
+    expect(kindNames(children)).toEqual(MONOLITHIC_ROUTER_QWEN_CHILDREN);
     expect(children.every(c => c.metadata.namespace === 'default')).toBe(true);
     const lws = one<LeaderWorkerSet>(children, 'LeaderWorkerSet');
     expect(lws.spec.replicas).toBe(1);
