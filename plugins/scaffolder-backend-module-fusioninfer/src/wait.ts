@@ -22,7 +22,7 @@ import {
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { FusionInferRequestOptions } from '@fusioninfer/plugin-fusioninfer-node';
 import { FusionInferActionsClient } from './client';
-import { statusOf } from './links';
+import { describeError, statusOf } from './links';
 
 /** Where a service stands on its way to Ready. @public */
 export interface Readiness {
@@ -160,7 +160,8 @@ export async function waitUntilReady(
       detail = await client.getService(ref, call);
     } catch (e) {
       // Not created yet (an approval executing, a cache catching up): keep waiting; anything else is final.
-      if (statusOf(e) !== 404) throw e;
+      if (statusOf(e) !== 404)
+        throw new Error(`cannot read ${label}: ${describeError(e)}`);
     }
     current = detail
       ? readiness(detail)

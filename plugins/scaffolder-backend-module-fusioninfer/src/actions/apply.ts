@@ -201,7 +201,7 @@ export function createApplyAction(options: {
           throw new InputError(
             `the backend refused ${label}: ${describeError(e)}`,
           );
-        throw e;
+        throw new Error(`cannot apply ${label}: ${describeError(e)}`);
       }
 
       if (result.outcome === 'approval-required') {

@@ -163,7 +163,7 @@ export function createDeleteAction(options: {
             ctx.logger.info(`${label} is gone`);
             return;
           }
-          throw e;
+          throw new Error(`cannot read ${label}: ${describeError(e)}`);
         }
         if (Date.now() >= deadline)
           throw new Error(

@@ -147,8 +147,17 @@ function workloadRole(
 }
 
 /** Maps a manifest path (validation) back to the form field it comes from, when there is one. */
-function fieldOf(p: DeploymentParameters, path: string): string | undefined {
-  if (path === 'metadata.name') return 'name';
+function fieldOf(
+  p: DeploymentParameters,
+  path: string,
+  message = '',
+): string | undefined {
+  // Child names are built from the service name first: a name that is too long is the form's name field.
+  if (
+    path === 'metadata.name' ||
+    /LeaderWorkerSet name|child name/.test(message)
+  )
+    return 'name';
   if (path.startsWith('metadata.namespace')) return 'namespace';
   const m = /^spec\.roles\[(\d+)\](.*)$/.exec(path);
   if (!m) return undefined;
@@ -278,7 +287,7 @@ export function buildInferenceService(
 
   const validation = validateInferenceService(manifest);
   for (const w of validation.warnings) {
-    const field = fieldOf(p, w.path);
+    const field = fieldOf(p, w.path, w.message);
     warnings.push({
       path: field ? formatPath(prefix, [field]) : `manifest.${w.path}`,
       message: field ? `${w.message} (manifest ${w.path})` : w.message,
@@ -289,7 +298,7 @@ export function buildInferenceService(
       ok: false,
       warnings,
       errors: validation.errors.map(e => {
-        const field = fieldOf(p, e.path);
+        const field = fieldOf(p, e.path, e.message);
         return {
           path: field ? `${prefix}.${field}` : `manifest.${e.path}`,
           message: field ? `${e.message} (manifest ${e.path})` : e.message,

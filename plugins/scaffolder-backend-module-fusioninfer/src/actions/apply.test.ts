@@ -1,0 +1,256 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { mockCredentials } from '@backstage/backend-test-utils';
+import {
+  context,
+  exampleInputs,
+  mockClient,
+  responseError,
+} from '../__testUtils__/mocks';
+import { detail } from '../__testUtils__/details';
+import { createApplyAction } from './apply';
+import { examples } from './apply.examples';
+
+const APPROVAL = '0b7e3c52-9a51-4f3e-8d53-0a8f0c1f2e3d';
+const input = exampleInputs(examples)[1]; // no wait
+const applied = {
+  outcome: 'applied',
+  created: true,
+  service: { cluster: 'lab', namespace: 'ml', name: 'qwen-chat', uid: 'u1' },
+  entityRef: 'component:default/qwen-chat.ml.lab',
+};
+
+describe('fusioninfer:service:apply', () => {
+  let client: ReturnType<typeof mockClient>;
+  let action: ReturnType<typeof createApplyAction>;
+  beforeEach(() => {
+    client = mockClient();
+    action = createApplyAction({
+      client,
+      links: { appBaseUrl: 'https://portal.example.com/' },
+      pollIntervalMs: 5,
+    });
+  });
+
+  it.each(exampleInputs(examples).map((x, i) => [i, x]))(
+    'runs example %s',
+    async (_, example) => {
+      client.apply.mockResolvedValue({
+        ...applied,
+        service: { ...applied.service, cluster: example.cluster },
+      });
+      client.getService.mockResolvedValue(detail('ready'));
+      const c = context(example);
+      await action.handler(c.ctx as any);
+      expect(c.outputs().outcome).toBe('applied');
+      expect(client.apply).toHaveBeenCalledTimes(1);
+    },
+  );
+
+  it('applies through the backend as the task user and links the Inference tab', async () => {
+    client.apply.mockResolvedValue(applied);
+    const c = context(input);
+    await action.handler(c.ctx as any);
+    expect(client.apply).toHaveBeenCalledWith(
+      {
+        cluster: 'lab',
+        namespace: 'ml',
+        manifest: expect.objectContaining({
+          metadata: expect.objectContaining({
+            name: 'qwen-chat',
+            namespace: 'ml',
+          }),
+        }),
+        children: true,
+        taskId: 'mock-task-id',
+      },
+      { credentials: mockCredentials.user() },
+    );
+    expect(c.outputs()).toEqual({
+      cluster: 'lab',
+      namespace: 'ml',
+      name: 'qwen-chat',
+      outcome: 'applied',
+      created: true,
+      approvalRequired: false,
+      reasons: [],
+      uid: 'u1',
+      entityRef: 'component:default/qwen-chat.ml.lab',
+      inferenceUrl: '/catalog/default/component/qwen-chat.ml.lab/inference',
+    });
+    expect(c.logs()).toContainEqual(
+      expect.stringContaining(
+        'https://portal.example.com/catalog/default/component/qwen-chat.ml.lab/inference',
+      ),
+    );
+    expect(client.getService).not.toHaveBeenCalled();
+  });
+
+  it('applies nothing when the backend holds the deployment, and ends with the approval link', async () => {
+    client.apply.mockResolvedValue({
+      outcome: 'approval-required',
+      reasons: ['80 GPUs requested; more than 8 need approval'],
+      approval: {
+        id: APPROVAL,
+        status: 'pending',
+        cluster: 'lab',
+        namespace: 'ml',
+        name: 'qwen-chat',
+      },
+    });
+    const c = context({ ...input, wait: true });
+    await action.handler(c.ctx as any);
+    expect(c.outputs()).toMatchObject({
+      outcome: 'approval-required',
+      approvalRequired: true,
+      approvalId: APPROVAL,
+      approvalUrl: `/fusioninfer/approvals/${APPROVAL}`,
+      reasons: ['80 GPUs requested; more than 8 need approval'],
+    });
+    expect(c.outputs().entityRef).toBeUndefined();
+    expect(c.logs()).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `Nothing was applied.*https://portal.example.com/fusioninfer/approvals/${APPROVAL}`,
+        ),
+      ),
+    );
+    expect(client.getService).not.toHaveBeenCalled(); // no waiting for something not applied
+  });
+
+  it('is idempotent across task recovery: a replayed step neither applies nor files a request again', async () => {
+    client.apply.mockResolvedValue({
+      outcome: 'approval-required',
+      reasons: ['r'],
+      approval: {
+        id: APPROVAL,
+        status: 'pending',
+        cluster: 'lab',
+        namespace: 'ml',
+        name: 'qwen-chat',
+      },
+    });
+    const store = new Map<string, unknown>();
+    const first = context(input, { store });
+    await action.handler(first.ctx as any);
+    const second = context(input, { store });
+    await action.handler(second.ctx as any);
+    expect(client.apply).toHaveBeenCalledTimes(1);
+    expect(second.outputs().approvalId).toBe(APPROVAL);
+    expect(first.checkpoint).toHaveBeenCalledWith(
+      expect.objectContaining({
+        key: expect.stringMatching(/^fusioninfer\.apply\.lab\.ml\.qwen-chat\./),
+      }),
+    );
+  });
+
+  it('dry run: asks the backend for the verdict only, applies nothing and uses no checkpoint', async () => {
+    client.apply.mockResolvedValue({
+      outcome: 'dry-run',
+      approvalRequired: true,
+      reasons: ['80 GPUs requested; more than 8 need approval'],
+      summary: { gpus: 80, pods: 10, roles: [] },
+      validation: { valid: true, errors: [], warnings: [] },
+    });
+    const c = context(input, { isDryRun: true });
+    await action.handler(c.ctx as any);
+    expect(client.apply).toHaveBeenCalledWith(
+      expect.objectContaining({ dryRun: true }),
+      expect.anything(),
+    );
+    expect(c.checkpoint).not.toHaveBeenCalled();
+    expect(c.outputs()).toMatchObject({
+      outcome: 'dry-run',
+      approvalRequired: true,
+    });
+    expect(c.logs()).toContainEqual(
+      expect.stringContaining('80 GPUs in 10 pods; approval required'),
+    );
+  });
+
+  it('refuses a service owned by another entity or manager, naming update', async () => {
+    client.apply.mockRejectedValue(
+      await responseError(
+        409,
+        'InferenceService ml/qwen-chat belongs to component:default/other',
+      ),
+    );
+    const c = context(input);
+    await expect(action.handler(c.ctx as any)).rejects.toThrow(
+      /lab\/ml\/qwen-chat exists and belongs to another entity or field manager: 409 .*component:default\/other.*Set update: true/,
+    );
+  });
+
+  it('sends update when told to take a service over', async () => {
+    client.apply.mockResolvedValue({ ...applied, created: false });
+    await action.handler(context(exampleInputs(examples)[2]).ctx as any);
+    expect(client.apply.mock.calls[0][0]).toMatchObject({
+      update: true,
+      entityRef: 'component:default/chat-assistant',
+    });
+  });
+
+  it('never calls the backend with an invalid manifest; reports every problem by path', async () => {
+    const c = context({
+      cluster: 'dev',
+      namespace: 'ml',
+      manifest: {
+        apiVersion: 'fusioninfer.io/v1alpha1',
+        kind: 'InferenceService',
+        metadata: { name: 'x' },
+        spec: {
+          roles: [{ name: 'W', componentType: 'worker', replicas: 100000 }],
+        },
+      },
+    });
+    const error = await action.handler(c.ctx as any).catch(e => e);
+    expect(error.name).toBe('InputError');
+    expect(error.message).toContain('manifest.spec.roles[0].name:');
+    expect(error.message).toContain('manifest.spec.roles[0].replicas:');
+    expect(client.apply).not.toHaveBeenCalled();
+  });
+
+  it('waits until Ready with progress lines', async () => {
+    client.apply.mockResolvedValue(applied);
+    client.getService
+      .mockRejectedValueOnce(await responseError(404, 'not found'))
+      .mockResolvedValueOnce(detail('pending-unschedulable'))
+      .mockResolvedValueOnce(detail('deploying'))
+      .mockResolvedValue(detail('ready'));
+    const c = context({ ...input, wait: true, timeoutSeconds: 10 });
+    await action.handler(c.ctx as any);
+    expect(c.outputs().ready).toBe(true);
+    expect(
+      c.logs().filter(l => l.startsWith('info: lab/ml/qwen-chat:')),
+    ).toEqual([
+      'info: lab/ml/qwen-chat: not found yet',
+      'info: lab/ml/qwen-chat: Pending — decode 0/2 replicas ready',
+      'info: lab/ml/qwen-chat: Deploying — decode 1/2 replicas ready',
+      'info: lab/ml/qwen-chat: Running — decode 2/2 replicas ready',
+    ]);
+  });
+
+  it('times out naming the gang that cannot be placed', async () => {
+    client.apply.mockResolvedValue(applied);
+    client.getService.mockResolvedValue(detail('pending-unschedulable'));
+    const c = context({ ...input, wait: true, timeoutSeconds: 1 });
+    await expect(action.handler(c.ctx as any)).rejects.toThrow(
+      /lab\/ml\/qwen-chat is not Ready after 1 s\. Still missing: PodGroup deepseek cannot be placed \(gang of 8 pods\): 8\/8 tasks in gang unschedulable.*; role decode: 0\/2 replicas ready/,
+    );
+    expect(c.outputs().outcome).toBe('applied'); // the apply itself happened and is reported
+  });
+});
