@@ -19,6 +19,7 @@ import path from 'path';
 import { parse } from 'yaml';
 
 /** The repository root (tests run from a checkout). */
+// eslint-disable-next-line no-restricted-syntax -- tests only: this package is never built or published
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 
 /** `examples/`: the 13 upstream InferenceService manifests. */
