@@ -15,17 +15,21 @@
  */
 
 import {
+  findYamlAmbiguities,
   formatIssue,
   renderInferenceService,
   RenderOptions,
+  stringifyKubernetesYaml,
   validateInferenceService,
   ValidationIssue,
 } from '@fusioninfer/plugin-fusioninfer-common';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 
 /** Where the CLI reads and writes; injectable for tests. */
 export interface CliIo {
+  /** Reads a regular file; may stop after MAX_INPUT_BYTES + 1 bytes (see readFileCapped). */
   readFile(path: string): Promise<Buffer>;
+  /** Reads standard input; may stop after MAX_INPUT_BYTES + 1 bytes. */
   readStdin(): Promise<Buffer>;
   stdout(text: string): void;
   stderr(text: string): void;
@@ -40,7 +44,9 @@ export const USAGE = `Usage:
                        [--epp-image IMAGE] [--pd-epp-image IMAGE] [--kv-cache-metric NAME|none]
 
 Reads InferenceService manifests (fusioninfer.io/v1alpha1; several YAML documents or a List are fine) from FILE,
-or from standard input when FILE is "-" or omitted.
+or from standard input when FILE is "-" or omitted. FILE must be a regular file of at most 5 MiB. Unquoted values
+that kubectl reads differently (yes/no/on/off/y/n, 017, 0o17, 0b11, 1_000) are errors: quote strings, write
+numbers in plain decimal. YAML output quotes every string kubectl could misread.
 
   validate   exit 0 when every document is valid (warnings go to stderr),
              1 with one "path: message" line per error on stderr.
@@ -154,12 +160,16 @@ async function readInput(args: Args, io: CliIo): Promise<string> {
       EISDIR: 'is a directory',
       EACCES: 'permission denied',
     };
-    const why = reasons[err.code ?? ''] ?? err.message;
+    const why =
+      err.code === 'ESPECIAL'
+        ? `${err.message}; pass a manifest file or pipe it on standard input`
+        : (reasons[err.code ?? ''] ?? err.message);
     throw new InputError(`cannot read ${name}: ${why}`);
   }
   if (buf.length > MAX_INPUT_BYTES) {
+    // Readers stop after MAX_INPUT_BYTES + 1 bytes, so the true size is unknown here.
     throw new InputError(
-      `${name} is ${(buf.length / 1048576).toFixed(1)} MiB; at most ${MAX_INPUT_BYTES / 1048576} MiB is accepted (Kubernetes objects are limited to about 1.5 MiB)`,
+      `${name} is larger than ${MAX_INPUT_BYTES / 1048576} MiB; at most ${MAX_INPUT_BYTES / 1048576} MiB is accepted (Kubernetes objects are limited to about 1.5 MiB)`,
     );
   }
   if (buf.includes(0))
@@ -169,6 +179,25 @@ async function readInput(args: Args, io: CliIo): Promise<string> {
 
 /** Parses every YAML document; expands `kind: List` documents into their items. */
 export function parseManifests(text: string): unknown[] {
+  return parseManifestDocuments(text).values;
+}
+
+/** A plain scalar that kubectl (YAML 1.1) and this tool (YAML 1.2) read differently. */
+export interface InputAmbiguity {
+  /** Index of the YAML document (0-based) and the number of documents. */
+  document: number;
+  documents: number;
+  issue: ValidationIssue;
+}
+
+/**
+ * {@link parseManifests}, plus every scalar that kubectl would read differently (`017`, `1_000`, `yes`, `on` …):
+ * those make the input ambiguous, since what this tool validates would not be what kubectl applies (review M8).
+ */
+export function parseManifestDocuments(text: string): {
+  values: unknown[];
+  ambiguities: InputAmbiguity[];
+} {
   let docs;
   try {
     docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false });
@@ -177,6 +206,7 @@ export function parseManifests(text: string): unknown[] {
   }
   if (!Array.isArray(docs)) docs = [docs];
   const out: unknown[] = [];
+  const ambiguities: InputAmbiguity[] = [];
   for (const [i, doc] of docs.entries()) {
     const problem = doc.errors[0];
     if (problem) {
@@ -197,6 +227,12 @@ export function parseManifests(text: string): unknown[] {
     }
     if ((value === null || value === undefined) && doc.contents === null)
       continue; // empty document
+    for (const a of findYamlAmbiguities(doc))
+      ambiguities.push({
+        document: i,
+        documents: docs.length,
+        issue: { path: a.path, message: a.message, severity: 'error' },
+      });
     const obj = value as { kind?: unknown; items?: unknown };
     const isList =
       !!obj &&
@@ -211,7 +247,7 @@ export function parseManifests(text: string): unknown[] {
       out.push(value);
     }
   }
-  return out;
+  return { values: out, ambiguities };
 }
 
 function firstLine(s: string): string {
@@ -258,14 +294,20 @@ export async function runCli(
     return 0;
   }
   try {
-    const docs = parseManifests(await readInput(args, io));
+    const { values: docs, ambiguities } = parseManifestDocuments(
+      await readInput(args, io),
+    );
+    for (const a of ambiguities)
+      io.stderr(
+        `${a.documents > 1 ? `documents[${a.document}]: ` : ''}${formatIssue(a.issue)}\n`,
+      );
     if (docs.length === 0) {
       io.stderr(
         'fusioninfer: the input holds no document; expected an InferenceService manifest (apiVersion fusioninfer.io/v1alpha1, kind InferenceService)\n',
       );
       return 1;
     }
-    let failed = false;
+    let failed = ambiguities.length > 0;
     const children: unknown[] = [];
     const summaries: string[] = [];
     docs.forEach((doc, i) => {
@@ -308,7 +350,8 @@ export async function runCli(
         );
       } else {
         io.stdout(
-          children.map(c => stringify(c, { lineWidth: 0 })).join('---\n'),
+          // Quoted wherever kubectl (YAML 1.1) would read a string as a boolean or number (review M8).
+          children.map(c => stringifyKubernetesYaml(c)).join('---\n'),
         );
       }
       if (args.summary) for (const s of summaries) io.stderr(s);

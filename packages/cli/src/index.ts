@@ -20,11 +20,18 @@
  * @packageDocumentation
  */
 
-import { promises as fs } from 'fs';
-import { runCli } from './cli';
+import { MAX_INPUT_BYTES, runCli } from './cli';
+import { readFileCapped, readStreamCapped } from './read';
 
-export { runCli, parseManifests, USAGE, MAX_INPUT_BYTES } from './cli';
-export type { CliIo } from './cli';
+export {
+  runCli,
+  parseManifests,
+  parseManifestDocuments,
+  USAGE,
+  MAX_INPUT_BYTES,
+} from './cli';
+export type { CliIo, InputAmbiguity } from './cli';
+export { readFileCapped, readStreamCapped } from './read';
 
 async function readStdin(): Promise<Buffer> {
   if (process.stdin.isTTY) {
@@ -35,14 +42,7 @@ async function readStdin(): Promise<Buffer> {
       { code: 'ETTY' },
     );
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of process.stdin) {
-    chunks.push(chunk as Buffer);
-    size += (chunk as Buffer).length;
-    if (size > 6 * 1024 * 1024) break; // enough to report "too large" without reading everything
-  }
-  return Buffer.concat(chunks);
+  return readStreamCapped(process.stdin, MAX_INPUT_BYTES);
 }
 
 /** Entry point of the bin script. */
@@ -54,7 +54,7 @@ export async function main(
   const code = await runCli(
     argv,
     {
-      readFile: p => fs.readFile(p),
+      readFile: p => readFileCapped(p, MAX_INPUT_BYTES),
       readStdin,
       stdout: t => process.stdout.write(t),
       stderr: t => process.stderr.write(t),

@@ -53,6 +53,7 @@ export {
 } from './limits';
 export type { InferenceServiceLimits, JsonMeasure } from './limits';
 export * from './validate';
+export * from './kubeYaml';
 export * from './status';
 export * from './permissions';
 export * from './metrics';

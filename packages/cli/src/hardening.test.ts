@@ -1,0 +1,191 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { execFileSync, spawnSync } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { Readable } from 'stream';
+import { parseAllDocuments } from 'yaml';
+import { CliIo, MAX_INPUT_BYTES, runCli } from './cli';
+import { readFileCapped, readStreamCapped } from './read';
+
+const BIN = path.resolve(__dirname, '../bin/fusioninfer');
+
+/** Runs the CLI with the real file reader (what bin/fusioninfer uses). */
+async function run(argv: string[], stdin = '') {
+  let out = '';
+  let err = '';
+  const io: CliIo = {
+    readFile: p => readFileCapped(p, MAX_INPUT_BYTES),
+    readStdin: async () => Buffer.from(stdin),
+    stdout: t => {
+      out += t;
+    },
+    stderr: t => {
+      err += t;
+    },
+  };
+  const code = await runCli(argv, io, '1.2.3');
+  return { code, out, err };
+}
+
+const manifest = (replicas: string, env: string[] = []) =>
+  [
+    'apiVersion: fusioninfer.io/v1alpha1',
+    'kind: InferenceService',
+    'metadata: {name: svc}',
+    'spec:',
+    '  roles:',
+    '  - name: w',
+    '    componentType: worker',
+    `    replicas: ${replicas}`,
+    '    template:',
+    '      spec:',
+    '        containers:',
+    '        - name: c',
+    '          image: vllm:ok',
+    ...(env.length
+      ? ['          env:', ...env.map(e => `          - ${e}`)]
+      : []),
+  ].join('\n');
+
+describe('special and endless files (review L7)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fi-cli-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses /dev/zero, a symlink to it, a FIFO and a directory without reading them', async () => {
+    fs.symlinkSync('/dev/zero', path.join(dir, 'zero.yaml'));
+    const fifo = path.join(dir, 'fifo.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const cases: Array<[string, RegExp]> = [
+      [
+        '/dev/zero',
+        /cannot read \/dev\/zero: is a character device, not a regular file/,
+      ],
+      [
+        path.join(dir, 'zero.yaml'),
+        /is a character device, not a regular file/,
+      ],
+      [fifo, /is a FIFO \(named pipe\), not a regular file/],
+      [dir, /cannot read .*: is a directory/],
+    ];
+    for (const [file, message] of cases) {
+      const r = await run(['validate', '-f', file]);
+      expect({ file, code: r.code }).toEqual({ file, code: 2 });
+      expect(r.err).toMatch(message);
+    }
+  });
+
+  it('reads at most MAX_INPUT_BYTES + 1 bytes of a large regular file', async () => {
+    const big = path.join(dir, 'big.yaml');
+    fs.writeFileSync(big, Buffer.alloc(MAX_INPUT_BYTES + 3 * 1048576, 0x20));
+    expect((await readFileCapped(big, MAX_INPUT_BYTES)).length).toBe(
+      MAX_INPUT_BYTES + 1,
+    );
+    const small = path.join(dir, 'small.yaml');
+    fs.writeFileSync(small, 'a: 1\n');
+    expect((await readFileCapped(small, MAX_INPUT_BYTES)).toString()).toBe(
+      'a: 1\n',
+    );
+    const r = await run(['validate', '-f', big]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/is larger than 5 MiB; at most 5 MiB is accepted/);
+  });
+
+  it('stops reading an endless standard input at the cap', async () => {
+    let produced = 0;
+    const endless = new Readable({
+      read() {
+        produced += 65536;
+        this.push(Buffer.alloc(65536));
+      },
+    });
+    const buf = await readStreamCapped(endless, 1000000);
+    expect(buf.length).toBe(1000001);
+    expect(produced).toBeLessThan(2000000);
+  });
+
+  it('the installed command refuses /dev/zero at once (exit 2)', () => {
+    const r = spawnSync(
+      process.execPath,
+      [BIN, 'validate', '-f', '/dev/zero'],
+      {
+        encoding: 'utf8',
+        timeout: 60000,
+      },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/not a regular file/);
+  });
+});
+
+describe('YAML 1.1 readers such as kubectl (review M8)', () => {
+  it('quotes strings kubectl would read as booleans or numbers', async () => {
+    const r = await run(
+      ['render'],
+      manifest('1', [
+        '{name: A, value: "yes"}',
+        '{name: B, value: "on"}',
+        '{name: C, value: "1_000"}',
+        '{name: D, value: "017"}',
+        '{name: E, value: "0o17"}',
+        '{name: F, value: "y"}',
+      ]),
+    );
+    expect(r.code).toBe(0);
+    for (const v of ['"yes"', '"on"', '"1_000"', '"017"', '"0o17"', '"y"'])
+      expect(r.out).toContain(`value: ${v}`);
+    const lws = parseAllDocuments(r.out)[0].toJS();
+    expect(
+      lws.spec.leaderWorkerTemplate.workerTemplate.spec.containers[0].env.map(
+        (e: { value: string }) => e.value,
+      ),
+    ).toEqual(['yes', 'on', '1_000', '017', '0o17', 'y']);
+  });
+
+  it('refuses numbers kubectl reads differently, naming the field', async () => {
+    const r = await run(['render', '--summary'], manifest('017'));
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toContain(
+      'spec.roles[0].replicas: ambiguous value 017: kubectl (YAML 1.1) reads the number 15, YAML 1.2 the number 17',
+    );
+    for (const n of ['0o17', '0b11', '1_0']) {
+      const x = await run(['validate'], manifest(n));
+      expect({ n, code: x.code }).toEqual({ n, code: 1 });
+      expect(x.err).toMatch(
+        new RegExp(
+          `^spec\\.roles\\[0\\]\\.replicas: ambiguous value ${n}`,
+          'm',
+        ),
+      );
+    }
+    // plain decimal and quoted strings are fine
+    expect((await run(['validate'], manifest('15'))).code).toBe(0);
+  });
+
+  it('refuses unquoted yes/on in strings, naming the field', async () => {
+    const r = await run(['validate'], manifest('1', ['{name: A, value: yes}']));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /^spec\.roles\[0\]\.template\.spec\.containers\[0\]\.env\[0\]\.value: ambiguous value yes: kubectl \(YAML 1\.1\) reads the boolean true/m,
+    );
+  });
+});
