@@ -86,6 +86,30 @@ export interface SchemaIssue {
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The schema of a declared property: own properties only, so field names such as `toString`, `constructor`,
+ * `__proto__` or `hasOwnProperty` are unknown fields like any other (review L3).
+ */
+function propertyOf(
+  schema: JSONSchemaProps | undefined,
+  key: string,
+): JSONSchemaProps | undefined {
+  const props = schema?.properties;
+  return props && Object.hasOwn(props, key) ? props[key] : undefined;
+}
+
+/** Sets an own data property, `__proto__` included (plain assignment would replace the object's prototype). */
+function setOwn(out: Record<string, unknown>, key: string, value: unknown) {
+  if (key === '__proto__')
+    Object.defineProperty(out, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else out[key] = value;
+}
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Appends a field to a JSON path the way Kubernetes prints field paths. @public */
@@ -368,7 +392,7 @@ function validateValue(
         message: `Too many: ${keys.length}: must have at most ${schema.maxProperties} items`,
       });
     for (const req of schema.required ?? []) {
-      if (!(req in v) || v[req] === undefined)
+      if (!Object.hasOwn(v, req) || v[req] === undefined)
         out.push({
           path: joinPath(path, req),
           type: 'required',
@@ -379,7 +403,7 @@ function validateValue(
       if (root && (k === 'apiVersion' || k === 'kind' || k === 'metadata'))
         continue;
       if (val === undefined) continue;
-      const prop = schema.properties?.[k];
+      const prop = propertyOf(schema, k);
       if (prop) validateValue(prop, val, joinPath(path, k), out, false);
       else if (isObj(schema.additionalProperties))
         validateValue(
@@ -486,29 +510,38 @@ function prune(
       (root || embedded) &&
       (k === 'apiVersion' || k === 'kind' || k === 'metadata')
     ) {
-      out[k] = val;
+      setOwn(out, k, val);
       continue;
     }
-    const prop = schema.properties?.[k];
+    const prop = propertyOf(schema, k);
     if (prop)
-      out[k] = prune(
-        prop,
-        val,
-        childPath,
-        pruned,
-        false,
-        !!prop['x-kubernetes-embedded-resource'],
+      setOwn(
+        out,
+        k,
+        prune(
+          prop,
+          val,
+          childPath,
+          pruned,
+          false,
+          !!prop['x-kubernetes-embedded-resource'],
+        ),
       );
     else if (isObj(schema.additionalProperties))
-      out[k] = prune(
-        schema.additionalProperties,
-        val,
-        childPath,
-        pruned,
-        false,
-        !!schema.additionalProperties['x-kubernetes-embedded-resource'],
+      setOwn(
+        out,
+        k,
+        prune(
+          schema.additionalProperties,
+          val,
+          childPath,
+          pruned,
+          false,
+          !!schema.additionalProperties['x-kubernetes-embedded-resource'],
+        ),
       );
-    else if (preserve || schema.additionalProperties === true) out[k] = val;
+    else if (preserve || schema.additionalProperties === true)
+      setOwn(out, k, val);
     else pruned.push(childPath);
   }
   return out;
@@ -544,8 +577,8 @@ function defaults(schema: JSONSchemaProps | undefined, v: unknown): unknown {
   }
   if (isObj(schema.additionalProperties)) {
     for (const k of Object.keys(out))
-      if (!schema.properties?.[k])
-        out[k] = defaults(schema.additionalProperties, out[k]);
+      if (!propertyOf(schema, k))
+        setOwn(out, k, defaults(schema.additionalProperties, out[k]));
   }
   return out;
 }
