@@ -41,6 +41,7 @@ import {
   apiVersionOf,
   BUILTIN_TYPES,
   ResourceType,
+  ScaleSpec,
   typeKey,
 } from './resources';
 import {
@@ -215,6 +216,10 @@ export class KubeApi {
         schema: v.schema,
         builtin: false,
         printerColumns: v.additionalPrinterColumns,
+        scale: (v.subresources?.scale as ScaleSpec | undefined)
+          ?.specReplicasPath
+          ? (v.subresources!.scale as ScaleSpec)
+          : undefined,
       });
     }
   }

@@ -63,12 +63,13 @@ export interface DevCluster {
   kubeconfig(): string;
   writeKubeconfig(file: string): void;
   registerPodHttpHandler(resolver: PodHttpResolver): void;
-  /** Records a core/v1 Event about an object. */
+  /** Records a core/v1 Event about an object (source component default `fusioninfer-dev-cluster`). */
   recordEvent(
     involved: KObject,
     type: 'Normal' | 'Warning',
     reason: string,
     message: string,
+    component?: string,
   ): void;
   close(): Promise<void>;
 }
@@ -230,6 +231,7 @@ export async function startDevCluster(
     type,
     reason,
     message,
+    component,
   ) => {
     const ns = involved.metadata.namespace ?? 'default';
     const now = new Date().toISOString();
@@ -252,7 +254,15 @@ export async function startDevCluster(
           type,
           reason,
           message,
-          source: { component: 'fusioninfer-dev-cluster' },
+          source: {
+            component: component ?? 'fusioninfer-dev-cluster',
+            ...(involved.kind === 'Pod' &&
+            involved.spec?.nodeName &&
+            component === 'kubelet'
+              ? { host: involved.spec.nodeName }
+              : {}),
+          },
+          reportingComponent: component ?? 'fusioninfer-dev-cluster',
           firstTimestamp: now,
           lastTimestamp: now,
           count: 1,
@@ -313,6 +323,7 @@ export async function startDevCluster(
       api,
       recordEvent,
       registerPodHttpHandler: r => httpServer.registerPodHttpHandler(r),
+      registerPodLogSource: s => httpServer.registerPodLogSource(s),
     });
   }
   return cluster;

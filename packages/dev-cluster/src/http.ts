@@ -24,6 +24,7 @@ import { parse as parseYaml } from 'yaml';
 import { KObject, KubeApi, Verb, WatchEvent } from './api';
 import { ApiError, errors } from './errors';
 import { apiVersionOf, ResourceType } from './resources';
+import { scaleOf, updateScale } from './scale';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import {
   acceptsJson,
@@ -53,6 +54,23 @@ export interface ProxyResponse {
   body: Buffer | string;
 }
 export type PodHttpHandler = (req: ProxyRequest) => Promise<ProxyResponse>;
+/** One line of a container's log. */
+export interface LogLine {
+  /** ms since the epoch */
+  time: number;
+  text: string;
+}
+/** The log of one container: what was written so far, and a follower for `kubectl logs -f` (returns unsubscribe). */
+export interface PodLog {
+  lines(): LogLine[];
+  follow?(onLine: (l: LogLine) => void, onEnd: () => void): () => void;
+}
+/** Finds the log of a pod's container (undefined: the container wrote nothing). */
+export type PodLogSource = (
+  pod: KObject,
+  container: string,
+  previous: boolean,
+) => PodLog | undefined;
 /** Finds the handler serving a pod's port (undefined: nothing listens there). */
 export type PodHttpResolver = (
   pod: KObject,
@@ -72,6 +90,7 @@ const MAX_BODY = 3 * 1024 * 1024;
 export class DevApiHttpServer {
   readonly server: http.Server;
   private resolvers: PodHttpResolver[] = [];
+  private logSources: PodLogSource[] = [];
   private readonly openWatches = new Set<ServerResponse>();
 
   constructor(
@@ -86,6 +105,10 @@ export class DevApiHttpServer {
 
   registerPodHttpHandler(resolver: PodHttpResolver): void {
     this.resolvers.push(resolver);
+  }
+
+  registerPodLogSource(source: PodLogSource): void {
+    this.logSources.push(source);
   }
 
   listen(port: number, host: string): Promise<number> {
@@ -397,6 +420,15 @@ export class DevApiHttpServer {
       return;
     }
     const name = nameRaw;
+    if (sub === 'scale' && t.scale) {
+      await this.scale(req, res, method, t, ns, name, fieldManager, dryRun);
+      return;
+    }
+    if (sub === 'log' && t.plural === 'pods' && method === 'GET') {
+      await this.api.fault('get', 'pods/log');
+      await this.logs(req, res, ns!, name, q);
+      return;
+    }
     if (sub !== undefined && !(sub === 'status' && t.status)) {
       throw new ApiError(
         404,
@@ -493,6 +525,114 @@ export class DevApiHttpServer {
     }
   }
 
+  private async logs(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ns: string,
+    name: string,
+    q: URLSearchParams,
+  ) {
+    const pod = this.api.get(this.api.findType('', 'v1', 'pods')!, ns, name);
+    const containers: string[] = (pod.spec?.containers ?? []).map(
+      (c: any) => c.name,
+    );
+    const container = q.get('container') ?? undefined;
+    if (!container && containers.length > 1)
+      throw errors.badRequest(
+        `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`,
+      );
+    const c = container ?? containers[0];
+    if (!containers.includes(c))
+      throw errors.badRequest(`container ${c} is not valid for pod ${name}`);
+    const status = (pod.status?.containerStatuses ?? []).find(
+      (s: any) => s.name === c,
+    );
+    const previous = q.get('previous') === 'true';
+    if (
+      !status ||
+      (status.state?.waiting && !previous && !status.lastState?.terminated)
+    ) {
+      throw errors.badRequest(
+        `container "${c}" in pod "${name}" is waiting to start: ${status?.state?.waiting?.reason ?? 'ContainerCreating'}`,
+      );
+    }
+    if (previous && !status.lastState?.terminated)
+      throw errors.badRequest(
+        `previous terminated container "${c}" in pod "${name}" not found`,
+      );
+    const source = this.logSources.map(s => s(pod, c, previous)).find(Boolean);
+    const timestamps = q.get('timestamps') === 'true';
+    const tail =
+      q.get('tailLines') !== null ? Number(q.get('tailLines')) : undefined;
+    const since =
+      q.get('sinceSeconds') !== null
+        ? Date.now() - Number(q.get('sinceSeconds')) * 1000
+        : undefined;
+    const format = (l: LogLine) =>
+      `${timestamps ? `${new Date(l.time).toISOString()} ` : ''}${l.text}\n`;
+    let lines = (source?.lines() ?? []).filter(
+      l => since === undefined || l.time >= since,
+    );
+    if (tail !== undefined && tail >= 0)
+      lines = lines.slice(Math.max(0, lines.length - tail));
+    res.writeHead(200, {
+      'Content-Type': 'text/plain',
+      'Transfer-Encoding': 'chunked',
+    });
+    res.write(lines.map(format).join(''));
+    if (q.get('follow') !== 'true' || !source?.follow || previous) {
+      res.end();
+      return;
+    }
+    this.openWatches.add(res);
+    const stop = source.follow(
+      l => res.write(format(l)),
+      () => res.end(),
+    );
+    const done = () => {
+      stop();
+      this.openWatches.delete(res);
+    };
+    req.on('close', done);
+    res.on('close', done);
+  }
+
+  private async scale(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    t: ResourceType,
+    ns: string | undefined,
+    name: string,
+    fieldManager: string,
+    dryRun: boolean,
+  ) {
+    if (method === 'GET') {
+      await this.api.fault('get', `${t.plural}/scale`);
+      this.send(res, 200, scaleOf(t, this.api.get(t, ns, name)));
+      return;
+    }
+    if (method !== 'PUT' && method !== 'PATCH')
+      throw errors.methodNotAllowed(
+        'the server does not allow this method on the requested resource',
+      );
+    await this.api.fault(method === 'PUT' ? 'update' : 'patch', t.plural);
+    const ct = req.headers['content-type'] ?? 'application/json';
+    const body = this.parseBody(await this.readBody(req), ct);
+    this.send(
+      res,
+      200,
+      updateScale(
+        this.api,
+        t,
+        ns,
+        name,
+        method === 'PUT' ? { put: body } : { patch: { contentType: ct, body } },
+        { fieldManager, dryRun },
+      ),
+    );
+  }
+
   private defaultManager(req: IncomingMessage): string {
     const ua = String(req.headers['user-agent'] ?? 'unknown');
     return ua.split('/')[0] || 'unknown';
@@ -532,6 +672,24 @@ export class DevApiHttpServer {
             namespaced: t.namespaced,
             kind: t.kind,
             verbs: ['get', 'patch', 'update'],
+          });
+        if (t.scale)
+          out.push({
+            name: `${t.plural}/scale`,
+            singularName: '',
+            namespaced: t.namespaced,
+            group: 'autoscaling',
+            version: 'v1',
+            kind: 'Scale',
+            verbs: ['get', 'patch', 'update'],
+          });
+        if (t.plural === 'pods')
+          out.push({
+            name: 'pods/log',
+            singularName: '',
+            namespaced: true,
+            kind: 'Pod',
+            verbs: ['get'],
           });
         if (t.plural === 'pods' || t.plural === 'services')
           out.push({
@@ -638,9 +796,20 @@ export class DevApiHttpServer {
       this.openWatches.delete(res);
       res.end();
     };
+    const table = wantsTable(req.headers.accept);
     const write = (e: WatchEvent) => {
       if (closed) return;
-      res.write(`${JSON.stringify(e)}\n`);
+      const out =
+        table && e.type !== 'BOOKMARK' && e.type !== 'ERROR'
+          ? {
+              type: e.type,
+              object: toTable(t, [e.object as KObject], {
+                resourceVersion: (e.object as KObject).metadata
+                  ?.resourceVersion,
+              }),
+            }
+          : e;
+      res.write(`${JSON.stringify(out)}\n`);
       if (
         e.type !== 'BOOKMARK' &&
         dropAfter !== undefined &&

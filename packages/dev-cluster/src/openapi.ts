@@ -263,6 +263,91 @@ function podStatus(o: KObject): string {
   return o.status?.phase ?? 'Pending';
 }
 
+/** `-o wide` columns of Deployments and ReplicaSets: containers, images, selector. */
+const workloadWide = (): Column[] => [
+  col(
+    'Containers',
+    o =>
+      ((o.spec?.template?.spec?.containers ?? []) as any[])
+        .map(c => c.name)
+        .join(','),
+    1,
+  ),
+  col(
+    'Images',
+    o =>
+      ((o.spec?.template?.spec?.containers ?? []) as any[])
+        .map(c => c.image)
+        .join(','),
+    1,
+  ),
+  col('Selector', o => selectorString(o.spec?.selector), 1),
+];
+
+/** A LabelSelector in its string form (`a=b,c in (d)`). */
+export function selectorString(sel: any): string {
+  if (!sel) return '<none>';
+  const parts = Object.entries(sel.matchLabels ?? {}).map(
+    ([k, v]) => `${k}=${v}`,
+  );
+  for (const e of (sel.matchExpressions ?? []) as any[]) {
+    const op = String(e.operator ?? '');
+    if (op === 'Exists') parts.push(e.key);
+    else if (op === 'DoesNotExist') parts.push(`!${e.key}`);
+    else
+      parts.push(
+        `${e.key} ${op === 'NotIn' ? 'notin' : 'in'} (${(e.values ?? []).join(',')})`,
+      );
+  }
+  return parts.join(',') || '<none>';
+}
+
+const subjectsOf = (o: KObject, kind: string) =>
+  ((o.subjects ?? []) as any[])
+    .filter(s => s.kind === kind)
+    .map(s =>
+      kind === 'ServiceAccount' ? `${s.namespace ?? ''}/${s.name}` : s.name,
+    )
+    .join(', ');
+const bindingColumns = (): Column[] => [
+  col('Role', o => `${o.roleRef?.kind ?? ''}/${o.roleRef?.name ?? ''}`),
+  age(),
+  col('Users', o => subjectsOf(o, 'User'), 1),
+  col('Groups', o => subjectsOf(o, 'Group'), 1),
+  col('ServiceAccounts', o => subjectsOf(o, 'ServiceAccount'), 1),
+];
+
+const since = (v: unknown): string =>
+  typeof v === 'string' && v
+    ? humanDuration(Date.now() - Date.parse(v))
+    : '<unknown>';
+/** core/v1 Event columns (`kubectl get events`): Name is a wide column, no Age. */
+const EVENT_COLUMNS = (): Column[] => [
+  col('Last Seen', o =>
+    since(o.lastTimestamp ?? o.eventTime ?? o.metadata.creationTimestamp),
+  ),
+  col('Type', o => o.type ?? ''),
+  col('Reason', o => o.reason ?? ''),
+  col(
+    'Object',
+    o =>
+      `${String(o.involvedObject?.kind ?? '').toLowerCase()}/${o.involvedObject?.name ?? ''}`,
+  ),
+  col('Subobject', o => o.involvedObject?.fieldPath ?? '', 1),
+  col(
+    'Source',
+    o =>
+      [o.source?.component ?? o.reportingComponent, o.source?.host]
+        .filter(Boolean)
+        .join(', '),
+    1,
+  ),
+  col('Message', o => String(o.message ?? '').trim()),
+  col('First Seen', o => since(o.firstTimestamp ?? o.eventTime), 1),
+  col('Count', o => o.count ?? 1, 1, 'integer'),
+  { ...col('Name', o => o.metadata.name, 1), format: 'name' },
+];
+
 /** The columns a real API server prints for built-in kinds (kubernetes/pkg/printers/internalversion). */
 const BUILTIN_COLUMNS: Record<string, () => Column[]> = {
   pods: () => [
@@ -285,6 +370,20 @@ const BUILTIN_COLUMNS: Record<string, () => Column[]> = {
     age(),
     col('IP', o => o.status?.podIP ?? '<none>', 1),
     col('Node', o => o.spec?.nodeName ?? '<none>', 1),
+    col('Nominated Node', o => o.status?.nominatedNodeName ?? '<none>', 1),
+    col(
+      'Readiness Gates',
+      o => {
+        const gates = (o.spec?.readinessGates ?? []) as any[];
+        if (gates.length === 0) return '<none>';
+        const conds = (o.status?.conditions ?? []) as any[];
+        const ok = gates.filter(g =>
+          conds.some(c => c.type === g.conditionType && c.status === 'True'),
+        ).length;
+        return `${ok}/${gates.length}`;
+      },
+      1,
+    ),
   ],
   nodes: () => [
     col(
@@ -315,6 +414,7 @@ const BUILTIN_COLUMNS: Record<string, () => Column[]> = {
     col('Up-to-date', o => o.status?.updatedReplicas ?? 0, 0, 'integer'),
     col('Available', o => o.status?.availableReplicas ?? 0, 0, 'integer'),
     age(),
+    ...workloadWide(),
   ],
   services: () => [
     col('Type', o => o.spec?.type ?? 'ClusterIP'),
@@ -341,6 +441,32 @@ const BUILTIN_COLUMNS: Record<string, () => Column[]> = {
     age(),
   ],
   namespaces: () => [col('Status', o => o.status?.phase ?? 'Active'), age()],
+  secrets: () => [
+    col('Type', o => o.type ?? 'Opaque'),
+    col(
+      'Data',
+      o =>
+        Object.keys(o.data ?? {}).length +
+        Object.keys(o.stringData ?? {}).length,
+      0,
+      'integer',
+    ),
+    age(),
+  ],
+  replicasets: () => [
+    col('Desired', o => o.spec?.replicas ?? 1, 0, 'integer'),
+    col('Current', o => o.status?.replicas ?? 0, 0, 'integer'),
+    col('Ready', o => o.status?.readyReplicas ?? 0, 0, 'integer'),
+    age(),
+    ...workloadWide(),
+  ],
+  roles: () => [col('Created At', o => o.metadata.creationTimestamp ?? '', 0)],
+  clusterroles: () => [
+    col('Created At', o => o.metadata.creationTimestamp ?? '', 0),
+  ],
+  rolebindings: () => bindingColumns(),
+  clusterrolebindings: () => bindingColumns(),
+  leases: () => [col('Holder', o => o.spec?.holderIdentity ?? ''), age()],
   serviceaccounts: () => [
     col('Secrets', o => (o.secrets ?? []).length, 0, 'integer'),
     age(),
@@ -352,6 +478,8 @@ export function toTable(
   items: KObject[],
   listMeta: Record<string, unknown>,
 ) {
+  if (!t.group && t.plural === 'events')
+    return tableOf(EVENT_COLUMNS(), items, listMeta);
   const columns: Column[] = [
     {
       name: 'Name',
@@ -379,10 +507,19 @@ export function toTable(
       jsonPath: c.jsonPath,
     });
   }
-  if (!columns.some(c => c.name === 'Age')) columns.push(age());
+  if (!columns.some(c => c.name === 'Age' || c.name === 'Created At'))
+    columns.push(age());
+  return tableOf(columns, items, listMeta);
+}
+
+function tableOf(
+  columns: Column[],
+  items: KObject[],
+  listMeta: Record<string, unknown>,
+) {
   const rows = items.map(o => ({
     cells: columns.map(c => {
-      if (c.name === 'Name') return o.metadata.name;
+      if (c.name === 'Name' && !c.value) return o.metadata.name;
       const v = c.value ? c.value(o) : c.jsonPath && jsonPath(o, c.jsonPath);
       if (c.type === 'date' && typeof v === 'string')
         return humanDuration(Date.now() - Date.parse(v));

@@ -37,7 +37,20 @@ export interface ResourceType {
   builtin: boolean;
   /** CRD printer columns (custom resources). */
   printerColumns?: unknown[];
+  /** The scale subresource (autoscaling/v1 Scale): where replicas live; without labelSelectorPath the selector is spec.selector. */
+  scale?: ScaleSpec;
 }
+
+/** Paths of a scale subresource, as in a CRD's `subresources.scale`. */
+export interface ScaleSpec {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}
+const WORKLOAD_SCALE: ScaleSpec = {
+  specReplicasPath: '.spec.replicas',
+  statusReplicasPath: '.status.replicas',
+};
 
 /** `group/version` or `version` for the core group. */
 export const apiVersionOf = (t: Pick<ResourceType, 'group' | 'version'>) =>
@@ -116,16 +129,19 @@ export const BUILTIN_TYPES: ResourceType[] = [
     ],
   }),
   grouped('apps', 'v1', 'Deployment', 'deployments', true, {
+    scale: WORKLOAD_SCALE,
     status: true,
     shortNames: ['deploy'],
     categories: ['all'],
   }),
   grouped('apps', 'v1', 'ReplicaSet', 'replicasets', true, {
+    scale: WORKLOAD_SCALE,
     status: true,
     shortNames: ['rs'],
     categories: ['all'],
   }),
   grouped('apps', 'v1', 'StatefulSet', 'statefulsets', true, {
+    scale: WORKLOAD_SCALE,
     status: true,
     shortNames: ['sts'],
     categories: ['all'],

@@ -1,0 +1,350 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * The kubelet: pods bound to a node run (phase, pod IP, container statuses), become Ready after the start-up delay,
+ * or crash-loop with the reason the program would print (an image named *crashloop*, an EPP whose configuration names
+ * plugins its image lacks); the kubelet's events and the containers' log lines follow what each pod does.
+ */
+
+import {
+  LLM_D_ONLY_PLUGIN_TYPES,
+  parseEndpointPickerConfig,
+} from '@fusioninfer/plugin-fusioninfer-common';
+import { KObject } from '../api';
+import { CRASH_BACKOFF_MS, hash, LWS, nowIso, SimContext } from './context';
+
+export const isModelServer = (pod: KObject): boolean =>
+  pod.metadata.labels?.[LWS.worker] === '0' &&
+  !String(pod.spec?.containers?.[0]?.image ?? '').includes('epp');
+export const isEpp = (pod: KObject): boolean => {
+  const image = String(pod.spec?.containers?.[0]?.image ?? '');
+  return (
+    String(pod.metadata.labels?.app ?? '').endsWith('-epp') ||
+    image.includes('epp') ||
+    image.includes('inference-scheduler')
+  );
+};
+const argValue = (args: string[], flag: string): string | undefined => {
+  const i = args.indexOf(flag);
+  if (i >= 0) return args[i + 1];
+  const eq = args.find(a => a.startsWith(`${flag}=`));
+  return eq?.slice(flag.length + 1);
+};
+const imageTag = (image: unknown) =>
+  String(image ?? '')
+    .split(':')[1]
+    ?.replace(/^v/, '') ?? 'latest';
+const stamp = () => {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+};
+/** A vLLM log line: `INFO 11-27 16:55:50 [file.py:123] message`. */
+export const vllm = (where: string, message: string) =>
+  `INFO ${stamp()} [${where}] ${message}`;
+const eppLine = (
+  level: string,
+  logger: string,
+  msg: string,
+  extra: Record<string, unknown> = {},
+) =>
+  JSON.stringify({
+    level,
+    ts: new Date().toISOString(),
+    logger,
+    msg,
+    ...extra,
+  });
+
+/** Why an EPP pod's container fails to start (its ConfigMap is missing or names plugins the image lacks). */
+export function eppConfigProblem(
+  ctx: SimContext,
+  pod: KObject,
+): string | undefined {
+  const { api, cmT, safe } = ctx;
+  const c = pod.spec?.containers?.[0];
+  if (
+    !c ||
+    (!String(c.image ?? '').includes('epp') &&
+      !String(c.image ?? '').includes('inference-scheduler'))
+  )
+    return undefined;
+  const vol = (pod.spec?.volumes ?? []).find((v: any) => v.configMap?.name);
+  const cm = vol
+    ? safe(() => api.get(cmT, pod.metadata.namespace, vol.configMap.name))
+    : undefined;
+  const text = cm?.data?.['config.yaml'];
+  if (!text)
+    return vol ? `configmap "${vol.configMap.name}" not found` : undefined;
+  const parsed = parseEndpointPickerConfig(text);
+  const error = parsed.issues.find(i => i.severity === 'error');
+  if (error)
+    return `failed to load the EPP config: ${error.path} ${error.message}`;
+  const llmd = String(c.image).includes('llm-d');
+  const missing = parsed.pluginTypes.find(t =>
+    LLM_D_ONLY_PLUGIN_TYPES.includes(t),
+  );
+  if (missing && !llmd)
+    return `plugin type '${missing}' is not found in registry`;
+  return undefined;
+}
+
+/** One pass of the kubelet: phases, pod IPs, readiness after the start-up delay, crash loops, events and logs. */
+export function kubelet(ctx: SimContext): void {
+  const { api, podsT, startedAt, startupDelay, setStatus } = ctx;
+  const now = Date.now();
+  for (const pod of api.list(podsT, undefined).items) {
+    if (!pod.spec?.nodeName || pod.metadata.deletionTimestamp) continue;
+    const uid = pod.metadata.uid;
+    const starting = !startedAt.has(uid);
+    if (starting) startedAt.set(uid, now);
+    const started = startedAt.get(uid)!;
+    const crash = (pod.spec.containers ?? []).some((c: any) =>
+      String(c.image ?? '').includes('crashloop'),
+    )
+      ? 'Back-off restarting failed container'
+      : eppConfigProblem(ctx, pod);
+    const prev = pod.status ?? {};
+    const podIP = prev.podIP ?? ctx.nextPodIp();
+    const ready = !crash && now - started >= startupDelay;
+    const restarts = crash ? Math.floor((now - started) / CRASH_BACKOFF_MS) : 0;
+    const keep = (type: string, status: string) => {
+      const p = (prev.conditions ?? []).find((c: any) => c.type === type);
+      return {
+        type,
+        status,
+        lastTransitionTime:
+          p && p.status === status ? p.lastTransitionTime : nowIso(),
+      };
+    };
+    const status = {
+      ...prev,
+      phase: 'Running',
+      hostIP: '127.0.0.1',
+      podIP,
+      podIPs: [{ ip: podIP }],
+      startTime: prev.startTime ?? nowIso(),
+      qosClass: prev.qosClass ?? 'BestEffort',
+      conditions: [
+        keep('PodScheduled', 'True'),
+        keep('Initialized', 'True'),
+        keep('ContainersReady', ready ? 'True' : 'False'),
+        keep('Ready', ready ? 'True' : 'False'),
+      ],
+      containerStatuses: (pod.spec.containers ?? []).map(
+        (c: any, i: number) => ({
+          name: c.name,
+          image: c.image,
+          imageID: `docker.io/${c.image}@sha256:${hash(c.image, 64)}`,
+          containerID: `containerd://${hash({ uid, i }, 64)}`,
+          ready,
+          started: !crash,
+          restartCount: restarts,
+          state: crash
+            ? {
+                waiting: {
+                  reason: 'CrashLoopBackOff',
+                  message: `back-off 10s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${uid}): ${crash}`,
+                },
+              }
+            : {
+                running: {
+                  startedAt:
+                    prev.containerStatuses?.[i]?.state?.running?.startedAt ??
+                    nowIso(),
+                },
+              },
+          ...(crash
+            ? {
+                lastState: {
+                  terminated: {
+                    exitCode: 1,
+                    reason: 'Error',
+                    message: crash,
+                  },
+                },
+              }
+            : {}),
+        }),
+      ),
+    };
+    if (starting) containersStarted(ctx, pod);
+    const wasReady = (prev.conditions ?? []).some(
+      (c: any) => c.type === 'Ready' && c.status === 'True',
+    );
+    if (ready && !wasReady) writeReadyLogs(ctx, pod);
+    const prevRestarts = prev.containerStatuses?.[0]?.restartCount ?? -1;
+    if (crash && restarts !== prevRestarts) {
+      writeCrashLogs(ctx, pod, crash, prevRestarts >= 0);
+      ctx.event(
+        pod,
+        'Warning',
+        'BackOff',
+        `Back-off restarting failed container ${pod.spec.containers?.[0]?.name} in pod ${pod.metadata.name}: ${crash}`,
+        'kubelet',
+      );
+    }
+    if (ready) writeServingStats(ctx, pod, now);
+    setStatus(podsT, pod, status);
+  }
+}
+
+/** The kubelet's events for started containers and the first lines each program writes. */
+function containersStarted(ctx: SimContext, pod: KObject): void {
+  for (const c of (pod.spec?.containers ?? []) as any[]) {
+    ctx.event(
+      pod,
+      'Normal',
+      'Pulled',
+      `Container image "${c.image}" already present on machine`,
+      'kubelet',
+      `Pulled/${c.name}`,
+    );
+    ctx.event(
+      pod,
+      'Normal',
+      'Created',
+      `Created container: ${c.name}`,
+      'kubelet',
+      `Created/${c.name}`,
+    );
+    ctx.event(
+      pod,
+      'Normal',
+      'Started',
+      `Started container ${c.name}`,
+      'kubelet',
+      `Started/${c.name}`,
+    );
+  }
+  const c = pod.spec?.containers?.[0];
+  if (!c) return;
+  if (isModelServer(pod)) {
+    const args = [...(c.command ?? []), ...(c.args ?? [])].map(String);
+    const model =
+      argValue(args, '--model') ?? args.find(a => a.includes('/')) ?? 'model';
+    ctx.logs.append(
+      pod,
+      c.name,
+      vllm(
+        'api_server.py:1090',
+        `vLLM API server version ${imageTag(c.image)}`,
+      ),
+      vllm('api_server.py:1091', `args: ${args.join(' ')}`),
+      vllm(
+        'config.py:3392',
+        `Using max model len ${argValue(args, '--max-model-len') ?? '40960'}`,
+      ),
+      vllm('gpu_model_runner.py:1770', `Starting to load model ${model}...`),
+      vllm('default_loader.py:262', 'Loading weights took 4.12 seconds'),
+    );
+  } else if (isEpp(pod)) {
+    ctx.logs.append(
+      pod,
+      c.name,
+      eppLine('info', 'setup', 'Flags processed', { image: c.image }),
+      eppLine('info', 'setup', 'Loading the EPP configuration'),
+    );
+  }
+}
+
+function writeReadyLogs(ctx: SimContext, pod: KObject): void {
+  const c = pod.spec?.containers?.[0];
+  if (!c) return;
+  if (isModelServer(pod)) {
+    ctx.logs.append(
+      pod,
+      c.name,
+      vllm(
+        'gpu_model_runner.py:1792',
+        'Model loading took 15.27 GiB and 5.08 seconds',
+      ),
+      vllm('kv_cache_utils.py:829', 'GPU KV cache size: 262,144 tokens'),
+      vllm(
+        'api_server.py:1857',
+        'Starting vLLM API server 0 on http://0.0.0.0:8000',
+      ),
+      'INFO:     Started server process [1]',
+      'INFO:     Waiting for application startup.',
+      'INFO:     Application startup complete.',
+    );
+  } else if (isEpp(pod)) {
+    ctx.logs.append(
+      pod,
+      c.name,
+      eppLine('info', 'setup', 'Starting manager'),
+      eppLine('info', 'controller-runtime.metrics', 'Serving metrics server', {
+        bindAddress: ':9090',
+        secure: false,
+      }),
+      eppLine('info', 'setup', 'gRPC ext-proc server listening', {
+        port: 9002,
+      }),
+    );
+  }
+}
+
+function writeCrashLogs(
+  ctx: SimContext,
+  pod: KObject,
+  reason: string,
+  restarted: boolean,
+): void {
+  const c = pod.spec?.containers?.[0];
+  if (!c) return;
+  if (restarted) ctx.logs.restart(pod, c.name);
+  if (isEpp(pod)) {
+    ctx.logs.append(
+      pod,
+      c.name,
+      eppLine('info', 'setup', 'Flags processed', { image: c.image }),
+      eppLine('error', 'setup', 'Failed to load the EPP configuration', {
+        error: reason,
+      }),
+    );
+  } else ctx.logs.append(pod, c.name, `Error: ${reason}`);
+}
+
+/** vLLM's periodic engine statistics (every 10 s while it serves). */
+const lastStats = new WeakMap<
+  SimContext,
+  Map<string, { at: number; requests: number }>
+>();
+function writeServingStats(ctx: SimContext, pod: KObject, now: number): void {
+  const engine = ctx.engines.get(pod.metadata.uid);
+  const c = pod.spec?.containers?.[0];
+  if (!engine || !c) return;
+  const byPod = lastStats.get(ctx) ?? lastStats.set(ctx, new Map()).get(ctx)!;
+  const last = byPod.get(pod.metadata.uid) ?? { at: now, requests: 0 };
+  if (!byPod.has(pod.metadata.uid)) byPod.set(pod.metadata.uid, last);
+  const s = engine.state;
+  if (
+    now - last.at < 10_000 ||
+    (s.requests === last.requests && s.running === 0 && s.waiting === 0)
+  )
+    return;
+  const hitRate = s.prefixQueries ? (100 * s.prefixHits) / s.prefixQueries : 0;
+  ctx.logs.append(
+    pod,
+    c.name,
+    vllm(
+      'loggers.py:123',
+      `Engine 000: Avg prompt throughput: ${((s.requests - last.requests) / ((now - last.at) / 1000)).toFixed(1)} requests/s, Running: ${s.running} reqs, Waiting: ${s.waiting} reqs, GPU KV cache usage: ${(100 * s.kvUsage).toFixed(1)}%, Prefix cache hit rate: ${hitRate.toFixed(1)}%`,
+    ),
+  );
+  byPod.set(pod.metadata.uid, { at: now, requests: s.requests });
+}
