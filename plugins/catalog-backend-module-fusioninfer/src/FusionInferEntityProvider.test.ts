@@ -95,4 +95,49 @@ describe('FusionInferEntityProvider', () => {
     const again = await provider.refresh();
     expect(again.map(e => e.metadata.name)).toEqual(['qwen.default.dev']);
   });
+
+  it('with fusioninfer.clusters[].namespaces set, emits entities only for services in those namespaces', async () => {
+    const own = await startDevCluster({
+      simulate: false,
+      namespaces: ['llm', 'other'],
+    });
+    try {
+      const admin = new ClusterClient(devClusterConfig(own.url));
+      const inNs = (name: string, namespace: string) => ({
+        ...isvc(name),
+        metadata: { name, namespace },
+      });
+      for (const [name, ns] of [
+        ['a', 'llm'],
+        ['b', 'other'],
+        ['c', 'default'],
+      ])
+        await admin.apply(inNs(name, ns) as any, { fieldManager: 'kubectl' });
+      const limited = new ClusterClient({
+        ...devClusterConfig(own.url),
+        namespaces: ['llm'],
+      });
+      const provider = new FusionInferEntityProvider({
+        clusters: createFusionInferClusters([limited]),
+        logger: mockServices.logger.mock(),
+      });
+      await provider.connect({ applyMutation: jest.fn(), refresh: jest.fn() });
+      expect((await provider.refresh()).map(e => e.metadata.name)).toEqual([
+        'a.llm.dev',
+      ]);
+      // Without the setting every namespace is listed.
+      const all = new FusionInferEntityProvider({
+        clusters: createFusionInferClusters([admin]),
+        logger: mockServices.logger.mock(),
+      });
+      await all.connect({ applyMutation: jest.fn(), refresh: jest.fn() });
+      expect((await all.refresh()).map(e => e.metadata.name).sort()).toEqual([
+        'a.llm.dev',
+        'b.other.dev',
+        'c.default.dev',
+      ]);
+    } finally {
+      await own.close();
+    }
+  });
 });

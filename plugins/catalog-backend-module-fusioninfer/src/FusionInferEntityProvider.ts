@@ -48,8 +48,9 @@ export interface FusionInferEntityProviderOptions extends ModelServiceEntityOpti
 }
 
 /**
- * Turns every InferenceService of every configured cluster into a Component of type `model-service`. One cluster
- * that cannot be listed keeps its last known entities instead of blanking them.
+ * Turns every InferenceService of every configured cluster (only the namespaces of `fusioninfer.clusters[].namespaces`
+ * when set) into a Component of type `model-service`. One cluster that cannot be listed keeps its last known entities
+ * instead of blanking them.
  */
 export class FusionInferEntityProvider implements EntityProvider {
   private connection?: EntityProviderConnection;
@@ -86,10 +87,20 @@ export class FusionInferEntityProvider implements EntityProvider {
     await Promise.all(
       this.options.clusters.list().map(async client => {
         try {
-          const items = await client.list<InferenceService>(
-            KINDS.InferenceService,
-          );
+          // With fusioninfer.clusters[].namespaces set, only those namespaces are listed (an identity limited to
+          // them may not list cluster-wide) and nothing elsewhere becomes an entity.
+          const namespaces = client.config.namespaces;
+          const items = namespaces
+            ? (
+                await Promise.all(
+                  namespaces.map(ns =>
+                    client.list<InferenceService>(KINDS.InferenceService, ns),
+                  ),
+                )
+              ).flat()
+            : await client.list<InferenceService>(KINDS.InferenceService);
           const entities = items
+            .filter(i => client.allowsNamespace(i.metadata.namespace))
             .filter(i => this.options.includeLinked || !entityRefOfService(i))
             .map(
               i =>
