@@ -287,6 +287,8 @@ export type ServiceAccount = KubeObject;
 export interface PolicyRule {
   apiGroups: string[];
   resources: string[];
+  /** When set, the rule grants its verbs on these object names only. */
+  resourceNames?: string[];
   verbs: string[];
 }
 

@@ -25,13 +25,23 @@ export async function startPartitionProxy(target: string) {
   const url = new URL(target);
   let partitioned = false;
   const held = new Set<net.Socket>();
+  /** Connections that pass nothing any more but stay open (a stalled watch). */
+  const blackholed = new Set<net.Socket>();
+  /** First line of every request that went through ("GET /api/...?watch=true&... HTTP/1.1"). */
+  const requests: string[] = [];
   const all = new Set<net.Socket>();
   const server = net.createServer(client => {
     const upstream = net.connect(Number(url.port), url.hostname);
     all.add(client);
     all.add(upstream);
+    let first = true;
+    client.on('data', d => {
+      if (first) requests.push(d.toString('latin1').split('\r\n')[0]);
+      first = false;
+    });
     const forward = (from: net.Socket, to: net.Socket) =>
       from.on('data', d => {
+        if (blackholed.has(client)) return;
         if (partitioned) {
           held.add(client);
           held.add(upstream);
@@ -56,6 +66,11 @@ export async function startPartitionProxy(target: string) {
   const port = (server.address() as net.AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
+    requests,
+    /** Every connection open now stops passing bytes but stays open; new connections work. */
+    stallOpenConnections() {
+      for (const sock of all) blackholed.add(sock);
+    },
     partition() {
       partitioned = true;
     },

@@ -15,6 +15,7 @@
  */
 
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import { parse } from 'yaml';
 import { mockServices } from '@backstage/backend-test-utils';
@@ -237,6 +238,118 @@ describe('ClusterReconciler against the development cluster', () => {
     ).toEqual({ 'config.yaml': 'mine' });
   }, 30000);
 
+  it('never adopts a labelled object it does not control: a ChildConflict, and the object is left exactly as it was', async () => {
+    const isvc = example('monolithic-no-router');
+    const lwsName = `${isvc.metadata.name}-${isvc.spec.roles[0].name}-0`;
+    // Someone else's LWS with the child's name and even this service's label, but no owner reference.
+    const foreign = await client.apply(
+      {
+        apiVersion: 'leaderworkerset.x-k8s.io/v1',
+        kind: 'LeaderWorkerSet',
+        metadata: {
+          name: lwsName,
+          namespace: ns,
+          labels: { 'fusioninfer.io/service': isvc.metadata.name! },
+        },
+        spec: {
+          replicas: 1,
+          leaderWorkerTemplate: {
+            size: 1,
+            workerTemplate: {
+              spec: {
+                containers: [{ name: 'mine', image: 'user/own-image:1' }],
+              },
+            },
+          },
+        },
+      } as any,
+      { fieldManager: 'user' },
+    );
+    await create(isvc);
+    const o = await waitFor(async () => {
+      const x = await getIsvc()(isvc.metadata.name!);
+      return (
+        x?.status?.conditions?.some(
+          c => c.type === 'ChildConflict' && c.status === 'True',
+        ) && x
+      );
+    });
+    expect(
+      o.status!.conditions!.find(c => c.type === 'ChildConflict')!.message,
+    ).toContain(
+      `LeaderWorkerSet ${lwsName} already exists and does not belong`,
+    );
+    await reconciler.drained();
+    const after = await client.get<any>(KINDS.LeaderWorkerSet, ns, lwsName);
+    // (the simulated LWS controller writes its status; nothing of ours touches it)
+    expect(after.spec).toEqual(foreign.spec);
+    expect(after.metadata.labels).toEqual(foreign.metadata.labels);
+    expect(after.metadata.ownerReferences).toBeUndefined();
+    expect(
+      after.metadata.managedFields.map((m: any) => m.manager),
+    ).not.toContain('backstage-fusioninfer');
+    expect(reconciler.stats.applies).toBe(0);
+  }, 30000);
+
+  it('brings back a child someone else edited (kubectl scale lws), and writes nothing when nothing drifted', async () => {
+    await create(example('monolithic-no-router'));
+    const name = 'qwen-inference-inference-0';
+    const ready = await waitFor(() =>
+      client.get<any>(KINDS.LeaderWorkerSet, ns, name),
+    );
+    expect(ready.spec.replicas).toBe(1);
+    await reconciler.drained();
+    await sleep(300);
+    await reconciler.drained();
+    const quiet = { ...reconciler.stats };
+    reconciler.enqueueAll();
+    await sleep(300);
+    await reconciler.drained();
+    expect(reconciler.stats.applies).toBe(quiet.applies);
+    expect(reconciler.stats.driftCorrections).toBe(0);
+    // kubectl scale lws qwen-inference-inference-0 --replicas=3 (a merge patch by another manager)
+    await client.mergePatch(KINDS.LeaderWorkerSet, ns, name, {
+      spec: { replicas: 3 },
+    });
+    await waitFor(
+      async () =>
+        (await client.get<any>(KINDS.LeaderWorkerSet, ns, name))?.spec
+          ?.replicas === 1,
+    );
+    expect(reconciler.stats.driftCorrections).toBe(1);
+    await reconciler.drained();
+    await sleep(300);
+    await reconciler.drained();
+    const settled = { ...reconciler.stats };
+    reconciler.enqueueAll();
+    await sleep(300);
+    await reconciler.drained();
+    expect(reconciler.stats.applies).toBe(settled.applies);
+  }, 30000);
+
+  it('reports a service over a validation limit as Failed with the reason, and expands nothing', async () => {
+    const isvc = example('monolithic-no-router');
+    // 2 roles × 10,000 replicas: each role within the CRD, the service over the pods-per-service limit.
+    isvc.spec.roles = [
+      { ...isvc.spec.roles[0], name: 'a', replicas: 10000 },
+      { ...isvc.spec.roles[0], name: 'b', replicas: 10000 },
+    ];
+    await create(isvc);
+    const failed = await waitFor(async () => {
+      const o = await getIsvc()(isvc.metadata.name!);
+      return (
+        o?.status?.conditions?.some(
+          c => c.type === 'Failed' && c.status === 'True',
+        ) && o
+      );
+    });
+    expect(
+      failed.status!.conditions!.find(c => c.type === 'Failed')!.message,
+    ).toMatch(/pods/i);
+    expect(await names('LeaderWorkerSet', isvc.metadata.name!)).toEqual([]);
+    expect(reconciler.stats.applies).toBe(0);
+  }, 30000);
+
   it('converges despite injected API errors and conflicts', async () => {
     dev.api.setFaults({
       errorRate: { patch: 0.3 },
@@ -262,6 +375,114 @@ describe('ClusterReconciler against the development cluster', () => {
     );
     expect(reconciler.stats.errors).toBeGreaterThan(0);
   }, 40000);
+});
+
+describe('a cluster running the upstream CRD (no maximum on replicas)', () => {
+  it('marks a stored service with replicas 2147483647 Failed promptly, without expanding it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crds-'));
+    const third = path.resolve(__dirname, '../../../../crds/third-party');
+    for (const f of fs.readdirSync(third))
+      fs.copyFileSync(
+        path.join(third, f),
+        path.join(dir, f.replace('.upstream.', '.')),
+      );
+    const dev = await startDevCluster({ simulate: false, crdDirs: [dir] });
+    const client = new ClusterClient({
+      name: 'dev',
+      url: dev.url,
+      authProvider: 'serviceAccount',
+      skipTLSVerify: true,
+      mode: 'manage',
+    });
+    const reconciler = new ClusterReconciler({
+      client,
+      logger: mockServices.logger.mock(),
+      baseDelayMs: 20,
+      resyncSeconds: 3600,
+    });
+    try {
+      const isvc = example('monolithic-no-router');
+      isvc.spec.roles[0].replicas = 2147483647;
+      await client.apply(
+        { ...isvc, metadata: { name: 'huge', namespace: 'default' } },
+        { fieldManager: 'kubectl' },
+      );
+      const t0 = Date.now();
+      await reconciler.start();
+      const failed = await waitFor(async () => {
+        const o = await client.get<InferenceService>(
+          KINDS.InferenceService,
+          'default',
+          'huge',
+        );
+        return (
+          o?.status?.conditions?.some(
+            c => c.type === 'Failed' && c.status === 'True',
+          ) && o
+        );
+      }, 5000);
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect(
+        failed.status!.conditions!.find(c => c.type === 'Failed')!.message,
+      ).toContain('replicas');
+      expect(await client.list(KINDS.LeaderWorkerSet, 'default')).toEqual([]);
+    } finally {
+      await reconciler.stop();
+      await dev.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30000);
+});
+
+describe('a cluster with fusioninfer.clusters[].namespaces', () => {
+  it('reconciles services in the listed namespaces only, and never lists or writes elsewhere', async () => {
+    const dev = await startDevCluster({
+      simulation: { podStartupDelayMs: 40 },
+      namespaces: ['team-a', 'team-b', 'fusioninfer-system'],
+    });
+    const client = new ClusterClient({
+      name: 'dev',
+      url: dev.url,
+      authProvider: 'serviceAccount',
+      skipTLSVerify: true,
+      mode: 'manage',
+      namespaces: ['team-a'],
+    });
+    const reconciler = new ClusterReconciler({
+      client,
+      logger: mockServices.logger.mock(),
+      baseDelayMs: 20,
+      resyncSeconds: 3600,
+    });
+    try {
+      for (const n of ['team-a', 'team-b'])
+        await client.apply(
+          {
+            ...example('monolithic-no-router'),
+            metadata: { name: 'qwen-inference', namespace: n },
+          },
+          { fieldManager: 'kubectl' },
+        );
+      await reconciler.start();
+      await waitFor(
+        async () =>
+          (await client.list(KINDS.LeaderWorkerSet, 'team-a')).length === 1,
+      );
+      await reconciler.drained();
+      await sleep(300);
+      expect(await client.list(KINDS.LeaderWorkerSet, 'team-b')).toEqual([]);
+      const b = await client.get<InferenceService>(
+        KINDS.InferenceService,
+        'team-b',
+        'qwen-inference',
+      );
+      expect(b!.status).toBeUndefined();
+      expect(reconciler.statuses.has('team-b/qwen-inference')).toBe(false);
+    } finally {
+      await reconciler.stop();
+      await dev.close();
+    }
+  }, 30000);
 });
 
 describe('leader election between two reconcilers', () => {

@@ -476,9 +476,14 @@ export class ClusterReconciler {
       // second apply of the same object when events of sibling children re-queue the service).
       // An expectation expires after 30 s, so an object deleted before the informer ever saw it is recreated.
       const expected = this.applied.get(appliedKey);
-      if (cachedLive || (expected && Date.now() - expected.at > 30_000))
+      if (
+        expected &&
+        (Date.now() - expected.at > 30_000 ||
+          (cachedLive && !olderThan(cachedLive, expected.object)))
+      )
         this.applied.delete(appliedKey);
-      let live = cachedLive ?? this.applied.get(appliedKey)?.object;
+      // A cached object older than our own apply (the informer lags) must not be mistaken for drift.
+      let live = this.applied.get(appliedKey)?.object ?? cachedLive;
       if (!live) {
         // Not in the cache (which only holds labelled children): a foreign object may still hold the name.
         live = await this.client.get(kind, ns, child.metadata.name!);
@@ -545,6 +550,13 @@ export class ClusterReconciler {
     );
     return conflicts.length > 0 || hadConflict ? [conflictCondition] : [];
   }
+}
+
+/** True when `a` is known to be an older version than `b` (integer resourceVersions, as etcd issues them). */
+function olderThan(a: KubeObject, b: KubeObject): boolean {
+  const x = Number(a.metadata.resourceVersion);
+  const y = Number(b.metadata.resourceVersion);
+  return Number.isSafeInteger(x) && Number.isSafeInteger(y) && x < y;
 }
 
 /**

@@ -125,10 +125,21 @@ export function renderRouter(
       resources: ['inferenceobjectives', 'inferencemodelrewrites'],
       verbs: [...READ],
     },
+    // The EPP's leader election (controller-runtime, lease lock) creates its Lease and then gets and updates only
+    // that one (GIE names it epp-<namespace>-<pool>.gateway-api-inference-extension.sigs.k8s.io). RBAC cannot restrict
+    // create by name; every other verb is limited to that name, so no other Lease of the namespace can be written.
     {
       apiGroups: ['coordination.k8s.io'],
       resources: ['leases'],
-      verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+      verbs: ['create'],
+    },
+    {
+      apiGroups: ['coordination.k8s.io'],
+      resources: ['leases'],
+      resourceNames: [
+        `epp-${namespace}-${childNames.pool(svc)}.gateway-api-inference-extension.sigs.k8s.io`,
+      ],
+      verbs: ['get', 'update', 'patch'],
     },
     { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   ];
