@@ -49,9 +49,10 @@ backend.add(
   import('@backstage/plugin-permission-backend-module-allow-all-policy'),
 );
 
-// notifications, user settings
+// notifications, user settings, signals (push channel the user-settings storage and notifications listen on)
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-user-settings-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
 
 // development Kubernetes (fusioninfer.devCluster.enabled in app-config.yaml); plugins reach it via fusioninfer.clusters
 backend.add(devClusterPlugin);
