@@ -70,6 +70,14 @@ export function createRenderAction(options: { render?: RenderOptions } = {}) {
             .describe(
               'Target namespace (default: parameters.namespace, then the manifest\'s, then "default")',
             ),
+        ignore: z =>
+          z
+            .array(z.string().max(253))
+            .max(100)
+            .optional()
+            .describe(
+              'Form-only fields of parameters to drop silently (other unknown fields are dropped with a warning)',
+            ),
         targetPath: z =>
           z
             .string()
@@ -133,11 +141,14 @@ export function createRenderAction(options: { render?: RenderOptions } = {}) {
       let namespace: string;
       let warnings: FieldIssue[];
       if (parameters !== undefined) {
-        const built = buildInferenceService(
-          ctx.input.namespace
-            ? { ...parameters, namespace: ctx.input.namespace }
-            : parameters,
-        );
+        let form: unknown = parameters;
+        if (form && typeof form === 'object' && !Array.isArray(form)) {
+          const copy: Record<string, unknown> = { ...form };
+          for (const key of ctx.input.ignore ?? []) delete copy[key];
+          if (ctx.input.namespace) copy.namespace = ctx.input.namespace;
+          form = copy;
+        }
+        const built = buildInferenceService(form);
         if (!built.ok) {
           for (const e of built.errors)
             ctx.logger.error(`${e.path}: ${e.message}`);

@@ -210,6 +210,31 @@ export function buildInferenceService(
         path: formatPath(prefix, [key]),
         message: 'not a deployment parameter; ignored',
       });
+  // Settings the chosen topology or routing does not use (a form keeps them when the user switches): ignored.
+  const pd = p.topology === 'pd' || p.topology === 'pd-multi-node';
+  const unused: Array<[string, string]> = [];
+  if (pd)
+    unused.push(['worker', `the ${p.topology} topology has no worker role`]);
+  else
+    unused.push(
+      ['prefill', `the ${p.topology} topology has no prefill role`],
+      ['decode', `the ${p.topology} topology has no decode role`],
+      ['kvTransfer', 'only P/D topologies transfer the KV cache'],
+    );
+  if (p.routing === 'none')
+    unused.push(
+      ['routerName', 'routing is none'],
+      ['gateway', 'routing is none'],
+      ['hostnames', 'routing is none'],
+    );
+  if (p.routing !== 'custom')
+    unused.push(['endpointPickerConfig', 'routing is not custom']);
+  for (const [key, why] of unused)
+    if ((p as Record<string, unknown>)[key] !== undefined)
+      warnings.push({
+        path: formatPath(prefix, [key]),
+        message: `ignored: ${why}`,
+      });
 
   const roles: Role[] = [];
   if (p.routing !== 'none') {
@@ -220,7 +245,7 @@ export function buildInferenceService(
     if (p.routing === 'custom')
       router.endpointPickerConfig = p.endpointPickerConfig;
     else router.strategy = p.routing;
-    if (p.gateway) {
+    if (p.gateway?.name) {
       router.httproute = {
         parentRefs: [
           {

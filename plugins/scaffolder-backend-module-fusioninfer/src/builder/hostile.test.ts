@@ -219,6 +219,25 @@ describe('hostile template parameters get field errors, never a manifest', () =>
     expect(r.ok).toBe(true);
   });
 
+  it('ignores settings the chosen topology and routing do not use (stale form values), with warnings', () => {
+    const r = buildInferenceService({
+      ...base,
+      prefill: { replicas: 2 },
+      kvTransfer: { connector: 'NixlConnector' },
+      routing: 'none',
+      gateway: { name: 'gw' },
+      endpointPickerConfig: 'x',
+    });
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    expect(r.manifest.spec.roles.map(x => x.name)).toEqual(['inference']);
+    expect(r.warnings.map(w => `${w.path}: ${w.message}`)).toEqual([
+      'parameters.prefill: ignored: the monolithic topology has no prefill role',
+      'parameters.kvTransfer: ignored: only P/D topologies transfer the KV cache',
+      'parameters.gateway: ignored: routing is none',
+      'parameters.endpointPickerConfig: ignored: routing is not custom',
+    ]);
+  });
+
   it('ignores form-only fields with a warning', () => {
     const r = buildInferenceService({
       ...base,

@@ -276,7 +276,9 @@ export const deploymentParametersSchema = z
           .regex(
             /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
             'must be a Gateway name (DNS-1123 subdomain)',
-          ),
+          )
+          .optional()
+          .describe('No name: no HTTPRoute'),
         namespace: dnsLabel('a namespace').optional(),
       })
       .strict()
@@ -334,14 +336,6 @@ export const deploymentParametersSchema = z
         ['decode', 'nodeCount'],
         'the pd-multi-node topology needs nodeCount of at least 2 on prefill or decode',
       );
-    const unused: Array<'worker' | 'prefill' | 'decode'> = pd
-      ? ['worker']
-      : ['prefill', 'decode'];
-    for (const key of unused)
-      if (p[key])
-        issue([key], `is not used by the ${p.topology} topology; remove it`);
-    if (p.kvTransfer && !pd)
-      issue(['kvTransfer'], 'only P/D topologies transfer the KV cache');
     if (pd && p.prefill && p.decode) {
       const names = [p.prefill.name ?? 'prefill', p.decode.name ?? 'decode'];
       if (names[0] === names[1])
@@ -369,24 +363,15 @@ export const deploymentParametersSchema = z
         ['endpointPickerConfig'],
         'required when routing is custom (an EndpointPickerConfig YAML)',
       );
-    if (p.routing !== 'custom' && p.endpointPickerConfig)
-      issue(
-        ['endpointPickerConfig'],
-        'only used when routing is custom; remove it or choose custom',
-      );
     if (p.routing === 'pd-disaggregation' && !pd)
       issue(
         ['routing'],
         'pd-disaggregation needs a P/D topology (pd or pd-multi-node)',
       );
-    if (p.routing === 'none') {
-      if (p.gateway) issue(['gateway'], 'needs a router (routing is none)');
-      if (p.hostnames?.length)
-        issue(['hostnames'], 'need a router (routing is none)');
-      if (p.routerName) issue(['routerName'], 'needs a router');
-    }
-    if (p.hostnames?.length && !p.gateway)
-      issue(['gateway'], 'required when host names are given');
+    if (p.gateway?.namespace && !p.gateway.name)
+      issue(['gateway', 'name'], 'required when a gateway namespace is given');
+    if (p.routing !== 'none' && p.hostnames?.length && !p.gateway?.name)
+      issue(['gateway', 'name'], 'required when host names are given');
     if (p.hostnames && new Set(p.hostnames).size !== p.hostnames.length)
       issue(['hostnames'], 'must not repeat a host name');
     if (p.loraAdapters) {

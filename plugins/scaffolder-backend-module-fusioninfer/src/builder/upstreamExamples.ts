@@ -57,6 +57,7 @@ export const UPSTREAM_EXAMPLE_PARAMETERS: Record<
     exposeHttpPort: true,
     topology: 'monolithic',
     worker: { replicas: 1, gpusPerPod: 1 },
+    routing: 'none',
   },
   'monolithic-router-qwen.yaml': {
     name: 'qwen-inference',
@@ -79,6 +80,7 @@ export const UPSTREAM_EXAMPLE_PARAMETERS: Record<
       gpusPerPod: 8,
       tensorParallelSize: 32,
     },
+    routing: 'none',
   },
   'multi-node-router.yaml': {
     name: 'qwen-multi-node',
@@ -99,6 +101,7 @@ export const UPSTREAM_EXAMPLE_PARAMETERS: Record<
     prefill: { replicas: 2, gpusPerPod: 1 },
     decode: { replicas: 4, gpusPerPod: 1 },
     kvTransfer: { connector: 'PyNcclConnector', roles: 'producer-consumer' },
+    routing: 'none',
   },
   'pd-multi-node-deepseek-no-router.yaml': {
     name: 'deepseek-r1-disagg',
@@ -119,6 +122,7 @@ export const UPSTREAM_EXAMPLE_PARAMETERS: Record<
       tensorParallelSize: 32,
     },
     kvTransfer: { connector: 'PyNcclConnector' },
+    routing: 'none',
   },
   'router-custom-endpointpickerconfig.yaml': {
     name: 'advanced-service',
