@@ -399,10 +399,17 @@ describe('fusioninfer backend plugin', () => {
     expect(denied.status).toBe(403);
     expect(denied.body.error.name).toBe('NotAllowedError');
     expect(JSON.stringify(denied.body)).not.toMatch(/\n\s+at /);
+    // Authorize before loading: a denied caller gets the same answer for an existing service, a missing one and an
+    // unknown cluster.
     const unknown = await request(server).get(
       '/api/fusioninfer/clusters/nope/namespaces/default/services/x',
     );
-    expect(unknown.status).toBe(404);
+    const missing = await request(server).get(
+      '/api/fusioninfer/clusters/dev/namespaces/default/services/x',
+    );
+    expect([unknown.status, missing.status]).toEqual([403, 403]);
+    expect(unknown.body.error).toEqual(denied.body.error);
+    expect(missing.body.error).toEqual(denied.body.error);
     const badName = await request(server).get(
       '/api/fusioninfer/clusters/dev/namespaces/Bad_NS/services/x',
     );

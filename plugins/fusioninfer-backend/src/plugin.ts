@@ -14,37 +14,40 @@
  * limitations under the License.
  */
 
-import os from "os";
+import os from 'os';
 import {
   coreServices,
   createBackendPlugin,
-} from "@backstage/backend-plugin-api";
+} from '@backstage/backend-plugin-api';
 import {
   fusioninferApprovalDecidePermission,
   fusioninferApprovalReadPermission,
   fusioninferPermissions,
+  entityRefOfService,
+  modelServiceEntityName,
   RenderOptions,
-} from "@fusioninfer/plugin-fusioninfer-common";
-import { notificationService } from "@backstage/plugin-notifications-node";
-import { ApprovalStore } from "./approvals/ApprovalStore";
+} from '@fusioninfer/plugin-fusioninfer-common';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { ApprovalStore } from './approvals/ApprovalStore';
 import {
   approvalPermissionResourceRef,
   approvalPermissionRules,
-} from "./approvals/rules";
+} from './approvals/rules';
 import {
   notifyApproval,
   readApprovalPolicy,
   readApprovers,
-} from "./approvals/config";
-import { fusioninferClustersServiceRef } from "@fusioninfer/plugin-fusioninfer-node";
-import { catalogServiceRef } from "@backstage/plugin-catalog-node";
-import { ClusterReconciler } from "./reconciler/ClusterReconciler";
-import { createRouter } from "./router";
-import { MetricsCollector } from "./metrics/MetricsCollector";
+} from './approvals/config';
+import { fusioninferClustersServiceRef } from '@fusioninfer/plugin-fusioninfer-node';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { ClusterReconciler } from './reconciler/ClusterReconciler';
+import { createRouter } from './router';
+import { ApprovalGate } from './approvals/gate';
+import { MetricsCollector } from './metrics/MetricsCollector';
 import {
   PrometheusSource,
   readPrometheusOptions,
-} from "./metrics/PrometheusSource";
+} from './metrics/PrometheusSource';
 
 /**
  * The FusionInfer backend plugin: reconciles InferenceServices in every configured cluster and serves their status,
@@ -52,7 +55,7 @@ import {
  * @public
  */
 export const fusioninferPlugin = createBackendPlugin({
-  pluginId: "fusioninfer",
+  pluginId: 'fusioninfer',
   register(env) {
     env.registerInit({
       deps: {
@@ -92,23 +95,23 @@ export const fusioninferPlugin = createBackendPlugin({
             fusioninferApprovalDecidePermission,
           ],
           rules: Object.values(approvalPermissionRules),
-          getResources: async (ids) => {
+          getResources: async ids => {
             const found = await store.getMany(ids);
-            return ids.map((id) => found.find((a) => a.id === id));
+            return ids.map(id => found.find(a => a.id === id));
           },
         });
-        const epp = config.getOptionalConfig("fusioninfer.epp");
-        const kv = epp?.getOptionalString("kvCacheMetric");
+        const epp = config.getOptionalConfig('fusioninfer.epp');
+        const kv = epp?.getOptionalString('kvCacheMetric');
         const render: RenderOptions = {
-          eppImage: epp?.getOptionalString("image"),
-          pdEppImage: epp?.getOptionalString("pdImage"),
-          ...(kv ? { kvCacheMetric: kv === "none" ? null : kv } : {}),
-          eppMetricsAuth: epp?.getOptionalBoolean("disableMetricsAuth")
+          eppImage: epp?.getOptionalString('image'),
+          pdEppImage: epp?.getOptionalString('pdImage'),
+          ...(kv ? { kvCacheMetric: kv === 'none' ? null : kv } : {}),
+          eppMetricsAuth: epp?.getOptionalBoolean('disableMetricsAuth')
             ? false
             : undefined,
         };
-        const rc = config.getOptionalConfig("fusioninfer.reconciler");
-        const enabled = rc?.getOptionalBoolean("enabled") ?? true;
+        const rc = config.getOptionalConfig('fusioninfer.reconciler');
+        const enabled = rc?.getOptionalBoolean('enabled') ?? true;
         const identity = `${os.hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
         const reconcilers = new Map<string, ClusterReconciler>();
         for (const client of clusters.list()) {
@@ -116,30 +119,30 @@ export const fusioninferPlugin = createBackendPlugin({
             client,
             logger: logger.child({ cluster: client.name }),
             render,
-            workers: rc?.getOptionalNumber("workers"),
-            resyncSeconds: rc?.getOptionalNumber("resyncSeconds"),
+            workers: rc?.getOptionalNumber('workers'),
+            resyncSeconds: rc?.getOptionalNumber('resyncSeconds'),
             leaderElection: {
-              namespace: rc?.getOptionalString("leaseNamespace"), // default fusioninfer-system
+              namespace: rc?.getOptionalString('leaseNamespace'), // default fusioninfer-system
               identity,
               leaseDurationSeconds:
-                rc?.getOptionalNumber("leaseDurationSeconds") ?? 15,
+                rc?.getOptionalNumber('leaseDurationSeconds') ?? 15,
             },
           });
           reconcilers.set(client.name, r);
         }
-        const mc = config.getOptionalConfig("fusioninfer.metrics");
+        const mc = config.getOptionalConfig('fusioninfer.metrics');
         const prometheusOptions = readPrometheusOptions(config);
         const seconds = (k: string, d: number) =>
           (mc?.getOptionalNumber(k) ?? d) * 1000;
         const metrics = new MetricsCollector({
-          logger: logger.child({ component: "metrics" }),
+          logger: logger.child({ component: 'metrics' }),
           prometheus: prometheusOptions
             ? new PrometheusSource(prometheusOptions)
             : undefined,
-          minIntervalMs: seconds("minIntervalSeconds", 5),
-          pollIntervalMs: seconds("pollIntervalSeconds", 15),
-          watchTtlMs: (mc?.getOptionalNumber("watchMinutes") ?? 10) * 60_000,
-          historySize: mc?.getOptionalNumber("historySize"),
+          minIntervalMs: seconds('minIntervalSeconds', 5),
+          pollIntervalMs: seconds('pollIntervalSeconds', 15),
+          watchTtlMs: (mc?.getOptionalNumber('watchMinutes') ?? 10) * 60_000,
+          historySize: mc?.getOptionalNumber('historySize'),
         });
         lifecycle.addStartupHook(() => metrics.start());
         lifecycle.addShutdownHook(() => metrics.stop());
@@ -147,10 +150,10 @@ export const fusioninferPlugin = createBackendPlugin({
           lifecycle.addStartupHook(async () => {
             // One cluster down never blocks the others.
             await Promise.all(
-              [...reconcilers.values()].map((r) =>
+              [...reconcilers.values()].map(r =>
                 r
                   .start()
-                  .catch((e) =>
+                  .catch(e =>
                     logger.warn(
                       `cannot start reconciling ${r.client.name}: ${(e as Error).message}`,
                     ),
@@ -159,9 +162,33 @@ export const fusioninferPlugin = createBackendPlugin({
             );
           });
           lifecycle.addShutdownHook(async () => {
-            await Promise.all([...reconcilers.values()].map((r) => r.stop()));
+            await Promise.all([...reconcilers.values()].map(r => r.stop()));
           });
         }
+        const approvers = readApprovers(config);
+        const gate = new ApprovalGate({
+          store,
+          logger: logger.child({ component: 'approvals' }),
+          policy: readApprovalPolicy(config),
+          ttlSeconds:
+            (config.getOptionalNumber('fusioninfer.approvals.ttlHours') ??
+              168) * 3600,
+          client: n => clusters.get(n),
+          entityRefOf: (i, c) =>
+            entityRefOfService(i) ??
+            `component:default/${modelServiceEntityName({ cluster: c, namespace: i.metadata.namespace ?? 'default', name: i.metadata.name ?? '' })}`,
+          render,
+          onChange: (event, a) =>
+            notifyApproval(notifications, logger, approvers, event, a),
+        });
+        // Approved requests that were not applied (a restart between approval and apply) are applied once.
+        lifecycle.addStartupHook(async () => {
+          await gate
+            .recover()
+            .catch(e =>
+              logger.warn('could not execute approved requests', e as Error),
+            );
+        });
         httpRouter.use(
           await createRouter({
             logger,
@@ -174,30 +201,14 @@ export const fusioninferPlugin = createBackendPlugin({
             catalog,
             approvals: {
               store,
-              httpAuth,
-              permissions,
-              policy: readApprovalPolicy(config),
+              gate,
               allowSelfApproval: config.getOptionalBoolean(
-                "fusioninfer.approvals.allowSelfApproval",
+                'fusioninfer.approvals.allowSelfApproval',
               ),
-              ttlSeconds:
-                config.getOptionalNumber("fusioninfer.approvals.ttlHours") !==
-                undefined
-                  ? config.getNumber("fusioninfer.approvals.ttlHours") * 3600
-                  : undefined,
-              clusterExists: (n) => clusters.list().some((c) => c.name === n),
-              onChange: (event, a) =>
-                notifyApproval(
-                  notifications,
-                  logger,
-                  readApprovers(config),
-                  event,
-                  a,
-                ),
             },
           }),
         );
-        httpRouter.addAuthPolicy({ path: "/health", allow: "unauthenticated" });
+        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });
   },

@@ -19,10 +19,14 @@ import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
   ApprovalAction,
+  ApprovalExecution,
   ApprovalRequest,
   ApprovalStatus,
+  MAX_PAGE_SIZE,
 } from '@fusioninfer/plugin-fusioninfer-common';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import { Knex } from 'knex';
+import { ApprovalQueryCriteria } from './rules';
 
 const TABLE = 'fusioninfer_approvals';
 const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -45,6 +49,19 @@ interface Row {
   comment: string | null;
   expires_at: Date | string | null;
   task_id: string | null;
+  spec_hash?: string | null;
+  options?: string | null;
+  execution_state?: ApprovalExecution['state'] | null;
+  execution_at?: Date | string | null;
+  execution_message?: string | null;
+}
+
+/** Options stored with a request: how to apply it once approved. */
+export interface StoredApplyOptions {
+  children?: boolean;
+  update?: boolean;
+  /** Scale/strategy changes: the generation the change was computed from (a changed service needs a new request). */
+  baseGeneration?: number;
 }
 
 /** A new approval request. */
@@ -61,6 +78,9 @@ export interface NewApproval {
   /** Pending requests expire after this many seconds (default: never). */
   ttlSeconds?: number;
   taskId?: string;
+  /** specHash of the manifest (what an approval approves). */
+  specHash?: string;
+  options?: StoredApplyOptions;
 }
 
 /** Filters of {@link ApprovalStore.list}. */
@@ -72,6 +92,8 @@ export interface ApprovalQuery {
   requestedBy?: string;
   limit?: number;
   offset?: number;
+  /** Conditions of a conditional permission decision, as query criteria (rules' toQuery). */
+  filter?: PermissionCriteria<ApprovalQueryCriteria>;
 }
 
 const iso = (v: Date | string | null): string | undefined => {
@@ -112,7 +134,73 @@ function toApproval(r: Row): ApprovalRequest {
   if (r.comment) out.comment = r.comment;
   if (r.expires_at) out.expiresAt = iso(r.expires_at);
   if (r.task_id) out.taskId = r.task_id;
+  if (r.spec_hash) out.specHash = r.spec_hash;
+  if (r.options) {
+    const o = parse(r.options) as StoredApplyOptions | undefined;
+    if (o && (o.children !== undefined || o.update !== undefined))
+      out.options = {
+        ...(o.children !== undefined ? { children: o.children } : {}),
+        ...(o.update !== undefined ? { update: o.update } : {}),
+      };
+  }
+  if (r.execution_state)
+    out.execution = {
+      state: r.execution_state,
+      at: iso(r.execution_at ?? null) ?? '',
+      ...(r.execution_message ? { message: r.execution_message } : {}),
+    };
   return out;
+}
+
+/** Columns of list items (no manifest: lists stay small). */
+const LIST_COLUMNS = [
+  'id',
+  'status',
+  'action',
+  'cluster',
+  'namespace',
+  'name',
+  'entity_ref',
+  'requested_by',
+  'requested_at',
+  'reasons',
+  'summary',
+  'decided_by',
+  'decided_at',
+  'comment',
+  'expires_at',
+  'task_id',
+  'spec_hash',
+  'options',
+  'execution_state',
+  'execution_at',
+  'execution_message',
+];
+
+const COLUMN_OF: Record<ApprovalQueryCriteria['property'], string> = {
+  requested_by: 'requested_by',
+  namespace: 'namespace',
+  cluster: 'cluster',
+};
+
+/** Adds permission criteria (allOf / anyOf / not of rule queries) to a knex where-builder. */
+function applyCriteria(
+  b: Knex.QueryBuilder,
+  c: PermissionCriteria<ApprovalQueryCriteria>,
+): void {
+  if ('allOf' in c) {
+    for (const x of c.allOf) b.andWhere(w => applyCriteria(w, x));
+  } else if ('anyOf' in c) {
+    b.andWhere(w => {
+      for (const x of c.anyOf) w.orWhere(o => applyCriteria(o, x));
+    });
+  } else if ('not' in c) {
+    b.whereNot(w => applyCriteria(w, c.not));
+  } else {
+    // An empty value list matches nothing (never "everything").
+    if (!c.values.length) b.whereRaw('1 = 0');
+    else b.whereIn(COLUMN_OF[c.property], c.values);
+  }
 }
 
 /** Approval requests in the plugin's database (SQLite, PostgreSQL or MySQL through knex). */
@@ -164,6 +252,11 @@ export class ApprovalStore {
         ? new Date(now.getTime() + req.ttlSeconds * 1000)
         : null,
       task_id: req.taskId ?? null,
+      spec_hash: req.specHash ?? null,
+      options: req.options ? JSON.stringify(req.options) : null,
+      execution_state: null,
+      execution_at: null,
+      execution_message: null,
     };
     await this.db(TABLE).insert(row);
     return toApproval(row);
@@ -181,6 +274,7 @@ export class ApprovalStore {
     return rows.map(toApproval);
   }
 
+  /** A page of requests, newest first, without manifests; `filter` is applied in the query, so pages stay full. */
   async list(
     q: ApprovalQuery = {},
   ): Promise<{ items: ApprovalRequest[]; totalCount: number }> {
@@ -191,19 +285,127 @@ export class ApprovalStore {
       if (q.namespace) b.where('namespace', q.namespace);
       if (q.name) b.where('name', q.name);
       if (q.requestedBy) b.where('requested_by', q.requestedBy);
+      if (q.filter) applyCriteria(b, q.filter);
     });
     const [{ count }] = (await base.clone().count({ count: '*' })) as Array<{
       count: number | string;
     }>;
     const rows = await base
       .clone()
+      .select(LIST_COLUMNS)
       .orderBy([
         { column: 'requested_at', order: 'desc' },
         { column: 'id', order: 'asc' },
       ])
-      .limit(Math.min(Math.max(q.limit ?? 50, 1), 500))
+      .limit(Math.min(Math.max(q.limit ?? 50, 1), MAX_PAGE_SIZE))
       .offset(Math.max(q.offset ?? 0, 0));
-    return { items: rows.map(toApproval), totalCount: Number(count) };
+    return {
+      items: (rows as unknown as Row[]).map(toApproval),
+      totalCount: Number(count),
+    };
+  }
+
+  /** The pending request of this requester for exactly this manifest, if any (retries reuse it). */
+  async findPending(q: {
+    requestedBy: string;
+    cluster: string;
+    namespace: string;
+    name: string;
+    action: ApprovalAction;
+    specHash: string;
+  }): Promise<ApprovalRequest | undefined> {
+    await this.expire();
+    const row = await this.db<Row>(TABLE)
+      .where({
+        status: 'pending',
+        requested_by: q.requestedBy,
+        cluster: q.cluster,
+        namespace: q.namespace,
+        name: q.name,
+        action: q.action,
+        spec_hash: q.specHash,
+      })
+      .orderBy('requested_at', 'desc')
+      .first();
+    return row ? toApproval(row) : undefined;
+  }
+
+  /** The stored manifest and apply options of a request (for execution). */
+  async executionInput(id: string): Promise<
+    | {
+        request: ApprovalRequest;
+        manifest: unknown;
+        options: StoredApplyOptions;
+      }
+    | undefined
+  > {
+    const row = await this.db<Row>(TABLE).where({ id }).first();
+    if (!row) return undefined;
+    return {
+      request: toApproval(row),
+      manifest: parse(row.manifest),
+      options: (parse(row.options ?? null) as StoredApplyOptions) ?? {},
+    };
+  }
+
+  /**
+   * Claims the execution of an approved request: one conditional UPDATE, so of any number of concurrent callers
+   * (decisions, retries, other backend instances, start-up recovery) exactly one gets true. A claim older than
+   * `staleBefore` (an instance that died while applying) may be taken over.
+   */
+  async claimExecution(id: string, staleBefore?: Date): Promise<boolean> {
+    const now = this.now();
+    const updated = await this.db<Row>(TABLE)
+      .where({ id, status: 'approved' })
+      .where(b => {
+        b.whereNull('execution_state');
+        if (staleBefore)
+          b.orWhere(w =>
+            w
+              .where('execution_state', 'applying')
+              .where('execution_at', '<', staleBefore),
+          );
+      })
+      .update({
+        execution_state: 'applying',
+        execution_at: now,
+        execution_message: null,
+      });
+    return updated === 1;
+  }
+
+  /** Records the outcome of an execution this instance claimed. */
+  async finishExecution(
+    id: string,
+    state: 'applied' | 'failed',
+    message?: string,
+  ): Promise<ApprovalRequest> {
+    await this.db<Row>(TABLE)
+      .where({ id, execution_state: 'applying' })
+      .update({
+        execution_state: state,
+        execution_at: this.now(),
+        execution_message: message ? message.slice(0, 4000) : null,
+      });
+    return toApproval((await this.db<Row>(TABLE).where({ id }).first())!);
+  }
+
+  /** Approved requests not executed yet (or whose claim is older than `staleBefore`). */
+  async unexecuted(staleBefore: Date): Promise<string[]> {
+    const rows = await this.db<Row>(TABLE)
+      .where('status', 'approved')
+      .where(b =>
+        b
+          .whereNull('execution_state')
+          .orWhere(w =>
+            w
+              .where('execution_state', 'applying')
+              .where('execution_at', '<', staleBefore),
+          ),
+      )
+      .select('id')
+      .orderBy('decided_at', 'asc');
+    return rows.map(r => r.id);
   }
 
   /**

@@ -45,7 +45,7 @@ export function notifyApproval(
   notifications: NotificationService | undefined,
   logger: LoggerService,
   approvers: string[],
-  event: 'created' | 'decided' | 'cancelled',
+  event: 'created' | 'decided' | 'cancelled' | 'executed',
   a: ApprovalRequest,
 ): void {
   if (!notifications) return;
@@ -79,6 +79,19 @@ export function notifyApproval(
         description: `${a.decidedBy} ${a.status} your request${a.comment ? `: ${a.comment}` : '.'}`,
         link,
         severity: a.status === 'approved' ? 'normal' : 'high',
+        topic: 'fusioninfer-approval',
+        scope: `fusioninfer-approval:${a.id}`,
+      },
+    });
+  } else if (event === 'executed' && a.execution) {
+    const ok = a.execution.state === 'applied';
+    send = notifications.send({
+      recipients: { type: 'entity', entityRef: a.requestedBy },
+      payload: {
+        title: `${ok ? 'Applied' : 'Failed to apply'}: ${a.action} ${target}`,
+        description: `${a.execution.message ?? (ok ? 'The approved manifest was applied.' : 'The approved manifest was not applied.')}`,
+        link,
+        severity: ok ? 'normal' : 'high',
         topic: 'fusioninfer-approval',
         scope: `fusioninfer-approval:${a.id}`,
       },

@@ -15,288 +15,259 @@
  */
 
 import express from 'express';
-import {
-  HttpAuthService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
-  ApprovalAction,
-  ApprovalPolicy,
-  approvalRequired,
+  AuthorizeResult,
+  PermissionCriteria,
+} from '@backstage/plugin-permission-common';
+import { createConditionTransformer } from '@backstage/plugin-permission-node';
+import {
   ApprovalStatus,
+  entityRefOfService,
   fusioninferApprovalDecidePermission,
   fusioninferApprovalReadPermission,
+  fusioninferRoutes,
   fusioninferServiceCreatePermission,
+  fusioninferServiceUpdatePermission,
   InferenceService,
-  renderInferenceService,
+  normalizeEntityRef,
   validateInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
+import { Access } from '../routes/access';
+import { bindRoute } from '../routes/validated';
 import { ApprovalStore } from './ApprovalStore';
+import { ApprovalGate } from './gate';
+import { normalizeManifest } from './applyService';
+import { ApprovalQueryCriteria, approvalPermissionRules } from './rules';
 
 /** Dependencies of the approval routes. */
 export interface ApprovalRoutesOptions {
   store: ApprovalStore;
-  httpAuth: HttpAuthService;
-  permissions: PermissionsService;
-  policy?: ApprovalPolicy;
+  gate: ApprovalGate;
+  access: Access;
   /** Let requesters decide their own requests (default false: four eyes). */
   allowSelfApproval?: boolean;
-  /** Pending requests expire after this many seconds (default 7 days). */
-  ttlSeconds?: number;
   clusterExists(name: string): boolean;
-  /** Called after a request is created or decided (notifications). */
-  onChange?(
-    event: 'created' | 'decided' | 'cancelled',
-    approval: import('@fusioninfer/plugin-fusioninfer-common').ApprovalRequest,
-  ): void;
 }
 
-const STATUSES: ApprovalStatus[] = [
-  'pending',
-  'approved',
-  'rejected',
-  'expired',
-  'cancelled',
-];
-const ACTIONS: ApprovalAction[] = ['create', 'update', 'scale', 'delete'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const transformConditions = createConditionTransformer(
+  Object.values(approvalPermissionRules),
+);
 
-/** The review input shared by `check` and `create`: validates the manifest and applies the policy. */
-function review(body: any, options: ApprovalRoutesOptions) {
-  if (!body || typeof body !== 'object')
+/**
+ * Validates a manifest for a cluster and namespace and resolves the entity it belongs to. Shared by
+ * `/approvals/check`, `/approvals` and `/apply`: the namespace of the request and of the manifest are one, and the
+ * entity ref comes from the manifest (`backstage.io/entity-ref`) or is one the caller may update.
+ */
+export async function reviewManifest(
+  o: { access: Access; clusterExists(name: string): boolean },
+  credentials: Parameters<Access['require']>[0],
+  input: {
+    cluster: string;
+    namespace: string;
+    manifest: Record<string, unknown>;
+    entityRef?: string;
+  },
+) {
+  if (!o.clusterExists(input.cluster))
     throw new InputError(
-      'body: must be a JSON object with cluster, namespace and manifest',
+      `cluster: "${input.cluster}" is not a configured cluster`,
     );
-  const { cluster, namespace, manifest } = body;
-  if (typeof cluster !== 'string' || !options.clusterExists(cluster))
-    throw new InputError(
-      `cluster: "${String(cluster)}" is not a configured cluster`,
-    );
-  if (
-    typeof namespace !== 'string' ||
-    !DNS_LABEL.test(namespace) ||
-    namespace.length > 63
-  )
-    throw new InputError(
-      `namespace: "${String(namespace)}" is not a valid namespace name`,
-    );
+  const named = entityRefOfService(
+    input.manifest as unknown as InferenceService,
+  );
+  let requested: string | undefined;
+  if (input.entityRef !== undefined) {
+    requested = normalizeEntityRef(input.entityRef);
+    if (!requested)
+      throw new InputError(
+        `entityRef: "${input.entityRef}" is not an entity reference`,
+      );
+    if (named && named !== requested)
+      throw new InputError(
+        `entityRef: "${requested}" differs from the manifest's backstage.io/entity-ref "${named}"`,
+      );
+  }
+  const manifest = normalizeManifest(
+    input.manifest,
+    input.namespace,
+    named ? undefined : requested,
+  );
   const validation = validateInferenceService(manifest);
   if (!validation.valid)
     throw new InputError(
       `manifest: ${validation.errors.map(e => `${e.path}: ${e.message}`).join('; ')}`,
     );
-  const isvc = manifest as InferenceService;
-  const { summary } = renderInferenceService(isvc, { namespace });
-  const check = approvalRequired(
-    { cluster, namespace, summary },
-    options.policy,
-  );
-  const compact = {
-    gpus: summary.totals.gpus,
-    pods: summary.totals.pods,
-    roles: summary.roles.map(r => ({
-      name: r.name,
-      componentType: r.componentType,
-      replicas: r.replicas,
-      nodesPerReplica: r.nodesPerReplica,
-      gpus: Object.values(r.accelerators).reduce((a, b) => a + b, 0),
-    })),
-  };
+  // A chosen entity (not named by the manifest) must be one the caller may manage services of.
+  if (requested && !named)
+    await o.access.require(
+      credentials,
+      fusioninferServiceUpdatePermission,
+      requested,
+    );
   return {
-    cluster,
-    namespace,
-    isvc,
-    check,
-    summary: compact,
-    warnings: validation.warnings,
+    manifest,
+    validation,
+    entityRef: o.access.entityRefOf(manifest, input.cluster),
   };
 }
 
-/** Adds `/approvals` routes: list, read, check, create, decide, cancel. */
+/** Adds `/approvals` routes: check, create, list, read, decide, cancel. */
 export function addApprovalRoutes(
   router: express.Router,
   options: ApprovalRoutesOptions,
 ) {
-  const { store, httpAuth, permissions } = options;
+  const { store, gate, access } = options;
+  const r = fusioninferRoutes;
 
-  const userOf = async (req: express.Request) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    return { credentials, user: credentials.principal.userEntityRef };
-  };
-
-  router.post('/approvals/check', async (req, res) => {
-    await httpAuth.credentials(req);
-    const r = review(req.body, options);
-    res.json({
-      required: r.check.required,
-      reasons: r.check.reasons,
-      summary: r.summary,
-      warnings: r.warnings,
+  bindRoute(router, r.checkApproval, async ({ req, body }) => {
+    const credentials = await access.credentials(req);
+    await access.require(credentials, fusioninferServiceCreatePermission);
+    const { manifest, validation } = await reviewManifest(
+      options,
+      credentials,
+      body,
+    );
+    const verdict = gate.evaluate({
+      cluster: body.cluster,
+      namespace: body.namespace,
+      next: manifest,
     });
+    return {
+      status: 200 as const,
+      body: {
+        required: verdict.required,
+        reasons: verdict.reasons,
+        summary: verdict.summary,
+        warnings: validation.warnings,
+      },
+    };
   });
 
-  router.get('/approvals', async (req, res) => {
-    const credentials = await httpAuth.credentials(req);
-    const q = req.query as Record<string, string | undefined>;
-    const status = q.status ? q.status.split(',') : undefined;
-    if (status?.some(s => !STATUSES.includes(s as ApprovalStatus)))
-      throw new InputError(`status: one or more of ${STATUSES.join(', ')}`);
-    const limit = q.limit === undefined ? 50 : Number(q.limit);
-    const offset = q.offset === undefined ? 0 : Number(q.offset);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500)
-      throw new InputError('limit: an integer between 1 and 500');
-    if (!Number.isInteger(offset) || offset < 0)
-      throw new InputError('offset: a non-negative integer');
-    const [decision] = await permissions.authorizeConditional(
-      [{ permission: fusioninferApprovalReadPermission }],
-      { credentials },
+  bindRoute(router, r.createApproval, async ({ req, body }) => {
+    const credentials = await access.credentials(req, { allow: ['user'] });
+    const user = (credentials.principal as { userEntityRef: string })
+      .userEntityRef;
+    await access.require(credentials, fusioninferServiceCreatePermission);
+    const { manifest, entityRef } = await reviewManifest(
+      options,
+      credentials,
+      body,
     );
-    if (decision.result === AuthorizeResult.DENY)
-      throw new NotAllowedError(
-        `not allowed: ${fusioninferApprovalReadPermission.name}`,
-      );
-    const page = await store.list({
-      status: status as ApprovalStatus[] | undefined,
-      cluster: q.cluster,
-      namespace: q.namespace,
-      name: q.name,
-      requestedBy: q.requestedBy,
-      limit,
-      offset,
+    const verdict = gate.evaluate({
+      cluster: body.cluster,
+      namespace: body.namespace,
+      next: manifest,
     });
-    let items = page.items;
-    if (decision.result === AuthorizeResult.CONDITIONAL && items.length) {
-      // The permission framework resolves the conditions against this plugin's rules (IS_REQUESTER, HAS_NAMESPACE...).
-      const per = await permissions.authorize(
-        items.map(i => ({
-          permission: fusioninferApprovalReadPermission,
-          resourceRef: i.id,
-        })),
-        { credentials },
-      );
-      items = items.filter((_, i) => per[i].result === AuthorizeResult.ALLOW);
-    }
-    res.json({
-      items,
-      totalCount:
-        decision.result === AuthorizeResult.ALLOW ? page.totalCount : undefined,
-      limit,
-      offset,
-    });
-  });
-
-  router.get('/approvals/:id', async (req, res) => {
-    const credentials = await httpAuth.credentials(req);
-    const id = req.params.id;
-    if (!UUID.test(id))
-      throw new InputError(`id: "${id}" is not an approval request id`);
-    const [d] = await permissions.authorize(
-      [{ permission: fusioninferApprovalReadPermission, resourceRef: id }],
-      { credentials },
-    );
-    if (d.result !== AuthorizeResult.ALLOW)
-      throw new NotAllowedError(
-        `not allowed: ${fusioninferApprovalReadPermission.name}`,
-      );
-    const a = await store.get(id);
-    if (!a) throw new NotFoundError(`approval request ${id} not found`);
-    res.json(a);
-  });
-
-  router.post('/approvals', async (req, res) => {
-    const { credentials, user } = await userOf(req);
-    const [d] = await permissions.authorize(
-      [{ permission: fusioninferServiceCreatePermission }],
-      { credentials },
-    );
-    if (d.result !== AuthorizeResult.ALLOW)
-      throw new NotAllowedError(
-        `not allowed: ${fusioninferServiceCreatePermission.name}`,
-      );
-    const r = review(req.body, options);
-    const action = req.body.action ?? 'create';
-    if (!ACTIONS.includes(action))
-      throw new InputError(`action: one of ${ACTIONS.join(', ')}`);
-    if (
-      req.body.taskId !== undefined &&
-      (typeof req.body.taskId !== 'string' || req.body.taskId.length > 255)
-    )
-      throw new InputError('taskId: a string of at most 255 characters');
-    if (
-      req.body.entityRef !== undefined &&
-      (typeof req.body.entityRef !== 'string' ||
-        req.body.entityRef.length > 512)
-    )
-      throw new InputError('entityRef: an entity reference');
-    const created = await store.add({
-      action,
-      cluster: r.cluster,
-      namespace: r.namespace,
-      name: r.isvc.metadata.name!,
-      entityRef: req.body.entityRef,
+    const created = await gate.hold({
+      action: body.action ?? 'create',
+      cluster: body.cluster,
+      namespace: body.namespace,
+      manifest,
       requestedBy: user,
-      reasons: r.check.required
-        ? r.check.reasons
-        : [`requested by ${user} (policy does not require approval)`],
-      summary: r.summary,
-      manifest: r.isvc,
-      ttlSeconds: options.ttlSeconds ?? 7 * 24 * 3600,
-      taskId: req.body.taskId,
+      verdict: verdict.required
+        ? verdict
+        : {
+            ...verdict,
+            reasons: [
+              `requested by ${user} (policy does not require approval)`,
+            ],
+          },
+      entityRef,
+      taskId: body.taskId,
+      options: {
+        ...(body.children !== undefined ? { children: body.children } : {}),
+        ...(body.update !== undefined ? { update: body.update } : {}),
+      },
     });
-    options.onChange?.('created', created);
-    res.status(201).json(created);
+    return { status: 201 as const, body: created };
   });
 
-  router.post('/approvals/:id/decision', async (req, res) => {
-    const { credentials, user } = await userOf(req);
-    const id = req.params.id;
-    if (!UUID.test(id))
-      throw new InputError(`id: "${id}" is not an approval request id`);
-    const { approve, comment } = req.body ?? {};
-    if (typeof approve !== 'boolean')
-      throw new InputError(
-        'approve: required, true to approve or false to reject',
-      );
-    if (
-      comment !== undefined &&
-      (typeof comment !== 'string' || comment.length > 2000)
-    )
-      throw new InputError('comment: a string of at most 2000 characters');
-    const [d] = await permissions.authorize(
-      [{ permission: fusioninferApprovalDecidePermission, resourceRef: id }],
-      { credentials },
+  bindRoute(router, r.listApprovals, async ({ req, query }) => {
+    const credentials = await access.credentials(req);
+    const decision = await access.requireSome(
+      credentials,
+      fusioninferApprovalReadPermission,
     );
-    if (d.result !== AuthorizeResult.ALLOW)
-      throw new NotAllowedError(
-        `not allowed: ${fusioninferApprovalDecidePermission.name}`,
-      );
-    const current = await store.get(id);
-    if (!current) throw new NotFoundError(`approval request ${id} not found`);
+    const limit = query.limit ?? 50;
+    const offset = query.offset ?? 0;
+    const page = await store.list({
+      status: query.status?.split(',') as ApprovalStatus[] | undefined,
+      cluster: query.cluster,
+      namespace: query.namespace,
+      name: query.name,
+      requestedBy: query.requestedBy,
+      limit,
+      offset,
+      // Conditions become part of the query: pages stay full and the total is exact.
+      filter:
+        decision.result === AuthorizeResult.CONDITIONAL
+          ? (transformConditions(
+              (decision as any).conditions,
+            ) as PermissionCriteria<ApprovalQueryCriteria>)
+          : undefined,
+    });
+    return {
+      status: 200 as const,
+      body: { items: page.items, totalCount: page.totalCount, limit, offset },
+    };
+  });
+
+  bindRoute(router, r.getApproval, async ({ req, params }) => {
+    const credentials = await access.credentials(req);
+    await access.require(
+      credentials,
+      fusioninferApprovalReadPermission,
+      params.id,
+    );
+    const a = await store.get(params.id);
+    if (!a) throw new NotFoundError(`approval request ${params.id} not found`);
+    return { status: 200 as const, body: a };
+  });
+
+  bindRoute(router, r.decideApproval, async ({ req, params, body }) => {
+    const credentials = await access.credentials(req, { allow: ['user'] });
+    const user = (credentials.principal as { userEntityRef: string })
+      .userEntityRef;
+    await access.require(
+      credentials,
+      fusioninferApprovalDecidePermission,
+      params.id,
+    );
+    const current = await store.get(params.id);
+    if (!current)
+      throw new NotFoundError(`approval request ${params.id} not found`);
     if (!options.allowSelfApproval && current.requestedBy === user)
       throw new NotAllowedError(
         'requesters cannot decide their own approval requests (four eyes; fusioninfer.approvals.allowSelfApproval)',
       );
-    const decided = await store.decide(id, { approve, by: user, comment });
-    options.onChange?.('decided', decided);
-    res.json(decided);
+    const decided = await store.decide(params.id, {
+      approve: body.approve,
+      by: user,
+      comment: body.comment,
+    });
+    gate.notify('decided', decided);
+    // Approved: apply exactly the stored manifest, once (the claim is atomic; a restart picks it up otherwise).
+    const executed =
+      decided.status === 'approved'
+        ? await gate.execute(decided.id)
+        : undefined;
+    return { status: 200 as const, body: executed ?? decided };
   });
 
-  router.post('/approvals/:id/cancel', async (req, res) => {
-    const { user } = await userOf(req);
-    const id = req.params.id;
-    if (!UUID.test(id))
-      throw new InputError(`id: "${id}" is not an approval request id`);
-    const current = await store.get(id);
-    if (!current) throw new NotFoundError(`approval request ${id} not found`);
+  bindRoute(router, r.cancelApproval, async ({ req, params }) => {
+    const credentials = await access.credentials(req, { allow: ['user'] });
+    const user = (credentials.principal as { userEntityRef: string })
+      .userEntityRef;
+    const current = await store.get(params.id);
+    if (!current)
+      throw new NotFoundError(`approval request ${params.id} not found`);
     if (current.requestedBy !== user)
       throw new NotAllowedError(
         'only the requester can cancel an approval request',
       );
-    const cancelled = await store.cancel(id, user);
-    options.onChange?.('cancelled', cancelled);
-    res.json(cancelled);
+    const cancelled = await store.cancel(params.id, user);
+    gate.notify('cancelled', cancelled);
+    return { status: 200 as const, body: cancelled };
   });
 }

@@ -35,6 +35,13 @@ function converter(components: Record<string, unknown>) {
       target: 'draft-2020-12',
       io,
       unrepresentable: 'any',
+      // z.object (strip) is an open object in answers: other fields may appear and are ignored by readers.
+      override: ctx => {
+        const def = (ctx.zodSchema as any)._zod?.def;
+        if (def?.type === 'object' && def.catchall === undefined)
+          delete (ctx.jsonSchema as Record<string, unknown>)
+            .additionalProperties;
+      },
     }) as Record<string, unknown>;
     delete json.$schema;
     const defs = (json.$defs ?? {}) as Record<string, unknown>;

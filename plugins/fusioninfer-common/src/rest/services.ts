@@ -76,7 +76,7 @@ export const servicesResponseSchema = z
 /** `GET /services`. @public */
 export type ServicesResponse = z.infer<typeof servicesResponseSchema>;
 
-const conditionSchema = z.looseObject({
+const conditionSchema = z.object({
   type: z.string(),
   status: z.string(),
   reason: z.string().optional(),
@@ -86,13 +86,13 @@ const conditionSchema = z.looseObject({
 });
 
 /** `status` of an InferenceService. @public */
-export const inferenceServiceStatusSchema = z.looseObject({
+export const inferenceServiceStatusSchema = z.object({
   observedGeneration: z.number().int().optional(),
   conditions: z.array(conditionSchema).optional(),
   components: z
     .record(
       z.string(),
-      z.looseObject({
+      z.object({
         desiredReplicas: z.number(),
         readyReplicas: z.number(),
         nodesPerReplica: z.number(),
@@ -124,7 +124,7 @@ export const podViewSchema = z.strictObject({
 /** One pod of a replica in the service detail. @public */
 export type PodView = z.infer<typeof podViewSchema>;
 
-const parentsSchema = z.array(z.looseObject({}));
+const parentsSchema = z.array(z.object({}));
 
 /** `GET /clusters/:cluster/namespaces/:namespace/services/:name`: everything the Inference tab shows about one service. @public */
 export const serviceDetailSchema = z
@@ -149,7 +149,7 @@ export const serviceDetailSchema = z
       z.strictObject({
         name: z.string(),
         componentType: componentType,
-        status: z.looseObject({}).optional(),
+        status: z.object({}).optional(),
         replicas: z.array(
           z.strictObject({
             index: z.number().int(),
@@ -224,21 +224,21 @@ export const serviceDetailSchema = z
 export type ServiceDetail = z.infer<typeof serviceDetailSchema>;
 
 /** The render summary (pods, GPUs per role and in total, gang scheduling, router). @public */
-export const renderSummarySchema = z.looseObject({
+export const renderSummarySchema = z.object({
   name: z.string(),
   namespace: z.string(),
   pdDisaggregated: z.boolean(),
   gangScheduling: z.boolean(),
   roles: z.array(
-    z.looseObject({
+    z.object({
       name: z.string(),
       replicas: z.number(),
       nodesPerReplica: z.number(),
       pods: z.number(),
     }),
   ),
-  router: z.looseObject({ roleName: z.string() }).optional(),
-  totals: z.looseObject({
+  router: z.object({ roleName: z.string() }).optional(),
+  totals: z.object({
     pods: z.number(),
     gpus: z.number(),
     accelerators: z.record(z.string(), z.number()),
@@ -291,7 +291,7 @@ export type DiffResponse = z.infer<typeof diffResponseSchema>;
 
 /** `GET …/metrics` (RoutingMetricsResponse; nested metric documents are open). @public */
 export const metricsResponseSchema = z
-  .looseObject({
+  .object({
     cluster: z.string(),
     namespace: z.string(),
     name: z.string(),
@@ -300,7 +300,7 @@ export const metricsResponseSchema = z
     strategy: z.string().optional(),
     poolName: z.string().optional(),
     endpoints: z.array(
-      z.looseObject({
+      z.object({
         pod: z.string(),
         role: z.string(),
         componentType: z.string(),
@@ -309,9 +309,9 @@ export const metricsResponseSchema = z
         message: z.string().optional(),
       }),
     ),
-    pool: z.looseObject({ endpoints: z.number(), reporting: z.number() }),
-    roles: z.record(z.string(), z.looseObject({ endpoints: z.number() })),
-    epp: z.looseObject({
+    pool: z.object({ endpoints: z.number(), reporting: z.number() }),
+    roles: z.record(z.string(), z.object({ endpoints: z.number() })),
+    epp: z.object({
       state: z.enum([
         'ok',
         'unavailable-auth',
@@ -322,7 +322,7 @@ export const metricsResponseSchema = z
       ]),
       message: z.string().optional(),
     }),
-    history: z.array(z.looseObject({ at: z.string() })),
+    history: z.array(z.object({ at: z.string() })),
     warnings: z.array(z.string()),
   })
   .meta({ id: 'RoutingMetricsResponse' });
@@ -413,3 +413,6 @@ export const deleteResponseSchema = z
   .meta({ id: 'DeleteResponse' });
 /** `DELETE …/services/:name`. @public */
 export type DeleteResponse = z.infer<typeof deleteResponseSchema>;
+
+/** `GET …/metrics` as the schema checks it (the full type is RoutingMetricsResponse). @public */
+export type MetricsResponse = z.infer<typeof metricsResponseSchema>;

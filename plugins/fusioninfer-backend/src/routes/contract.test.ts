@@ -1,0 +1,343 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import request from 'supertest';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { startDevCluster, DevCluster } from '@fusioninfer/dev-cluster';
+import {
+  devClusterConfig,
+  loadExample,
+  waitFor,
+} from '@fusioninfer/test-utils';
+import {
+  errorResponseSchema,
+  fusioninferOpenApiDocument,
+  fusioninferRoutes,
+} from '@fusioninfer/plugin-fusioninfer-common';
+import { ClusterClient } from '@fusioninfer/plugin-fusioninfer-node';
+import { fusioninferPlugin } from '../plugin';
+
+const API = '/api/fusioninfer';
+const SVC = `${API}/clusters/dev/namespaces/default/services/qwen-multi-node`;
+
+/** Checks a real answer against the route's declared response schema for its status. */
+function expectContract(
+  route: keyof typeof fusioninferRoutes,
+  res: { status: number; body: unknown },
+) {
+  const schema = (fusioninferRoutes[route].responses as Record<number, any>)[
+    res.status
+  ];
+  if (!schema)
+    throw new Error(
+      `${route}: undeclared status ${res.status}: ${JSON.stringify(res.body).slice(0, 500)}`,
+    );
+  const r = schema.safeParse(res.body);
+  if (!r.success)
+    throw new Error(
+      `${route}: the ${res.status} answer does not match its schema: ${JSON.stringify(r.error.issues.slice(0, 5))}`,
+    );
+}
+
+describe('REST contract', () => {
+  let dev: DevCluster;
+  let client: ClusterClient;
+  beforeAll(async () => {
+    dev = await startDevCluster({ simulation: { podStartupDelayMs: 40 } });
+    client = new ClusterClient(devClusterConfig(dev.url));
+    const isvc = loadExample('multi-node-router.yaml') as any;
+    await client.apply(
+      {
+        ...isvc,
+        metadata: {
+          ...isvc.metadata,
+          namespace: 'default',
+          annotations: { 'backstage.io/entity-ref': 'component:default/qwen' },
+        },
+      },
+      { fieldManager: 'kubectl' },
+    );
+    // A service of another team, named by an entity that its author controls (review finding M2).
+    const other = loadExample('monolithic-no-router.yaml') as any;
+    await client.apply(
+      {
+        ...other,
+        metadata: {
+          ...other.metadata,
+          name: 'secret-svc',
+          namespace: 'default',
+          annotations: {
+            'backstage.io/entity-ref': 'component:default/team-b-app',
+          },
+        },
+      },
+      { fieldManager: 'kubectl' },
+    );
+  });
+  afterAll(() => dev.close());
+
+  const config = (extra: object = {}) =>
+    mockServices.rootConfig.factory({
+      data: {
+        fusioninfer: {
+          clusters: [
+            devClusterConfig(dev.url),
+            {
+              name: 'down',
+              url: 'http://127.0.0.1:1',
+              authProvider: 'serviceAccount',
+              serviceAccountToken: 'x',
+            },
+          ],
+          reconciler: { leaseDurationSeconds: 1 },
+          metrics: { pollIntervalSeconds: 0 },
+          ...extra,
+        },
+      },
+    });
+  const catalog = catalogServiceMock.factory({
+    entities: [
+      {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: { name: 'qwen', namespace: 'default' },
+        spec: { type: 'service', owner: 'alice', lifecycle: 'x' },
+      },
+      {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: {
+          name: 'attacker-app',
+          namespace: 'default',
+          annotations: {
+            'fusioninfer.io/service':
+              'dev/default/secret-svc, dev/default/qwen-multi-node',
+          },
+        },
+        spec: { type: 'service', owner: 'mallory', lifecycle: 'x' },
+      },
+    ],
+  });
+
+  it('every route answers what the contract declares (real responses from the development cluster)', async () => {
+    const { server } = await startTestBackend({
+      features: [fusioninferPlugin, config(), catalog],
+    });
+    const get = (p: string) => request(server).get(`${API}${p}`);
+    const detail = await waitFor(
+      async () => {
+        const r = await request(server).get(SVC);
+        return (
+          r.status === 200 &&
+          r.body.gang?.phase === 'Running' &&
+          r.body.router?.epp?.ready &&
+          r.body.roles[0].replicas[0].pods.length === 2 &&
+          r
+        );
+      },
+      { timeoutMs: 20000, what: 'a running service' },
+    );
+    expectContract('getService', detail);
+    expectContract('listClusters', await get('/clusters'));
+    const services = await get('/services');
+    expectContract('listServices', services);
+    expect(services.body.errors).toEqual([
+      { cluster: 'down', message: 'cluster down is unavailable' },
+    ]);
+    expectContract('getChildren', await request(server).get(`${SVC}/children`));
+    expectContract('getDiff', await request(server).get(`${SVC}/diff`));
+    expectContract('getMetrics', await request(server).get(`${SVC}/metrics`));
+    expectContract(
+      'getEntityServices',
+      await get('/entities/component/default/qwen/services'),
+    );
+    const strategy = await request(server)
+      .post(`${SVC}/strategy`)
+      .send({ strategy: 'queue-size' });
+    expectContract('setStrategy', strategy);
+    const scale = await request(server)
+      .post(`${SVC}/scale`)
+      .send({ role: 'inference', replicas: 1 });
+    expectContract('scale', scale);
+    const dry = await request(server)
+      .post(`${API}/apply`)
+      .send({
+        cluster: 'dev',
+        namespace: 'default',
+        manifest: loadExample('monolithic-no-router.yaml'),
+        dryRun: true,
+      });
+    expectContract('apply', dry);
+    expect(dry.body.outcome).toBe('dry-run');
+    // Errors have the declared error shape.
+    const bad = await request(server).post(`${SVC}/scale`).send({});
+    expect(bad.status).toBe(400);
+    expect(errorResponseSchema.safeParse(bad.body).success).toBe(true);
+    // The OpenAPI document is served and is the one generated from the schemas.
+    const doc = await get('/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body).toEqual(
+      JSON.parse(JSON.stringify(fusioninferOpenApiDocument())),
+    );
+  }, 40000);
+
+  it('validates every input with a 400 naming the field, never a 500', async () => {
+    const { server } = await startTestBackend({
+      features: [fusioninferPlugin, config({ approvals: {} })],
+    });
+    const strategy = await request(server).post(`${SVC}/strategy`).send({});
+    expect(strategy.status).toBe(400);
+    expect(strategy.body.error.message).toMatch(/^strategy: /);
+    const repeated = await request(server).get(
+      `${API}/approvals?cluster=a&cluster=b`,
+    );
+    expect(repeated.status).toBe(400);
+    expect(repeated.body.error.message).toMatch(/^cluster: /);
+    expect(repeated.body.error.message).not.toMatch(/select|sqlite/i);
+    const statuses = await request(server).get(
+      `${API}/approvals?status=pending&status=approved`,
+    );
+    expect(statuses.status).toBe(400);
+    expect(
+      (await request(server).get(`${API}/approvals?limit=101`)).status,
+    ).toBe(400);
+    const unknownField = await request(server)
+      .post(`${SVC}/scale`)
+      .send({ role: 'inference', replicas: 1, force: true });
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.error.message).toMatch(/force/);
+    const longNs = await request(server).get(
+      `${API}/clusters/dev/namespaces/${'a'.repeat(64)}/services/x`,
+    );
+    expect(longNs.status).toBe(400);
+    expect(longNs.body.error.message).toMatch(/^namespace: /);
+    // DNS-1035: service names start with a letter.
+    expect(
+      (
+        await request(server).get(
+          `${API}/clusters/dev/namespaces/default/services/1x`,
+        )
+      ).status,
+    ).toBe(400);
+    const notJson = await request(server)
+      .post(`${SVC}/scale`)
+      .set('Content-Type', 'application/json')
+      .send('{"role":');
+    expect(notJson.status).toBe(400);
+    // Body size limits: 16 KiB on small routes, about 1 MiB for manifests.
+    const big = await request(server)
+      .post(`${SVC}/scale`)
+      .send({ role: 'x'.repeat(20000), replicas: 1 });
+    expect(big.status).toBe(413);
+    const huge = await request(server)
+      .post(`${API}/approvals/check`)
+      .send({
+        cluster: 'dev',
+        namespace: 'default',
+        manifest: { pad: 'x'.repeat(1200 * 1024) },
+      });
+    expect(huge.status).toBe(413);
+    const mismatch = await request(server)
+      .post(`${API}/approvals/check`)
+      .send({
+        cluster: 'dev',
+        namespace: 'sandbox',
+        manifest: {
+          ...(loadExample('monolithic-no-router.yaml') as any),
+          metadata: { name: 'm', namespace: 'prod' },
+        },
+      });
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.body.error.message).toMatch(
+      /^manifest\.metadata\.namespace: "prod" differs from namespace "sandbox"/,
+    );
+  }, 30000);
+
+  it('authorizes before loading and never shows cluster internals', async () => {
+    const { server } = await startTestBackend({
+      features: [fusioninferPlugin, config()],
+    });
+    // An allowed caller learns what is missing; the down cluster's address never appears.
+    expect(
+      (
+        await request(server).get(
+          `${API}/clusters/nope/namespaces/default/services/x`,
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await request(server).get(
+          `${API}/clusters/dev/namespaces/default/services/x`,
+        )
+      ).status,
+    ).toBe(404);
+    const down = await request(server).get(
+      `${API}/clusters/down/namespaces/default/services/x`,
+    );
+    expect(down.status).toBe(503);
+    expect(JSON.stringify(down.body)).not.toMatch(
+      /127\.0\.0\.1|ECONNREFUSED|:1\b/,
+    );
+    const list = await request(server).get(`${API}/services`);
+    expect(JSON.stringify(list.body.errors)).not.toMatch(/127\.0\.0\.1/);
+  }, 30000);
+
+  it('entity routes show a named service only to callers who may read it on its own entity', async () => {
+    // mallory owns attacker-app (whose annotation names team B's secret-svc and alice's qwen-multi-node).
+    const owners: Record<string, string> = {
+      'component:default/attacker-app': 'user:default/mallory',
+      'component:default/qwen': 'user:default/alice',
+      'component:default/team-b-app': 'user:default/bob',
+    };
+    const perms = mockServices.permissions.mock({
+      authorize: async (reqs: any[], opts: any) =>
+        reqs.map(r => ({
+          result:
+            r.resourceRef &&
+            owners[r.resourceRef] === opts.credentials.principal.userEntityRef
+              ? AuthorizeResult.ALLOW
+              : AuthorizeResult.DENY,
+        })) as any,
+      authorizeConditional: async (reqs: any[]) =>
+        reqs.map(() => ({ result: AuthorizeResult.DENY })) as any,
+    });
+    const { server } = await startTestBackend({
+      features: [fusioninferPlugin, config(), catalog, perms.factory],
+    });
+    const mallory = await request(server)
+      .get(`${API}/entities/component/default/attacker-app/services`)
+      .set(
+        'Authorization',
+        mockCredentials.user.header('user:default/mallory'),
+      );
+    expect(mallory.status).toBe(200);
+    expect(mallory.body.items).toEqual([]);
+    expect(JSON.stringify(mallory.body)).not.toMatch(/secret-svc-|inference-0/);
+    const alice = await request(server)
+      .get(`${API}/entities/component/default/qwen/services`)
+      .set('Authorization', mockCredentials.user.header('user:default/alice'));
+    expect(alice.body.items.map((i: any) => i.name)).toEqual([
+      'qwen-multi-node',
+    ]);
+  }, 30000);
+});

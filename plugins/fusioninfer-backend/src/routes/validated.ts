@@ -1,0 +1,115 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import express from 'express';
+import { z } from 'zod';
+import { InputError } from '@backstage/errors';
+import { RestRouteSpec } from '@fusioninfer/plugin-fusioninfer-common';
+
+/** Default body limit of routes that declare none (every route parses JSON bodies with a limit). */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+
+/** `a.b[2].c` from a zod issue path. */
+function pathOf(prefix: string | undefined, path: readonly PropertyKey[]) {
+  let out = prefix ?? '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out;
+}
+
+/** One InputError naming every failing field and its rule (`replicas: Too big: …; role: …`). */
+export function inputErrorOf(error: z.ZodError, prefix?: string): InputError {
+  const lines = error.issues.map(i => {
+    const p = pathOf(prefix, i.path);
+    return p ? `${p}: ${i.message}` : i.message;
+  });
+  return new InputError(lines.join('; '));
+}
+
+/** Parses with a schema or throws an InputError naming the fields. */
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  prefix?: string,
+): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw inputErrorOf(r.error, prefix);
+  return r.data;
+}
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/** What a handler receives: the request with its validated parts. */
+export interface RouteContext<R extends RestRouteSpec> {
+  req: express.Request;
+  params: Out<R['params']>;
+  query: Out<R['query']>;
+  body: Out<R['body']>;
+}
+
+/** What a handler answers: a body for one of the route's declared success statuses. */
+export type RouteReply<R extends RestRouteSpec> = {
+  [S in keyof R['responses'] & number]: {
+    status: S;
+    body: z.input<R['responses'][S]>;
+  };
+}[keyof R['responses'] & number];
+
+/**
+ * Binds one route of the contract: JSON body with the route's size limit, then params, query and body validated by
+ * the route's schemas (a failure is a 400 naming each field and rule, never a 500), then the handler, whose answer is
+ * typed by the route's response schemas.
+ */
+export function bindRoute<R extends RestRouteSpec>(
+  router: express.Router,
+  spec: R,
+  handler: (ctx: RouteContext<NoInfer<R>>) => Promise<RouteReply<NoInfer<R>>>,
+): void {
+  const json = express.json({
+    limit: spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    strict: true,
+  });
+  router[spec.method](
+    spec.path,
+    json,
+    async (req: express.Request, res: express.Response) => {
+      const params = spec.params
+        ? parseOrThrow(spec.params, { ...req.params })
+        : undefined;
+      // Express parses `?a=1&a=2` as an array: the string schemas reject it with a 400.
+      const query = spec.query
+        ? parseOrThrow(spec.query, { ...(req.query as object) })
+        : undefined;
+      let body: unknown = undefined;
+      if (spec.body) {
+        if (req.body === undefined || !req.is('application/json'))
+          throw new InputError(
+            'body: a JSON object is required (Content-Type: application/json)',
+          );
+        body = parseOrThrow(spec.body, req.body);
+      }
+      const reply = await handler({
+        req,
+        params,
+        query,
+        body,
+      } as RouteContext<R>);
+      res.status(reply.status as number).json(reply.body);
+    },
+  );
+}
