@@ -27,7 +27,9 @@ import {
   INFERENCE_TARGET_PORT,
   InferenceService,
   isPodReady,
+  KubeObject,
   LABELS,
+  LeaderWorkerSet,
   ModelServerSnapshot,
   parsePrometheusText,
   Pod,
@@ -38,7 +40,11 @@ import {
   RoutingHistoryPoint,
   RoutingMetricsResponse,
 } from '@fusioninfer/plugin-fusioninfer-common';
-import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
+import {
+  ClusterClient,
+  DEFAULT_PROXY_MAX_BYTES,
+  KINDS,
+} from '@fusioninfer/plugin-fusioninfer-node';
 import { PrometheusSource } from './PrometheusSource';
 
 /** Options of the routing-metrics collector. */
@@ -58,6 +64,106 @@ export interface MetricsCollectorOptions {
   concurrency?: number;
   /** Clock (tests). */
   now?: () => number;
+  /** Bytes read at most per scrape (default 8 MiB): a larger answer is aborted and reported, never parsed. */
+  maxScrapeBytes?: number;
+  /**
+   * Where the collector finds a service's pods, LeaderWorkerSets and EPP Deployment: the informer caches (zero API
+   * calls). Absent or answering undefined (cache not synced): one labelled LIST each from the API server.
+   */
+  lookup?: (
+    cluster: string,
+    namespace: string,
+    name: string,
+  ) => ServiceObjects | undefined;
+}
+
+/** The objects of one service the collector selects endpoints from. */
+export interface ServiceObjects {
+  pods: Pod[];
+  leaderWorkerSets: LeaderWorkerSet[];
+  eppDeployment?: Deployment;
+}
+
+const controllerRef = (o: KubeObject) =>
+  (o.metadata.ownerReferences ?? []).find(r => r.controller);
+
+/**
+ * The pods of a service chosen by ownership, not by label alone (a pod anybody labels would otherwise inject
+ * endpoints or metrics): LWS leader pods are controlled by one of the service's LeaderWorkerSets (controlled by the
+ * service's UID) or by the leader StatefulSet the LWS controller names after it; EPP pods by the service's EPP
+ * Deployment or one of its ReplicaSets.
+ */
+export function selectOwnedPods(
+  isvc: InferenceService,
+  objects: ServiceObjects,
+): { leaders: Pod[]; eppPods: Pod[] } {
+  const uid = isvc.metadata.uid;
+  const name = isvc.metadata.name!;
+  const lws = objects.leaderWorkerSets.filter(
+    l => uid && controllerRef(l)?.uid === uid,
+  );
+  const lwsUids = new Set(lws.map(l => l.metadata.uid));
+  const lwsNames = new Set(lws.map(l => l.metadata.name));
+  const epp =
+    objects.eppDeployment &&
+    uid &&
+    controllerRef(objects.eppDeployment)?.uid === uid
+      ? objects.eppDeployment
+      : undefined;
+  const live = objects.pods.filter(p => !p.metadata.deletionTimestamp);
+  const leaders = live
+    .filter(p => {
+      const ref = controllerRef(p);
+      if (!ref) return false;
+      if (ref.kind === 'LeaderWorkerSet') return lwsUids.has(ref.uid);
+      return (
+        ref.kind === 'StatefulSet' &&
+        lwsNames.has(ref.name) &&
+        p.metadata.labels?.[LWS_NAME_LABEL] === ref.name
+      );
+    })
+    .filter(
+      p =>
+        p.metadata.labels?.[LABELS.componentType] &&
+        p.metadata.labels[LABELS.componentType] !== 'router',
+    )
+    .filter(p => (p.metadata.labels?.[LABELS.lwsWorkerIndex] ?? '0') === '0')
+    .sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
+  const eppPods = epp
+    ? live.filter(p => {
+        const ref = controllerRef(p);
+        if (!ref) return false;
+        if (ref.kind === 'Deployment') return ref.uid === epp.metadata.uid;
+        return (
+          ref.kind === 'ReplicaSet' &&
+          ref.name.startsWith(`${childNames.epp(name)}-`) &&
+          p.metadata.labels?.app === childNames.epp(name)
+        );
+      })
+    : [];
+  return { leaders, eppPods };
+}
+
+const LWS_NAME_LABEL = 'leaderworkerset.sigs.k8s.io/name';
+
+/** One scrape through the pod proxy, bounded in bytes; a larger answer becomes an error message. */
+async function scrape(
+  client: ClusterClient,
+  ns: string,
+  pod: string,
+  port: number,
+  maxBytes: number,
+): Promise<{ status: number; body: string; tooLarge?: string }> {
+  const res = await client.podProxyGet(ns, pod, port, '/metrics', {
+    maxBytes,
+  });
+  if (res.truncated)
+    return {
+      status: res.status,
+      body: '',
+      tooLarge: `GET /metrics answered more than ${Math.round(maxBytes / 1024)} KiB; the scrape was aborted (fusioninfer.metrics.maxScrapeBytes)`,
+    };
+  return res;
 }
 
 interface ServiceState {
@@ -202,30 +308,11 @@ export class MetricsCollector {
     const ns = isvc.metadata.namespace!;
     const name = isvc.metadata.name!;
     const routerRole = isvc.spec.roles.find(r => r.componentType === 'router');
-    const pods = await client.list<Pod>(
-      KINDS.Pod,
-      ns,
-      `${LABELS.service}=${name}`,
-    );
-    const eppDeployment = routerRole
-      ? await client
-          .get<Deployment>(KINDS.Deployment, ns, childNames.epp(name))
-          .catch(() => undefined)
-      : undefined;
-    const leaders = pods
-      .filter(
-        p =>
-          p.metadata.labels?.[LABELS.componentType] &&
-          p.metadata.labels[LABELS.componentType] !== 'router',
-      )
-      .filter(p => (p.metadata.labels?.[LABELS.lwsWorkerIndex] ?? '0') === '0')
-      .filter(p => !p.metadata.deletionTimestamp)
-      .sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
-    const eppPods = pods.filter(
-      p =>
-        p.metadata.labels?.app === childNames.epp(name) &&
-        !p.metadata.deletionTimestamp,
-    );
+    const objects =
+      this.options.lookup?.(client.name, ns, name) ??
+      (await this.liveObjects(client, ns, name, !!routerRole));
+    const eppDeployment = objects.eppDeployment;
+    const { leaders, eppPods } = selectOwnedPods(isvc, objects);
     const at = this.now();
     const base = (p: Pod): RoutingEndpoint => {
       const idx = Number(p.metadata.labels?.[LABELS.replicaIndex]);
@@ -268,12 +355,15 @@ export class MetricsCollector {
                 : 'pod has no status yet',
             };
           try {
-            const res = await client.podProxyGet(
+            const res = await scrape(
+              client,
               ns,
               ep.pod,
               INFERENCE_TARGET_PORT,
-              '/metrics',
+              this.options.maxScrapeBytes ?? DEFAULT_PROXY_MAX_BYTES,
             );
+            if (res.tooLarge)
+              return { ...ep, state: 'error', message: res.tooLarge };
             if (res.status !== 200)
               return {
                 ...ep,
@@ -382,6 +472,26 @@ export class MetricsCollector {
     return result;
   }
 
+  /** Without caches: one labelled LIST of pods and LeaderWorkerSets, and the EPP Deployment. */
+  private async liveObjects(
+    client: ClusterClient,
+    ns: string,
+    name: string,
+    hasRouter: boolean,
+  ): Promise<ServiceObjects> {
+    const selector = `${LABELS.service}=${name}`;
+    const [pods, leaderWorkerSets, eppDeployment] = await Promise.all([
+      client.list<Pod>(KINDS.Pod, ns, selector),
+      client.list<LeaderWorkerSet>(KINDS.LeaderWorkerSet, ns, selector),
+      hasRouter
+        ? client
+            .get<Deployment>(KINDS.Deployment, ns, childNames.epp(name))
+            .catch(() => undefined)
+        : Promise.resolve(undefined),
+    ]);
+    return { pods, leaderWorkerSets, eppDeployment };
+  }
+
   private async scrapeEpp(
     s: ServiceState,
     hasRouter: boolean,
@@ -399,12 +509,14 @@ export class MetricsCollector {
           : 'no EPP pod exists yet',
       };
     try {
-      const res = await s.client.podProxyGet(
+      const res = await scrape(
+        s.client,
         s.isvc.metadata.namespace!,
         pod.metadata.name!,
         EPP_PORTS.metrics,
-        '/metrics',
+        this.options.maxScrapeBytes ?? DEFAULT_PROXY_MAX_BYTES,
       );
+      if (res.tooLarge) return { state: 'error', message: res.tooLarge };
       if (res.status === 401 || res.status === 403 || res.status === 500) {
         return {
           state: 'unavailable-auth',

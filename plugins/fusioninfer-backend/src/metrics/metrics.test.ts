@@ -83,6 +83,8 @@ describe('routing metrics through the API server pod proxy', () => {
         r.body.endpoints.length === 2 &&
         r.body.endpoints.every((e: any) => e.state === 'ok') &&
         r.body.epp.state === 'ok' &&
+        // the EPP may answer before its InferencePool exists (the simulated EPP then counts every ready pod)
+        r.body.epp.metrics?.pool?.readyEndpoints === 2 &&
         r.body
       );
     }, 15_000);
