@@ -1,0 +1,159 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * End-to-end harness: a Backstage backend with the scaffolder, the FusionInfer backend plugin, this module and a mock
+ * catalog holding the templates of templates/, against a development cluster. Tasks are created and read through
+ * the scaffolder's REST API (/api/scaffolder/v2) exactly as the frontend does.
+ */
+
+import fs from 'fs';
+import path from 'path';
+import request from 'supertest';
+import { parse } from 'yaml';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { DevCluster } from '@fusioninfer/dev-cluster';
+import { devClusterConfig, waitFor } from '@fusioninfer/test-utils';
+import fusioninferPlugin from '@fusioninfer/plugin-fusioninfer-backend';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import scaffolderModuleFusionInfer from '../index';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+
+/** The templates of templates/, as the catalog would serve them. */
+export function templateEntities() {
+  return ['deploy-llm', 'publish-gitops', 'decommission-model'].map(name =>
+    parse(
+      fs.readFileSync(
+        path.join(ROOT, 'templates', name, 'template.yaml'),
+        'utf8',
+      ),
+    ),
+  );
+}
+
+/** `Authorization` header of a user. */
+export const as = (user: string) => ({
+  Authorization: mockCredentials.user.header(user),
+});
+
+export type Server = Awaited<ReturnType<typeof startTestBackend>>['server'];
+
+export async function startBackend(
+  dev: DevCluster,
+  options: {
+    entities?: any[];
+    database?: any;
+    extraFeatures?: any[];
+    approvals?: Record<string, unknown>;
+  } = {},
+) {
+  const notifications: any[] = [];
+  const backend = await startTestBackend({
+    features: [
+      scaffolderPlugin,
+      fusioninferPlugin,
+      scaffolderModuleFusionInfer,
+      catalogServiceMock.factory({
+        entities: [...templateEntities(), ...(options.entities ?? [])],
+      }),
+      createServiceFactory({
+        service: notificationService,
+        deps: {},
+        factory: () => ({ send: async (n: any) => void notifications.push(n) }),
+      }),
+      mockServices.rootConfig.factory({
+        data: {
+          app: { baseUrl: 'http://portal.test' },
+          fusioninfer: {
+            clusters: [devClusterConfig(dev.url)],
+            reconciler: { leaseDurationSeconds: 1 },
+            metrics: { pollIntervalSeconds: 0 },
+            approvals: {
+              maxGpusWithoutApproval: 8,
+              approvers: ['group:default/ml-platform'],
+              ...options.approvals,
+            },
+          },
+        },
+      }),
+      ...(options.database ? [options.database] : []),
+      ...(options.extraFeatures ?? []),
+    ],
+  });
+  return { ...backend, notifications };
+}
+
+/** Starts a task of a template through POST /api/scaffolder/v2/tasks as `user`. */
+export async function runTemplate(
+  server: Server,
+  template: string,
+  values: Record<string, unknown>,
+  user = 'user:default/mock',
+) {
+  const res = await request(server)
+    .post('/api/scaffolder/v2/tasks')
+    .set(as(user))
+    .send({ templateRef: `template:default/${template}`, values });
+  if (res.status !== 201)
+    throw new Error(
+      `POST /v2/tasks: ${res.status} ${JSON.stringify(res.body)}`,
+    );
+  return res.body.id as string;
+}
+
+/** Waits until the task is completed, failed or cancelled; returns its status, log lines and output. */
+export async function taskResult(
+  server: Server,
+  id: string,
+  timeoutMs = 30000,
+) {
+  const task = await waitFor(
+    async () => {
+      const r = await request(server).get(`/api/scaffolder/v2/tasks/${id}`);
+      return (
+        ['completed', 'failed', 'cancelled'].includes(r.body.status) && r.body
+      );
+    },
+    { timeoutMs, intervalMs: 50, what: `task ${id} to finish` },
+  );
+  const events = (
+    await request(server).get(`/api/scaffolder/v2/tasks/${id}/events`)
+  ).body as any[];
+  const log = events
+    .filter(e => e.type === 'log')
+    .map(
+      e =>
+        `${e.body.stepId ?? ''}: ${String(e.body.message)
+          // eslint-disable-next-line no-control-regex
+          .replace(/\u001b\[\d+m/g, '')
+          .replace(/^(info|warn|error|debug): /, '')}`,
+    );
+  const completion = events.find(e => e.type === 'completion');
+  return {
+    status: task.status as string,
+    log,
+    output: completion?.body?.output ?? {},
+    error: completion?.body?.error?.message as string | undefined,
+  };
+}
