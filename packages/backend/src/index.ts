@@ -42,6 +42,10 @@ backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );
+// FusionInfer scaffolder actions (render, apply via the approval gate, wait, delete) for templates/
+backend.add(
+  import('@fusioninfer/plugin-scaffolder-backend-module-fusioninfer'),
+);
 
 // permission
 backend.add(import('@backstage/plugin-permission-backend'));
