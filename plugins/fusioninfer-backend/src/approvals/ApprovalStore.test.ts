@@ -161,5 +161,40 @@ describe.each(databases.eachSupportedId())(
       ).rejects.toThrow(/manifest: larger than/);
       expect((await store.list()).totalCount).toBe(before);
     });
+
+    it('lets exactly one of many concurrent claimants execute an approved request, and takes over only stale claims', async () => {
+      const a = await store.add(request('claim', { specHash: 'h1' }));
+      expect(await store.claimExecution(a.id)).toBe(false); // pending: nothing to execute
+      await store.decide(a.id, { approve: true, by: 'user:default/carol' });
+      expect(await store.unexecuted(clock)).toEqual(
+        expect.arrayContaining([a.id]),
+      );
+      const claims = await Promise.all(
+        Array.from({ length: 6 }, () => store.claimExecution(a.id)),
+      );
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await store.unexecuted(clock)).not.toContain(a.id);
+      // A claim older than the lease (an instance died while applying) can be taken over once.
+      const claimedAt = clock;
+      expect(await store.claimExecution(a.id, claimedAt)).toBe(false);
+      clock = new Date(clock.getTime() + 20 * 60_000);
+      const later = new Date(clock.getTime() - 10 * 60_000); // a 10-minute lease
+      const takeovers = await Promise.all(
+        Array.from({ length: 4 }, () => store.claimExecution(a.id, later)),
+      );
+      expect(takeovers.filter(Boolean)).toHaveLength(1);
+      const done = await store.finishExecution(a.id, 'applied', 'created');
+      expect(done).toMatchObject({
+        status: 'approved',
+        specHash: 'h1',
+        execution: { state: 'applied', message: 'created' },
+      });
+      expect(await store.claimExecution(a.id, later)).toBe(false);
+      expect(await store.unexecuted(later)).not.toContain(a.id);
+      // Lists carry no manifests.
+      const listed = (await store.list({ name: 'claim' })).items[0];
+      expect(listed.manifest).toBeUndefined();
+      expect(listed.execution?.state).toBe('applied');
+    });
   },
 );
