@@ -16,8 +16,10 @@
 
 import {
   InferenceService,
+  InferenceServiceStatus,
   KubeObject,
   LABELS,
+  LIMITS,
   Pod,
   PodGroup,
   Deployment,
@@ -26,91 +28,166 @@ import {
   podCrashReason,
   deriveStatus,
   childNames,
+  ServiceDetail,
+  validateInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { ClusterReconciler } from './reconciler/ClusterReconciler';
 
 const UNSCHEDULABLE_TASKS = /(\d+)\/(\d+) tasks in gang unschedulable/;
 
-/** Everything the Inference tab shows about one service: spec summary, status, roles with replicas and pods, gang and router state. */
-export async function describeService(
-  client: ClusterClient,
+/** A core/v1 Event as the detail reads it. */
+export type EventObject = KubeObject & {
+  reason?: string;
+  message?: string;
+  type?: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+  involvedObject?: { kind?: string; name?: string };
+};
+
+/** The objects of one service a detail is built from (the informer caches, or live lists). */
+export interface ServiceObjects {
+  leaderWorkerSets: LeaderWorkerSet[];
+  pods: Pod[];
+  podGroups: PodGroup[];
+  deployments: Deployment[];
+  pools: KubeObject[];
+  routes: KubeObject[];
+  /** Events of the namespace (filtered to the service's objects here). */
+  events: EventObject[];
+}
+
+type PodGroupCondition = {
+  type?: string;
+  status?: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+};
+
+/**
+ * The scheduling problem of a Volcano PodGroup, read the way Volcano means its status: the phase says where the
+ * gang is, and Volcano leaves an old `Unschedulable` condition in place beside a later `Scheduled` one. A gang
+ * whose phase is Running or Completed, or whose latest condition is `Scheduled`, has no scheduling problem.
+ */
+export function gangProblem(
+  pg: PodGroup | undefined,
+): PodGroupCondition | undefined {
+  if (!pg) return undefined;
+  const phase = pg.status?.phase;
+  if (phase === 'Running' || phase === 'Completed') return undefined;
+  const conditions = (pg.status?.conditions ?? []) as PodGroupCondition[];
+  const time = (c?: PodGroupCondition) =>
+    c?.lastTransitionTime ? Date.parse(c.lastTransitionTime) || 0 : 0;
+  const latest = (type: string) =>
+    conditions
+      .filter(c => c.type === type && c.status === 'True')
+      .sort((a, b) => time(b) - time(a))[0];
+  const unschedulable = latest('Unschedulable');
+  if (!unschedulable) return undefined;
+  const scheduled = latest('Scheduled');
+  if (scheduled && time(scheduled) >= time(unschedulable)) return undefined;
+  return unschedulable;
+}
+
+/**
+ * Everything the Inference tab shows about one service, built from objects already at hand (no I/O). Bounded by the
+ * validation limits: a valid service lists every replica its spec asks for (at most `LIMITS.replicasPerRole` per
+ * role, `LIMITS.childrenPerService` in all); an invalid one (a stored object over a limit) lists only the replicas
+ * whose LeaderWorkerSets exist, so nothing proportional to a hostile count is allocated.
+ */
+export function describeServiceFrom(
+  cluster: string,
   isvc: InferenceService,
-  reconciler?: ClusterReconciler,
-) {
+  objects: ServiceObjects,
+  knownStatus?: InferenceServiceStatus,
+): ServiceDetail {
   const ns = isvc.metadata.namespace!;
   const name = isvc.metadata.name!;
-  const selector = `${LABELS.service}=${name}`;
-  const [lws, pods, podGroups, deployments, pools, routes, events] =
-    await Promise.all([
-      client.list<LeaderWorkerSet>(KINDS.LeaderWorkerSet, ns, selector),
-      client.list<Pod>(KINDS.Pod, ns, selector),
-      client.list<PodGroup>(KINDS.PodGroup, ns, selector),
-      client.list<Deployment>(KINDS.Deployment, ns, selector),
-      client.list<KubeObject>(KINDS.InferencePool, ns, selector),
-      client.list<KubeObject>(KINDS.HTTPRoute, ns, selector),
-      client
-        .list<
-          KubeObject & {
-            reason?: string;
-            message?: string;
-            type?: string;
-            lastTimestamp?: string;
-            involvedObject?: { kind?: string; name?: string };
-          }
-        >(KINDS.Event, ns)
-        .catch(() => []),
-    ]);
+  const { pods, podGroups, deployments, pools, routes } = objects;
+  const lws = objects.leaderWorkerSets;
+  const valid = validateInferenceService(isvc).valid;
+  const specRoles = (Array.isArray(isvc.spec?.roles) ? isvc.spec.roles : [])
+    .filter(r => r && typeof r === 'object')
+    .slice(0, LIMITS.roles);
   const status =
-    reconciler?.statuses.get(`${ns}/${name}`) ??
+    knownStatus ??
     isvc.status ??
-    deriveStatus(isvc, {
-      leaderWorkerSets: lws,
-      pods,
-      podGroup: podGroups[0],
-      eppDeployment: deployments[0],
-    }).status;
+    (valid
+      ? deriveStatus(isvc, {
+          leaderWorkerSets: lws,
+          pods,
+          podGroup: podGroups[0],
+          eppDeployment: deployments[0],
+        }).status
+      : {});
   const podView = (p: Pod) => ({
-    name: p.metadata.name,
+    name: p.metadata.name!,
     role: p.metadata.labels?.[LABELS.roleName],
-    replica: Number(p.metadata.labels?.[LABELS.replicaIndex] ?? 0),
+    replica: Number(p.metadata.labels?.[LABELS.replicaIndex] ?? 0) || 0,
     leader: p.metadata.labels?.[LABELS.lwsWorkerIndex] === '0',
     phase: p.status?.phase,
     ready: isPodReady(p),
     node: p.spec?.nodeName,
     restarts: (p.status?.containerStatuses ?? []).reduce(
-      (s, c) => s + (c.restartCount ?? 0),
+      (sum, c) => sum + (c.restartCount ?? 0),
       0,
     ),
     problem: podCrashReason(p),
   });
-  const roles = isvc.spec.roles
+  // Pods by role and replica, so a detail costs O(pods), not O(replicas × pods).
+  const podsByReplica = new Map<string, Pod[]>();
+  for (const p of pods) {
+    const k = `${p.metadata.labels?.[LABELS.roleName]}/${p.metadata.labels?.[LABELS.replicaIndex]}`;
+    const list = podsByReplica.get(k);
+    if (list) list.push(p);
+    else podsByReplica.set(k, [p]);
+  }
+  const lwsByName = new Map(lws.map(l => [l.metadata.name, l]));
+  let budget: number = LIMITS.childrenPerService;
+  const roles = specRoles
     .filter(r => r.componentType !== 'router')
-    .map(r => ({
-      name: r.name,
-      componentType: r.componentType,
-      status: status.components?.[r.name],
-      replicas: Array.from({ length: r.replicas ?? 1 }, (_, i) => {
-        const lwsName = childNames.lws(name, r.name, i);
-        const l = lws.find(x => x.metadata.name === lwsName);
-        return {
-          index: i,
-          leaderWorkerSet: lwsName,
-          readyGroups: l?.status?.readyReplicas ?? 0,
-          pods: pods
-            .filter(
-              p =>
-                p.metadata.labels?.[LABELS.roleName] === r.name &&
-                p.metadata.labels?.[LABELS.replicaIndex] === String(i),
-            )
-            .map(podView),
-        };
-      }),
-    }));
+    .map(r => {
+      const requested =
+        typeof r.replicas === 'number' && Number.isFinite(r.replicas)
+          ? Math.max(0, Math.floor(r.replicas))
+          : 1;
+      let indexes: number[];
+      if (valid) {
+        const n = Math.min(requested, LIMITS.replicasPerRole, budget);
+        budget -= n;
+        indexes = Array.from({ length: n }, (_, i) => i);
+      } else {
+        // Never expand an invalid spec: only the replicas that exist.
+        const prefix = `${childNames.lws(name, r.name, 0).slice(0, -1)}`;
+        indexes = lws
+          .map(l => l.metadata.name ?? '')
+          .filter(n => n.startsWith(prefix))
+          .map(n => Number(n.slice(prefix.length)))
+          .filter(i => Number.isSafeInteger(i) && i >= 0)
+          .sort((a, b) => a - b)
+          .slice(0, Math.max(0, budget));
+        budget -= indexes.length;
+      }
+      return {
+        name: r.name,
+        componentType: r.componentType,
+        status: status.components?.[r.name],
+        replicas: indexes.map(i => {
+          const lwsName = childNames.lws(name, r.name, i);
+          const l = lwsByName.get(lwsName);
+          return {
+            index: i,
+            leaderWorkerSet: lwsName,
+            readyGroups: l?.status?.readyReplicas ?? 0,
+            pods: (podsByReplica.get(`${r.name}/${i}`) ?? []).map(podView),
+          };
+        }),
+      };
+    });
   const pg = podGroups[0];
-  const unschedulable = pg?.status?.conditions?.find(
-    c => c.type === 'Unschedulable' && c.status === 'True',
-  );
+  const unschedulable = gangProblem(pg);
   const m = unschedulable?.message
     ? UNSCHEDULABLE_TASKS.exec(unschedulable.message)
     : null;
@@ -118,7 +195,7 @@ export async function describeService(
     pods.filter(p => p.metadata.annotations?.['volcano.sh/task-spec'] === task);
   const gang = pg
     ? {
-        name: pg.metadata.name,
+        name: pg.metadata.name!,
         phase: pg.status?.phase ?? 'Pending',
         minMember: pg.spec.minMember,
         running: pg.status?.running ?? 0,
@@ -139,7 +216,7 @@ export async function describeService(
           : undefined,
       }
     : undefined;
-  const routerRole = isvc.spec.roles.find(r => r.componentType === 'router');
+  const routerRole = specRoles.find(r => r.componentType === 'router');
   const epp = deployments.find(d => d.metadata.name === childNames.epp(name));
   const eppPods = pods.filter(
     p => p.metadata.labels?.app === childNames.epp(name),
@@ -148,7 +225,7 @@ export async function describeService(
     ? {
         role: routerRole.name,
         strategy: routerRole.endpointPickerConfig
-          ? 'custom'
+          ? ('custom' as const)
           : (routerRole.strategy ?? 'prefix-cache'),
         epp: epp
           ? {
@@ -157,7 +234,7 @@ export async function describeService(
               conditions: epp.status?.conditions ?? [],
               problems: eppPods
                 .map(p => ({
-                  pod: p.metadata.name,
+                  pod: p.metadata.name!,
                   reason: podCrashReason(p),
                   message:
                     p.status?.containerStatuses?.[0]?.state?.waiting?.message,
@@ -167,13 +244,13 @@ export async function describeService(
           : undefined,
         inferencePool: pools[0]
           ? {
-              name: pools[0].metadata.name,
+              name: pools[0].metadata.name!,
               parents: (pools[0] as any).status?.parents ?? [],
             }
           : undefined,
         httpRoute: routes[0]
           ? {
-              name: routes[0].metadata.name,
+              name: routes[0].metadata.name!,
               parents: (routes[0] as any).status?.parents ?? [],
             }
           : undefined,
@@ -186,13 +263,17 @@ export async function describeService(
     ...deployments.map(d => d.metadata.name),
     ...(pg ? [pg.metadata.name] : []),
   ]);
+  const when = (e: EventObject) =>
+    String(
+      e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? '',
+    );
   return {
-    cluster: client.name,
+    cluster,
     namespace: ns,
     name,
     generation: isvc.metadata.generation,
     spec: {
-      roles: isvc.spec.roles.map(r => ({
+      roles: specRoles.map(r => ({
         name: r.name,
         componentType: r.componentType,
         replicas: r.componentType === 'router' ? undefined : (r.replicas ?? 1),
@@ -204,13 +285,9 @@ export async function describeService(
     roles,
     gang,
     router,
-    events: events
+    events: objects.events
       .filter(e => related.has(e.involvedObject?.name))
-      .sort((a, b) =>
-        String(b.lastTimestamp ?? '').localeCompare(
-          String(a.lastTimestamp ?? ''),
-        ),
-      )
+      .sort((a, b) => when(b).localeCompare(when(a)))
       .slice(0, 50)
       .map(e => ({
         type: e.type,
@@ -219,5 +296,39 @@ export async function describeService(
         object: `${e.involvedObject?.kind}/${e.involvedObject?.name}`,
         lastTimestamp: e.lastTimestamp,
       })),
-  };
+  } as ServiceDetail;
+}
+
+/** The detail from live LISTs (used only when no informer cache of the cluster is available). */
+export async function describeService(
+  client: ClusterClient,
+  isvc: InferenceService,
+  reconciler?: ClusterReconciler,
+): Promise<ServiceDetail> {
+  const ns = isvc.metadata.namespace!;
+  const name = isvc.metadata.name!;
+  const selector = `${LABELS.service}=${name}`;
+  const [
+    leaderWorkerSets,
+    pods,
+    podGroups,
+    deployments,
+    pools,
+    routes,
+    events,
+  ] = await Promise.all([
+    client.list<LeaderWorkerSet>(KINDS.LeaderWorkerSet, ns, selector),
+    client.list<Pod>(KINDS.Pod, ns, selector),
+    client.list<PodGroup>(KINDS.PodGroup, ns, selector),
+    client.list<Deployment>(KINDS.Deployment, ns, selector),
+    client.list<KubeObject>(KINDS.InferencePool, ns, selector),
+    client.list<KubeObject>(KINDS.HTTPRoute, ns, selector),
+    client.list<EventObject>(KINDS.Event, ns).catch(() => []),
+  ]);
+  return describeServiceFrom(
+    client.name,
+    isvc,
+    { leaderWorkerSets, pods, podGroups, deployments, pools, routes, events },
+    reconciler?.statuses.get(`${ns}/${name}`),
+  );
 }

@@ -1,0 +1,171 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  InferenceService,
+  PodGroup,
+  serviceDetailSchema,
+} from '@fusioninfer/plugin-fusioninfer-common';
+import { describeServiceFrom, gangProblem, ServiceObjects } from './describe';
+
+const isvc = (replicas: number): InferenceService =>
+  ({
+    apiVersion: 'fusioninfer.io/v1alpha1',
+    kind: 'InferenceService',
+    metadata: { name: 'huge', namespace: 'team-a', uid: 'u1', generation: 1 },
+    spec: {
+      roles: [
+        {
+          name: 'inference',
+          componentType: 'worker',
+          replicas,
+          template: {
+            spec: { containers: [{ name: 'c', image: 'vllm:ok' }] },
+          },
+        },
+      ],
+    },
+  }) as InferenceService;
+
+const none = (): ServiceObjects => ({
+  leaderWorkerSets: [],
+  pods: [],
+  podGroups: [],
+  deployments: [],
+  pools: [],
+  routes: [],
+  events: [],
+});
+
+const lws = (name: string) =>
+  ({
+    apiVersion: 'leaderworkerset.x-k8s.io/v1',
+    kind: 'LeaderWorkerSet',
+    metadata: { name, namespace: 'team-a' },
+    spec: {},
+    status: { readyReplicas: 1 },
+  }) as any;
+
+describe('describeServiceFrom (review H2)', () => {
+  it('never expands a stored object with replicas 2147483647: only the replicas that exist are listed', () => {
+    const t0 = Date.now();
+    const d = describeServiceFrom('dev', isvc(2147483647), {
+      ...none(),
+      leaderWorkerSets: [lws('huge-inference-0')],
+    });
+    expect(Date.now() - t0).toBeLessThan(500);
+    expect(d.roles[0].replicas.map(r => r.leaderWorkerSet)).toEqual([
+      'huge-inference-0',
+    ]);
+    expect(d.spec.roles[0].replicas).toBe(2147483647);
+    expect(serviceDetailSchema.safeParse(d).success).toBe(true);
+  });
+
+  it('lists no replica it would have to invent for a service over the replicas limit', () => {
+    const d = describeServiceFrom('dev', isvc(200_000), none());
+    expect(d.roles[0].replicas).toEqual([]);
+  });
+
+  it('lists every replica of a valid service, with its pods', () => {
+    const d = describeServiceFrom('dev', isvc(3), {
+      ...none(),
+      leaderWorkerSets: [lws('huge-inference-1')],
+      pods: [
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            name: 'huge-inference-1-0',
+            namespace: 'team-a',
+            labels: {
+              'fusioninfer.io/role-name': 'inference',
+              'fusioninfer.io/replica-index': '1',
+              'leaderworkerset.sigs.k8s.io/worker-index': '0',
+            },
+          },
+          spec: { containers: [] },
+          status: { phase: 'Running' },
+        } as any,
+      ],
+    });
+    expect(
+      d.roles[0].replicas.map(r => [r.index, r.readyGroups, r.pods.length]),
+    ).toEqual([
+      [0, 0, 0],
+      [1, 1, 1],
+      [2, 0, 0],
+    ]);
+    expect(d.roles[0].replicas[1].pods[0]).toMatchObject({
+      name: 'huge-inference-1-0',
+      leader: true,
+      replica: 1,
+    });
+  });
+});
+
+describe('gang state read the way Volcano means it', () => {
+  const pg = (phase: string, conditions: object[]): PodGroup =>
+    ({
+      apiVersion: 'scheduling.volcano.sh/v1beta1',
+      kind: 'PodGroup',
+      metadata: { name: 'huge', namespace: 'team-a' },
+      spec: { minMember: 2 },
+      status: { phase, conditions },
+    }) as any;
+  const unsched = {
+    type: 'Unschedulable',
+    status: 'True',
+    reason: 'NotEnoughResources',
+    message:
+      '2/2 tasks in gang unschedulable: pod group is not ready, 2 Pending',
+    lastTransitionTime: '2026-11-27T10:00:00Z',
+  };
+  const scheduled = {
+    type: 'Scheduled',
+    status: 'True',
+    reason: 'tasks in gang are ready to be scheduled',
+    lastTransitionTime: '2026-11-27T10:05:00Z',
+  };
+
+  it('a running gang never shows the stale Unschedulable condition Volcano leaves beside Scheduled', () => {
+    const running = pg('Running', [unsched, scheduled]);
+    expect(gangProblem(running)).toBeUndefined();
+    const d = describeServiceFrom('dev', isvc(1), {
+      ...none(),
+      podGroups: [running],
+    });
+    expect(d.gang).toMatchObject({ phase: 'Running' });
+    expect(d.gang!.unschedulable).toBeUndefined();
+    // even a Running phase with only the old condition left
+    expect(gangProblem(pg('Running', [unsched]))).toBeUndefined();
+  });
+
+  it('a gang that was scheduled after it was unschedulable has no problem; one stuck now has', () => {
+    expect(gangProblem(pg('Pending', [unsched, scheduled]))).toBeUndefined();
+    const later = { ...unsched, lastTransitionTime: '2026-11-27T10:09:00Z' };
+    const stuck = pg('Inqueue', [scheduled, later]);
+    expect(gangProblem(stuck)?.message).toContain('unschedulable');
+    const d = describeServiceFrom('dev', isvc(1), {
+      ...none(),
+      podGroups: [stuck],
+    });
+    expect(d.gang!.unschedulable).toMatchObject({
+      reason: 'NotEnoughResources',
+      unschedulableTasks: 2,
+      totalTasks: 2,
+    });
+  });
+});
