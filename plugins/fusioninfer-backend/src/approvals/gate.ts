@@ -22,20 +22,20 @@ import {
   ApprovalRequest,
   ApprovalSummary,
   InferenceService,
-  renderInferenceService,
   RenderOptions,
   specHash,
+  summarizeInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { ApprovalStore, StoredApplyOptions } from './ApprovalStore';
 import { applyService } from './applyService';
 
-/** GPUs, pods and roles of a service (the approval summary). */
+/** GPUs, pods and roles of a service (the approval summary), by arithmetic on the spec: nothing is rendered. */
 export function approvalSummaryOf(
   isvc: InferenceService,
   namespace: string,
 ): ApprovalSummary {
-  const summary = renderInferenceService(isvc, { namespace }).summary;
+  const summary = summarizeInferenceService(isvc, { namespace });
   return {
     gpus: summary.totals.gpus,
     pods: summary.totals.pods,

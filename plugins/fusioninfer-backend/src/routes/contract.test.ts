@@ -340,4 +340,58 @@ describe('REST contract', () => {
       'qwen-multi-node',
     ]);
   }, 30000);
+
+  it('POST /approvals/check needs fusioninfer.service.create and never renders hostile input (review H1)', async () => {
+    const perms = mockServices.permissions.mock({
+      authorize: async (reqs: any[]) =>
+        reqs.map(r => ({
+          result:
+            r.permission.name === 'fusioninfer.service.create'
+              ? AuthorizeResult.DENY
+              : AuthorizeResult.ALLOW,
+        })) as any,
+      authorizeConditional: async (reqs: any[]) =>
+        reqs.map(() => ({ result: AuthorizeResult.ALLOW })) as any,
+    });
+    const denied = await startTestBackend({
+      features: [fusioninferPlugin, config({ approvals: {} }), perms.factory],
+    });
+    const body = {
+      cluster: 'dev',
+      namespace: 'default',
+      manifest: loadExample('monolithic-no-router.yaml'),
+    };
+    const refused = await request(denied.server)
+      .post(`${API}/approvals/check`)
+      .send(body);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toBe(
+      'not allowed: fusioninfer.service.create',
+    );
+    await denied.stop();
+
+    const { server } = await startTestBackend({
+      features: [fusioninferPlugin, config({ approvals: {} })],
+    });
+    // 32 roles × 10,000 replicas: 320,000 LeaderWorkerSets if rendered.
+    const hostile = loadExample('monolithic-no-router.yaml') as any;
+    const role = hostile.spec.roles[0];
+    hostile.spec.roles = Array.from({ length: 32 }, (_, i) => ({
+      ...role,
+      name: `w${i}`,
+      replicas: 10000,
+    }));
+    const t0 = Date.now();
+    const [check, health] = await Promise.all([
+      request(server)
+        .post(`${API}/approvals/check`)
+        .send({ ...body, manifest: hostile }),
+      request(server).get(`${API}/health`),
+    ]);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(health.status).toBe(200);
+    // Either refused by the limits or summarised by arithmetic; never expanded.
+    if (check.status === 200) expect(check.body.summary.gpus).toBe(320000);
+    else expect(check.status).toBe(400);
+  }, 30000);
 });
