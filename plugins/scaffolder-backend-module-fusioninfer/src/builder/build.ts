@@ -52,7 +52,7 @@ const KNOWN = new Set(
   Object.keys(deploymentParametersSchema._def.schema.shape),
 );
 
-/** `a.b[0].c` from a zod path. */
+/** `a.b[0].c` from a zod path. @internal */
 export function formatPath(prefix: string, path: (string | number)[]) {
   let out = prefix;
   for (const p of path)

@@ -23,7 +23,7 @@
 import { z } from 'zod/v3';
 import { ROUTING_STRATEGIES } from '@fusioninfer/plugin-fusioninfer-common';
 
-/** Upper bounds a self-service form accepts (a platform team raises them by writing the manifest itself). */
+/** Upper bounds a self-service form accepts (a platform team raises them by writing the manifest itself). @public */
 export const LIMITS = {
   replicas: 100,
   nodeCount: 64,
@@ -95,7 +95,7 @@ const argument = z
       'must not contain shell metacharacters or control characters (` $ ; & | < > \\, newlines)',
   });
 
-/** One workload role of the form (worker, prefill or decode). */
+/** One workload role of the form (worker, prefill or decode). @public */
 export const roleParametersSchema = z
   .object({
     name: dnsLabel('a role name').optional().describe('Role name'),
