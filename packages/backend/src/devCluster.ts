@@ -43,7 +43,16 @@ export const devClusterPlugin = createBackendPlugin({
         if (!dc?.getOptionalBoolean('enabled')) return;
         const repoRoot = path.resolve(process.cwd(), '../..');
         const persist = dc.getOptionalString('persistPath');
+        const kubeconfigPath = path.resolve(
+          repoRoot,
+          dc.getOptionalString('kubeconfigPath') ?? '.dev-cluster/kubeconfig',
+        );
         const cluster = await startDevCluster({
+          // https with a generated CA kept next to the kubeconfig (kubectl sends tokens only over https)
+          tls:
+            (dc.getOptionalBoolean('tls') ?? true)
+              ? { dir: path.dirname(kubeconfigPath) }
+              : false,
           port: dc.getOptionalNumber('port') ?? 16443,
           host: '127.0.0.1',
           persistPath: persist ? path.resolve(repoRoot, persist) : undefined,
@@ -60,10 +69,6 @@ export const devClusterPlugin = createBackendPlugin({
               dc.getOptionalNumber('podStartupDelayMs') ?? 3000,
           },
         });
-        const kubeconfigPath = path.resolve(
-          repoRoot,
-          dc.getOptionalString('kubeconfigPath') ?? '.dev-cluster/kubeconfig',
-        );
         cluster.writeKubeconfig(kubeconfigPath);
         logger.info(
           `development cluster listening on ${cluster.url} (kubeconfig ${kubeconfigPath})`,

@@ -21,9 +21,15 @@ import { startDevCluster, NodeSpec } from './cluster';
 
 const USAGE = `Usage: fusioninfer-dev-cluster [--port N] [--host H] [--kubeconfig PATH] [--persist PATH]
                                [--nodes N] [--gpus-per-node G] [--startup-delay-ms MS] [--no-simulate]
+                               [--token T] [--token-file PATH] [--http]
 
 Starts a Kubernetes API server for development (CRDs for InferenceService, LeaderWorkerSet, PodGroup,
 InferencePool, HTTPRoute, Gateway) with simulated controllers, and writes a kubeconfig (context fusioninfer-dev).
+
+It serves HTTPS with a generated CA (kept next to the kubeconfig: ca.crt, apiserver.crt, apiserver.key) that the
+kubeconfig trusts, as kind does; --http serves plain http instead (kubectl then sends no bearer token).
+--token sets the admin's token (default dev-token); --token-file adds users in kube-apiserver's token file format
+(token,user,uid,"group1,group2"), each authorized by RBAC. Without --token-file the cluster is open.
 `;
 
 export async function main(argv = process.argv.slice(2)): Promise<void> {
@@ -35,6 +41,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       return;
     }
     if (a === '--no-simulate') opts.simulate = false;
+    else if (a === '--http') opts.http = true;
     else if (a.startsWith('--') && argv[i + 1] !== undefined)
       opts[a.slice(2)] = argv[++i];
     else {
@@ -63,8 +70,20 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     name: `gpu-node-${i}`,
     gpus,
   }));
+  const kubeconfigPath = path.resolve(
+    String(opts.kubeconfig ?? '.dev-cluster/kubeconfig'),
+  );
+  const tokenFile =
+    typeof opts['token-file'] === 'string'
+      ? path.resolve(opts['token-file'])
+      : undefined;
   const cluster = await startDevCluster({
     port: Number(opts.port ?? 6443),
+    tls: opts.http ? false : { dir: path.dirname(kubeconfigPath) },
+    ...(tokenFile
+      ? { tokens: [String(opts.token ?? 'dev-token')], tokenFile }
+      : {}),
+    ...(typeof opts.token === 'string' ? { tokens: [opts.token] } : {}),
     host: String(opts.host ?? '127.0.0.1'),
     persistPath:
       typeof opts.persist === 'string' ? path.resolve(opts.persist) : undefined,
@@ -72,9 +91,6 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     simulate: opts.simulate !== false,
     simulation: { podStartupDelayMs: Number(opts['startup-delay-ms'] ?? 3000) },
   });
-  const kubeconfigPath = path.resolve(
-    String(opts.kubeconfig ?? '.dev-cluster/kubeconfig'),
-  );
   cluster.writeKubeconfig(kubeconfigPath);
   process.stdout.write(
     `development cluster listening on ${cluster.url}\nkubeconfig: ${kubeconfigPath}\n  export KUBECONFIG=${kubeconfigPath}\n`,

@@ -20,6 +20,8 @@ import { parseAllDocuments } from 'yaml';
 import { FaultConfig, KObject, KubeApi } from './api';
 import { DevApiHttpServer, PodHttpResolver } from './http';
 import { startSimulation, Simulation, SimulationOptions } from './sim';
+import { DevClusterUser, readTokenFile } from './rbac';
+import { devCertificates } from './tls';
 
 /** A node of the simulated inventory. */
 export interface NodeSpec {
@@ -47,8 +49,21 @@ export interface DevClusterOptions {
   /** Run the simulated controllers (LWS, Volcano, kubelet, Deployment, model servers). Default true. */
   simulate?: boolean;
   simulation?: Omit<SimulationOptions, 'api'>;
-  /** Bearer tokens accepted; default: any. */
+  /**
+   * Bearer tokens of the admin (user kubernetes-admin in system:masters, never checked by RBAC). With neither
+   * tokens, users nor a token file, any token (or none) is the admin: the cluster is open.
+   */
   tokens?: string[];
+  /** Further identities (users, service accounts), each authorized by RBAC against the cluster's roles and bindings. */
+  users?: DevClusterUser[];
+  /** A kube-apiserver token file (`token,user,uid,"group1,group2"` per line) adding identities as `users` does. */
+  tokenFile?: string;
+  /**
+   * Serve HTTPS with a generated CA (written into the kubeconfig) as kind does; `dir` keeps the CA and serving
+   * certificate (ca.crt, apiserver.crt, apiserver.key) so kubeconfigs stay valid across restarts. Default: plain
+   * http (in-process tests).
+   */
+  tls?: boolean | { dir?: string };
   /** Watch event window (events kept for resuming watches). */
   eventWindow?: number;
 }
@@ -57,11 +72,13 @@ export interface DevClusterOptions {
 export interface DevCluster {
   url: string;
   port: number;
+  /** PEM of the CA that signed the serving certificate (https only). */
+  ca?: string;
   api: KubeApi;
   simulation?: Simulation;
-  /** Kubeconfig YAML text (context `fusioninfer-dev`). */
-  kubeconfig(): string;
-  writeKubeconfig(file: string): void;
+  /** Kubeconfig YAML text (context `fusioninfer-dev`), for the admin or for a user of `users` / the token file. */
+  kubeconfig(user?: string): string;
+  writeKubeconfig(file: string, user?: string): void;
   registerPodHttpHandler(resolver: PodHttpResolver): void;
   /** Records a core/v1 Event about an object (source component default `fusioninfer-dev-cluster`). */
   recordEvent(
@@ -220,10 +237,25 @@ export async function startDevCluster(
     persistNow();
   }
 
-  const httpServer = new DevApiHttpServer(api, { tokens: options.tokens });
+  const users = [
+    ...(options.users ?? []),
+    ...(options.tokenFile ? readTokenFile(options.tokenFile) : []),
+  ];
   const host = options.host ?? '127.0.0.1';
+  const certs = options.tls
+    ? await devCertificates(
+        [host],
+        typeof options.tls === 'object' ? options.tls.dir : undefined,
+      )
+    : undefined;
+  const httpServer = new DevApiHttpServer(api, {
+    tokens: options.tokens,
+    users,
+    tls: certs,
+  });
   const port = await httpServer.listen(options.port ?? 0, host);
-  const url = `http://${host}:${port}`;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const url = `${certs ? 'https' : 'http'}://${urlHost}:${port}`;
 
   const eventType = api.findType('', 'v1', 'events')!;
   const recordEvent: DevCluster['recordEvent'] = (
@@ -274,8 +306,16 @@ export async function startDevCluster(
     }
   };
 
-  const kubeconfig = () => {
-    const token = options.tokens?.[0];
+  const kubeconfig = (user?: string) => {
+    let token = options.tokens?.[0] ?? 'dev-token';
+    if (user !== undefined) {
+      const u = users.find(x => x.name === user);
+      if (!u)
+        throw new Error(
+          `no user "${user}" in the development cluster's users or token file`,
+        );
+      token = u.token;
+    }
     return [
       'apiVersion: v1',
       'kind: Config',
@@ -283,16 +323,18 @@ export async function startDevCluster(
       '- name: fusioninfer-dev',
       '  cluster:',
       `    server: ${url}`,
-      '    insecure-skip-tls-verify: true',
+      certs
+        ? `    certificate-authority-data: ${Buffer.from(certs.ca).toString('base64')}`
+        : '    insecure-skip-tls-verify: true',
       'users:',
-      '- name: fusioninfer-dev',
+      `- name: ${JSON.stringify(user ?? 'fusioninfer-dev')}`,
       '  user:',
-      `    token: ${token ?? 'dev-token'}`,
+      `    token: ${JSON.stringify(token)}`,
       'contexts:',
       '- name: fusioninfer-dev',
       '  context:',
       '    cluster: fusioninfer-dev',
-      '    user: fusioninfer-dev',
+      `    user: ${JSON.stringify(user ?? 'fusioninfer-dev')}`,
       '    namespace: default',
       'current-context: fusioninfer-dev',
       '',
@@ -302,11 +344,12 @@ export async function startDevCluster(
   const cluster: DevCluster = {
     url,
     port,
+    ...(certs ? { ca: certs.ca } : {}),
     api,
     kubeconfig,
-    writeKubeconfig: file => {
+    writeKubeconfig: (file, user) => {
       fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-      fs.writeFileSync(file, kubeconfig(), { mode: 0o600 });
+      fs.writeFileSync(file, kubeconfig(user), { mode: 0o600 });
     },
     registerPodHttpHandler: r => httpServer.registerPodHttpHandler(r),
     recordEvent,

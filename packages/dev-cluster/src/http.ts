@@ -20,11 +20,19 @@
  */
 
 import http, { IncomingMessage, ServerResponse } from 'http';
+import https from 'https';
 import { parse as parseYaml } from 'yaml';
 import { KObject, KubeApi, Verb, WatchEvent } from './api';
 import { ApiError, errors } from './errors';
 import { apiVersionOf, ResourceType } from './resources';
 import { scaleOf, updateScale } from './scale';
+import {
+  accessReview,
+  Authorizer,
+  DevClusterUser,
+  resourceAttributes,
+  UserInfo,
+} from './rbac';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import {
   acceptsJson,
@@ -78,28 +86,43 @@ export type PodHttpResolver = (
 ) => PodHttpHandler | undefined;
 
 export interface HttpServerOptions {
-  /** Accepted bearer tokens; empty or undefined accepts any (or no) token. */
+  /** Bearer tokens of the admin (system:masters); with neither tokens nor users any (or no) token is the admin. */
   tokens?: string[];
+  /** Further identities, authorized by RBAC (unless in system:masters). */
+  users?: DevClusterUser[];
   /** Interval of watch bookmarks in ms (default 5000). */
   bookmarkIntervalMs?: number;
   version?: { major: string; minor: string; gitVersion: string };
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string; key: string };
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
 
 export class DevApiHttpServer {
-  readonly server: http.Server;
+  readonly server: http.Server | https.Server;
   private resolvers: PodHttpResolver[] = [];
   private logSources: PodLogSource[] = [];
   private readonly openWatches = new Set<ServerResponse>();
+  readonly authorizer: Authorizer;
 
   constructor(
     private readonly api: KubeApi,
     private readonly options: HttpServerOptions = {},
   ) {
-    this.server = http.createServer((req, res) => {
-      this.handle(req, res).catch(e => this.fail(res, e));
+    this.authorizer = new Authorizer(api, {
+      adminTokens: options.tokens,
+      users: options.users,
     });
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
+      this.handle(req, res).catch(e => this.fail(res, e));
+    };
+    this.server = options.tls
+      ? https.createServer(
+          { cert: options.tls.cert, key: options.tls.key },
+          listener,
+        )
+      : http.createServer(listener);
     this.server.keepAliveTimeout = 30_000;
   }
 
@@ -192,12 +215,13 @@ export class DevApiHttpServer {
     }
   }
 
-  private authorize(req: IncomingMessage) {
-    const tokens = this.options.tokens;
-    if (!tokens || tokens.length === 0) return;
-    const auth = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(.+)$/i.exec(auth);
-    if (!m || !tokens.includes(m[1].trim())) throw errors.unauthorized();
+  private nonResource(user: UserInfo, method: string, path: string) {
+    this.authorizer.authorize(user, {
+      resourceRequest: false,
+      verb:
+        method === 'GET' || method === 'HEAD' ? 'get' : method.toLowerCase(),
+      path,
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse) {
@@ -212,7 +236,14 @@ export class DevApiHttpServer {
       res.end('ok');
       return;
     }
-    this.authorize(req);
+    const user = this.authorizer.authenticate(req.headers.authorization);
+    if (
+      segs[0] === 'version' ||
+      segs[0] === 'openapi' ||
+      (segs[0] === 'api' && segs.length <= 2) ||
+      (segs[0] === 'apis' && segs.length <= 3)
+    )
+      this.nonResource(user, method, url.pathname);
     if (
       !acceptsJson(req.headers.accept) &&
       !(segs[0] === 'openapi' && segs[1] === 'v2') &&
@@ -313,6 +344,29 @@ export class DevApiHttpServer {
         'the server could not find the requested resource',
       );
     const q = url.searchParams;
+    // proxy names: "pod", "pod:8000", "http:pod:8000"
+    const nameParts = nameRaw?.split(':') ?? [];
+    const objectName =
+      sub === 'proxy' && nameParts.length === 3 ? nameParts[1] : nameParts[0];
+    this.authorizer.authorize(
+      user,
+      resourceAttributes(method, {
+        apiGroup: group,
+        resource: t.plural,
+        subresource: sub,
+        name: objectName,
+        namespace: t.plural === 'namespaces' ? nameRaw : ns,
+        watch: q.get('watch') === 'true' || q.get('watch') === '1',
+      }),
+    );
+    if (t.verbs && nameRaw === undefined && method === 'POST') {
+      await this.review(req, res, t, user);
+      return;
+    }
+    if (t.verbs)
+      throw errors.methodNotAllowed(
+        'the server does not allow this method on the requested resource',
+      );
     const fieldManager = q.get('fieldManager') ?? this.defaultManager(req);
     const dryRun = q.getAll('dryRun').includes('All');
     const fieldValidation =
@@ -597,6 +651,46 @@ export class DevApiHttpServer {
     res.on('close', done);
   }
 
+  /** POST of a self-review: answered from the requesting user, never stored. */
+  private async review(
+    req: IncomingMessage,
+    res: ServerResponse,
+    t: ResourceType,
+    user: UserInfo,
+  ) {
+    await this.api.fault('create', t.plural);
+    const body = (this.parseBody(
+      await this.readBody(req),
+      req.headers['content-type'] ?? 'application/json',
+    ) ?? {}) as Record<string, any>;
+    const base = {
+      kind: t.kind,
+      apiVersion: apiVersionOf(t),
+      metadata: { creationTimestamp: null },
+    };
+    if (t.plural === 'selfsubjectaccessreviews') {
+      const status = accessReview(this.authorizer, user, body.spec);
+      this.send(res, 201, { ...base, spec: body.spec, status });
+    } else if (t.plural === 'selfsubjectrulesreviews') {
+      this.send(res, 201, {
+        ...base,
+        spec: body.spec ?? {},
+        status: this.authorizer.rulesReview(user, body.spec?.namespace),
+      });
+    } else {
+      this.send(res, 201, {
+        ...base,
+        status: {
+          userInfo: {
+            username: user.username,
+            ...(user.uid ? { uid: user.uid } : {}),
+            groups: user.groups,
+          },
+        },
+      });
+    }
+  }
+
   private async scale(
     req: IncomingMessage,
     res: ServerResponse,
@@ -645,7 +739,7 @@ export class DevApiHttpServer {
       for (const t of types.filter(
         x => x.group === group && x.version === version,
       )) {
-        const verbs = [
+        const verbs = t.verbs ?? [
           'create',
           'delete',
           'deletecollection',

@@ -29,10 +29,17 @@ export type { FaultConfig, KObject, WatchEvent } from './api';
 export type {
   PodHttpResolver,
   PodHttpHandler,
+  PodLogSource,
+  PodLog,
+  LogLine,
   ProxyRequest,
   ProxyResponse,
 } from './http';
 export { ApiError } from './errors';
+export { serviceAccountUser, readTokenFile } from './rbac';
+export type { DevClusterUser, UserInfo } from './rbac';
+export { devCertificates } from './tls';
+export type { DevCertificates } from './tls';
 export type { Simulation, SimulationOptions } from './sim';
 export { runLoad } from './loadgen';
 export type { LoadOptions, LoadResult } from './loadgen';

@@ -37,6 +37,8 @@ export interface ResourceType {
   builtin: boolean;
   /** CRD printer columns (custom resources). */
   printerColumns?: unknown[];
+  /** Verbs when not the usual ones; set for create-only reviews, which are answered and never stored. */
+  verbs?: string[];
   /** The scale subresource (autoscaling/v1 Scale): where replicas live; without labelSelectorPath the selector is spec.selector. */
   scale?: ScaleSpec;
 }
@@ -169,6 +171,30 @@ export const BUILTIN_TYPES: ResourceType[] = [
     false,
   ),
   grouped('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
+  grouped(
+    'authorization.k8s.io',
+    'v1',
+    'SelfSubjectAccessReview',
+    'selfsubjectaccessreviews',
+    false,
+    { verbs: ['create'] },
+  ),
+  grouped(
+    'authorization.k8s.io',
+    'v1',
+    'SelfSubjectRulesReview',
+    'selfsubjectrulesreviews',
+    false,
+    { verbs: ['create'] },
+  ),
+  grouped(
+    'authentication.k8s.io',
+    'v1',
+    'SelfSubjectReview',
+    'selfsubjectreviews',
+    false,
+    { verbs: ['create'] },
+  ),
   grouped(
     'apiextensions.k8s.io',
     'v1',

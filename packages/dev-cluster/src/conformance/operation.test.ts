@@ -180,12 +180,19 @@ describe('development cluster operation', () => {
       const deadline = Date.now() + 20000;
       while (!out.includes('kubeconfig:') && Date.now() < deadline)
         await new Promise(r => setTimeout(r, 50));
+      // https with the generated CA in the kubeconfig (and next to it), as kind
       expect(out).toMatch(
-        /development cluster listening on http:\/\/127\.0\.0\.1:\d+/,
+        /development cluster listening on https:\/\/127\.0\.0\.1:\d+/,
       );
       const kc = new KubeConfig();
       kc.loadFromFile(kubeconfig);
       expect(kc.getCurrentContext()).toBe('fusioninfer-dev');
+      expect(kc.getCurrentCluster()?.caData).toBe(
+        Buffer.from(
+          fs.readFileSync(path.join(path.dirname(kubeconfig), 'ca.crt')),
+        ).toString('base64'),
+      );
+      expect(kc.getCurrentCluster()?.skipTLSVerify).toBeFalsy();
       expect(
         (await kc.makeApiClient(CoreV1Api).listNode()).items.map(
           n => n.metadata!.name,

@@ -711,6 +711,24 @@ message SelfSubjectRulesReview {
 }
 `;
 
+export const AUTHENTICATION_PROTO = `
+syntax = "proto2";
+package k8s.io.api.authentication.v1;
+
+message ExtraValue { repeated string items = 1; }
+message UserInfo {
+  optional string username = 1;
+  optional string uid = 2;
+  repeated string groups = 3;
+  map<string, ExtraValue> extra = 4;
+}
+message SelfSubjectReviewStatus { optional UserInfo userInfo = 1; }
+message SelfSubjectReview {
+  optional k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional SelfSubjectReviewStatus status = 2;
+}
+`;
+
 export const COORDINATION_PROTO = `
 syntax = "proto2";
 package k8s.io.api.coordination.v1;
@@ -740,6 +758,7 @@ export const PROTO_DEFINITIONS: string[] = [
   APPS_PROTO,
   RBAC_PROTO,
   AUTHORIZATION_PROTO,
+  AUTHENTICATION_PROTO,
   COORDINATION_PROTO,
 ];
 
@@ -762,6 +781,8 @@ export const PROTOBUF_KINDS: Record<string, string> = {
     'k8s.io.api.authorization.v1.SelfSubjectAccessReview',
   'authorization.k8s.io/v1/SelfSubjectRulesReview':
     'k8s.io.api.authorization.v1.SelfSubjectRulesReview',
+  'authentication.k8s.io/v1/SelfSubjectReview':
+    'k8s.io.api.authentication.v1.SelfSubjectReview',
   'coordination.k8s.io/v1/Lease': 'k8s.io.api.coordination.v1.Lease',
   'v1/DeleteOptions': 'k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions',
   'meta.k8s.io/v1/DeleteOptions':
