@@ -30,9 +30,20 @@ if [ ${#dirs[@]} -eq 0 ]; then
 fi
 
 started=$SECONDS
+# Declarations of the shipped sources only (tests and test utilities excluded; whatever they import is compiled
+# too): about a fifth less work than the whole repository, and a broken test file does not block the reports.
+tsconfig=node_modules/.cache/fusioninfer-api-reports/tsconfig.json
+mkdir -p "$(dirname "$tsconfig")"
+cat >"$tsconfig" <<'JSON'
+{
+  "extends": "../../../tsconfig.json",
+  "include": ["../../../plugins/*/src", "../../@backstage/cli/asset-types/asset-types.d.ts"],
+  "exclude": ["../../../**/*.test.ts", "../../../**/*.test.tsx", "../../../**/__testUtils__/**", "../../../**/setupTests.ts"]
+}
+JSON
 echo "# Declarations (tsc into dist-types/)"
 rm -rf dist-types
-if ! tsc -p tsconfig.json --incremental false >/tmp/fusioninfer-api-tsc.$$ 2>&1; then
+if ! tsc -p "$tsconfig" --incremental false >/tmp/fusioninfer-api-tsc.$$ 2>&1; then
   cat /tmp/fusioninfer-api-tsc.$$ >&2
   rm -f /tmp/fusioninfer-api-tsc.$$
   echo "api-reports: the repository does not type-check; fix tsc errors first" >&2
