@@ -23,6 +23,7 @@
 
 import { fnv1_32, safeEncode } from './hash';
 import { InferenceService } from './types';
+import { isValidName } from './names';
 
 /** Annotation on a catalog entity naming the InferenceService(s) it shows. @public */
 export const FUSIONINFER_SERVICE_ANNOTATION = 'fusioninfer.io/service';
@@ -42,8 +43,6 @@ export interface ServiceRef {
   namespace: string;
   name: string;
 }
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Parses a `fusioninfer.io/service` annotation value. Returns the references and one message per malformed item
@@ -73,10 +72,12 @@ export function parseServiceAnnotation(
       parts.length === 2 && defaultCluster ? [defaultCluster, ...parts] : parts;
     if (
       full.length !== 3 ||
-      !full.every(p => DNS_LABEL.test(p) && p.length <= 253)
+      !isValidName('cluster', full[0]) ||
+      !isValidName('namespace', full[1]) ||
+      !isValidName('service', full[2])
     ) {
       errors.push(
-        `${FUSIONINFER_SERVICE_ANNOTATION}: "${raw}" is not <cluster>/<namespace>/<name> (lower-case DNS labels)`,
+        `${FUSIONINFER_SERVICE_ANNOTATION}: "${raw}" is not <cluster>/<namespace>/<name> (lower-case DNS labels; the name starts with a letter)`,
       );
       continue;
     }

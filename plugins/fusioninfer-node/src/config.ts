@@ -15,6 +15,7 @@
  */
 
 import { Config } from '@backstage/config';
+import { isValidName } from '@fusioninfer/plugin-fusioninfer-common';
 
 /** One configured cluster. @public */
 export interface FusionInferClusterConfig {
@@ -53,8 +54,6 @@ export function isNamespaceAllowed(
   return namespace !== undefined && list.includes(namespace);
 }
 
-const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 /**
  * Reads `fusioninfer.clusters`; throws an Error naming the offending key when the configuration is wrong.
  * @public
@@ -67,7 +66,7 @@ export function readFusionInferClusters(
   return list.map((c, i) => {
     const where = `fusioninfer.clusters[${i}]`;
     const name = c.getString('name');
-    if (!NAME.test(name) || name.length > 63)
+    if (!isValidName('cluster', name))
       throw new Error(
         `${where}.name: "${name}" must be a lowercase DNS label (it appears in URLs and annotations)`,
       );
@@ -107,7 +106,7 @@ export function readFusionInferClusters(
           `${where}.namespaces: must list at least one namespace (omit it to watch every namespace)`,
         );
       namespaces.forEach((n, j) => {
-        if (!NAME.test(n) || n.length > 63)
+        if (!isValidName('namespace', n))
           throw new Error(
             `${where}.namespaces[${j}]: "${n}" is not a valid namespace name (a lowercase DNS label)`,
           );

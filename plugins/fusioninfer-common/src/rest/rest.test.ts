@@ -28,6 +28,7 @@ import {
 } from '.';
 import { ApprovalRequest } from '../approval';
 import { isValidName, nameProblems } from '../names';
+import { parseServiceAnnotation } from '../entity';
 
 // Compile-time: the schema and the interface describe the same object.
 const sameApproval = (
@@ -46,6 +47,16 @@ describe('names', () => {
     expect(isValidName('service', '1abc')).toBe(false);
     expect(isValidName('namespace', '1abc')).toBe(true);
     expect(nameProblems('service', 'Abc').join()).toMatch(/DNS-1035/);
+  });
+
+  it('service annotations use the same limits (no 253-character namespaces)', () => {
+    expect(parseServiceAnnotation(`dev/${'a'.repeat(64)}/svc`).refs).toEqual(
+      [],
+    );
+    expect(parseServiceAnnotation('dev/ns/1svc').refs).toEqual([]);
+    expect(parseServiceAnnotation('dev/ns/svc').refs).toEqual([
+      { cluster: 'dev', namespace: 'ns', name: 'svc' },
+    ]);
   });
 
   it('zod name schemas report the rule', () => {
