@@ -41,6 +41,8 @@ import {
 import { fusioninferClustersServiceRef } from '@fusioninfer/plugin-fusioninfer-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { ClusterReconciler } from './reconciler/ClusterReconciler';
+import { ClusterCache } from './cache/ClusterCache';
+import { createCachedServiceViews } from './cache/ServiceViews';
 import { createRouter } from './router';
 import { ApprovalGate } from './approvals/gate';
 import { MetricsCollector } from './metrics/MetricsCollector';
@@ -114,9 +116,18 @@ export const fusioninferPlugin = createBackendPlugin({
         const enabled = rc?.getOptionalBoolean('enabled') ?? true;
         const identity = `${os.hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
         const reconcilers = new Map<string, ClusterReconciler>();
+        // One set of informers per cluster, shared by its reconciler and the REST views (also in observe mode and
+        // with the reconciler disabled): page views cost no API-server call.
+        const caches = new Map<string, ClusterCache>();
         for (const client of clusters.list()) {
+          const cache = new ClusterCache(
+            client,
+            logger.child({ cluster: client.name, component: 'cache' }),
+          );
+          caches.set(client.name, cache);
           const r = new ClusterReconciler({
             client,
+            cache,
             logger: logger.child({ cluster: client.name }),
             render,
             workers: rc?.getOptionalNumber('workers'),
@@ -134,8 +145,14 @@ export const fusioninferPlugin = createBackendPlugin({
         const prometheusOptions = readPrometheusOptions(config);
         const seconds = (k: string, d: number) =>
           (mc?.getOptionalNumber(k) ?? d) * 1000;
+        const views = createCachedServiceViews({
+          clusters,
+          caches,
+          reconcilers,
+        });
         const metrics = new MetricsCollector({
           logger: logger.child({ component: 'metrics' }),
+          lookup: (c, ns, name) => views.metricsObjects(c, ns, name),
           prometheus: prometheusOptions
             ? new PrometheusSource(prometheusOptions)
             : undefined,
@@ -146,6 +163,14 @@ export const fusioninferPlugin = createBackendPlugin({
         });
         lifecycle.addStartupHook(() => metrics.start());
         lifecycle.addShutdownHook(() => metrics.stop());
+        lifecycle.addStartupHook(() => {
+          // Not awaited: a cluster that cannot be listed keeps retrying in the background (views read it live
+          // until its cache has loaded) and never delays the backend's start.
+          for (const c of caches.values()) void c.start();
+        });
+        lifecycle.addShutdownHook(async () => {
+          await Promise.all([...caches.values()].map(c => c.stop()));
+        });
         if (enabled) {
           lifecycle.addStartupHook(async () => {
             // One cluster down never blocks the others.
@@ -196,6 +221,7 @@ export const fusioninferPlugin = createBackendPlugin({
             permissions,
             clusters,
             reconcilers,
+            source: views,
             render,
             metrics,
             catalog,

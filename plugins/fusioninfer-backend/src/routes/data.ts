@@ -47,6 +47,8 @@ export interface ServiceSource {
   ): Promise<InferenceService | undefined>;
   listServices(cluster: string): Promise<InferenceService[]>;
   describe(cluster: string, isvc: InferenceService): Promise<ServiceDetail>;
+  /** Why a cluster's answers may be stale (informer caches whose watches fail), if they may be. */
+  problems?(cluster: string): string | undefined;
   /** Live children of a service (every child kind, by the service label). */
   liveChildren(
     cluster: string,

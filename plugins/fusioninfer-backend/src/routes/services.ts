@@ -93,6 +93,13 @@ export function addReadRoutes(router: express.Router, o: ReadRoutesOptions) {
               readyReplicas: i.status?.readyReplicas,
               entityRef: access.entityRefOf(i, cluster),
             });
+          // Served from a cache whose watches fail: the last known services, and the cluster named in errors.
+          const stale = source.problems?.(cluster);
+          if (stale)
+            errors.push({
+              cluster,
+              message: `${access.clusterError(new Error(stale), cluster).message}; showing its last known services`,
+            });
         } catch (e) {
           errors.push({
             cluster,

@@ -1,0 +1,145 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import request from 'supertest';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { startDevCluster, DevCluster } from '@fusioninfer/dev-cluster';
+import {
+  devClusterConfig,
+  loadExample,
+  waitFor,
+} from '@fusioninfer/test-utils';
+import { ClusterClient } from '@fusioninfer/plugin-fusioninfer-node';
+import { fusioninferPlugin } from '../plugin';
+
+const API = '/api/fusioninfer';
+
+/** API-server requests other than watches and the leader's Lease renewals (a page view must cause none). */
+const reads = (dev: DevCluster) =>
+  Object.entries(dev.api.requestCounts)
+    .filter(
+      ([k]) =>
+        k.includes(' ') && !k.startsWith('watch ') && !k.endsWith(' leases'),
+    )
+    .reduce((n, [, v]) => n + v, 0);
+
+describe('REST views from the informer caches', () => {
+  let managed: DevCluster;
+  let observed: DevCluster;
+  beforeAll(async () => {
+    managed = await startDevCluster({ simulation: { podStartupDelayMs: 40 } });
+    observed = await startDevCluster({ simulate: false });
+    const isvc = loadExample('multi-node-router.yaml') as any;
+    await new ClusterClient(devClusterConfig(managed.url)).apply(
+      {
+        ...isvc,
+        metadata: {
+          ...isvc.metadata,
+          namespace: 'default',
+          annotations: { 'backstage.io/entity-ref': 'component:default/qwen' },
+        },
+      },
+      { fieldManager: 'kubectl' },
+    );
+    const plain = loadExample('monolithic-no-router.yaml') as any;
+    await new ClusterClient(devClusterConfig(observed.url)).apply(
+      { ...plain, metadata: { ...plain.metadata, namespace: 'default' } },
+      { fieldManager: 'kubectl' },
+    );
+  });
+  afterAll(async () => {
+    await managed.close();
+    await observed.close();
+  });
+
+  it('serves every view with zero API-server calls, in manage and in observe mode', async () => {
+    const { server } = await startTestBackend({
+      features: [
+        fusioninferPlugin,
+        mockServices.rootConfig.factory({
+          data: {
+            fusioninfer: {
+              clusters: [
+                devClusterConfig(managed.url),
+                devClusterConfig(observed.url, {
+                  name: 'obs',
+                  mode: 'observe',
+                }),
+              ],
+              reconciler: { leaseDurationSeconds: 15 },
+              metrics: { pollIntervalSeconds: 0 },
+            },
+          },
+        }),
+        catalogServiceMock.factory({
+          entities: [
+            {
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'Component',
+              metadata: { name: 'qwen', namespace: 'default' },
+              spec: { type: 'service', owner: 'alice', lifecycle: 'x' },
+            },
+          ],
+        }),
+      ],
+    });
+    const svc = `${API}/clusters/dev/namespaces/default/services/qwen-multi-node`;
+    await waitFor(
+      async () => {
+        const r = await request(server).get(svc);
+        return (
+          r.status === 200 &&
+          r.body.gang?.phase === 'Running' &&
+          r.body.roles[0].replicas[0].pods.length === 2 &&
+          r.body.router?.epp?.ready &&
+          r
+        );
+      },
+      { timeoutMs: 20000, what: 'a running service' },
+    );
+    // let the reconciler settle (its status writes are not page views)
+    await new Promise(r => setTimeout(r, 1500));
+    const views = [
+      `${API}/services`,
+      svc,
+      `${svc}/children`,
+      `${svc}/diff`,
+      `${API}/entities/component/default/qwen/services`,
+      `${API}/clusters/obs/namespaces/default/services/qwen-inference`,
+      `${API}/clusters/obs/namespaces/default/services/qwen-inference/diff`,
+    ];
+    const calls: Record<string, number> = {};
+    for (const v of views) {
+      const before = reads(managed) + reads(observed);
+      const res = await request(server).get(v);
+      expect([v, res.status]).toEqual([v, 200]);
+      calls[v] = reads(managed) + reads(observed) - before;
+    }
+    expect(calls).toEqual(Object.fromEntries(views.map(v => [v, 0])));
+    // The metrics view finds its pods in the caches too (its scrapes go through the pod proxy, no LIST).
+    const lists = managed.api.requestCounts['list pods'] ?? 0;
+    const m = await request(server).get(`${svc}/metrics`);
+    expect(m.status).toBe(200);
+    expect(managed.api.requestCounts['list pods'] ?? 0).toBe(lists);
+    // Listing answers what the clusters hold: both services, both clusters, no errors.
+    const list = await request(server).get(`${API}/services`);
+    expect(
+      list.body.items.map((i: any) => `${i.cluster}/${i.name}`).sort(),
+    ).toEqual(['dev/qwen-multi-node', 'obs/qwen-inference']);
+    expect(list.body.errors).toEqual([]);
+  }, 60000);
+});
