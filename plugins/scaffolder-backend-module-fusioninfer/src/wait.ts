@@ -117,7 +117,10 @@ export function readiness(detail: ServiceDetail): Readiness {
 /** Sleeps, waking early when the task is cancelled. */
 export function sleep(ms: number, signal?: AbortSignal) {
   return new Promise<void>(resolve => {
-    if (signal?.aborted) return resolve();
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
     const t = setTimeout(done, ms);
     function done() {
       clearTimeout(t);

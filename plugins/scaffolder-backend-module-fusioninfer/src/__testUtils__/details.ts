@@ -18,32 +18,42 @@
 export function detail(
   stage: 'pending-unschedulable' | 'deploying' | 'ready' | 'invalid' | 'stale',
 ) {
-  const active =
-    stage === 'ready' || stage === 'stale'
-      ? {
-          type: 'Active',
-          status: 'True',
-          reason: 'InferenceServiceAvailable',
-          message: 'InferenceService is ready',
-          observedGeneration: 1,
-        }
-      : stage === 'invalid'
-        ? {
-            type: 'Active',
-            status: 'False',
-            reason: 'InvalidSpec',
-            message: 'spec.roles[0].replicas: must be at least 0',
-            observedGeneration: 1,
-          }
-        : {
-            type: 'Active',
-            status: 'False',
-            reason: 'InferenceServiceProcessing',
-            message: 'InferenceService is being reconciled',
-            observedGeneration: 1,
-          };
-  const readyReplicas =
-    stage === 'ready' || stage === 'stale' ? 2 : stage === 'deploying' ? 1 : 0;
+  const running = stage === 'ready' || stage === 'stale';
+  const conditions: Record<string, object> = {
+    running: {
+      type: 'Active',
+      status: 'True',
+      reason: 'InferenceServiceAvailable',
+      message: 'InferenceService is ready',
+      observedGeneration: 1,
+    },
+    invalid: {
+      type: 'Active',
+      status: 'False',
+      reason: 'InvalidSpec',
+      message: 'spec.roles[0].replicas: must be at least 0',
+      observedGeneration: 1,
+    },
+    processing: {
+      type: 'Active',
+      status: 'False',
+      reason: 'InferenceServiceProcessing',
+      message: 'InferenceService is being reconciled',
+      observedGeneration: 1,
+    },
+  };
+  let active = conditions.processing;
+  if (running) active = conditions.running;
+  if (stage === 'invalid') active = conditions.invalid;
+  let readyReplicas = 0;
+  let phase = 'Pending';
+  if (running) {
+    readyReplicas = 2;
+    phase = 'Running';
+  } else if (stage === 'deploying') {
+    readyReplicas = 1;
+    phase = 'Deploying';
+  }
   return {
     cluster: 'dev',
     namespace: 'ml',
@@ -53,12 +63,7 @@ export function detail(
     status: {
       observedGeneration: 1,
       conditions: [active],
-      phase:
-        stage === 'ready' || stage === 'stale'
-          ? 'Running'
-          : stage === 'deploying'
-            ? 'Deploying'
-            : 'Pending',
+      phase,
     },
     roles: [
       {

@@ -178,9 +178,9 @@ export function createRenderAction(options: { render?: RenderOptions } = {}) {
       const kinds: Record<string, number> = {};
       for (const c of children) kinds[c.kind] = (kinds[c.kind] ?? 0) + 1;
       const router = isvc.spec.roles.find(r => r.componentType === 'router');
-      const strategy = !router
-        ? 'none'
-        : router.endpointPickerConfig
+      let strategy = 'none';
+      if (router)
+        strategy = router.endpointPickerConfig
           ? 'custom'
           : (router.strategy ?? 'prefix-cache');
       const sum = (o: Record<string, number>) =>

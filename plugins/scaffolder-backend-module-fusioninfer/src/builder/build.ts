@@ -55,8 +55,10 @@ const KNOWN = new Set(
 /** `a.b[0].c` from a zod path. @internal */
 export function formatPath(prefix: string, path: (string | number)[]) {
   let out = prefix;
-  for (const p of path)
-    out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${p}` : p;
+  }
   return out;
 }
 

@@ -68,6 +68,7 @@ const MODEL = /^(\/|[A-Za-z0-9])[A-Za-z0-9._\-/:@+]*$/;
 const IMAGE =
   /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 /** Characters a shell (or a `/bin/sh -c` line) would interpret; never accepted in a form argument. */
+// eslint-disable-next-line no-control-regex
 const SHELL_META = /[`$;&|<>\\\u0000-\u001f\u007f]/;
 const HOSTNAME =
   /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

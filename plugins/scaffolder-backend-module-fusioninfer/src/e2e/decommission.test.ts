@@ -21,7 +21,11 @@ import {
   loadExample,
   waitFor,
 } from '@fusioninfer/test-utils';
-import { runTemplate, startBackend, taskResult } from './harness';
+import {
+  runTemplate,
+  startBackend,
+  taskResult,
+} from '../__testUtils__/harness';
 
 jest.setTimeout(60000);
 

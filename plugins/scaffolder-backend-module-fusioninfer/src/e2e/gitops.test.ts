@@ -27,7 +27,11 @@ import { startDevCluster, DevCluster } from '@fusioninfer/dev-cluster';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { devClusterConfig, loadExample } from '@fusioninfer/test-utils';
 import { UPSTREAM_EXAMPLE_PARAMETERS } from '../builder';
-import { runTemplate, startBackend, taskResult } from './harness';
+import {
+  runTemplate,
+  startBackend,
+  taskResult,
+} from '../__testUtils__/harness';
 
 jest.setTimeout(60000);
 

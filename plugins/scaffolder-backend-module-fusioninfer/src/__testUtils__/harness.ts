@@ -34,6 +34,8 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { DevCluster } from '@fusioninfer/dev-cluster';
 import { devClusterConfig, waitFor } from '@fusioninfer/test-utils';
+// The end-to-end tests run the real backend plugin the actions call (test code only).
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import fusioninferPlugin from '@fusioninfer/plugin-fusioninfer-backend';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import scaffolderModuleFusionInfer from '../index';
