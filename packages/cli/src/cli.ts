@@ -22,6 +22,8 @@ import {
   stringifyKubernetesYaml,
   validateInferenceService,
   ValidationIssue,
+  YAML_MAX_NESTING_BOUND,
+  yamlNestingBound,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { parseAllDocuments } from 'yaml';
 
@@ -198,6 +200,11 @@ export function parseManifestDocuments(text: string): {
   values: unknown[];
   ambiguities: InputAmbiguity[];
 } {
+  // The YAML parser recurses per level; hostile nesting is refused before it (it can crash the process).
+  if (yamlNestingBound(text) > YAML_MAX_NESTING_BOUND)
+    throw new InputError(
+      `not usable YAML: nested too deeply (more than about ${YAML_MAX_NESTING_BOUND / 4} levels, or indented more than ${YAML_MAX_NESTING_BOUND / 2} columns)`,
+    );
   let docs;
   try {
     docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false });

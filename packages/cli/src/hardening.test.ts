@@ -189,3 +189,17 @@ describe('YAML 1.1 readers such as kubectl (review M8)', () => {
     );
   });
 });
+
+describe('deeply nested YAML', () => {
+  it('is refused before the recursive parser sees it (exit 2)', async () => {
+    for (const text of [
+      '['.repeat(100000),
+      `${'- '.repeat(50000)}x`,
+      `a: ${'{b: '.repeat(20000)}`,
+    ]) {
+      const r = await run(['validate'], text);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/^fusioninfer: not usable YAML: nested too deeply/);
+    }
+  });
+});

@@ -15,6 +15,7 @@
  */
 
 import { parseDocument } from 'yaml';
+import { YAML_MAX_NESTING_BOUND, yamlNestingBound } from './kubeYaml';
 import { RoutingStrategy } from './types';
 
 const HEADER =
@@ -173,6 +174,14 @@ export function parseEndpointPickerConfig(
     issues.push({ path, message, severity: 'warning' });
   const pluginTypes: string[] = [];
   let doc: unknown;
+  // The YAML parser recurses per level: bound the nesting before parsing (hostile input can crash the process).
+  if (yamlNestingBound(text) > YAML_MAX_NESTING_BOUND) {
+    err(
+      '',
+      `is nested too deeply to be parsed safely (more than about ${YAML_MAX_NESTING_BOUND / 4} levels, or indented more than ${YAML_MAX_NESTING_BOUND / 2} columns); an EndpointPickerConfig is a few levels deep`,
+    );
+    return { issues, pluginTypes };
+  }
   try {
     const parsed = parseDocument(text, {
       prettyErrors: false,

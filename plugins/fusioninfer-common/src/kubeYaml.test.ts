@@ -24,8 +24,11 @@ import {
   findYamlAmbiguities,
   kubectlPlainScalar,
   stringifyKubernetesYaml,
+  YAML_MAX_NESTING_BOUND,
+  yamlNestingBound,
 } from './kubeYaml';
 import { renderInferenceService } from './render';
+import { validateInferenceService } from './validate';
 
 const TRICKY = [
   'yes',
@@ -220,5 +223,77 @@ describeWithKubectl('kubectl itself (when installed)', () => {
         v: kubectlPlainScalar(s),
       }),
     );
+  });
+});
+
+describe('yamlNestingBound (deep YAML must not reach the recursive parser)', () => {
+  const block = (n: number) =>
+    Array.from({ length: n }, (_, i) => `${' '.repeat(i)}a:`).join('\n');
+
+  it('is an upper bound of the real depth, and small for real documents', () => {
+    expect(yamlNestingBound('a: 1')).toBeLessThanOrEqual(8); // the value at column 3: 2 × 3 + 2
+    for (const isvc of Object.values(loadExamples()))
+      expect(yamlNestingBound(stringifyKubernetesYaml(isvc))).toBeLessThan(100);
+    expect(yamlNestingBound('[[[[x]]]]')).toBeGreaterThanOrEqual(4);
+    expect(yamlNestingBound('- - - - x')).toBeGreaterThanOrEqual(4);
+    expect(yamlNestingBound(block(50))).toBeGreaterThanOrEqual(50);
+    expect(
+      yamlNestingBound('a:\n- b:\n  - c:\n    - d: 1'),
+    ).toBeGreaterThanOrEqual(6);
+  });
+
+  it('is not fooled by brackets in quotes, comments or block scalars', () => {
+    const q = Array.from(
+      { length: 300 },
+      () => `["${']'.repeat(50)}", '}}', `,
+    ).join('');
+    expect(yamlNestingBound(`${q}${'['.repeat(500)}`)).toBeGreaterThan(
+      YAML_MAX_NESTING_BOUND,
+    );
+    expect(
+      yamlNestingBound(
+        `a: "${'['.repeat(1000)}"\n# ${'['.repeat(1000)}\nb: |\n  ${'['.repeat(1000)}\n`,
+      ),
+    ).toBeLessThan(10);
+  });
+
+  it('flags hostile nesting quickly, however it is written', () => {
+    for (const text of [
+      '['.repeat(100000),
+      '{a: '.repeat(30000),
+      `${'- '.repeat(50000)}x`,
+      block(800),
+    ])
+      expect(yamlNestingBound(text)).toBeGreaterThan(YAML_MAX_NESTING_BOUND);
+  });
+
+  it('keeps validate and render of a hostile endpointPickerConfig an ordinary error (it crashed the process)', () => {
+    const svc = {
+      apiVersion: 'fusioninfer.io/v1alpha1',
+      kind: 'InferenceService',
+      metadata: { name: 's' },
+      spec: {
+        roles: [
+          {
+            name: 'r',
+            componentType: 'router',
+            endpointPickerConfig: '['.repeat(100000),
+            httproute: { parentRefs: [{ name: 'g' }] },
+          },
+          {
+            name: 'w',
+            componentType: 'worker',
+            template: { spec: { containers: [{ name: 'c', image: 'i' }] } },
+          },
+        ],
+      },
+    };
+    const v = validateInferenceService(svc);
+    expect(v.errors.map(e => `${e.path}: ${e.message}`)).toEqual([
+      expect.stringMatching(
+        /^spec\.roles\[0\]\.endpointPickerConfig: is nested too deeply to be parsed safely/,
+      ),
+    ]);
+    expect(() => renderInferenceService(svc)).not.toThrow();
   });
 });

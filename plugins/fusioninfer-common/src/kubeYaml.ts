@@ -20,7 +20,7 @@
  * are booleans there, `017` is octal, `1_000` is a number (review M8).
  */
 
-import { Document, isPair, isScalar, isSeq, Node, visit } from 'yaml';
+import { Document, isPair, isScalar, isSeq, Lexer, Node, visit } from 'yaml';
 import { joinPath } from './schema';
 
 /** Plain scalars that go-yaml v2 resolves to something other than what they look like in YAML 1.2. */
@@ -166,4 +166,48 @@ export function stringifyKubernetesYaml(value: unknown): string {
     },
   });
   return doc.toString({ lineWidth: 0 });
+}
+
+/**
+ * Bound on {@link yamlNestingBound} below which the `yaml` package parses safely: it composes documents recursively,
+ * and about 500 levels exhaust the stack — in a way V8 does not always survive (a fatal out-of-memory in its regexp
+ * compiler was observed, not a catchable RangeError). Real documents stay far below: a pod template is ~15 deep.
+ * @public
+ */
+export const YAML_MAX_NESTING_BOUND = 400;
+
+/**
+ * An upper bound on the nesting depth of YAML text, computed without parsing: the `yaml` package's own lexer
+ * (iterative, linear; quoted strings, comments and block scalars are single tokens), counting flow brackets and, for
+ * block structure, twice the column of each token plus two (a nested block collection is indented further than its
+ * parent, or by two with a compact `- `). Stops as soon as `max` is exceeded. Run it before parsing untrusted YAML.
+ * @public
+ */
+export function yamlNestingBound(
+  text: string,
+  max: number = YAML_MAX_NESTING_BOUND,
+): number {
+  let flow = 0;
+  let col = 0;
+  let block = 0;
+  let bound = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (token === '\n' || token === '\r\n') {
+      col = 0;
+      continue;
+    }
+    // Zero-width control tokens of the lexer (document start, scalar marker, …).
+    if (token.length === 1 && token.charCodeAt(0) < 0x20 && token !== '\t')
+      continue;
+    if (flow === 0 && token.trim() !== '') block = 2 * col + 2;
+    if (token === '[' || token === '{') flow++;
+    else if ((token === ']' || token === '}') && flow > 0) flow--;
+    if (block + flow > bound) {
+      bound = block + flow;
+      if (bound > max) return bound;
+    }
+    const nl = token.lastIndexOf('\n');
+    col = nl >= 0 ? token.length - nl - 1 : col + token.length;
+  }
+  return bound;
 }
