@@ -32,3 +32,4 @@ export {
 } from './examples';
 export { MONOLITHIC_ROUTER_QWEN_CHILDREN, kindNames } from './golden';
 export { devClusterConfig } from './devCluster';
+export { minimalInferenceService } from './fixtures';

@@ -20,9 +20,11 @@ import {
   kindNames,
   loadExample,
   loadExamples,
+  minimalInferenceService,
   MONOLITHIC_ROUTER_QWEN_CHILDREN,
   waitFor,
 } from '.';
+import { validateInferenceService } from '@fusioninfer/plugin-fusioninfer-common';
 
 describe('waitFor', () => {
   it('returns the first truthy value, retrying falsy values and errors', async () => {
@@ -90,5 +92,25 @@ describe('golden child lists', () => {
       'Service/a',
     ]);
     expect(Object.isFrozen(MONOLITHIC_ROUTER_QWEN_CHILDREN)).toBe(true);
+  });
+});
+
+describe('minimalInferenceService', () => {
+  it('is valid and takes namespace, replicas and metadata', () => {
+    const isvc = minimalInferenceService('qwen', {
+      namespace: 'llm',
+      replicas: 3,
+      metadata: { labels: { team: 'a' } },
+    });
+    expect(validateInferenceService(isvc)).toMatchObject({
+      valid: true,
+      errors: [],
+    });
+    expect(isvc.metadata).toEqual({
+      name: 'qwen',
+      namespace: 'llm',
+      labels: { team: 'a' },
+    });
+    expect(isvc.spec.roles[0].replicas).toBe(3);
   });
 });

@@ -21,27 +21,13 @@ import {
   createFusionInferClusters,
 } from '@fusioninfer/plugin-fusioninfer-node';
 import { FusionInferEntityProvider } from './FusionInferEntityProvider';
-import { devClusterConfig } from '@fusioninfer/test-utils';
+import {
+  devClusterConfig,
+  minimalInferenceService,
+} from '@fusioninfer/test-utils';
 
-const isvc = (name: string, extra: Record<string, unknown> = {}) => ({
-  apiVersion: 'fusioninfer.io/v1alpha1',
-  kind: 'InferenceService',
-  metadata: { name, namespace: 'default', ...extra },
-  spec: {
-    roles: [
-      {
-        name: 'inference',
-        componentType: 'worker',
-        replicas: 1,
-        template: {
-          spec: {
-            containers: [{ name: 'vllm', image: 'vllm/vllm-openai:v0.13.0' }],
-          },
-        },
-      },
-    ],
-  },
-});
+const isvc = (name: string, metadata: Record<string, unknown> = {}) =>
+  minimalInferenceService(name, { metadata });
 
 describe('FusionInferEntityProvider', () => {
   let dev: DevCluster;

@@ -27,26 +27,10 @@ import {
 import { createFusionInferClusters } from './clusters';
 import { readFusionInferClusters } from './config';
 import { KINDS } from './kinds';
+import { minimalInferenceService } from '@fusioninfer/test-utils';
 
-const isvc = (name: string, replicas = 1) => ({
-  apiVersion: 'fusioninfer.io/v1alpha1',
-  kind: 'InferenceService',
-  metadata: { name, namespace: 'default' },
-  spec: {
-    roles: [
-      {
-        name: 'inference',
-        componentType: 'worker',
-        replicas,
-        template: {
-          spec: {
-            containers: [{ name: 'vllm', image: 'vllm/vllm-openai:v0.13.0' }],
-          },
-        },
-      },
-    ],
-  },
-});
+const isvc = (name: string, replicas = 1) =>
+  minimalInferenceService(name, { replicas });
 
 describe('readFusionInferClusters', () => {
   it('reads the kubernetes-plugin field names with defaults', () => {
