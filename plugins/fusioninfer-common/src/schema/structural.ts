@@ -19,6 +19,8 @@
  * 422), pruning (what it silently drops) and defaulting, for CustomResourceDefinition `openAPIV3Schema`s.
  */
 
+import { canonicalJson } from '../hash';
+
 /** The subset of apiextensions.k8s.io/v1 JSONSchemaProps that structural schemas use. @public */
 export interface JSONSchemaProps {
   type?:
@@ -334,13 +336,17 @@ function validateValue(
       });
     const listType = schema['x-kubernetes-list-type'];
     if (listType === 'set' || schema.uniqueItems) {
-      for (let i = 1; i < v.length; i++) {
-        if (v.slice(0, i).some(x => deepEqual(x, v[i])))
+      // Linear: equal JSON values have equal canonical JSON (keys sorted), so a Set finds duplicates.
+      const seen = new Set<string>();
+      for (let i = 0; i < v.length; i++) {
+        const key = canonicalJson(v[i]);
+        if (seen.has(key))
           out.push({
             path: indexPath(path, i),
             type: 'duplicate',
             message: `Duplicate value: ${show(v[i])}`,
           });
+        seen.add(key);
       }
     } else if (
       listType === 'map' &&
