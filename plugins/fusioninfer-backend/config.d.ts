@@ -14,6 +14,8 @@
  * limitations under the License.
  */
 
+import { HumanDuration } from '@backstage/types';
+
 export interface Config {
   fusioninfer?: {
     reconciler?: {
@@ -21,6 +23,8 @@ export interface Config {
       enabled?: boolean;
       /** Seconds between full resyncs (every service re-enqueued). Default 300. */
       resyncSeconds?: number;
+      /** The same as a duration (`{ minutes: 5 }`, `5m`, `PT5M`); wins over `resyncSeconds`. */
+      resync?: HumanDuration | string;
       /** Parallel reconciles per cluster. Default 4. */
       workers?: number;
       /**
@@ -30,6 +34,8 @@ export interface Config {
       leaseNamespace?: string;
       /** Lease duration in seconds. Default 15. */
       leaseDurationSeconds?: number;
+      /** The same as a duration; wins over `leaseDurationSeconds`. */
+      leaseDuration?: HumanDuration | string;
     };
     /** EPP images and flags of generated routers. */
     epp?: {
@@ -44,10 +50,16 @@ export interface Config {
     metrics?: {
       /** A request within this many seconds of the last collection gets the cached answer. Default 5. */
       minIntervalSeconds?: number;
+      /** The same as a duration; wins over `minIntervalSeconds`. */
+      minInterval?: HumanDuration | string;
       /** Background collection interval for services viewed in the last `watchMinutes`. Default 15; 0 turns it off. */
       pollIntervalSeconds?: number;
-      /** Default 10. */
+      /** The same as a duration (zero turns it off); wins over `pollIntervalSeconds`. */
+      pollInterval?: HumanDuration | string;
+      /** Minutes a viewed service keeps being collected in the background. Default 10. */
       watchMinutes?: number;
+      /** The same as a duration; wins over `watchMinutes`. */
+      watch?: HumanDuration | string;
       /** Points of history kept per service. Default 120. */
       historySize?: number;
     };
@@ -69,6 +81,8 @@ export interface Config {
       allowSelfApproval?: boolean;
       /** Pending requests expire after this many hours. Default 168 (7 days). */
       ttlHours?: number;
+      /** The same as a duration (`{ days: 7 }`, `7d`, `P7D`); wins over `ttlHours`. */
+      ttl?: HumanDuration | string;
     };
     /** Read routing metrics from Prometheus instead of scraping pods. */
     prometheus?: {

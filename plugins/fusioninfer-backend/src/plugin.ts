@@ -23,9 +23,6 @@ import {
   fusioninferApprovalDecidePermission,
   fusioninferApprovalReadPermission,
   fusioninferPermissions,
-  entityRefOfService,
-  modelServiceEntityName,
-  RenderOptions,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { ApprovalStore } from './approvals/ApprovalStore';
@@ -33,11 +30,9 @@ import {
   approvalPermissionResourceRef,
   approvalPermissionRules,
 } from './approvals/rules';
-import {
-  notifyApproval,
-  readApprovalPolicy,
-  readApprovers,
-} from './approvals/config';
+import { notifyApproval } from './approvals/config';
+import { readFusionInferConfig } from './config';
+import { serviceEntityRef } from './routes/access';
 import { fusioninferClustersServiceRef } from '@fusioninfer/plugin-fusioninfer-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { ClusterReconciler } from './reconciler/ClusterReconciler';
@@ -46,10 +41,7 @@ import { createCachedServiceViews } from './cache/ServiceViews';
 import { createRouter } from './router';
 import { ApprovalGate } from './approvals/gate';
 import { MetricsCollector } from './metrics/MetricsCollector';
-import {
-  PrometheusSource,
-  readPrometheusOptions,
-} from './metrics/PrometheusSource';
+import { PrometheusSource } from './metrics/PrometheusSource';
 
 /**
  * The FusionInfer backend plugin: reconciles InferenceServices in every configured cluster and serves their status,
@@ -102,18 +94,8 @@ export const fusioninferPlugin = createBackendPlugin({
             return ids.map(id => found.find(a => a.id === id));
           },
         });
-        const epp = config.getOptionalConfig('fusioninfer.epp');
-        const kv = epp?.getOptionalString('kvCacheMetric');
-        const render: RenderOptions = {
-          eppImage: epp?.getOptionalString('image'),
-          pdEppImage: epp?.getOptionalString('pdImage'),
-          ...(kv ? { kvCacheMetric: kv === 'none' ? null : kv } : {}),
-          eppMetricsAuth: epp?.getOptionalBoolean('disableMetricsAuth')
-            ? false
-            : undefined,
-        };
-        const rc = config.getOptionalConfig('fusioninfer.reconciler');
-        const enabled = rc?.getOptionalBoolean('enabled') ?? true;
+        const settings = readFusionInferConfig(config);
+        const { render } = settings;
         const identity = `${os.hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
         const reconcilers = new Map<string, ClusterReconciler>();
         // One set of informers per cluster, shared by its reconciler and the REST views (also in observe mode and
@@ -130,21 +112,16 @@ export const fusioninferPlugin = createBackendPlugin({
             cache,
             logger: logger.child({ cluster: client.name }),
             render,
-            workers: rc?.getOptionalNumber('workers'),
-            resyncSeconds: rc?.getOptionalNumber('resyncSeconds'),
+            workers: settings.reconciler.workers,
+            resyncSeconds: settings.reconciler.resyncMs / 1000,
             leaderElection: {
-              namespace: rc?.getOptionalString('leaseNamespace'), // default fusioninfer-system
+              namespace: settings.reconciler.leaseNamespace, // default fusioninfer-system
               identity,
-              leaseDurationSeconds:
-                rc?.getOptionalNumber('leaseDurationSeconds') ?? 15,
+              leaseDurationSeconds: settings.reconciler.leaseDurationMs / 1000,
             },
           });
           reconcilers.set(client.name, r);
         }
-        const mc = config.getOptionalConfig('fusioninfer.metrics');
-        const prometheusOptions = readPrometheusOptions(config);
-        const seconds = (k: string, d: number) =>
-          (mc?.getOptionalNumber(k) ?? d) * 1000;
         const views = createCachedServiceViews({
           clusters,
           caches,
@@ -153,13 +130,10 @@ export const fusioninferPlugin = createBackendPlugin({
         const metrics = new MetricsCollector({
           logger: logger.child({ component: 'metrics' }),
           lookup: (c, ns, name) => views.metricsObjects(c, ns, name),
-          prometheus: prometheusOptions
-            ? new PrometheusSource(prometheusOptions)
+          prometheus: settings.prometheus
+            ? new PrometheusSource(settings.prometheus)
             : undefined,
-          minIntervalMs: seconds('minIntervalSeconds', 5),
-          pollIntervalMs: seconds('pollIntervalSeconds', 15),
-          watchTtlMs: (mc?.getOptionalNumber('watchMinutes') ?? 10) * 60_000,
-          historySize: mc?.getOptionalNumber('historySize'),
+          ...settings.metrics,
         });
         lifecycle.addStartupHook(() => metrics.start());
         lifecycle.addShutdownHook(() => metrics.stop());
@@ -171,7 +145,7 @@ export const fusioninferPlugin = createBackendPlugin({
         lifecycle.addShutdownHook(async () => {
           await Promise.all([...caches.values()].map(c => c.stop()));
         });
-        if (enabled) {
+        if (settings.reconciler.enabled) {
           lifecycle.addStartupHook(async () => {
             // One cluster down never blocks the others.
             await Promise.all(
@@ -190,21 +164,23 @@ export const fusioninferPlugin = createBackendPlugin({
             await Promise.all([...reconcilers.values()].map(r => r.stop()));
           });
         }
-        const approvers = readApprovers(config);
+        const { approvals } = settings;
         const gate = new ApprovalGate({
           store,
           logger: logger.child({ component: 'approvals' }),
-          policy: readApprovalPolicy(config),
-          ttlSeconds:
-            (config.getOptionalNumber('fusioninfer.approvals.ttlHours') ??
-              168) * 3600,
+          policy: approvals.policy,
+          ttlSeconds: approvals.ttlMs / 1000,
           client: n => clusters.get(n),
-          entityRefOf: (i, c) =>
-            entityRefOfService(i) ??
-            `component:default/${modelServiceEntityName({ cluster: c, namespace: i.metadata.namespace ?? 'default', name: i.metadata.name ?? '' })}`,
+          entityRefOf: serviceEntityRef,
           render,
           onChange: (event, a) =>
-            notifyApproval(notifications, logger, approvers, event, a),
+            notifyApproval(
+              notifications,
+              logger,
+              approvals.approvers,
+              event,
+              a,
+            ),
         });
         // Approved requests that were not applied (a restart between approval and apply) are applied once.
         lifecycle.addStartupHook(async () => {
@@ -228,9 +204,7 @@ export const fusioninferPlugin = createBackendPlugin({
             approvals: {
               store,
               gate,
-              allowSelfApproval: config.getOptionalBoolean(
-                'fusioninfer.approvals.allowSelfApproval',
-              ),
+              allowSelfApproval: approvals.allowSelfApproval,
             },
           }),
         );

@@ -41,6 +41,21 @@ import {
 import { ClusterApiError } from '@fusioninfer/plugin-fusioninfer-node';
 import { ServiceSource } from './data';
 
+/**
+ * The entity a service belongs to: the one it names (`backstage.io/entity-ref`), else the model-service entity the
+ * catalog module generates for it (`component:<entityNamespace>/<name>.<namespace>.<cluster>`).
+ */
+export function serviceEntityRef(
+  isvc: InferenceService,
+  cluster: string,
+  entityNamespace = 'default',
+): string {
+  return (
+    entityRefOfService(isvc) ??
+    `component:${entityNamespace}/${modelServiceEntityName({ cluster, namespace: isvc.metadata.namespace ?? 'default', name: isvc.metadata.name ?? '' })}`
+  );
+}
+
 /** The permission checks of every route, in one place. */
 export class Access {
   constructor(
@@ -114,14 +129,7 @@ export class Access {
    * catalog module generates for it. Permission rules on catalog entities (owners) therefore apply to the service.
    */
   entityRefOf(isvc: InferenceService, cluster: string): string {
-    return (
-      entityRefOfService(isvc) ??
-      this.generatedEntityRef(
-        cluster,
-        isvc.metadata.namespace ?? 'default',
-        isvc.metadata.name ?? '',
-      )
-    );
+    return serviceEntityRef(isvc, cluster, this.deps.entityNamespace);
   }
 
   /** `component:<ns>/<name>.<namespace>.<cluster>` (what a service without an entity-ref belongs to). */

@@ -1,0 +1,177 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { Config, readDurationFromConfig } from '@backstage/config';
+import { durationToMilliseconds, HumanDuration } from '@backstage/types';
+import {
+  ApprovalPolicy,
+  RenderOptions,
+} from '@fusioninfer/plugin-fusioninfer-common';
+import { readApprovalPolicy, readApprovers } from './approvals/config';
+import {
+  PrometheusSourceOptions,
+  readPrometheusOptions,
+} from './metrics/PrometheusSource';
+
+/** Everything the backend plugin reads from `fusioninfer.*` (besides clusters), typed and with defaults. */
+export interface FusionInferBackendConfig {
+  render: RenderOptions;
+  reconciler: {
+    enabled: boolean;
+    workers?: number;
+    resyncMs: number;
+    /** Undefined: the reconciler's default (`fusioninfer-system`). */
+    leaseNamespace?: string;
+    leaseDurationMs: number;
+  };
+  metrics: {
+    minIntervalMs: number;
+    /** 0 turns background collection off. */
+    pollIntervalMs: number;
+    watchTtlMs: number;
+    historySize?: number;
+  };
+  prometheus?: PrometheusSourceOptions;
+  approvals: {
+    policy?: ApprovalPolicy;
+    approvers: string[];
+    allowSelfApproval: boolean;
+    ttlMs: number;
+  };
+}
+
+/** Defaults of every duration, in milliseconds. */
+export const CONFIG_DEFAULTS = {
+  resyncMs: 300_000,
+  leaseDurationMs: 15_000,
+  minIntervalMs: 5_000,
+  pollIntervalMs: 15_000,
+  watchTtlMs: 600_000,
+  approvalTtlMs: 7 * 24 * 3_600_000,
+} as const;
+
+/**
+ * A duration under `key` (a HumanDuration object such as `{ minutes: 5 }`, or a string like `5m` / `PT5M`), else
+ * the legacy number under `legacyKey` in `unitMs` units, else `fallbackMs`. Negative values are refused by name.
+ */
+function duration(
+  c: Config | undefined,
+  where: string,
+  key: string,
+  legacyKey: string,
+  unitMs: number,
+  fallbackMs: number,
+): number {
+  if (!c) return fallbackMs;
+  let ms: number | undefined;
+  if (c.has(key)) {
+    const d: HumanDuration = readDurationFromConfig(c, { key });
+    ms = durationToMilliseconds(d);
+  } else if (c.has(legacyKey)) {
+    ms = c.getNumber(legacyKey) * unitMs;
+    key = legacyKey;
+  }
+  if (ms === undefined) return fallbackMs;
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new Error(`${where}.${key}: must be a non-negative duration`);
+  return ms;
+}
+
+/** Reads the plugin's configuration once, so `plugin.ts` is wiring only. */
+export function readFusionInferConfig(
+  config: Config,
+): FusionInferBackendConfig {
+  const epp = config.getOptionalConfig('fusioninfer.epp');
+  const kv = epp?.getOptionalString('kvCacheMetric');
+  const rc = config.getOptionalConfig('fusioninfer.reconciler');
+  const mc = config.getOptionalConfig('fusioninfer.metrics');
+  const ac = config.getOptionalConfig('fusioninfer.approvals');
+  const workers = rc?.getOptionalNumber('workers');
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1))
+    throw new Error('fusioninfer.reconciler.workers: must be an integer ≥ 1');
+  return {
+    render: {
+      eppImage: epp?.getOptionalString('image'),
+      pdEppImage: epp?.getOptionalString('pdImage'),
+      ...(kv ? { kvCacheMetric: kv === 'none' ? null : kv } : {}),
+      eppMetricsAuth: epp?.getOptionalBoolean('disableMetricsAuth')
+        ? false
+        : undefined,
+    },
+    reconciler: {
+      enabled: rc?.getOptionalBoolean('enabled') ?? true,
+      workers,
+      resyncMs: duration(
+        rc,
+        'fusioninfer.reconciler',
+        'resync',
+        'resyncSeconds',
+        1000,
+        CONFIG_DEFAULTS.resyncMs,
+      ),
+      leaseNamespace: rc?.getOptionalString('leaseNamespace'),
+      leaseDurationMs: duration(
+        rc,
+        'fusioninfer.reconciler',
+        'leaseDuration',
+        'leaseDurationSeconds',
+        1000,
+        CONFIG_DEFAULTS.leaseDurationMs,
+      ),
+    },
+    metrics: {
+      minIntervalMs: duration(
+        mc,
+        'fusioninfer.metrics',
+        'minInterval',
+        'minIntervalSeconds',
+        1000,
+        CONFIG_DEFAULTS.minIntervalMs,
+      ),
+      pollIntervalMs: duration(
+        mc,
+        'fusioninfer.metrics',
+        'pollInterval',
+        'pollIntervalSeconds',
+        1000,
+        CONFIG_DEFAULTS.pollIntervalMs,
+      ),
+      watchTtlMs: duration(
+        mc,
+        'fusioninfer.metrics',
+        'watch',
+        'watchMinutes',
+        60_000,
+        CONFIG_DEFAULTS.watchTtlMs,
+      ),
+      historySize: mc?.getOptionalNumber('historySize'),
+    },
+    prometheus: readPrometheusOptions(config),
+    approvals: {
+      policy: readApprovalPolicy(config),
+      approvers: readApprovers(config),
+      allowSelfApproval: ac?.getOptionalBoolean('allowSelfApproval') ?? false,
+      ttlMs: duration(
+        ac,
+        'fusioninfer.approvals',
+        'ttl',
+        'ttlHours',
+        3_600_000,
+        CONFIG_DEFAULTS.approvalTtlMs,
+      ),
+    },
+  };
+}
