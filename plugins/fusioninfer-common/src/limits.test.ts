@@ -74,7 +74,8 @@ describe('LIMITS', () => {
       nodesPerReplica: 1000,
       podsPerService: 10000,
       childrenPerService: 1000,
-      renderedBytes: 16777216,
+      endpointPickerConfigBytes: 65536,
+      renderedBytes: 8388608,
     });
     expect(Object.isFrozen(LIMITS)).toBe(true);
     const role = (
@@ -168,7 +169,7 @@ describe('amplification (review H1)', () => {
     ];
     expect(errorsOf(big)).toEqual([
       expect.stringMatching(
-        /^spec\.roles: the rendered children would take about 26\.\d MiB .*at most 16\.0 MiB \(limit renderedBytes\)/,
+        /^spec\.roles: the rendered children would take about 26\.\d MiB .*at most 8\.0 MiB \(limit renderedBytes\)/,
       ),
     ]);
     expect(renderInferenceService(big).children).toEqual([]);
@@ -312,5 +313,28 @@ describe('summarizeInferenceService', () => {
     expect(s.totals.gpus).toBe(2147483647 * 8);
     for (const junk of [null, 1, 'x', [], { spec: { roles: 'no' } }, deep(1e5)])
       expect(() => summarizeInferenceService(junk)).not.toThrow();
+  });
+});
+
+describe('endpointPickerConfig size', () => {
+  it('is bounded before the YAML is parsed', () => {
+    const router = (epc: string) =>
+      service([
+        {
+          name: 'r',
+          componentType: 'router',
+          endpointPickerConfig: epc,
+          httproute: { parentRefs: [{ name: 'g' }] },
+        },
+        worker('w', 1),
+      ]);
+    const big = `# ${'x'.repeat(70000)}\n${loadExample('router-custom-endpointpickerconfig').spec.roles[0].endpointPickerConfig}`;
+    expect(errorsOf(router(big))).toEqual([
+      `spec.roles[0].endpointPickerConfig: Too long: ${Buffer.byteLength(big).toLocaleString('en-US')} bytes; at most 65,536 (limit endpointPickerConfigBytes: the YAML is parsed on every validation and render)`,
+    ]);
+    expect(
+      errorsOf(router(big.replace('x'.repeat(70000), 'x'.repeat(60000)))),
+    ).toEqual([]);
+    expect(renderInferenceService(router(big)).children).toEqual([]);
   });
 });

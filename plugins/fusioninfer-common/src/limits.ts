@@ -48,6 +48,12 @@ export interface InferenceServiceLimits {
   /** Child objects of the whole service: LeaderWorkerSets + PodGroup + 8 router objects per router role. */
   childrenPerService: number;
   /**
+   * Size of a router's `endpointPickerConfig` text, in UTF-8 bytes. It is YAML that validation and rendering parse
+   * (the `yaml` package reads a few hundred KB per second); a real EndpointPickerConfig is 1–5 KB. The CRD allows
+   * 256 KiB.
+   */
+  endpointPickerConfigBytes: number;
+  /**
    * Estimated size of everything rendered, in bytes: Σ over workload roles of replicas × (template size, twice for
    * multi-node roles whose leader gets its own copy, + 1 KiB of metadata). Bounds the memory and time of a render.
    */
@@ -65,8 +71,10 @@ export interface InferenceServiceLimits {
  * - `podsPerService` 10,000: larger than any single inference deployment (a 64 × 8 P/D service is 1,025 pods).
  * - `childrenPerService` 1,000: 1,000 LeaderWorkerSets is already 1,000 StatefulSets for the LWS controller; the
  *   benchmarked 64 × 8 P/D service has 137 children.
- * - `renderedBytes` 16 MiB: one render costs about one JSON round trip of its output (~0.1 s at this size);
- *   1,000 replicas of an 8 KiB single-node template is 9 MiB.
+ * - `endpointPickerConfigBytes` 64 KiB: ten times a large real configuration; parsing it stays in the milliseconds.
+ * - `renderedBytes` 8 MiB: one render costs about one JSON round trip of its output, ~0.1–0.2 s of one core at
+ *   this size (measured 0.75 s for 990 replicas × 8 KiB on the 2-core CI machine under a load of 12); 1,000
+ *   replicas of a 6 KiB single-node template fit.
  * @public
  */
 export const LIMITS: Readonly<InferenceServiceLimits> = Object.freeze({
@@ -77,7 +85,8 @@ export const LIMITS: Readonly<InferenceServiceLimits> = Object.freeze({
   nodesPerReplica: 1_000,
   podsPerService: 10_000,
   childrenPerService: 1_000,
-  renderedBytes: 16 * 1024 * 1024,
+  endpointPickerConfigBytes: 64 * 1024,
+  renderedBytes: 8 * 1024 * 1024,
 });
 
 /** Objects a router role renders: ServiceAccount, Role, RoleBinding, ConfigMap, Deployment, Service, InferencePool, HTTPRoute. @public */
@@ -121,6 +130,18 @@ function pathOf(frame: Frame | undefined): string {
   return out;
 }
 
+/** UTF-8 bytes of a string; strings longer than `budget` code units are over it without a scan. */
+function utf8Bytes(s: string, budget: number): number {
+  if (s.length > budget) return s.length;
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) n += c >= 0x800 && (c < 0xd800 || c > 0xdfff) ? 2 : 1;
+  }
+  return n;
+}
+
+/** Bytes of a string inside compact JSON (UTF-8, with JSON's escapes), without the quotes. */
 function utf8Length(s: string, budget: number): number {
   // UTF-8 is never shorter than the UTF-16 length: long strings are over budget without a scan.
   if (s.length > budget) return s.length;
@@ -326,8 +347,18 @@ export function limitIssues(
   const roles = roleCounts(obj.spec);
   let renderedBytes = 0;
   for (const r of roles) {
-    if (!r.workload) continue;
     const base = `spec.roles[${r.index}]`;
+    const epc = (rawRoles[r.index] as Record<string, unknown>)
+      ?.endpointPickerConfig;
+    if (typeof epc === 'string') {
+      const bytes = utf8Bytes(epc, limits.endpointPickerConfigBytes + 1);
+      if (bytes > limits.endpointPickerConfigBytes)
+        error(
+          `${base}.endpointPickerConfig`,
+          `Too long: ${fmt(bytes)} bytes; at most ${fmt(limits.endpointPickerConfigBytes)} (limit endpointPickerConfigBytes: the YAML is parsed on every validation and render)`,
+        );
+    }
+    if (!r.workload) continue;
     if (r.replicas > limits.replicasPerRole)
       error(
         `${base}.replicas`,
