@@ -24,6 +24,7 @@ import {
 } from './limits';
 import { renderInferenceService, summarizeInferenceService } from './render';
 import { inferenceServiceCrd } from './crd/inferenceServiceCrd';
+import { deriveStatus } from './status';
 import { formatIssue, validateInferenceService } from './validate';
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
@@ -336,5 +337,22 @@ describe('endpointPickerConfig size', () => {
       errorsOf(router(big.replace('x'.repeat(70000), 'x'.repeat(60000)))),
     ).toEqual([]);
     expect(renderInferenceService(router(big)).children).toEqual([]);
+  });
+});
+
+describe('status of a stored service over the limits', () => {
+  it('iterates at most replicasPerRole replicas per role', () => {
+    const huge = service(
+      Array.from({ length: 32 }, (_, i) => worker(`r${i}`, 2147483647)),
+    );
+    const { status } = deriveStatus(huge);
+    const components = Object.values(status.components ?? {}) as Array<{
+      desiredReplicas: number;
+    }>;
+    expect(components).toHaveLength(32);
+    // was 100,000 per role (3.2 million replica entries for one stored object)
+    expect(components.map(c => c.desiredReplicas)).toEqual(
+      Array(32).fill(LIMITS.replicasPerRole),
+    );
   });
 });

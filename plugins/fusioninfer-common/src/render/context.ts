@@ -18,7 +18,7 @@ import {
   INFERENCE_SERVICE_API_VERSION,
   INFERENCE_SERVICE_KIND,
 } from '../constants';
-import type { InferenceServiceLimits } from '../limits';
+import { InferenceServiceLimits, LIMITS } from '../limits';
 import { ComponentType, Container, OwnerReference, PodSpec } from '../types';
 
 /** Options of {@link renderInferenceService}. @public */
@@ -184,7 +184,23 @@ function podSpecOf(template: unknown): PodSpec | undefined {
   return spec as unknown as PodSpec;
 }
 
-export function normalizeRoles(spec: unknown): NormalizedRole[] {
+/**
+ * The roles of a spec with upstream defaulting. Replicas and nodeCount are clamped to the limits (defaults, or the
+ * given overrides), so that code iterating over replicas — status derivation of a stored service that is over a
+ * limit, for instance — stays bounded; rendering refuses such services before it gets here.
+ */
+export function normalizeRoles(
+  spec: unknown,
+  limits: Partial<InferenceServiceLimits> = {},
+): NormalizedRole[] {
+  const maxReplicas = Math.max(
+    0,
+    limits.replicasPerRole ?? LIMITS.replicasPerRole,
+  );
+  const maxNodes = Math.max(
+    1,
+    limits.nodesPerReplica ?? LIMITS.nodesPerReplica,
+  );
   const rawRoles =
     isObject(spec) && Array.isArray(spec.roles) ? spec.roles : [];
   return rawRoles.map((r, index): NormalizedRole => {
@@ -206,11 +222,13 @@ export function normalizeRoles(spec: unknown): NormalizedRole[] {
           : undefined,
       strategy: typeof role.strategy === 'string' ? role.strategy : undefined,
       replicas:
-        replicas === undefined ? 1 : Math.max(0, Math.min(replicas, 100_000)),
+        replicas === undefined
+          ? 1
+          : Math.max(0, Math.min(replicas, maxReplicas)),
       nodeCount:
         nodeCount === undefined || nodeCount < 1
           ? 1
-          : Math.min(nodeCount, 100_000),
+          : Math.min(nodeCount, maxNodes),
       httproute: role.httproute,
       endpointPickerConfig:
         typeof role.endpointPickerConfig === 'string'

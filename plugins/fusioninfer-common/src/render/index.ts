@@ -65,7 +65,7 @@ export function buildContext(
     options.namespace ||
     (typeof metadata.namespace === 'string' && metadata.namespace) ||
     'default';
-  const roles = normalizeRoles(obj.spec);
+  const roles = normalizeRoles(obj.spec, options.limits);
   const workloadRoles = roles.filter(
     r => r.componentType && r.componentType !== 'router',
   );
