@@ -124,6 +124,21 @@ function rng(seed: number) {
   };
 }
 
+/**
+ * Whether objects of a kind carry metadata.generation on a real API server of the version this one reports (1.33, KUBERNETES_VERSION):
+ * custom resources, CRDs, workloads and Pods do; ConfigMaps, Secrets, Services, Namespaces, Nodes, RBAC objects,
+ * Events and Leases do not.
+ */
+const GENERATION_BUILTINS = new Set([
+  'customresourcedefinitions',
+  'deployments',
+  'replicasets',
+  'statefulsets',
+  'pods',
+]);
+const hasGeneration = (t: ResourceType) =>
+  !t.builtin || GENERATION_BUILTINS.has(t.plural);
+
 /** The API: typed storage plus Kubernetes semantics. */
 export class KubeApi {
   private rv = 1;
@@ -664,7 +679,7 @@ export class KubeApi {
       ...admitted.metadata,
       uid: randomUUID(),
       creationTimestamp: now,
-      generation: 1,
+      ...(hasGeneration(t) ? { generation: 1 } : {}),
     };
     admitted.metadata.managedFields = trackUpdate({
       before: undefined,
@@ -777,7 +792,9 @@ export class KubeApi {
         ...(t.namespaced ? { namespace: old.metadata.namespace } : {}),
         uid: old.metadata.uid,
         creationTimestamp: old.metadata.creationTimestamp,
-        generation: old.metadata.generation,
+        ...(old.metadata.generation !== undefined
+          ? { generation: old.metadata.generation }
+          : {}),
         ...(old.metadata.deletionTimestamp
           ? { deletionTimestamp: old.metadata.deletionTimestamp }
           : {}),
@@ -788,9 +805,10 @@ export class KubeApi {
       this.admitBuiltin(t, next);
     }
     if (
-      t.plural === 'customresourcedefinitions' ||
-      t.status ||
-      opts.subresource !== 'status'
+      hasGeneration(t) &&
+      (t.plural === 'customresourcedefinitions' ||
+        t.status ||
+        opts.subresource !== 'status')
     ) {
       if (this.specChanged(t, old, next))
         next.metadata.generation = (old.metadata.generation ?? 1) + 1;

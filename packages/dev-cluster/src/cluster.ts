@@ -19,6 +19,7 @@ import path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { FaultConfig, KObject, KubeApi } from './api';
 import { DevApiHttpServer, PodHttpResolver } from './http';
+import { KUBERNETES_VERSION } from './resources';
 import { startSimulation, Simulation, SimulationOptions } from './sim';
 import { DevClusterUser, readTokenFile } from './rbac';
 import { devCertificates } from './tls';
@@ -156,7 +157,7 @@ function nodeObject(n: NodeSpec): KObject {
       ],
       addresses: [{ type: 'Hostname', address: n.name }],
       nodeInfo: {
-        kubeletVersion: 'v1.34.2-fusioninfer-dev',
+        kubeletVersion: KUBERNETES_VERSION.gitVersion,
         architecture: 'amd64',
         operatingSystem: 'linux',
       },

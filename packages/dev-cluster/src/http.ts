@@ -24,7 +24,7 @@ import https from 'https';
 import { parse as parseYaml } from 'yaml';
 import { KObject, KubeApi, Verb, WatchEvent } from './api';
 import { ApiError, errors } from './errors';
-import { apiVersionOf, ResourceType } from './resources';
+import { apiVersionOf, KUBERNETES_VERSION, ResourceType } from './resources';
 import { scaleOf, updateScale } from './scale';
 import {
   accessReview,
@@ -256,9 +256,7 @@ export class DevApiHttpServer {
       );
     if (segs.length === 1 && segs[0] === 'version') {
       this.send(res, 200, {
-        major: '1',
-        minor: '34',
-        gitVersion: 'v1.34.2-fusioninfer-dev',
+        ...KUBERNETES_VERSION,
         platform: 'linux/amd64',
         goVersion: 'go1.24',
         compiler: 'gc',

@@ -405,6 +405,22 @@ export function serverSideApply(opts: {
       );
       if (!ownedElsewhere && !othersOwn.has(pathKey(p))) removeAt(merged, p);
     }
+    // A struct, map or list left empty by those removals goes too, unless the applier still sets it or another
+    // manager owns it (structured-merge-diff removes the parent with its last field: an LWS going single-node loses
+    // leaderTemplate, not just its leaves).
+    for (const p of dropped) {
+      for (let n = p.length - 1; n > 0; n--) {
+        const prefix = p.slice(0, n);
+        if (!prefix[prefix.length - 1].startsWith('f:')) continue;
+        const v = valueAt(merged, prefix);
+        const empty =
+          (isObj(v) && Object.keys(v).length === 0) ||
+          (Array.isArray(v) && v.length === 0);
+        if (!empty || valueAt(appliedView, prefix) !== undefined) break;
+        if (othersOwn.has(pathKey(prefix))) break;
+        removeAt(merged, prefix);
+      }
+    }
   }
   const next = entries.filter(
     e => !mine(e) && leaves(e.fieldsV1 ?? {}).length > 0,

@@ -21,7 +21,7 @@
  */
 
 import { KObject, KubeApi } from './api';
-import { apiVersionOf, ResourceType } from './resources';
+import { apiVersionOf, KUBERNETES_VERSION, ResourceType } from './resources';
 
 const gvPath = (t: ResourceType) =>
   t.group ? `apis/${t.group}/${t.version}` : 'api/v1';
@@ -90,7 +90,7 @@ export function openApiDocument(api: KubeApi, path: string) {
   }
   return {
     openapi: '3.0.0',
-    info: { title: 'Kubernetes', version: 'v1.34.2-fusioninfer-dev' },
+    info: { title: 'Kubernetes', version: KUBERNETES_VERSION.gitVersion },
     paths,
     components: { schemas },
   };
@@ -115,7 +115,7 @@ export function openApiV2Document(api: KubeApi) {
   }
   return {
     swagger: '2.0',
-    info: { title: 'Kubernetes', version: 'v1.34.2-fusioninfer-dev' },
+    info: { title: 'Kubernetes', version: KUBERNETES_VERSION.gitVersion },
     paths: {},
     definitions,
   };

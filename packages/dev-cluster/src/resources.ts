@@ -54,6 +54,17 @@ const WORKLOAD_SCALE: ScaleSpec = {
   statusReplicasPath: '.status.replicas',
 };
 
+/**
+ * The Kubernetes version the development cluster reports (/version, node kubeletVersion, OpenAPI info): 1.33, so
+ * kubectl 1.32, 1.33 and 1.34 are all within kubectl's supported skew of one minor version. Its semantics follow
+ * that version (for example Pods carry metadata.generation since 1.33; ConfigMaps, Secrets and Services never do).
+ */
+export const KUBERNETES_VERSION = {
+  major: '1',
+  minor: '33',
+  gitVersion: 'v1.33.5-fusioninfer-dev',
+};
+
 /** `group/version` or `version` for the core group. */
 export const apiVersionOf = (t: Pick<ResourceType, 'group' | 'version'>) =>
   t.group ? `${t.group}/${t.version}` : t.version;

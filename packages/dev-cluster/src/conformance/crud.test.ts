@@ -97,6 +97,52 @@ describe('API server conformance: CRUD semantics', () => {
     });
   });
 
+  it('sets metadata.generation only on kinds that have one on a real 1.33 server', async () => {
+    const cm = await core.createNamespacedConfigMap({
+      namespace: c.namespace,
+      body: { metadata: { name: 'gen' }, data: { k: 'v' } },
+    });
+    expect(cm.metadata?.generation).toBeUndefined();
+    const changed = await core.replaceNamespacedConfigMap({
+      name: 'gen',
+      namespace: c.namespace,
+      body: { ...cm, data: { k: 'w' } },
+    });
+    expect(changed.metadata?.generation).toBeUndefined();
+    const secret = await core.createNamespacedSecret({
+      namespace: c.namespace,
+      body: { metadata: { name: 'gen' }, stringData: { k: 'v' } },
+    });
+    expect(secret.metadata?.generation).toBeUndefined();
+    const svc = await core.createNamespacedService({
+      namespace: c.namespace,
+      body: { metadata: { name: 'gen' }, spec: { ports: [{ port: 80 }] } },
+    });
+    expect(svc.metadata?.generation).toBeUndefined();
+    const pod = await core.createNamespacedPod({
+      namespace: c.namespace,
+      body: {
+        metadata: { name: 'gen' },
+        spec: { containers: [{ name: 'c', image: 'i' }] },
+      },
+    });
+    expect(pod.metadata?.generation).toBe(1);
+    const dep = await c.kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
+      namespace: c.namespace,
+      body: {
+        metadata: { name: 'gen' },
+        spec: {
+          selector: { matchLabels: { a: 'b' } },
+          template: {
+            metadata: { labels: { a: 'b' } },
+            spec: { containers: [{ name: 'c', image: 'i' }] },
+          },
+        },
+      },
+    });
+    expect(dep.metadata?.generation).toBe(1);
+  });
+
   it('returns 404 NotFound Status for a missing object and for a missing namespace', async () => {
     const e1 = await core
       .readNamespacedConfigMap({ name: 'missing', namespace: c.namespace })
@@ -463,6 +509,43 @@ describe('API server conformance: CRUD semantics', () => {
     expect(
       forced.metadata.managedFields.find((m: any) => m.manager === 'mgr-a'),
     ).toBeUndefined();
+  });
+
+  it('server-side apply removes a whole struct when the applier stops setting it (LWS multi-node to single-node)', async () => {
+    const client = c.kc.makeApiClient(KubernetesObjectApi);
+    const template = (image: string) => ({
+      spec: { containers: [{ name: 'vllm', image }] },
+    });
+    const lws = (size: number) => ({
+      apiVersion: 'leaderworkerset.x-k8s.io/v1',
+      kind: 'LeaderWorkerSet',
+      metadata: { name: 'shrinks', namespace: c.namespace },
+      spec: {
+        replicas: 1,
+        leaderWorkerTemplate: {
+          size,
+          ...(size > 1 ? { leaderTemplate: template('leader') } : {}),
+          workerTemplate: template('worker'),
+        },
+      },
+    });
+    const apply = (o: unknown) =>
+      client.patch(
+        o as any,
+        undefined,
+        undefined,
+        'fusioninfer',
+        true,
+        PatchStrategy.ServerSideApply,
+      );
+    const multi: any = await apply(lws(2));
+    expect(multi.spec.leaderWorkerTemplate.leaderTemplate).toBeDefined();
+    const single: any = await apply(lws(1));
+    expect(single.spec.leaderWorkerTemplate).not.toHaveProperty(
+      'leaderTemplate',
+    );
+    expect(single.spec.leaderWorkerTemplate.workerTemplate).toBeDefined();
+    expect(single.spec.leaderWorkerTemplate.size).toBe(1);
   });
 
   it('server-side apply merges list-map items by key from the CRD schema', async () => {

@@ -492,6 +492,19 @@ jest.setTimeout(30_000);
     }
   });
 
+  it('kubectl version: the server is within the supported skew of this kubectl', async () => {
+    const { stdout, stderr } = await promisify(execFile)(
+      'kubectl',
+      ['--kubeconfig', kubeconfig, 'version'],
+      { encoding: 'utf8' },
+    );
+    expect(stdout).toMatch(/Server Version: v1\.33\.\d+-fusioninfer-dev/);
+    const client = Number(/Client Version: v1\.(\d+)/.exec(stdout)?.[1]);
+    expect(
+      `${stdout}${stderr}`.includes('exceeds the supported minor version skew'),
+    ).toBe(!(client >= 32 && client <= 34));
+  });
+
   it('explain inferenceservice.spec', async () => {
     const out = await run('explain', 'inferenceservice.spec');
     expect(out).toContain('KIND:       InferenceService');
