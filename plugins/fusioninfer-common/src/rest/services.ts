@@ -85,24 +85,22 @@ const conditionSchema = z.object({
   observedGeneration: z.number().optional(),
 });
 
+/** Aggregated status of one role. */
+const componentStatusSchema = z.object({
+  desiredReplicas: z.number(),
+  readyReplicas: z.number(),
+  nodesPerReplica: z.number(),
+  totalPods: z.number(),
+  readyPods: z.number(),
+  phase: componentPhase,
+  lastUpdateTime: z.string().optional(),
+});
+
 /** `status` of an InferenceService. @public */
 export const inferenceServiceStatusSchema = z.object({
   observedGeneration: z.number().int().optional(),
   conditions: z.array(conditionSchema).optional(),
-  components: z
-    .record(
-      z.string(),
-      z.object({
-        desiredReplicas: z.number(),
-        readyReplicas: z.number(),
-        nodesPerReplica: z.number(),
-        totalPods: z.number(),
-        readyPods: z.number(),
-        phase: componentPhase,
-        lastUpdateTime: z.string().optional(),
-      }),
-    )
-    .optional(),
+  components: z.record(z.string(), componentStatusSchema).optional(),
   replicas: z.number().int().optional(),
   readyReplicas: z.number().int().optional(),
   phase: componentPhase.optional(),
@@ -124,7 +122,8 @@ export const podViewSchema = z.strictObject({
 /** One pod of a replica in the service detail. @public */
 export type PodView = z.infer<typeof podViewSchema>;
 
-const parentsSchema = z.array(z.object({}));
+/** `status.parents` of an InferencePool or HTTPRoute (Gateway API; open objects). */
+const parentsSchema = z.array(z.record(z.string(), z.unknown()));
 
 /** `GET /clusters/:cluster/namespaces/:namespace/services/:name`: everything the Inference tab shows about one service. @public */
 export const serviceDetailSchema = z
@@ -149,7 +148,7 @@ export const serviceDetailSchema = z
       z.strictObject({
         name: z.string(),
         componentType: componentType,
-        status: z.object({}).optional(),
+        status: componentStatusSchema.optional(),
         replicas: z.array(
           z.strictObject({
             index: z.number().int(),
