@@ -19,6 +19,7 @@ import {
   formatIssue,
   renderInferenceService,
   RenderOptions,
+  RenderSummary,
   stringifyKubernetesYaml,
   validateInferenceService,
   ValidationIssue,
@@ -261,6 +262,22 @@ function firstLine(s: string): string {
   return s.split('\n')[0];
 }
 
+function summaryLine(s: RenderSummary): string {
+  const accelerators = Object.entries(s.totals.accelerators);
+  return (
+    `${s.namespace}/${s.name}: ${s.roles
+      .filter(r => r.componentType !== 'router')
+      .map(r => `${r.name} ${r.replicas}×${r.nodesPerReplica} pods`)
+      .join(', ')}; ` +
+    `${s.totals.pods} pods, ${s.totals.gpus} GPUs${
+      accelerators.length
+        ? ` (${accelerators.map(([k, v]) => `${k}: ${v}`).join(', ')})`
+        : ''
+    }; ` +
+    `gang scheduling ${s.gangScheduling ? 'yes' : 'no'}${s.router ? `; router ${s.router.strategy} (${s.router.image})` : ''}; ${s.totals.children} children\n`
+  );
+}
+
 function docLabel(doc: unknown, index: number, total: number): string {
   if (total <= 1) return '';
   const name = (doc as { metadata?: { name?: unknown } })?.metadata?.name;
@@ -315,53 +332,45 @@ export async function runCli(
       return 1;
     }
     let failed = ambiguities.length > 0;
-    const children: unknown[] = [];
-    const summaries: string[] = [];
+    // Validate everything first (cheap and bounded), so that nothing is printed when any document is invalid.
+    const valid: unknown[] = [];
     docs.forEach((doc, i) => {
       const result = validateInferenceService(doc);
       const prefix = docLabel(doc, i, docs.length);
       report(io, prefix, result.warnings, 'warning');
       report(io, prefix, result.errors, 'error');
-      if (!result.valid) {
-        failed = true;
-        return;
-      }
-      if (args.command === 'render') {
+      if (!result.valid) failed = true;
+      else valid.push(doc);
+    });
+    if (failed) return 1;
+    if (args.command === 'render') {
+      // Rendered and written one service at a time: memory stays bounded by one service's children (see LIMITS),
+      // however many services the input holds.
+      const summaries: string[] = [];
+      let first = true;
+      if (args.output === 'json')
+        io.stdout('{\n  "apiVersion": "v1",\n  "kind": "List",\n  "items": [');
+      for (const doc of valid) {
         const rendered = renderInferenceService(doc, {
           ...args.render,
           namespace: args.namespace,
         });
-        children.push(...rendered.children);
-        const s = rendered.summary;
-        summaries.push(
-          `${s.namespace}/${s.name}: ${s.roles
-            .filter(r => r.componentType !== 'router')
-            .map(r => `${r.name} ${r.replicas}×${r.nodesPerReplica} pods`)
-            .join(', ')}; ` +
-            `${s.totals.pods} pods, ${s.totals.gpus} GPUs${
-              Object.keys(s.totals.accelerators).length
-                ? ` (${Object.entries(s.totals.accelerators)
-                    .map(([k, v]) => `${k}: ${v}`)
-                    .join(', ')})`
-                : ''
-            }; ` +
-            `gang scheduling ${s.gangScheduling ? 'yes' : 'no'}${s.router ? `; router ${s.router.strategy} (${s.router.image})` : ''}; ${s.totals.children} children\n`,
-        );
+        for (const c of rendered.children) {
+          if (args.output === 'json') {
+            // Byte for byte what JSON.stringify(list, null, 2) prints.
+            io.stdout(
+              `${first ? '\n' : ',\n'}${JSON.stringify(c, null, 2).replace(/^/gm, '    ')}`,
+            );
+          } else {
+            // Quoted wherever kubectl (YAML 1.1) would read a string as a boolean or number (review M8).
+            io.stdout(`${first ? '' : '---\n'}${stringifyKubernetesYaml(c)}`);
+          }
+          first = false;
+        }
+        summaries.push(summaryLine(rendered.summary));
       }
-    });
-    if (failed) return 1;
-    if (args.command === 'render') {
-      if (args.output === 'json') {
-        io.stdout(
-          `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: children }, null, 2)}\n`,
-        );
-      } else {
-        io.stdout(
-          // Quoted wherever kubectl (YAML 1.1) would read a string as a boolean or number (review M8).
-          children.map(c => stringifyKubernetesYaml(c)).join('---\n'),
-        );
-      }
-      if (args.summary) for (const s of summaries) io.stderr(s);
+      if (args.output === 'json') io.stdout(first ? ']\n}\n' : '\n  ]\n}\n');
+      if (args.summary) for (const line of summaries) io.stderr(line);
     }
     return 0;
   } catch (e) {

@@ -203,3 +203,41 @@ describe('deeply nested YAML', () => {
     }
   });
 });
+
+describe('render output for many services', () => {
+  const examplesDir = path.resolve(__dirname, '../../../examples');
+  const all = fs
+    .readdirSync(examplesDir)
+    .filter(f => f.endsWith('.yaml'))
+    .sort()
+    .map(f => fs.readFileSync(path.join(examplesDir, f), 'utf8'))
+    .join('\n---\n');
+
+  it('is written one child at a time, never as one string of everything', async () => {
+    const writes: string[] = [];
+    const io: CliIo = {
+      readFile: async () => Buffer.from(''),
+      readStdin: async () => Buffer.from(all),
+      stdout: t => writes.push(t),
+      stderr: () => {},
+    };
+    expect(await runCli(['render', '-o', 'json'], io)).toBe(0);
+    const text = writes.join('');
+    const list = JSON.parse(text);
+    // byte for byte what JSON.stringify of the whole list printed before
+    expect(text).toBe(`${JSON.stringify(list, null, 2)}\n`);
+    expect(writes.length).toBe(list.items.length + 2);
+    expect(Math.max(...writes.map(w => w.length))).toBeLessThan(
+      text.length / 10,
+    );
+  });
+
+  it('prints an empty List and an empty YAML stream for services without children', async () => {
+    const none = manifest('0');
+    const json = await run(['render', '-o', 'json'], none);
+    expect(json.out).toBe(
+      `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [] }, null, 2)}\n`,
+    );
+    expect((await run(['render'], none)).out).toBe('');
+  });
+});
