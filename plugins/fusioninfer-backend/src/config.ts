@@ -77,16 +77,17 @@ function duration(
 ): number {
   if (!c) return fallbackMs;
   let ms: number | undefined;
+  let used = key;
   if (c.has(key)) {
     const d: HumanDuration = readDurationFromConfig(c, { key });
     ms = durationToMilliseconds(d);
   } else if (c.has(legacyKey)) {
     ms = c.getNumber(legacyKey) * unitMs;
-    key = legacyKey;
+    used = legacyKey;
   }
   if (ms === undefined) return fallbackMs;
   if (!Number.isFinite(ms) || ms < 0)
-    throw new Error(`${where}.${key}: must be a non-negative duration`);
+    throw new Error(`${where}.${used}: must be a non-negative duration`);
   return ms;
 }
 

@@ -68,24 +68,6 @@ export function addMutationRoutes(
    * Changes the roles of a live service: refuses invalid results, holds growth the policy wants approved (202, nothing
    * changed), otherwise merge-patches `spec.roles` on the version it read.
    */
-  const changeRoles = async (
-    req: express.Request,
-    params: { cluster: string; namespace: string; name: string },
-    action: 'scale' | 'update',
-    edit: (roles: Role[]) => void,
-  ) => {
-    const credentials = await access.credentials(req);
-    // The service's status is written by the reconciler all the time: a write that lost the race is redone on a
-    // fresh read (a few times), never forced over somebody else's spec change.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await changeRolesOnce(credentials, params, action, edit);
-      } catch (e) {
-        if (!(e instanceof ClusterApiError && e.code === 409) || attempt >= 4)
-          throw access.clusterError(e, params.cluster);
-      }
-    }
-  };
   const changeRolesOnce = async (
     credentials: BackstageCredentials,
     params: { cluster: string; namespace: string; name: string },
@@ -157,6 +139,24 @@ export function addMutationRoutes(
     return { held: false as const, updated };
   };
 
+  const changeRoles = async (
+    req: express.Request,
+    params: { cluster: string; namespace: string; name: string },
+    action: 'scale' | 'update',
+    edit: (roles: Role[]) => void,
+  ) => {
+    const credentials = await access.credentials(req);
+    // The service's status is written by the reconciler all the time: a write that lost the race is redone on a
+    // fresh read (a few times), never forced over somebody else's spec change.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await changeRolesOnce(credentials, params, action, edit);
+      } catch (e) {
+        if (!(e instanceof ClusterApiError && e.code === 409) || attempt >= 4)
+          throw access.clusterError(e, params.cluster);
+      }
+    }
+  };
   bindRoute(router, r.scale, async ({ req, params, body }) => {
     const out = await changeRoles(req, params, 'scale', roles => {
       const target = roles.find(x => x.name === body.role);
