@@ -178,6 +178,28 @@ describe('amplification (review H1)', () => {
     expect(errorsOf(big)).toEqual([]);
   });
 
+  it('keeps the CRD maximum when a limit is raised above it', () => {
+    const svc = service([worker('w', 10001)]);
+    expect(
+      validateInferenceService(svc, {
+        limits: {
+          replicasPerRole: 20000,
+          childrenPerService: 20000,
+          podsPerService: 20000,
+          renderedBytes: 1e9,
+        },
+      }).errors.map(formatIssue),
+    ).toEqual([
+      'spec.roles[0].replicas: Invalid value: 10001: spec.roles[0].replicas in body should be less than or equal to 10000',
+    ]);
+    // with the default limits, one message (the limit's) for the field
+    expect(
+      errorsOf(svc).filter(e => e.startsWith('spec.roles[0].replicas')),
+    ).toEqual([
+      'spec.roles[0].replicas: Invalid value: 10001: must be at most 10000 (limit replicasPerRole: each replica is its own LeaderWorkerSet)',
+    ]);
+  });
+
   it('honours overrides', () => {
     const svc = service([worker('w', 20)]);
     expect(

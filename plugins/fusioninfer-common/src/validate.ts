@@ -105,7 +105,8 @@ export function validateInferenceService(
   try {
     const limits = limitIssues(obj, options.limits);
     errors.push(...limits.issues);
-    if (!limits.stop) check(obj, error, warn);
+    if (!limits.stop)
+      check(obj, error, warn, new Set(limits.issues.map(i => i.path)));
   } catch (e) {
     // Defensive: a bug here must not crash a caller; report it as an error instead.
     error('', `could not be validated: ${(e as Error)?.message ?? String(e)}`);
@@ -125,7 +126,12 @@ export function validateInferenceService(
 
 type Report = (path: string, message: string) => void;
 
-function check(obj: unknown, error: Report, warn: Report): void {
+function check(
+  obj: unknown,
+  error: Report,
+  warn: Report,
+  limitPaths: ReadonlySet<string>,
+): void {
   if (!isObj(obj)) {
     error(
       '',
@@ -202,12 +208,11 @@ function check(obj: unknown, error: Report, warn: Report): void {
     )
       continue;
     if (issue.path === 'spec.roles' && issue.type === 'duplicate') continue;
-    // Upper bounds of replicas and nodeCount are the limit check's (same bound, clearer message).
+    // The CRD's maximum of replicas and nodeCount, when the limit check already reported that field (same bound,
+    // clearer message). With limits raised above the CRD's maximum, the CRD's own error stays.
     if (
       issue.type === 'range' &&
-      /^spec\.roles\[\d+\]\.(replicas|multinode\.nodeCount)$/.test(
-        issue.path,
-      ) &&
+      limitPaths.has(issue.path) &&
       issue.message.includes('less than')
     )
       continue;
