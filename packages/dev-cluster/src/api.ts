@@ -42,6 +42,7 @@ import {
   BUILTIN_TYPES,
   ResourceType,
   ScaleSpec,
+  storageKey,
   typeKey,
 } from './resources';
 import {
@@ -143,6 +144,8 @@ const hasGeneration = (t: ResourceType) =>
 export class KubeApi {
   private rv = 1;
   private readonly types = new Map<string, ResourceType>();
+  /** The storage version's type of each resource, by storage key (group/plural). */
+  private readonly storageTypes = new Map<string, ResourceType>();
   private readonly objects = new Map<string, Map<string, KObject>>();
   private readonly log: LoggedEvent[] = [];
   private readonly listeners = new Set<(e: LoggedEvent) => void>();
@@ -181,14 +184,36 @@ export class KubeApi {
 
   // ---------------------------------------------------------------- types
 
-  registerType(t: ResourceType): void {
+  /** Registers a served version of a resource; all versions of a resource share one storage. */
+  registerType(t: ResourceType, storageVersion = true): void {
     this.types.set(typeKey(t), t);
-    if (!this.objects.has(typeKey(t))) this.objects.set(typeKey(t), new Map());
+    const sk = storageKey(t);
+    if (!this.objects.has(sk)) this.objects.set(sk, new Map());
+    if (storageVersion || !this.storageTypes.has(sk))
+      this.storageTypes.set(sk, t);
   }
 
   unregisterType(t: ResourceType): void {
     this.types.delete(typeKey(t));
-    this.objects.delete(typeKey(t));
+    const sk = storageKey(t);
+    const remaining = this.allTypes().filter(x => storageKey(x) === sk);
+    if (remaining.length === 0) {
+      this.objects.delete(sk);
+      this.storageTypes.delete(sk);
+    } else if (this.storageTypes.get(sk) === t)
+      this.storageTypes.set(sk, remaining[0]);
+  }
+
+  /** One type per storage (its storage version): what garbage collection, namespaces and snapshots walk. */
+  private storedTypes(): ResourceType[] {
+    return [...this.storageTypes.values()];
+  }
+
+  /** A copy of a stored object as the given version serves it (conversion strategy None: only apiVersion). */
+  private out(t: ResourceType, o: KObject): KObject {
+    const c = clone(o);
+    c.apiVersion = apiVersionOf(t);
+    return c;
   }
 
   allTypes(): ResourceType[] {
@@ -217,25 +242,28 @@ export class KubeApi {
     const info = parseCrd(crd);
     for (const v of info.versions) {
       if (!v.served) continue;
-      this.registerType({
-        group: info.group,
-        version: v.name,
-        kind: info.kind,
-        listKind: info.listKind,
-        plural: info.plural,
-        singular: info.singular,
-        namespaced: info.scope === 'Namespaced',
-        shortNames: info.shortNames,
-        categories: info.categories,
-        status: !!v.subresources?.status,
-        schema: v.schema,
-        builtin: false,
-        printerColumns: v.additionalPrinterColumns,
-        scale: (v.subresources?.scale as ScaleSpec | undefined)
-          ?.specReplicasPath
-          ? (v.subresources!.scale as ScaleSpec)
-          : undefined,
-      });
+      this.registerType(
+        {
+          group: info.group,
+          version: v.name,
+          kind: info.kind,
+          listKind: info.listKind,
+          plural: info.plural,
+          singular: info.singular,
+          namespaced: info.scope === 'Namespaced',
+          shortNames: info.shortNames,
+          categories: info.categories,
+          status: !!v.subresources?.status,
+          schema: v.schema,
+          builtin: false,
+          printerColumns: v.additionalPrinterColumns,
+          scale: (v.subresources?.scale as ScaleSpec | undefined)
+            ?.specReplicasPath
+            ? (v.subresources!.scale as ScaleSpec)
+            : undefined,
+        },
+        !!v.storage,
+      );
     }
   }
 
@@ -250,10 +278,10 @@ export class KubeApi {
   }
 
   private bucket(t: ResourceType): Map<string, KObject> {
-    let b = this.objects.get(typeKey(t));
+    let b = this.objects.get(storageKey(t));
     if (!b) {
       b = new Map();
-      this.objects.set(typeKey(t), b);
+      this.objects.set(storageKey(t), b);
     }
     return b;
   }
@@ -266,7 +294,7 @@ export class KubeApi {
   ) {
     const ev: LoggedEvent = {
       rv: Number(object.metadata.resourceVersion),
-      key: typeKey(t),
+      key: storageKey(t),
       type,
       object,
       prev,
@@ -420,7 +448,7 @@ export class KubeApi {
   get(t: ResourceType, ns: string | undefined, name: string): KObject {
     const o = this.bucket(t).get(this.key(t, ns, name));
     if (!o) throw errors.notFound(t.plural, t.group, name);
-    return clone(o);
+    return this.out(t, o);
   }
 
   tryGet(
@@ -429,7 +457,7 @@ export class KubeApi {
     name: string,
   ): KObject | undefined {
     const o = this.bucket(t).get(this.key(t, ns, name));
-    return o ? clone(o) : undefined;
+    return o ? this.out(t, o) : undefined;
   }
 
   /** Lists objects (sorted by namespace/name) with selectors and paging. */
@@ -485,7 +513,7 @@ export class KubeApi {
     const more = limit !== undefined && all.length > limit;
     const last = page[page.length - 1];
     return {
-      items: page.map(o => clone(o)),
+      items: page.map(o => this.out(t, o)),
       resourceVersion: listRv,
       ...(more && last
         ? {
@@ -516,7 +544,7 @@ export class KubeApi {
     },
     send: (e: WatchEvent) => void,
   ): () => void {
-    const key = typeKey(t);
+    const key = storageKey(t);
     const matches = (o: KObject | undefined) =>
       !!o &&
       (!t.namespaced || !ns || o.metadata.namespace === ns) &&
@@ -531,14 +559,15 @@ export class KubeApi {
           : matches(ev.prev ?? (ev.type === 'DELETED' ? ev.object : undefined));
       if (ev.type === 'DELETED') {
         if (matches(ev.object))
-          send({ type: 'DELETED', object: clone(ev.object) });
+          send({ type: 'DELETED', object: this.out(t, ev.object) });
         return;
       }
-      if (now && before) send({ type: 'MODIFIED', object: clone(ev.object) });
+      if (now && before)
+        send({ type: 'MODIFIED', object: this.out(t, ev.object) });
       else if (now && !before)
-        send({ type: 'ADDED', object: clone(ev.object) });
+        send({ type: 'ADDED', object: this.out(t, ev.object) });
       else if (!now && before)
-        send({ type: 'DELETED', object: clone(ev.object) });
+        send({ type: 'DELETED', object: this.out(t, ev.object) });
     };
     const rv = opts.resourceVersion;
     if (!rv || rv === '0') {
@@ -573,7 +602,7 @@ export class KubeApi {
     }) => void,
   ): () => void {
     const l = (ev: LoggedEvent) => {
-      const t = this.types.get(ev.key);
+      const t = this.storageTypes.get(ev.key);
       if (t)
         fn({ type: ev.type, resource: t, object: ev.object, prev: ev.prev });
     };
@@ -716,7 +745,7 @@ export class KubeApi {
     );
     if (t.plural === 'customresourcedefinitions') this.installCrd(obj);
     this.emit(t, type, clone(obj), prev);
-    return clone(obj);
+    return this.out(t, obj);
   }
 
   private takeForcedConflict(t: ResourceType): boolean {
@@ -827,7 +856,8 @@ export class KubeApi {
         subresource: opts.subresource,
       });
     next.metadata.resourceVersion = old.metadata.resourceVersion;
-    if (stable(next) === stable(old)) return clone(old); // a no-op write changes nothing, not even the resourceVersion
+    if (stable(next) === stable({ ...old, apiVersion: next.apiVersion }))
+      return this.out(t, old); // a no-op write changes nothing, not even the resourceVersion
     if (opts.dryRun) return next;
     const result = this.store(t, next, 'MODIFIED', clone(old));
     if (
@@ -952,7 +982,7 @@ export class KubeApi {
         this.key(t, created.metadata.namespace, created.metadata.name),
       )!;
       stored.metadata.managedFields = res.managedFields;
-      return clone(stored);
+      return this.out(t, stored);
     }
     if (this.takeForcedConflict(t))
       throw errors.conflict(t.plural, t.group, name);
@@ -1071,7 +1101,7 @@ export class KubeApi {
 
   private dependentsOf(uid: string): Array<{ t: ResourceType; o: KObject }> {
     const out: Array<{ t: ResourceType; o: KObject }> = [];
-    for (const t of this.types.values()) {
+    for (const t of this.storedTypes()) {
       for (const o of this.bucket(t).values()) {
         if ((o.metadata.ownerReferences ?? []).some((r: any) => r.uid === uid))
           out.push({ t, o });
@@ -1082,7 +1112,7 @@ export class KubeApi {
 
   private allUids(): Set<string> {
     const s = new Set<string>();
-    for (const t of this.types.values())
+    for (const t of this.storedTypes())
       for (const o of this.bucket(t).values()) s.add(o.metadata.uid);
     return s;
   }
@@ -1093,9 +1123,9 @@ export class KubeApi {
       let changed = false;
       const uids = this.allUids();
       const owners = new Map<string, KObject>();
-      for (const t of this.types.values())
+      for (const t of this.storedTypes())
         for (const o of this.bucket(t).values()) owners.set(o.metadata.uid, o);
-      for (const t of [...this.types.values()]) {
+      for (const t of this.storedTypes()) {
         for (const o of [...this.bucket(t).values()]) {
           const refs: any[] = o.metadata.ownerReferences ?? [];
           if (refs.length > 0) {
@@ -1175,7 +1205,7 @@ export class KubeApi {
   }
 
   private finishNamespace(name: string): void {
-    for (const t of this.types.values()) {
+    for (const t of this.storedTypes()) {
       if (!t.namespaced) continue;
       for (const o of [...this.bucket(t).values()]) {
         if (o.metadata.namespace === name && !o.metadata.deletionTimestamp)
@@ -1185,7 +1215,7 @@ export class KubeApi {
       }
     }
     const nsType = this.findType('', 'v1', 'namespaces')!;
-    const remaining = this.allTypes().some(
+    const remaining = this.storedTypes().some(
       t =>
         t.namespaced &&
         [...this.bucket(t).values()].some(o => o.metadata.namespace === name),
@@ -1207,7 +1237,7 @@ export class KubeApi {
       this.findType('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!,
     );
     objects.push(...[...crds.values()].map(clone));
-    for (const t of this.types.values()) {
+    for (const t of this.storedTypes()) {
       if (t.plural === 'customresourcedefinitions') continue;
       for (const o of this.bucket(t).values()) objects.push(clone(o));
     }

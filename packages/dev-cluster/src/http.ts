@@ -24,7 +24,12 @@ import https from 'https';
 import { parse as parseYaml } from 'yaml';
 import { KObject, KubeApi, Verb, WatchEvent } from './api';
 import { ApiError, errors } from './errors';
-import { apiVersionOf, KUBERNETES_VERSION, ResourceType } from './resources';
+import {
+  apiVersionOf,
+  compareKubeVersions,
+  KUBERNETES_VERSION,
+  ResourceType,
+} from './resources';
 import { scaleOf, updateScale } from './scale';
 import {
   accessReview,
@@ -824,8 +829,7 @@ export class DevApiHttpServer {
         ).add(t.version);
     const groupDoc = (g: string) => {
       const versions = [...groups.get(g)!]
-        .sort()
-        .reverse()
+        .sort(compareKubeVersions)
         .map(v => ({ groupVersion: `${g}/${v}`, version: v }));
       return { name: g, versions, preferredVersion: versions[0] };
     };

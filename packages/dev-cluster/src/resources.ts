@@ -68,6 +68,33 @@ export const KUBERNETES_VERSION = {
 /** `group/version` or `version` for the core group. */
 export const apiVersionOf = (t: Pick<ResourceType, 'group' | 'version'>) =>
   t.group ? `${t.group}/${t.version}` : t.version;
+/** Key of a resource's storage, shared by all its served versions. */
+export const storageKey = (t: Pick<ResourceType, 'group' | 'plural'>) =>
+  `${t.group}/${t.plural}`;
+
+/**
+ * Kubernetes' version priority (discovery order, preferred version first): GA before beta before alpha, higher
+ * numbers first; versions that do not look like Kubernetes versions last, alphabetically.
+ */
+export function compareKubeVersions(a: string, b: string): number {
+  const STAGES: Record<string, number> = { alpha: 0, beta: 1, '': 2 };
+  const parse = (v: string) => {
+    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+    return m
+      ? [STAGES[m[2] ?? ''], Number(m[1]), Number(m[3] ?? 0)]
+      : undefined;
+  };
+  const pa = parse(a);
+  const pb = parse(b);
+  if (pa && pb) {
+    for (const i of [0, 1, 2]) if (pa[i] !== pb[i]) return pb[i] - pa[i];
+    return 0;
+  }
+  if (pa) return -1;
+  if (pb) return 1;
+  return a.localeCompare(b);
+}
+
 /** Registry key of a resource type. */
 export const typeKey = (
   t: Pick<ResourceType, 'group' | 'version' | 'plural'>,

@@ -584,6 +584,53 @@ describe('API server conformance: CRUD semantics', () => {
     expect(removed.spec.roles.map((r: any) => r.name)).toEqual(['b']);
   });
 
+  it('keeps one storage per resource across its served versions, with the preferred version a real server has', async () => {
+    const server = c.kc.getCurrentCluster()!.server;
+    const group = await (
+      await fetch(`${server}/apis/gateway.networking.k8s.io`, {
+        headers: { Authorization: 'Bearer x' },
+      })
+    ).json();
+    expect(group.preferredVersion.version).toBe('v1');
+    expect(group.versions.map((v: any) => v.version)).toEqual([
+      'v1',
+      'v1beta1',
+    ]);
+    const custom = c.kc.makeApiClient(CustomObjectsApi);
+    const route = (version: string, name: string) =>
+      custom.createNamespacedCustomObject({
+        group: 'gateway.networking.k8s.io',
+        version,
+        namespace: c.namespace,
+        plural: 'httproutes',
+        body: {
+          apiVersion: `gateway.networking.k8s.io/${version}`,
+          kind: 'HTTPRoute',
+          metadata: { name },
+          spec: { parentRefs: [{ name: 'gw' }] },
+        },
+      });
+    await route('v1', 'written-as-v1');
+    await route('v1beta1', 'written-as-v1beta1');
+    for (const version of ['v1', 'v1beta1']) {
+      const list: any = await custom.listNamespacedCustomObject({
+        group: 'gateway.networking.k8s.io',
+        version,
+        namespace: c.namespace,
+        plural: 'httproutes',
+      });
+      expect(list.items.map((o: any) => o.metadata.name)).toEqual([
+        'written-as-v1',
+        'written-as-v1beta1',
+      ]);
+      expect(new Set(list.items.map((o: any) => o.apiVersion))).toEqual(
+        new Set([`gateway.networking.k8s.io/${version}`]),
+      );
+    }
+    const dup = await route('v1beta1', 'written-as-v1').catch(e => e);
+    expect(dup.code).toBe(409);
+  });
+
   it('deletes, and a deleted object is gone', async () => {
     await core.createNamespacedConfigMap({
       namespace: c.namespace,
