@@ -16,7 +16,7 @@
 
 import fc from 'fast-check';
 import { childProblems, loadCustomSchemas } from './__testUtils__/childSchemas';
-import { renderInferenceService } from './render';
+import { renderInferenceService, summarizeInferenceService } from './render';
 import { deriveStatus } from './status';
 import { validateInferenceService } from './validate';
 
@@ -189,5 +189,36 @@ describe('properties', () => {
     );
     // The generator must mostly produce valid services, or the property proves little.
     expect(accepted).toBeGreaterThan(50);
+  });
+
+  it('summarizeInferenceService gives the numbers of render, for any service (valid or not)', () => {
+    let runs = 0;
+    fc.assert(
+      fc.property(
+        service,
+        fc.jsonValue({ maxDepth: 3 }),
+        fc.nat(),
+        (svc, junk, pick) => {
+          if (pick % 3 === 0) {
+            const role = svc.spec.roles[pick % svc.spec.roles.length] as Record<
+              string,
+              unknown
+            >;
+            role[
+              ['replicas', 'multinode', 'template', 'componentType'][pick % 4]
+            ] = junk;
+          }
+          runs++;
+          const { summary, children, limitErrors } =
+            renderInferenceService(svc);
+          const { router: _router, ...numbers } = summary;
+          expect(summarizeInferenceService(svc)).toEqual(numbers);
+          if (!limitErrors)
+            expect(summary.totals.children).toBe(children.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(runs).toBe(300);
   });
 });
