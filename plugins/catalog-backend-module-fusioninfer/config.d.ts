@@ -14,6 +14,8 @@
  * limitations under the License.
  */
 
+import { HumanDuration } from '@backstage/types';
+
 export interface Config {
   fusioninfer?: {
     /** The catalog entity provider (`@fusioninfer/plugin-catalog-backend-module-fusioninfer`). */
@@ -22,6 +24,8 @@ export interface Config {
       enabled?: boolean;
       /** Seconds between refreshes. Default 60. */
       refreshSeconds?: number;
+      /** The same as a duration (`{ minutes: 2 }`, `2m`, `PT2M`); wins over `refreshSeconds`. */
+      refresh?: HumanDuration | string;
       /** Owner of generated entities when a service names none (fusioninfer.io/owner or backstage.io/owner). Default "unknown". */
       defaultOwner?: string;
       /** spec.lifecycle of generated entities. Default "production". */

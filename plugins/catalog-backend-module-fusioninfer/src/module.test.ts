@@ -24,12 +24,16 @@ import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { JsonObject } from '@backstage/types';
 import catalogModule from '.';
 
+const createScheduledTaskRunner = jest.fn(() => ({ run: jest.fn() }));
+
 async function providersWith(config: JsonObject) {
   const addEntityProvider = jest.fn();
+  createScheduledTaskRunner.mockClear();
   await startTestBackend({
     extensionPoints: [[catalogProcessingExtensionPoint, { addEntityProvider }]],
     features: [
       catalogModule,
+      mockServices.scheduler.mock({ createScheduledTaskRunner }).factory,
       mockServices.rootConfig.factory({ data: config }),
       createServiceFactory({
         service: fusioninferClustersServiceRef,
@@ -60,5 +64,37 @@ describe('catalogModuleFusionInferEntityProvider', () => {
     ).rejects.toThrow(
       /fusioninfer\.catalog\.refreshSeconds: must be a number greater than 0/,
     );
+  });
+
+  it('refreshes every refreshSeconds, or every refresh duration, which wins', async () => {
+    await providersWith({});
+    expect(createScheduledTaskRunner).toHaveBeenCalledWith(
+      expect.objectContaining({ frequency: { seconds: 60 } }),
+    );
+    await providersWith({ fusioninfer: { catalog: { refreshSeconds: 30 } } });
+    expect(createScheduledTaskRunner).toHaveBeenCalledWith(
+      expect.objectContaining({ frequency: { seconds: 30 } }),
+    );
+    await providersWith({
+      fusioninfer: { catalog: { refreshSeconds: 30, refresh: { minutes: 2 } } },
+    });
+    expect(createScheduledTaskRunner).toHaveBeenCalledWith(
+      expect.objectContaining({ frequency: { seconds: 120 } }),
+    );
+    await providersWith({ fusioninfer: { catalog: { refresh: '90s' } } });
+    expect(createScheduledTaskRunner).toHaveBeenCalledWith(
+      expect.objectContaining({ frequency: { seconds: 90 } }),
+    );
+  });
+
+  it('rejects a refresh duration that is zero or unreadable, naming the key', async () => {
+    await expect(
+      providersWith({ fusioninfer: { catalog: { refresh: { seconds: 0 } } } }),
+    ).rejects.toThrow(
+      'fusioninfer.catalog.refresh: must be a duration greater than 0',
+    );
+    await expect(
+      providersWith({ fusioninfer: { catalog: { refresh: 'soon' } } }),
+    ).rejects.toThrow(/refresh/);
   });
 });

@@ -18,13 +18,38 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { Config, readDurationFromConfig } from '@backstage/config';
+import { durationToMilliseconds } from '@backstage/types';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { fusioninferClustersServiceRef } from '@fusioninfer/plugin-fusioninfer-node';
 import { FusionInferEntityProvider } from './FusionInferEntityProvider';
 
 /**
+ * Seconds between refreshes: `refresh` (a HumanDuration such as `{ minutes: 2 }`, or `2m` / `PT2M`), else the legacy
+ * `refreshSeconds`, else 60. Zero, negative or unreadable values are refused naming the key.
+ */
+function readRefreshSeconds(c: Config | undefined): number {
+  if (c?.has('refresh')) {
+    const ms = durationToMilliseconds(
+      readDurationFromConfig(c, { key: 'refresh' }),
+    );
+    if (!(ms > 0))
+      throw new Error(
+        'fusioninfer.catalog.refresh: must be a duration greater than 0',
+      );
+    return ms / 1000;
+  }
+  const seconds = c?.getOptionalNumber('refreshSeconds') ?? 60;
+  if (!(seconds > 0))
+    throw new Error(
+      `fusioninfer.catalog.refreshSeconds: must be a number greater than 0, got ${seconds}`,
+    );
+  return seconds;
+}
+
+/**
  * Catalog module: one `model-service` Component per InferenceService in the configured clusters
- * (`fusioninfer.catalog`: `enabled`, `refreshSeconds`, `defaultOwner`, `lifecycle`, `includeLinked`).
+ * (`fusioninfer.catalog`: `enabled`, `refresh` or `refreshSeconds`, `defaultOwner`, `lifecycle`, `includeLinked`).
  * Install with `backend.add(import('@fusioninfer/plugin-catalog-backend-module-fusioninfer'))`.
  * @public
  */
@@ -43,11 +68,7 @@ export const catalogModuleFusionInferEntityProvider = createBackendModule({
       async init({ catalog, config, logger, scheduler, clusters }) {
         const c = config.getOptionalConfig('fusioninfer.catalog');
         if (c?.getOptionalBoolean('enabled') === false) return;
-        const seconds = c?.getOptionalNumber('refreshSeconds') ?? 60;
-        if (!(seconds > 0))
-          throw new Error(
-            `fusioninfer.catalog.refreshSeconds: must be a number greater than 0, got ${seconds}`,
-          );
+        const seconds = readRefreshSeconds(c);
         catalog.addEntityProvider(
           new FusionInferEntityProvider({
             clusters,
