@@ -109,8 +109,7 @@ export async function createRouter(
   const gate =
     options.approvals?.gate ??
     new ApprovalGate({
-      // Without approvals configured nothing is ever held: no store is needed.
-      store: undefined as unknown as ApprovalStore,
+      // Without approvals (no store, no policy) nothing is ever held.
       logger: options.logger,
       ttlSeconds: 0,
       client: n => clusters.get(n),

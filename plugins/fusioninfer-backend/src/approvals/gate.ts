@@ -61,7 +61,8 @@ export type ApprovalEvent = 'created' | 'decided' | 'cancelled' | 'executed';
 
 /** Dependencies of {@link ApprovalGate}. */
 export interface ApprovalGateOptions {
-  store: ApprovalStore;
+  /** Where requests are kept; without one (and without a policy) nothing is ever held. */
+  store?: ApprovalStore;
   logger: LoggerService;
   policy?: ApprovalPolicy;
   /** Pending requests expire after this many seconds. */
@@ -79,7 +80,15 @@ export interface ApprovalGateOptions {
  * held change needs (bound to the manifest's hash and the caller), and executes approved requests exactly once.
  */
 export class ApprovalGate {
-  constructor(private readonly o: ApprovalGateOptions) {}
+  constructor(private readonly o: ApprovalGateOptions) {
+    if (o.policy && !o.store)
+      throw new Error('an approval policy needs an approval store');
+  }
+
+  private get store(): ApprovalStore {
+    if (!this.o.store) throw new Error('approvals are not configured');
+    return this.o.store;
+  }
 
   /**
    * The policy on a change from `previous` (undefined: a new service) to `next`. GPU and pod thresholds hold a new
@@ -157,7 +166,7 @@ export class ApprovalGate {
   }): Promise<ApprovalRequest> {
     const hash = specHash(input.manifest);
     const name = input.manifest.metadata.name!;
-    const existing = await this.o.store.findPending({
+    const existing = await this.store.findPending({
       requestedBy: input.requestedBy,
       cluster: input.cluster,
       namespace: input.namespace,
@@ -166,7 +175,7 @@ export class ApprovalGate {
       specHash: hash,
     });
     if (existing) return existing;
-    const created = await this.o.store.add({
+    const created = await this.store.add({
       action: input.action,
       cluster: input.cluster,
       namespace: input.namespace,
@@ -193,9 +202,9 @@ export class ApprovalGate {
    */
   async execute(id: string): Promise<ApprovalRequest | undefined> {
     const stale = new Date(Date.now() - (this.o.executionLeaseMs ?? 600_000));
-    if (!(await this.o.store.claimExecution(id, stale)))
-      return (await this.o.store.executionInput(id))?.request;
-    const input = await this.o.store.executionInput(id);
+    if (!(await this.store.claimExecution(id, stale)))
+      return (await this.store.executionInput(id))?.request;
+    const input = await this.store.executionInput(id);
     if (!input) return undefined;
     const { request, options } = input;
     let state: 'applied' | 'failed' = 'applied';
@@ -212,7 +221,7 @@ export class ApprovalGate {
       message = (e as Error).message;
       this.o.logger.warn(`approval request ${id} failed to apply`, e as Error);
     }
-    const done = await this.o.store.finishExecution(id, state, message);
+    const done = await this.store.finishExecution(id, state, message);
     this.o.onChange?.('executed', done);
     return done;
   }
@@ -275,7 +284,7 @@ export class ApprovalGate {
   async recover(): Promise<number> {
     const stale = new Date(Date.now() - (this.o.executionLeaseMs ?? 600_000));
     let n = 0;
-    for (const id of await this.o.store.unexecuted(stale)) {
+    for (const id of await this.store.unexecuted(stale)) {
       const r = await this.execute(id);
       if (r?.execution && r.execution.state !== 'applying') n++;
     }
