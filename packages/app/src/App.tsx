@@ -15,9 +15,34 @@
  */
 
 import { createApp } from '@backstage/frontend-defaults';
+import authPlugin from '@backstage/plugin-auth';
+import catalogPlugin from '@backstage/plugin-catalog/alpha';
+import notificationsPlugin from '@backstage/plugin-notifications/alpha';
+import orgPlugin from '@backstage/plugin-org/alpha';
+import scaffolderPlugin from '@backstage/plugin-scaffolder/alpha';
+import signalsPlugin from '@backstage/plugin-signals/alpha';
+import userSettingsPlugin from '@backstage/plugin-user-settings/alpha';
+import appModuleUserSettings from '@backstage/plugin-app-module-user-settings';
 import { navModule } from './modules/nav';
+import { signInModule } from './modules/signIn';
 
-/** The development app. Plugins are discovered from this package's dependencies (`app.packages: all`). */
-export default createApp({
-  features: [navModule],
-});
+/**
+ * Every feature of the development app, listed explicitly (no package discovery) so that the app the browser
+ * gets and the app App.test.tsx renders are the same. The user-settings storage waits for pushes on the signals
+ * channel: without the signals plugin every page after sign-in fails ("No API factory available for dependency
+ * apiRef{plugin.signal.service}").
+ */
+export const appFeatures = [
+  authPlugin,
+  catalogPlugin,
+  scaffolderPlugin,
+  orgPlugin,
+  userSettingsPlugin,
+  appModuleUserSettings,
+  notificationsPlugin,
+  signalsPlugin,
+  navModule,
+  signInModule,
+];
+
+export default createApp({ features: appFeatures });

@@ -16,19 +16,22 @@
 
 /*
  * The Backstage backend used for development, demos and e2e tests of the FusionInfer plugins.
- * Embedded defaults: SQLite in memory, guest sign-in, allow-all permission policy.
+ * Embedded defaults: SQLite in memory, guest and approver sign-in, an ownership-aware permission policy.
  */
 
 import { createBackend } from '@backstage/backend-defaults';
 import { devClusterPlugin } from './devCluster';
+import { authModuleDemoIdentities } from './demoIdentities';
+import { permissionModuleFusionInferDevPolicy } from './permissionPolicy';
 
 const backend = createBackend();
 
 backend.add(import('@backstage/plugin-app-backend'));
 
-// auth: guest sign-in for development
+// auth: guest sign-in for development, plus a second guest-like identity (the approver) for the approvals flow
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+backend.add(authModuleDemoIdentities);
 
 // catalog
 backend.add(import('@backstage/plugin-catalog-backend'));
@@ -49,9 +52,8 @@ backend.add(
 
 // permission
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+// owners may scale/delete their services, approvers may decide approval requests, the rest is allowed
+backend.add(permissionModuleFusionInferDevPolicy);
 
 // notifications, user settings, signals (push channel the user-settings storage and notifications listen on)
 backend.add(import('@backstage/plugin-notifications-backend'));
