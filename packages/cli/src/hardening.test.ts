@@ -241,3 +241,73 @@ describe('render output for many services', () => {
     expect((await run(['render'], none)).out).toBe('');
   });
 });
+
+/** Skipped (and counted as skipped) when kubectl is not on the machine. */
+const describeWithKubectl =
+  spawnSync('kubectl', ['version', '--client'], { timeout: 20000 }).status === 0
+    ? describe
+    : describe.skip;
+
+describeWithKubectl('render | kubectl (when kubectl is installed)', () => {
+  it('kubectl reads the YAML output exactly as the JSON output (review M8)', async () => {
+    const input = manifest('2', [
+      '{name: A, value: "yes"}',
+      '{name: B, value: "on"}',
+      '{name: C, value: "1_000"}',
+      '{name: D, value: "017"}',
+      '{name: E, value: "0o17"}',
+      '{name: F, value: "n"}',
+      '{name: G, value: "1:30"}',
+      '{name: H, value: "0x1F"}',
+      '{name: I, value: "~"}',
+    ]);
+    const yamlOut = (await run(['render'], input)).out;
+    const jsonOut = JSON.parse(
+      (await run(['render', '-o', 'json'], input)).out,
+    );
+    const docs = yamlOut.split(/^---\n/m);
+    expect(docs).toHaveLength(jsonOut.items.length);
+    // kubectl's YAML reader (sigs.k8s.io/yaml) reached offline: each document as a kubeconfig extension.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fi-kubectl-'));
+    try {
+      const config = [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        '- name: c',
+        '  cluster:',
+        '    server: https://x',
+        '    extensions:',
+        ...docs.flatMap((d, i) => [
+          `    - name: e${i}`,
+          '      extension:',
+          ...d
+            .trimEnd()
+            .split('\n')
+            .map(l => `        ${l}`),
+        ]),
+      ].join('\n');
+      fs.writeFileSync(path.join(dir, 'config'), config);
+      const read = JSON.parse(
+        execFileSync(
+          'kubectl',
+          [
+            'config',
+            'view',
+            '--kubeconfig',
+            path.join(dir, 'config'),
+            '-o',
+            'json',
+          ],
+          { encoding: 'utf8', timeout: 30000 },
+        ),
+      );
+      const asKubectlReads = read.clusters[0].cluster.extensions.map(
+        (e: { extension: unknown }) => e.extension,
+      );
+      expect(asKubectlReads).toEqual(jsonOut.items);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
