@@ -28,7 +28,10 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { DevCluster, startDevCluster } from '@fusioninfer/dev-cluster';
 import { devClusterConfig, loadExample } from '@fusioninfer/test-utils';
-import { specHash } from '@fusioninfer/plugin-fusioninfer-common';
+import {
+  fusioninferRoutes,
+  specHash,
+} from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { fusioninferPlugin } from '../plugin';
 import { ApprovalStore } from './ApprovalStore';
@@ -46,6 +49,23 @@ const as = (user: string) => ({
 const ALICE = as('user:default/alice');
 const CAROL = as('user:default/carol');
 const DAVE = as('user:default/dave');
+
+/** Checks a real answer against the route's declared response schema for its status. */
+function expectContract(
+  route: keyof typeof fusioninferRoutes,
+  res: { status: number; body: unknown },
+) {
+  const schema = (fusioninferRoutes[route].responses as Record<number, any>)[
+    res.status
+  ];
+  expect({ route, status: res.status, declared: !!schema }).toEqual({
+    route,
+    status: res.status,
+    declared: true,
+  });
+  const r = schema.safeParse(res.body);
+  expect(r.success ? [] : r.error.issues).toEqual([]);
+}
 
 /** A one-role service with `gpus` GPUs (one per replica). */
 const svc = (name: string, gpus: number, extra: object = {}) => {
@@ -315,6 +335,16 @@ describe.each(databases.eachSupportedId())(
       ]);
       expect([a.status, b.status].sort()).toEqual([200, 409]);
       const winner = a.status === 200 ? a : b;
+      expectContract('decideApproval', winner);
+      expectContract('apply', held);
+      expectContract(
+        'getApproval',
+        await request(server).get(`${API}/approvals/${id}`),
+      );
+      expectContract(
+        'listApprovals',
+        await request(server).get(`${API}/approvals`),
+      );
       expect(winner.body).toMatchObject({
         status: 'approved',
         execution: { state: 'applied', message: 'created dev/default/twice' },
@@ -489,6 +519,59 @@ describe.each(databases.eachSupportedId())(
           .every((i: any) => i.requestedBy === 'user:default/erin'),
       ).toBe(true);
       expect(pages[0].items[0].manifest).toBeUndefined();
+    }, 60000);
+    it('holds a strategy change under a namespace rule and applies it only onto the generation it was made for', async () => {
+      await client.apply(
+        {
+          ...(loadExample('monolithic-router-qwen.yaml') as any),
+          metadata: { name: 'routed', namespace: 'default' },
+        },
+        { fieldManager: 'kubectl' },
+      );
+      const { server } = await start({
+        approvals: { namespaces: ['default'] },
+      });
+      const url = `${API}/clusters/dev/namespaces/default/services/routed`;
+      const s1 = await request(server)
+        .post(`${url}/strategy`)
+        .set(ALICE)
+        .send({ strategy: 'queue-size' });
+      expect(s1.status).toBe(202);
+      expectContract('setStrategy', s1);
+      expect(s1.body.reasons).toEqual(['namespace default requires approval']);
+      const s2 = await request(server)
+        .post(`${url}/strategy`)
+        .set(ALICE)
+        .send({ strategy: 'kv-cache-utilization' });
+      expect(s2.status).toBe(202);
+      const ok = await request(server)
+        .post(`${API}/approvals/${s1.body.approval.id}/decision`)
+        .set(CAROL)
+        .send({ approve: true });
+      expect(ok.body.execution.state).toBe('applied');
+      const live = await client.get<any>(
+        KINDS.InferenceService,
+        'default',
+        'routed',
+      );
+      expect(
+        live.spec.roles.find((r: any) => r.componentType === 'router').strategy,
+      ).toBe('queue-size');
+      // The second request was computed on the generation before the first change: it applies nothing.
+      const stale = await request(server)
+        .post(`${API}/approvals/${s2.body.approval.id}/decision`)
+        .set(CAROL)
+        .send({ approve: true });
+      expect(stale.body.execution).toMatchObject({
+        state: 'failed',
+        message: expect.stringMatching(/changed since the request/),
+      });
+      const after = await client.get<any>(
+        KINDS.InferenceService,
+        'default',
+        'routed',
+      );
+      expect(after.metadata.generation).toBe(live.metadata.generation);
     }, 60000);
   },
 );
