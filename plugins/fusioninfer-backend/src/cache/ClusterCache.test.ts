@@ -22,19 +22,7 @@ import {
 } from '@fusioninfer/plugin-fusioninfer-node';
 import { ClusterCache } from './ClusterCache';
 import { startPartitionProxy } from '../__testUtils__/partitionProxy';
-
-const waitFor = async <T>(
-  fn: () => T | undefined | false,
-  ms = 5000,
-): Promise<T> => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise(r => setTimeout(r, 20));
-  }
-};
+import { waitFor } from '@fusioninfer/test-utils';
 
 const cm = (ns: string, name: string, svc = 'svc') => ({
   apiVersion: 'v1',

@@ -17,29 +17,15 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { parse } from 'yaml';
 import { mockServices } from '@backstage/backend-test-utils';
 import { startDevCluster, DevCluster } from '@fusioninfer/dev-cluster';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { InferenceService } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterReconciler } from './ClusterReconciler';
 import { startPartitionProxy } from '../__testUtils__/partitionProxy';
+import { loadExample, waitFor } from '@fusioninfer/test-utils';
 
-const EXAMPLES = path.resolve(__dirname, '../../../../examples');
-const example = (n: string): InferenceService =>
-  parse(fs.readFileSync(path.join(EXAMPLES, `${n}.yaml`), 'utf8'));
-const waitFor = async <T>(
-  fn: () => Promise<T | undefined | false> | T | undefined | false,
-  ms = 10000,
-): Promise<T> => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await Promise.resolve(fn()).catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise(r => setTimeout(r, 25));
-  }
-};
+const example = (n: string) => loadExample<InferenceService>(n);
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 describe('ClusterReconciler against the development cluster', () => {
