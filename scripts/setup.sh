@@ -15,13 +15,16 @@ want="$(fusioninfer_install_stamp "$REPO_ROOT")-$(node --version)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   node scripts/check-install-scripts.js "$REPO_ROOT"
   echo "[setup] npm ci (node $(node --version), npm $(npm --version))" >&2
-  if [ "$(npm config get strict-allow-scripts 2>/dev/null)" = "false" ]; then
+  case "$(npm config get strict-allow-scripts 2>/dev/null)" in
+  true | false) # npm knows the allowScripts policy
     npm ci --strict-allow-scripts --no-fund --loglevel=warn
-  else
-    npm ci --ignore-scripts --no-fund --loglevel=warn
+    ;;
+  *)
+    npm ci --ignore-scripts --no-fund --loglevel=warn # older npm: no policy, so no script runs, then only the allowed
     # shellcheck disable=SC2046
     npm rebuild --no-fund --loglevel=warn $(node scripts/check-install-scripts.js --allowed "$REPO_ROOT")
-  fi
+    ;;
+  esac
   echo "$want" > "$stamp"
 else
   echo "[setup] dependencies up to date" >&2

@@ -201,3 +201,101 @@ describe('overrides (review L8)', () => {
     }
   });
 });
+
+describe('scripts/setup.sh with a stand-in npm', () => {
+  let dir: string;
+  const log = () =>
+    fs.existsSync(path.join(dir, 'npm.log'))
+      ? fs.readFileSync(path.join(dir, 'npm.log'), 'utf8').trim().split('\n')
+      : [];
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fi-setup-'));
+    fs.mkdirSync(path.join(dir, 'scripts'));
+    for (const f of [
+      'setup.sh',
+      'install-stamp.sh',
+      'check-install-scripts.js',
+    ])
+      fs.copyFileSync(path.join(SCRIPTS, f), path.join(dir, 'scripts', f));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function setUp(strict: string, policy: Record<string, boolean>) {
+    write(
+      dir,
+      'package.json',
+      JSON.stringify({ name: 'r', allowScripts: policy }),
+    );
+    write(
+      dir,
+      'package-lock.json',
+      JSON.stringify({
+        packages: {
+          '': {},
+          'node_modules/native': { version: '1.0.0', hasInstallScript: true },
+        },
+      }),
+    );
+    write(dir, 'packages/a/package.json', '{"name":"a"}');
+    // env.sh stand-in: the real one fetches Node; here node is already on PATH.
+    write(
+      dir,
+      'scripts/env.sh',
+      'REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"\nexport PATH="$REPO_ROOT/bin:$PATH"\n',
+    );
+    // npm stand-in: logs its arguments; `ci` writes node_modules/*/package.json as a real install does.
+    write(
+      dir,
+      'bin/npm',
+      [
+        '#!/usr/bin/env bash',
+        'echo "$*" >> "$(dirname "$0")/../npm.log"',
+        'case "$1" in',
+        `  config) echo ${JSON.stringify(strict)} ;;`,
+        '  --version) echo 11.0.0 ;;',
+        '  ci) mkdir -p node_modules/native && echo "{\\"name\\":\\"native\\",\\"x\\":$RANDOM}" > node_modules/native/package.json ;;',
+        'esac',
+      ].join('\n'),
+    );
+    fs.chmodSync(path.join(dir, 'bin/npm'), 0o755);
+  }
+  const runSetup = () =>
+    spawnSync('bash', [path.join(dir, 'scripts/setup.sh')], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
+      },
+    });
+
+  it('installs with --strict-allow-scripts once; the second run (npm test, then npm start) skips', () => {
+    setUp('false', { native: true });
+    const first = runSetup();
+    expect(first.status).toBe(0);
+    expect(log().filter(l => l.startsWith('ci'))).toEqual([
+      'ci --strict-allow-scripts --no-fund --loglevel=warn',
+    ]);
+    const second = runSetup();
+    expect(second.status).toBe(0);
+    expect(second.stderr).toContain('[setup] dependencies up to date');
+    expect(log().filter(l => l.startsWith('ci'))).toHaveLength(1);
+  });
+
+  it('with an npm that has no policy, installs without scripts and rebuilds only the allowed packages', () => {
+    setUp('undefined', { native: true });
+    expect(runSetup().status).toBe(0);
+    expect(log().filter(l => !l.startsWith('--version'))).toEqual([
+      'config get strict-allow-scripts',
+      'ci --ignore-scripts --no-fund --loglevel=warn',
+      'rebuild --no-fund --loglevel=warn native',
+    ]);
+  });
+
+  it('stops before installing when a package with an install script is not covered', () => {
+    setUp('false', {});
+    const r = runSetup();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('  native@1.0.0');
+    expect(log()).toEqual([]);
+  });
+});
