@@ -23,12 +23,13 @@
  */
 
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import { parse } from 'yaml';
 import { startDevCluster } from '@fusioninfer/dev-cluster';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { renderInferenceService } from '@fusioninfer/plugin-fusioninfer-common';
-import { ClusterReconciler } from '../src/reconciler/ClusterReconciler';
+import { ClusterReconciler } from '../plugins/fusioninfer-backend/src/reconciler/ClusterReconciler';
 
 const N = Number(process.env.BENCH_SERVICES ?? 500);
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 30);
@@ -60,10 +61,7 @@ async function main() {
   });
   const template = parse(
     fs.readFileSync(
-      path.resolve(
-        __dirname,
-        '../../../examples/single-node-router-2-replicas.yaml',
-      ),
+      path.resolve(__dirname, '../examples/single-node-router-2-replicas.yaml'),
       'utf8',
     ),
   );
@@ -87,6 +85,7 @@ async function main() {
     workers: 8,
     baseDelayMs: 50,
     resyncSeconds: 3600,
+    leaderElection: false,
   });
   const calls0 = { ...dev.api.requestCounts };
   const t0 = Date.now();
@@ -130,6 +129,8 @@ async function main() {
   const results = {
     node: process.version,
     date: new Date().toISOString(),
+    loadAverageAtEnd: os.loadavg().map(x => Number(x.toFixed(1))),
+    cpus: os.cpus().length,
     services: N,
     childrenPerService: renderInferenceService({
       ...template,
@@ -160,7 +161,7 @@ async function main() {
     reconcilerStats: reconciler.stats,
     informerCacheHeapMiB: Number(((heap1 - heap0) / 1048576).toFixed(1)),
   };
-  const out = path.resolve(__dirname, '../../../bench/results');
+  const out = path.resolve(__dirname, 'results');
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(
     path.join(out, 'reconciler.json'),

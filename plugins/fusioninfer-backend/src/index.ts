@@ -21,11 +21,6 @@
  */
 
 export { fusioninferPlugin as default } from './plugin';
-export { ClusterReconciler } from './reconciler/ClusterReconciler';
-export type {
-  ReconcilerStats,
-  ClusterReconcilerOptions,
-} from './reconciler/ClusterReconciler';
 export {
   approvalConditions,
   createApprovalConditionalDecision,

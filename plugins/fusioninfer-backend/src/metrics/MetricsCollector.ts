@@ -161,7 +161,7 @@ async function scrape(
     return {
       status: res.status,
       body: '',
-      tooLarge: `GET /metrics answered more than ${Math.round(maxBytes / 1024)} KiB; the scrape was aborted (fusioninfer.metrics.maxScrapeBytes)`,
+      tooLarge: `GET /metrics answered more than ${Math.round(maxBytes / 1024)} KiB; the scrape was aborted`,
     };
   return res;
 }
