@@ -204,7 +204,7 @@ export function parseManifestDocuments(text: string): {
   // The YAML parser recurses per level; hostile nesting is refused before it (it can crash the process).
   if (yamlNestingBound(text) > YAML_MAX_NESTING_BOUND)
     throw new InputError(
-      `not usable YAML: nested too deeply (more than about ${YAML_MAX_NESTING_BOUND / 4} levels, or indented more than ${YAML_MAX_NESTING_BOUND / 2} columns)`,
+      `not usable YAML: nested too deeply to be parsed safely (nesting bound above ${YAML_MAX_NESTING_BOUND}: one per open bracket, two per column of indentation)`,
     );
   let docs;
   try {

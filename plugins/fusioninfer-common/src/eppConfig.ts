@@ -178,7 +178,7 @@ export function parseEndpointPickerConfig(
   if (yamlNestingBound(text) > YAML_MAX_NESTING_BOUND) {
     err(
       '',
-      `is nested too deeply to be parsed safely (more than about ${YAML_MAX_NESTING_BOUND / 4} levels, or indented more than ${YAML_MAX_NESTING_BOUND / 2} columns); an EndpointPickerConfig is a few levels deep`,
+      `is nested too deeply to be parsed safely (nesting bound above ${YAML_MAX_NESTING_BOUND}: one per open bracket, two per column of indentation); an EndpointPickerConfig is a few levels deep`,
     );
     return { issues, pluginTypes };
   }
