@@ -63,8 +63,8 @@ export interface InferenceServiceLimits {
 /**
  * Default limits, applied by `validateInferenceService`, `renderInferenceService` and every view built on them.
  *
- * - `manifestBytes` 1 MiB: below the API server's ~1.5 MiB object limit, so nothing the cluster can store is refused
- *   for its size alone by a margin that matters; 200× a large real manifest.
+ * - `manifestBytes` 1 MiB: 200× a large real manifest, below the API server's ~1.5 MiB object limit (an object the
+ *   cluster stored between 1 and 1.5 MiB is reported as over this limit, not expanded).
  * - `depth` 100: ~6× the deepest real pod template (affinity terms); stops stack exhaustion long before it can happen.
  * - `roles` 32: the CRD's `maxItems`.
  * - `replicasPerRole` 10,000 and `nodesPerReplica` 1,000: the CRD's `maximum`s (unchanged from earlier releases).
