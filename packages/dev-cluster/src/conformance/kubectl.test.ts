@@ -21,6 +21,7 @@ import os from 'os';
 import path from 'path';
 import { startDevCluster, DevCluster } from '../cluster';
 import { humanDuration, jsonPath } from '../openapi';
+import { EXAMPLES_DIR as EXAMPLES, exampleText } from '@fusioninfer/test-utils';
 
 const kubectl = (() => {
   try {
@@ -30,7 +31,6 @@ const kubectl = (() => {
     return false;
   }
 })();
-const EXAMPLES = path.resolve(__dirname, '../../../../examples');
 
 describe('printing helpers', () => {
   it('formats ages like the API server', () => {
@@ -228,12 +228,10 @@ describe('printing helpers', () => {
       const bad = path.join(path.dirname(kubeconfig), 'bad.yaml');
       fs.writeFileSync(
         bad,
-        fs
-          .readFileSync(
-            path.join(EXAMPLES, 'monolithic-no-router.yaml'),
-            'utf8',
-          )
-          .replace('replicas: 1', 'replica: 1'),
+        exampleText('monolithic-no-router').replace(
+          'replicas: 1',
+          'replica: 1',
+        ),
       );
       let stderr = '';
       try {

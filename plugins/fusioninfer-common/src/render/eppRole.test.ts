@@ -14,11 +14,9 @@
  * limitations under the License.
  */
 
-import fs from 'fs';
-import path from 'path';
-import { parse } from 'yaml';
 import { renderInferenceService } from './index';
 import { PolicyRule, RbacRole } from '../types';
+import { loadExample } from '../__testUtils__/examples';
 
 /** RBAC evaluation of one request against a Role's rules (as the API server's authorizer does it). */
 const allows = (
@@ -37,15 +35,7 @@ const allows = (
   );
 
 describe('the generated EPP Role (review L6)', () => {
-  const isvc = parse(
-    fs.readFileSync(
-      path.resolve(
-        __dirname,
-        '../../../../examples/monolithic-router-qwen.yaml',
-      ),
-      'utf8',
-    ),
-  );
+  const isvc = loadExample('monolithic-router-qwen');
   const role = renderInferenceService(isvc, {
     namespace: 'team-a',
   }).children.find(c => c.kind === 'Role') as RbacRole;
