@@ -53,3 +53,11 @@ export function statusOf(e: unknown): number | undefined {
     ?.status;
   return typeof s === 'number' ? s : undefined;
 }
+
+/**
+ * A backend answer as plain JSON of this realm: what the actions output and checkpoint must be plain data (the
+ * scaffolder's templating refuses arrays with a foreign prototype, e.g. parsed by the fetch implementation).
+ */
+export function plain<T>(value: T): T {
+  return value === undefined ? value : JSON.parse(JSON.stringify(value));
+}

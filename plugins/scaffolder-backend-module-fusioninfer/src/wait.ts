@@ -22,7 +22,7 @@ import {
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { FusionInferRequestOptions } from '@fusioninfer/plugin-fusioninfer-node';
 import { FusionInferActionsClient } from './client';
-import { describeError, statusOf } from './links';
+import { describeError, plain, statusOf } from './links';
 
 /** Where a service stands on its way to Ready. @public */
 export interface Readiness {
@@ -208,7 +208,7 @@ export async function waitForApproval(
   for (;;) {
     if (signal?.aborted)
       throw new Error(`cancelled while waiting for approval request ${id}`);
-    const a = await client.getApproval(id, call);
+    const a = plain(await client.getApproval(id, call));
     const line = `${a.status}${a.execution ? ` (${a.execution.state})` : ''}`;
     if (line !== last) {
       logger.info(`approval request ${id}: ${line}`);

@@ -24,7 +24,11 @@ import fs from 'fs';
 import path from 'path';
 import request from 'supertest';
 import { parse } from 'yaml';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
+import knexFactory, { Knex } from 'knex';
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
@@ -32,7 +36,6 @@ import {
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
-import { DevCluster } from '@fusioninfer/dev-cluster';
 import { devClusterConfig, waitFor } from '@fusioninfer/test-utils';
 // The end-to-end tests run the real backend plugin the actions call (test code only).
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
@@ -59,18 +62,58 @@ export const as = (user: string) => ({
   Authorization: mockCredentials.user.header(user),
 });
 
+/** One SQLite file per plugin in `dir`, so a restarted backend finds its tasks and approval requests. */
+export function fileDatabases(dir: string) {
+  const clients: Knex[] = [];
+  const factory = createServiceFactory({
+    service: coreServices.database,
+    deps: { plugin: coreServices.pluginMetadata },
+    factory: ({ plugin }) => {
+      let knex: Knex | undefined;
+      return {
+        async getClient() {
+          if (!knex) {
+            knex = knexFactory({
+              client: 'better-sqlite3',
+              connection: {
+                filename: path.join(dir, `${plugin.getId()}.sqlite`),
+              },
+              useNullAsDefault: true,
+            });
+            clients.push(knex);
+          }
+          return knex;
+        },
+      };
+    },
+  });
+  /**
+   * Closes the files a while after the backend stopped: the scaffolder's task workers may finish a poll after
+   * shutdown, and a destroyed pool would fail it.
+   */
+  const close = async () => {
+    await new Promise(r => setTimeout(r, 1500));
+    await Promise.all(clients.map(c => c.destroy()));
+  };
+  return { factory, close };
+}
+
 export type Server = Awaited<ReturnType<typeof startTestBackend>>['server'];
 
 export async function startBackend(
-  dev: DevCluster,
+  clusterUrl: string,
   options: {
     entities?: any[];
-    database?: any;
+    /** Per-plugin SQLite files (kept across restarts); default in-memory. */
+    databaseDir?: string;
     extraFeatures?: any[];
     approvals?: Record<string, unknown>;
   } = {},
 ) {
   const notifications: any[] = [];
+  const databases = options.databaseDir
+    ? fileDatabases(options.databaseDir)
+    : undefined;
   const backend = await startTestBackend({
     features: [
       scaffolderPlugin,
@@ -88,7 +131,7 @@ export async function startBackend(
         data: {
           app: { baseUrl: 'http://portal.test' },
           fusioninfer: {
-            clusters: [devClusterConfig(dev.url)],
+            clusters: [devClusterConfig(clusterUrl)],
             reconciler: { leaseDurationSeconds: 1 },
             metrics: { pollIntervalSeconds: 0 },
             approvals: {
@@ -99,11 +142,18 @@ export async function startBackend(
           },
         },
       }),
-      ...(options.database ? [options.database] : []),
+      ...(databases ? [databases.factory] : []),
       ...(options.extraFeatures ?? []),
     ],
   });
-  return { ...backend, notifications };
+  const stopBackend = backend.stop.bind(backend);
+  return Object.assign(backend, {
+    notifications,
+    async stop() {
+      await stopBackend();
+      await databases?.close();
+    },
+  });
 }
 
 /** Starts a task of a template through POST /api/scaffolder/v2/tasks as `user`. */

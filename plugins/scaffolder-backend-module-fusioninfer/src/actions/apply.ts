@@ -26,6 +26,7 @@ import {
   describeError,
   inferenceTabPath,
   Links,
+  plain,
   statusOf,
 } from '../links';
 import { prepareManifest } from '../manifest';
@@ -162,9 +163,8 @@ export function createApplyAction(options: {
 
       if (ctx.isDryRun) {
         // The backend evaluates validation and policy only: nothing stored, nothing applied, no cluster call.
-        const r = await client.apply(
-          { ...body, dryRun: true },
-          { credentials },
+        const r = plain(
+          await client.apply({ ...body, dryRun: true }, { credentials }),
         );
         if (r.outcome !== 'dry-run')
           throw new Error(
@@ -186,10 +186,12 @@ export function createApplyAction(options: {
         result = (await ctx.checkpoint({
           key: `fusioninfer.apply.${cluster}.${namespace}.${name}.${specHash(body)}`,
           fn: async () =>
-            (await client.apply(
-              { ...body, taskId: ctx.task.id },
-              { credentials },
-            )) as unknown as JsonObject,
+            plain(
+              await client.apply(
+                { ...body, taskId: ctx.task.id },
+                { credentials },
+              ),
+            ) as unknown as JsonObject,
         })) as unknown as ApplyResponse;
       } catch (e) {
         const status = statusOf(e);

@@ -22,8 +22,8 @@ import { UPSTREAM_EXAMPLE_PARAMETERS } from '../builder';
 import { context, exampleInputs } from '../__testUtils__/mocks';
 import { createRenderAction } from './render';
 import { examples } from './render.examples';
+import { loadExample } from '@fusioninfer/test-utils';
 
-const EXAMPLES = path.resolve(__dirname, '../../../../examples');
 const action = createRenderAction();
 
 let workspace: string;
@@ -63,9 +63,7 @@ describe('fusioninfer:service:render', () => {
     for (const [file, parameters] of Object.entries(
       UPSTREAM_EXAMPLE_PARAMETERS,
     )) {
-      const expected = parse(
-        fs.readFileSync(path.join(EXAMPLES, file), 'utf8'),
-      );
+      const expected = loadExample(file);
       const { outputs } = await run({ parameters, files: 'none' });
       const manifest = outputs().manifest;
       expect(manifest.metadata.namespace).toBe('default');

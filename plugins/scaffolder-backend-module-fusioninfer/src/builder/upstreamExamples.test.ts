@@ -14,17 +14,11 @@
  * limitations under the License.
  */
 
-import fs from 'fs';
-import path from 'path';
-import { parse } from 'yaml';
 import { buildInferenceService } from './build';
 import { UPSTREAM_EXAMPLE_PARAMETERS } from './upstreamExamples';
+import { exampleNames, loadExample } from '@fusioninfer/test-utils';
 
-const EXAMPLES = path.resolve(__dirname, '../../../../examples');
-const files = fs
-  .readdirSync(EXAMPLES)
-  .filter(f => f.endsWith('.yaml'))
-  .sort();
+const files = exampleNames().map(n => `${n}.yaml`);
 
 describe('template parameters reproduce every upstream example', () => {
   it('covers every example manifest', () => {
@@ -33,7 +27,7 @@ describe('template parameters reproduce every upstream example', () => {
   });
 
   it.each(files)('%s', file => {
-    const expected = parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8'));
+    const expected = loadExample(file);
     const result = buildInferenceService(UPSTREAM_EXAMPLE_PARAMETERS[file]);
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
     // Exactly: same keys, same values, no extra undefined properties.

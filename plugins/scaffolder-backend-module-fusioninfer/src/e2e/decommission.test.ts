@@ -60,7 +60,7 @@ describe('"Decommission a model" through /api/scaffolder/v2', () => {
       },
       { fieldManager: 'kubectl' },
     );
-    const { server } = await startBackend(dev, { entities: [entity] });
+    const { server } = await startBackend(dev.url, { entities: [entity] });
     await waitFor(
       () =>
         client.get(

@@ -99,7 +99,7 @@ describe('"Publish to GitOps" through /api/scaffolder/v2', () => {
 
   it('commits the InferenceService, its kustomization and the rendered children, and applies nothing', async () => {
     const pulls: Array<{ input: any; files: Record<string, string> }> = [];
-    const { server } = await startBackend(dev, {
+    const { server } = await startBackend(dev.url, {
       extraFeatures: [fakePublish(pulls)],
     });
     const values = {
