@@ -145,9 +145,8 @@ export function addApprovalRoutes(
   });
 
   bindRoute(router, r.createApproval, async ({ req, body }) => {
-    const credentials = await access.credentials(req, { allow: ['user'] });
-    const user = (credentials.principal as { userEntityRef: string })
-      .userEntityRef;
+    const credentials = await access.userCredentials(req);
+    const user = credentials.principal.userEntityRef;
     await access.require(credentials, fusioninferServiceCreatePermission);
     const { manifest, entityRef } = await reviewManifest(
       options,
@@ -203,7 +202,7 @@ export function addApprovalRoutes(
       filter:
         decision.result === AuthorizeResult.CONDITIONAL
           ? (transformConditions(
-              (decision as any).conditions,
+              decision.conditions,
             ) as PermissionCriteria<ApprovalQueryCriteria>)
           : undefined,
     });
@@ -226,9 +225,8 @@ export function addApprovalRoutes(
   });
 
   bindRoute(router, r.decideApproval, async ({ req, params, body }) => {
-    const credentials = await access.credentials(req, { allow: ['user'] });
-    const user = (credentials.principal as { userEntityRef: string })
-      .userEntityRef;
+    const credentials = await access.userCredentials(req);
+    const user = credentials.principal.userEntityRef;
     await access.require(
       credentials,
       fusioninferApprovalDecidePermission,
@@ -256,9 +254,8 @@ export function addApprovalRoutes(
   });
 
   bindRoute(router, r.cancelApproval, async ({ req, params }) => {
-    const credentials = await access.credentials(req, { allow: ['user'] });
-    const user = (credentials.principal as { userEntityRef: string })
-      .userEntityRef;
+    const credentials = await access.userCredentials(req);
+    const user = credentials.principal.userEntityRef;
     const current = await store.get(params.id);
     if (!current)
       throw new NotFoundError(`approval request ${params.id} not found`);

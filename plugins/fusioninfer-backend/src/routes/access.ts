@@ -17,6 +17,7 @@
 import express from 'express';
 import {
   BackstageCredentials,
+  BackstageUserPrincipal,
   HttpAuthService,
   LoggerService,
   PermissionsService,
@@ -29,8 +30,10 @@ import {
   ServiceUnavailableError,
 } from '@backstage/errors';
 import {
+  AuthorizePermissionRequest,
   AuthorizeResult,
   BasicPermission,
+  isResourcePermission,
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import {
@@ -67,15 +70,15 @@ export class Access {
     },
   ) {}
 
-  credentials(
+  credentials(req: express.Request): Promise<BackstageCredentials> {
+    return this.deps.httpAuth.credentials(req);
+  }
+
+  /** Credentials of a user (a service principal is refused with 401/403 by httpAuth). */
+  userCredentials(
     req: express.Request,
-    options?: { allow: Array<'user' | 'service'> },
-  ): Promise<BackstageCredentials> {
-    return options
-      ? (this.deps.httpAuth.credentials(req, options as any) as Promise<
-          BackstageCredentials<any>
-        >)
-      : this.deps.httpAuth.credentials(req);
+  ): Promise<BackstageCredentials<BackstageUserPrincipal>> {
+    return this.deps.httpAuth.credentials(req, { allow: ['user'] });
   }
 
   /** Authorize or throw: `NotAllowedError('not allowed: <permission>')` unless the policy answers ALLOW. */
@@ -84,14 +87,12 @@ export class Access {
     permission: BasicPermission | ResourcePermission,
     resourceRef?: string,
   ): Promise<void> {
-    const [d] = await this.deps.permissions.authorize(
-      [
-        permission.type === 'resource'
-          ? { permission, resourceRef: resourceRef! }
-          : { permission },
-      ] as any,
-      { credentials },
-    );
+    const request: AuthorizePermissionRequest = isResourcePermission(permission)
+      ? { permission, resourceRef: resourceRef ?? '' }
+      : { permission };
+    const [d] = await this.deps.permissions.authorize([request], {
+      credentials,
+    });
     if (d.result !== AuthorizeResult.ALLOW)
       throw new NotAllowedError(`not allowed: ${permission.name}`);
   }
@@ -104,7 +105,7 @@ export class Access {
   ): Promise<boolean[]> {
     if (!resourceRefs.length) return [];
     const ds = await this.deps.permissions.authorize(
-      resourceRefs.map(resourceRef => ({ permission, resourceRef })) as any,
+      resourceRefs.map(resourceRef => ({ permission, resourceRef })),
       { credentials },
     );
     return ds.map(d => d.result === AuthorizeResult.ALLOW);
@@ -116,7 +117,7 @@ export class Access {
     permission: ResourcePermission,
   ) {
     const [d] = await this.deps.permissions.authorizeConditional(
-      [{ permission }] as any,
+      [{ permission }],
       { credentials },
     );
     if (d.result === AuthorizeResult.DENY)
