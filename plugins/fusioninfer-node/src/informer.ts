@@ -166,17 +166,25 @@ export class CacheInformer<T extends KubeObject = KubeObject> {
           this.firstSync.reject(e);
           this.firstSync = undefined;
         }
-        await new Promise<void>(r => {
-          const t = setTimeout(r, backoff);
-          this.wake = () => {
-            clearTimeout(t);
-            r();
-          };
-        });
-        this.wake = undefined;
+        await this.sleep(backoff);
         backoff = Math.min(this.options.maxBackoffMs ?? 30_000, backoff * 2);
       }
     }
+  }
+
+  /** Waits `ms`, or less when stop() wakes it. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>(r => {
+      const t = setTimeout(() => {
+        this.wake = undefined;
+        r();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        this.wake = undefined;
+        r();
+      };
+    });
   }
 
   private strip(o: T): T {

@@ -84,6 +84,8 @@ export interface ServiceObjects {
   eppDeployment?: Deployment;
 }
 
+const LWS_NAME_LABEL = 'leaderworkerset.sigs.k8s.io/name';
+
 const controllerRef = (o: KubeObject) =>
   (o.metadata.ownerReferences ?? []).find(r => r.controller);
 
@@ -143,8 +145,6 @@ export function selectOwnedPods(
     : [];
   return { leaders, eppPods };
 }
-
-const LWS_NAME_LABEL = 'leaderworkerset.sigs.k8s.io/name';
 
 /** One scrape through the pod proxy, bounded in bytes; a larger answer becomes an error message. */
 async function scrape(
