@@ -128,6 +128,7 @@ export async function createRouter(
       access,
       allowSelfApproval: options.approvals.allowSelfApproval,
       clusterExists: n => source.clusterNames().includes(n),
+      namespaceAllowed: (c, ns) => source.client(c).allowsNamespace(ns),
     });
   return router;
 }

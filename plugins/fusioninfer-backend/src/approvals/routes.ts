@@ -48,6 +48,8 @@ export interface ApprovalRoutesOptions {
   /** Let requesters decide their own requests (default false: four eyes). */
   allowSelfApproval?: boolean;
   clusterExists(name: string): boolean;
+  /** Whether `fusioninfer.clusters[].namespaces` lets the plugin manage this namespace (default: yes). */
+  namespaceAllowed?(cluster: string, namespace: string): boolean;
 }
 
 const transformConditions = createConditionTransformer(
@@ -60,7 +62,11 @@ const transformConditions = createConditionTransformer(
  * entity ref comes from the manifest (`backstage.io/entity-ref`) or is one the caller may update.
  */
 export async function reviewManifest(
-  o: { access: Access; clusterExists(name: string): boolean },
+  o: {
+    access: Access;
+    clusterExists(name: string): boolean;
+    namespaceAllowed?(cluster: string, namespace: string): boolean;
+  },
   credentials: Parameters<Access['require']>[0],
   input: {
     cluster: string;
@@ -72,6 +78,10 @@ export async function reviewManifest(
   if (!o.clusterExists(input.cluster))
     throw new InputError(
       `cluster: "${input.cluster}" is not a configured cluster`,
+    );
+  if (o.namespaceAllowed && !o.namespaceAllowed(input.cluster, input.namespace))
+    throw new InputError(
+      `namespace: "${input.namespace}" is not managed in cluster ${input.cluster} (fusioninfer.clusters[].namespaces)`,
     );
   const named = entityRefOfService(
     input.manifest as unknown as InferenceService,

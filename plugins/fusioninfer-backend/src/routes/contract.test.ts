@@ -396,4 +396,50 @@ describe('REST contract', () => {
       320000,
     );
   }, 30000);
+
+  it('refuses changes in namespaces the cluster does not manage (fusioninfer.clusters[].namespaces)', async () => {
+    const { server } = await startTestBackend({
+      features: [
+        fusioninferPlugin,
+        mockServices.rootConfig.factory({
+          data: {
+            fusioninfer: {
+              clusters: [{ ...devClusterConfig(dev.url), namespaces: ['ml'] }],
+              reconciler: { enabled: false },
+              metrics: { pollIntervalSeconds: 0 },
+              approvals: {},
+            },
+          },
+        }),
+      ],
+    });
+    const body = {
+      cluster: 'dev',
+      namespace: 'default',
+      manifest: loadExample('monolithic-no-router.yaml'),
+    };
+    for (const path of ['/apply', '/approvals/check', '/approvals']) {
+      const r = await request(server).post(`${API}${path}`).send(body);
+      expect({
+        path,
+        status: r.status,
+        message: r.body.error?.message,
+      }).toEqual({
+        path,
+        status: 400,
+        message: expect.stringMatching(
+          /^namespace: "default" is not managed in cluster dev/,
+        ),
+      });
+    }
+    // The service that exists in "default" is not there for this backend.
+    expect((await request(server).get(SVC)).status).toBe(404);
+    expect(
+      (
+        await request(server)
+          .post(`${SVC}/scale`)
+          .send({ role: 'inference', replicas: 1 })
+      ).status,
+    ).toBe(404);
+  }, 30000);
 });

@@ -72,14 +72,19 @@ export function createLiveServiceSource(
   return {
     clusterNames: () => clusters.list().map(c => c.name),
     client,
-    getService: (cluster, namespace, name) =>
-      client(cluster).get<InferenceService>(
-        KINDS.InferenceService,
-        namespace,
-        name,
-      ),
-    listServices: cluster =>
-      client(cluster).list<InferenceService>(KINDS.InferenceService),
+    // Namespaces outside fusioninfer.clusters[].namespaces do not exist for the REST API.
+    getService: async (cluster, namespace, name) =>
+      client(cluster).allowsNamespace(namespace)
+        ? client(cluster).get<InferenceService>(
+            KINDS.InferenceService,
+            namespace,
+            name,
+          )
+        : undefined,
+    listServices: async cluster =>
+      (
+        await client(cluster).list<InferenceService>(KINDS.InferenceService)
+      ).filter(i => client(cluster).allowsNamespace(i.metadata.namespace)),
     describe: async (cluster, isvc) =>
       (await describeService(
         client(cluster),

@@ -226,7 +226,11 @@ export function addMutationRoutes(
     const credentials = await access.credentials(req);
     await access.require(credentials, fusioninferServiceCreatePermission);
     const { manifest, validation, entityRef } = await reviewManifest(
-      { access, clusterExists: n => source.clusterNames().includes(n) },
+      {
+        access,
+        clusterExists: n => source.clusterNames().includes(n),
+        namespaceAllowed: (c, ns) => source.client(c).allowsNamespace(ns),
+      },
       credentials,
       body,
     );
