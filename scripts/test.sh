@@ -43,6 +43,15 @@ npx --no-install fusioninfer validate -f examples/pd-multi-node-deepseek-no-rout
 npx --no-install fusioninfer render -f examples/multi-node-router.yaml -o json > /dev/null
 if npx --no-install fusioninfer validate -f README.md 2>/dev/null; then echo "validate accepted README.md" >&2; exit 1; fi
 
+step "browser tests (e2e/: Playwright on Debian's chromium against the built app and the dev backend)"
+set +e
+bash scripts/e2e.sh
+e2e_code=$?
+set -e
+e2e_summary="$(cat e2e/.output/summary.txt 2>/dev/null || echo "0 passed, 1 failed, 0 skipped (no e2e summary)")"
+if [ "$code" = 0 ]; then code="$e2e_code"; fi
+
 echo
 echo "Tests: $summary"
+echo "Browser tests: $e2e_summary"
 exit "$code"
