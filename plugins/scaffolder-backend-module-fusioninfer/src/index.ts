@@ -30,3 +30,4 @@ export type { FusionInferActionsClient } from './client';
 export { readiness, waitUntilReady, waitForApproval } from './wait';
 export type { Readiness, WaitOptions } from './wait';
 export * from './builder';
+export type { Links } from './links';

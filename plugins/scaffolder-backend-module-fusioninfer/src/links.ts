@@ -17,7 +17,7 @@
 import { ResponseError } from '@backstage/errors';
 import { parseEntityRef } from '@backstage/catalog-model';
 
-/** App links the actions output (relative, so the scaffolder's output page navigates inside the app). */
+/** App links the actions output (relative, so the scaffolder's output page navigates inside the app). @public */
 export interface Links {
   /** `app.baseUrl`, used for the absolute links written to the task log. */
   appBaseUrl?: string;
