@@ -498,11 +498,11 @@ export class ClusterClient {
   /** The transport informers use: paged lists and watch streams over plain HTTP. */
   private transport(): InformerTransport {
     return {
-      listPage: async (path, query) => {
+      listPage: async (path, query, signal) => {
         const list = await this.json<{
           items?: KubeObject[];
           metadata?: { resourceVersion?: string; continue?: string };
-        }>('GET', path, { query, timeoutMs: 60_000 });
+        }>('GET', path, { query, timeoutMs: 60_000, signal });
         const [apiVersion, kind] = this.kindOfPath(path);
         return {
           items: (list.items ?? []).map(i => ({

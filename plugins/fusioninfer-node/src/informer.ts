@@ -41,6 +41,7 @@ export interface InformerTransport {
   listPage(
     path: string,
     query: Record<string, string | undefined>,
+    signal?: AbortSignal,
   ): Promise<{
     items: KubeObject[];
     resourceVersion?: string;
@@ -75,6 +76,7 @@ export class CacheInformer<T extends KubeObject = KubeObject> {
   private resourceVersion = '';
   private stopped = true;
   private abort?: AbortController;
+  private listAbort?: AbortController;
   private loop?: Promise<void>;
   private firstSync?: { resolve: () => void; reject: (e: unknown) => void };
   private wake?: () => void;
@@ -135,6 +137,7 @@ export class CacheInformer<T extends KubeObject = KubeObject> {
   async stop(): Promise<void> {
     this.stopped = true;
     this.abort?.abort();
+    this.listAbort?.abort();
     this.wake?.();
     await this.loop?.catch(() => undefined);
   }
@@ -203,16 +206,23 @@ export class CacheInformer<T extends KubeObject = KubeObject> {
     const items: T[] = [];
     let cont: string | undefined;
     let rv = '';
+    const abort = new AbortController();
+    this.listAbort = abort;
     do {
-      const page = await this.transport.listPage(this.path, {
-        labelSelector: this.labelSelector,
-        limit: String(this.options.pageSize ?? 500),
-        continue: cont,
-      });
+      const page = await this.transport.listPage(
+        this.path,
+        {
+          labelSelector: this.labelSelector,
+          limit: String(this.options.pageSize ?? 500),
+          continue: cont,
+        },
+        abort.signal,
+      );
       for (const i of page.items as T[]) if (this.keep(i)) items.push(i);
       rv = page.resourceVersion ?? '';
       cont = page.continue || undefined;
     } while (cont && !this.stopped);
+    if (this.stopped) return;
     this.counters.relists++;
     const next = new Map<string, Map<string, T>>();
     for (const raw of items) {

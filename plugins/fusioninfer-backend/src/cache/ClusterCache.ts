@@ -171,6 +171,26 @@ export class ClusterCache {
     );
   }
 
+  /**
+   * True when every informer has either loaded its first list or failed it (a kind whose CRD is not installed, or
+   * that the identity may not list, must not hold every view back): answers are as complete as they will get.
+   */
+  get settled(): boolean {
+    return (
+      this.informers.size > 0 &&
+      [...this.informers.values()].every(m =>
+        [...m.values()].every(i => i.synced || !!i.lastError),
+      )
+    );
+  }
+
+  /** The errors of the InferenceService informer(s) that have not loaded their first list. */
+  serviceErrors(ns?: string): string[] {
+    return this.informerFor(KINDS.InferenceService, ns)
+      .filter(i => !i.synced && i.lastError)
+      .map(i => i.lastError!);
+  }
+
   /** True when the InferenceService informer(s) of `ns` (or all) have loaded their first list. */
   servicesSynced(ns?: string): boolean {
     const infs = this.informerFor(KINDS.InferenceService, ns);

@@ -23,8 +23,14 @@ import {
   loadExample,
   waitFor,
 } from '@fusioninfer/test-utils';
-import { ClusterClient } from '@fusioninfer/plugin-fusioninfer-node';
+import {
+  ClusterClient,
+  createFusionInferClusters,
+} from '@fusioninfer/plugin-fusioninfer-node';
 import { fusioninferPlugin } from '../plugin';
+import { ClusterCache } from './ClusterCache';
+import { createCachedServiceViews } from './ServiceViews';
+import { startPartitionProxy } from '../__testUtils__/partitionProxy';
 
 const API = '/api/fusioninfer';
 
@@ -142,4 +148,75 @@ describe('REST views from the informer caches', () => {
     ).toEqual(['dev/qwen-multi-node', 'obs/qwen-inference']);
     expect(list.body.errors).toEqual([]);
   }, 60000);
+});
+
+describe('CachedServiceViews when a cluster is slow or down', () => {
+  it('keeps answering from the cache, at once, while a loaded cluster stops answering; names the cluster as stale', async () => {
+    const dev = await startDevCluster({ simulate: false });
+    const proxy = await startPartitionProxy(dev.url);
+    const plain = loadExample('monolithic-no-router.yaml') as any;
+    await new ClusterClient(devClusterConfig(dev.url)).apply(
+      { ...plain, metadata: { ...plain.metadata, namespace: 'default' } },
+      { fieldManager: 'kubectl' },
+    );
+    const client = new ClusterClient(devClusterConfig(proxy.url), {
+      informer: { stallTimeoutMs: 300 },
+    });
+    const cache = new ClusterCache(client);
+    const views = createCachedServiceViews({
+      clusters: createFusionInferClusters([client]),
+      caches: new Map([['dev', cache]]),
+      reconcilers: new Map(),
+    });
+    try {
+      await cache.start();
+      expect(
+        (await views.listServices('dev')).map(i => i.metadata.name),
+      ).toEqual(['qwen-inference']);
+      expect(views.problems('dev')).toBeUndefined();
+      proxy.partition();
+      await waitFor(() => views.problems('dev'), {
+        timeoutMs: 3000,
+        what: 'the stalled watches to be noticed',
+      });
+      const t0 = Date.now();
+      const items = await views.listServices('dev');
+      const isvc = await views.getService('dev', 'default', 'qwen-inference');
+      const detail = await views.describe('dev', isvc!);
+      expect(Date.now() - t0).toBeLessThan(200);
+      expect(items.map(i => i.metadata.name)).toEqual(['qwen-inference']);
+      expect(detail.name).toBe('qwen-inference');
+    } finally {
+      // stopping does not wait for the relist that hangs in the partition
+      const t1 = Date.now();
+      await cache.stop();
+      expect(Date.now() - t1).toBeLessThan(1000);
+      proxy.heal();
+      await proxy.close();
+      await dev.close();
+    }
+  }, 20000);
+
+  it('a cluster that was never listed is unavailable at once instead of being read live on every view', async () => {
+    const client = new ClusterClient(
+      devClusterConfig('http://127.0.0.1:1', { name: 'down' }),
+    );
+    const cache = new ClusterCache(client);
+    const views = createCachedServiceViews({
+      clusters: createFusionInferClusters([client]),
+      caches: new Map([['down', cache]]),
+      reconcilers: new Map(),
+    });
+    try {
+      await cache.start();
+      await expect(views.listServices('down')).rejects.toMatchObject({
+        code: 503,
+      });
+      await expect(
+        views.getService('down', 'default', 'x'),
+      ).rejects.toMatchObject({ code: 503 });
+    } finally {
+      await cache.stop();
+    }
+  }, 20000);
 });

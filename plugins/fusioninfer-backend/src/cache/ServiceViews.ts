@@ -24,6 +24,7 @@ import {
 } from '@fusioninfer/plugin-fusioninfer-common';
 import {
   CHILD_KINDS,
+  ClusterApiError,
   FusionInferClusters,
   KINDS,
 } from '@fusioninfer/plugin-fusioninfer-node';
@@ -69,14 +70,25 @@ export function createCachedServiceViews(options: {
       );
     return clusters.get(cluster);
   };
-  /** The cache of a cluster, when it may answer for namespace `ns` (or for every namespace). */
+  /**
+   * The cache of a cluster, when it may answer for namespace `ns` (or for every namespace); undefined while it is
+   * still loading (read live once). A cluster whose first list failed is not read live on every view (a slow or
+   * dead cluster would make every page wait): it is unavailable until its cache loads.
+   */
   const ready = (cluster: string, ns?: string): ClusterCache | undefined => {
-    client(cluster);
+    const cl = client(cluster);
     const c = caches.get(cluster);
     if (!c) return undefined;
-    return (ns === undefined ? c.synced : c.servicesSynced(ns) && c.synced)
-      ? c
-      : undefined;
+    if (c.servicesSynced(ns) && c.settled) return c;
+    const errors = c.serviceErrors(ns);
+    if (errors.length)
+      throw new ClusterApiError(
+        cl.name,
+        503,
+        'ServiceUnavailable',
+        `cluster ${cl.name} has not been listed yet: ${errors[0]}`,
+      );
+    return undefined;
   };
   const allowed = (cluster: string, ns: string) =>
     client(cluster).allowsNamespace(ns);
@@ -126,7 +138,7 @@ export function createCachedServiceViews(options: {
     },
     metricsObjects(cluster, namespace, name) {
       const c = caches.get(cluster);
-      if (!c?.synced) return undefined;
+      if (!c?.servicesSynced(namespace) || !c.settled) return undefined;
       const o = objectsOf(c, namespace, name);
       return {
         pods: o.pods,
