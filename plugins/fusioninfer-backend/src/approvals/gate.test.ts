@@ -573,5 +573,28 @@ describe.each(databases.eachSupportedId())(
       );
       expect(after.metadata.generation).toBe(live.metadata.generation);
     }, 60000);
+
+    it('lets requesters approve their own requests only when allowSelfApproval is configured', async () => {
+      const { server } = await start({
+        approvals: { allowSelfApproval: true },
+      });
+      const held = await request(server)
+        .post(`${API}/apply`)
+        .set(ALICE)
+        .send({
+          cluster: 'dev',
+          namespace: 'default',
+          manifest: svc('selfish', 4),
+        });
+      const own = await request(server)
+        .post(`${API}/approvals/${held.body.approval.id}/decision`)
+        .set(ALICE)
+        .send({ approve: true });
+      expect(own.status).toBe(200);
+      expect(own.body).toMatchObject({
+        decidedBy: 'user:default/alice',
+        execution: { state: 'applied' },
+      });
+    }, 60000);
   },
 );
