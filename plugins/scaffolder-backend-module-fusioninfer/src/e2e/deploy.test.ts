@@ -28,6 +28,7 @@ import {
   Server,
   startBackend,
   taskResult,
+  templateEntities,
 } from '../__testUtils__/harness';
 import { startCountingProxy } from '../__testUtils__/countingProxy';
 
@@ -254,6 +255,70 @@ describe('"Deploy an LLM" through /api/scaffolder/v2 against the development clu
           c => c.method === 'PATCH' && c.path.includes('/inferenceservices/h'),
         ),
       ).toEqual([]);
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it('dry-runs the templates in the template editor without touching the cluster', async () => {
+    const backend = await startBackend(proxy.url, {
+      entities: [
+        {
+          ...chat,
+          metadata: {
+            name: 'qwen-dry',
+            namespace: 'default',
+            annotations: { 'fusioninfer.io/service': 'dev/default/qwen-dry' },
+          },
+        },
+      ],
+    });
+    try {
+      const { server } = backend;
+      const template = (name: string) =>
+        templateEntities().find(t => t.metadata.name === name);
+      const before = proxy.calls.length;
+      const dry = await request(server)
+        .post('/api/scaffolder/v2/dry-run')
+        .send({
+          template: template('fusioninfer-deploy-llm'),
+          values: pd('qwen-dry', 2, { waitForApproval: true }),
+          directoryContents: [],
+        });
+      expect(dry.status).toBe(200);
+      const log = dry.body.log.map((l: any) => l.body.message).join('\n');
+      expect(log).toContain(
+        'Dry run: dev/default/qwen-dry would request 12 GPUs in 4 pods; approval required (12 GPUs requested; more than 8 need approval). Nothing applied.',
+      );
+      expect(dry.body.steps.map((st: any) => st.id)).toEqual([
+        'render',
+        'apply',
+        'approval',
+      ]);
+      const decommission = await request(server)
+        .post('/api/scaffolder/v2/dry-run')
+        .send({
+          template: template('fusioninfer-decommission-model'),
+          values: { entity: 'component:default/qwen-dry', confirm: 'qwen-dry' },
+          directoryContents: [],
+        });
+      expect(decommission.status).toBe(200);
+      expect(
+        decommission.body.log.map((l: any) => l.body.message).join('\n'),
+      ).toContain(
+        'Dry run: would delete dev/default/qwen-dry and its children. Nothing deleted.',
+      );
+      // Nothing stored, nothing applied: the backend read the live service (to compare GPUs) and wrote nothing.
+      expect(
+        proxy.calls
+          .slice(before)
+          .filter(c => c.method !== 'GET' && c.path.includes('qwen-dry')),
+      ).toEqual([]);
+      expect(await service('qwen-dry')).toBeUndefined();
+      const approvals = await request(server).get(
+        `${API}/approvals?name=qwen-dry`,
+      );
+      expect(approvals.body.items).toEqual([]);
     } finally {
       await backend.stop();
     }
