@@ -33,6 +33,8 @@ export interface CacheInformerOptions {
   maxBackoffMs?: number;
   /** Page size of relists (default 500). */
   pageSize?: number;
+  /** A label whose values are indexed per namespace ({@link CacheInformer.byLabel}). */
+  indexLabel?: string;
 }
 
 /** What an informer needs from a cluster connection (implemented by ClusterClient). @public */
@@ -66,6 +68,8 @@ type Listener = (arg: any) => void;
  */
 export class CacheInformer<T extends KubeObject = KubeObject> {
   private objects = new Map<string, Map<string, T>>();
+  /** namespace + NUL + value of options.indexLabel → name → object */
+  private index = new Map<string, Map<string, T>>();
   private readonly listeners: Record<string, Listener[]> = {
     add: [],
     update: [],
@@ -113,6 +117,37 @@ export class CacheInformer<T extends KubeObject = KubeObject> {
 
   get(name: string, namespace?: string): T | undefined {
     return this.objects.get(namespace ?? '')?.get(name);
+  }
+
+  /** Objects of a namespace whose `indexLabel` has this value (without scanning the namespace). */
+  byLabel(namespace: string, value: string): T[] {
+    if (!this.options.indexLabel)
+      throw new Error('byLabel needs the indexLabel option');
+    return [...(this.index.get(`${namespace}\u0000${value}`)?.values() ?? [])];
+  }
+
+  private indexKey(o: T): string | undefined {
+    const label = this.options.indexLabel;
+    const v = label ? o.metadata.labels?.[label] : undefined;
+    return v === undefined
+      ? undefined
+      : `${o.metadata.namespace ?? ''}\u0000${v}`;
+  }
+
+  private unindex(o: T) {
+    const k = this.indexKey(o);
+    if (!k) return;
+    const m = this.index.get(k);
+    m?.delete(o.metadata.name!);
+    if (m && m.size === 0) this.index.delete(k);
+  }
+
+  private reindex(o: T) {
+    const k = this.indexKey(o);
+    if (!k) return;
+    let m = this.index.get(k);
+    if (!m) this.index.set(k, (m = new Map()));
+    m.set(o.metadata.name!, o);
   }
 
   list(namespace?: string): T[] {
@@ -233,6 +268,8 @@ export class CacheInformer<T extends KubeObject = KubeObject> {
     }
     const old = this.objects;
     this.objects = next;
+    this.index = new Map();
+    for (const m of next.values()) for (const o of m.values()) this.reindex(o);
     this.resourceVersion = rv;
     this.lastError = undefined;
     for (const [ns, m] of old)
@@ -258,6 +295,7 @@ export class CacheInformer<T extends KubeObject = KubeObject> {
     const name = o.metadata.name!;
     const m = this.objects.get(ns);
     const before = m?.get(name);
+    if (before) this.unindex(before);
     if (type === 'DELETED' || !this.keep(raw)) {
       if (before) {
         m!.delete(name);
@@ -268,6 +306,7 @@ export class CacheInformer<T extends KubeObject = KubeObject> {
     }
     if (!m) this.objects.set(ns, new Map([[name, o]]));
     else m.set(name, o);
+    this.reindex(o);
     this.emit(before ? 'update' : 'add', o);
   }
 

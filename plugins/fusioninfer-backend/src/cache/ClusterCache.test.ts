@@ -61,6 +61,15 @@ describe('ClusterCache', () => {
       }
       await direct.apply(cm('default', 'one'));
       await waitFor(() => cache.get(KINDS.ConfigMap, 'default', 'one'));
+      // the per-service index follows label changes
+      expect(
+        cache.list(KINDS.ConfigMap, 'default', 'svc').map(o => o.metadata.name),
+      ).toEqual(['one']);
+      await direct.apply(cm('default', 'one', 'other'));
+      await waitFor(
+        () => cache.list(KINDS.ConfigMap, 'default', 'other').length === 1,
+      );
+      expect(cache.list(KINDS.ConfigMap, 'default', 'svc')).toEqual([]);
       // The open watches stop delivering anything but stay open (no FIN, no RST): a stalled watch.
       proxy.stallOpenConnections();
       await direct.apply(cm('default', 'two'));

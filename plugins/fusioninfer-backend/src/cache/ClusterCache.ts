@@ -87,6 +87,9 @@ export class ClusterCache {
               kind,
               scope || undefined,
               kind === KINDS.InferenceService ? undefined : LABELS.service,
+              kind === KINDS.InferenceService
+                ? undefined
+                : { indexLabel: LABELS.service },
             );
       for (const type of ['add', 'update', 'delete'] as const)
         inf.on(type, (object: KubeObject) => {
@@ -244,9 +247,17 @@ export class ClusterCache {
     service?: string,
   ): T[] {
     const out: T[] = [];
+    const indexed =
+      service !== undefined &&
+      ns !== undefined &&
+      kind !== KINDS.InferenceService &&
+      kind !== KINDS.Event;
     for (const i of this.informerFor(kind, ns)) {
-      const items = i.list(ns) as T[];
-      for (const o of items)
+      if (indexed) {
+        out.push(...(i.byLabel(ns!, service!) as T[]));
+        continue;
+      }
+      for (const o of i.list(ns) as T[])
         if (!service || o.metadata.labels?.[LABELS.service] === service)
           out.push(o);
     }
