@@ -1,0 +1,311 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import {
+  BASE,
+  entity,
+  errorResponse,
+  fixture,
+  http,
+  HttpResponse,
+  renderWithApis,
+  setupMsw,
+} from '../../__testUtils__';
+import { InferenceContent } from './InferenceContent';
+
+jest.setTimeout(30_000);
+
+const server = setupMsw();
+const QWEN = `${BASE}/clusters/dev/namespaces/demo/services/qwen-multi-node`;
+
+function serve(entityName: string, fixtureName: string) {
+  let calls = 0;
+  server.use(
+    http.get(
+      `${BASE}/entities/Component/default/${entityName}/services`,
+      () => {
+        calls++;
+        return HttpResponse.json(fixture(fixtureName));
+      },
+    ),
+    http.get(
+      `${BASE}/clusters/dev/namespaces/demo/services/:name/children`,
+      ({ params }) =>
+        HttpResponse.json(
+          fixture(
+            params.name === 'qwen-gang-stuck'
+              ? 'children-gang'
+              : params.name === 'disaggregated-llm-service'
+                ? 'children-pd'
+                : 'children-qwen',
+          ),
+        ),
+    ),
+  );
+  return { calls: () => calls };
+}
+
+describe('InferenceContent', () => {
+  it('shows a ready multi-node service: header, one group per replica with leader and worker', async () => {
+    serve('qwen', 'entity-services-qwen');
+    await renderWithApis(<InferenceContent />, {
+      entity: entity('qwen', 'dev/demo/qwen-multi-node'),
+    });
+    expect(
+      await screen.findByRole('heading', {
+        name: 'dev / demo / qwen-multi-node',
+      }),
+    ).toBeInTheDocument();
+    expect(screen.getByLabelText(/^State: Ready/)).toBeInTheDocument();
+    expect(screen.getByText('prefix-cache')).toBeInTheDocument();
+    const group = screen.getByRole('group', { name: 'inference replica 0' });
+    expect(
+      within(group).getByText(/one group of 2 pods \(1 leader \+ 1 worker\)/),
+    ).toBeInTheDocument();
+    expect(
+      within(group).getByText('qwen-multi-node-inference-0-0'),
+    ).toBeInTheDocument();
+    expect(
+      within(group).getByText('qwen-multi-node-inference-0-0-1'),
+    ).toBeInTheDocument();
+    expect(within(group).getByText('2/2 pods ready')).toBeInTheDocument();
+    // The gang runs: no scheduling error.
+    const gang = screen.getByRole('region', { name: 'Gang scheduling' });
+    expect(within(gang).getByText('Running')).toBeInTheDocument();
+    expect(within(gang).queryByRole('alert')).not.toBeInTheDocument();
+    // The recorder configured a second cluster that is down: reported, never blanking the service.
+    expect(screen.getByRole('alert')).toHaveTextContent(/Cluster down/);
+    // Endpoint from the HTTPRoute (rendered children).
+    expect(
+      await screen.findByText(/gateway inference-gateway/),
+    ).toBeInTheDocument();
+  });
+
+  it('says in one sentence why a gang cannot start, with the scheduler events', async () => {
+    serve('gang', 'entity-services-gang');
+    await renderWithApis(<InferenceContent />, {
+      entity: entity('gang', 'dev/demo/qwen-gang-stuck'),
+    });
+    const alert = await screen.findByText(
+      /inference-0 cannot start: it needs 40 GPUs on 5 nodes \(8 per pod\) at the same time, and the scheduler reports "0\/4 nodes are available: 4 Insufficient nvidia.com\/gpu"/,
+    );
+    expect(alert).toBeInTheDocument();
+    expect(screen.getByRole('table', { name: 'Gang tasks' })).toHaveTextContent(
+      '0 / 5',
+    );
+    expect(screen.getAllByText(/Unschedulable/).length).toBeGreaterThan(0);
+  });
+
+  it('keeps a big service readable: collapsed roles with one square per replica; what the user opens stays open across refreshes', async () => {
+    jest.useFakeTimers({ advanceTimers: true });
+    try {
+      const s = serve('wide', 'entity-services-wide');
+      await renderWithApis(<InferenceContent />, {
+        entity: entity('wide', 'dev/demo/wide-cpu'),
+      });
+      const expand = await screen.findByRole('button', {
+        name: 'Expand role inference',
+      });
+      expect(expand).toHaveAttribute('aria-expanded', 'false');
+      expect(
+        screen.queryByRole('group', { name: 'inference replica 0' }),
+      ).not.toBeInTheDocument();
+      expect(screen.getByText(/\/64 replicas ready/)).toBeInTheDocument();
+      await userEvent.click(expand);
+      expect(
+        screen.getByRole('group', { name: 'inference replica 0' }),
+      ).toBeInTheDocument();
+      const before = s.calls();
+      await act(async () => {
+        jest.advanceTimersByTime(15_000);
+      });
+      await waitFor(() => expect(s.calls()).toBeGreaterThan(before));
+      expect(
+        screen.getByRole('button', { name: 'Collapse role inference' }),
+      ).toHaveAttribute('aria-expanded', 'true');
+      expect(
+        screen.getByRole('group', { name: 'inference replica 63' }),
+      ).toBeInTheDocument();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('shows prefill and decode side by side', async () => {
+    serve('pd', 'entity-services-pd');
+    await renderWithApis(<InferenceContent />, {
+      entity: entity('pd', 'dev/demo/disaggregated-llm-service'),
+    });
+    expect(
+      await screen.findByRole('heading', { name: 'Prefill' }),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('heading', { name: 'Decode' })).toBeInTheDocument();
+    expect(
+      screen.getByRole('region', { name: 'Role prefill-servers' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('region', { name: 'Role decode-servers' }),
+    ).toBeInTheDocument();
+  });
+
+  it('marks a status that lags the spec as Stale', async () => {
+    serve('qwen', 'entity-services-qwen-stale');
+    await renderWithApis(<InferenceContent />, {
+      entity: entity('qwen', 'dev/demo/qwen-multi-node'),
+    });
+    expect(await screen.findByLabelText(/^State: Stale/)).toBeInTheDocument();
+    const d = fixture('entity-services-qwen-stale').items[0].service;
+    expect(
+      screen.getAllByText(
+        `The status describes generation ${d.status.observedGeneration}; the spec is at generation ${d.generation} and the controller has not reported on it yet`,
+      ).length,
+    ).toBeGreaterThan(0);
+  });
+
+  it('shows an empty state for an entity without services, and broken links as warnings', async () => {
+    serve('nothing', 'entity-services-nothing');
+    const { unmount } = await renderWithApis(<InferenceContent />, {
+      entity: entity('nothing'),
+    });
+    expect(
+      await screen.findByText('No InferenceService for this entity'),
+    ).toBeInTheDocument();
+    unmount();
+    serve('broken', 'entity-services-broken');
+    await renderWithApis(<InferenceContent />, {
+      entity: entity('broken', 'dev/demo/does-not-exist, not a ref'),
+    });
+    expect(
+      await screen.findByText(
+        /"not a ref" is not <cluster>\/<namespace>\/<name>/,
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByText('dev/demo/does-not-exist')).toBeInTheDocument();
+  });
+
+  it('explains a permission denial instead of failing', async () => {
+    server.use(
+      http.get(`${BASE}/entities/Component/default/qwen/services`, () =>
+        errorResponse('error-forbidden-entity-services'),
+      ),
+    );
+    await renderWithApis(<InferenceContent />, {
+      entity: entity('qwen', 'dev/demo/qwen-multi-node'),
+    });
+    expect(await screen.findByText('Permission denied')).toBeInTheDocument();
+    expect(screen.getByRole('alert')).toHaveTextContent(
+      'fusioninfer.service.read',
+    );
+  });
+
+  it('hides actions the policy denies', async () => {
+    // Another entity: permission decisions are cached per resource for the session.
+    serve('qwen-denied', 'entity-services-qwen');
+    await renderWithApis(<InferenceContent />, {
+      entity: entity('qwen-denied', 'dev/demo/qwen-multi-node'),
+      allow: false,
+    });
+    await screen.findByRole('heading', {
+      name: 'dev / demo / qwen-multi-node',
+    });
+    expect(
+      screen.queryByRole('button', { name: 'Scale' }),
+    ).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Delete' }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('scales a role after confirmation and shows it converging until the new replica is ready', async () => {
+    const s = { scaled: false };
+    server.use(
+      http.get(`${BASE}/entities/Component/default/qwen/services`, () =>
+        HttpResponse.json(
+          fixture(
+            s.scaled ? 'entity-services-qwen-scaled' : 'entity-services-qwen',
+          ),
+        ),
+      ),
+      http.get(
+        `${BASE}/clusters/dev/namespaces/demo/services/:name/children`,
+        () => HttpResponse.json(fixture('children-qwen')),
+      ),
+      http.post(`${QWEN}/scale`, async ({ request }) => {
+        expect(await request.json()).toEqual({
+          role: 'inference',
+          replicas: 2,
+        });
+        s.scaled = true;
+        return HttpResponse.json(fixture('scale-qwen'));
+      }),
+    );
+    await renderWithApis(<InferenceContent />, {
+      entity: entity('qwen', 'dev/demo/qwen-multi-node'),
+    });
+    await userEvent.click(await screen.findByRole('button', { name: 'Scale' }));
+    const dialog = screen.getByRole('dialog');
+    const input = within(dialog).getByLabelText('Replicas');
+    fireEvent.change(input, { target: { value: '2' } });
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Scale inference to 2' }),
+    );
+    expect(
+      await screen.findByText(
+        /Scaled inference to 2 replicas: all ready/,
+        undefined,
+        { timeout: 8000 },
+      ),
+    ).toBeInTheDocument();
+    // The recorded entity also owns the service an approval created (backstage.io/entity-ref), so scope to ours.
+    const ours = screen.getByRole('article', {
+      name: 'dev / demo / qwen-multi-node',
+    });
+    expect(
+      within(ours).getByRole('group', { name: 'inference replica 1' }),
+    ).toBeInTheDocument();
+  });
+
+  it('reports a refused scale in the dialog', async () => {
+    serve('qwen', 'entity-services-qwen');
+    server.use(
+      http.post(`${QWEN}/scale`, () => errorResponse('error-forbidden-scale')),
+    );
+    await renderWithApis(<InferenceContent />, {
+      entity: entity('qwen', 'dev/demo/qwen-multi-node'),
+    });
+    await userEvent.click(await screen.findByRole('button', { name: 'Scale' }));
+    const dialog = screen.getByRole('dialog');
+    fireEvent.change(within(dialog).getByLabelText('Replicas'), {
+      target: { value: '3' },
+    });
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Scale inference to 3' }),
+    );
+    expect(
+      await within(dialog).findByText(
+        /not allowed: fusioninfer.service.update/,
+      ),
+    ).toBeInTheDocument();
+  });
+});

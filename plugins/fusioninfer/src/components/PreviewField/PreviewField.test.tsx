@@ -1,0 +1,192 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { screen, waitFor } from '@testing-library/react';
+import { stringify } from 'yaml';
+import {
+  BASE,
+  errorResponse,
+  fixture,
+  http,
+  HttpResponse,
+  renderWithApis,
+  setupMsw,
+} from '../../__testUtils__';
+import {
+  FusionInferPreview,
+  fusionInferPreviewValidation,
+} from './PreviewField';
+import { fillSkeleton, manifestFromForm } from './manifest';
+
+const server = setupMsw();
+
+// The manifest the recorder sent (apply-approval-required carries it back).
+const big = fixture('apply-approval-required').body.approval;
+
+function renderField(
+  formData: Record<string, unknown>,
+  uiOptions: object = {},
+) {
+  const onChange = jest.fn();
+  const props: any = {
+    uiSchema: { 'ui:options': { debounceMs: 0, ...uiOptions } },
+    formContext: { formData },
+    onChange,
+    rawErrors: [],
+    schema: { title: 'Preview' },
+  };
+  return renderWithApis(<FusionInferPreview {...props} />).then(r => ({
+    ...r,
+    onChange,
+  }));
+}
+
+describe('FusionInferPreview', () => {
+  it('shows children, pods and GPUs per role, gang scheduling and why approval will be needed', async () => {
+    const calls: string[] = [];
+    server.use(
+      http.post(`${BASE}/approvals/check`, () => {
+        calls.push('check');
+        return HttpResponse.json(fixture('approval-check-required'));
+      }),
+      http.post(`${BASE}/apply`, async ({ request }) => {
+        calls.push(`apply dryRun=${((await request.json()) as any).dryRun}`);
+        return HttpResponse.json(fixture('apply-dry-run-required'));
+      }),
+    );
+    const manifest = fixture('approval-pending').manifest;
+    const { onChange } = await renderField({
+      cluster: 'dev',
+      namespace: 'demo',
+      manifest: stringify(manifest),
+    });
+    expect(screen.getByText(/children rendered/)).toBeInTheDocument();
+    expect(screen.getByText(`${big.summary.gpus} GPUs`)).toBeInTheDocument();
+    expect(
+      screen.getByText(/gang scheduling \(Volcano PodGroup\)/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('table', { name: 'Pods and GPUs per role' }),
+    ).toHaveTextContent('2 × 2');
+    expect(
+      await screen.findByText('Approval will be needed'),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/more than 8 need approval/)).toBeInTheDocument();
+    expect(calls.sort()).toEqual(['apply dryRun=true', 'check']);
+    await waitFor(() =>
+      expect(onChange).toHaveBeenLastCalledWith({
+        valid: true,
+        approvalRequired: true,
+        gpus: big.summary.gpus,
+        pods: big.summary.pods,
+      }),
+    );
+  });
+
+  it('says when no approval is needed', async () => {
+    server.use(
+      http.post(`${BASE}/approvals/check`, () =>
+        HttpResponse.json(fixture('approval-check-free')),
+      ),
+      http.post(`${BASE}/apply`, () =>
+        HttpResponse.json(fixture('apply-dry-run-free')),
+      ),
+    );
+    const manifest = fixture('approval-pending').manifest;
+    manifest.spec.roles[1].replicas = 1;
+    await renderField({ cluster: 'dev', manifest });
+    expect(await screen.findByText('No approval needed')).toBeInTheDocument();
+  });
+
+  it('lists validation errors by path, asks nothing of the backend and blocks the step', async () => {
+    const manifest = fixture('approval-pending').manifest;
+    manifest.spec.roles[1].replicas = -1;
+    const { onChange } = await renderField({ cluster: 'dev', manifest });
+    expect(
+      screen.getByText('The InferenceService is not valid'),
+    ).toBeInTheDocument();
+    expect(screen.getByText('spec.roles[1].replicas')).toBeInTheDocument();
+    await waitFor(() =>
+      expect(onChange).toHaveBeenLastCalledWith({ valid: false }),
+    );
+    const addError = jest.fn();
+    fusionInferPreviewValidation(
+      { valid: false },
+      { addError } as any,
+      {} as any,
+    );
+    expect(addError).toHaveBeenCalledWith(expect.stringMatching(/not valid/));
+  });
+
+  it("shows the backend's refusal", async () => {
+    server.use(
+      http.post(`${BASE}/approvals/check`, () =>
+        errorResponse('apply-dry-run-invalid'),
+      ),
+      http.post(`${BASE}/apply`, () => errorResponse('apply-dry-run-invalid')),
+    );
+    await renderField({
+      cluster: 'dev',
+      manifest: fixture('approval-pending').manifest,
+    });
+    expect(
+      (await screen.findAllByText(/The backend refused the check/)).length,
+    ).toBeGreaterThan(0);
+  });
+
+  it('waits for a manifest and a cluster', async () => {
+    await renderField({});
+    expect(
+      screen.getByText('Fill in manifest to see a preview.'),
+    ).toBeInTheDocument();
+  });
+});
+
+describe('manifestFromForm', () => {
+  it('fills a skeleton from the form, keeping types of whole placeholders', () => {
+    expect(
+      fillSkeleton(
+        {
+          a: '${{ parameters.n }}',
+          b: 'x-${{ parameters.name }}',
+          c: ['${{ parameters.missing }}'],
+        },
+        { n: 3, name: 'q' },
+      ),
+    ).toEqual({ a: 3, b: 'x-q', c: [undefined] });
+    const r = manifestFromForm(
+      { c: 'dev', ns: 'ml', name: 'q' },
+      {
+        clusterField: 'c',
+        namespaceField: 'ns',
+        manifest: { metadata: { name: '${{ parameters.name }}' } },
+      },
+    );
+    expect(r).toEqual({
+      ok: true,
+      cluster: 'dev',
+      namespace: 'ml',
+      manifest: { metadata: { name: 'q' } },
+    });
+  });
+
+  it('names an unreadable manifest', () => {
+    expect(manifestFromForm({ manifest: 'a: [' })).toEqual({
+      ok: false,
+      message: expect.stringMatching(/^manifest: not YAML/),
+    });
+  });
+});

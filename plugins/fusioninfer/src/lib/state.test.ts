@@ -1,0 +1,84 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { fixture } from '../__testUtils__';
+import { gangView, serviceState } from './state';
+
+const service = (name: string) => fixture(name).items[0].service;
+
+describe('serviceState', () => {
+  it('reads Ready, Progressing and Stale from recorded services', () => {
+    expect(serviceState(service('entity-services-qwen')).kind).toBe('Ready');
+    expect(serviceState(service('entity-services-gang')).kind).toBe(
+      'Progressing',
+    );
+    const stale = serviceState(service('entity-services-qwen-stale'));
+    expect(stale.kind).toBe('Stale');
+    expect(stale.message).toMatch(/generation 2; the spec is at generation 4/);
+  });
+
+  it('puts Failed first, with its message', () => {
+    const d = service('entity-services-qwen');
+    d.status.conditions.push({
+      type: 'Failed',
+      status: 'True',
+      reason: 'InferenceServiceFailed',
+      message: 'spec.roles[1].replicas: must be ≥ 0',
+    });
+    expect(serviceState(d)).toEqual({
+      kind: 'Failed',
+      message: 'spec.roles[1].replicas: must be ≥ 0',
+    });
+  });
+
+  it('calls a ready service with a crash-looping pod Degraded', () => {
+    const d = service('entity-services-qwen');
+    d.roles[0].replicas[0].pods[1].problem = 'CrashLoopBackOff';
+    expect(serviceState(d)).toEqual({
+      kind: 'Degraded',
+      message: '1 pod failing (CrashLoopBackOff)',
+    });
+  });
+});
+
+describe('gangView', () => {
+  it('names the task, the GPUs it needs and the scheduler message for a gang that does not fit', () => {
+    const d = service('entity-services-gang');
+    const v = gangView(d.gang, d, fixture('children-gang').summary);
+    expect(v.severity).toBe('error');
+    expect(v.sentence).toBe(
+      'inference-0 cannot start: it needs 40 GPUs on 5 nodes (8 per pod) at the same time, and the scheduler reports "0/4 nodes are available: 4 Insufficient nvidia.com/gpu".',
+    );
+  });
+
+  it('never reports a scheduling error for a running gang that still carries a stale Unschedulable condition', () => {
+    const d = service('entity-services-qwen');
+    expect(d.gang.phase).toBe('Running');
+    d.gang.unschedulable = service('entity-services-gang').gang.unschedulable;
+    expect(gangView(d.gang, d)).toEqual({ severity: 'ok', shortTasks: [] });
+  });
+
+  it('explains a gang waiting for its pods', () => {
+    const d = service('entity-services-gang');
+    d.gang.unschedulable = {
+      reason: 'NotEnoughTasks',
+      message: 'Not enough valid tasks for gang-scheduling, valid: 3, min: 5',
+    };
+    expect(gangView(d.gang, d).sentence).toMatch(
+      /^Waiting for pods: the gang needs 5 pods/,
+    );
+  });
+});

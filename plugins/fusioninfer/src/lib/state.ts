@@ -1,0 +1,254 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import type {
+  PodView,
+  RenderSummary,
+  ServiceDetail,
+} from '@fusioninfer/plugin-fusioninfer-common';
+
+/** The one state the header shows for a service. */
+export type ServiceStateKind =
+  'Ready' | 'Progressing' | 'Degraded' | 'Failed' | 'Stale' | 'Unknown';
+
+export interface ServiceState {
+  kind: ServiceStateKind;
+  /** One line that says why (condition message, problem count…). */
+  message: string;
+}
+
+type Condition = NonNullable<ServiceDetail['status']['conditions']>[number];
+
+const condition = (d: ServiceDetail, type: string): Condition | undefined =>
+  d.status.conditions?.find(c => c.type === type);
+
+/** Every pod of the service's workload roles. */
+export function allPods(d: ServiceDetail): PodView[] {
+  return d.roles.flatMap(r => r.replicas.flatMap(x => x.pods));
+}
+
+/**
+ * Reads the service's conditions the way the controller writes them (README "The core library", `deriveStatus`):
+ * `Failed=True` wins; a status whose `observedGeneration` lags `metadata.generation` is *Stale* (it describes an older
+ * spec); `Active=True` is Ready unless pods crash or replicas are missing (Degraded); `Active=False` is Progressing,
+ * or Degraded when pods crash-loop.
+ */
+export function serviceState(d: ServiceDetail): ServiceState {
+  const failed = condition(d, 'Failed');
+  if (failed?.status === 'True')
+    return {
+      kind: 'Failed',
+      message: failed.message || failed.reason || 'Failed',
+    };
+  const observed = d.status.observedGeneration;
+  if (
+    d.generation !== undefined &&
+    observed !== undefined &&
+    observed < d.generation
+  )
+    return {
+      kind: 'Stale',
+      message: `The status describes generation ${observed}; the spec is at generation ${d.generation} and the controller has not reported on it yet`,
+    };
+  const active = condition(d, 'Active');
+  const conflict = d.status.conditions?.find(
+    c => c.type === 'ChildConflict' && c.status === 'True',
+  );
+  const crashing = allPods(d).filter(p => p.problem);
+  const eppProblems = d.router?.epp?.problems ?? [];
+  const problems = [
+    ...(conflict
+      ? [conflict.message || 'a child is controlled by another owner']
+      : []),
+    ...(crashing.length
+      ? [
+          `${crashing.length} pod${crashing.length === 1 ? '' : 's'} failing (${[...new Set(crashing.map(p => p.problem))].join(', ')})`,
+        ]
+      : []),
+    ...(eppProblems.length
+      ? [
+          `endpoint picker failing (${[...new Set(eppProblems.map(p => p.reason))].join(', ')})`,
+        ]
+      : []),
+  ];
+  if (!active)
+    return problems.length
+      ? { kind: 'Degraded', message: problems.join('; ') }
+      : {
+          kind: d.status.conditions?.length ? 'Unknown' : 'Progressing',
+          message: d.status.conditions?.length
+            ? 'No Active condition reported'
+            : 'Waiting for the controller to report status',
+        };
+  if (active.status === 'True') {
+    const missing =
+      (d.status.replicas ?? 0) - (d.status.readyReplicas ?? 0) > 0;
+    if (problems.length || missing)
+      return {
+        kind: 'Degraded',
+        message:
+          [
+            ...problems,
+            ...(missing
+              ? [
+                  `${d.status.readyReplicas ?? 0} of ${d.status.replicas} replicas ready`,
+                ]
+              : []),
+          ].join('; ') || 'Degraded',
+      };
+    return { kind: 'Ready', message: active.message || 'Ready' };
+  }
+  if (problems.length)
+    return { kind: 'Degraded', message: problems.join('; ') };
+  return {
+    kind: 'Progressing',
+    message: `${active.message || active.reason || 'Reconciling'} (${d.status.readyReplicas ?? 0} of ${d.status.replicas ?? 0} replicas ready)`,
+  };
+}
+
+/** Age of the service as far as its status tells: since the Initialized condition was set. */
+export function serviceSince(d: ServiceDetail): string | undefined {
+  return condition(d, 'Initialized')?.lastTransitionTime;
+}
+
+export function formatAge(iso: string | undefined, now = Date.now()): string {
+  if (!iso) return '—';
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return '—';
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 120) return `${s}s`;
+  const m = Math.round(s / 60);
+  if (m < 120) return `${m}m`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h}h`;
+  return `${Math.round(h / 24)}d`;
+}
+
+/** What the gang panel says about a PodGroup. */
+export interface GangView {
+  severity: 'ok' | 'info' | 'warning' | 'error';
+  /** A plain sentence; absent when all is well. */
+  sentence?: string;
+  /** Tasks whose scheduled pods are fewer than required. */
+  shortTasks: string[];
+}
+
+type Gang = NonNullable<ServiceDetail['gang']>;
+
+const ACCEL = /(^|\/)(gpu|tpu|npu|neuron|neuroncore|xpu|mlu|dcu)$|gaudi$/i;
+
+/** GPUs (all accelerators) one pod of `role` asks for, from the render summary. */
+export function gpusPerPod(
+  summary: RenderSummary | undefined,
+  role: string,
+): number | undefined {
+  const r = summary?.roles.find(x => x.name === role);
+  if (!r) return undefined;
+  return Object.entries(r.acceleratorsPerPod ?? {})
+    .filter(([k]) => ACCEL.test(k))
+    .reduce((a, [, v]) => a + v, 0);
+}
+
+/**
+ * Reads a Volcano PodGroup the way Volcano means it (metrics-and-status §4.2): phase first — a gang that runs
+ * (`Running` with `running ≥ minMember`) is fine even when a stale `Unschedulable` condition is still set beside
+ * `Scheduled`; then the Unschedulable reason. When stuck, says in one sentence which task cannot start and why.
+ */
+export function gangView(
+  gang: Gang,
+  d: Pick<ServiceDetail, 'events' | 'spec'>,
+  summary?: RenderSummary,
+): GangView {
+  const shortTasks = gang.tasks
+    .filter(t => t.scheduled < t.min)
+    .map(t => t.task);
+  const min = gang.minMember ?? 0;
+  if (gang.phase === 'Running' && gang.running >= min)
+    return { severity: 'ok', shortTasks: [] };
+  if (gang.phase === 'Completed') return { severity: 'ok', shortTasks: [] };
+  const u = gang.unschedulable;
+  const reason = u?.reason;
+  if (gang.phase === 'Unknown')
+    return {
+      severity: 'warning',
+      sentence: `Partly running: ${gang.running} of ${min} pods required by the gang are running${u?.message ? ` (${u.message})` : ''}.`,
+      shortTasks,
+    };
+  if (reason === 'NotEnoughTasks')
+    return {
+      severity: 'info',
+      sentence: `Waiting for pods: the gang needs ${min} pods before any of them starts, and not all exist yet (${u?.message ?? 'NotEnoughTasks'}).`,
+      shortTasks,
+    };
+  if (reason === 'NotEnoughPodsOfTask')
+    return {
+      severity: 'info',
+      sentence: `Waiting for pods of ${shortTasks.join(', ') || 'some tasks'}: each replica must have all its pods before the gang starts.`,
+      shortTasks,
+    };
+  if (reason === 'NotEnoughResources' || (u && gang.phase !== 'Running')) {
+    const nodeMessage = d.events.find(
+      e =>
+        e.reason === 'FailedScheduling' &&
+        /nodes are available/.test(e.message ?? ''),
+    )?.message;
+    const task = gang.tasks.find(t => t.scheduled < t.min) ?? gang.tasks[0];
+    const role = task ? task.task.replace(/-\d+$/, '') : undefined;
+    const per = role ? gpusPerPod(summary, role) : undefined;
+    const pods = task ? task.min : undefined;
+    const need =
+      task && per !== undefined && per > 0
+        ? `it needs ${per * task.min} GPUs on ${pods} node${pods === 1 ? '' : 's'} (${per} per pod) at the same time`
+        : task
+          ? `it needs ${task.min} pod${task.min === 1 ? '' : 's'} placed at the same time`
+          : 'the gang does not fit';
+    const why = nodeMessage
+      ? `the scheduler reports "${nodeMessage.replace(/\.$/, '')}"`
+      : u?.message
+        ? `Volcano reports "${u.message}"`
+        : 'the cluster has no room';
+    const others =
+      shortTasks.length > 1
+        ? ` (${shortTasks.length - 1} more task${shortTasks.length > 2 ? 's' : ''} waiting too)`
+        : '';
+    return {
+      severity: 'error',
+      sentence: `${task ? task.task : 'The gang'} cannot start: ${need}, and ${why}${others}.`,
+      shortTasks,
+    };
+  }
+  if (gang.phase === 'Inqueue')
+    return {
+      severity: 'info',
+      sentence:
+        'Admitted by the queue: pods are being placed and started together.',
+      shortTasks,
+    };
+  if (gang.phase === 'Pending')
+    return {
+      severity: 'warning',
+      sentence:
+        'Not admitted yet: the Volcano queue has not accepted the gang (check the queue capacity and that all pods exist).',
+      shortTasks,
+    };
+  if (gang.phase === 'Running')
+    return {
+      severity: 'warning',
+      sentence: `Running with ${gang.running} of ${min} required pods.`,
+      shortTasks,
+    };
+  return { severity: 'info', shortTasks };
+}
