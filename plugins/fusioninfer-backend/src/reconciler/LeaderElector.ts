@@ -175,9 +175,13 @@ export class LeaderElector {
       : Math.max(this.timing.retryPeriodMs, this.timing.renewDeadlineMs / 2);
     const abort = new AbortController();
     this.inflight = abort;
-    const timeout = setTimeout(() => abort.abort(), budget);
+    // Every Lease call of this attempt is bounded (AbortSignal.timeout), and stop() cancels it.
+    const signal = AbortSignal.any([
+      abort.signal,
+      AbortSignal.timeout(Math.max(1, Math.floor(budget))),
+    ]);
     try {
-      const ok = await this.tryAcquireOrRenew(abort.signal, sentAt);
+      const ok = await this.tryAcquireOrRenew(signal, sentAt);
       if (this.stopped) return;
       if (ok) this.becomeLeader(sentAt);
       else this.stepDown();
@@ -186,7 +190,6 @@ export class LeaderElector {
       // A failed renewal does not end leadership by itself: the renew deadline does (isLeader).
       void this.isLeader;
     } finally {
-      clearTimeout(timeout);
       if (this.inflight === abort) this.inflight = undefined;
     }
     if (!this.stopped)
