@@ -460,6 +460,26 @@ export class KubeApi {
     return o ? this.out(t, o) : undefined;
   }
 
+  /**
+   * The stored objects of a type (all namespaces, or one), unsorted and NOT copied: for in-process controllers that
+   * only read them (a write replaces the stored object, so a reference held stays the version that was read).
+   */
+  scan(t: ResourceType, ns?: string): KObject[] {
+    const out: KObject[] = [];
+    for (const o of this.bucket(t).values())
+      if (!ns || !t.namespaced || o.metadata.namespace === ns) out.push(o);
+    return out;
+  }
+
+  /** The stored object, NOT copied (see {@link KubeApi.scan}). */
+  peek(
+    t: ResourceType,
+    ns: string | undefined,
+    name: string,
+  ): KObject | undefined {
+    return this.bucket(t).get(this.key(t, ns, name));
+  }
+
   /** Lists objects (sorted by namespace/name) with selectors and paging. */
   list(
     t: ResourceType,

@@ -596,7 +596,6 @@ describe('API server conformance: CRUD semantics', () => {
       'v1',
       'v1beta1',
     ]);
-    const custom = c.kc.makeApiClient(CustomObjectsApi);
     const route = (version: string, name: string) =>
       custom.createNamespacedCustomObject({
         group: 'gateway.networking.k8s.io',

@@ -60,6 +60,60 @@ export const stable = (v: unknown) =>
       : x,
   );
 
+/** Structural equality of JSON values, ignoring key order (cheaper than comparing canonical strings). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || !a || !b) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((x, i) => sameJson(x, bb[i]));
+  }
+  const ka = Object.keys(a).filter(k => (a as any)[k] !== undefined);
+  const kb = Object.keys(b).filter(k => (b as any)[k] !== undefined);
+  return (
+    ka.length === kb.length &&
+    ka.every(k => sameJson((a as any)[k], (b as any)[k]))
+  );
+}
+
+/** hash() of a value that only changes with `version` (an object's uid and resourceVersion), computed once. */
+const memo = new Map<string, string>();
+export function memoHash(version: string, v: unknown, n = 10): string {
+  const key = `${n}/${version}`;
+  let h = memo.get(key);
+  if (h === undefined) {
+    if (memo.size > 100_000) memo.clear();
+    h = hash(v, n);
+    memo.set(key, h);
+  }
+  return h;
+}
+
+/** Pods grouped once per pass: by controller uid and by LWS name. */
+export function indexPods(pods: KObject[]) {
+  const byOwner = new Map<string, KObject[]>();
+  const byLws = new Map<string, KObject[]>();
+  for (const p of pods) {
+    for (const r of p.metadata.ownerReferences ?? []) {
+      const list = byOwner.get(r.uid) ?? [];
+      list.push(p);
+      byOwner.set(r.uid, list);
+    }
+    const lws = p.metadata.labels?.[LWS.name];
+    if (lws) {
+      const key = `${p.metadata.namespace}/${lws}`;
+      const list = byLws.get(key) ?? [];
+      list.push(p);
+      byLws.set(key, list);
+    }
+  }
+  return {
+    owned: (uid: string) => byOwner.get(uid) ?? [],
+    ofLws: (ns: string, name: string) => byLws.get(`${ns}/${name}`) ?? [],
+  };
+}
+
 export type Resources = Record<string, number>;
 
 export function podRequests(pod: KObject): Resources {
@@ -131,7 +185,17 @@ export interface SimContext {
   /** Writes a status subresource when it changed. */
   setStatus(t: ResourceType, o: KObject, status: unknown): void;
   nextPodIp(): string;
+  /**
+   * Bounds the time of one controller step before each write (pods created or bound, statuses), as real controllers
+   * batch and rate-limit theirs: false once this step's time is spent; the simulation then runs another pass at once.
+   */
+  spend(): boolean;
+  /** Starts a step with a fresh budget; returns whether the previous step ran out. */
+  resetBudget(): boolean;
 }
+
+/** Time per controller step, in ms (keeps every step short, so API requests are answered in between). */
+export const STEP_BUDGET_MS = 15;
 
 export const FIELD_MANAGER = 'fusioninfer-dev-sim';
 
@@ -146,6 +210,15 @@ export function createContext(options: {
     api.findType(g, v, p) as ResourceType;
   const lastEvent = new Map<string, string>();
   let ipCounter = 10;
+  let stepStart = Date.now();
+  let exhausted = false;
+  const spend = () => {
+    if (exhausted || Date.now() - stepStart > STEP_BUDGET_MS) {
+      exhausted = true;
+      return false;
+    }
+    return true;
+  };
   const safe = <R>(fn: () => R): R | undefined => {
     try {
       return fn();
@@ -176,7 +249,8 @@ export function createContext(options: {
     },
     safe,
     setStatus(t, o, status) {
-      if (stable(o.status) === stable(status)) return;
+      if (sameJson(o.status, status)) return;
+      if (!spend()) return; // written by a later pass
       safe(() =>
         api.update(
           t,
@@ -186,6 +260,13 @@ export function createContext(options: {
           { subresource: 'status', fieldManager: FIELD_MANAGER },
         ),
       );
+    },
+    spend,
+    resetBudget() {
+      const was = exhausted;
+      stepStart = Date.now();
+      exhausted = false;
+      return was;
     },
     nextPodIp() {
       const n = ipCounter++;

@@ -22,7 +22,9 @@
 import {
   FIELD_MANAGER,
   hash,
+  indexPods,
   isReady,
+  memoHash,
   nowIso,
   ownerRef,
   SimContext,
@@ -31,21 +33,21 @@ import {
 /** One pass of the Deployment controller. */
 export function reconcileDeployments(ctx: SimContext): void {
   const { api, podsT, depT, safe, setStatus } = ctx;
-  const allPods = api.list(podsT, undefined).items;
-  for (const dep of api.list(depT, undefined).items) {
+  const index = indexPods(api.scan(podsT));
+  for (const dep of api.scan(depT)) {
     if (dep.metadata.deletionTimestamp) continue;
     const ns = dep.metadata.namespace;
     const replicas = dep.spec?.replicas ?? 1;
-    const templateHash = hash(dep.spec?.template ?? {});
+    const templateHash = memoHash(
+      `${dep.metadata.uid}/${dep.metadata.generation}`,
+      dep.spec?.template ?? {},
+    );
     const selector: Record<string, string> =
       dep.spec?.selector?.matchLabels ?? {};
-    const owned = allPods.filter(
-      p =>
-        p.metadata.namespace === ns &&
-        (p.metadata.ownerReferences ?? []).some(
-          (r: any) => r.uid === dep.metadata.uid,
-        ),
-    );
+    const owned = index
+      .owned(dep.metadata.uid)
+      .filter(p => p.metadata.namespace === ns);
+    const before = api.resourceVersion;
     const current = owned.filter(
       p =>
         p.metadata.labels?.['pod-template-hash'] === templateHash &&
@@ -64,6 +66,7 @@ export function reconcileDeployments(ctx: SimContext): void {
       safe(() => api.delete(podsT, ns, p.metadata.name));
     if (!(recreate && old.length > 0)) {
       for (let i = current.length; i < replicas; i++) {
+        if (!ctx.spend()) break;
         const suffix = hash(
           { uid: dep.metadata.uid, i, t: Date.now(), r: Math.random() },
           5,
@@ -93,13 +96,14 @@ export function reconcileDeployments(ctx: SimContext): void {
         );
       }
     }
-    const pods = api
-      .list(podsT, ns)
-      .items.filter(p =>
-        (p.metadata.ownerReferences ?? []).some(
-          (r: any) => r.uid === dep.metadata.uid,
-        ),
-      );
+    // the pods as they are now (re-read only when this pass wrote something)
+    const pods = (
+      api.resourceVersion === before ? owned : api.scan(podsT, ns)
+    ).filter(p =>
+      (p.metadata.ownerReferences ?? []).some(
+        (r: any) => r.uid === dep.metadata.uid,
+      ),
+    );
     const readyPods = pods.filter(isReady);
     const updatedPods = pods.filter(
       p => p.metadata.labels?.['pod-template-hash'] === templateHash,

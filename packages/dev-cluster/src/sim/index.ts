@@ -69,15 +69,26 @@ export function startSimulation(options: SimulationOptions): Simulation {
   options.registerPodHttpHandler?.(eppResolver(ctx));
   options.registerPodLogSource?.(ctx.logs.source);
 
+  // Each controller runs in its own turn of the event loop, so API requests are served in between.
+  const yieldToIo = () => new Promise<void>(r => setImmediate(r));
   async function pass() {
-    if (stopped) return;
-    reconcileLws(ctx);
-    reconcileDeployments(ctx);
-    const pods = scheduleGangs(ctx, api.list(ctx.podsT, undefined).items);
-    scheduleDefault(ctx, pods);
-    kubelet(ctx);
-    reconcileLws(ctx);
-    reconcileDeployments(ctx);
+    const steps = [
+      () => reconcileLws(ctx),
+      () => reconcileDeployments(ctx),
+      () => scheduleDefault(ctx, scheduleGangs(ctx, api.scan(ctx.podsT))),
+      () => kubelet(ctx),
+      () => reconcileLws(ctx),
+      () => reconcileDeployments(ctx),
+    ];
+    let more = false;
+    for (const step of steps) {
+      if (stopped) return;
+      ctx.resetBudget();
+      step();
+      if (ctx.resetBudget()) more = true;
+      await yieldToIo();
+    }
+    if (more) again = true;
   }
   const trigger = () => {
     if (stopped) return;

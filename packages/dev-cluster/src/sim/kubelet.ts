@@ -25,7 +25,14 @@ import {
   parseEndpointPickerConfig,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { KObject } from '../api';
-import { CRASH_BACKOFF_MS, hash, LWS, nowIso, SimContext } from './context';
+import {
+  CRASH_BACKOFF_MS,
+  hash,
+  LWS,
+  nowIso,
+  sameJson,
+  SimContext,
+} from './context';
 
 export const isModelServer = (pod: KObject): boolean =>
   pod.metadata.labels?.[LWS.worker] === '0' &&
@@ -70,6 +77,31 @@ const eppLine = (
     ...extra,
   });
 
+// EPP configurations parsed once per text (every pass asks again for every EPP pod).
+const parsedConfigs = new Map<
+  string,
+  ReturnType<typeof parseEndpointPickerConfig>
+>();
+function parsedConfig(text: string) {
+  let parsed = parsedConfigs.get(text);
+  if (!parsed) {
+    if (parsedConfigs.size > 256) parsedConfigs.clear();
+    parsed = parseEndpointPickerConfig(text);
+    parsedConfigs.set(text, parsed);
+  }
+  return parsed;
+}
+const hashes = new Map<string, string>();
+const memoHash = (key: string, v: unknown) => {
+  let h = hashes.get(key);
+  if (!h) {
+    if (hashes.size > 50_000) hashes.clear();
+    h = hash(v, 64);
+    hashes.set(key, h);
+  }
+  return h;
+};
+
 /** Why an EPP pod's container fails to start (its ConfigMap is missing or names plugins the image lacks). */
 export function eppConfigProblem(
   ctx: SimContext,
@@ -85,12 +117,12 @@ export function eppConfigProblem(
     return undefined;
   const vol = (pod.spec?.volumes ?? []).find((v: any) => v.configMap?.name);
   const cm = vol
-    ? safe(() => api.get(cmT, pod.metadata.namespace, vol.configMap.name))
+    ? safe(() => api.peek(cmT, pod.metadata.namespace, vol.configMap.name))
     : undefined;
   const text = cm?.data?.['config.yaml'];
   if (!text)
     return vol ? `configmap "${vol.configMap.name}" not found` : undefined;
-  const parsed = parseEndpointPickerConfig(text);
+  const parsed = parsedConfig(text);
   const error = parsed.issues.find(i => i.severity === 'error');
   if (error)
     return `failed to load the EPP config: ${error.path} ${error.message}`;
@@ -107,10 +139,11 @@ export function eppConfigProblem(
 export function kubelet(ctx: SimContext): void {
   const { api, podsT, startedAt, startupDelay, setStatus } = ctx;
   const now = Date.now();
-  for (const pod of api.list(podsT, undefined).items) {
+  for (const pod of api.scan(podsT)) {
     if (!pod.spec?.nodeName || pod.metadata.deletionTimestamp) continue;
     const uid = pod.metadata.uid;
     const starting = !startedAt.has(uid);
+    if (starting && !ctx.spend()) continue; // started by a later pass
     if (starting) startedAt.set(uid, now);
     const started = startedAt.get(uid)!;
     const crash = (pod.spec.containers ?? []).some((c: any) =>
@@ -149,8 +182,8 @@ export function kubelet(ctx: SimContext): void {
         (c: any, i: number) => ({
           name: c.name,
           image: c.image,
-          imageID: `docker.io/${c.image}@sha256:${hash(c.image, 64)}`,
-          containerID: `containerd://${hash({ uid, i }, 64)}`,
+          imageID: `docker.io/${c.image}@sha256:${memoHash(`i/${c.image}`, c.image)}`,
+          containerID: `containerd://${memoHash(`c/${uid}/${i}`, { uid, i })}`,
           ready,
           started: !crash,
           restartCount: restarts,
@@ -182,6 +215,8 @@ export function kubelet(ctx: SimContext): void {
         }),
       ),
     };
+    // a status change of a running pod waits for a later pass once this step's budget is spent
+    if (!starting && !sameJson(pod.status, status) && !ctx.spend()) continue;
     if (starting) containersStarted(ctx, pod);
     const wasReady = (prev.conditions ?? []).some(
       (c: any) => c.type === 'Ready' && c.status === 'True',

@@ -22,9 +22,10 @@
 
 import {
   FIELD_MANAGER,
-  hash,
+  indexPods,
   isReady,
   LWS,
+  memoHash,
   nowIso,
   ownerRef,
   SimContext,
@@ -36,24 +37,25 @@ export function reconcileLws(ctx: SimContext): void {
   const { api, podsT, svcT, safe, setStatus } = ctx;
   const t = ctx.lwsT();
   if (!t) return;
-  const allPods = api.list(podsT, undefined).items;
-  for (const lws of api.list(t, undefined).items) {
+  const index = indexPods(api.scan(podsT));
+  for (const lws of api.scan(t)) {
     if (lws.metadata.deletionTimestamp) continue;
     const ns = lws.metadata.namespace;
     const name = lws.metadata.name;
     const replicas = lws.spec?.replicas ?? 1;
     const tpl = lws.spec?.leaderWorkerTemplate ?? {};
     const size = tpl.size ?? 1;
-    const revision = hash({
-      l: tpl.leaderTemplate,
-      w: tpl.workerTemplate,
-      size,
-    });
-    const pods = allPods.filter(
-      p =>
-        p.metadata.namespace === ns && p.metadata.labels?.[LWS.name] === name,
+    const revision = memoHash(
+      `${lws.metadata.uid}/${lws.metadata.generation}`,
+      {
+        l: tpl.leaderTemplate,
+        w: tpl.workerTemplate,
+        size,
+      },
     );
-    if (!safe(() => api.tryGet(svcT, ns, name))) {
+    const pods = index.ofLws(ns, name);
+    const before = api.resourceVersion;
+    if (!api.peek(svcT, ns, name) && ctx.spend()) {
       safe(() =>
         api.create(
           svcT,
@@ -89,7 +91,11 @@ export function reconcileLws(ctx: SimContext): void {
     }
     for (let g = 0; g < replicas; g++) {
       const leaderName = `${name}-${g}`;
-      const groupKey = hash({ ns, name, g }, 40);
+      const groupKey = memoHash(
+        `${lws.metadata.uid}/g${g}`,
+        { ns, name, g },
+        40,
+      );
       const leader = pods.find(p => p.metadata.name === leaderName);
       const startWorkers =
         lws.spec?.startupPolicy === 'LeaderReady'
@@ -129,6 +135,7 @@ export function reconcileLws(ctx: SimContext): void {
           ];
         spec.hostname = podName;
         spec.subdomain = name;
+        if (!ctx.spend()) continue;
         safe(() =>
           api.create(
             podsT,
@@ -159,9 +166,13 @@ export function reconcileLws(ctx: SimContext): void {
         );
       }
     }
-    const fresh = api
-      .list(podsT, ns)
-      .items.filter(p => p.metadata.labels?.[LWS.name] === name);
+    // the pods as they are now (re-read only when this pass wrote something)
+    const fresh =
+      api.resourceVersion === before
+        ? pods
+        : api
+            .scan(podsT, ns)
+            .filter(p => p.metadata.labels?.[LWS.name] === name);
     let ready = 0;
     let created = 0;
     let updated = 0;

@@ -36,7 +36,7 @@ export function freeResources(
 ): Map<string, Resources> {
   const { api, nodesT } = ctx;
   const free = new Map<string, Resources>();
-  for (const n of api.list(nodesT, undefined).items) {
+  for (const n of api.scan(nodesT)) {
     if (n.spec?.unschedulable) continue;
     free.set(n.metadata.name, nodeAllocatable(n));
   }
@@ -164,18 +164,23 @@ export function unschedulable(
 }
 
 /** One pass of the default scheduler over pending pods not handed to Volcano. */
-export function scheduleDefault(ctx: SimContext, initial: KObject[]): void {
-  const { api, podsT } = ctx;
-  let pods = initial;
+export function scheduleDefault(ctx: SimContext, pods: KObject[]): void {
   const pending = pods.filter(
-    p => !p.spec?.nodeName && !p.metadata.deletionTimestamp,
+    p =>
+      !p.spec?.nodeName &&
+      !p.metadata.deletionTimestamp &&
+      p.spec?.schedulerName !== 'volcano',
   );
-  for (const p of pending.filter(x => x.spec?.schedulerName !== 'volcano')) {
-    const free = freeResources(ctx, pods);
+  if (pending.length === 0) return;
+  // free capacity computed once per pass and updated as pods bind
+  const free = freeResources(ctx, pods);
+  for (const p of pending) {
+    if (!ctx.spend()) break;
     const placement = place([p], free);
     if (placement) {
-      bind(ctx, p, placement.get(p.metadata.uid)!);
-      pods = api.list(podsT, undefined).items;
+      const node = placement.get(p.metadata.uid)!;
+      bind(ctx, p, node);
+      take(free.get(node)!, { ...podRequests(p), pods: 1 });
     } else unschedulable(ctx, p, insufficient(p, free), 'default-scheduler');
   }
 }

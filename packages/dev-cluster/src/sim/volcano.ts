@@ -59,7 +59,7 @@ export function scheduleGangs(ctx: SimContext, initial: KObject[]): KObject[] {
     groups.set(key, [...(groups.get(key) ?? []), p]);
   }
   if (pgType) {
-    for (const pg of api.list(pgType, undefined).items) {
+    for (const pg of api.scan(pgType)) {
       const key = `${pg.metadata.namespace}/${pg.metadata.name}`;
       const members = pods.filter(
         p =>
@@ -147,7 +147,7 @@ export function scheduleGangs(ctx: SimContext, initial: KObject[]): KObject[] {
               'pod group is ready',
               'volcano',
             );
-            pods = api.list(podsT, undefined).items;
+            pods = api.scan(podsT);
           } else {
             let schedulable = 0;
             const trial = new Map(
