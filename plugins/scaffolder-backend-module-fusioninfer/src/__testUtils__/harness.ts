@@ -132,7 +132,8 @@ export async function startBackend(
           app: { baseUrl: 'http://portal.test' },
           fusioninfer: {
             clusters: [devClusterConfig(clusterUrl)],
-            reconciler: { leaseDurationSeconds: 1 },
+            // 3 s: a restarted backend takes the Lease over quickly (and the renew budget is whole milliseconds)
+            reconciler: { leaseDurationSeconds: 3 },
             metrics: { pollIntervalSeconds: 0 },
             approvals: {
               maxGpusWithoutApproval: 8,

@@ -324,6 +324,65 @@ describe('"Deploy an LLM" through /api/scaffolder/v2 against the development clu
     }
   });
 
+  it('times out naming the gang that cannot be placed', async () => {
+    // A test template: the module's actions with a short wait.
+    const shortWait = {
+      apiVersion: 'scaffolder.backstage.io/v1beta3',
+      kind: 'Template',
+      metadata: { name: 'short-wait', namespace: 'default' },
+      spec: {
+        type: 'test',
+        parameters: [{ properties: {} }],
+        steps: [
+          {
+            id: 'render',
+            action: 'fusioninfer:service:render',
+            input: { parameters: '${{ parameters }}', files: 'none' },
+          },
+          {
+            id: 'apply',
+            action: 'fusioninfer:service:apply',
+            input: {
+              cluster: 'dev',
+              namespace: 'default',
+              manifest: '${{ steps.render.output.manifest }}',
+              wait: true,
+              timeoutSeconds: 6,
+            },
+          },
+        ],
+      },
+    };
+    const backend = await startBackend(proxy.url, {
+      entities: [shortWait],
+      approvals: { maxGpusWithoutApproval: 1000 },
+    });
+    try {
+      const { server } = backend;
+      // Two pods of 16 GPUs each, gang-scheduled: no node has more than 8.
+      const result = await taskResult(
+        server,
+        await runTemplate(server, 'short-wait', {
+          ...monolithic('too-big'),
+          topology: 'multi-node',
+          worker: { replicas: 1, nodeCount: 2, gpusPerPod: 16 },
+        }),
+      );
+      expect(result.status).toBe('failed');
+      // Volcano's verdict once it has tried (Unschedulable with its message), before that the unscheduled gang.
+      expect(result.error).toMatch(
+        /^dev\/default\/too-big is not Ready after 6 s\. Still missing: PodGroup too-big (cannot be placed \(gang of 2 pods\): .*|is Pending \(inference-0: 0\/2 scheduled\)); role inference: 0\/1 replicas ready/,
+      );
+      expect(result.log).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^apply: Created dev\/default\/too-big/),
+        ]),
+      );
+    } finally {
+      await backend.stop();
+    }
+  });
+
   it('holds a P/D deployment above the GPU threshold until a second person approves it, then applies it once', async () => {
     const backend = await startBackend(proxy.url);
     try {
