@@ -26,8 +26,10 @@
  * was edited by hand (drift).
  */
 
+/* eslint-disable no-restricted-imports */
 import fs from 'fs';
 import path from 'path';
+/* eslint-enable no-restricted-imports */
 import request from 'supertest';
 import { parse } from 'yaml';
 import {
@@ -65,11 +67,12 @@ async function waitFor<T>(
 ): Promise<T> {
   const end = Date.now() + ms;
   let last: unknown;
+  const remember = (e: unknown) => {
+    last = e;
+    return undefined;
+  };
   for (;;) {
-    const v = await fn().catch(e => {
-      last = e;
-      return undefined;
-    });
+    const v = await fn().catch(remember);
     if (v) return v;
     if (Date.now() > end)
       throw new Error(`timed out waiting for ${what} (${String(last)})`);

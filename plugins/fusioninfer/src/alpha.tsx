@@ -19,7 +19,9 @@ import {
   createFrontendPlugin,
   createRouteRef,
   discoveryApiRef,
+  ExtensionDefinition,
   fetchApiRef,
+  OverridableFrontendPlugin,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import {
@@ -48,32 +50,34 @@ export const fusioninferApi = ApiBlueprint.make({
 });
 
 /** The Inference tab, on entities with FusionInfer services. @alpha */
-export const fusioninferEntityContent = EntityContentBlueprint.make({
-  name: 'inference',
-  params: {
-    path: '/inference',
-    title: 'Inference',
-    group: 'deployment',
-    filter: isFusionInferAvailable,
-    loader: () =>
-      import('./components/InferenceContent/InferenceContent').then(m => (
-        <m.InferenceContent />
-      )),
-  },
-});
+export const fusioninferEntityContent: ExtensionDefinition =
+  EntityContentBlueprint.make({
+    name: 'inference',
+    params: {
+      path: '/inference',
+      title: 'Inference',
+      group: 'deployment',
+      filter: isFusionInferAvailable,
+      loader: () =>
+        import('./components/InferenceContent/InferenceContent').then(m => (
+          <m.InferenceContent />
+        )),
+    },
+  });
 
 /** The overview card. @alpha */
-export const fusioninferEntityCard = EntityCardBlueprint.make({
-  name: 'overview',
-  params: {
-    type: 'content',
-    filter: isFusionInferAvailable,
-    loader: () =>
-      import('./components/OverviewCard/OverviewCard').then(m => (
-        <m.OverviewCard />
-      )),
-  },
-});
+export const fusioninferEntityCard: ExtensionDefinition =
+  EntityCardBlueprint.make({
+    name: 'overview',
+    params: {
+      type: 'content',
+      filter: isFusionInferAvailable,
+      loader: () =>
+        import('./components/OverviewCard/OverviewCard').then(m => (
+          <m.OverviewCard />
+        )),
+    },
+  });
 
 /** The approvals page, with its nav item. @alpha */
 export const fusioninferApprovalsPage = PageBlueprint.make({
@@ -110,7 +114,7 @@ export const fusioninferPreviewField = FormFieldBlueprint.make({
  * item) and the `FusionInferPreview` scaffolder field.
  * @alpha
  */
-export default createFrontendPlugin({
+const fusioninferPlugin: OverridableFrontendPlugin = createFrontendPlugin({
   pluginId: 'fusioninfer',
   title: 'FusionInfer',
   icon: <RiShieldCheckLine />,
@@ -124,3 +128,5 @@ export default createFrontendPlugin({
     fusioninferPreviewField,
   ],
 });
+
+export default fusioninferPlugin;

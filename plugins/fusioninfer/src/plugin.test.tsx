@@ -21,6 +21,7 @@ import {
   renderInTestApp as renderNfs,
   TestApiProvider as NfsTestApiProvider,
 } from '@backstage/frontend-test-utils';
+import type { Entity } from '@backstage/catalog-model';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { coreExtensionData } from '@backstage/frontend-plugin-api';
@@ -136,7 +137,9 @@ describe('new frontend system', () => {
     const tester = createExtensionTester(fusioninferEntityContent);
     expect(tester.get(coreExtensionData.routePath)).toBe('/inference');
     expect(tester.get(EntityContentBlueprint.dataRefs.title)).toBe('Inference');
-    const filter = tester.get(EntityContentBlueprint.dataRefs.filterFunction);
+    const filter = tester.get(
+      EntityContentBlueprint.dataRefs.filterFunction,
+    ) as unknown as ((e: Entity) => boolean) | undefined;
     expect(filter?.(qwen)).toBe(true);
     expect(filter?.(entity('plain'))).toBe(false);
   });

@@ -87,7 +87,7 @@ export const FusionInferApprovalsPage = fusioninferPlugin.provide(
     name: 'FusionInferApprovalsPage',
     component: () =>
       import('./components/ApprovalsPage/ApprovalsPage').then(
-        m => () => m.ApprovalsPage({ withShell: true }),
+        m => m.LegacyApprovalsPage,
       ),
     mountPoint: rootRouteRef,
   }),

@@ -209,17 +209,15 @@ export function gangView(
     const role = task ? task.task.replace(/-\d+$/, '') : undefined;
     const per = role ? gpusPerPod(summary, role) : undefined;
     const pods = task ? task.min : undefined;
-    const need =
-      task && per !== undefined && per > 0
-        ? `it needs ${per * task.min} GPUs on ${pods} node${pods === 1 ? '' : 's'} (${per} per pod) at the same time`
-        : task
-          ? `it needs ${task.min} pod${task.min === 1 ? '' : 's'} placed at the same time`
-          : 'the gang does not fit';
-    const why = nodeMessage
-      ? `the scheduler reports "${nodeMessage.replace(/\.$/, '')}"`
-      : u?.message
-        ? `Volcano reports "${u.message}"`
-        : 'the cluster has no room';
+    let need = 'the gang does not fit';
+    if (task && per !== undefined && per > 0)
+      need = `it needs ${per * task.min} GPUs on ${pods} node${pods === 1 ? '' : 's'} (${per} per pod) at the same time`;
+    else if (task)
+      need = `it needs ${task.min} pod${task.min === 1 ? '' : 's'} placed at the same time`;
+    let why = 'the cluster has no room';
+    if (nodeMessage)
+      why = `the scheduler reports "${nodeMessage.replace(/\.$/, '')}"`;
+    else if (u?.message) why = `Volcano reports "${u.message}"`;
     const others =
       shortTasks.length > 1
         ? ` (${shortTasks.length - 1} more task${shortTasks.length > 2 ? 's' : ''} waiting too)`

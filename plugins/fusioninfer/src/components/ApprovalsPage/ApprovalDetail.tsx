@@ -141,6 +141,25 @@ export function approvalChanges(
   return out;
 }
 
+const CONFIRM_TEXT = {
+  approve: { title: 'Approve and apply?', text: '', button: 'Approve' },
+  reject: {
+    title: 'Reject this request?',
+    text: 'Nothing is applied; the requester is notified.',
+    button: 'Reject',
+  },
+  cancel: {
+    title: 'Cancel your request?',
+    text: 'The request is withdrawn; nothing is applied.',
+    button: 'Cancel request',
+  },
+} as const;
+
+function changeTail(c: ChangeLine): string {
+  if (c.from !== undefined) return `: ${c.from} → ${c.to}`;
+  return c.to ? `: ${c.to}` : '';
+}
+
 const STATUS_COLOR = {
   pending: 'warning',
   approved: 'success',
@@ -231,11 +250,14 @@ export function ApprovalDetail(props: {
     live.value === undefined && live.loading
       ? undefined
       : approvalChanges(a, live.value ?? undefined);
-  const decideBlocked = own
-    ? 'You requested this deployment; another person must decide it (four eyes).'
-    : !decide.loading && !decide.allowed
-      ? 'The permission policy does not let you decide this request (fusioninfer.approval.decide).'
-      : undefined;
+  let decideBlocked: string | undefined;
+  if (own)
+    decideBlocked =
+      'You requested this deployment; another person must decide it (four eyes).';
+  else if (!decide.loading && !decide.allowed)
+    decideBlocked =
+      'The permission policy does not let you decide this request (fusioninfer.approval.decide).';
+  const dialogText = confirm ? CONFIRM_TEXT[confirm] : undefined;
   return (
     <Paper
       variant="outlined"
@@ -351,11 +373,7 @@ export function ApprovalDetail(props: {
             <li key={i}>
               <Typography variant="body2">
                 {c.what}
-                {c.from !== undefined
-                  ? `: ${c.from} → ${c.to}`
-                  : c.to
-                    ? `: ${c.to}`
-                    : ''}
+                {changeTail(c)}
               </Typography>
             </li>
           ))}
@@ -438,20 +456,12 @@ export function ApprovalDetail(props: {
         </Box>
       )}
       <Dialog open={!!confirm} onClose={() => setConfirm(undefined)}>
-        <DialogTitle>
-          {confirm === 'approve'
-            ? 'Approve and apply?'
-            : confirm === 'reject'
-              ? 'Reject this request?'
-              : 'Cancel your request?'}
-        </DialogTitle>
+        <DialogTitle>{dialogText?.title}</DialogTitle>
         <DialogContent>
           <DialogContentText>
             {confirm === 'approve'
               ? `The backend applies exactly this manifest to ${a.cluster}/${a.namespace}: ${a.summary?.gpus ?? '?'} GPUs, ${a.summary?.pods ?? '?'} pods.`
-              : confirm === 'reject'
-                ? 'Nothing is applied; the requester is notified.'
-                : 'The request is withdrawn; nothing is applied.'}
+              : dialogText?.text}
             {comment.trim() && confirm !== 'cancel'
               ? ` Comment: “${comment.trim()}”.`
               : ''}
@@ -465,11 +475,7 @@ export function ApprovalDetail(props: {
         <DialogActions>
           <Button onClick={() => setConfirm(undefined)}>Back</Button>
           <Button variant="contained" disabled={busy} onClick={run}>
-            {confirm === 'approve'
-              ? 'Approve'
-              : confirm === 'reject'
-                ? 'Reject'
-                : 'Cancel request'}
+            {dialogText?.button}
           </Button>
         </DialogActions>
       </Dialog>

@@ -31,7 +31,7 @@ const server = setupMsw();
 const pending = fixture('approval-pending');
 const ALICE = pending.requestedBy;
 
-function serve(request = pending) {
+function serve(approval = pending) {
   const decisions: unknown[] = [];
   server.use(
     http.get(`${BASE}/approvals`, ({ request }) => {
@@ -44,7 +44,7 @@ function serve(request = pending) {
         );
       return HttpResponse.json(fixture('approvals-decided'));
     }),
-    http.get(`${BASE}/approvals/:id`, () => HttpResponse.json(request)),
+    http.get(`${BASE}/approvals/:id`, () => HttpResponse.json(approval)),
     http.get(`${BASE}/clusters/dev/namespaces/demo/services/:name`, () =>
       errorResponse('service-missing-for-approval'),
     ),

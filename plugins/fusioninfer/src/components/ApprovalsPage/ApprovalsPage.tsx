@@ -48,6 +48,12 @@ const LIST_REFRESH_MS = 15_000;
 
 type View = 'pending' | 'decided' | 'mine';
 
+const EMPTY_TITLE: Record<View, string> = {
+  pending: 'Nothing waits for approval',
+  decided: 'No decided requests',
+  mine: 'You have not requested any deployment',
+};
+
 function useMe(): string | undefined {
   const identity = useApi(identityApiRef);
   const [me, setMe] = useState<string>();
@@ -145,13 +151,7 @@ function ApprovalsView() {
         {page && page.items.length === 0 && (
           <EmptyState
             missing="data"
-            title={
-              view === 'pending'
-                ? 'Nothing waits for approval'
-                : view === 'mine'
-                  ? 'You have not requested any deployment'
-                  : 'No decided requests'
-            }
+            title={EMPTY_TITLE[view]}
             description="Deployments that the approval policy (fusioninfer.approvals) holds for a second person appear here."
           />
         )}
@@ -271,4 +271,9 @@ export function ApprovalsPage(props: {
       <Content>{routes}</Content>
     </Page>
   );
+}
+
+/** The approvals page with Backstage's Page and Header, for apps on the legacy frontend system. */
+export function LegacyApprovalsPage() {
+  return <ApprovalsPage withShell />;
 }

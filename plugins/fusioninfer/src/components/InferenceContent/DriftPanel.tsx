@@ -52,8 +52,10 @@ const STATE_HELP: Record<Child['state'], string> = {
   orphan: 'in the cluster, labelled for this service, but no longer rendered',
 };
 
-const show = (v: unknown) =>
-  v === undefined ? '(absent)' : typeof v === 'string' ? v : JSON.stringify(v);
+function show(v: unknown): string {
+  if (v === undefined) return '(absent)';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
 
 /** Copies text; says whether it worked. */
 export function CopyButton(props: { text: string; label: string }) {
@@ -71,11 +73,9 @@ export function CopyButton(props: { text: string; label: string }) {
         }
       }}
     >
-      {state === 'copied'
-        ? 'Copied'
-        : state === 'failed'
-          ? 'Copy failed: select the text'
-          : props.label}
+      {{ copied: 'Copied', failed: 'Copy failed: select the text' }[
+        state as 'copied' | 'failed'
+      ] ?? props.label}
     </Button>
   );
 }

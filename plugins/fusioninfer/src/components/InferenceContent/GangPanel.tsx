@@ -37,6 +37,13 @@ const SCHEDULER_REASONS = new Set([
   'Evict',
 ]);
 
+const SEVERITY_COLOR = {
+  ok: 'success',
+  error: 'error',
+  warning: 'default',
+  info: 'default',
+} as const;
+
 /** Events of the scheduler: on the PodGroup, and pods' scheduling outcomes. */
 export function schedulerEvents(detail: ServiceDetail) {
   return detail.events.filter(
@@ -75,13 +82,7 @@ export function GangPanel(props: {
         <Chip
           size="small"
           label={gang.phase}
-          color={
-            view.severity === 'ok'
-              ? 'success'
-              : view.severity === 'error'
-                ? 'error'
-                : 'default'
-          }
+          color={SEVERITY_COLOR[view.severity]}
         />
         <Typography variant="body2" color="text.secondary">
           minMember {gang.minMember ?? '—'} · {gang.running} running

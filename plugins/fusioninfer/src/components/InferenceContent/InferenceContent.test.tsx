@@ -54,11 +54,12 @@ function serve(entityName: string, fixtureName: string) {
       ({ params }) =>
         HttpResponse.json(
           fixture(
-            params.name === 'qwen-gang-stuck'
-              ? 'children-gang'
-              : params.name === 'disaggregated-llm-service'
-                ? 'children-pd'
-                : 'children-qwen',
+            (
+              {
+                'qwen-gang-stuck': 'children-gang',
+                'disaggregated-llm-service': 'children-pd',
+              } as Record<string, string>
+            )[String(params.name)] ?? 'children-qwen',
           ),
         ),
     ),

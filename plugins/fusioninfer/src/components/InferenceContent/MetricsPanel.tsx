@@ -422,7 +422,7 @@ export function MetricsPanel(props: { metrics: RoutingMetricsResponse }) {
         <Typography variant="subtitle2" component="h4">
           Endpoint picker (gateway view)
         </Typography>
-        {m.epp.state === 'ok' && eppMetrics ? (
+        {m.epp.state === 'ok' && eppMetrics && (
           <Typography variant="body2">
             {format.rate(eppMetrics.requestRate)} requests,{' '}
             {format.rate(eppMetrics.errorRate)} errors · latency p50{' '}
@@ -439,19 +439,22 @@ export function MetricsPanel(props: { metrics: RoutingMetricsResponse }) {
               : ''}
             {eppMetrics.buildRef ? ` · build ${eppMetrics.buildRef}` : ''}
           </Typography>
-        ) : m.epp.state === 'no-router' ? (
+        )}
+        {m.epp.state === 'no-router' && (
           <Typography variant="body2" color="text.secondary">
             No router role, so no endpoint picker.
           </Typography>
-        ) : (
-          <Alert severity="info" role="status">
-            <AlertTitle>
-              Endpoint picker metrics unavailable ({m.epp.state})
-            </AlertTitle>
-            {m.epp.message ? `${m.epp.message}. ` : ''}
-            {EPP_STATE_HELP[m.epp.state] ?? ''}
-          </Alert>
         )}
+        {m.epp.state !== 'no-router' &&
+          !(m.epp.state === 'ok' && eppMetrics) && (
+            <Alert severity="info" role="status">
+              <AlertTitle>
+                Endpoint picker metrics unavailable ({m.epp.state})
+              </AlertTitle>
+              {m.epp.message ? `${m.epp.message}. ` : ''}
+              {EPP_STATE_HELP[m.epp.state] ?? ''}
+            </Alert>
+          )}
       </Box>
     </Box>
   );

@@ -86,14 +86,20 @@ function conditionChips(parents: Parent[], types: string[]) {
     types.map(t => {
       const c = p.conditions?.find(x => x.type === t);
       const ok = c?.status === 'True';
+      let color: 'success' | 'error' | 'default' = 'default';
+      let suffix = ' unknown';
+      if (c) {
+        color = ok ? 'success' : 'error';
+        suffix = ok ? '' : `: ${c.reason ?? c.status}`;
+      }
       return (
         <Chip
           key={`${i}-${t}`}
           size="small"
-          color={c ? (ok ? 'success' : 'error') : 'default'}
+          color={color}
           variant={c ? 'filled' : 'outlined'}
           title={c?.message}
-          label={`${t}${c ? (ok ? '' : `: ${c.reason ?? c.status}`) : ' unknown'}`}
+          label={`${t}${suffix}`}
         />
       );
     }),

@@ -193,13 +193,14 @@ export function ServiceView(props: {
   useEffect(() => () => onConverging(false), [onConverging]);
   useEffect(() => {
     if (pending && progress?.done) {
-      setDone(
-        pending.kind === 'scale'
-          ? `Scaled ${pending.role} to ${pending.replicas} replica${pending.replicas === 1 ? '' : 's'}: all ready.`
-          : pending.kind === 'strategy'
-            ? `Routing strategy is now ${pending.strategy}; the endpoint picker is ready.`
-            : undefined,
-      );
+      if (pending.kind === 'scale')
+        setDone(
+          `Scaled ${pending.role} to ${pending.replicas} replica${pending.replicas === 1 ? '' : 's'}: all ready.`,
+        );
+      if (pending.kind === 'strategy')
+        setDone(
+          `Routing strategy is now ${pending.strategy}; the endpoint picker is ready.`,
+        );
       setPending(undefined);
     }
   }, [pending, progress?.done]);

@@ -41,6 +41,11 @@ export type ExpandedState = Record<string, boolean>;
 /** Services with more pods than this start with roles and replicas collapsed. */
 export const COLLAPSE_ABOVE_PODS = 16;
 
+const squareColor = (bad: boolean, ok: boolean) => {
+  if (bad) return 'error.main';
+  return ok ? 'success.main' : 'grey.400';
+};
+
 const podsOf = (r: Role) => r.replicas.flatMap(x => x.pods);
 
 function Toggle(props: {
@@ -245,11 +250,7 @@ function RoleCard(props: {
                     width: 12,
                     height: 12,
                     borderRadius: 0.5,
-                    bgcolor: bad
-                      ? 'error.main'
-                      : ok
-                        ? 'success.main'
-                        : 'grey.400',
+                    bgcolor: squareColor(bad, ok),
                   }}
                 />
               </Tooltip>

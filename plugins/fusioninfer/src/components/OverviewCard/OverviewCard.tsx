@@ -70,11 +70,7 @@ function ServiceRow(props: { detail: ServiceDetail }) {
         {detail.status.readyReplicas ?? 0} / {detail.status.replicas ?? 0}
       </TableCell>
       <TableCell align="right">
-        {children.value?.summary
-          ? children.value.summary.totals.gpus
-          : children.error
-            ? '?'
-            : '…'}
+        {children.value?.summary?.totals.gpus ?? (children.error ? '?' : '…')}
       </TableCell>
       <TableCell>{detail.router?.strategy ?? '—'}</TableCell>
       <TableCell
