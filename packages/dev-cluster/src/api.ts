@@ -155,6 +155,15 @@ export class KubeApi {
   readonly requestCounts: Record<string, number> = {};
   /** Called after any change (persistence hooks in). */
   onChange?: () => void;
+  private closed = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  /** Stops the API's own timers (namespace finalization retries); the objects stay readable. */
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
 
   constructor(private readonly options: { eventWindow?: number } = {}) {
     for (const t of BUILTIN_TYPES) this.registerType(t);
@@ -1243,7 +1252,13 @@ export class KubeApi {
     const ns = this.bucket(nsType).get(name);
     if (!ns) return;
     if (remaining) {
-      setTimeout(() => this.finishNamespace(name), 20);
+      // retried until its content is gone (objects held by finalizers keep the namespace Terminating)
+      if (this.closed) return;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.finishNamespace(name);
+      }, 20);
+      this.timers.add(timer);
       return;
     }
     this.remove(nsType, ns);

@@ -357,6 +357,7 @@ export async function startDevCluster(
     close: async () => {
       await cluster.simulation?.stop();
       await httpServer.close();
+      api.close();
       if (persistTimer) clearTimeout(persistTimer);
       persistNow();
     },

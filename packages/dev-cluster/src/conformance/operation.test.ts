@@ -154,6 +154,29 @@ describe('development cluster operation', () => {
     }
   });
 
+  it('leaves no timer running after close, even with a namespace held Terminating by a finalizer (no Jest worker kept alive)', async () => {
+    const dev = await startDevCluster({
+      simulation: { podStartupDelayMs: 50 },
+    });
+    const nsT = dev.api.findType('', 'v1', 'namespaces')!;
+    dev.api.create(nsT, undefined, { metadata: { name: 'held' } });
+    dev.api.create(dev.api.findType('', 'v1', 'configmaps')!, 'held', {
+      metadata: { name: 'c', finalizers: ['example.com/hold'] },
+    });
+    dev.api.delete(nsT, undefined, 'held');
+    await new Promise(r => setTimeout(r, 100));
+    expect(dev.api.get(nsT, undefined, 'held').status.phase).toBe(
+      'Terminating',
+    );
+    const retries = jest.spyOn(dev.api as any, 'finishNamespace');
+    await new Promise(r => setTimeout(r, 60));
+    expect(retries).toHaveBeenCalled(); // retried every 20 ms while open
+    await dev.close();
+    retries.mockClear();
+    await new Promise(r => setTimeout(r, 100));
+    expect(retries).not.toHaveBeenCalled();
+  });
+
   it('runs standalone from the command line and writes a working kubeconfig', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'devcluster-cli-'));
     const kubeconfig = path.join(dir, 'kubeconfig');
