@@ -67,7 +67,10 @@ describe('fusioninfer:service:wait', () => {
         approval(
           'approved',
           { state: 'applied', at: 't' },
-          { decidedBy: 'user:default/alice' },
+          {
+            decidedBy: 'user:default/alice',
+            entityRef: 'component:default/deepseek.ml.dev',
+          },
         ),
       );
     client.getService
@@ -78,6 +81,8 @@ describe('fusioninfer:service:wait', () => {
     expect(c.outputs()).toEqual({
       approvalStatus: 'approved',
       decidedBy: 'user:default/alice',
+      entityRef: 'component:default/deepseek.ml.dev',
+      inferenceUrl: '/catalog/default/component/deepseek.ml.dev/inference',
       ready: true,
     });
     expect(client.getService).toHaveBeenCalledWith(

@@ -17,6 +17,7 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { FusionInferActionsClient } from '../client';
+import { inferenceTabPath } from '../links';
 import { waitForApproval, waitUntilReady } from '../wait';
 import { examples } from './wait.examples';
 
@@ -83,6 +84,13 @@ export function createWaitAction(options: {
         ready: z => z.boolean(),
         approvalStatus: z => z.string().optional(),
         decidedBy: z => z.string().optional(),
+        entityRef: z =>
+          z
+            .string()
+            .optional()
+            .describe('Catalog entity of the approved service'),
+        inferenceUrl: z =>
+          z.string().optional().describe("The entity's Inference tab"),
       },
     },
     async handler(ctx) {
@@ -123,6 +131,10 @@ export function createWaitAction(options: {
         });
         ctx.output('approvalStatus', a.status);
         if (a.decidedBy) ctx.output('decidedBy', a.decidedBy);
+        if (a.entityRef) {
+          ctx.output('entityRef', a.entityRef);
+          ctx.output('inferenceUrl', inferenceTabPath(a.entityRef));
+        }
         const fromApproval = {
           cluster: a.cluster,
           namespace: a.namespace,

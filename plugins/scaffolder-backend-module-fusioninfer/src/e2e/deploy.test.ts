@@ -438,6 +438,10 @@ describe('"Deploy an LLM" through /api/scaffolder/v2 against the development clu
             title: 'Approval request',
             url: `/fusioninfer/approvals/${pending.id}`,
           }),
+          expect.objectContaining({
+            title: 'Inference tab',
+            url: '/catalog/default/component/qwen-pd.default.dev/inference',
+          }),
         ]),
       );
       expect(await isReady(server, 'qwen-pd')).toBe(true);
