@@ -103,6 +103,26 @@ describe('InferenceContent', () => {
     ).toBeInTheDocument();
   });
 
+  it('loads the metrics tab on demand, and the routing tab with the EPP configuration', async () => {
+    serve('qwen', 'entity-services-qwen');
+    server.use(
+      http.get(`${QWEN}/metrics`, () =>
+        HttpResponse.json(fixture('metrics-qwen')),
+      ),
+    );
+    await renderWithApis(<InferenceContent />, {
+      entity: entity('qwen', 'dev/demo/qwen-multi-node'),
+    });
+    await userEvent.click(await screen.findByRole('tab', { name: 'Metrics' }));
+    expect(
+      await screen.findByRole('figure', { name: 'Requests per second' }),
+    ).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('tab', { name: 'Routing' }));
+    expect(
+      await screen.findByRole('table', { name: 'Endpoint picker plugins' }),
+    ).toBeInTheDocument();
+  });
+
   it('says in one sentence why a gang cannot start, with the scheduler events', async () => {
     serve('gang', 'entity-services-gang');
     await renderWithApis(<InferenceContent />, {

@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { ReactNode, useEffect, useState } from 'react';
+import { lazy, ReactNode, Suspense, useEffect, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Card from '@mui/material/Card';
@@ -38,10 +38,14 @@ import { ErrorView, StateChip } from '../common';
 import { DriftPanel } from './DriftPanel';
 import { EventsPanel } from './EventsPanel';
 import { GangPanel } from './GangPanel';
-import { MetricsPanel } from './MetricsPanel';
 import { RoutingPanel, routingEndpoint } from './RoutingPanel';
 import { ActionResult, ServiceActions } from './ServiceActions';
 import { ExpandedState, StatusTree } from './StatusTree';
+
+// The charts library is most of the tab's weight: load it when the Metrics tab opens.
+const MetricsPanel = lazy(() =>
+  import('./MetricsPanel').then(m => ({ default: m.MetricsPanel })),
+);
 
 /** Refresh period of the routing metrics (the backend collects viewed services every 15 s). */
 export const METRICS_REFRESH_MS = 15_000;
@@ -106,7 +110,11 @@ function MetricsTab(props: { detail: ServiceDetail }) {
   );
   return (
     <PanelState state={metrics} action="read the routing metrics">
-      {m => <MetricsPanel metrics={m} />}
+      {m => (
+        <Suspense fallback={<LinearProgress aria-label="Loading charts" />}>
+          <MetricsPanel metrics={m} />
+        </Suspense>
+      )}
     </PanelState>
   );
 }
