@@ -131,7 +131,10 @@ export const fusioninferPlugin = createBackendPlugin({
           logger: logger.child({ component: 'metrics' }),
           lookup: (c, ns, name) => views.metricsObjects(c, ns, name),
           prometheus: settings.prometheus
-            ? new PrometheusSource(settings.prometheus)
+            ? new PrometheusSource({
+                ...settings.prometheus,
+                logger: logger.child({ component: 'prometheus' }),
+              })
             : undefined,
           ...settings.metrics,
         });

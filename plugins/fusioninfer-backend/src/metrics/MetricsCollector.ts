@@ -41,6 +41,7 @@ import {
   RoutingMetricsResponse,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import {
+  ClusterApiError,
   ClusterClient,
   DEFAULT_PROXY_MAX_BYTES,
   KINDS,
@@ -164,6 +165,24 @@ async function scrape(
       tooLarge: `GET /metrics answered more than ${Math.round(maxBytes / 1024)} KiB; the scrape was aborted`,
     };
   return res;
+}
+
+/**
+ * What an API caller learns of a scrape that threw (network, TLS, timeout): a generic sentence. The error itself
+ * carries the API server's URL, the pod-proxy path and socket or TLS details, so it only goes to the log.
+ */
+export function scrapeFailureMessage(
+  logger: LoggerService,
+  e: unknown,
+  what: string,
+  where: { cluster: string; namespace: string; pod: string },
+): string {
+  logger.warn(
+    `scrape of ${what} ${where.cluster}/${where.namespace}/${where.pod} failed: ${(e as Error)?.message ?? String(e)}`,
+  );
+  if (e instanceof ClusterApiError && e.reason === 'Timeout')
+    return `${what} did not answer in time through the API server's pod proxy`;
+  return `${what} could not be reached through the API server's pod proxy (details in the backend log)`;
 }
 
 interface ServiceState {
@@ -388,7 +407,12 @@ export class MetricsCollector {
             return {
               ...ep,
               state: 'unreachable',
-              message: (e as Error).message,
+              message: scrapeFailureMessage(
+                this.options.logger,
+                e,
+                'the model server',
+                { cluster: client.name, namespace: ns, pod: ep.pod },
+              ),
             };
           }
         },
@@ -537,7 +561,14 @@ export class MetricsCollector {
       s.epp = snap;
       return { state: 'ok', metrics: eppRoutingMetrics(snap, prev) };
     } catch (e) {
-      return { state: 'unreachable', message: (e as Error).message };
+      return {
+        state: 'unreachable',
+        message: scrapeFailureMessage(this.options.logger, e, 'the EPP', {
+          cluster: s.client.name,
+          namespace: s.isvc.metadata.namespace!,
+          pod: pod.metadata.name!,
+        }),
+      };
     }
   }
 }

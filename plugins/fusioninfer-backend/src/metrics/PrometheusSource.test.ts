@@ -234,7 +234,9 @@ describe('PrometheusSource', () => {
       'unreachable',
       'unreachable',
     ]);
-    expect(r.endpoints[0].message).toMatch(/ECONNREFUSED/);
+    expect(r.endpoints[0].message).toBe(
+      'Prometheus could not be reached (details in the backend log)',
+    );
     expect(r.epp.state).toBe('unreachable');
   });
 

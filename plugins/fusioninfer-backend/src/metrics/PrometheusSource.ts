@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import {
   EppMetricsState,
@@ -35,8 +36,42 @@ export interface PrometheusSourceOptions {
   historyMinutes?: number;
   historyStepSeconds?: number;
   timeoutMs?: number;
+  /** Bytes read at most per Prometheus answer (default 16 MiB); a larger answer is an error. */
+  maxResponseBytes?: number;
   fetchImpl?: typeof fetch;
   now?: () => number;
+  /** Where the causes of failed queries go (their text carries the Prometheus URL; callers get a generic message). */
+  logger?: LoggerService;
+}
+
+/** An error whose message is written for API callers (no URL, no socket or TLS detail). */
+class PrometheusError extends Error {}
+
+/** Reads a fetch body up to `max` bytes; undefined when it is longer (the rest is not read). */
+async function readBounded(
+  res: Response,
+  max: number,
+): Promise<string | undefined> {
+  const declared = Number(res.headers?.get?.('content-length'));
+  if (Number.isFinite(declared) && declared > max) {
+    await res.body?.cancel().catch(() => undefined);
+    return undefined;
+  }
+  if (!res.body) return res.text();
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Reads `fusioninfer.prometheus`; undefined when no URL is configured. */
@@ -114,26 +149,55 @@ export class PrometheusSource {
     };
     if (this.options.bearerToken)
       headers.authorization = `Bearer ${this.options.bearerToken}`;
-    const res = await this.fetchImpl(url.toString(), {
-      method: 'POST',
-      headers,
-      body: body.toString(),
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
-    });
-    const text = await res.text();
+    const max = this.options.maxResponseBytes ?? 16 * 1024 * 1024;
+    let res: Response;
+    let text: string | undefined;
+    try {
+      res = await this.fetchImpl(url.toString(), {
+        method: 'POST',
+        headers,
+        body: body.toString(),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+      });
+      text = await readBounded(res, max);
+    } catch (e) {
+      // The cause names the Prometheus URL and socket or TLS details: logged, never answered.
+      this.options.logger?.warn(
+        `Prometheus query ${path} failed: ${(e as Error)?.message}${(e as { cause?: Error })?.cause ? ` (${(e as { cause?: Error }).cause!.message})` : ''}`,
+      );
+      throw new PrometheusError(
+        (e as Error)?.name === 'TimeoutError' ||
+          (e as Error)?.name === 'AbortError'
+          ? 'Prometheus did not answer in time'
+          : 'Prometheus could not be reached (details in the backend log)',
+      );
+    }
+    if (text === undefined)
+      throw new PrometheusError(
+        `Prometheus answered more than ${Math.round(max / 1024)} KiB; the answer was not read`,
+      );
     let json: any;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new Error(
+      throw new PrometheusError(
         `Prometheus answered ${res.status} with a body that is not JSON`,
       );
     }
     if (json?.status !== 'success')
-      throw new Error(
+      throw new PrometheusError(
         `Prometheus: ${json?.errorType ?? res.status}: ${json?.error ?? 'query failed'}`,
       );
     return Array.isArray(json.data?.result) ? json.data.result : [];
+  }
+
+  /** The caller-facing text of a failed collection: our own messages as they are, anything else generic and logged. */
+  private failureMessage(e: unknown): string {
+    if (e instanceof PrometheusError) return e.message;
+    this.options.logger?.warn(
+      `Prometheus collection failed: ${(e as Error)?.message ?? String(e)}`,
+    );
+    return 'Prometheus: the query failed (details in the backend log)';
   }
 
   query(q: string): Promise<VectorSample[]> {
@@ -228,7 +292,7 @@ export class PrometheusSource {
       );
       results = Object.fromEntries(entries);
     } catch (e) {
-      const message = `Prometheus: ${(e as Error).message}`;
+      const message = this.failureMessage(e);
       return {
         endpoints: input.leaders.map(l => ({
           ...l,
@@ -448,7 +512,7 @@ export class PrometheusSource {
     } catch (e) {
       return {
         state: 'unreachable',
-        message: `Prometheus: ${(e as Error).message}`,
+        message: this.failureMessage(e),
       };
     }
   }
