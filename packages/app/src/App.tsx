@@ -23,6 +23,7 @@ import scaffolderPlugin from '@backstage/plugin-scaffolder/alpha';
 import signalsPlugin from '@backstage/plugin-signals/alpha';
 import userSettingsPlugin from '@backstage/plugin-user-settings/alpha';
 import appModuleUserSettings from '@backstage/plugin-app-module-user-settings';
+import fusioninferPlugin from '@fusioninfer/plugin-fusioninfer/alpha';
 import { navModule } from './modules/nav';
 import { signInModule } from './modules/signIn';
 
@@ -41,6 +42,7 @@ export const appFeatures = [
   appModuleUserSettings,
   notificationsPlugin,
   signalsPlugin,
+  fusioninferPlugin,
   navModule,
   signInModule,
 ];
