@@ -16,7 +16,7 @@
 
 import { parse as parseYaml } from 'yaml';
 
-/** `ui:options` of the `FusionInferPreview` field. */
+/** `ui:options` of the `FusionInferPreview` field. @public */
 export interface PreviewUiOptions {
   /** Form field holding the manifest (object or YAML text). Default `manifest`. */
   manifestField?: string;
