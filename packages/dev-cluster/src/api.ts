@@ -135,6 +135,7 @@ const GENERATION_BUILTINS = new Set([
   'deployments',
   'replicasets',
   'statefulsets',
+  'jobs',
   'pods',
 ]);
 const hasGeneration = (t: ResourceType) =>

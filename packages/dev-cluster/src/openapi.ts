@@ -460,6 +460,31 @@ const BUILTIN_COLUMNS: Record<string, () => Column[]> = {
     age(),
     ...workloadWide(),
   ],
+  jobs: () => [
+    col('Status', o => {
+      const conds = (o.status?.conditions ?? []) as any[];
+      const on = (type: string) =>
+        conds.some(c => c.type === type && c.status === 'True');
+      if (on('Complete')) return 'Complete';
+      if (on('Failed')) return 'Failed';
+      if (o.spec?.suspend) return 'Suspended';
+      return 'Running';
+    }),
+    col(
+      'Completions',
+      o => `${o.status?.succeeded ?? 0}/${o.spec?.completions ?? 1}`,
+    ),
+    col('Duration', o => {
+      const start = o.status?.startTime;
+      if (!start) return '';
+      const end = o.status?.completionTime
+        ? Date.parse(o.status.completionTime)
+        : Date.now();
+      return humanDuration(end - Date.parse(start));
+    }),
+    age(),
+    ...workloadWide(),
+  ],
   roles: () => [col('Created At', o => o.metadata.creationTimestamp ?? '', 0)],
   clusterroles: () => [
     col('Created At', o => o.metadata.creationTimestamp ?? '', 0),
@@ -491,9 +516,12 @@ export function toTable(
   ];
   const builtin =
     !t.group ||
-    ['apps', 'rbac.authorization.k8s.io', 'coordination.k8s.io'].includes(
-      t.group,
-    )
+    [
+      'apps',
+      'batch',
+      'rbac.authorization.k8s.io',
+      'coordination.k8s.io',
+    ].includes(t.group)
       ? BUILTIN_COLUMNS[t.plural]
       : undefined;
   if (builtin) columns.push(...builtin());

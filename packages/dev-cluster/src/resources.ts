@@ -186,6 +186,10 @@ export const BUILTIN_TYPES: ResourceType[] = [
     shortNames: ['sts'],
     categories: ['all'],
   }),
+  grouped('batch', 'v1', 'Job', 'jobs', true, {
+    status: true,
+    categories: ['all'],
+  }),
   grouped('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
   grouped(
     'rbac.authorization.k8s.io',

@@ -211,6 +211,20 @@ describe('printing helpers', () => {
       expect(await ml('run', 'p', '--image=nginx', '--port=80')).toContain(
         'pod/p created',
       );
+      expect(
+        await ml(
+          'create',
+          'job',
+          'once',
+          '--image=busybox',
+          '--',
+          'echo',
+          'hi',
+        ),
+      ).toContain('job.batch/once created');
+      expect((await ml('get', 'jobs')).split('\n')[0]).toMatch(
+        /^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE$/,
+      );
       const cm = JSON.parse(await ml('get', 'configmap', 'c', '-o', 'json'));
       expect(cm.data).toEqual({ a: 'b' });
       const dep = JSON.parse(

@@ -180,6 +180,20 @@ export const CAPTURE_COMMANDS: Array<{ name: string; args: string[] }> = [
     ],
   },
   {
+    name: 'job',
+    args: [
+      '-n',
+      'ml',
+      'create',
+      'job',
+      'once',
+      '--image=busybox',
+      '--',
+      'echo',
+      'done',
+    ],
+  },
+  {
     name: 'service-clusterip',
     args: [
       '-n',

@@ -19,7 +19,7 @@
  * application/vnd.kubernetes.protobuf, written for this server from the field numbers of k8s.io/api and
  * k8s.io/apimachinery (generated.proto, Kubernetes 1.34). They cover every field of the kinds kubectl's generators
  * send (create namespace/configmap/secret/serviceaccount/role/rolebinding/clusterrole/clusterrolebinding/deployment/
- * service, auth can-i) and the common PodSpec fields; a field outside them is rejected with its message and number.
+ * service/job, auth can-i) and the common PodSpec fields; a field outside them is rejected with its message and number.
  *
  * Two annotations drive the JSON conversion (Go's encoding of the same struct):
  * - (ptr): a pointer field in Go, so a zero value sent on the wire is kept (`replicas: 0`, `immutable: false`);
@@ -616,6 +616,69 @@ message Deployment {
 }
 `;
 
+export const BATCH_PROTO = `
+syntax = "proto2";
+package k8s.io.api.batch.v1;
+
+message PodFailurePolicyOnExitCodesRequirement {
+  optional string containerName = 1 [(ptr) = true];
+  optional string operator = 2;
+  repeated int32 values = 3;
+}
+message PodFailurePolicyOnPodConditionsPattern { optional string type = 1; optional string status = 2; }
+message PodFailurePolicyRule {
+  optional string action = 1;
+  optional PodFailurePolicyOnExitCodesRequirement onExitCodes = 2;
+  repeated PodFailurePolicyOnPodConditionsPattern onPodConditions = 3;
+}
+message PodFailurePolicy { repeated PodFailurePolicyRule rules = 1; }
+message SuccessPolicyRule { optional string succeededIndexes = 1 [(ptr) = true]; optional int32 succeededCount = 2 [(ptr) = true]; }
+message SuccessPolicy { repeated SuccessPolicyRule rules = 1; }
+message JobSpec {
+  optional int32 parallelism = 1 [(ptr) = true];
+  optional int32 completions = 2 [(ptr) = true];
+  optional int64 activeDeadlineSeconds = 3 [(ptr) = true];
+  optional k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector selector = 4;
+  optional bool manualSelector = 5 [(ptr) = true];
+  optional k8s.io.api.core.v1.PodTemplateSpec template = 6;
+  optional int32 backoffLimit = 7 [(ptr) = true];
+  optional int32 ttlSecondsAfterFinished = 8 [(ptr) = true];
+  optional string completionMode = 9 [(ptr) = true];
+  optional bool suspend = 10 [(ptr) = true];
+  optional PodFailurePolicy podFailurePolicy = 11;
+  optional int32 backoffLimitPerIndex = 12 [(ptr) = true];
+  optional int32 maxFailedIndexes = 13 [(ptr) = true];
+  optional string podReplacementPolicy = 14 [(ptr) = true];
+  optional string managedBy = 15 [(ptr) = true];
+  optional SuccessPolicy successPolicy = 16;
+}
+message JobCondition {
+  optional string type = 1;
+  optional string status = 2;
+  optional k8s.io.apimachinery.pkg.apis.meta.v1.Time lastProbeTime = 3;
+  optional k8s.io.apimachinery.pkg.apis.meta.v1.Time lastTransitionTime = 4;
+  optional string reason = 5;
+  optional string message = 6;
+}
+message JobStatus {
+  repeated JobCondition conditions = 1;
+  optional k8s.io.apimachinery.pkg.apis.meta.v1.Time startTime = 2;
+  optional k8s.io.apimachinery.pkg.apis.meta.v1.Time completionTime = 3;
+  optional int32 active = 4;
+  optional int32 succeeded = 5;
+  optional int32 failed = 6;
+  optional string completedIndexes = 7;
+  optional int32 ready = 9 [(ptr) = true];
+  optional string failedIndexes = 10 [(ptr) = true];
+  optional int32 terminating = 11 [(ptr) = true];
+}
+message Job {
+  optional k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional JobSpec spec = 2;
+  optional JobStatus status = 3;
+}
+`;
+
 export const RBAC_PROTO = `
 syntax = "proto2";
 package k8s.io.api.rbac.v1;
@@ -756,6 +819,7 @@ export const PROTO_DEFINITIONS: string[] = [
   INTSTR_PROTO,
   CORE_PROTO,
   APPS_PROTO,
+  BATCH_PROTO,
   RBAC_PROTO,
   AUTHORIZATION_PROTO,
   AUTHENTICATION_PROTO,
@@ -772,6 +836,7 @@ export const PROTOBUF_KINDS: Record<string, string> = {
   'v1/Pod': 'k8s.io.api.core.v1.Pod',
   'v1/Event': 'k8s.io.api.core.v1.Event',
   'apps/v1/Deployment': 'k8s.io.api.apps.v1.Deployment',
+  'batch/v1/Job': 'k8s.io.api.batch.v1.Job',
   'rbac.authorization.k8s.io/v1/Role': 'k8s.io.api.rbac.v1.Role',
   'rbac.authorization.k8s.io/v1/ClusterRole': 'k8s.io.api.rbac.v1.ClusterRole',
   'rbac.authorization.k8s.io/v1/RoleBinding': 'k8s.io.api.rbac.v1.RoleBinding',

@@ -42,7 +42,7 @@ function encode(apiVersion: string, kind: string, raw: Uint8Array): Buffer {
 describe('Kubernetes protobuf request bodies', () => {
   it('decodes every captured kubectl body', () => {
     const files = fs.readdirSync(DATA).filter(f => f.endsWith('.pb'));
-    expect(files.length).toBeGreaterThanOrEqual(14);
+    expect(files.length).toBeGreaterThanOrEqual(15);
     for (const f of files) {
       const obj = decodeKubernetesProtobuf(fs.readFileSync(path.join(DATA, f)));
       expect(obj.apiVersion).toBeTruthy();
@@ -96,6 +96,26 @@ describe('Kubernetes protobuf request bodies', () => {
     expect(svc.spec.ports).toEqual([
       { name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 },
     ]);
+  });
+
+  it('decodes a Job (kubectl create job) with its pod template', () => {
+    const job = decodeKubernetesProtobuf(body('job'));
+    expect(job).toMatchObject({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'once', namespace: 'ml' },
+    });
+    expect(job.spec.template.spec).toEqual({
+      containers: [
+        {
+          name: 'once',
+          image: 'busybox',
+          command: ['echo', 'done'],
+          resources: {},
+        },
+      ],
+      restartPolicy: 'Never',
+    });
   });
 
   it('decodes RBAC objects and access reviews', () => {
