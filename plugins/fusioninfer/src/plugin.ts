@@ -51,47 +51,50 @@ export const fusioninferPlugin = createPlugin({
  * The Inference tab (legacy system): `<EntityLayout.Route path="/inference" title="Inference" if={isFusionInferAvailable}>`.
  * @public
  */
-export const EntityFusionInferContent = fusioninferPlugin.provide(
-  createRoutableExtension({
-    name: 'EntityFusionInferContent',
-    component: () =>
-      import('./components/InferenceContent/InferenceContent').then(
-        m => m.InferenceContent,
-      ),
-    mountPoint: entityContentRouteRef,
-  }),
-);
+export const EntityFusionInferContent: () => JSX.Element =
+  fusioninferPlugin.provide(
+    createRoutableExtension({
+      name: 'EntityFusionInferContent',
+      component: () =>
+        import('./components/InferenceContent/InferenceContent').then(
+          m => m.InferenceContent,
+        ),
+      mountPoint: entityContentRouteRef,
+    }),
+  );
 
 /**
  * The overview card (legacy system): state, ready/desired replicas, GPUs, strategy and TTFT p95 per service.
  * @public
  */
-export const EntityFusionInferCard = fusioninferPlugin.provide(
-  createComponentExtension({
-    name: 'EntityFusionInferCard',
-    component: {
-      lazy: () =>
-        import('./components/OverviewCard/OverviewCard').then(
-          m => m.OverviewCard,
-        ),
-    },
-  }),
-);
+export const EntityFusionInferCard: () => JSX.Element =
+  fusioninferPlugin.provide(
+    createComponentExtension({
+      name: 'EntityFusionInferCard',
+      component: {
+        lazy: () =>
+          import('./components/OverviewCard/OverviewCard').then(
+            m => m.OverviewCard,
+          ),
+      },
+    }),
+  );
 
 /**
  * The approvals page (legacy system): `<Route path="/fusioninfer" element={<FusionInferApprovalsPage />} />`.
  * @public
  */
-export const FusionInferApprovalsPage = fusioninferPlugin.provide(
-  createRoutableExtension({
-    name: 'FusionInferApprovalsPage',
-    component: () =>
-      import('./components/ApprovalsPage/ApprovalsPage').then(
-        m => m.LegacyApprovalsPage,
-      ),
-    mountPoint: rootRouteRef,
-  }),
-);
+export const FusionInferApprovalsPage: () => JSX.Element =
+  fusioninferPlugin.provide(
+    createRoutableExtension({
+      name: 'FusionInferApprovalsPage',
+      component: () =>
+        import('./components/ApprovalsPage/ApprovalsPage').then(
+          m => m.LegacyApprovalsPage,
+        ),
+      mountPoint: rootRouteRef,
+    }),
+  );
 
 /**
  * The `FusionInferPreview` scaffolder field (legacy system):

@@ -43,7 +43,7 @@ import { fusioninferApiRef } from '../../api';
 import { errorInfo } from '../common';
 import { manifestFromForm, PreviewUiOptions } from './manifest';
 
-/** What the field stores in the form: the preview's verdict, so later steps (and `validation`) can use it. */
+/** What the field stores in the form: the preview's verdict, so later steps (and `validation`) can use it. @public */
 export interface PreviewValue {
   valid: boolean;
   approvalRequired?: boolean;
