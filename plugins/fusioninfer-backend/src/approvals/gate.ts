@@ -27,6 +27,8 @@ import {
   summarizeInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import { callerSafeClusterError } from '../clusterErrors';
 import { ApprovalStore, StoredApplyOptions } from './ApprovalStore';
 import { applyService } from './applyService';
 
@@ -212,14 +214,19 @@ export class ApprovalGate {
     try {
       const manifest = input.manifest as InferenceService;
       if (request.specHash && specHash(manifest) !== request.specHash)
-        throw new Error(
+        throw new ConflictError(
           'the stored manifest does not match the approved hash; nothing applied',
         );
       message = await this.run(request, manifest, options);
     } catch (e) {
       state = 'failed';
-      message = (e as Error).message;
       this.o.logger.warn(`approval request ${id} failed to apply`, e as Error);
+      // Recorded on the request and sent in notifications: no cluster URL, TLS or socket detail.
+      message = callerSafeClusterError(
+        e,
+        request.cluster,
+        this.o.logger,
+      ).message;
     }
     const done = await this.store.finishExecution(id, state, message);
     this.o.onChange?.('executed', done);
@@ -248,9 +255,10 @@ export class ApprovalGate {
         request.namespace,
         request.name,
       );
-      if (!live) throw new Error(`${ref} no longer exists; nothing applied`);
+      if (!live)
+        throw new NotFoundError(`${ref} no longer exists; nothing applied`);
       if (live.metadata.generation !== options.baseGeneration)
-        throw new Error(
+        throw new ConflictError(
           `${ref} changed since the request (generation ${options.baseGeneration} → ${live.metadata.generation}); nothing applied, make a new request`,
         );
       await client.mergePatch(

@@ -22,13 +22,7 @@ import {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import {
-  ConflictError,
-  InputError,
-  NotAllowedError,
-  NotFoundError,
-  ServiceUnavailableError,
-} from '@backstage/errors';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   AuthorizePermissionRequest,
   AuthorizeResult,
@@ -41,7 +35,7 @@ import {
   InferenceService,
   modelServiceEntityName,
 } from '@fusioninfer/plugin-fusioninfer-common';
-import { ClusterApiError } from '@fusioninfer/plugin-fusioninfer-node';
+import { callerSafeClusterError } from '../clusterErrors';
 import { ServiceSource } from './data';
 
 /**
@@ -143,31 +137,7 @@ export class Access {
    * message; anything else becomes a generic 503 that names only the cluster, with the detail in the log.
    */
   clusterError(e: unknown, cluster: string): Error {
-    if (e instanceof ClusterApiError) {
-      if (e.code === 404)
-        return new NotFoundError(`not found in cluster ${cluster}`);
-      if (e.code === 409) return new ConflictError(e.message);
-      if (e.code === 400 || e.code === 422) return new InputError(e.message);
-      this.deps.logger.warn(`cluster ${cluster} request failed`, e);
-      if (e.code === 403)
-        return new ServiceUnavailableError(
-          `cluster ${cluster} refused the backend's request (check its RBAC or mode)`,
-        );
-      return new ServiceUnavailableError(`cluster ${cluster} is unavailable`);
-    }
-    // Errors this plugin raised on purpose (they carry no cluster internals) pass as they are.
-    if (
-      e instanceof Error &&
-      [
-        'InputError',
-        'ConflictError',
-        'NotFoundError',
-        'NotAllowedError',
-      ].includes(e.name)
-    )
-      return e;
-    this.deps.logger.warn(`cluster ${cluster} request failed`, e as Error);
-    return new ServiceUnavailableError(`cluster ${cluster} is unavailable`);
+    return callerSafeClusterError(e, cluster, this.deps.logger);
   }
 
   /**
