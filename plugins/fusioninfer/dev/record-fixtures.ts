@@ -50,7 +50,8 @@ import fusioninferPlugin from '@fusioninfer/plugin-fusioninfer-backend';
 
 /* eslint-disable no-console */
 
-const OUT = path.resolve(__dirname, '../src/__fixtures__');
+const OUT =
+  process.env.FIXTURES_OUT ?? path.resolve(__dirname, '../src/__fixtures__');
 const EXAMPLES = path.resolve(__dirname, '../../../examples');
 const NS = 'demo';
 const ALICE = 'user:default/alice';
@@ -147,14 +148,13 @@ async function main() {
     'nvidia.com/gpu'
   ] = '8';
   await put(gang);
-  // 64 pods: 64 single-pod replicas without GPUs, no router (a 64-pod gang takes the simulated LWS too long).
+  // 64 pods: 32 replicas of 2-pod groups without GPUs, no router (one gang of 64).
   const wide = JSON.parse(JSON.stringify(multi));
   wide.metadata = { name: 'wide-cpu', labels: multi.metadata.labels };
   wide.spec.roles = wide.spec.roles.filter(
     (r: any) => r.componentType !== 'router',
   );
-  wide.spec.roles[0].replicas = 64;
-  delete wide.spec.roles[0].multinode;
+  wide.spec.roles[0].replicas = 32;
   delete wide.spec.roles[0].template.spec.containers[0].resources;
   await put(wide);
 

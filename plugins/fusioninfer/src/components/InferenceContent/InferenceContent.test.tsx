@@ -152,7 +152,11 @@ describe('InferenceContent', () => {
       expect(
         screen.queryByRole('group', { name: 'inference replica 0' }),
       ).not.toBeInTheDocument();
-      expect(screen.getByText(/\/64 replicas ready/)).toBeInTheDocument();
+      expect(
+        screen.getByText(
+          /32\/32 replicas ready · 64\/64 pods ready · 2 nodes per replica/,
+        ),
+      ).toBeInTheDocument();
       await userEvent.click(expand);
       expect(
         screen.getByRole('group', { name: 'inference replica 0' }),
@@ -166,7 +170,7 @@ describe('InferenceContent', () => {
         screen.getByRole('button', { name: 'Collapse role inference' }),
       ).toHaveAttribute('aria-expanded', 'true');
       expect(
-        screen.getByRole('group', { name: 'inference replica 63' }),
+        screen.getByRole('group', { name: 'inference replica 31' }),
       ).toBeInTheDocument();
     } finally {
       jest.useRealTimers();

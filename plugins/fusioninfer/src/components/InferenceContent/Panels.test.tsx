@@ -102,7 +102,9 @@ describe('MetricsPanel', () => {
   });
 
   it('tells why endpoints have no numbers and what to do', () => {
-    const m = fixture('metrics-wide');
+    // Recorded while the 64-replica service was still starting (an earlier run of dev/record-fixtures.ts): some
+    // leaders did not answer through the pod proxy yet.
+    const m = fixture('metrics-wide-starting');
     expect(m.endpoints.some((e: any) => e.state !== 'ok')).toBe(true);
     render(<MetricsPanel metrics={m} />);
     const unreachable = m.endpoints.filter(

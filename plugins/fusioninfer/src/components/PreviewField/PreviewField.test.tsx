@@ -155,6 +155,13 @@ describe('FusionInferPreview', () => {
   });
 });
 
+describe('FusionInferPreview without a manifest', () => {
+  it('tells the template author what the field needs', async () => {
+    await renderField({ name: 'qwen', model: 'Qwen/Qwen3-8B' });
+    expect(screen.getByText(/No manifest in this form/)).toBeInTheDocument();
+  });
+});
+
 describe('manifestFromForm', () => {
   it('fills a skeleton from the form, keeping types of whole placeholders', () => {
     expect(

@@ -90,8 +90,15 @@ export function manifestFromForm(
   } else {
     const field = options.manifestField ?? 'manifest';
     const raw = data[field];
-    if (raw === undefined || raw === null || raw === '')
+    if (raw === undefined || raw === null || raw === '') {
+      if (options.manifestField === undefined && Object.keys(data).length > 0)
+        return {
+          ok: false,
+          message:
+            'No manifest in this form: the preview needs ui:options.manifestField (a field holding the InferenceService) or ui:options.manifest (a skeleton filled from the form).',
+        };
       return { ok: false, message: `Fill in ${field} to see a preview.` };
+    }
     if (typeof raw === 'string') {
       try {
         manifest = parseYaml(raw, { maxAliasCount: 100 });
