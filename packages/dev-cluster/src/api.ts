@@ -740,6 +740,30 @@ export class KubeApi {
       creationTimestamp: now,
       ...(hasGeneration(t) ? { generation: 1 } : {}),
     };
+    if (t.plural === 'jobs' && t.builtin && !admitted.spec?.manualSelector) {
+      // the Job strategy: a selector on the job's uid, and its labels on the pod template
+      const labels = {
+        'batch.kubernetes.io/controller-uid': admitted.metadata.uid,
+        'batch.kubernetes.io/job-name': admitted.metadata.name,
+        'controller-uid': admitted.metadata.uid,
+        'job-name': admitted.metadata.name,
+      };
+      const spec = isObj(admitted.spec) ? admitted.spec : {};
+      const template = isObj(spec.template) ? spec.template : {};
+      const meta = isObj(template.metadata) ? template.metadata : {};
+      admitted.spec = {
+        ...spec,
+        selector: {
+          matchLabels: {
+            'batch.kubernetes.io/controller-uid': admitted.metadata.uid,
+          },
+        },
+        template: {
+          ...template,
+          metadata: { ...meta, labels: { ...(meta.labels ?? {}), ...labels } },
+        },
+      };
+    }
     admitted.metadata.managedFields = trackUpdate({
       before: undefined,
       after: admitted,

@@ -458,6 +458,35 @@ jest.setTimeout(30_000);
     ).toBe('');
   });
 
+  it('create job runs the program to completion: wait --for=condition=complete, logs job/…', async () => {
+    expect(
+      await run(
+        'create',
+        'job',
+        'hello',
+        '--image=busybox',
+        '--',
+        'echo',
+        'hello from the job',
+      ),
+    ).toContain('job.batch/hello created');
+    expect(
+      await run(
+        'wait',
+        '--for=condition=complete',
+        'job/hello',
+        '--timeout=20s',
+      ),
+    ).toContain('job.batch/hello condition met');
+    expect(await run('logs', 'job/hello')).toBe('hello from the job\n');
+    expect(await run('get', 'job', 'hello')).toMatch(
+      /hello\s+Complete\s+1\/1\s+\S+\s+\S+/,
+    );
+    expect(await run('get', 'pods', '-l', 'job-name=hello')).toMatch(
+      /0\/1\s+Completed\s+0/,
+    );
+  });
+
   it('get -w prints rows with the same columns as the list', async () => {
     const watch = spawn('kubectl', [
       '--kubeconfig',

@@ -20,6 +20,7 @@
  * - volcano.ts: Volcano gang scheduling over the Node inventory, with the real PodGroup conditions and messages;
  * - scheduler.ts: the default scheduler; kubelet.ts: phases, pod IPs, readiness, crash loops, events and logs;
  * - deployments.ts: the Deployment controller (pods with pod-template-hash, status, conditions);
+ * - jobs.ts: the Job controller (pods until `completions` succeeded, Complete condition);
  * - modelServers.ts: model servers on LWS leader pods (OpenAI API + vLLM /metrics);
  * - epp.ts: EPP pods (/metrics, 401 unless auth is off).
  */
@@ -30,6 +31,7 @@ import { createContext, EventRecorder } from './context';
 import { reconcileDeployments } from './deployments';
 import { EngineOptions, SimEngine } from './engine';
 import { eppResolver } from './epp';
+import { reconcileJobs } from './jobs';
 import { kubelet } from './kubelet';
 import { reconcileLws } from './lws';
 import { modelServerResolver } from './modelServers';
@@ -75,6 +77,7 @@ export function startSimulation(options: SimulationOptions): Simulation {
     const steps = [
       () => reconcileLws(ctx),
       () => reconcileDeployments(ctx),
+      () => reconcileJobs(ctx),
       () => scheduleDefault(ctx, scheduleGangs(ctx, api.scan(ctx.podsT))),
       () => kubelet(ctx),
       () => reconcileLws(ctx),

@@ -146,6 +146,20 @@ export function kubelet(ctx: SimContext): void {
     if (starting && !ctx.spend()) continue; // started by a later pass
     if (starting) startedAt.set(uid, now);
     const started = startedAt.get(uid)!;
+    if (runsToCompletion(pod)) {
+      if (pod.status?.phase === 'Succeeded') continue;
+      if (starting) containersStarted(ctx, pod);
+      if (now - started >= startupDelay) completed(ctx, pod);
+      else if (pod.status?.phase !== 'Running')
+        setStatus(podsT, pod, {
+          ...(pod.status ?? {}),
+          phase: 'Running',
+          hostIP: '127.0.0.1',
+          podIP: pod.status?.podIP ?? ctx.nextPodIp(),
+          startTime: pod.status?.startTime ?? nowIso(),
+        });
+      continue;
+    }
     const crash = (pod.spec.containers ?? []).some((c: any) =>
       String(c.image ?? '').includes('crashloop'),
     )
@@ -236,6 +250,67 @@ export function kubelet(ctx: SimContext): void {
     if (ready) writeServingStats(ctx, pod, now);
     setStatus(podsT, pod, status);
   }
+}
+
+/**
+ * Pods that run a program to its end: those of a Job, and `restartPolicy: Never|OnFailure` pods with an explicit
+ * command (`kubectl run --restart=Never busybox -- echo hi`). They succeed after the start-up delay.
+ */
+function runsToCompletion(pod: KObject): boolean {
+  if ((pod.metadata.ownerReferences ?? []).some((r: any) => r.kind === 'Job'))
+    return true;
+  const c = pod.spec?.containers?.[0];
+  return (
+    ['Never', 'OnFailure'].includes(pod.spec?.restartPolicy) &&
+    !!(c?.command?.length || c?.args?.length)
+  );
+}
+
+/** A finished program: phase Succeeded, containers terminated with exit code 0, and what `echo` printed. */
+function completed(ctx: SimContext, pod: KObject): void {
+  const finishedAt = nowIso();
+  for (const c of (pod.spec?.containers ?? []) as any[]) {
+    const argv = [...(c.command ?? []), ...(c.args ?? [])].map(String);
+    const echo = argv.indexOf('echo');
+    if (echo >= 0) ctx.logs.append(pod, c.name, argv.slice(echo + 1).join(' '));
+  }
+  const prev = pod.status ?? {};
+  const cond = (type: string, status: string, reason?: string) => ({
+    type,
+    status,
+    ...(reason ? { reason } : {}),
+    lastTransitionTime: finishedAt,
+  });
+  ctx.setStatus(ctx.podsT, pod, {
+    ...prev,
+    phase: 'Succeeded',
+    hostIP: '127.0.0.1',
+    podIP: prev.podIP ?? ctx.nextPodIp(),
+    startTime: prev.startTime ?? finishedAt,
+    qosClass: prev.qosClass ?? 'BestEffort',
+    conditions: [
+      cond('PodScheduled', 'True'),
+      cond('Initialized', 'True', 'PodCompleted'),
+      cond('ContainersReady', 'False', 'PodCompleted'),
+      cond('Ready', 'False', 'PodCompleted'),
+    ],
+    containerStatuses: ((pod.spec?.containers ?? []) as any[]).map(c => ({
+      name: c.name,
+      image: c.image,
+      imageID: `docker.io/${c.image}@sha256:${memoHash(`i/${c.image}`, c.image)}`,
+      ready: false,
+      started: false,
+      restartCount: 0,
+      state: {
+        terminated: {
+          exitCode: 0,
+          reason: 'Completed',
+          startedAt: prev.startTime ?? finishedAt,
+          finishedAt,
+        },
+      },
+    })),
+  });
 }
 
 /** The kubelet's events for started containers and the first lines each program writes. */
