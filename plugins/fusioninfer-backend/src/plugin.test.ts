@@ -23,6 +23,7 @@ import {
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { startDevCluster, DevCluster } from '@fusioninfer/dev-cluster';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
+import { MAX_SERVICE_ANNOTATION_REFS } from '@fusioninfer/plugin-fusioninfer-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { fusioninferPlugin } from './plugin';
 import {
@@ -198,11 +199,39 @@ describe('fusioninfer backend plugin', () => {
           },
           spec: { type: 'service', owner: 'me', lifecycle: 'x' },
         },
+        {
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Component',
+          metadata: {
+            name: 'many',
+            namespace: 'default',
+            annotations: {
+              'fusioninfer.io/service': Array.from(
+                { length: 3000 },
+                (_, i) => `dev/default/s-${i}`,
+              ).join(','),
+            },
+          },
+          spec: { type: 'service', owner: 'me', lifecycle: 'x' },
+        },
       ],
     });
     const { server } = await startTestBackend({
       features: [fusioninferPlugin, config(), catalog],
     });
+    // An annotation naming thousands of services costs at most MAX_SERVICE_ANNOTATION_REFS lookups and details.
+    const many = await request(server).get(
+      '/api/fusioninfer/entities/component/default/many/services',
+    );
+    expect(many.status).toBe(200);
+    expect(many.body.items).toHaveLength(MAX_SERVICE_ANNOTATION_REFS);
+    expect(many.body.errors).toEqual(
+      expect.arrayContaining([
+        {
+          message: `fusioninfer.io/service: names 3000 services; at most ${MAX_SERVICE_ANNOTATION_REFS} are read (the first ${MAX_SERVICE_ANNOTATION_REFS})`,
+        },
+      ]),
+    );
     // Reverse link: the InferenceService names component:default/qwen.
     const mine = await request(server).get(
       '/api/fusioninfer/entities/Component/default/qwen/services',

@@ -18,6 +18,7 @@ import { loadExample } from './__testUtils__/examples';
 import { diffChildren } from './diff';
 import {
   entityRefOfService,
+  MAX_SERVICE_ANNOTATION_REFS,
   modelServiceEntity,
   modelServiceEntityName,
   normalizeEntityRef,
@@ -48,6 +49,37 @@ describe('catalog links', () => {
     expect(parseServiceAnnotation(42).errors).toEqual([
       'fusioninfer.io/service: must be a string',
     ]);
+  });
+
+  it('reads at most MAX_SERVICE_ANNOTATION_REFS references and a bounded number of messages, naming the rule', () => {
+    const many = Array.from({ length: 5000 }, (_, i) => `dev/ns/svc-${i}`);
+    const parsed = parseServiceAnnotation(many.join(','));
+    expect(parsed.refs).toHaveLength(MAX_SERVICE_ANNOTATION_REFS);
+    expect(parsed.refs[0]).toEqual({
+      cluster: 'dev',
+      namespace: 'ns',
+      name: 'svc-0',
+    });
+    expect(parsed.errors).toEqual([
+      `fusioninfer.io/service: names 5000 services; at most ${MAX_SERVICE_ANNOTATION_REFS} are read (the first ${MAX_SERVICE_ANNOTATION_REFS})`,
+    ]);
+    // Duplicates do not count towards the limit.
+    expect(
+      parseServiceAnnotation(
+        Array.from({ length: 200 }, () => 'dev/ns/a').join(','),
+      ),
+    ).toEqual({
+      refs: [{ cluster: 'dev', namespace: 'ns', name: 'a' }],
+      errors: [],
+    });
+    const junk = parseServiceAnnotation(
+      Array.from({ length: 5000 }, (_, i) => `BAD-${i}`).join(','),
+    );
+    expect(junk.refs).toEqual([]);
+    expect(junk.errors).toHaveLength(MAX_SERVICE_ANNOTATION_REFS + 1);
+    expect(junk.errors[MAX_SERVICE_ANNOTATION_REFS]).toBe(
+      `fusioninfer.io/service: ${5000 - MAX_SERVICE_ANNOTATION_REFS} more malformed items`,
+    );
   });
 
   it('normalizes entity refs', () => {

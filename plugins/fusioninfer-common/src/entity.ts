@@ -45,8 +45,17 @@ export interface ServiceRef {
 }
 
 /**
- * Parses a `fusioninfer.io/service` annotation value. Returns the references and one message per malformed item
- * (`<cluster>/<namespace>/<name>`, each a DNS label; `<namespace>/<name>` needs a default cluster).
+ * At most this many services are read from one `fusioninfer.io/service` annotation (and at most this many malformed
+ * items are named): the annotation is written by the entity's author, and every reference costs a lookup and a
+ * service detail in the entity's Inference tab. @public
+ */
+export const MAX_SERVICE_ANNOTATION_REFS = 50;
+
+/**
+ * Parses a `fusioninfer.io/service` annotation value. Returns the references (distinct, at most
+ * {@link MAX_SERVICE_ANNOTATION_REFS}, in order) and one message per malformed item
+ * (`<cluster>/<namespace>/<name>`, each a DNS label; `<namespace>/<name>` needs a default cluster), the number of
+ * malformed items and of references beyond the limit summed up in one message each.
  * @public
  */
 export function parseServiceAnnotation(
@@ -63,6 +72,8 @@ export function parseServiceAnnotation(
           ? []
           : [`${FUSIONINFER_SERVICE_ANNOTATION}: must be a string`],
     };
+  const seen = new Set<string>();
+  let malformed = 0;
   for (const raw of value
     .split(/[,\n]/)
     .map(s => s.trim())
@@ -76,20 +87,28 @@ export function parseServiceAnnotation(
       !isValidName('namespace', full[1]) ||
       !isValidName('service', full[2])
     ) {
-      errors.push(
-        `${FUSIONINFER_SERVICE_ANNOTATION}: "${raw}" is not <cluster>/<namespace>/<name> (lower-case DNS labels; the name starts with a letter)`,
-      );
+      malformed++;
+      if (malformed <= MAX_SERVICE_ANNOTATION_REFS)
+        errors.push(
+          `${FUSIONINFER_SERVICE_ANNOTATION}: "${raw.slice(0, 200)}" is not <cluster>/<namespace>/<name> (lower-case DNS labels; the name starts with a letter)`,
+        );
       continue;
     }
     const [cluster, namespace, name] = full;
-    if (
-      !refs.some(
-        r =>
-          r.cluster === cluster && r.namespace === namespace && r.name === name,
-      )
-    )
+    const key = `${cluster}/${namespace}/${name}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (refs.length < MAX_SERVICE_ANNOTATION_REFS)
       refs.push({ cluster, namespace, name });
   }
+  if (malformed > MAX_SERVICE_ANNOTATION_REFS)
+    errors.push(
+      `${FUSIONINFER_SERVICE_ANNOTATION}: ${malformed - MAX_SERVICE_ANNOTATION_REFS} more malformed items`,
+    );
+  if (seen.size > MAX_SERVICE_ANNOTATION_REFS)
+    errors.push(
+      `${FUSIONINFER_SERVICE_ANNOTATION}: names ${seen.size} services; at most ${MAX_SERVICE_ANNOTATION_REFS} are read (the first ${MAX_SERVICE_ANNOTATION_REFS})`,
+    );
   return { refs, errors };
 }
 

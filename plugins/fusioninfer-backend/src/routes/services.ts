@@ -25,6 +25,7 @@ import {
   fusioninferRoutes,
   fusioninferServiceReadPermission,
   InferenceService,
+  MAX_SERVICE_ANNOTATION_REFS,
   parseServiceAnnotation,
   renderInferenceService,
   RenderOptions,
@@ -226,6 +227,7 @@ export function addReadRoutes(router: express.Router, o: ReadRoutesOptions) {
     errors.push(...parsed.errors.map(message => ({ message })));
     const refs: ServiceRef[] = [...parsed.refs];
     const loaded = new Map<string, InferenceService>();
+    let pointingBeyond = 0;
     const key = (x: ServiceRef) => `${x.cluster}/${x.namespace}/${x.name}`;
     // Services that point at this entity.
     await Promise.all(
@@ -238,8 +240,17 @@ export function addReadRoutes(router: express.Router, o: ReadRoutesOptions) {
               namespace: i.metadata.namespace!,
               name: i.metadata.name!,
             };
+            if (refs.some(x => sameRef(x, ref))) {
+              loaded.set(key(ref), i);
+              continue;
+            }
+            // Bounded like the annotation: every service shown costs a detail.
+            if (refs.length >= MAX_SERVICE_ANNOTATION_REFS) {
+              pointingBeyond++;
+              continue;
+            }
             loaded.set(key(ref), i);
-            if (!refs.some(x => sameRef(x, ref))) refs.push(ref);
+            refs.push(ref);
           }
         } catch (e) {
           errors.push({
@@ -249,6 +260,10 @@ export function addReadRoutes(router: express.Router, o: ReadRoutesOptions) {
         }
       }),
     );
+    if (pointingBeyond)
+      errors.push({
+        message: `${pointingBeyond} more services are linked to ${entityRef}; at most ${MAX_SERVICE_ANNOTATION_REFS} are shown`,
+      });
     // Each service is shown only to callers who may read it on its own entity (the annotation is written by the
     // entity's author, who must not be able to pull in somebody else's service).
     const found = await Promise.all(
