@@ -231,14 +231,17 @@ test('an approval requested by the guest is approved by the approver', async ({
     await open.first().click();
     await approver.page
       .getByLabel('Comment (optional)')
-      .fill('Approved for the e2e run');
+      .fill('Fine for the e2e run');
     await screenshot(approver.page, 'approval-detail');
     await approver.page.getByRole('button', { name: 'Approve' }).click();
     await approver.page
       .getByRole('dialog')
       .getByRole('button', { name: 'Approve' })
       .click();
-    await expect(approver.page.getByText(/approved/i).first()).toBeVisible();
+    await expect(approver.page.getByRole('dialog')).toBeHidden();
+    await expect(
+      approver.page.getByText('approved', { exact: true }).first(),
+    ).toBeVisible();
     await screenshot(approver.page, 'approval-approved');
     expect(approver.problems).toEqual([]);
   } finally {
