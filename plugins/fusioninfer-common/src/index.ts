@@ -60,6 +60,7 @@ export * from './metrics';
 export * from './entity';
 export * from './diff';
 export * from './approval';
+export * from './builder';
 export * from './schema';
 export { inferenceServiceCrd } from './crd/inferenceServiceCrd';
 export type { CustomResourceDefinition } from './crd/types';

@@ -14,19 +14,23 @@
  * limitations under the License.
  */
 
-export { buildInferenceService, OWNER_ANNOTATION } from './build';
-export type { BuildResult, FieldIssue } from './build';
+// The builder lives in the common package (the frontend's preview field runs it too); re-exported here so this
+// module's public face is unchanged.
 export {
+  buildInferenceService,
+  OWNER_ANNOTATION,
   deploymentParametersSchema,
   roleParametersSchema,
-  LIMITS,
+  DEPLOYMENT_PARAMETER_LIMITS as LIMITS,
   TOPOLOGIES,
   ROUTING_CHOICES,
   KV_CONNECTORS,
-} from './parameters';
+  UPSTREAM_EXAMPLE_PARAMETERS,
+} from '@fusioninfer/plugin-fusioninfer-common';
 export type {
+  BuildResult,
+  FieldIssue,
   DeploymentParameters,
   DeploymentParametersInput,
   RoleParameters,
-} from './parameters';
-export { UPSTREAM_EXAMPLE_PARAMETERS } from './upstreamExamples';
+} from '@fusioninfer/plugin-fusioninfer-common';

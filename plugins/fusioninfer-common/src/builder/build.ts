@@ -15,14 +15,12 @@
  */
 
 import {
-  Container,
-  ENTITY_REF_ANNOTATION,
   INFERENCE_SERVICE_API_VERSION,
   INFERENCE_SERVICE_KIND,
-  InferenceService,
-  Role,
-  validateInferenceService,
-} from '@fusioninfer/plugin-fusioninfer-common';
+} from '../constants';
+import { ENTITY_REF_ANNOTATION } from '../entity';
+import type { Container, InferenceService, Role } from '../types';
+import { validateInferenceService } from '../validate';
 import {
   DeploymentParameters,
   deploymentParametersSchema,

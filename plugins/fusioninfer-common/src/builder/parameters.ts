@@ -21,10 +21,10 @@
  */
 
 import { z } from 'zod/v3';
-import { ROUTING_STRATEGIES } from '@fusioninfer/plugin-fusioninfer-common';
+import { ROUTING_STRATEGIES } from '../constants';
 
 /** Upper bounds a self-service form accepts (a platform team raises them by writing the manifest itself). @public */
-export const LIMITS = {
+export const DEPLOYMENT_PARAMETER_LIMITS = {
   replicas: 100,
   nodeCount: 64,
   gpusPerPod: 16,
@@ -90,7 +90,7 @@ const dnsLabel = (what: string, max = 63) =>
 const argument = z
   .string()
   .min(1)
-  .max(LIMITS.argLength)
+  .max(DEPLOYMENT_PARAMETER_LIMITS.argLength)
   .refine(s => !SHELL_META.test(s), {
     message:
       'must not contain shell metacharacters or control characters (` $ ; & | < > \\, newlines)',
@@ -107,33 +107,33 @@ export const roleParametersSchema = z
       .number()
       .int()
       .min(0)
-      .max(LIMITS.replicas)
+      .max(DEPLOYMENT_PARAMETER_LIMITS.replicas)
       .default(1)
       .describe('Replicas (model instances)'),
     nodeCount: z
       .number()
       .int()
       .min(1)
-      .max(LIMITS.nodeCount)
+      .max(DEPLOYMENT_PARAMETER_LIMITS.nodeCount)
       .optional()
       .describe('Pods per replica (multi-node: Ray on a LeaderWorkerSet)'),
     gpusPerPod: z
       .number()
       .int()
       .min(0)
-      .max(LIMITS.gpusPerPod)
+      .max(DEPLOYMENT_PARAMETER_LIMITS.gpusPerPod)
       .default(1)
       .describe('GPUs per pod (0: no accelerator request)'),
     tensorParallelSize: z
       .number()
       .int()
       .min(1)
-      .max(LIMITS.tensorParallelSize)
+      .max(DEPLOYMENT_PARAMETER_LIMITS.tensorParallelSize)
       .optional()
       .describe('--tensor-parallel-size'),
     extraArgs: z
       .array(argument)
-      .max(LIMITS.extraArgs)
+      .max(DEPLOYMENT_PARAMETER_LIMITS.extraArgs)
       .optional()
       .describe('More engine arguments, one per item (no shell syntax)'),
   })
@@ -250,7 +250,7 @@ export const deploymentParametersSchema = z
           })
           .strict(),
       )
-      .max(LIMITS.loraAdapters)
+      .max(DEPLOYMENT_PARAMETER_LIMITS.loraAdapters)
       .optional()
       .describe('LoRA adapters served beside the base model (--lora-modules)'),
     routing: z
@@ -265,7 +265,7 @@ export const deploymentParametersSchema = z
     endpointPickerConfig: z
       .string()
       .min(1)
-      .max(LIMITS.eppConfigBytes)
+      .max(DEPLOYMENT_PARAMETER_LIMITS.eppConfigBytes)
       .optional()
       .describe('custom routing: the EndpointPickerConfig YAML'),
     gateway: z
@@ -292,7 +292,7 @@ export const deploymentParametersSchema = z
           .max(253)
           .regex(HOSTNAME, 'must be a host name such as llm.example.com'),
       )
-      .max(LIMITS.hostnames)
+      .max(DEPLOYMENT_PARAMETER_LIMITS.hostnames)
       .optional()
       .describe('HTTPRoute host names'),
   })
@@ -354,10 +354,10 @@ export const deploymentParametersSchema = z
       (s, [, r]) => s + (r ? r.replicas * (r.nodeCount ?? 1) : 0),
       0,
     );
-    if (pods > LIMITS.totalPods)
+    if (pods > DEPLOYMENT_PARAMETER_LIMITS.totalPods)
       issue(
         [pd ? 'decode' : 'worker', 'replicas'],
-        `${pods} pods in total; a template deploys at most ${LIMITS.totalPods}`,
+        `${pods} pods in total; a template deploys at most ${DEPLOYMENT_PARAMETER_LIMITS.totalPods}`,
       );
     if (p.routing === 'custom' && !p.endpointPickerConfig)
       issue(
