@@ -122,6 +122,26 @@ describe('templates', () => {
     expect(review.properties.preview['ui:field']).toBe('FusionInferPreview');
   });
 
+  it.each(['deploy-llm', 'publish-gitops'])(
+    '%s: the preview builds from the same parameters as the render step',
+    name => {
+      const template = load(name);
+      const preview = [template.spec.parameters]
+        .flat()
+        .map((p: any) => p.properties?.preview)
+        .find(Boolean);
+      expect(preview['ui:field']).toBe('FusionInferPreview');
+      expect(preview['ui:options'].source).toBe('parameters');
+      const render = template.spec.steps.find(
+        (s: any) => s.action === 'fusioninfer:service:render',
+      );
+      // The field always leaves itself (`preview`) out; everything else the render step drops, it drops too.
+      expect([...preview['ui:options'].ignore, 'preview'].sort()).toEqual(
+        [...render.input.ignore].sort(),
+      );
+    },
+  );
+
   it.each(Object.keys(UPSTREAM_EXAMPLE_PARAMETERS))(
     'the deploy form accepts the parameters of %s',
     file => {
