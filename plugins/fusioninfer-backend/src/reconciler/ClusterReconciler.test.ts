@@ -19,7 +19,11 @@ import os from 'os';
 import path from 'path';
 import { mockServices } from '@backstage/backend-test-utils';
 import { startDevCluster, DevCluster } from '@fusioninfer/dev-cluster';
-import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
+import {
+  ClusterApiError,
+  ClusterClient,
+  KINDS,
+} from '@fusioninfer/plugin-fusioninfer-node';
 import { InferenceService } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterReconciler } from './ClusterReconciler';
 import { startPartitionProxy } from '../__testUtils__/partitionProxy';
@@ -334,6 +338,32 @@ describe('ClusterReconciler against the development cluster', () => {
     ).toMatch(/pods/i);
     expect(await names('LeaderWorkerSet', isvc.metadata.name!)).toEqual([]);
     expect(reconciler.stats.applies).toBe(0);
+  }, 30000);
+
+  it('writes a generic Failed message for a network or TLS failure, never the API server URL (review L1)', async () => {
+    const apply = client.apply.bind(client);
+    jest
+      .spyOn(client, 'apply')
+      .mockImplementation(async (obj: any, o?: any) => {
+        if (obj.kind === 'LeaderWorkerSet')
+          throw new ClusterApiError(
+            'dev',
+            undefined,
+            undefined,
+            'request to https://10.96.0.1:443/apis/leaderworkerset.x-k8s.io/v1/namespaces/default/leaderworkersets/x failed, reason: self-signed certificate in certificate chain',
+          );
+        return apply(obj, o);
+      });
+    await create(example('monolithic-no-router'));
+    const name = example('monolithic-no-router').metadata.name!;
+    const failed = await waitFor(async () => {
+      const c = (await getIsvc()(name))?.status?.conditions?.find(
+        x => x.type === 'Failed' && x.status === 'True',
+      );
+      return c;
+    }, 20000);
+    expect(failed!.message).not.toMatch(/10\.96|https?:|certificate/);
+    expect(failed!.message).toMatch(/could not be reached/);
   }, 30000);
 
   it('converges despite injected API errors and conflicts', async () => {

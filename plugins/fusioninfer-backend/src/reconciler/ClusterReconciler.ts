@@ -35,6 +35,7 @@ import {
 } from '@fusioninfer/plugin-fusioninfer-common';
 import {
   CHILD_KINDS,
+  ClusterApiError,
   ClusterClient,
   KindInfo,
   KINDS,
@@ -97,6 +98,21 @@ const controllerUid = (o: KubeObject) =>
  * a de-duplicating work queue, and per service: validate → render → apply what changed → delete orphans →
  * derive status → write status only when it changed. With mode: observe it only derives status.
  */
+/**
+ * The text of a Failed condition for an error of the sync (the status is shown to everybody who may read the
+ * service): what the API server answered (status code and message) as it is, anything else (network, TLS, timeouts,
+ * whose text carries the API server's URL) generic; the reconcile log line keeps the detail.
+ */
+function conditionMessage(e: unknown): string {
+  if (e instanceof ClusterApiError) {
+    if (e.code !== undefined) return e.message;
+    return e.reason === 'Timeout'
+      ? 'the API server did not answer in time while applying children; retrying'
+      : 'the API server could not be reached while applying children (details in the backend log); retrying';
+  }
+  return 'applying children failed (details in the backend log); retrying';
+}
+
 export class ClusterReconciler {
   readonly stats: ReconcilerStats = {
     reconciles: 0,
@@ -317,7 +333,11 @@ export class ClusterReconciler {
         extra.push(...(await this.syncChildren(isvc)));
       } catch (e) {
         if (e instanceof NotLeaderError) throw e;
-        error = (e as Error).message;
+        error = conditionMessage(e);
+        if (error !== (e as Error)?.message)
+          this.options.logger.warn(
+            `applying children of ${this.client.name}/${ns}/${name} failed: ${(e as Error)?.message ?? String(e)}`,
+          );
       }
     }
     const observed = validation.valid
