@@ -30,6 +30,7 @@ import {
   fusionInferPreviewValidation,
 } from './PreviewField';
 import { fillSkeleton, manifestFromForm } from './manifest';
+import { UPSTREAM_EXAMPLE_PARAMETERS } from '@fusioninfer/plugin-fusioninfer-common';
 
 const server = setupMsw();
 
@@ -147,18 +148,60 @@ describe('FusionInferPreview', () => {
     ).toBeGreaterThan(0);
   });
 
-  it('waits for a manifest and a cluster', async () => {
+  it('waits for the form', async () => {
     await renderField({});
     expect(
-      screen.getByText('Fill in manifest to see a preview.'),
+      screen.getByText('Fill in the form to see a preview.'),
     ).toBeInTheDocument();
   });
 });
 
-describe('FusionInferPreview without a manifest', () => {
-  it('tells the template author what the field needs', async () => {
-    await renderField({ name: 'qwen', model: 'Qwen/Qwen3-8B' });
-    expect(screen.getByText(/No manifest in this form/)).toBeInTheDocument();
+describe("FusionInferPreview on the templates' deployment form", () => {
+  it('builds the InferenceService from the form parameters, as fusioninfer:service:render does', async () => {
+    server.use(
+      http.post(`${BASE}/approvals/check`, () =>
+        HttpResponse.json(fixture('approval-check-free')),
+      ),
+      http.post(`${BASE}/apply`, () =>
+        HttpResponse.json(fixture('apply-dry-run-free')),
+      ),
+    );
+    const form = {
+      ...UPSTREAM_EXAMPLE_PARAMETERS['multi-node-router.yaml'],
+      cluster: 'dev',
+      namespace: 'demo',
+      waitUntilReady: true,
+    };
+    const props: any = {
+      name: 'preview',
+      uiSchema: { 'ui:options': { debounceMs: 0, ignore: ['waitUntilReady'] } },
+      formContext: { formData: { ...form, preview: { valid: true } } },
+      onChange: jest.fn(),
+      rawErrors: [],
+      schema: { title: 'What will be deployed' },
+    };
+    await renderWithApis(<FusionInferPreview {...props} />);
+    expect(screen.getByText(/children rendered/)).toBeInTheDocument();
+    expect(
+      screen.getByRole('table', { name: 'Pods and GPUs per role' }),
+    ).toHaveTextContent('1 × 2');
+    expect(
+      screen.getByText(/gang scheduling \(Volcano PodGroup\)/),
+    ).toBeInTheDocument();
+    expect(await screen.findByText('No approval needed')).toBeInTheDocument();
+  });
+
+  it('lists what the form still lacks, by field, and blocks the step', async () => {
+    const { onChange } = await renderField({ name: 'qwen', cluster: 'dev' });
+    expect(
+      screen.getByText(
+        'The form does not describe a valid InferenceService yet.',
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByText('model')).toBeInTheDocument();
+    await waitFor(() =>
+      expect(onChange).toHaveBeenLastCalledWith({ valid: false }),
+    );
   });
 });
 

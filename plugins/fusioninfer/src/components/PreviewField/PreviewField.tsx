@@ -71,12 +71,12 @@ type Backend =
 export function FusionInferPreview(
   props: FieldExtensionComponentProps<PreviewValue, PreviewUiOptions>,
 ) {
-  const { uiSchema, formContext, onChange, rawErrors, schema } = props;
+  const { uiSchema, formContext, onChange, rawErrors, schema, name } = props;
   const options = (uiSchema?.['ui:options'] ?? {}) as PreviewUiOptions;
   const formData = (formContext?.formData ?? {}) as Record<string, unknown>;
   const api = useApi(fusioninferApiRef);
   const input = useMemo(
-    () => manifestFromForm(formData, options),
+    () => manifestFromForm(formData, options, name),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [JSON.stringify(formData), JSON.stringify(options)],
   );
@@ -150,15 +150,17 @@ export function FusionInferPreview(
           ]),
         ]
       : [];
-  const nextValue: PreviewValue | undefined = input.ok
-    ? {
-        valid,
-        ...(approvalRequired !== undefined ? { approvalRequired } : {}),
-        ...(summary
-          ? { gpus: summary.totals.gpus, pods: summary.totals.pods }
-          : {}),
-      }
-    : undefined;
+  const formInvalid = !input.ok && !!input.errors?.length;
+  let nextValue: PreviewValue | undefined;
+  if (formInvalid) nextValue = { valid: false };
+  else if (input.ok)
+    nextValue = {
+      valid,
+      ...(approvalRequired !== undefined ? { approvalRequired } : {}),
+      ...(summary
+        ? { gpus: summary.totals.gpus, pods: summary.totals.pods }
+        : {}),
+    };
   const valueKey = JSON.stringify(nextValue ?? null);
   useEffect(() => {
     onChange(nextValue as PreviewValue);
@@ -188,10 +190,22 @@ export function FusionInferPreview(
           {schema.description}
         </Typography>
       )}
-      {!input.ok && (
+      {!input.ok && !input.errors?.length && (
         <Typography variant="body2" color="text.secondary" role="status">
           {input.message}
         </Typography>
+      )}
+      {!input.ok && !!input.errors?.length && (
+        <Alert severity="error" sx={{ mt: 1 }}>
+          <AlertTitle>{input.message}</AlertTitle>
+          <Box component="ul" sx={{ m: 0, pl: 2 }}>
+            {input.errors.map((e, i) => (
+              <li key={i}>
+                <code>{e.path || '(form)'}</code>: {e.message}
+              </li>
+            ))}
+          </Box>
+        </Alert>
       )}
       {local && !local.validation.valid && (
         <Alert severity="error" sx={{ mt: 1 }}>

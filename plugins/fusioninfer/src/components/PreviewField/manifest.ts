@@ -15,9 +15,22 @@
  */
 
 import { parse as parseYaml } from 'yaml';
+import {
+  buildInferenceService,
+  FieldIssue,
+} from '@fusioninfer/plugin-fusioninfer-common';
 
 /** `ui:options` of the `FusionInferPreview` field. @public */
 export interface PreviewUiOptions {
+  /**
+   * Where the InferenceService comes from: `parameters` — the form is the deployment form of the templates
+   * (`buildInferenceService` of the common package, the same code `fusioninfer:service:render` runs); `manifest` — a
+   * form field (`manifestField`) or a skeleton (`manifest`). Default: `manifest` when that field or a skeleton is
+   * there, else `parameters`.
+   */
+  source?: 'parameters' | 'manifest';
+  /** Form fields that are not deployment parameters (dropped before building; this field itself always is). */
+  ignore?: string[];
   /** Form field holding the manifest (object or YAML text). Default `manifest`. */
   manifestField?: string;
   /**
@@ -74,7 +87,7 @@ export type ManifestInput =
       cluster?: string;
       namespace: string;
     }
-  | { ok: false; message: string };
+  | { ok: false; message: string; errors?: FieldIssue[] };
 
 const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
 
@@ -82,23 +95,38 @@ const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
 export function manifestFromForm(
   formData: Record<string, unknown> | undefined,
   options: PreviewUiOptions = {},
+  /** The preview field's own name in the form (never a deployment parameter). */
+  self?: string,
 ): ManifestInput {
   const data = formData ?? {};
+  const field = options.manifestField ?? 'manifest';
+  const source =
+    options.source ??
+    (options.manifest !== undefined ||
+    (data[field] !== undefined && data[field] !== null && data[field] !== '')
+      ? 'manifest'
+      : 'parameters');
   let manifest: unknown;
-  if (options.manifest !== undefined) {
+  if (source === 'parameters') {
+    const form: Record<string, unknown> = { ...data };
+    for (const key of [...(options.ignore ?? []), ...(self ? [self] : [])])
+      delete form[key];
+    if (Object.keys(form).length === 0)
+      return { ok: false, message: 'Fill in the form to see a preview.' };
+    const built = buildInferenceService(form, { prefix: '' });
+    if (!built.ok)
+      return {
+        ok: false,
+        message: 'The form does not describe a valid InferenceService yet.',
+        errors: built.errors,
+      };
+    manifest = built.manifest;
+  } else if (options.manifest !== undefined) {
     manifest = fillSkeleton(options.manifest, data);
   } else {
-    const field = options.manifestField ?? 'manifest';
     const raw = data[field];
-    if (raw === undefined || raw === null || raw === '') {
-      if (options.manifestField === undefined && Object.keys(data).length > 0)
-        return {
-          ok: false,
-          message:
-            'No manifest in this form: the preview needs ui:options.manifestField (a field holding the InferenceService) or ui:options.manifest (a skeleton filled from the form).',
-        };
+    if (raw === undefined || raw === null || raw === '')
       return { ok: false, message: `Fill in ${field} to see a preview.` };
-    }
     if (typeof raw === 'string') {
       try {
         manifest = parseYaml(raw, { maxAliasCount: 100 });
