@@ -16,9 +16,10 @@
 
 import { buildInferenceService } from './build';
 import { UPSTREAM_EXAMPLE_PARAMETERS } from './upstreamExamples';
-import { exampleNames, loadExample } from '@fusioninfer/test-utils';
+import { loadExamples } from '../__testUtils__/examples';
 
-const files = exampleNames().map(n => `${n}.yaml`);
+const examples = loadExamples();
+const files = Object.keys(examples).map(n => `${n}.yaml`);
 
 describe('template parameters reproduce every upstream example', () => {
   it('covers every example manifest', () => {
@@ -27,7 +28,7 @@ describe('template parameters reproduce every upstream example', () => {
   });
 
   it.each(files)('%s', file => {
-    const expected = loadExample(file);
+    const expected = examples[file.replace(/\.yaml$/, '')];
     const result = buildInferenceService(UPSTREAM_EXAMPLE_PARAMETERS[file]);
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
     // Exactly: same keys, same values, no extra undefined properties.
