@@ -32,6 +32,41 @@ import {
  * embedded in the dev backend. The tests run in this order and change the cluster (scale, approval).
  */
 
+/*
+ * Before any browser work: the backend must read the development cluster and list the demo services. When it cannot
+ * (a cluster it cannot authenticate to, say), every test of this file fails at once with the backend's own words
+ * instead of each waiting for replicas that never show.
+ */
+test.beforeAll(async ({ request }) => {
+  const auth = await request.get('/api/auth/guest/refresh', {
+    headers: { 'X-Requested-With': 'XMLHttpRequest' },
+  });
+  expect(auth.ok(), 'guest sign-in through the backend').toBe(true);
+  const token = (await auth.json()).backstageIdentity.token as string;
+  let last = '';
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    const res = await request.get('/api/fusioninfer/services', {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    const text = await res.text();
+    last = `${res.status()} ${text.replace(/\s+/g, ' ')}`;
+    if (res.ok()) {
+      const body = JSON.parse(text);
+      const names = body.items.map((i: { name: string }) => i.name);
+      if (
+        body.errors.length === 0 &&
+        Object.keys(DEMO_ROLES).every(n => names.includes(n))
+      )
+        return;
+    }
+    await new Promise(r => setTimeout(r, 3000));
+  }
+  throw new Error(
+    `the backend does not list the demo services of cluster dev after 90 s; last answer of GET /api/fusioninfer/services: ${last.slice(0, 500)} (see e2e/.output/backend.log)`,
+  );
+});
+
 const inferenceTab = (name: string) =>
   `/catalog/default/component/${name}.demo.dev/inference`;
 
