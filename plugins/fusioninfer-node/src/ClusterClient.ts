@@ -446,7 +446,15 @@ export class ClusterClient {
       options.signal,
       AbortSignal.timeout(options.timeoutMs ?? 30_000),
     ].filter((x): x is AbortSignal => !!x);
-    const headers = { ...(opts.headers ?? {}), Accept: 'application/json' };
+    // client-node gives a fetch Headers object (Authorization inside it): spreading it would copy nothing.
+    const headers: Record<string, string> = {};
+    const given = opts.headers;
+    if (given && typeof given.forEach === 'function')
+      given.forEach((v: string, k: string) => {
+        headers[k] = v;
+      });
+    else Object.assign(headers, given ?? {});
+    headers.Accept = 'application/json';
     if (options.body !== undefined)
       headers['Content-Type'] = options.contentType ?? 'application/json';
     try {
