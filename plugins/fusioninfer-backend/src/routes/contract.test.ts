@@ -243,11 +243,15 @@ describe('REST contract', () => {
       .set('Content-Type', 'application/json')
       .send('{"role":');
     expect(notJson.status).toBe(400);
+    expect(notJson.body.error.message).toMatch(/^body: not valid JSON/);
     // Body size limits: 16 KiB on small routes, about 1 MiB for manifests.
     const big = await request(server)
       .post(`${SVC}/scale`)
       .send({ role: 'x'.repeat(20000), replicas: 1 });
     expect(big.status).toBe(413);
+    expect(big.body.error.message).toBe(
+      'body: at most 16 KiB is accepted on this route',
+    );
     const huge = await request(server)
       .post(`${API}/approvals/check`)
       .send({
@@ -256,6 +260,9 @@ describe('REST contract', () => {
         manifest: { pad: 'x'.repeat(1200 * 1024) },
       });
     expect(huge.status).toBe(413);
+    expect(huge.body.error.message).toMatch(
+      /^body: at most \d+ KiB is accepted on this route$/,
+    );
     const mismatch = await request(server)
       .post(`${API}/approvals/check`)
       .send({

@@ -80,10 +80,25 @@ export function bindRoute<R extends RestRouteSpec>(
   spec: R,
   handler: (ctx: RouteContext<NoInfer<R>>) => Promise<RouteReply<NoInfer<R>>>,
 ): void {
-  const json = express.json({
-    limit: spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    strict: true,
-  });
+  const limit = spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const parse = express.json({ limit, strict: true });
+  // body-parser's own errors name neither the field nor the rule: say "body" and which rule it broke.
+  const json: express.RequestHandler = (req, res, next) =>
+    parse(req, res, (err?: unknown) => {
+      if (!err) return next();
+      const e = err as Error & { type?: string; status?: number };
+      if (e.type === 'entity.too.large') {
+        e.message = `body: at most ${Math.round(limit / 1024)} KiB is accepted on this route`;
+        return next(e);
+      }
+      if (e.type === 'entity.parse.failed')
+        return next(
+          new InputError(
+            `body: not valid JSON, or not an object or array (${e.message})`,
+          ),
+        );
+      return next(e);
+    });
   router[spec.method](
     spec.path,
     json,
