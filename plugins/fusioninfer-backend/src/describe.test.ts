@@ -169,3 +169,22 @@ describe('gang state read the way Volcano means it', () => {
     });
   });
 });
+
+describe('describeServiceFrom: entityRef and createdAt', () => {
+  it('reports the normalized entity ref and the creation timestamp', () => {
+    const s = isvc(1);
+    s.metadata.annotations = {
+      'backstage.io/entity-ref': 'Component:Team-A/llama',
+    };
+    s.metadata.creationTimestamp = '2026-11-27T09:00:00Z';
+    const d = describeServiceFrom('dev', s, none());
+    expect(d.entityRef).toBe('component:team-a/llama');
+    expect(d.createdAt).toBe('2026-11-27T09:00:00Z');
+  });
+
+  it('leaves both out when the service has neither', () => {
+    const d = describeServiceFrom('dev', isvc(1), none());
+    expect(d.entityRef).toBeUndefined();
+    expect(d.createdAt).toBeUndefined();
+  });
+});

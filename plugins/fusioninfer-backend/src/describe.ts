@@ -29,6 +29,7 @@ import {
   deriveStatus,
   childNames,
   ServiceDetail,
+  entityRefOfService,
   validateInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
@@ -271,6 +272,8 @@ export function describeServiceFrom(
     cluster,
     namespace: ns,
     name,
+    entityRef: entityRefOfService(isvc),
+    createdAt: isvc.metadata.creationTimestamp,
     generation: isvc.metadata.generation,
     spec: {
       roles: specRoles.map(r => ({

@@ -157,6 +157,8 @@ describe('REST contract', () => {
       { timeoutMs: 20000, what: 'a running service' },
     );
     expectContract('getService', detail);
+    expect(detail.body.entityRef).toBe('component:default/qwen');
+    expect(Date.parse(detail.body.createdAt)).not.toBeNaN();
     expectContract('listClusters', await get('/clusters'));
     const services = await get('/services');
     expectContract('listServices', services);

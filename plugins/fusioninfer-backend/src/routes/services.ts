@@ -145,13 +145,17 @@ export function addReadRoutes(router: express.Router, o: ReadRoutesOptions) {
     }
   };
 
+  // The detail names the entity the permission checks of the service use (its entity-ref, else its model entity).
+  const describe = async (cluster: string, isvc: InferenceService) => ({
+    ...(await source.describe(cluster, isvc)),
+    entityRef: access.entityRefOf(isvc, cluster),
+  });
+
   bindRoute(router, r.getService, async ({ req, params }) => {
     const { isvc } = await readable(req, params);
     return {
       status: 200 as const,
-      body: await wrap(params.cluster, () =>
-        source.describe(params.cluster, isvc),
-      ),
+      body: await wrap(params.cluster, () => describe(params.cluster, isvc)),
     };
   });
 
@@ -304,7 +308,7 @@ export function addReadRoutes(router: express.Router, o: ReadRoutesOptions) {
             return {
               ...ref,
               found: true,
-              service: await source.describe(ref.cluster, isvc),
+              service: await describe(ref.cluster, isvc),
             };
           } catch (e) {
             return {

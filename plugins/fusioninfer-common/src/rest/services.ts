@@ -131,6 +131,10 @@ export const serviceDetailSchema = z
     cluster: z.string(),
     namespace: z.string(),
     name: z.string(),
+    /** The catalog entity whose permissions govern the service: its `backstage.io/entity-ref`, else its generated model-service entity. */
+    entityRef: z.string().optional(),
+    /** `metadata.creationTimestamp` of the InferenceService. */
+    createdAt: z.string().optional(),
     generation: z.number().int().optional(),
     spec: z.strictObject({
       roles: z.array(

@@ -75,7 +75,7 @@ export const entity = (name: string, service?: string): Entity => ({
 export async function renderWithApis(
   element: ReactElement,
   options: {
-    allow?: boolean | ((permission: string) => boolean);
+    allow?: boolean | ((permission: string, resourceRef?: string) => boolean);
     user?: string;
     entity?: Entity;
     routeEntries?: string[];
@@ -89,7 +89,14 @@ export async function renderWithApis(
   const allow = options.allow ?? true;
   const permissionApi = mockApis.permission({
     authorize: req =>
-      (typeof allow === 'function' ? allow(req.permission.name) : allow)
+      (
+        typeof allow === 'function'
+          ? allow(
+              req.permission.name,
+              'resourceRef' in req ? req.resourceRef : undefined,
+            )
+          : allow
+      )
         ? AuthorizeResult.ALLOW
         : AuthorizeResult.DENY,
   });

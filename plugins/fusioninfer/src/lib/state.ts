@@ -119,9 +119,9 @@ export function serviceState(d: ServiceDetail): ServiceState {
   };
 }
 
-/** Age of the service as far as its status tells: since the Initialized condition was set. */
+/** Age of the service: its creation time, else (older backends) since the Initialized condition was set. */
 export function serviceSince(d: ServiceDetail): string | undefined {
-  return condition(d, 'Initialized')?.lastTransitionTime;
+  return d.createdAt ?? condition(d, 'Initialized')?.lastTransitionTime;
 }
 
 export function formatAge(iso: string | undefined, now = Date.now()): string {

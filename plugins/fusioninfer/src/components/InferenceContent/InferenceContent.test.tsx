@@ -262,6 +262,33 @@ describe('InferenceContent', () => {
     ).not.toBeInTheDocument();
   });
 
+  it("asks for permissions on the service's own entity and shows its age from createdAt", async () => {
+    const body = fixture('entity-services-qwen');
+    body.items[0].service.entityRef = 'component:team-b/qwen-owner';
+    body.items[0].service.createdAt = new Date(
+      Date.now() - 3 * 3600_000,
+    ).toISOString();
+    serve('qwen-shown', 'entity-services-qwen');
+    server.use(
+      http.get(`${BASE}/entities/Component/default/qwen-shown/services`, () =>
+        HttpResponse.json(body),
+      ),
+    );
+    const refs: Array<string | undefined> = [];
+    await renderWithApis(<InferenceContent />, {
+      entity: entity('qwen-shown', 'dev/demo/qwen-multi-node'),
+      allow: (_permission, resourceRef) => {
+        refs.push(resourceRef);
+        return resourceRef === 'component:team-b/qwen-owner';
+      },
+    });
+    expect(
+      await screen.findByRole('button', { name: 'Scale' }),
+    ).toBeInTheDocument();
+    expect(refs).not.toContain('component:default/qwen-shown');
+    expect(screen.getByText(/^3h/)).toBeInTheDocument();
+  });
+
   it('scales a role after confirmation and shows it converging until the new replica is ready', async () => {
     const s = { scaled: false };
     server.use(

@@ -57,11 +57,13 @@ type DialogKind = 'scale' | 'strategy' | 'delete' | undefined;
  */
 export function ServiceActions(props: {
   detail: ServiceDetail;
-  /** The catalog entity the backend checks permissions on. */
+  /** The entity page's own ref: used only when the backend does not report the service's `entityRef`. */
   entityRef: string;
   onDone: (result: ActionResult) => void;
 }) {
-  const { detail, entityRef, onDone } = props;
+  const { detail, onDone } = props;
+  // The backend checks the permissions on the service's entity, which need not be the page's entity.
+  const entityRef = detail.entityRef ?? props.entityRef;
   const api = useApi(fusioninferApiRef);
   const update = usePermission({
     permission: fusioninferServiceUpdatePermission,
