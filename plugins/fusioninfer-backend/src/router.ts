@@ -129,6 +129,7 @@ export async function createRouter(
       allowSelfApproval: options.approvals.allowSelfApproval,
       clusterExists: n => source.clusterNames().includes(n),
       namespaceAllowed: (c, ns) => source.client(c).allowsNamespace(ns),
+      capacity: c => source.capacity?.(c),
     });
   return router;
 }

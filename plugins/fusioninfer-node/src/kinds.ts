@@ -55,6 +55,7 @@ export const KINDS = {
   Role: k('rbac.authorization.k8s.io/v1', 'Role', 'roles'),
   RoleBinding: k('rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings'),
   Pod: k('v1', 'Pod', 'pods'),
+  Node: k('v1', 'Node', 'nodes', false),
   Event: k('v1', 'Event', 'events'),
   Lease: k('coordination.k8s.io/v1', 'Lease', 'leases'),
 } as const;

@@ -22,6 +22,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import { createConditionTransformer } from '@backstage/plugin-permission-node';
 import {
+  ClusterCapacity,
   ApprovalStatus,
   entityRefOfService,
   fusioninferApprovalDecidePermission,
@@ -38,6 +39,7 @@ import { bindRoute } from '../routes/validated';
 import { ApprovalStore } from './ApprovalStore';
 import { ApprovalGate } from './gate';
 import { normalizeManifest } from './applyService';
+import { capacityAnswer } from '../capacity';
 import { ApprovalQueryCriteria, approvalPermissionRules } from './rules';
 
 /** Dependencies of the approval routes. */
@@ -50,6 +52,8 @@ export interface ApprovalRoutesOptions {
   clusterExists(name: string): boolean;
   /** Whether `fusioninfer.clusters[].namespaces` lets the plugin manage this namespace (default: yes). */
   namespaceAllowed?(cluster: string, namespace: string): boolean;
+  /** GPU capacity of a cluster now, for `/approvals/check` (absent or undefined: unknown). */
+  capacity?(cluster: string): ClusterCapacity | undefined;
 }
 
 const transformConditions = createConditionTransformer(
@@ -150,6 +154,7 @@ export function addApprovalRoutes(
         reasons: verdict.reasons,
         summary: verdict.summary,
         warnings: validation.warnings,
+        ...capacityAnswer(verdict.summary, options.capacity?.(body.cluster)),
       },
     };
   });

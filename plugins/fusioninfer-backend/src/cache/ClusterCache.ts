@@ -15,7 +15,13 @@
  */
 
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { KubeObject, LABELS } from '@fusioninfer/plugin-fusioninfer-common';
+import {
+  ClusterCapacity,
+  clusterCapacityOf,
+  KubeObject,
+  LABELS,
+  Pod,
+} from '@fusioninfer/plugin-fusioninfer-common';
 import {
   CacheInformer,
   CHILD_KINDS,
@@ -60,6 +66,8 @@ export class ClusterCache {
   private readonly informers = new Map<string, Map<string, CacheInformer>>();
   private readonly listeners: Array<(c: CacheChange) => void> = [];
   private started?: Promise<void>;
+  /** Nodes and every pod of the cluster, for GPU capacity (kept apart: a refusal never marks the views stale). */
+  private capacityInformers?: { nodes: CacheInformer; pods: CacheInformer };
 
   constructor(
     readonly client: ClusterClient,
@@ -138,6 +146,7 @@ export class ClusterCache {
             ),
         ),
       );
+    this.startCapacity();
     this.started = (async () => {
       await startKind(KINDS.InferenceService);
       await Promise.all(
@@ -149,10 +158,40 @@ export class ClusterCache {
 
   async stop(): Promise<void> {
     await Promise.all(
-      [...this.informers.values()].flatMap(m =>
-        [...m.values()].map(i => i.stop()),
-      ),
+      [
+        ...[...this.informers.values()].flatMap(m => [...m.values()]),
+        ...Object.values(this.capacityInformers ?? {}),
+      ].map(i => i.stop()),
     );
+  }
+
+  /**
+   * Watches the cluster's nodes and all its pods (cluster-wide). Listing nodes is
+   * cluster-scoped: an identity that may not (or may not list pods everywhere) gets an unknown capacity, logged once.
+   */
+  private startCapacity() {
+    const nodes = this.client.informer(KINDS.Node);
+    const pods = this.client.informer(KINDS.Pod);
+    this.capacityInformers = { nodes, pods };
+    let logged = false;
+    for (const [what, i] of [
+      ['nodes', nodes],
+      ['pods', pods],
+    ] as const)
+      i.start().catch(e => {
+        if (logged) return;
+        logged = true;
+        this.logger?.info(
+          `GPU capacity of ${this.client.name} is unknown: cannot list ${what} cluster-wide (${(e as Error).message})`,
+        );
+      });
+  }
+
+  /** GPU capacity of the cluster now; undefined until nodes and pods are listed (or when they may not be). */
+  capacity(): ClusterCapacity | undefined {
+    const c = this.capacityInformers;
+    if (!c?.nodes.synced || !c.pods.synced) return undefined;
+    return clusterCapacityOf(c.nodes.list(), c.pods.list() as Pod[]);
   }
 
   private informerFor(kind: KindInfo, ns?: string): CacheInformer[] {

@@ -146,6 +146,9 @@ export function createCachedServiceViews(options: {
         eppDeployment: o.deployments[0],
       };
     },
+    capacity(cluster) {
+      return caches.get(cluster)?.capacity();
+    },
     problems(cluster) {
       const c = caches.get(cluster);
       const errors = c?.errors() ?? [];

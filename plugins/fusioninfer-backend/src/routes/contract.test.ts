@@ -190,6 +190,14 @@ describe('REST contract', () => {
       });
     expectContract('apply', dry);
     expect(dry.body.outcome).toBe('dry-run');
+    // GPU capacity from the node and pod caches: 4 nodes × 8 GPUs, the running service's pods hold some.
+    expect(dry.body.capacity).toMatchObject({ totalGpus: 32, nodes: 4 });
+    expect(dry.body.capacity.freeGpus).toBeLessThan(32);
+    expect(dry.body.capacityFit).toMatchObject({ fits: true });
+    expect(detail.body.gang.capacity).toMatchObject({
+      totalGpus: 32,
+      nodes: 4,
+    });
     // Errors have the declared error shape.
     const bad = await request(server).post(`${SVC}/scale`).send({});
     expect(bad.status).toBe(400);

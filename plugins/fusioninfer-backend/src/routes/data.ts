@@ -15,6 +15,7 @@
  */
 
 import {
+  ClusterCapacity,
   InferenceService,
   KubeObject,
   LABELS,
@@ -49,6 +50,8 @@ export interface ServiceSource {
   describe(cluster: string, isvc: InferenceService): Promise<ServiceDetail>;
   /** Why a cluster's answers may be stale (informer caches whose watches fail), if they may be. */
   problems?(cluster: string): string | undefined;
+  /** GPU capacity of a cluster now (undefined: unknown — not cached yet, or the identity may not list nodes). */
+  capacity?(cluster: string): ClusterCapacity | undefined;
   /** Live children of a service (every child kind, by the service label). */
   liveChildren(
     cluster: string,

@@ -34,6 +34,7 @@ import { reviewManifest } from '../approvals/routes';
 import { Access } from './access';
 import { ServiceSource } from './data';
 import { bindRoute } from './validated';
+import { capacityAnswer } from '../capacity';
 
 /** Dependencies of the mutating routes. */
 export interface MutationRoutesOptions {
@@ -265,6 +266,7 @@ export function addMutationRoutes(
           reasons: verdict.reasons,
           summary: verdict.summary,
           validation,
+          ...capacityAnswer(verdict.summary, source.capacity?.(body.cluster)),
         },
       };
     const options = {

@@ -146,10 +146,18 @@ export function addReadRoutes(router: express.Router, o: ReadRoutesOptions) {
   };
 
   // The detail names the entity the permission checks of the service use (its entity-ref, else its model entity).
-  const describe = async (cluster: string, isvc: InferenceService) => ({
-    ...(await source.describe(cluster, isvc)),
-    entityRef: access.entityRefOf(isvc, cluster),
-  });
+  // A gang also carries the cluster's GPU capacity, so a stuck gang can say what is free.
+  const describe = async (cluster: string, isvc: InferenceService) => {
+    const detail = await source.describe(cluster, isvc);
+    const capacity = detail.gang ? source.capacity?.(cluster) : undefined;
+    return {
+      ...detail,
+      entityRef: access.entityRefOf(isvc, cluster),
+      ...(detail.gang && capacity
+        ? { gang: { ...detail.gang, capacity } }
+        : {}),
+    };
+  };
 
   bindRoute(router, r.getService, async ({ req, params }) => {
     const { isvc } = await readable(req, params);

@@ -16,6 +16,8 @@
 
 import { z } from 'zod';
 import {
+  capacityFitSchema,
+  clusterCapacitySchema,
   jsonObjectSchema,
   kubernetesName,
   validationResultSchema,
@@ -113,6 +115,10 @@ export const applyDryRunResponseSchema = z
     reasons: z.array(z.string()),
     summary: approvalSummarySchema,
     validation: validationResultSchema,
+    /** GPUs of the target cluster now (absent: unknown). */
+    capacity: clusterCapacitySchema.optional(),
+    /** Whether the deployment fits them. */
+    capacityFit: capacityFitSchema.optional(),
   })
   .meta({ id: 'ApplyDryRunResponse' });
 /** `200` of a dry run. @public */

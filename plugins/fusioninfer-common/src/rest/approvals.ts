@@ -16,6 +16,8 @@
 
 import { z } from 'zod';
 import {
+  capacityFitSchema,
+  clusterCapacitySchema,
   jsonObjectSchema,
   kubernetesName,
   MAX_PAGE_SIZE,
@@ -120,6 +122,10 @@ export const approvalCheckResponseSchema = z
     reasons: z.array(z.string()),
     summary: approvalSummarySchema,
     warnings: z.array(validationIssueSchema),
+    /** GPUs of the target cluster now (absent: unknown). */
+    capacity: clusterCapacitySchema.optional(),
+    /** Whether the deployment fits them. */
+    capacityFit: capacityFitSchema.optional(),
   })
   .meta({ id: 'ApprovalCheckResponse' });
 /** `POST /approvals/check`. @public */

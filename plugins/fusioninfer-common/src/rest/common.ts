@@ -109,3 +109,24 @@ export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 
 /** Largest page of list routes (approvals). @public */
 export const MAX_PAGE_SIZE = 100;
+
+/** GPUs of a cluster (nodes' allocatable `nvidia.com/gpu` minus what scheduled pods request). @public */
+export const clusterCapacitySchema = z
+  .strictObject({
+    totalGpus: z.number().int(),
+    freeGpus: z.number().int(),
+    largestFreeBlockGpus: z
+      .number()
+      .int()
+      .describe('The most GPUs free on one node'),
+    nodes: z.number().int().describe('Schedulable nodes with GPUs'),
+  })
+  .meta({ id: 'ClusterCapacity' });
+
+/** Whether a deployment fits the cluster's free GPUs (`fits` absent: capacity unknown). @public */
+export const capacityFitSchema = z
+  .strictObject({
+    fits: z.boolean().optional(),
+    message: z.string(),
+  })
+  .meta({ id: 'CapacityFit' });

@@ -17,7 +17,11 @@
 import { z } from 'zod';
 import { COMPONENT_TYPES, ROUTING_STRATEGIES } from '../constants';
 import { kubernetesName } from './common';
-import { kubeObjectSchema, validationResultSchema } from './common';
+import {
+  clusterCapacitySchema,
+  kubeObjectSchema,
+  validationResultSchema,
+} from './common';
 
 const componentPhase = z.enum([
   'Pending',
@@ -184,6 +188,8 @@ export const serviceDetailSchema = z
             totalTasks: z.number().int().optional(),
           })
           .optional(),
+        /** GPUs of the cluster now (absent: unknown, e.g. the backend may not list nodes). */
+        capacity: clusterCapacitySchema.optional(),
       })
       .optional(),
     router: z
