@@ -158,6 +158,14 @@ async function scrape(
   const res = await client.podProxyGet(ns, pod, port, '/metrics', {
     maxBytes,
   });
+  if (res.status === 403 && isApiServerForbidden(res.body))
+    // The API server refused the backend's identity the pod proxy (RBAC `pods/proxy`); the pod was never asked.
+    throw new ClusterApiError(
+      client.name,
+      403,
+      'Forbidden',
+      res.body.slice(0, 1000),
+    );
   if (res.truncated)
     return {
       status: res.status,
@@ -165,6 +173,20 @@ async function scrape(
       tooLarge: `GET /metrics answered more than ${Math.round(maxBytes / 1024)} KiB; the scrape was aborted`,
     };
   return res;
+}
+
+/** Whether a 403 body is the API server's own Status (RBAC refused the proxy), not an answer of the pod. */
+function isApiServerForbidden(body: string): boolean {
+  try {
+    const status = JSON.parse(body);
+    return (
+      status?.kind === 'Status' &&
+      status.reason === 'Forbidden' &&
+      /pods\/proxy/.test(String(status.message))
+    );
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -180,6 +202,8 @@ export function scrapeFailureMessage(
   logger.warn(
     `scrape of ${what} ${where.cluster}/${where.namespace}/${where.pod} failed: ${(e as Error)?.message ?? String(e)}`,
   );
+  if (e instanceof ClusterApiError && e.reason === 'Forbidden')
+    return `${what} could not be reached: the backend's cluster identity may not use the API server's pod proxy (RBAC: get on pods/proxy)`;
   if (e instanceof ClusterApiError && e.reason === 'Timeout')
     return `${what} did not answer in time through the API server's pod proxy`;
   return `${what} could not be reached through the API server's pod proxy (details in the backend log)`;
