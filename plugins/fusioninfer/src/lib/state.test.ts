@@ -68,6 +68,19 @@ describe('gangView', () => {
     );
   });
 
+  it("says the largest free block when the backend knows the cluster's GPUs", () => {
+    const d = service('entity-services-gang');
+    d.gang.capacity = {
+      totalGpus: 32,
+      freeGpus: 16,
+      largestFreeBlockGpus: 8,
+      nodes: 4,
+    };
+    expect(gangView(d.gang, d, fixture('children-gang').summary).sentence).toBe(
+      'inference-0 cannot start: it needs 40 GPUs on 5 nodes (8 per pod) at the same time, the largest free block is 8 (16 of 32 GPUs free on 4 nodes), and the scheduler reports "0/4 nodes are available: 4 Insufficient nvidia.com/gpu".',
+    );
+  });
+
   it('never reports a scheduling error for a running gang that still carries a stale Unschedulable condition', () => {
     const d = service('entity-services-qwen');
     expect(d.gang.phase).toBe('Running');

@@ -214,6 +214,10 @@ export function gangView(
       need = `it needs ${per * task.min} GPUs on ${pods} node${pods === 1 ? '' : 's'} (${per} per pod) at the same time`;
     else if (task)
       need = `it needs ${task.min} pod${task.min === 1 ? '' : 's'} placed at the same time`;
+    // The cluster's GPUs now (from the backend's node and pod caches), when it knows them.
+    const cap = gang.capacity;
+    if (cap)
+      need += `, the largest free block is ${cap.largestFreeBlockGpus} (${cap.freeGpus} of ${cap.totalGpus} GPUs free on ${cap.nodes} node${cap.nodes === 1 ? '' : 's'})`;
     let why = 'the cluster has no room';
     if (nodeMessage)
       why = `the scheduler reports "${nodeMessage.replace(/\.$/, '')}"`;

@@ -112,6 +112,37 @@ describe('FusionInferPreview', () => {
     expect(await screen.findByText('No approval needed')).toBeInTheDocument();
   });
 
+  it('says whether the cluster has room, and when its capacity is unknown', async () => {
+    const dry = fixture('apply-dry-run-free');
+    dry.capacity = {
+      totalGpus: 32,
+      freeGpus: 8,
+      largestFreeBlockGpus: 8,
+      nodes: 4,
+    };
+    dry.capacityFit = {
+      fits: false,
+      message: 'does not fit: needs 16 GPUs, 8 of 32 GPUs are free on 4 nodes',
+    };
+    const check = fixture('approval-check-free');
+    check.capacityFit = { message: 'cluster capacity unknown: x' };
+    server.use(
+      http.post(`${BASE}/approvals/check`, () => HttpResponse.json(check)),
+      http.post(`${BASE}/apply`, () => HttpResponse.json(dry)),
+    );
+    const manifest = fixture('approval-pending').manifest;
+    manifest.spec.roles[1].replicas = 1;
+    await renderField({ cluster: 'dev', manifest });
+    const status = await screen.findByRole('status', {
+      name: 'Cluster capacity',
+    });
+    // The dry run's verdict wins over the check's.
+    expect(status).toHaveTextContent('The cluster has no room now');
+    expect(status).toHaveTextContent(
+      'does not fit: needs 16 GPUs, 8 of 32 GPUs are free on 4 nodes; the pods would wait until GPUs are freed.',
+    );
+  });
+
   it('lists validation errors by path, asks nothing of the backend and blocks the step', async () => {
     const manifest = fixture('approval-pending').manifest;
     manifest.spec.roles[1].replicas = -1;

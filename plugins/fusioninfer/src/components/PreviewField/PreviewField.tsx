@@ -150,6 +150,11 @@ export function FusionInferPreview(
           ]),
         ]
       : [];
+  // Whether the cluster has room now (the backend's node and pod caches; absent from older backends).
+  const capacityFit =
+    backend.state === 'done'
+      ? (backend.dryRun?.capacityFit ?? backend.check?.capacityFit)
+      : undefined;
   const formInvalid = !input.ok && !!input.errors?.length;
   let nextValue: PreviewValue | undefined;
   if (formInvalid) nextValue = { valid: false };
@@ -315,6 +320,31 @@ export function FusionInferPreview(
           {approvalRequired
             ? `A second person must approve this deployment before it is applied: ${reasons.join('; ')}.`
             : `The approval policy lets ${input.ok ? input.cluster : ''} take this deployment directly.`}
+        </Alert>
+      )}
+      {capacityFit && (
+        <Alert
+          severity={
+            capacityFit.fits === undefined
+              ? 'info'
+              : capacityFit.fits
+                ? 'success'
+                : 'warning'
+          }
+          sx={{ mt: 1 }}
+          role="status"
+          aria-label="Cluster capacity"
+        >
+          <AlertTitle>
+            {capacityFit.fits === undefined
+              ? 'Cluster capacity unknown'
+              : capacityFit.fits
+                ? 'The cluster has room'
+                : 'The cluster has no room now'}
+          </AlertTitle>
+          {capacityFit.fits === false
+            ? `${capacityFit.message}; the pods would wait until GPUs are freed.`
+            : capacityFit.message}
         </Alert>
       )}
       {rawErrors?.length ? (
