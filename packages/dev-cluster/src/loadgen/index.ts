@@ -20,6 +20,7 @@
  */
 
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import fetch from 'node-fetch';
 
 export interface LoadOptions {
   kubeConfig: KubeConfig;
@@ -91,11 +92,17 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     throw new Error(
       `no ready leader pods for service ${o.namespace}/${o.service}`,
     );
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-  };
-  const user = o.kubeConfig.getCurrentUser();
-  if (user?.token) headers.authorization = `Bearer ${user.token}`;
+  // The kubeconfig's TLS settings (its CA, client certificates) and credentials, exactly as kubectl uses them:
+  // an https development cluster is trusted through the CA written into its kubeconfig.
+  const fetchOptions = (await o.kubeConfig.applyToFetchOptions({})) as any;
+  const headers: Record<string, string> = {};
+  const given = fetchOptions.headers;
+  if (given && typeof given.forEach === 'function')
+    given.forEach((v: string, k: string) => {
+      headers[k] = v;
+    });
+  else Object.assign(headers, given ?? {});
+  headers['content-type'] = 'application/json';
   const max = Math.min(
     o.maxRequests ?? Math.ceil(o.rps * o.durationSeconds),
     100_000,
@@ -120,6 +127,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       fetch(
         `${cluster.server}/api/v1/namespaces/${o.namespace}/pods/${pod}:8000/proxy/v1/completions`,
         {
+          ...fetchOptions,
           method: 'POST',
           headers,
           body: JSON.stringify({
@@ -127,7 +135,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
             prompt,
             max_tokens: o.maxTokens ?? 32,
           }),
-          signal: AbortSignal.timeout(60_000),
+          signal: AbortSignal.timeout(60_000) as any,
         },
       )
         .then(async r => {

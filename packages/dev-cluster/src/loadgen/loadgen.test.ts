@@ -25,70 +25,78 @@ import { runLoad } from '.';
 import { loadExample } from '@fusioninfer/test-utils';
 
 describe('load generator', () => {
-  it('spreads bounded load over the leader pods of a service and moves their metrics', async () => {
-    const dev = await startDevCluster({
-      simulation: { podStartupDelayMs: 30, engine: { timeScale: 100 } },
-    });
-    try {
-      const kc = new KubeConfig();
-      kc.loadFromString(dev.kubeconfig());
-      const isvc = loadExample('single-node-router-2-replicas');
-      for (const child of renderInferenceService(isvc).children.filter(
-        c => c.kind === 'LeaderWorkerSet',
-      )) {
-        await kc
-          .makeApiClient(KubernetesObjectApi)
-          .patch(
-            child as any,
-            undefined,
-            undefined,
-            'test',
-            true,
-            PatchStrategy.ServerSideApply,
-          );
-      }
-      const deadline = Date.now() + 8000;
-      let result;
-      for (;;) {
-        try {
-          result = await runLoad({
+  it.each([
+    ['http', false],
+    ['https with the CA from the kubeconfig', true],
+  ])(
+    'spreads bounded load over the leader pods of a service and moves their metrics (%s)',
+    async (_name, tls) => {
+      const dev = await startDevCluster({
+        tls,
+        simulation: { podStartupDelayMs: 30, engine: { timeScale: 100 } },
+      });
+      try {
+        const kc = new KubeConfig();
+        kc.loadFromString(dev.kubeconfig());
+        const isvc = loadExample('single-node-router-2-replicas');
+        for (const child of renderInferenceService(isvc).children.filter(
+          c => c.kind === 'LeaderWorkerSet',
+        )) {
+          await kc
+            .makeApiClient(KubernetesObjectApi)
+            .patch(
+              child as any,
+              undefined,
+              undefined,
+              'test',
+              true,
+              PatchStrategy.ServerSideApply,
+            );
+        }
+        const deadline = Date.now() + 8000;
+        let result;
+        for (;;) {
+          try {
+            result = await runLoad({
+              kubeConfig: kc,
+              namespace: 'default',
+              service: 'qwen',
+              rps: 40,
+              durationSeconds: 1,
+              maxTokens: 4,
+            });
+            if (Object.keys(result.byPod).length === 2) break;
+          } catch (e) {
+            if (Date.now() > deadline) throw e;
+          }
+          if (Date.now() > deadline) break;
+          await new Promise(r => setTimeout(r, 50));
+        }
+        expect(result!.failed).toBe(0);
+        expect(result!.sent).toBeLessThanOrEqual(40);
+        expect(Object.keys(result!.byPod).sort()).toEqual([
+          'qwen-inference-0-0',
+          'qwen-inference-1-0',
+        ]);
+        const engine = dev.simulation!.engineFor(
+          'default',
+          'qwen-inference-0-0',
+        )!;
+        expect(engine.state.requests).toBeGreaterThan(0);
+        expect(engine.state.prefixHits).toBeGreaterThan(0);
+        await expect(
+          runLoad({
             kubeConfig: kc,
             namespace: 'default',
-            service: 'qwen',
-            rps: 40,
+            service: 'nothing',
+            rps: 1,
             durationSeconds: 1,
-            maxTokens: 4,
-          });
-          if (Object.keys(result.byPod).length === 2) break;
-        } catch (e) {
-          if (Date.now() > deadline) throw e;
-        }
-        if (Date.now() > deadline) break;
-        await new Promise(r => setTimeout(r, 50));
+          }),
+        ).rejects.toThrow('no ready leader pods');
+      } finally {
+        await dev.close();
       }
-      expect(result!.failed).toBe(0);
-      expect(result!.sent).toBeLessThanOrEqual(40);
-      expect(Object.keys(result!.byPod).sort()).toEqual([
-        'qwen-inference-0-0',
-        'qwen-inference-1-0',
-      ]);
-      const engine = dev.simulation!.engineFor(
-        'default',
-        'qwen-inference-0-0',
-      )!;
-      expect(engine.state.requests).toBeGreaterThan(0);
-      expect(engine.state.prefixHits).toBeGreaterThan(0);
-      await expect(
-        runLoad({
-          kubeConfig: kc,
-          namespace: 'default',
-          service: 'nothing',
-          rps: 1,
-          durationSeconds: 1,
-        }),
-      ).rejects.toThrow('no ready leader pods');
-    } finally {
-      await dev.close();
-    }
-  }, 20000);
+    },
+    20000,
+  );
 });
