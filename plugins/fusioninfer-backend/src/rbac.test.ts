@@ -241,8 +241,8 @@ describe('backend identity with limited RBAC rights', () => {
     });
     afterAll(() => dev.close());
 
-    it('sees only its namespace, without crashing or repeating forbidden warnings', async () => {
-      // Every warning and error of the plugin and its child loggers.
+    /** The backend with the team-a identity; every warning and error of the plugin and its child loggers. */
+    async function startScoped(reconciler: Record<string, unknown>) {
       const noisy: string[] = [];
       const recorder: any = {
         child: () => recorder,
@@ -251,15 +251,14 @@ describe('backend identity with limited RBAC rights', () => {
         warn: (m: string) => noisy.push(m),
         error: (m: string) => noisy.push(m),
       };
-      const logger = createServiceFactory({
-        service: coreServices.logger,
-        deps: {},
-        factory: () => recorder,
-      });
       const { server } = await startTestBackend({
         features: [
           fusioninferPlugin,
-          logger,
+          createServiceFactory({
+            service: coreServices.logger,
+            deps: {},
+            factory: () => recorder,
+          }),
           mockServices.rootConfig.factory({
             data: {
               fusioninfer: {
@@ -270,21 +269,23 @@ describe('backend identity with limited RBAC rights', () => {
                     namespaces: ['team-a'],
                   },
                 ],
-                // The identity's Role is in team-a only, so its Lease is there too.
-                reconciler: {
-                  leaseDurationSeconds: 1,
-                  leaseNamespace: 'team-a',
-                },
+                reconciler: { leaseDurationSeconds: 1, ...reconciler },
               },
             },
           }),
         ],
       });
+      return { server, noisy };
+    }
+
+    it('sees only its namespace, without crashing or repeating forbidden warnings', async () => {
+      // The identity's Role is in team-a only, so its Lease is there too.
+      const { server, noisy } = await startScoped({ leaseNamespace: 'team-a' });
       const list = await waitFor(async () => {
         const r = await request(server).get('/api/fusioninfer/services');
         return r.status === 200 && r.body.items.length > 0 && r.body;
       }, 20000);
-      expect(list.body?.errors ?? list.errors ?? []).toEqual([]);
+      expect(list.errors ?? []).toEqual([]);
       expect(list.items.map((i: any) => [i.namespace, i.name])).toEqual([
         ['team-a', 'qwen-inference'],
       ]);
@@ -307,6 +308,21 @@ describe('backend identity with limited RBAC rights', () => {
       // Let the watches run for a while: forbidden cluster-wide lists must not be retried and logged in a loop.
       await new Promise(r => setTimeout(r, 3000));
       expect(noisy).toEqual([]);
+    }, 40000);
+
+    it('with the Lease in a namespace it may not use, still serves reads and says why it does not reconcile, without a warning per retry', async () => {
+      const { server, noisy } = await startScoped({});
+      const list = await waitFor(async () => {
+        const r = await request(server).get('/api/fusioninfer/services');
+        return r.status === 200 && r.body.items.length > 0 && r.body;
+      }, 20000);
+      expect(list.items.map((i: any) => i.namespace)).toEqual(['team-a']);
+      await new Promise(r => setTimeout(r, 3000));
+      expect(noisy).toEqual([
+        expect.stringMatching(
+          /cannot get resource "leases".*nothing is reconciled until the identity may get, create and update Leases in namespace fusioninfer-system \(fusioninfer\.reconciler\.leaseNamespace\)/,
+        ),
+      ]);
     }, 40000);
   });
 });

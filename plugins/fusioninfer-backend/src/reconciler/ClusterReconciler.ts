@@ -204,6 +204,7 @@ export class ClusterReconciler {
       const namespace = le.namespace ?? DEFAULT_LEASE_NAMESPACE;
       const name = le.name ?? 'fusioninfer-backstage-reconciler';
       this.queue.pause();
+      let lastElectionError: string | undefined;
       this.elector = new LeaderElector(this.client.lease(namespace, name), {
         namespace,
         name,
@@ -213,6 +214,7 @@ export class ClusterReconciler {
           ...(le.timing ?? {}),
         },
         onStartedLeading: () => {
+          lastElectionError = undefined;
           this.options.logger.info(
             `leading reconciliation of cluster ${this.client.name}`,
           );
@@ -228,10 +230,21 @@ export class ClusterReconciler {
           this.applied.clear();
           this.lastStatusWrite.clear();
         },
-        onError: e =>
+        onError: e => {
+          // A failure that repeats every retry period (a Lease namespace the identity may not use) is warned once.
+          const message = `leader election in ${this.client.name}: ${(e as Error).message}`;
+          if (message === lastElectionError) {
+            this.options.logger.debug(message);
+            return;
+          }
+          lastElectionError = message;
+          const forbidden = (e as { code?: number }).code === 403;
           this.options.logger.warn(
-            `leader election in ${this.client.name}: ${(e as Error).message}`,
-          ),
+            forbidden
+              ? `${message}; nothing is reconciled until the identity may get, create and update Leases in namespace ${namespace} (fusioninfer.reconciler.leaseNamespace)`
+              : message,
+          );
+        },
       });
       this.elector.start();
     } else {
