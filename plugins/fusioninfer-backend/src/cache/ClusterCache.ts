@@ -173,18 +173,16 @@ export class ClusterCache {
     const nodes = this.client.informer(KINDS.Node);
     const pods = this.client.informer(KINDS.Pod);
     this.capacityInformers = { nodes, pods };
-    let logged = false;
-    for (const [what, i] of [
-      ['nodes', nodes],
-      ['pods', pods],
-    ] as const)
-      i.start().catch(e => {
-        if (logged) return;
-        logged = true;
-        this.logger?.info(
-          `GPU capacity of ${this.client.name} is unknown: cannot list ${what} cluster-wide (${(e as Error).message})`,
-        );
-      });
+    const logged = new Set<string>();
+    const refused = (what: string) => (e: unknown) => {
+      if (logged.size) return;
+      logged.add(what);
+      this.logger?.info(
+        `GPU capacity of ${this.client.name} is unknown: cannot list ${what} cluster-wide (${(e as Error).message})`,
+      );
+    };
+    nodes.start().catch(refused('nodes'));
+    pods.start().catch(refused('pods'));
   }
 
   /** GPU capacity of the cluster now; undefined until nodes and pods are listed (or when they may not be). */

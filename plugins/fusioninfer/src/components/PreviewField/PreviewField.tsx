@@ -324,24 +324,12 @@ export function FusionInferPreview(
       )}
       {capacityFit && (
         <Alert
-          severity={
-            capacityFit.fits === undefined
-              ? 'info'
-              : capacityFit.fits
-                ? 'success'
-                : 'warning'
-          }
+          severity={capacityLook(capacityFit.fits).severity}
           sx={{ mt: 1 }}
           role="status"
           aria-label="Cluster capacity"
         >
-          <AlertTitle>
-            {capacityFit.fits === undefined
-              ? 'Cluster capacity unknown'
-              : capacityFit.fits
-                ? 'The cluster has room'
-                : 'The cluster has no room now'}
-          </AlertTitle>
+          <AlertTitle>{capacityLook(capacityFit.fits).title}</AlertTitle>
           {capacityFit.fits === false
             ? `${capacityFit.message}; the pods would wait until GPUs are freed.`
             : capacityFit.message}
@@ -354,6 +342,18 @@ export function FusionInferPreview(
       ) : null}
     </Paper>
   );
+}
+
+/** How the preview shows the backend's capacity verdict (`fits` absent: capacity unknown). */
+function capacityLook(fits: boolean | undefined): {
+  severity: 'info' | 'success' | 'warning';
+  title: string;
+} {
+  if (fits === undefined)
+    return { severity: 'info', title: 'Cluster capacity unknown' };
+  return fits
+    ? { severity: 'success', title: 'The cluster has room' }
+    : { severity: 'warning', title: 'The cluster has no room now' };
 }
 
 /** Blocks the step while the previewed InferenceService is invalid. */
