@@ -300,6 +300,21 @@ describe('backend identity with limited RBAC rights', () => {
         );
       }, 20000);
       expect(detail.name).toBe('qwen-inference');
+      // Nodes are cluster-scoped: this identity may not list them, so the GPU capacity is unknown, never an error.
+      const dry = await request(server)
+        .post('/api/fusioninfer/apply')
+        .send({
+          cluster: 'dev',
+          namespace: 'team-a',
+          manifest: loadExample('monolithic-no-router.yaml'),
+          dryRun: true,
+        });
+      expect(dry.status).toBe(200);
+      expect(dry.body.capacity).toBeUndefined();
+      expect(dry.body.capacityFit).toEqual({
+        message:
+          'cluster capacity unknown: the backend cannot list the nodes and pods of this cluster',
+      });
       const other = await request(server).get(
         '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-inference',
       );
