@@ -66,6 +66,15 @@ describe('FusionInferEntityProvider', () => {
     await provider.connect({ applyMutation, refresh: jest.fn() });
     const entities = await provider.refresh();
     expect(entities.map(e => e.metadata.name)).toEqual(['qwen.default.dev']);
+    // A short title (the catalog's Name column); namespace and cluster in the description and annotations.
+    expect(entities[0].metadata.title).toBe('qwen');
+    expect(entities[0].metadata.description).toMatch(
+      /InferenceService default\/qwen in cluster dev/,
+    );
+    expect(entities[0].metadata.annotations).toMatchObject({
+      'fusioninfer.io/service': 'dev/default/qwen',
+      'backstage.io/kubernetes-namespace': 'default',
+    });
     expect(entities[0].spec).toMatchObject({
       type: 'model-service',
       owner: 'group:default/team-a',

@@ -240,10 +240,12 @@ export function modelServiceEntity(
     metadata: {
       name: modelServiceEntityName({ cluster, namespace, name }),
       namespace: options.entityNamespace ?? 'default',
-      title: `${name} (${cluster}/${namespace})`,
-      description:
-        meta.annotations?.description ??
-        `FusionInfer InferenceService ${namespace}/${name} in cluster ${cluster}: ${workloads.map(r => `${r.name} (${r.componentType}, ${r.replicas ?? 1}×${r.multinode?.nodeCount ?? 1} node)`).join(', ') || 'no workload roles'}${strategy ? `, routed by ${strategy}` : ''}.`,
+      // Short, so the catalog's Name column is not squeezed; namespace and cluster are in the description,
+      // the annotations and the label.
+      title: name,
+      description: meta.annotations?.description
+        ? `${meta.annotations.description} (FusionInfer InferenceService ${namespace}/${name} in cluster ${cluster})`
+        : `FusionInfer InferenceService ${namespace}/${name} in cluster ${cluster}: ${workloads.map(r => `${r.name} (${r.componentType}, ${r.replicas ?? 1}×${r.multinode?.nodeCount ?? 1} node)`).join(', ') || 'no workload roles'}${strategy ? `, routed by ${strategy}` : ''}.`,
       annotations: {
         [FUSIONINFER_SERVICE_ANNOTATION]: ref,
         'backstage.io/managed-by-location': locationKey,
