@@ -47,6 +47,7 @@ import { fusioninferApiRef } from '../../api';
 import { usePolling } from '../../hooks/usePolling';
 import { ErrorView, errorInfo } from '../common';
 import { CopyButton } from '../InferenceContent/DriftPanel';
+import { plural } from '../../lib/plural';
 
 type Manifest = {
   spec?: {
@@ -92,7 +93,7 @@ export function approvalChanges(
         to:
           r.replicas === undefined
             ? `router${r.strategy ? `, ${r.strategy}` : ''}`
-            : `${r.replicas} × ${r.nodes} node${r.nodes === 1 ? '' : 's'}`,
+            : `${r.replicas} × ${plural(r.nodes, 'node')}`,
       })),
     ];
   const out: ChangeLine[] = [];
@@ -105,7 +106,7 @@ export function approvalChanges(
         to:
           r.replicas === undefined
             ? 'router'
-            : `${r.replicas} × ${r.nodes} node${r.nodes === 1 ? '' : 's'}`,
+            : `${r.replicas} × ${plural(r.nodes, 'node')}`,
       });
       continue;
     }
@@ -329,7 +330,7 @@ export function ApprovalDetail(props: {
       {a.summary && (
         <>
           <Typography variant="subtitle2" component="h3">
-            {a.summary.gpus} GPUs, {a.summary.pods} pods
+            {plural(a.summary.gpus, 'GPU')}, {plural(a.summary.pods, 'pod')}
           </Typography>
           <Table size="small" aria-label="GPU and pod summary">
             <TableHead>
@@ -460,7 +461,7 @@ export function ApprovalDetail(props: {
         <DialogContent>
           <DialogContentText>
             {confirm === 'approve'
-              ? `The backend applies exactly this manifest to ${a.cluster}/${a.namespace}: ${a.summary?.gpus ?? '?'} GPUs, ${a.summary?.pods ?? '?'} pods.`
+              ? `The backend applies exactly this manifest to ${a.cluster}/${a.namespace}: ${a.summary ? `${plural(a.summary.gpus, 'GPU')}, ${plural(a.summary.pods, 'pod')}` : '? GPUs, ? pods'}.`
               : dialogText?.text}
             {comment.trim() && confirm !== 'cancel'
               ? ` Comment: “${comment.trim()}”.`

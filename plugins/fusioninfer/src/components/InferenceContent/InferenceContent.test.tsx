@@ -192,6 +192,15 @@ describe('InferenceContent', () => {
     expect(
       screen.getByRole('region', { name: 'Role decode-servers' }),
     ).toBeInTheDocument();
+    // Counts of one are singular: a one-pod replica is "1/1 pod ready", never "1 pods".
+    expect(
+      within(
+        screen.getByRole('region', { name: 'Role prefill-servers' }),
+      ).getAllByText('1/1 pod ready').length,
+    ).toBe(2);
+    expect(
+      screen.queryByText(/\b1 (GPUs|pods|replicas|nodes)\b/),
+    ).not.toBeInTheDocument();
   });
 
   it('marks a status that lags the spec as Stale', async () => {

@@ -36,6 +36,7 @@ import {
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { fusioninferApiRef } from '../../api';
 import { errorInfo } from '../common';
+import { plural } from '../../lib/plural';
 
 /** What an action did, for the convergence banner. */
 export type ActionResult =
@@ -180,7 +181,8 @@ export function ServiceActions(props: {
             >
               {workloads.map(r => (
                 <MenuItem key={r.name} value={r.name}>
-                  {r.name} ({r.componentType}, {r.replicas ?? 1} replicas)
+                  {r.name} ({r.componentType},{' '}
+                  {plural(r.replicas ?? 1, 'replica')})
                 </MenuItem>
               ))}
             </TextField>
@@ -193,7 +195,7 @@ export function ServiceActions(props: {
               helperText={
                 replicasError ??
                 (current && Number.isInteger(replicasNumber)
-                  ? `${current.replicas ?? 1} → ${replicasNumber} replicas of ${current.nodesPerReplica} pod${current.nodesPerReplica === 1 ? '' : 's'} each`
+                  ? `${current.replicas ?? 1} → ${plural(replicasNumber, 'replica')} of ${plural(current.nodesPerReplica, 'pod')} each`
                   : ' ')
               }
               inputProps={{ min: 0, max: 10000, step: 1 }}

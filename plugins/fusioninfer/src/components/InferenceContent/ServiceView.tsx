@@ -41,6 +41,7 @@ import { GangPanel } from './GangPanel';
 import { RoutingPanel, routingEndpoint } from './RoutingPanel';
 import { ActionResult, ServiceActions } from './ServiceActions';
 import { ExpandedState, StatusTree } from './StatusTree';
+import { plural } from '../../lib/plural';
 
 // The charts library is most of the tab's weight: load it when the Metrics tab opens.
 const MetricsPanel = lazy(() =>
@@ -67,7 +68,7 @@ export function converged(
     const genOk = p.generation === undefined || observed >= p.generation;
     return {
       done: genOk && current && desired === p.replicas && ready === p.replicas,
-      progress: `${ready}/${p.replicas} replicas of ${p.role} ready${genOk && current ? '' : ' · waiting for the controller to observe the new spec'}`,
+      progress: `${ready}/${plural(p.replicas, 'replica')} of ${p.role} ready${genOk && current ? '' : ' · waiting for the controller to observe the new spec'}`,
     };
   }
   if (p.kind === 'strategy') {
@@ -203,7 +204,7 @@ export function ServiceView(props: {
     if (pending && progress?.done) {
       if (pending.kind === 'scale')
         setDone(
-          `Scaled ${pending.role} to ${pending.replicas} replica${pending.replicas === 1 ? '' : 's'}: all ready.`,
+          `Scaled ${pending.role} to ${plural(pending.replicas, 'replica')}: all ready.`,
         );
       if (pending.kind === 'strategy')
         setDone(
@@ -272,7 +273,7 @@ export function ServiceView(props: {
                 {detail.status.readyReplicas ?? 0} /{' '}
                 {detail.status.replicas ?? 0} ready
                 {summary
-                  ? ` · ${summary.totals.gpus} GPUs · ${summary.totals.pods} pods`
+                  ? ` · ${plural(summary.totals.gpus, 'GPU')} · ${plural(summary.totals.pods, 'pod')}`
                   : ''}
               </Typography>
               <Typography component="dt" variant="body2">

@@ -31,6 +31,7 @@ import type {
   PodView,
   ServiceDetail,
 } from '@fusioninfer/plugin-fusioninfer-common';
+import { plural } from '../../lib/plural';
 
 type Role = ServiceDetail['roles'][number];
 type Replica = Role['replicas'][number];
@@ -164,7 +165,7 @@ function ReplicaGroup(props: {
         <Typography variant="body2" color="text.secondary">
           <code>{replica.leaderWorkerSet}</code>
           {nodesPerReplica > 1
-            ? ` · one group of ${nodesPerReplica} pods (1 leader + ${nodesPerReplica - 1} worker${nodesPerReplica > 2 ? 's' : ''})`
+            ? ` · one group of ${nodesPerReplica} pods (1 leader + ${plural(nodesPerReplica - 1, 'worker')})`
             : ''}
         </Typography>
         <Box sx={{ flex: 1 }} />
@@ -174,7 +175,7 @@ function ReplicaGroup(props: {
         <Chip
           size="small"
           color={groupReady ? 'success' : 'default'}
-          label={`${ready}/${Math.max(replica.pods.length, nodesPerReplica)} pods ready`}
+          label={`${ready}/${plural(Math.max(replica.pods.length, nodesPerReplica), 'pod')} ready`}
         />
       </Box>
       {open && <PodTable pods={replica.pods} id={id} />}
@@ -220,8 +221,12 @@ function RoleCard(props: {
         </Typography>
         <Chip size="small" variant="outlined" label={role.componentType} />
         <Typography variant="body2" color="text.secondary">
-          {readyReplicas}/{props.desired} replicas ready · {readyPods}/
-          {Math.max(pods.length, props.desired * props.nodesPerReplica)} pods
+          {readyReplicas}/{plural(props.desired, 'replica')} ready · {readyPods}
+          /
+          {plural(
+            Math.max(pods.length, props.desired * props.nodesPerReplica),
+            'pod',
+          )}{' '}
           ready
           {props.nodesPerReplica > 1
             ? ` · ${props.nodesPerReplica} nodes per replica`
@@ -243,7 +248,7 @@ function RoleCard(props: {
             return (
               <Tooltip
                 key={r.index}
-                title={`replica ${r.index}: ${r.pods.filter(p => p.ready).length}/${r.pods.length} pods ready`}
+                title={`replica ${r.index}: ${r.pods.filter(p => p.ready).length}/${plural(r.pods.length, 'pod')} ready`}
               >
                 <Box
                   sx={{
