@@ -157,6 +157,15 @@ describe('InferenceContent', () => {
           /32\/32 replicas ready · 64\/64 pods ready · 2 nodes per replica/,
         ),
       ).toBeInTheDocument();
+      // No router is a design choice, not a fault: said plainly, never as a missing gateway.
+      expect(
+        screen.getByText(
+          /^none: this service has no router, so no Gateway, HTTPRoute or endpoint picker by design/,
+        ),
+      ).toBeInTheDocument();
+      expect(
+        screen.queryByText(/no gateway reported/i),
+      ).not.toBeInTheDocument();
       await userEvent.click(expand);
       expect(
         screen.getByRole('group', { name: 'inference replica 0' }),

@@ -280,15 +280,15 @@ export function ServiceView(props: {
                 Strategy
               </Typography>
               <Typography component="dd" variant="body2">
-                {detail.router?.strategy ?? 'no router'}
+                {detail.router?.strategy ?? 'none (no router)'}
               </Typography>
               <Typography component="dt" variant="body2">
                 Endpoint
               </Typography>
               <Typography component="dd" variant="body2">
                 {detail.router
-                  ? `${endpoint.gateways.length ? `gateway ${endpoint.gateways.join(', ')}` : 'no gateway reported'}${endpoint.hostnames.length ? ` · ${endpoint.hostnames.join(', ')}` : ' · any hostname'}`
-                  : 'no router (pods only)'}
+                  ? `${endpoint.gateways.length ? `gateway ${endpoint.gateways.join(', ')}` : 'no Gateway attached to the HTTPRoute yet'}${endpoint.hostnames.length ? ` · ${endpoint.hostnames.join(', ')}` : ' · any hostname'}`
+                  : 'none: this service has no router, so no Gateway, HTTPRoute or endpoint picker by design; clients reach the pods through their own Services'}
               </Typography>
               <Typography component="dt" variant="body2">
                 Age
