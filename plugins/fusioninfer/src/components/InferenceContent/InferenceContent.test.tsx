@@ -201,6 +201,13 @@ describe('InferenceContent', () => {
     expect(
       screen.getByRole('region', { name: 'Role decode-servers' }),
     ).toBeInTheDocument();
+    // Side by side, the pod tables keep their headers on one line (and scroll sideways if narrow).
+    const pods = within(
+      screen.getByRole('region', { name: 'Role prefill-servers' }),
+    ).getAllByRole('table', { name: 'Pods' })[0];
+    expect(
+      within(pods).getByRole('columnheader', { name: 'In group' }),
+    ).toHaveStyle({ whiteSpace: 'nowrap' });
     // Counts of one are singular: a one-pod replica is "1/1 pod ready", never "1 pods".
     expect(
       within(

@@ -81,49 +81,52 @@ function problemsSummary(pods: PodView[]): string[] {
 
 function PodTable(props: { pods: PodView[]; id: string }) {
   return (
-    <Table size="small" id={props.id} aria-label="Pods">
-      <TableHead>
-        <TableRow>
-          <TableCell>Pod</TableCell>
-          <TableCell>In group</TableCell>
-          <TableCell>Phase</TableCell>
-          <TableCell>Ready</TableCell>
-          <TableCell>Node</TableCell>
-          <TableCell align="right">Restarts</TableCell>
-          <TableCell>Problem</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {props.pods.length === 0 && (
+    // Scrolls sideways rather than wrapping headers mid-word when prefill and decode sit side by side.
+    <Box sx={{ overflowX: 'auto' }}>
+      <Table size="small" id={props.id} aria-label="Pods">
+        <TableHead sx={{ '& th': { whiteSpace: 'nowrap' } }}>
           <TableRow>
-            <TableCell colSpan={7}>
-              <Typography variant="body2" color="text.secondary">
-                No pods yet: the LeaderWorkerSet has not created them.
-              </Typography>
-            </TableCell>
+            <TableCell>Pod</TableCell>
+            <TableCell>In group</TableCell>
+            <TableCell>Phase</TableCell>
+            <TableCell>Ready</TableCell>
+            <TableCell>Node</TableCell>
+            <TableCell align="right">Restarts</TableCell>
+            <TableCell>Problem</TableCell>
           </TableRow>
-        )}
-        {props.pods.map(p => (
-          <TableRow key={p.name}>
-            <TableCell>
-              <code>{p.name}</code>
-            </TableCell>
-            <TableCell>{p.leader ? 'leader' : 'worker'}</TableCell>
-            <TableCell>{p.phase ?? '—'}</TableCell>
-            <TableCell>{p.ready ? 'ready' : 'not ready'}</TableCell>
-            <TableCell>{p.node ?? 'unscheduled'}</TableCell>
-            <TableCell align="right">{p.restarts}</TableCell>
-            <TableCell>
-              {p.problem ? (
-                <Chip size="small" color="error" label={p.problem} />
-              ) : (
-                ''
-              )}
-            </TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+        </TableHead>
+        <TableBody>
+          {props.pods.length === 0 && (
+            <TableRow>
+              <TableCell colSpan={7}>
+                <Typography variant="body2" color="text.secondary">
+                  No pods yet: the LeaderWorkerSet has not created them.
+                </Typography>
+              </TableCell>
+            </TableRow>
+          )}
+          {props.pods.map(p => (
+            <TableRow key={p.name}>
+              <TableCell>
+                <code>{p.name}</code>
+              </TableCell>
+              <TableCell>{p.leader ? 'leader' : 'worker'}</TableCell>
+              <TableCell>{p.phase ?? '—'}</TableCell>
+              <TableCell>{p.ready ? 'ready' : 'not ready'}</TableCell>
+              <TableCell>{p.node ?? 'unscheduled'}</TableCell>
+              <TableCell align="right">{p.restarts}</TableCell>
+              <TableCell>
+                {p.problem ? (
+                  <Chip size="small" color="error" label={p.problem} />
+                ) : (
+                  ''
+                )}
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </Box>
   );
 }
 
@@ -335,7 +338,7 @@ export function StatusTree(props: {
     <Box sx={{ display: 'flex', flexDirection: 'column', gap: 1 }}>
       {(prefill.length > 0 || decode.length > 0) && (
         <Grid container spacing={1}>
-          <Grid item xs={12} md={6}>
+          <Grid item xs={12} lg={6}>
             <Typography variant="overline" component="h3">
               Prefill
             </Typography>
@@ -345,7 +348,7 @@ export function StatusTree(props: {
               </Box>
             ))}
           </Grid>
-          <Grid item xs={12} md={6}>
+          <Grid item xs={12} lg={6}>
             <Typography variant="overline" component="h3">
               Decode
             </Typography>
