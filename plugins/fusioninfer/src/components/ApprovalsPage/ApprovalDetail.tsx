@@ -333,7 +333,7 @@ export function ApprovalDetail(props: {
             {plural(a.summary.gpus, 'GPU')}, {plural(a.summary.pods, 'pod')}
           </Typography>
           <Table size="small" aria-label="GPU and pod summary">
-            <TableHead>
+            <TableHead sx={{ '& th': { whiteSpace: 'nowrap' } }}>
               <TableRow>
                 <TableCell>Role</TableCell>
                 <TableCell>Type</TableCell>

@@ -70,6 +70,15 @@ describe('ApprovalsPage', () => {
     expect(
       within(detail).getByText(/GPUs requested; more than 8 need approval/),
     ).toBeInTheDocument();
+    // Beside the detail, the list's headers and actions stay on one line (no "Request ed by", "sca le").
+    const requests = screen.getByRole('table', { name: 'Requests' });
+    for (const name of ['Requested by', 'GPUs / pods', 'Action'])
+      expect(within(requests).getByRole('columnheader', { name })).toHaveStyle({
+        whiteSpace: 'nowrap',
+      });
+    expect(within(requests).getAllByText('create')[0]).toHaveStyle({
+      whiteSpace: 'nowrap',
+    });
     expect(
       within(detail).getByRole('table', { name: 'GPU and pod summary' }),
     ).toBeInTheDocument();

@@ -108,7 +108,7 @@ function ApprovalsView() {
   const page = list.value;
   return (
     <Grid container spacing={2}>
-      <Grid item xs={12} lg={id ? 6 : 12}>
+      <Grid item xs={12} xl={id ? 6 : 12}>
         <Tabs
           value={view}
           onChange={(_, v) => {
@@ -157,58 +157,63 @@ function ApprovalsView() {
         )}
         {page && page.items.length > 0 && (
           <>
-            <Table size="small" aria-label="Requests">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Service</TableCell>
-                  <TableCell>Action</TableCell>
-                  <TableCell align="right">GPUs / pods</TableCell>
-                  <TableCell>Requested by</TableCell>
-                  <TableCell>Requested</TableCell>
-                  <TableCell>Status</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {page.items.map(a => (
-                  <TableRow
-                    key={a.id}
-                    hover
-                    selected={a.id === id}
-                    aria-selected={a.id === id}
-                  >
-                    <TableCell>
-                      <Button
-                        size="small"
-                        sx={{
-                          textTransform: 'none',
-                          justifyContent: 'flex-start',
-                        }}
-                        onClick={() => navigate(`../approvals/${a.id}`)}
-                        aria-label={`Open request ${a.action} ${a.cluster}/${a.namespace}/${a.name}`}
-                      >
-                        {a.cluster}/{a.namespace}/{a.name}
-                      </Button>
-                    </TableCell>
-                    <TableCell>{a.action}</TableCell>
-                    <TableCell align="right">
-                      {a.summary
-                        ? `${a.summary.gpus} / ${a.summary.pods}`
-                        : '—'}
-                    </TableCell>
-                    <TableCell>
-                      {a.requestedBy}
-                      {me && a.requestedBy === me ? ' (you)' : ''}
-                    </TableCell>
-                    <TableCell title={a.requestedAt}>
-                      {new Date(a.requestedAt).toLocaleString()}
-                    </TableCell>
-                    <TableCell>
-                      <ApprovalStatusChip status={a.status} />
-                    </TableCell>
+            {/* Headers stay on one line; beside a request's detail the table scrolls sideways if narrow. */}
+            <Box sx={{ overflowX: 'auto' }}>
+              <Table size="small" aria-label="Requests">
+                <TableHead sx={{ '& th': { whiteSpace: 'nowrap' } }}>
+                  <TableRow>
+                    <TableCell>Service</TableCell>
+                    <TableCell>Action</TableCell>
+                    <TableCell align="right">GPUs / pods</TableCell>
+                    <TableCell>Requested by</TableCell>
+                    <TableCell>Requested</TableCell>
+                    <TableCell>Status</TableCell>
                   </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+                </TableHead>
+                <TableBody>
+                  {page.items.map(a => (
+                    <TableRow
+                      key={a.id}
+                      hover
+                      selected={a.id === id}
+                      aria-selected={a.id === id}
+                    >
+                      <TableCell>
+                        <Button
+                          size="small"
+                          sx={{
+                            textTransform: 'none',
+                            justifyContent: 'flex-start',
+                          }}
+                          onClick={() => navigate(`../approvals/${a.id}`)}
+                          aria-label={`Open request ${a.action} ${a.cluster}/${a.namespace}/${a.name}`}
+                        >
+                          {a.cluster}/{a.namespace}/{a.name}
+                        </Button>
+                      </TableCell>
+                      <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                        {a.action}
+                      </TableCell>
+                      <TableCell align="right">
+                        {a.summary
+                          ? `${a.summary.gpus} / ${a.summary.pods}`
+                          : '—'}
+                      </TableCell>
+                      <TableCell>
+                        {a.requestedBy}
+                        {me && a.requestedBy === me ? ' (you)' : ''}
+                      </TableCell>
+                      <TableCell title={a.requestedAt}>
+                        {new Date(a.requestedAt).toLocaleString()}
+                      </TableCell>
+                      <TableCell>
+                        <ApprovalStatusChip status={a.status} />
+                      </TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            </Box>
             <Box sx={{ display: 'flex', gap: 1, alignItems: 'center', mt: 1 }}>
               <Typography variant="body2" color="text.secondary">
                 {offset + 1}–{offset + page.items.length} of {page.totalCount}
@@ -232,7 +237,7 @@ function ApprovalsView() {
         )}
       </Grid>
       {id && (
-        <Grid item xs={12} lg={6}>
+        <Grid item xs={12} xl={6}>
           <Box sx={{ display: 'flex', justifyContent: 'flex-end' }}>
             <Button size="small" onClick={() => navigate('../approvals')}>
               Close
