@@ -45,9 +45,7 @@ test('the guest signs in and the catalog lists every demo model', async ({
   await expect(page.getByText('Owned Components (3)')).toBeVisible();
   await page.goto('/?filters%5Bkind%5D=component&filters%5Buser%5D=all');
   for (const name of DEMO_MODELS) {
-    await expect(
-      page.getByRole('link', { name: `${name} (dev/demo)` }),
-    ).toBeVisible();
+    await expect(page.getByRole('link', { name, exact: true })).toBeVisible();
   }
   await screenshot(page, 'catalog');
 });
@@ -56,7 +54,7 @@ test('a model entity page opens, owned by its team', async ({ page }) => {
   await signIn(page, 'Guest');
   await page.goto('/catalog/default/component/qwen-inference.demo.dev');
   await expect(
-    page.getByRole('heading', { name: 'qwen-inference (dev/demo)' }),
+    page.getByRole('heading', { name: 'qwen-inference', exact: true }),
   ).toBeVisible();
   await expect(page.getByText('llm-apps').first()).toBeVisible();
   await screenshot(page, 'entity-overview');
