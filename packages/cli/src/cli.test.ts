@@ -64,6 +64,21 @@ describe('fusioninfer validate', () => {
       (await run(['validate'], example('monolithic-no-router'))).code,
     ).toBe(0);
   });
+  it('skips empty documents like kubectl (a leading or trailing "---", files joined with "---")', async () => {
+    const svc = example('monolithic-no-router');
+    for (const input of [
+      `${svc}---\n`,
+      `---\n${svc}---\n# end\n`,
+      `${svc}---\n---\n${svc.replace('name: qwen-inference', 'name: other')}`,
+    ]) {
+      const r = await run(['validate'], input);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+    }
+    const r = await run(['render'], `${svc}---\n`);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+  });
   it('exits 1 with one "path: message" line per error', async () => {
     const bad = example('monolithic-no-router')
       .replace('replicas: 1', 'replicas: -1')

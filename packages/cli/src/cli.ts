@@ -26,7 +26,7 @@ import {
   YAML_MAX_NESTING_BOUND,
   yamlNestingBound,
 } from '@fusioninfer/plugin-fusioninfer-common';
-import { parseAllDocuments } from 'yaml';
+import { isScalar, parseAllDocuments } from 'yaml';
 
 /** Where the CLI reads and writes; injectable for tests. */
 export interface CliIo {
@@ -233,8 +233,14 @@ export function parseManifestDocuments(text: string): {
         `not usable YAML: ${firstLine((e as Error).message)}`,
       );
     }
-    if ((value === null || value === undefined) && doc.contents === null)
-      continue; // empty document
+    // An empty document (nothing, or only comments, between "---" markers: a leading or trailing "---", files
+    // joined with "---") is skipped, as kubectl skips it; an explicit `null` or `~` is still reported.
+    if (
+      (value === null || value === undefined) &&
+      (doc.contents === null ||
+        (isScalar(doc.contents) && doc.contents.source === ''))
+    )
+      continue;
     for (const a of findYamlAmbiguities(doc))
       ambiguities.push({
         document: i,
