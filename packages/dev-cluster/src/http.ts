@@ -51,6 +51,7 @@ import {
   openApiV2Protobuf,
   toTable,
   wantsTable,
+  includeObjectOf,
 } from './openapi';
 
 /** A request forwarded to a simulated pod's HTTP server through the proxy subresource. */
@@ -413,10 +414,15 @@ export class DevApiHttpServer {
           this.send(
             res,
             200,
-            toTable(t, r.items, {
-              resourceVersion: r.resourceVersion,
-              ...(r.continue ? { continue: r.continue } : {}),
-            }),
+            toTable(
+              t,
+              r.items,
+              {
+                resourceVersion: r.resourceVersion,
+                ...(r.continue ? { continue: r.continue } : {}),
+              },
+              includeObjectOf(q),
+            ),
           );
           return;
         }
@@ -501,9 +507,12 @@ export class DevApiHttpServer {
           this.send(
             res,
             200,
-            toTable(t, [this.api.get(t, ns, name)], {
-              resourceVersion: this.api.resourceVersion,
-            }),
+            toTable(
+              t,
+              [this.api.get(t, ns, name)],
+              { resourceVersion: this.api.resourceVersion },
+              includeObjectOf(url.searchParams),
+            ),
           );
         else this.send(res, 200, this.api.get(t, ns, name));
         return;
@@ -899,10 +908,15 @@ export class DevApiHttpServer {
         table && e.type !== 'BOOKMARK' && e.type !== 'ERROR'
           ? {
               type: e.type,
-              object: toTable(t, [e.object as KObject], {
-                resourceVersion: (e.object as KObject).metadata
-                  ?.resourceVersion,
-              }),
+              object: toTable(
+                t,
+                [e.object as KObject],
+                {
+                  resourceVersion: (e.object as KObject).metadata
+                    ?.resourceVersion,
+                },
+                includeObjectOf(q),
+              ),
             }
           : e;
       res.write(`${JSON.stringify(out)}\n`);

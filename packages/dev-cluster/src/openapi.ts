@@ -227,6 +227,12 @@ export function wantsTable(accept: string | undefined): boolean {
   return !!accept && /as=Table/.test(accept);
 }
 
+/** The `includeObject` query parameter of a Table request (anything else is kube-apiserver's default, Metadata). */
+export function includeObjectOf(q: URLSearchParams): TableIncludeObject {
+  const v = q.get('includeObject');
+  return v === 'None' || v === 'Object' ? v : 'Metadata';
+}
+
 type Column = {
   name: string;
   type: string;
@@ -498,13 +504,17 @@ const BUILTIN_COLUMNS: Record<string, () => Column[]> = {
   ],
 };
 
+/** `includeObject` of a Table request: what each row's `object` holds (kube-apiserver's default is Metadata). */
+export type TableIncludeObject = 'None' | 'Metadata' | 'Object';
+
 export function toTable(
   t: ResourceType,
   items: KObject[],
   listMeta: Record<string, unknown>,
+  includeObject: TableIncludeObject = 'Metadata',
 ) {
   if (!t.group && t.plural === 'events')
-    return tableOf(EVENT_COLUMNS(), items, listMeta);
+    return tableOf(t, EVENT_COLUMNS(), items, listMeta, includeObject);
   const columns: Column[] = [
     {
       name: 'Name',
@@ -537,13 +547,15 @@ export function toTable(
   }
   if (!columns.some(c => c.name === 'Age' || c.name === 'Created At'))
     columns.push(age());
-  return tableOf(columns, items, listMeta);
+  return tableOf(t, columns, items, listMeta, includeObject);
 }
 
 function tableOf(
+  t: ResourceType,
   columns: Column[],
   items: KObject[],
   listMeta: Record<string, unknown>,
+  includeObject: TableIncludeObject,
 ) {
   const rows = items.map(o => ({
     cells: columns.map(c => {
@@ -553,11 +565,20 @@ function tableOf(
         return humanDuration(Date.now() - Date.parse(v));
       return v === undefined ? null : v;
     }),
-    object: {
-      kind: 'PartialObjectMetadata',
-      apiVersion: 'meta.k8s.io/v1',
-      metadata: o.metadata,
-    },
+    // kubectl asks for whole objects (`includeObject=Object`) when it sorts (`--sort-by`) or prints more than
+    // the columns; without them it finds no field to sort by and prints "No resources found".
+    ...(includeObject === 'None'
+      ? {}
+      : {
+          object:
+            includeObject === 'Object'
+              ? { ...o, apiVersion: apiVersionOf(t), kind: t.kind }
+              : {
+                  kind: 'PartialObjectMetadata',
+                  apiVersion: 'meta.k8s.io/v1',
+                  metadata: o.metadata,
+                },
+        }),
   }));
   return {
     kind: 'Table',

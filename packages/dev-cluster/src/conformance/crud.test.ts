@@ -630,6 +630,44 @@ describe('API server conformance: CRUD semantics', () => {
     expect(dup.code).toBe(409);
   });
 
+  it('honours includeObject on Table output (kubectl get --sort-by needs the whole object in each row)', async () => {
+    await core.createNamespacedConfigMap({
+      namespace: c.namespace,
+      body: { metadata: { name: 'table-row' }, data: { k: 'v' } },
+    });
+    const table = async (path: string) =>
+      (
+        await fetch(`${c.kc.getCurrentCluster()!.server}${path}`, {
+          headers: {
+            Authorization: 'Bearer x',
+            Accept:
+              'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
+          },
+        })
+      ).json();
+    const base = `/api/v1/namespaces/${c.namespace}/configmaps`;
+    const only = 'fieldSelector=metadata.name%3Dtable-row';
+    const full = await table(`${base}?${only}&includeObject=Object`);
+    expect(full.kind).toBe('Table');
+    expect(full.rows[0].object).toMatchObject({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'table-row' },
+      data: { k: 'v' },
+    });
+    const one = await table(`${base}/table-row?includeObject=Object`);
+    expect(one.rows[0].object).toMatchObject({ data: { k: 'v' } });
+    const meta = await table(`${base}?${only}`);
+    expect(meta.rows[0].object).toMatchObject({
+      kind: 'PartialObjectMetadata',
+      metadata: { name: 'table-row' },
+    });
+    expect(meta.rows[0].object.data).toBeUndefined();
+    const none = await table(`${base}?${only}&includeObject=None`);
+    expect(none.rows).toHaveLength(1);
+    expect(none.rows[0].object).toBeUndefined();
+  });
+
   it('deletes, and a deleted object is gone', async () => {
     await core.createNamespacedConfigMap({
       namespace: c.namespace,

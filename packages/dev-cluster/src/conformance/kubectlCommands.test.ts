@@ -333,6 +333,19 @@ jest.setTimeout(30_000);
     expect(events).toMatch(
       /Normal\s+Scheduled\s+pod\/qwen-inference-inference-0-0\s+Successfully assigned/,
     );
+    // --sort-by needs whole objects in the Table rows (includeObject=Object)
+    const sorted = await run('get', 'events', '--sort-by=.lastTimestamp');
+    expect(sorted.split('\n')[0]).toMatch(/^LAST SEEN\s+TYPE/);
+    expect(sorted).toMatch(/Normal\s+Scheduled\s+pod\/qwen-inference/);
+    const byName = await run('get', 'pods', '--sort-by=.metadata.name');
+    expect(byName).toMatch(/^NAME\s+READY/);
+    const names = byName
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map(l => l.split(/\s+/)[0]);
+    expect(names.length).toBeGreaterThanOrEqual(2);
+    expect(names).toEqual([...names].sort());
     const wide = await run('get', 'events', '-o', 'wide');
     expect(wide.split('\n')[0]).toMatch(
       /SOURCE\s+MESSAGE\s+FIRST SEEN\s+COUNT\s+NAME$/,
