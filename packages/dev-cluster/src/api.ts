@@ -30,6 +30,7 @@ import {
   pruneStructural,
   validateStructural,
 } from '@fusioninfer/plugin-fusioninfer-common';
+import { validateCel } from './cel';
 import { ApiError, errors } from './errors';
 import { serverSideApply, trackUpdate } from './managedFields';
 import {
@@ -356,6 +357,7 @@ export class KubeApi {
     t: ResourceType,
     obj: KObject,
     opts: WriteOptions,
+    old?: KObject,
   ): KObject {
     if (!t.schema) return obj;
     let out = applyDefaults(t.schema, obj);
@@ -371,6 +373,12 @@ export class KubeApi {
     }
     out = pruned.value;
     const issues = validateStructural(t.schema, out);
+    if (issues.length === 0) {
+      // CRD validation rules run on structurally valid objects, as on a real server.
+      const cel = validateCel(t.schema, out, old);
+      if (cel.length > 0)
+        throw errors.invalid(t.kind, t.group, obj.metadata?.name ?? '', cel);
+    }
     if (issues.length > 0) {
       const reasons: Record<string, string> = {
         required: 'FieldValueRequired',
@@ -884,7 +892,7 @@ export class KubeApi {
       };
       if (!next.metadata.deletionTimestamp)
         delete next.metadata.deletionTimestamp;
-      next = this.admitCustom(t, next, opts);
+      next = this.admitCustom(t, next, opts, old);
       this.admitBuiltin(t, next);
     }
     if (
