@@ -242,7 +242,9 @@ describe('CRD validation rules (CEL) in the dev cluster', () => {
     const api = newApi();
     let n = 0;
     const kinds: string[] = [];
-    for (const [name, isvc] of Object.entries(loadExamples())) {
+    const examples = Object.entries(loadExamples());
+    expect(examples).toHaveLength(13);
+    for (const [name, isvc] of examples) {
       api.create(api.findType('', 'v1', 'namespaces')!, undefined, {
         metadata: { name },
       });
