@@ -122,6 +122,36 @@ describe('special and endless files (review L7)', () => {
     expect(produced).toBeLessThan(2000000);
   });
 
+  it('the installed command stops quietly when its reader goes away (render | head)', () => {
+    const example = path.resolve(
+      __dirname,
+      '../../../examples/multi-node-router.yaml',
+    );
+    // 40 services, about 600 KB of JSON: far more than a pipe buffer, so writing continues after head exits
+    const many = path.join(
+      fs.mkdtempSync(path.join(os.tmpdir(), 'fusioninfer-epipe-')),
+      'many.yaml',
+    );
+    const text = fs.readFileSync(example, 'utf8');
+    fs.writeFileSync(
+      many,
+      Array.from({ length: 40 }, (_, i) =>
+        text.replace(/name: (\S+)\n/, `name: $1-${i}\n`),
+      ).join('\n---\n'),
+    );
+    const r = spawnSync(
+      'sh',
+      [
+        '-c',
+        `"${process.execPath}" "${BIN}" render -f "${many}" -o json | head -c 10 >/dev/null`,
+      ],
+      { encoding: 'utf8', timeout: 60000 },
+    );
+    fs.rmSync(path.dirname(many), { recursive: true, force: true });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   it('the installed command refuses /dev/zero at once (exit 2)', () => {
     const r = spawnSync(
       process.execPath,

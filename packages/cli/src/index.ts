@@ -49,6 +49,12 @@ async function readStdin(): Promise<Buffer> {
 export async function main(
   argv: string[] = process.argv.slice(2),
 ): Promise<void> {
+  // `fusioninfer render … | head`: once the reader has gone, stop quietly (as a program killed by SIGPIPE would)
+  // instead of dying with an unhandled EPIPE stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   // eslint-disable-next-line @backstage/no-relative-monorepo-imports
   const version: string = require('../package.json').version;
   const code = await runCli(
