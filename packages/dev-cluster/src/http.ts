@@ -230,6 +230,55 @@ export class DevApiHttpServer {
     });
   }
 
+  /**
+   * Impersonation (`kubectl --as` / `--as-group`, the Impersonate-User / Impersonate-Group / Impersonate-Uid
+   * headers): the caller needs the `impersonate` verb on `users`, `groups` and `uids` (system:masters has it), and
+   * the request then runs as that user with the listed groups plus system:authenticated, as kube-apiserver does.
+   */
+  private impersonate(req: IncomingMessage, caller: UserInfo): UserInfo {
+    const all = (h: string) =>
+      (req.headersDistinct[h] ?? []).flatMap(v =>
+        h === 'impersonate-group' ? v.split(',').map(g => g.trim()) : [v],
+      );
+    const [username] = all('impersonate-user');
+    const groups = all('impersonate-group').filter(Boolean);
+    const [uid] = all('impersonate-uid');
+    if (username === undefined) {
+      if (groups.length > 0 || uid !== undefined)
+        throw new ApiError(
+          500,
+          'InternalError',
+          'requested impersonation of groups or uid without impersonating a user',
+        );
+      return caller;
+    }
+    const check = (resource: string, name: string) =>
+      this.authorizer.authorize(caller, {
+        resourceRequest: true,
+        verb: 'impersonate',
+        apiGroup: '',
+        resource,
+        name,
+      });
+    check('users', username);
+    for (const g of groups) check('groups', g);
+    if (uid !== undefined) check('uids', uid);
+    const sa = /^system:serviceaccount:([^:]+):[^:]+$/.exec(username);
+    return {
+      username,
+      ...(uid !== undefined ? { uid } : {}),
+      groups: [
+        ...new Set([
+          ...groups,
+          ...(sa
+            ? ['system:serviceaccounts', `system:serviceaccounts:${sa[1]}`]
+            : []),
+          'system:authenticated',
+        ]),
+      ],
+    };
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const segs = url.pathname
@@ -242,7 +291,10 @@ export class DevApiHttpServer {
       res.end('ok');
       return;
     }
-    const user = this.authorizer.authenticate(req.headers.authorization);
+    const user = this.impersonate(
+      req,
+      this.authorizer.authenticate(req.headers.authorization),
+    );
     if (
       segs[0] === 'version' ||
       segs[0] === 'openapi' ||

@@ -141,6 +141,56 @@ describe('authentication and RBAC', () => {
     });
     afterAll(() => dev.close());
 
+    it('honours impersonation (kubectl --as / --as-group): the admin acts as the user; others need the impersonate verb', async () => {
+      const call = (
+        token: string,
+        p: string,
+        headers: Record<string, string>,
+      ) =>
+        fetch(`${dev.url}${p}`, {
+          method: p.includes('selfsubjectreviews') ? 'POST' : 'GET',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            ...headers,
+          },
+          body: p.includes('selfsubjectreviews')
+            ? JSON.stringify({
+                apiVersion: 'authentication.k8s.io/v1',
+                kind: 'SelfSubjectReview',
+              })
+            : undefined,
+        });
+      const who = await call(
+        'admin-token',
+        '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+        { 'Impersonate-User': 'alice', 'Impersonate-Group': 'devs' },
+      );
+      expect(who.status).toBe(201);
+      expect((await who.json()).status.userInfo).toEqual({
+        username: 'alice',
+        groups: ['devs', 'system:authenticated'],
+      });
+      const asAlice = await call(
+        'admin-token',
+        '/api/v1/namespaces/other/pods',
+        {
+          'Impersonate-User': 'alice',
+        },
+      );
+      expect(asAlice.status).toBe(403);
+      expect((await asAlice.json()).message).toBe(
+        'pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "other"',
+      );
+      const escalate = await call('alice-token', '/api/v1/namespaces/ml/pods', {
+        'Impersonate-User': 'kubernetes-admin',
+      });
+      expect(escalate.status).toBe(403);
+      expect((await escalate.json()).message).toBe(
+        'users "kubernetes-admin" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope',
+      );
+    });
+
     it('refuses unknown tokens with 401', async () => {
       const res = await fetch(`${dev.url}/api/v1/namespaces`, {
         headers: { Authorization: 'Bearer nope' },

@@ -589,6 +589,22 @@ jest.setTimeout(30_000);
       'pods',
     ).catch(e => ({ code: e.code, stdout: String(e.stdout) }));
     expect(denied).toEqual({ code: 1, stdout: 'no\n' });
+    // the admin checking another user's permissions (impersonation, --as)
+    expect(
+      (
+        await run('-n', 'ml', 'auth', 'can-i', 'list', 'pods', '--as=alice')
+      ).trim(),
+    ).toBe('yes');
+    const deniedAs = await run(
+      '-n',
+      'other',
+      'auth',
+      'can-i',
+      'list',
+      'pods',
+      '--as=alice',
+    ).catch(e => ({ code: e.code, stdout: String(e.stdout) }));
+    expect(deniedAs).toEqual({ code: 1, stdout: 'no\n' });
     expect(
       await stderrOf(runAs('alice', '-n', 'ml', 'get', 'pods', '-A')),
     ).toContain(
