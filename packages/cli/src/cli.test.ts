@@ -79,6 +79,19 @@ describe('fusioninfer validate', () => {
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
   });
+  it('takes flag values after "=" in long and short form (--output=json, -o=json, -n=ml), as kubectl does', async () => {
+    for (const argv of [
+      ['render', '--filename=x.yaml', '--output=json', '--namespace=ml'],
+      ['render', '-f=x.yaml', '-o=json', '-n=ml'],
+    ]) {
+      const r = await run(argv, '', {
+        'x.yaml': example('monolithic-no-router'),
+      });
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out).items[0].metadata.namespace).toBe('ml');
+    }
+  });
   it('exits 1 with one "path: message" line per error', async () => {
     const bad = example('monolithic-no-router')
       .replace('replicas: 1', 'replicas: -1')

@@ -98,7 +98,12 @@ function parseArgs(argv: string[]): Args {
   };
   while (rest.length > 0) {
     let flag = rest.shift()!;
-    const eq = flag.startsWith('--') ? flag.indexOf('=') : -1;
+    // --flag=value, and -f=value for the one-letter flags (kubectl accepts both: -o=json, -n=ml)
+    const eq = flag.startsWith('--')
+      ? flag.indexOf('=')
+      : /^-[a-z]=/.test(flag)
+        ? 2
+        : -1;
     if (eq > 0) {
       rest.unshift(flag.slice(eq + 1));
       flag = flag.slice(0, eq);
