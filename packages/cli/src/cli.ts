@@ -99,11 +99,9 @@ function parseArgs(argv: string[]): Args {
   while (rest.length > 0) {
     let flag = rest.shift()!;
     // --flag=value, and -f=value for the one-letter flags (kubectl accepts both: -o=json, -n=ml)
-    const eq = flag.startsWith('--')
-      ? flag.indexOf('=')
-      : /^-[a-z]=/.test(flag)
-        ? 2
-        : -1;
+    let eq = -1;
+    if (flag.startsWith('--')) eq = flag.indexOf('=');
+    else if (/^-[a-z]=/.test(flag)) eq = 2;
     if (eq > 0) {
       rest.unshift(flag.slice(eq + 1));
       flag = flag.slice(0, eq);
