@@ -70,7 +70,7 @@ test.beforeAll(async ({ request }) => {
 const inferenceTab = (name: string) =>
   `/catalog/default/component/${name}.demo.dev/inference`;
 
-/** Every role of the service shows all its replicas ready ("2/2 replicas ready"). */
+/** Every role of the service shows all its replicas ready ("2/2 replicas ready", "1/1 replica ready"). */
 async function expectAllReplicasReady(
   page: Page,
   roles: Record<string, number | 'all'>,
@@ -80,8 +80,8 @@ async function expectAllReplicasReady(
       page.locator(`[aria-label="Role ${role}"]`).first(),
     ).toContainText(
       replicas === 'all'
-        ? /(?<!\d)(\d+)\/\1 replicas ready/
-        : `${replicas}/${replicas} replicas ready`,
+        ? /(?<!\d)(\d+)\/\1 replicas? ready/
+        : `${replicas}/${replicas} ${replicas === 1 ? 'replica' : 'replicas'} ready`,
       {
         timeout: 90_000,
       },
@@ -224,7 +224,7 @@ test("the guest scales its own service and the new replica's pods come up", asyn
   await expect(dialog).toBeHidden();
   await expectAllReplicasReady(page, { inference: 2 });
   const replica1 = page.locator('[aria-label="inference replica 1"]').first();
-  await expect(replica1).toContainText('1/1 pods ready');
+  await expect(replica1).toContainText('1/1 pod ready');
   await screenshot(page, 'scaled');
 });
 
