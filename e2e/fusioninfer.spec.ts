@@ -175,8 +175,8 @@ test('routing metrics move while fusioninfer-loadgen sends traffic', async ({
   const root = path.resolve(__dirname, '..');
   const kubeconfig =
     process.env.E2E_KUBECONFIG ?? path.join(root, '.dev-cluster/kubeconfig');
-  // The development cluster serves https with its own CA (next to the kubeconfig); the load generator's fetch
-  // trusts it through NODE_EXTRA_CA_CERTS.
+  // The development cluster serves https with its own CA (in the kubeconfig, and next to it as ca.crt); the load
+  // generator trusts the kubeconfig's CA itself, NODE_EXTRA_CA_CERTS only keeps older builds of it working.
   const ca = path.join(path.dirname(kubeconfig), 'ca.crt');
   const loadgen = spawn(
     path.join(root, 'node_modules/.bin/fusioninfer-loadgen'),
