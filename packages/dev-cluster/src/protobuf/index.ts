@@ -172,7 +172,9 @@ function scalarOrMessage(
 
 /**
  * Decodes a Kubernetes protobuf request body into the JSON object a real API server would have decoded. Custom
- * resources and kinds outside the definitions answer 415, as a real server does for custom resources.
+ * resources and kinds outside the definitions answer 415, as a real server does for custom resources; every other
+ * decoding failure (truncated messages, invalid wire types, nesting too deep) is 400 BadRequest, as kube-apiserver
+ * answers, never 500.
  */
 export function decodeKubernetesProtobuf(body: Buffer): Record<string, any> {
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC))
@@ -181,35 +183,28 @@ export function decodeKubernetesProtobuf(body: Buffer): Record<string, any> {
     );
   const r = root();
   const unknownType = r.lookupType('k8s.io.apimachinery.pkg.runtime.Unknown');
-  let envelope: any;
+  let kind = '';
   try {
-    envelope = unknownType.decode(body.subarray(4));
+    const envelope: any = unknownType.decode(body.subarray(4));
+    const apiVersion: string = envelope.typeMeta?.apiVersion ?? '';
+    kind = envelope.typeMeta?.kind ?? '';
+    if (envelope.contentEncoding)
+      throw unsupported(`content encoding ${envelope.contentEncoding}`);
+    const messageName = PROTOBUF_KINDS[`${apiVersion}/${kind}`];
+    if (!messageName)
+      throw unsupported(
+        `${kind || 'an object without kind'}${apiVersion ? ` (${apiVersion})` : ''} is accepted as JSON or YAML only`,
+      );
+    const type = r.lookupType(messageName);
+    const raw: Uint8Array = envelope.raw ?? new Uint8Array();
+    checkKnownFields(type, raw, '');
+    return { apiVersion, kind, ...messageToJson(type, type.decode(raw)) };
   } catch (e) {
+    if (e instanceof ApiError) throw e;
     throw errors.badRequest(
-      `the body of the request could not be decoded: ${(e as Error).message}`,
+      `the body of the request could not be decoded: ${kind ? `${kind}: ` : ''}${(e as Error)?.message ?? String(e)}`,
     );
   }
-  const apiVersion: string = envelope.typeMeta?.apiVersion ?? '';
-  const kind: string = envelope.typeMeta?.kind ?? '';
-  if (envelope.contentEncoding)
-    throw unsupported(`content encoding ${envelope.contentEncoding}`);
-  const messageName = PROTOBUF_KINDS[`${apiVersion}/${kind}`];
-  if (!messageName)
-    throw unsupported(
-      `${kind || 'an object without kind'}${apiVersion ? ` (${apiVersion})` : ''} is accepted as JSON or YAML only`,
-    );
-  const type = r.lookupType(messageName);
-  const raw: Uint8Array = envelope.raw ?? new Uint8Array();
-  checkKnownFields(type, raw, '');
-  let message: any;
-  try {
-    message = type.decode(raw);
-  } catch (e) {
-    throw errors.badRequest(
-      `the body of the request could not be decoded: ${kind}: ${(e as Error).message}`,
-    );
-  }
-  return { apiVersion, kind, ...messageToJson(type, message) };
 }
 
 /**

@@ -235,6 +235,141 @@ describe('Kubernetes protobuf request bodies', () => {
       expect((await res.json()).reason).toBe('NotAcceptable');
     });
 
+    const post = (url: string, b: Buffer) =>
+      fetch(`${dev.url}${url}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf' },
+        body: b,
+      });
+
+    it('answers 400 BadRequest, never 500, for malformed protobuf (a truncated submessage, wire type 7)', async () => {
+      // metadata (field 1, length 100) with only 2 bytes of it
+      const truncated = await post(
+        '/api/v1/namespaces/ml/configmaps',
+        encode('v1', 'ConfigMap', new Uint8Array([0x0a, 0x64, 0x0a, 0x01])),
+      );
+      expect(truncated.status).toBe(400);
+      expect(await truncated.json()).toMatchObject({
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        reason: 'BadRequest',
+        code: 400,
+        message: expect.stringContaining(
+          'the body of the request could not be decoded',
+        ),
+      });
+      // field 1 with wire type 7, which does not exist
+      const wire7 = await post(
+        '/api/v1/namespaces/ml/configmaps',
+        encode('v1', 'ConfigMap', new Uint8Array([0x0f, 0x01])),
+      );
+      expect(wire7.status).toBe(400);
+      expect(await wire7.json()).toMatchObject({
+        reason: 'BadRequest',
+        message: expect.stringContaining('invalid wire type 7'),
+      });
+      // groups (wire type 3) nested deeper than protobufjs' recursion limit
+      const deep = await post(
+        '/api/v1/namespaces/ml/configmaps',
+        encode('v1', 'ConfigMap', new Uint8Array(300).fill(0x0b)),
+      );
+      expect(deep.status).toBe(400);
+      expect((await deep.json()).message).toContain(
+        'maximum nesting depth exceeded',
+      );
+      // the same inside the envelope (runtime.Unknown) and in a nested message
+      expect(
+        (
+          await post(
+            '/api/v1/namespaces/ml/configmaps',
+            Buffer.from([0x6b, 0x38, 0x73, 0x00, 0x0a, 0x64, 0x0a]),
+          )
+        ).status,
+      ).toBe(400);
+      expect(
+        (
+          await post(
+            '/api/v1/namespaces/ml/configmaps',
+            encode('v1', 'ConfigMap', new Uint8Array([0x0a, 0x02, 0x0a, 0x07])),
+          )
+        ).status,
+      ).toBe(400);
+    });
+
+    it('never answers 500 to mutated kubectl bodies (2,000 seeded random mutations)', async () => {
+      // Mulberry32, seeded: the same mutations on every run
+      let seed = 0x5eed;
+      const random = () => {
+        seed = (seed + 0x6d2b79f5) >>> 0;
+        let t = seed;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      };
+      const int = (n: number) => Math.floor(random() * n);
+      const urls: Record<string, string> = {
+        'v1/Namespace': '/api/v1/namespaces',
+        'v1/ConfigMap': '/api/v1/namespaces/ml/configmaps',
+        'v1/Secret': '/api/v1/namespaces/ml/secrets',
+        'v1/ServiceAccount': '/api/v1/namespaces/ml/serviceaccounts',
+        'v1/Service': '/api/v1/namespaces/ml/services',
+        'apps/v1/Deployment': '/apis/apps/v1/namespaces/ml/deployments',
+        'batch/v1/Job': '/apis/batch/v1/namespaces/ml/jobs',
+        'rbac.authorization.k8s.io/v1/Role':
+          '/apis/rbac.authorization.k8s.io/v1/namespaces/ml/roles',
+        'rbac.authorization.k8s.io/v1/RoleBinding':
+          '/apis/rbac.authorization.k8s.io/v1/namespaces/ml/rolebindings',
+        'rbac.authorization.k8s.io/v1/ClusterRole':
+          '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+        'rbac.authorization.k8s.io/v1/ClusterRoleBinding':
+          '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+        'authorization.k8s.io/v1/SelfSubjectAccessReview':
+          '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+        'authorization.k8s.io/v1/SelfSubjectRulesReview':
+          '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+      };
+      const originals = fs
+        .readdirSync(DATA)
+        .filter(f => f.endsWith('.pb'))
+        .map(f => {
+          const b = fs.readFileSync(path.join(DATA, f));
+          const o = decodeKubernetesProtobuf(b);
+          const url = urls[`${o.apiVersion}/${o.kind}`];
+          expect(url).toBeDefined();
+          return { b, url };
+        });
+      const codes = new Map<number, number>();
+      const failures: string[] = [];
+      for (let i = 0; i < 2000; i++) {
+        const { b, url } = originals[int(originals.length)];
+        let m = Buffer.from(b);
+        for (let n = 1 + int(4); n > 0; n--) {
+          const at = 4 + int(m.length - 4); // keep the k8s\0 magic
+          const op = int(4);
+          if (op === 0) m[at] = int(256);
+          else if (op === 1)
+            m = Buffer.concat([
+              m.subarray(0, at),
+              Buffer.from([int(256)]),
+              m.subarray(at),
+            ]);
+          else if (op === 2 && m.length > 5)
+            m = Buffer.concat([m.subarray(0, at), m.subarray(at + 1)]);
+          else m[at] ^= 1 << int(8);
+        }
+        const res = await post(`${url}?dryRun=All`, m);
+        codes.set(res.status, (codes.get(res.status) ?? 0) + 1);
+        const text = await res.text();
+        if (res.status >= 500)
+          failures.push(`${res.status} ${m.toString('hex')}: ${text}`);
+      }
+      expect(failures.slice(0, 5)).toEqual([]);
+      // most mutations are refused, some still decode
+      expect(codes.get(400)).toBeGreaterThan(100);
+      expect([...codes.keys()].some(c => c < 300)).toBe(true);
+    }, 60_000);
+
     it('answers 415 for a protobuf custom resource', async () => {
       const res = await fetch(
         `${dev.url}/apis/fusioninfer.io/v1alpha1/namespaces/ml/inferenceservices`,
