@@ -36,6 +36,7 @@ import {
   Authorizer,
   DevClusterUser,
   resourceAttributes,
+  splitServiceAccountUsername,
   UserInfo,
 } from './rbac';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
@@ -231,9 +232,13 @@ export class DevApiHttpServer {
   }
 
   /**
-   * Impersonation (`kubectl --as` / `--as-group`, the Impersonate-User / Impersonate-Group / Impersonate-Uid
-   * headers): the caller needs the `impersonate` verb on `users`, `groups` and `uids` (system:masters has it), and
-   * the request then runs as that user with the listed groups plus system:authenticated, as kube-apiserver does.
+   * Impersonation (`kubectl --as` / `--as-group` / `--as-uid`, the Impersonate-User / Impersonate-Group /
+   * Impersonate-Uid headers), checked as kube-apiserver does: the caller needs the `impersonate` verb on `users`
+   * (core group) named by the user, or, for a ServiceAccount user `system:serviceaccount:<ns>:<name>`, on
+   * `serviceaccounts` in namespace `<ns>` named `<name>`; on `groups` for each group and on `uids` of
+   * `authentication.k8s.io` for a uid (system:masters has them all). The request then runs as that user: with the
+   * listed groups, or without them a ServiceAccount's `system:serviceaccounts` and `system:serviceaccounts:<ns>`,
+   * plus system:authenticated (system:unauthenticated for system:anonymous).
    */
   private impersonate(req: IncomingMessage, caller: UserInfo): UserInfo {
     const all = (h: string) =>
@@ -252,30 +257,42 @@ export class DevApiHttpServer {
         );
       return caller;
     }
-    const check = (resource: string, name: string) =>
+    const check = (
+      resource: string,
+      name: string,
+      apiGroup = '',
+      namespace?: string,
+    ) =>
       this.authorizer.authorize(caller, {
         resourceRequest: true,
         verb: 'impersonate',
-        apiGroup: '',
+        apiGroup,
         resource,
         name,
+        ...(namespace ? { namespace } : {}),
       });
-    check('users', username);
+    const sa = splitServiceAccountUsername(username);
+    if (sa) check('serviceaccounts', sa.name, '', sa.namespace);
+    else check('users', username);
     for (const g of groups) check('groups', g);
-    if (uid !== undefined) check('uids', uid);
-    const sa = /^system:serviceaccount:([^:]+):[^:]+$/.exec(username);
+    if (uid !== undefined) check('uids', uid, 'authentication.k8s.io');
+    const impersonated =
+      groups.length > 0 || !sa
+        ? groups
+        : ['system:serviceaccounts', `system:serviceaccounts:${sa.namespace}`];
+    // system:authenticated unless given (or system:unauthenticated is); system:unauthenticated for the anonymous user
+    const anonymous = username === 'system:anonymous';
+    const authenticated = impersonated.some(
+      g =>
+        g === 'system:unauthenticated' ||
+        (!anonymous && g === 'system:authenticated'),
+    )
+      ? []
+      : [anonymous ? 'system:unauthenticated' : 'system:authenticated'];
     return {
       username,
       ...(uid !== undefined ? { uid } : {}),
-      groups: [
-        ...new Set([
-          ...groups,
-          ...(sa
-            ? ['system:serviceaccounts', `system:serviceaccounts:${sa[1]}`]
-            : []),
-          'system:authenticated',
-        ]),
-      ],
+      groups: [...new Set([...impersonated, ...authenticated])],
     };
   }
 

@@ -82,6 +82,7 @@ describe('authentication and RBAC', () => {
         tokens: ['admin-token'],
         users: [
           { token: 'alice-token', name: 'alice', groups: ['devs'] },
+          { token: 'bob-token', name: 'bob' },
           serviceAccountUser('ml', 'runner', 'runner-token'),
         ],
       });
@@ -188,6 +189,138 @@ describe('authentication and RBAC', () => {
       expect(escalate.status).toBe(403);
       expect((await escalate.json()).message).toBe(
         'users "kubernetes-admin" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope',
+      );
+    });
+
+    it('impersonating a ServiceAccount needs impersonate on serviceaccounts in its namespace, not on users', async () => {
+      const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+      const bind = async (
+        kind: 'Role' | 'ClusterRole',
+        name: string,
+        rules: object[],
+        namespace?: string,
+      ) => {
+        const metadata = { name, ...(namespace ? { namespace } : {}) };
+        const binding = {
+          metadata,
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name },
+          subjects: [
+            {
+              kind: 'User',
+              apiGroup: 'rbac.authorization.k8s.io',
+              name: 'bob',
+            },
+          ],
+        };
+        if (namespace) {
+          await rbac.createNamespacedRole({
+            namespace,
+            body: { metadata, rules },
+          });
+          await rbac.createNamespacedRoleBinding({ namespace, body: binding });
+        } else {
+          await rbac.createClusterRole({ body: { metadata, rules } });
+          await rbac.createClusterRoleBinding({ body: binding });
+        }
+      };
+      const whoAs = (user: string, group?: string) =>
+        fetch(`${dev.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, {
+          method: 'POST',
+          headers: {
+            authorization: 'Bearer bob-token',
+            'content-type': 'application/json',
+            'Impersonate-User': user,
+            ...(group ? { 'Impersonate-Group': group } : {}),
+          },
+          body: JSON.stringify({
+            apiVersion: 'authentication.k8s.io/v1',
+            kind: 'SelfSubjectReview',
+          }),
+        });
+      // a rule on users naming the ServiceAccount's user name is not enough
+      await bind('ClusterRole', 'bob-impersonates-users', [
+        {
+          apiGroups: [''],
+          resources: ['users'],
+          verbs: ['impersonate'],
+          resourceNames: [
+            'system:serviceaccount:ml:runner',
+            'system:serviceaccount:other:runner',
+          ],
+        },
+      ]);
+      const viaUsers = await whoAs('system:serviceaccount:ml:runner');
+      expect(viaUsers.status).toBe(403);
+      expect(await viaUsers.json()).toMatchObject({
+        reason: 'Forbidden',
+        message:
+          'serviceaccounts "runner" is forbidden: User "bob" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "ml"',
+        details: { name: 'runner', group: '', kind: 'serviceaccounts' },
+      });
+      // a rule on serviceaccounts in the ServiceAccount's namespace is
+      await bind(
+        'Role',
+        'bob-impersonates-runner',
+        [
+          {
+            apiGroups: [''],
+            resources: ['serviceaccounts'],
+            verbs: ['impersonate'],
+            resourceNames: ['runner'],
+          },
+        ],
+        'ml',
+      );
+      const allowed = await whoAs('system:serviceaccount:ml:runner');
+      expect(allowed.status).toBe(201);
+      expect((await allowed.json()).status.userInfo).toEqual({
+        username: 'system:serviceaccount:ml:runner',
+        groups: [
+          'system:serviceaccounts',
+          'system:serviceaccounts:ml',
+          'system:authenticated',
+        ],
+      });
+      // with groups given, they replace the ServiceAccount's groups (kube-apiserver's rule)
+      await bind('ClusterRole', 'bob-impersonates-devs', [
+        {
+          apiGroups: [''],
+          resources: ['groups'],
+          verbs: ['impersonate'],
+          resourceNames: ['devs'],
+        },
+      ]);
+      const withGroup = await whoAs('system:serviceaccount:ml:runner', 'devs');
+      expect(withGroup.status).toBe(201);
+      expect((await withGroup.json()).status.userInfo.groups).toEqual([
+        'devs',
+        'system:authenticated',
+      ]);
+      // the same name in another namespace is another ServiceAccount
+      const otherNs = await whoAs('system:serviceaccount:other:runner');
+      expect(otherNs.status).toBe(403);
+      expect((await otherNs.json()).message).toBe(
+        'serviceaccounts "runner" is forbidden: User "bob" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "other"',
+      );
+      // the impersonated ServiceAccount's own rights apply: the Role "reader" in ml is bound to it
+      const asRunner = await fetch(`${dev.url}/api/v1/namespaces/ml/pods`, {
+        headers: {
+          authorization: 'Bearer bob-token',
+          'Impersonate-User': 'system:serviceaccount:ml:runner',
+        },
+      });
+      expect(asRunner.status).toBe(200);
+      // a uid is impersonated on resource uids of authentication.k8s.io
+      const uid = await fetch(`${dev.url}/api/v1/namespaces/ml/pods`, {
+        headers: {
+          authorization: 'Bearer bob-token',
+          'Impersonate-User': 'system:serviceaccount:ml:runner',
+          'Impersonate-Uid': 'u-1',
+        },
+      });
+      expect(uid.status).toBe(403);
+      expect((await uid.json()).message).toBe(
+        'uids.authentication.k8s.io "u-1" is forbidden: User "bob" cannot impersonate resource "uids" in API group "authentication.k8s.io" at the cluster scope',
       );
     });
 

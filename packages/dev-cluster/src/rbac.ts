@@ -23,6 +23,10 @@
  */
 
 import fs from 'fs';
+import {
+  dns1123LabelProblems,
+  dns1123SubdomainProblems,
+} from '@fusioninfer/plugin-fusioninfer-common';
 import { KObject, KubeApi } from './api';
 import { ApiError, errors } from './errors';
 
@@ -79,6 +83,26 @@ export function serviceAccountUser(
     name: `system:serviceaccount:${namespace}:${name}`,
     groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`],
   };
+}
+
+/**
+ * The namespace and name of a ServiceAccount user name (`system:serviceaccount:<namespace>:<name>` with a valid
+ * namespace and name, as kube-apiserver's serviceaccount.SplitUsername); undefined for any other user name.
+ */
+export function splitServiceAccountUsername(
+  username: string,
+): { namespace: string; name: string } | undefined {
+  const prefix = 'system:serviceaccount:';
+  if (!username.startsWith(prefix)) return undefined;
+  const parts = username.slice(prefix.length).split(':');
+  if (parts.length !== 2) return undefined;
+  const [namespace, name] = parts;
+  if (
+    dns1123LabelProblems(namespace).length > 0 ||
+    dns1123SubdomainProblems(name).length > 0
+  )
+    return undefined;
+  return { namespace, name };
 }
 
 /** Splits one CSV line (double quotes protect commas). */

@@ -619,5 +619,22 @@ jest.setTimeout(30_000);
       /pods\s+\[\]\s+\[\]\s+\[get list\]/,
     );
     expect(await runAs('alice', 'auth', 'whoami')).toMatch(/Username\s+alice/);
+    // --as a ServiceAccount: its groups, and impersonate on serviceaccounts (not users) in its namespace
+    const whoAsSa = await run(
+      'auth',
+      'whoami',
+      '--as=system:serviceaccount:ml:runner',
+    );
+    expect(whoAsSa).toMatch(/Username\s+system:serviceaccount:ml:runner/);
+    expect(whoAsSa).toMatch(
+      /Groups\s+\[system:serviceaccounts system:serviceaccounts:ml system:authenticated\]/,
+    );
+    expect(
+      await stderrOf(
+        runAs('alice', 'get', 'pods', '--as=system:serviceaccount:ml:runner'),
+      ),
+    ).toContain(
+      'User "alice" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "ml"',
+    );
   });
 });
