@@ -66,3 +66,22 @@ export * from './schema';
 export { inferenceServiceCrd } from './crd/inferenceServiceCrd';
 export type { CustomResourceDefinition } from './crd/types';
 export * from './rest';
+export {
+  BASELINE_CAPABILITIES,
+  BASELINE_SELINUX_TYPES,
+  DEFAULT_POD_SECURITY_PROFILE,
+  GPU_CAPABILITIES,
+  POD_SECURITY_LIMITS,
+  POD_SECURITY_RULES,
+  RESTRICTED_GPU_CAPABILITIES,
+  RESTRICTED_VOLUME_TYPES,
+  SAFE_SYSCTLS,
+  checkPodSecurity,
+  isPodSecurityLevel,
+  podSecurityLevels,
+} from './governance/podSecurity';
+export type {
+  PodSecurityLevel,
+  PodSecurityProfile,
+  PodSecurityViolation,
+} from './governance/podSecurity';
