@@ -182,6 +182,59 @@ describe('fusioninfer render', () => {
       'default/deepseek-r1-disagg: prefill 1×2 pods, decode 2×4 pods; 10 pods, 80 GPUs (nvidia.com/gpu: 80); gang scheduling yes',
     );
   });
+  it('counts sidecar, MIG and shared GPUs and DRA claims in the summary (N-H1)', async () => {
+    const sneaky = (extra: string) => `apiVersion: fusioninfer.io/v1alpha1
+kind: InferenceService
+metadata:
+  name: sneaky
+spec:
+  roles:
+    - name: inference
+      componentType: worker
+      replicas: 4
+      template:
+        spec:
+${extra}`;
+    const r = await run(
+      ['render', '--summary'],
+      sneaky(`          initContainers:
+            - name: side
+              image: busybox
+              restartPolicy: Always
+              resources:
+                limits:
+                  nvidia.com/gpu: "8"
+          containers:
+            - name: main
+              image: vllm/vllm-openai:latest
+              resources:
+                limits:
+                  nvidia.com/mig-3g.40gb: "2"
+                  nvidia.com/gpu.shared: "4"
+`),
+    );
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(
+      'default/sneaky: inference 4×1 pods; 4 pods, 51.429 GPUs (nvidia.com/gpu: 32, nvidia.com/mig-3g.40gb: 8, nvidia.com/gpu.shared: 16); gang scheduling no',
+    );
+    const dra = await run(
+      ['render', '--summary'],
+      sneaky(`          resourceClaims:
+            - name: gpus
+              resourceClaimTemplateName: eight-h200
+          containers:
+            - name: main
+              image: vllm/vllm-openai:latest
+              resources:
+                claims:
+                  - name: gpus
+`),
+    );
+    expect(dra.code).toBe(0);
+    expect(dra.err).toContain(
+      'default/sneaky: inference 4×1 pods; 4 pods, 0 GPUs, 4 DRA resource claims (devices not counted); gang scheduling no',
+    );
+  });
   it('exits 1 on an invalid manifest with the validate messages, printing nothing', async () => {
     const r = await run(
       ['render'],

@@ -273,16 +273,18 @@ function firstLine(s: string): string {
 
 function summaryLine(s: RenderSummary): string {
   const accelerators = Object.entries(s.totals.accelerators);
+  const claims = s.totals.resourceClaims ?? 0;
   return (
     `${s.namespace}/${s.name}: ${s.roles
       .filter(r => r.componentType !== 'router')
       .map(r => `${r.name} ${r.replicas}×${r.nodesPerReplica} pods`)
       .join(', ')}; ` +
+    // GPU equivalents (a MIG 3g slice is 3/7), then the raw count of each accelerator resource.
     `${s.totals.pods} pods, ${s.totals.gpus} GPUs${
       accelerators.length
         ? ` (${accelerators.map(([k, v]) => `${k}: ${v}`).join(', ')})`
         : ''
-    }; ` +
+    }${claims ? `, ${claims} DRA resource claims (devices not counted)` : ''}; ` +
     `gang scheduling ${s.gangScheduling ? 'yes' : 'no'}${s.router ? `; router ${s.router.strategy} (${s.router.image})` : ''}; ${s.totals.children} children\n`
   );
 }

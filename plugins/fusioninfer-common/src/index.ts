@@ -47,6 +47,22 @@ export type {
   SummaryOptions,
 } from './render';
 export {
+  DEFAULT_ACCELERATOR_RESOURCES,
+  MIG_SLICES_PER_GPU,
+  acceleratorMatcher,
+  effectivePodRequests,
+  gpuEquivalentPerUnit,
+  gpuEquivalents,
+  isAcceleratorResource,
+  podAccelerators,
+  podResourceClaims,
+  roundGpus,
+} from './governance/accelerators';
+export type {
+  AcceleratorOptions,
+  PodAccelerators,
+} from './governance/accelerators';
+export {
   LIMITS,
   ROUTER_CHILDREN,
   checkInferenceServiceLimits,

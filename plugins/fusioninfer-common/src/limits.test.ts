@@ -127,6 +127,7 @@ describe('amplification (review H1)', () => {
       pods: 20000,
       gpus: 160000,
       accelerators: { 'nvidia.com/gpu': 160000 },
+      resourceClaims: 0,
       children: 20000,
     });
     expect(renderInferenceService(huge).children).toEqual([]);

@@ -15,8 +15,14 @@
  */
 
 import { countChildren, roleCounts, RoleCounts } from '../limits';
-import { parseQuantity, quantityToNumber } from '../quantity';
 import { ComponentType } from '../types';
+import {
+  acceleratorMatcher,
+  DEFAULT_ACCELERATOR_RESOURCES,
+  podAccelerators,
+  PodAccelerators,
+  roundGpus,
+} from '../governance/accelerators';
 import type { RouterPlan } from './router';
 
 /** What one role amounts to. @public */
@@ -26,10 +32,19 @@ export interface RoleSummary {
   replicas: number;
   nodesPerReplica: number;
   pods: number;
-  /** Accelerators per pod, by resource name (`nvidia.com/gpu` …), from limits (or requests where no limit). */
+  /**
+   * Accelerators per pod, by resource name (`nvidia.com/gpu`, `nvidia.com/mig-3g.40gb` …): the effective pod request
+   * (containers plus sidecars, or the largest init container), each container's limit, else its request.
+   */
   acceleratorsPerPod: Record<string, number>;
-  /** Accelerators for the whole role. */
+  /** Accelerators for the whole role (raw counts by resource name). */
   accelerators: Record<string, number>;
+  /** GPU equivalents per pod (a MIG `3g` slice is 3/7), rounded to 3 decimals. */
+  gpusPerPod: number;
+  /** GPU equivalents for the whole role, rounded to 3 decimals. */
+  gpus: number;
+  /** DRA resource claims per pod (their devices are not in `gpus`; 0 when the pods use no DRA). */
+  resourceClaims: number;
   gangScheduled: boolean;
 }
 
@@ -44,9 +59,19 @@ export interface RenderSummary {
   router?: RouterPlan;
   totals: {
     pods: number;
-    /** Sum over every accelerator resource name (e.g. 80 for 80 `nvidia.com/gpu`). */
+    /**
+     * GPU equivalents over every accelerator resource, rounded to 3 decimals: 80 for 80 `nvidia.com/gpu`, 0.857 for
+     * two `nvidia.com/mig-3g.40gb` (see `gpuEquivalentPerUnit`).
+     */
     gpus: number;
+    /** Raw counts by accelerator resource name. */
     accelerators: Record<string, number>;
+    /**
+     * DRA resource claims of every pod (claims per pod × pods); a policy holds these, their GPUs are not counted.
+     * Always set by {@link summarizeInferenceService}; optional only so that totals written by hand (a policy's
+     * input) stay valid.
+     */
+    resourceClaims?: number;
     /** Child objects the controller creates (LeaderWorkerSets, PodGroup, router objects). */
     children: number;
   };
@@ -56,44 +81,27 @@ export interface RenderSummary {
 export interface SummaryOptions {
   /** Namespace of the children; defaults to the service's `metadata.namespace`, then `default`. */
   namespace?: string;
+  /**
+   * Patterns of the resource names that are accelerators (exact names, `prefix/*`, `prefix*`, or a leading `*` for an
+   * ending); default `DEFAULT_ACCELERATOR_RESOURCES`. See `acceleratorMatcher`.
+   */
+  acceleratorResources?: readonly string[];
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const ACCELERATOR =
-  /(^|\/)(gpu|tpu|npu|neuron|neuroncore|xpu|mlu|dcu)$|^amd\.com\/gpu$|^habana\.ai\/gaudi$/i;
-
-/** Containers inspected per pod template; a pod with more is refused by the API server long before. */
-const MAX_CONTAINERS = 1000;
-
-/** Accelerators per pod of a raw role template (limits, or requests where no limit), without copying it. */
-export function acceleratorsPerPod(template: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
-  const spec = isObj(template) && isObj(template.spec) ? template.spec : {};
-  const containers = Array.isArray(spec.containers) ? spec.containers : [];
-  for (let i = 0; i < Math.min(containers.length, MAX_CONTAINERS); i++) {
-    const c = containers[i];
-    if (!isObj(c)) continue;
-    const res = isObj(c.resources) ? c.resources : {};
-    const limits = isObj(res.limits) ? res.limits : {};
-    const requests = isObj(res.requests) ? res.requests : {};
-    for (const name of new Set([
-      ...Object.keys(limits),
-      ...Object.keys(requests),
-    ])) {
-      if (!ACCELERATOR.test(name)) continue;
-      const raw =
-        (Object.hasOwn(limits, name) ? limits[name] : undefined) ??
-        (Object.hasOwn(requests, name) ? requests[name] : undefined);
-      const q =
-        typeof raw === 'string' || typeof raw === 'number'
-          ? parseQuantity(raw)
-          : undefined;
-      if (q) out[name] = (out[name] ?? 0) + quantityToNumber(q);
-    }
-  }
-  return out;
+/**
+ * Accelerators per pod of a raw role template, by resource name: the effective pod request (containers plus sidecar
+ * init containers, or the largest plain init container with the sidecars before it) of every accelerator resource
+ * (`patterns`, default `DEFAULT_ACCELERATOR_RESOURCES`), without copying the template. Never throws.
+ */
+export function acceleratorsPerPod(
+  template: unknown,
+  patterns: readonly string[] = DEFAULT_ACCELERATOR_RESOURCES,
+): Record<string, number> {
+  return podAccelerators(template, { acceleratorResources: patterns })
+    .accelerators;
 }
 
 function gangFor(r: RoleCounts, pd: boolean, gang: boolean): boolean {
@@ -128,34 +136,47 @@ export function summarizeInferenceService(
       workloads.some(r => r.componentType === 'prefiller') &&
       workloads.some(r => r.componentType === 'decoder');
     const { children, gang } = countChildren(counts);
+    const match = acceleratorMatcher(
+      options.acceleratorResources ?? DEFAULT_ACCELERATOR_RESOURCES,
+    );
+    let gpuTotal = 0;
     const roles: RoleSummary[] = counts.map(r => {
       let replicas = 0; // a role without a known type deploys nothing
       if (r.workload) replicas = r.replicas;
       else if (r.componentType === 'router') replicas = 1; // one EPP
       const nodes = r.workload ? r.nodeCount : 1;
-      const perPod = r.workload
-        ? acceleratorsPerPod(
+      const pods = replicas * nodes;
+      // A multi-node replica's leader and workers run the same pod spec (the renderer rewrites only the first
+      // container's command, args, ports and probe), so every pod of the role counts from the role's template. The
+      // router's EPP pod asks for no accelerators.
+      const perPod: PodAccelerators = r.workload
+        ? podAccelerators(
             (rawRoles[r.index] as Record<string, unknown>)?.template,
+            match,
           )
-        : {};
-      const accelerators: Record<string, number> = {};
-      for (const [k, v] of Object.entries(perPod))
-        accelerators[k] = v * replicas * nodes;
+        : { accelerators: {}, gpus: 0, resourceClaims: 0 };
+      const roleGpus = perPod.gpus * pods;
+      gpuTotal += roleGpus;
       return {
         name: r.name,
         componentType: r.componentType,
         replicas,
         nodesPerReplica: nodes,
-        pods: replicas * nodes,
-        acceleratorsPerPod: perPod,
-        accelerators,
+        pods,
+        acceleratorsPerPod: perPod.accelerators,
+        accelerators: Object.fromEntries(
+          Object.entries(perPod.accelerators).map(([k, v]) => [k, v * pods]),
+        ),
+        gpusPerPod: roundGpus(perPod.gpus),
+        gpus: roundGpus(roleGpus),
+        resourceClaims: perPod.resourceClaims,
         gangScheduled: gangFor(r, pd, gang),
       };
     });
-    const accelerators: Record<string, number> = {};
+    const accelerators = new Map<string, number>();
     for (const r of roles)
       for (const [k, v] of Object.entries(r.accelerators))
-        accelerators[k] = (accelerators[k] ?? 0) + v;
+        accelerators.set(k, (accelerators.get(k) ?? 0) + v);
     return {
       name: typeof metadata.name === 'string' ? metadata.name : '',
       namespace:
@@ -167,8 +188,12 @@ export function summarizeInferenceService(
       roles,
       totals: {
         pods: roles.reduce((n, r) => n + r.pods, 0),
-        gpus: Object.values(accelerators).reduce((n, v) => n + v, 0),
-        accelerators,
+        gpus: roundGpus(gpuTotal),
+        accelerators: Object.fromEntries(accelerators),
+        resourceClaims: roles.reduce(
+          (n, r) => n + r.resourceClaims * r.pods,
+          0,
+        ),
         children,
       },
     };
@@ -180,7 +205,13 @@ export function summarizeInferenceService(
       pdDisaggregated: false,
       gangScheduling: false,
       roles: [],
-      totals: { pods: 0, gpus: 0, accelerators: {}, children: 0 },
+      totals: {
+        pods: 0,
+        gpus: 0,
+        accelerators: {},
+        resourceClaims: 0,
+        children: 0,
+      },
     };
   }
 }
