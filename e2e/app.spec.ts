@@ -14,7 +14,13 @@
  * limitations under the License.
  */
 
-import { expect, screenshot, signIn, test } from './fixtures';
+import {
+  expect,
+  expectAfterReload,
+  screenshot,
+  signIn,
+  test,
+} from './fixtures';
 
 /** The demo services of examples/demo/, as model-service entities of the catalog module. */
 export const DEMO_MODELS = [
@@ -41,11 +47,14 @@ test('the guest signs in and the catalog lists every demo model', async ({
   page,
 }) => {
   await signIn(page, 'Guest');
-  // The catalog opens on the guest's own entities (3, owned by llm-apps); "all" shows every model service.
-  await expect(page.getByText('Owned Components (3)')).toBeVisible();
+  // The catalog opens on the guest's own entities (3, owned by llm-apps); "all" shows every model service. Right
+  // after start-up the catalog may still be processing them: a user reloads until they show, and so does the test.
+  await expectAfterReload(page, () => page.getByText('Owned Components (3)'));
   await page.goto('/?filters%5Bkind%5D=component&filters%5Buser%5D=all');
   for (const name of DEMO_MODELS) {
-    await expect(page.getByRole('link', { name, exact: true })).toBeVisible();
+    await expectAfterReload(page, () =>
+      page.getByRole('link', { name, exact: true }),
+    );
   }
   await screenshot(page, 'catalog');
 });

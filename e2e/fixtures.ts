@@ -71,6 +71,23 @@ export async function signIn(page: Page, who: Identity) {
   ).toBeVisible();
 }
 
+/**
+ * Waits for something that appears in the backend without the page being told (the catalog stitching a new entity,
+ * say) the way a user does: look, and reload the page until it shows. Each look waits up to `lookMs`.
+ */
+export async function expectAfterReload(
+  page: Page,
+  visible: () => ReturnType<Page['getByText']>,
+  { timeout = 120_000, lookMs = 5_000 } = {},
+) {
+  let first = true;
+  await expect(async () => {
+    if (!first) await page.reload();
+    first = false;
+    await expect(visible()).toBeVisible({ timeout: lookMs });
+  }).toPass({ timeout, intervals: [500, 1_000, 2_000] });
+}
+
 /** A second browser context (its own storage: its own sign-in), with the same error watch. */
 export async function newIdentityPage(browser: Browser, who: Identity) {
   const context: BrowserContext = await browser.newContext({

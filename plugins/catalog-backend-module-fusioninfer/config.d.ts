@@ -22,7 +22,12 @@ export interface Config {
     catalog?: {
       /** Default true (when the module is installed). */
       enabled?: boolean;
-      /** Seconds between refreshes. Default 60. */
+      /**
+       * Watch the clusters' InferenceServices and update the entities within a second of a change (and as soon as
+       * the first list arrives at start-up). Default true; false: only the scheduled refresh lists.
+       */
+      watch?: boolean;
+      /** Seconds between full relists (a safety net while watching). Default 60. */
       refreshSeconds?: number;
       /** The same as a duration (`{ minutes: 2 }`, `2m`, `PT2M`); wins over `refreshSeconds`. */
       refresh?: HumanDuration | string;

@@ -19,11 +19,13 @@ import { startDevCluster, DevCluster } from '@fusioninfer/dev-cluster';
 import {
   ClusterClient,
   createFusionInferClusters,
+  KINDS,
 } from '@fusioninfer/plugin-fusioninfer-node';
 import { FusionInferEntityProvider } from './FusionInferEntityProvider';
 import {
   devClusterConfig,
   minimalInferenceService,
+  waitFor,
 } from '@fusioninfer/test-utils';
 
 const isvc = (name: string, metadata: Record<string, unknown> = {}) =>
@@ -62,6 +64,7 @@ describe('FusionInferEntityProvider', () => {
       clusters: createFusionInferClusters([up, down]),
       logger: mockServices.logger.mock(),
       defaultOwner: 'group:default/platform',
+      watch: false,
     });
     await provider.connect({ applyMutation, refresh: jest.fn() });
     const entities = await provider.refresh();
@@ -115,6 +118,7 @@ describe('FusionInferEntityProvider', () => {
       const provider = new FusionInferEntityProvider({
         clusters: createFusionInferClusters([limited]),
         logger: mockServices.logger.mock(),
+        watch: false,
       });
       await provider.connect({ applyMutation: jest.fn(), refresh: jest.fn() });
       expect((await provider.refresh()).map(e => e.metadata.name)).toEqual([
@@ -124,6 +128,7 @@ describe('FusionInferEntityProvider', () => {
       const all = new FusionInferEntityProvider({
         clusters: createFusionInferClusters([admin]),
         logger: mockServices.logger.mock(),
+        watch: false,
       });
       await all.connect({ applyMutation: jest.fn(), refresh: jest.fn() });
       expect((await all.refresh()).map(e => e.metadata.name).sort()).toEqual([
@@ -132,6 +137,48 @@ describe('FusionInferEntityProvider', () => {
         'c.default.dev',
       ]);
     } finally {
+      await own.close();
+    }
+  });
+
+  it('watching, emits the entities when the first list arrives and within a second of a change, and nothing for a status change', async () => {
+    const own = await startDevCluster({ simulate: false });
+    const admin = new ClusterClient(devClusterConfig(own.url));
+    await admin.apply(isvc('first') as any, { fieldManager: 'kubectl' });
+    const emitted: string[][] = [];
+    const applyMutation = jest.fn(async (m: any) => {
+      emitted.push(m.entities.map((e: any) => e.entity.metadata.name));
+    });
+    const provider = new FusionInferEntityProvider({
+      clusters: createFusionInferClusters([admin]),
+      logger: mockServices.logger.mock(),
+      debounceMs: 50,
+    });
+    try {
+      // No scheduled refresh at all: the watch alone delivers.
+      await provider.connect({ applyMutation, refresh: jest.fn() });
+      await waitFor(() => emitted.length >= 1);
+      expect(emitted[0]).toEqual(['first.default.dev']);
+      await admin.apply(isvc('second') as any, { fieldManager: 'kubectl' });
+      await waitFor(() => emitted.length >= 2);
+      expect(emitted[1]).toEqual(['first.default.dev', 'second.default.dev']);
+      // A status write changes nothing the entity shows: no mutation.
+      await admin.patchInferenceServiceStatus('default', 'first', {
+        observedGeneration: 1,
+      } as any);
+      await admin.apply(isvc('third') as any, { fieldManager: 'kubectl' });
+      await waitFor(() => emitted.length >= 3);
+      expect(emitted[2]).toEqual([
+        'first.default.dev',
+        'second.default.dev',
+        'third.default.dev',
+      ]);
+      expect(emitted).toHaveLength(3);
+      await admin.delete(KINDS.InferenceService, 'default', 'second');
+      await waitFor(() => emitted.length >= 4);
+      expect(emitted[3]).toEqual(['first.default.dev', 'third.default.dev']);
+    } finally {
+      await provider.stop();
       await own.close();
     }
   });

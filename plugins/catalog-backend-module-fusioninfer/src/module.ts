@@ -49,7 +49,7 @@ function readRefreshSeconds(c: Config | undefined): number {
 
 /**
  * Catalog module: one `model-service` Component per InferenceService in the configured clusters
- * (`fusioninfer.catalog`: `enabled`, `refresh` or `refreshSeconds`, `defaultOwner`, `lifecycle`, `includeLinked`).
+ * (`fusioninfer.catalog`: `enabled`, `watch`, `refresh` or `refreshSeconds`, `defaultOwner`, `lifecycle`, `includeLinked`).
  * Install with `backend.add(import('@fusioninfer/plugin-catalog-backend-module-fusioninfer'))`.
  * @public
  */
@@ -63,26 +63,28 @@ export const catalogModuleFusionInferEntityProvider = createBackendModule({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
         clusters: fusioninferClustersServiceRef,
       },
-      async init({ catalog, config, logger, scheduler, clusters }) {
+      async init({ catalog, config, logger, scheduler, lifecycle, clusters }) {
         const c = config.getOptionalConfig('fusioninfer.catalog');
         if (c?.getOptionalBoolean('enabled') === false) return;
         const seconds = readRefreshSeconds(c);
-        catalog.addEntityProvider(
-          new FusionInferEntityProvider({
-            clusters,
-            logger,
-            defaultOwner: c?.getOptionalString('defaultOwner'),
-            lifecycle: c?.getOptionalString('lifecycle'),
-            includeLinked: c?.getOptionalBoolean('includeLinked'),
-            taskRunner: scheduler.createScheduledTaskRunner({
-              frequency: { seconds },
-              timeout: { seconds: Math.max(30, seconds) },
-              initialDelay: { seconds: 3 },
-            }),
+        const provider = new FusionInferEntityProvider({
+          clusters,
+          logger,
+          defaultOwner: c?.getOptionalString('defaultOwner'),
+          lifecycle: c?.getOptionalString('lifecycle'),
+          includeLinked: c?.getOptionalBoolean('includeLinked'),
+          watch: c?.getOptionalBoolean('watch'),
+          taskRunner: scheduler.createScheduledTaskRunner({
+            frequency: { seconds },
+            timeout: { seconds: Math.max(30, seconds) },
+            initialDelay: { seconds: 3 },
           }),
-        );
+        });
+        catalog.addEntityProvider(provider);
+        lifecycle.addShutdownHook(() => provider.stop());
       },
     });
   },
