@@ -23,7 +23,14 @@ import {
   fusioninferApprovalDecidePermission,
   fusioninferApprovalReadPermission,
   fusioninferPermissions,
+  fusioninferServiceCreatePermission,
 } from '@fusioninfer/plugin-fusioninfer-common';
+import { readGovernanceConfig } from './changes/config';
+import {
+  namespacePermissionResourceRef,
+  namespacePermissionRules,
+  parseNamespaceRef,
+} from './changes/namespaceRules';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { ApprovalStore } from './approvals/ApprovalStore';
 import {
@@ -58,6 +65,8 @@ export const fusioninferPlugin = createBackendPlugin({
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
         permissions: coreServices.permissions,
+        auth: coreServices.auth,
+        userInfo: coreServices.userInfo,
         permissionsRegistry: coreServices.permissionsRegistry,
         lifecycle: coreServices.lifecycle,
         clusters: fusioninferClustersServiceRef,
@@ -71,6 +80,8 @@ export const fusioninferPlugin = createBackendPlugin({
         httpRouter,
         httpAuth,
         permissions,
+        auth,
+        userInfo,
         permissionsRegistry,
         lifecycle,
         clusters,
@@ -93,6 +104,12 @@ export const fusioninferPlugin = createBackendPlugin({
             const found = await store.getMany(ids);
             return ids.map(id => found.find(a => a.id === id));
           },
+        });
+        permissionsRegistry.addResourceType({
+          resourceRef: namespacePermissionResourceRef,
+          permissions: [fusioninferServiceCreatePermission],
+          rules: Object.values(namespacePermissionRules),
+          getResources: async refs => refs.map(parseNamespaceRef),
         });
         const settings = readFusionInferConfig(config);
         const { render } = settings;
@@ -204,6 +221,13 @@ export const fusioninferPlugin = createBackendPlugin({
             render,
             metrics,
             catalog,
+            auth,
+            userInfo,
+            governance: readGovernanceConfig(config),
+            approvalPolicy: approvals.policy,
+            defaultOwner: config.getOptionalString(
+              'fusioninfer.catalog.defaultOwner',
+            ),
             approvals: {
               store,
               gate,

@@ -17,15 +17,20 @@
 import express from 'express';
 import Router from 'express-promise-router';
 import {
+  AuthService,
   HttpAuthService,
   LoggerService,
   PermissionsService,
+  UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
+  ApprovalPolicy,
   fusioninferOpenApiDocument,
   RenderOptions,
 } from '@fusioninfer/plugin-fusioninfer-common';
+import { GovernanceConfig } from './changes/config';
+import { ServiceWriter } from './changes/ServiceWriter';
 import { FusionInferClusters } from '@fusioninfer/plugin-fusioninfer-node';
 import { ClusterReconciler } from './reconciler/ClusterReconciler';
 import { MetricsCollector } from './metrics/MetricsCollector';
@@ -57,6 +62,16 @@ export interface RouterOptions {
   source?: ServiceSource;
   /** Backstage namespace of generated model-service entities (default "default"). */
   entityNamespace?: string;
+  /** Team projects, pod security, protected namespaces (default: no projects, `baseline-gpu`). */
+  governance?: GovernanceConfig;
+  /** The global approval policy (`fusioninfer.approvals`). */
+  approvalPolicy?: ApprovalPolicy;
+  /** For catalog reads as the plugin (owners of entities, memberships of requesters). */
+  auth?: AuthService;
+  /** For the caller's ownership refs (team projects: is the caller a member of the owner group?). */
+  userInfo?: UserInfoService;
+  /** Owner of services that name none (`fusioninfer.catalog.defaultOwner`). */
+  defaultOwner?: string;
 }
 
 /** The Access helper of a router's options (permission checks and entity refs). */
@@ -115,12 +130,29 @@ export async function createRouter(
       client: n => clusters.get(n),
       entityRefOf: (i, c) => access.entityRefOf(i, c),
     });
-  addMutationRoutes(router, {
+  const writer = new ServiceWriter({
     access,
     source,
-    gate,
+    governance: options.governance ?? {
+      projects: [],
+      podSecurity: { level: 'baseline-gpu' },
+      protectedNamespaces: ['fusioninfer-system'],
+    },
+    approvals: options.approvalPolicy,
+    logger: options.logger,
     render: options.render,
+    catalog: options.catalog,
+    serviceCredentials: options.auth
+      ? () => options.auth!.getOwnServiceCredentials()
+      : undefined,
+    ownershipOf: options.userInfo
+      ? async credentials =>
+          (await options.userInfo!.getUserInfo(credentials)).ownershipEntityRefs
+      : undefined,
+    defaultOwner: options.defaultOwner,
   });
+  gate.useWriter(writer);
+  addMutationRoutes(router, { access, source, gate, writer });
   if (options.approvals)
     addApprovalRoutes(router, {
       store: options.approvals.store,
@@ -128,7 +160,7 @@ export async function createRouter(
       access,
       allowSelfApproval: options.approvals.allowSelfApproval,
       clusterExists: n => source.clusterNames().includes(n),
-      namespaceAllowed: (c, ns) => source.client(c).allowsNamespace(ns),
+      writer,
       capacity: c => source.capacity?.(c),
     });
   return router;

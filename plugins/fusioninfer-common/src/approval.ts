@@ -69,6 +69,23 @@ export interface ApprovalRequest {
   expiresAt?: string;
   /** Scaffolder task waiting for the decision, if any. */
   taskId?: string;
+  /** The policy's verdict when the request was filed: project, quota before/after, pod security, entity changed. */
+  policy?: ApprovalPolicyVerdict;
+}
+
+/** The policy's verdict stored with an approval request (see `evaluateChange`). @public */
+export interface ApprovalPolicyVerdict {
+  allowed: boolean;
+  denials: Array<{ field: string; rule: string; message: string }>;
+  project?: string;
+  owner?: string;
+  quota?: { cluster: string; limit: number; before: number; after: number };
+  podSecurity: {
+    level: string;
+    violations: Array<{ field: string; rule: string; message: string }>;
+  };
+  resourceClaims?: number;
+  previousEntityRef?: string;
 }
 
 /** The outcome of applying an approved request. @public */

@@ -101,3 +101,23 @@ export type {
   PodSecurityProfile,
   PodSecurityViolation,
 } from './governance/podSecurity';
+export {
+  evaluateChange,
+  isShrinkOnly,
+} from './governance/policy';
+export type {
+  ChangeInput,
+  PolicyFinding,
+  PolicyVerdict,
+} from './governance/policy';
+export {
+  isProtectedNamespace,
+  projectAllowsDestination,
+  projectNamespaces,
+  projectOfOwner,
+} from './governance/projects';
+export type {
+  ProjectDestination,
+  ProjectPodSecurity,
+  TeamProject,
+} from './governance/projects';

@@ -44,10 +44,22 @@ export const fusioninferServiceDeletePermission = createPermission({
   resourceType: 'catalog-entity',
 });
 
-/** Create (apply) a new service, e.g. from a software template. @public */
+/**
+ * Resource type of the places services are created in: the resource ref is `<cluster>/<namespace>`, so a policy
+ * can scope creation by cluster and namespace (rules `IS_IN_CLUSTER`, `IS_IN_NAMESPACE` of the backend).
+ * @public
+ */
+export const FUSIONINFER_NAMESPACE_RESOURCE_TYPE = 'fusioninfer-namespace';
+
+/**
+ * Create (apply) a new service, e.g. from a software template. A resource permission on `<cluster>/<namespace>`
+ * ({@link FUSIONINFER_NAMESPACE_RESOURCE_TYPE}); team projects (`fusioninfer.projects`) restrict it further.
+ * @public
+ */
 export const fusioninferServiceCreatePermission = createPermission({
   name: 'fusioninfer.service.create',
   attributes: { action: 'create' },
+  resourceType: FUSIONINFER_NAMESPACE_RESOURCE_TYPE,
 });
 
 /** Read approval requests. @public */

@@ -62,6 +62,14 @@ export interface StoredApplyOptions {
   update?: boolean;
   /** Scale/strategy changes: the generation the change was computed from (a changed service needs a new request). */
   baseGeneration?: number;
+  /** How the writer applies it: the whole manifest, a scale or strategy patch of `spec.roles`, or a delete. */
+  kind?: 'apply' | 'scale' | 'strategy' | 'delete';
+  /** UID of the live service the request was made against (null: none existed). */
+  expectUid?: string | null;
+  /** SHA-256 of the manifest's canonical JSON: what the approval approves. */
+  sha256?: string;
+  /** The policy's verdict when filed (shown on the approval page). */
+  policy?: ApprovalRequest['policy'];
 }
 
 /** A new approval request. */
@@ -142,6 +150,7 @@ function toApproval(r: Row): ApprovalRequest {
         ...(o.children !== undefined ? { children: o.children } : {}),
         ...(o.update !== undefined ? { update: o.update } : {}),
       };
+    if (o?.policy) out.policy = o.policy;
   }
   if (r.execution_state)
     out.execution = {

@@ -16,10 +16,14 @@
 
 import { createServer } from 'node:net';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { InferenceService } from '@fusioninfer/plugin-fusioninfer-common';
-import { ClusterClient } from '@fusioninfer/plugin-fusioninfer-node';
+import {
+  ClusterClient,
+  createFusionInferClusters,
+} from '@fusioninfer/plugin-fusioninfer-node';
 import { loadExample } from '@fusioninfer/test-utils';
-import { serviceEntityRef } from '../routes/access';
+import { Access, serviceEntityRef } from '../routes/access';
+import { createLiveServiceSource } from '../routes/data';
+import { ServiceWriter } from '../changes/ServiceWriter';
 import { ApprovalStore } from './ApprovalStore';
 import { ApprovalGate } from './gate';
 
@@ -39,31 +43,51 @@ describe('approval execution outcome (review L1: no cluster internals to API cal
     const store = await ApprovalStore.create(await databases.init('SQLITE_3'));
     const logger = mockServices.logger.mock();
     const notified: string[] = [];
+    const client = new ClusterClient({
+      name: 'dev',
+      url: `https://127.0.0.1:${port}`,
+      authProvider: 'serviceAccount',
+      serviceAccountToken: 'secret-token-should-not-leak',
+      skipTLSVerify: true,
+      mode: 'manage',
+    });
     const gate = new ApprovalGate({
       store,
       logger,
       policy: { maxGpusWithoutApproval: 0 },
       ttlSeconds: 3600,
-      client: () =>
-        new ClusterClient({
-          name: 'dev',
-          url: `https://127.0.0.1:${port}`,
-          authProvider: 'serviceAccount',
-          serviceAccountToken: 'secret-token-should-not-leak',
-          skipTLSVerify: true,
-          mode: 'manage',
-        }),
+      client: () => client,
       entityRefOf: serviceEntityRef,
       onChange: (_e, a) => notified.push(JSON.stringify(a)),
+      // Unreachable is transient: retried, quickly here, then recorded as failed.
+      retry: { attempts: 2, firstDelayMs: 10 },
     });
+    gate.useWriter(
+      new ServiceWriter({
+        access: new Access({
+          httpAuth: mockServices.httpAuth.mock(),
+          permissions: mockServices.permissions.mock(),
+          logger,
+        }),
+        source: createLiveServiceSource(
+          createFusionInferClusters([client]),
+          new Map(),
+        ),
+        governance: {
+          projects: [],
+          podSecurity: { level: 'baseline-gpu' },
+          protectedNamespaces: [],
+        },
+        logger,
+      }),
+    );
     const manifest = loadExample('monolithic-no-router.yaml') as any;
     manifest.metadata = { name: 'svc', namespace: 'default' };
-    const verdict = gate.evaluate({
-      cluster: 'dev',
-      namespace: 'default',
-      next: manifest as InferenceService,
-    });
-    expect(verdict.required).toBe(true);
+    const verdict = {
+      required: true,
+      reasons: ['test'],
+      summary: { gpus: 1, pods: 1, roles: [] },
+    };
     const held = await gate.hold({
       action: 'create',
       cluster: 'dev',

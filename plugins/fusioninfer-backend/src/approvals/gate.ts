@@ -18,7 +18,6 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   ApprovalAction,
   ApprovalPolicy,
-  approvalRequired,
   ApprovalRequest,
   ApprovalSummary,
   InferenceService,
@@ -26,11 +25,16 @@ import {
   specHash,
   summarizeInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
-import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
-import { ConflictError, NotFoundError } from '@backstage/errors';
+import { ClusterClient } from '@fusioninfer/plugin-fusioninfer-node';
+import { ConflictError } from '@backstage/errors';
 import { callerSafeClusterError } from '../clusterErrors';
 import { ApprovalStore, StoredApplyOptions } from './ApprovalStore';
-import { applyService } from './applyService';
+import {
+  ChangeRequest,
+  isTransient,
+  manifestSha256,
+  ServiceWriter,
+} from '../changes/ServiceWriter';
 
 /** GPUs, pods and roles of a service (the approval summary), by arithmetic on the spec: nothing is rendered. */
 export function approvalSummaryOf(
@@ -46,7 +50,7 @@ export function approvalSummaryOf(
       ...(r.componentType ? { componentType: r.componentType } : {}),
       replicas: r.replicas,
       nodesPerReplica: r.nodesPerReplica,
-      gpus: Object.values(r.accelerators).reduce((a, b) => a + b, 0),
+      gpus: r.gpus,
     })),
   };
 }
@@ -75,10 +79,12 @@ export interface ApprovalGateOptions {
   onChange?(event: ApprovalEvent, approval: ApprovalRequest): void;
   /** A claim of an execution older than this is taken over (an instance died while applying). Default 10 min. */
   executionLeaseMs?: number;
+  /** Retries of transient cluster failures while executing (default 4 attempts, 1 s doubling). */
+  retry?: { attempts: number; firstDelayMs: number };
 }
 
 /**
- * The approval gate: evaluates the policy wherever GPUs can grow (apply, scale, strategy), files the request that a
+ * The approval gate: files the request that a change held by the policy (`evaluateChange`, asked by the writer) needs
  * held change needs (bound to the manifest's hash and the caller), and executes approved requests exactly once.
  */
 export class ApprovalGate {
@@ -90,65 +96,6 @@ export class ApprovalGate {
   private get store(): ApprovalStore {
     if (!this.o.store) throw new Error('approvals are not configured');
     return this.o.store;
-  }
-
-  /**
-   * The policy on a change from `previous` (undefined: a new service) to `next`. GPU and pod thresholds hold a new
-   * service over them, or a change that grows GPUs or pods over them; `always`, `namespaces` and `clusters` hold every
-   * change except one that only shrinks the service (a scale-down is never held).
-   */
-  evaluate(input: {
-    cluster: string;
-    namespace: string;
-    next: InferenceService;
-    previous?: InferenceService;
-  }): GateVerdict {
-    const summary = approvalSummaryOf(input.next, input.namespace);
-    const p = this.o.policy;
-    if (!p) return { required: false, reasons: [], summary };
-    const before = input.previous
-      ? approvalSummaryOf(input.previous, input.namespace)
-      : undefined;
-    const grows =
-      !before || summary.gpus > before.gpus || summary.pods > before.pods;
-    const shrinksOnly =
-      !!before &&
-      !grows &&
-      (summary.gpus < before.gpus || summary.pods < before.pods);
-    const totals = {
-      totals: {
-        gpus: summary.gpus,
-        pods: summary.pods,
-        accelerators: {},
-        children: 0,
-      },
-    };
-    const reasons = [
-      ...(grows
-        ? approvalRequired(
-            {
-              cluster: input.cluster,
-              namespace: input.namespace,
-              summary: totals,
-            },
-            {
-              maxGpusWithoutApproval: p.maxGpusWithoutApproval,
-              maxPodsWithoutApproval: p.maxPodsWithoutApproval,
-            },
-          ).reasons
-        : []),
-      ...(shrinksOnly
-        ? []
-        : approvalRequired(
-            { cluster: input.cluster, namespace: input.namespace },
-            {
-              always: p.always,
-              namespaces: p.namespaces,
-              clusters: p.clusters,
-            },
-          ).reasons),
-    ];
-    return { required: reasons.length > 0, reasons, summary };
   }
 
   /**
@@ -165,6 +112,7 @@ export class ApprovalGate {
     entityRef: string;
     taskId?: string;
     options?: StoredApplyOptions;
+    policy?: ApprovalRequest['policy'];
   }): Promise<ApprovalRequest> {
     const hash = specHash(input.manifest);
     const name = input.manifest.metadata.name!;
@@ -188,7 +136,10 @@ export class ApprovalGate {
       summary: input.verdict.summary,
       manifest: input.manifest,
       specHash: hash,
-      options: input.options,
+      options: {
+        ...(input.options ?? {}),
+        ...(input.policy ? { policy: input.policy } : {}),
+      },
       ttlSeconds: this.o.ttlSeconds,
       taskId: input.taskId,
     });
@@ -217,7 +168,23 @@ export class ApprovalGate {
         throw new ConflictError(
           'the stored manifest does not match the approved hash; nothing applied',
         );
-      message = await this.run(request, manifest, options);
+      if (options.sha256 && manifestSha256(manifest) !== options.sha256)
+        throw new ConflictError(
+          'the stored manifest does not match its SHA-256; nothing applied',
+        );
+      // Transient failures of the cluster (5xx, 429, no answer) are retried with back-off; the rest is final.
+      const retry = this.o.retry ?? { attempts: 4, firstDelayMs: 1000 };
+      for (let attempt = 1; ; attempt++) {
+        try {
+          message = await this.run(request, manifest, options);
+          break;
+        } catch (e) {
+          if (!isTransient(e) || attempt >= retry.attempts) throw e;
+          await new Promise(r =>
+            setTimeout(r, retry.firstDelayMs * 2 ** (attempt - 1)),
+          );
+        }
+      }
     } catch (e) {
       state = 'failed';
       this.o.logger.warn(`approval request ${id} failed to apply`, e as Error);
@@ -233,54 +200,65 @@ export class ApprovalGate {
     return done;
   }
 
+  /**
+   * Applies an approved request through the one writer, as its requester: the rights (entities, owner group) and the
+   * policy (project, pod security, quota) are checked again now, the live service must still be the one the request
+   * was made against (its UID), and a scale or strategy change only applies onto the generation it was computed from.
+   */
   private async run(
     request: ApprovalRequest,
     manifest: InferenceService,
     options: StoredApplyOptions,
   ): Promise<string> {
-    const client = this.o.client(request.cluster);
+    const writer = this.writer;
+    if (!writer) throw new Error('approvals: no writer configured');
     const ref = `${request.cluster}/${request.namespace}/${request.name}`;
-    if (request.action === 'delete') {
-      const gone = await client.delete(
-        KINDS.InferenceService,
-        request.namespace,
-        request.name,
+    const kind =
+      options.kind ??
+      (request.action === 'delete'
+        ? 'delete'
+        : options.baseGeneration !== undefined
+          ? request.action === 'scale'
+            ? 'scale'
+            : 'strategy'
+          : 'apply');
+    const change: ChangeRequest = {
+      cluster: request.cluster,
+      namespace: request.namespace,
+      name: request.name,
+      kind,
+      ...(kind === 'delete' ? {} : { manifest }),
+    };
+    const review = await writer.review(
+      { kind: 'requester', user: request.requestedBy },
+      change,
+    );
+    if (
+      options.baseGeneration !== undefined &&
+      review.live?.metadata.generation !== options.baseGeneration
+    )
+      throw new ConflictError(
+        `${ref} changed since the request (generation ${options.baseGeneration} → ${review.live?.metadata.generation ?? 'deleted'}); nothing applied, make a new request`,
       );
-      return gone ? `deleted ${ref}` : `${ref} did not exist`;
-    }
-    if (options.baseGeneration !== undefined) {
-      // A scale or strategy change: only onto the generation it was computed from.
-      const live = await client.get<InferenceService>(
-        KINDS.InferenceService,
-        request.namespace,
-        request.name,
-      );
-      if (!live)
-        throw new NotFoundError(`${ref} no longer exists; nothing applied`);
-      if (live.metadata.generation !== options.baseGeneration)
-        throw new ConflictError(
-          `${ref} changed since the request (generation ${options.baseGeneration} → ${live.metadata.generation}); nothing applied, make a new request`,
-        );
-      await client.mergePatch(
-        KINDS.InferenceService,
-        request.namespace,
-        request.name,
-        {
-          metadata: { resourceVersion: live.metadata.resourceVersion },
-          spec: { roles: manifest.spec.roles },
-        },
-      );
-      return `applied the approved change to ${ref} (generation ${options.baseGeneration})`;
-    }
-    const out = await applyService(client, manifest, {
-      entityRef:
-        request.entityRef ?? this.o.entityRefOf(manifest, request.cluster),
-      entityRefOfLive: live => this.o.entityRefOf(live, request.cluster),
+    const out = await writer.write(review, change, {
       children: options.children,
       update: options.update,
-      render: this.o.render,
+      ...(options.expectUid !== undefined
+        ? { expectUid: options.expectUid }
+        : {}),
     });
+    if (kind === 'delete')
+      return out.deleted ? `deleted ${ref}` : `${ref} did not exist`;
+    if (kind !== 'apply')
+      return `applied the approved change to ${ref} (generation ${options.baseGeneration})`;
     return `${out.created ? 'created' : 'applied'} ${ref}${out.children ? ` and ${out.children.length} children` : ''}`;
+  }
+
+  private writer?: ServiceWriter;
+
+  /** The one writer that executes approved requests (set once the router has built it). */
+  useWriter(writer: ServiceWriter): void {
+    this.writer = writer;
   }
 
   /** Reports an event (notifications). */

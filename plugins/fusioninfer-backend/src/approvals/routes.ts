@@ -29,7 +29,6 @@ import {
   fusioninferApprovalReadPermission,
   fusioninferRoutes,
   fusioninferServiceCreatePermission,
-  fusioninferServiceUpdatePermission,
   InferenceService,
   normalizeEntityRef,
   validateInferenceService,
@@ -37,8 +36,11 @@ import {
 import { Access } from '../routes/access';
 import { bindRoute } from '../routes/validated';
 import { ApprovalStore } from './ApprovalStore';
-import { ApprovalGate } from './gate';
-import { normalizeManifest } from './applyService';
+import { approvalSummaryOf, ApprovalGate } from './gate';
+import { normalizeManifest } from '../changes/manifest';
+import { ChangeRequest, ServiceWriter } from '../changes/ServiceWriter';
+import { policyBody } from '../changes/policyBody';
+import { callerOf, holdForApproval } from '../routes/mutations';
 import { capacityAnswer } from '../capacity';
 import { ApprovalQueryCriteria, approvalPermissionRules } from './rules';
 
@@ -50,8 +52,8 @@ export interface ApprovalRoutesOptions {
   /** Let requesters decide their own requests (default false: four eyes). */
   allowSelfApproval?: boolean;
   clusterExists(name: string): boolean;
-  /** Whether `fusioninfer.clusters[].namespaces` lets the plugin manage this namespace (default: yes). */
-  namespaceAllowed?(cluster: string, namespace: string): boolean;
+  /** The one writer (review of rights and policy). */
+  writer: ServiceWriter;
   /** GPU capacity of a cluster now, for `/approvals/check` (absent or undefined: unknown). */
   capacity?(cluster: string): ClusterCapacity | undefined;
 }
@@ -61,17 +63,13 @@ const transformConditions = createConditionTransformer(
 );
 
 /**
- * Validates a manifest for a cluster and namespace and resolves the entity it belongs to. Shared by
- * `/approvals/check`, `/approvals` and `/apply`: the namespace of the request and of the manifest are one, and the
- * entity ref comes from the manifest (`backstage.io/entity-ref`) or is one the caller may update.
+ * Validates a manifest for a cluster and namespace (shared by `/approvals/check`, `/approvals` and `/apply`): the
+ * namespace of the request and of the manifest are one, an `entityRef` given in the body must be the one the manifest
+ * names and is written into it (`backstage.io/entity-ref`). Who may use that entity is the writer's question
+ * ({@link ServiceWriter.review}), asked whichever way the entity was given.
  */
-export async function reviewManifest(
-  o: {
-    access: Access;
-    clusterExists(name: string): boolean;
-    namespaceAllowed?(cluster: string, namespace: string): boolean;
-  },
-  credentials: Parameters<Access['require']>[0],
+export function reviewManifest(
+  o: { clusterExists(name: string): boolean },
   input: {
     cluster: string;
     namespace: string;
@@ -82,10 +80,6 @@ export async function reviewManifest(
   if (!o.clusterExists(input.cluster))
     throw new InputError(
       `cluster: "${input.cluster}" is not a configured cluster`,
-    );
-  if (o.namespaceAllowed && !o.namespaceAllowed(input.cluster, input.namespace))
-    throw new InputError(
-      `namespace: "${input.namespace}" is not managed in cluster ${input.cluster} (fusioninfer.clusters[].namespaces)`,
     );
   const named = entityRefOfService(
     input.manifest as unknown as InferenceService,
@@ -112,18 +106,7 @@ export async function reviewManifest(
     throw new InputError(
       `manifest: ${validation.errors.map(e => `${e.path}: ${e.message}`).join('; ')}`,
     );
-  // A chosen entity (not named by the manifest) must be one the caller may manage services of.
-  if (requested && !named)
-    await o.access.require(
-      credentials,
-      fusioninferServiceUpdatePermission,
-      requested,
-    );
-  return {
-    manifest,
-    validation,
-    entityRef: o.access.entityRefOf(manifest, input.cluster),
-  };
+  return { manifest, validation };
 }
 
 /** Adds `/approvals` routes: check, create, list, read, decide, cancel. */
@@ -131,68 +114,87 @@ export function addApprovalRoutes(
   router: express.Router,
   options: ApprovalRoutesOptions,
 ) {
-  const { store, gate, access } = options;
+  const { store, gate, access, writer } = options;
   const r = fusioninferRoutes;
+  const wrap = async <T>(cluster: string, fn: () => Promise<T>) => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw access.clusterError(e, cluster);
+    }
+  };
 
   bindRoute(router, r.checkApproval, async ({ req, body }) => {
     const credentials = await access.credentials(req);
-    await access.require(credentials, fusioninferServiceCreatePermission);
-    const { manifest, validation } = await reviewManifest(
-      options,
+    await access.require(
       credentials,
-      body,
+      fusioninferServiceCreatePermission,
+      `${body.cluster}/${body.namespace}`,
     );
-    const verdict = gate.evaluate({
+    const { manifest, validation } = reviewManifest(options, body);
+    const change: ChangeRequest = {
       cluster: body.cluster,
       namespace: body.namespace,
-      next: manifest,
-    });
+      name: manifest.metadata.name!,
+      kind: 'apply',
+      manifest,
+    };
+    const review = await wrap(body.cluster, () =>
+      writer.review(callerOf(credentials), change),
+    );
+    const summary = approvalSummaryOf(manifest, body.namespace);
+    const { verdict } = review;
     return {
       status: 200 as const,
       body: {
-        required: verdict.required,
-        reasons: verdict.reasons,
-        summary: verdict.summary,
+        required: verdict.allowed && verdict.approvalRequired,
+        reasons: verdict.allowed
+          ? verdict.reasons
+          : verdict.denials.map(d => `refused: ${d.field}: ${d.message}`),
+        summary,
         warnings: validation.warnings,
-        ...capacityAnswer(verdict.summary, options.capacity?.(body.cluster)),
+        policy: policyBody(review),
+        ...capacityAnswer(summary, options.capacity?.(body.cluster)),
       },
     };
   });
 
   bindRoute(router, r.createApproval, async ({ req, body }) => {
     const credentials = await access.userCredentials(req);
-    const user = credentials.principal.userEntityRef;
-    await access.require(credentials, fusioninferServiceCreatePermission);
-    const { manifest, entityRef } = await reviewManifest(
-      options,
+    const caller = callerOf(credentials);
+    await access.require(
       credentials,
-      body,
+      fusioninferServiceCreatePermission,
+      `${body.cluster}/${body.namespace}`,
     );
-    const verdict = gate.evaluate({
+    const { manifest } = reviewManifest(options, body);
+    // The action comes from what exists, never from the body: "delete" asks to delete the live service, anything
+    // else to apply the manifest (create when absent, update when present), with the rights each needs.
+    const change: ChangeRequest = {
       cluster: body.cluster,
       namespace: body.namespace,
-      next: manifest,
-    });
-    const created = await gate.hold({
-      action: body.action ?? 'create',
-      cluster: body.cluster,
-      namespace: body.namespace,
-      manifest,
-      requestedBy: user,
-      verdict: verdict.required
-        ? verdict
-        : {
-            ...verdict,
-            reasons: [
-              `requested by ${user} (policy does not require approval)`,
-            ],
-          },
-      entityRef,
+      name: manifest.metadata.name!,
+      kind: body.action === 'delete' ? 'delete' : 'apply',
+      ...(body.action === 'delete' ? {} : { manifest }),
+    };
+    const review = await wrap(body.cluster, () =>
+      writer.review(caller, change),
+    );
+    if (change.kind === 'delete' && !review.live)
+      throw new NotFoundError(
+        `InferenceService ${body.cluster}/${body.namespace}/${change.name} not found`,
+      );
+    ServiceWriter.assertAllowed(review);
+    const created = await holdForApproval(gate, review, change, {
+      requestedBy: caller.user,
       taskId: body.taskId,
       options: {
         ...(body.children !== undefined ? { children: body.children } : {}),
         ...(body.update !== undefined ? { update: body.update } : {}),
       },
+      reasons: review.verdict.approvalRequired
+        ? review.verdict.reasons
+        : [`requested by ${caller.user} (policy does not require approval)`],
     });
     return { status: 201 as const, body: created };
   });

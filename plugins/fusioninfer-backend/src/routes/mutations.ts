@@ -22,15 +22,21 @@ import {
   fusioninferServiceDeletePermission,
   fusioninferServiceUpdatePermission,
   InferenceService,
-  RenderOptions,
   Role,
   validateInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
-import { ClusterApiError, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
+import { ClusterApiError } from '@fusioninfer/plugin-fusioninfer-node';
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
-import { ApprovalGate } from '../approvals/gate';
-import { applyService } from '../approvals/applyService';
+import { approvalSummaryOf, ApprovalGate } from '../approvals/gate';
 import { reviewManifest } from '../approvals/routes';
+import {
+  Caller,
+  ChangeReview,
+  ChangeRequest,
+  manifestSha256,
+  ServiceWriter,
+} from '../changes/ServiceWriter';
+import { policyBody } from '../changes/policyBody';
 import { Access } from './access';
 import { ServiceSource } from './data';
 import { bindRoute } from './validated';
@@ -41,21 +47,78 @@ export interface MutationRoutesOptions {
   access: Access;
   source: ServiceSource;
   gate: ApprovalGate;
-  render?: RenderOptions;
+  writer: ServiceWriter;
 }
 
-const userOf = (credentials: { principal: unknown }) =>
-  (credentials.principal as { userEntityRef?: string; subject?: string })
-    .userEntityRef ??
-  (credentials.principal as { subject?: string }).subject ??
-  'unknown';
+/** The caller of a request: its user entity ref (or, for a service principal, its subject). */
+export function callerOf(credentials: BackstageCredentials): Caller {
+  const p = credentials.principal as {
+    userEntityRef?: string;
+    subject?: string;
+  };
+  return {
+    kind: 'credentials',
+    credentials,
+    user: p.userEntityRef ?? p.subject ?? 'unknown',
+  };
+}
 
-/** Scale, strategy, delete and apply: each authorized on the service's entity, GPU growth gated by the policy. */
+/**
+ * Holds a reviewed change for approval: the request stores the manifest with its SHA-256, the live UID it was made
+ * against (none for a new service), the apply options and the policy's verdict.
+ */
+export async function holdForApproval(
+  gate: ApprovalGate,
+  review: ChangeReview,
+  change: ChangeRequest,
+  input: {
+    requestedBy: string;
+    taskId?: string;
+    options?: { children?: boolean; update?: boolean };
+    reasons?: string[];
+  },
+) {
+  const manifest = (review.next ??
+    review.live ??
+    change.manifest) as InferenceService;
+  return gate.hold({
+    action: review.action,
+    cluster: change.cluster,
+    namespace: change.namespace,
+    manifest,
+    requestedBy: input.requestedBy,
+    verdict: {
+      required: true,
+      reasons: input.reasons ?? review.verdict.reasons,
+      summary: approvalSummaryOf(manifest, change.namespace),
+    },
+    entityRef: review.entityRef,
+    taskId: input.taskId,
+    options: {
+      ...(input.options ?? {}),
+      kind: change.kind,
+      // A scale or strategy change applies only onto the generation it was computed from.
+      ...((change.kind === 'scale' || change.kind === 'strategy') &&
+      review.live?.metadata.generation !== undefined
+        ? { baseGeneration: review.live.metadata.generation }
+        : {}),
+      expectUid: review.live?.metadata.uid ?? null,
+      sha256: manifestSha256(manifest),
+    },
+    policy: policyBody(review),
+  });
+}
+
+/**
+ * Scale, strategy, delete and apply: every one through the one writer ({@link ServiceWriter}): authorized on the
+ * service's entity and the entity the manifest names, decided by the one policy (project, pod security, quota,
+ * approval threshold), written with the live UID as precondition.
+ */
 export function addMutationRoutes(
   router: express.Router,
   o: MutationRoutesOptions,
 ) {
-  const { access, source, gate } = o;
+  const { access, source, gate, writer } = o;
   const r = fusioninferRoutes;
   const wrap = async <T>(cluster: string, fn: () => Promise<T>) => {
     try {
@@ -66,16 +129,16 @@ export function addMutationRoutes(
   };
 
   /**
-   * Changes the roles of a live service: refuses invalid results, holds growth the policy wants approved (202, nothing
-   * changed), otherwise merge-patches `spec.roles` on the version it read.
+   * Changes the roles of a live service through the writer: refuses invalid results and what the policy refuses,
+   * holds what it wants approved (202, nothing changed), otherwise merge-patches `spec.roles` on the version read.
    */
   const changeRolesOnce = async (
     credentials: BackstageCredentials,
     params: { cluster: string; namespace: string; name: string },
-    action: 'scale' | 'update',
+    kind: 'scale' | 'strategy',
     edit: (roles: Role[]) => void,
   ) => {
-    const { isvc, entityRef } = await access.loadService(
+    const { isvc } = await access.loadService(
       source,
       credentials,
       fusioninferServiceUpdatePermission,
@@ -83,67 +146,51 @@ export function addMutationRoutes(
     );
     const roles = isvc.spec.roles.map(x => ({ ...x }));
     edit(roles);
-    const next: InferenceService = { ...isvc, spec: { ...isvc.spec, roles } };
+    const { status: _s, ...rest } = isvc as InferenceService & {
+      status?: unknown;
+    };
+    const next: InferenceService = {
+      ...rest,
+      metadata: {
+        name: isvc.metadata.name,
+        namespace: isvc.metadata.namespace,
+        ...(isvc.metadata.labels ? { labels: isvc.metadata.labels } : {}),
+        ...(isvc.metadata.annotations
+          ? { annotations: isvc.metadata.annotations }
+          : {}),
+      },
+      spec: { ...isvc.spec, roles },
+    };
     const validation = validateInferenceService(next);
     if (!validation.valid)
       throw new InputError(
         validation.errors.map(e => `${e.path}: ${e.message}`).join('; '),
       );
-    const verdict = gate.evaluate({
-      cluster: params.cluster,
-      namespace: params.namespace,
-      next,
-      previous: isvc,
-    });
-    if (verdict.required) {
-      const { status: _s, ...manifest } = next;
-      const approval = await gate.hold({
-        action,
-        cluster: params.cluster,
-        namespace: params.namespace,
-        manifest: {
-          ...manifest,
-          metadata: {
-            name: isvc.metadata.name,
-            namespace: isvc.metadata.namespace,
-            ...(isvc.metadata.labels ? { labels: isvc.metadata.labels } : {}),
-            ...(isvc.metadata.annotations
-              ? { annotations: isvc.metadata.annotations }
-              : {}),
-          },
-        } as InferenceService,
-        requestedBy: userOf(credentials),
-        verdict,
-        entityRef,
-        options: { baseGeneration: isvc.metadata.generation },
+    const caller = callerOf(credentials);
+    const change: ChangeRequest = { ...params, kind, manifest: next };
+    const review = await writer.review(caller, change);
+    ServiceWriter.assertAllowed(review);
+    if (review.verdict.approvalRequired) {
+      const approval = await holdForApproval(gate, review, change, {
+        requestedBy: caller.user,
       });
       return {
         held: true as const,
         body: {
           outcome: 'approval-required' as const,
           approval,
-          reasons: verdict.reasons,
+          reasons: review.verdict.reasons,
         },
       };
     }
-    const updated = await source
-      .client(params.cluster)
-      .mergePatch<InferenceService>(
-        KINDS.InferenceService,
-        params.namespace,
-        params.name,
-        {
-          metadata: { resourceVersion: isvc.metadata.resourceVersion },
-          spec: { roles },
-        },
-      );
+    const updated = await writer.write(review, change);
     return { held: false as const, updated };
   };
 
   const changeRoles = async (
     req: express.Request,
     params: { cluster: string; namespace: string; name: string },
-    action: 'scale' | 'update',
+    kind: 'scale' | 'strategy',
     edit: (roles: Role[]) => void,
   ) => {
     const credentials = await access.credentials(req);
@@ -151,7 +198,7 @@ export function addMutationRoutes(
     // fresh read (a few times), never forced over somebody else's spec change.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await changeRolesOnce(credentials, params, action, edit);
+        return await changeRolesOnce(credentials, params, kind, edit);
       } catch (e) {
         if (!(e instanceof ClusterApiError && e.code === 409) || attempt >= 4)
           throw access.clusterError(e, params.cluster);
@@ -176,18 +223,15 @@ export function addMutationRoutes(
       status: 200 as const,
       body: {
         outcome: 'applied' as const,
-        name: out.updated.metadata.name!,
-        generation: out.updated.metadata.generation,
-        roles: out.updated.spec.roles.map(x => ({
-          name: x.name,
-          replicas: x.replicas,
-        })),
+        name: params.name,
+        generation: out.updated.generation,
+        roles: out.updated.roles ?? [],
       },
     };
   });
 
   bindRoute(router, r.setStrategy, async ({ req, params, body }) => {
-    const out = await changeRoles(req, params, 'update', roles => {
+    const out = await changeRoles(req, params, 'strategy', roles => {
       const routerRole = roles.find(x => x.componentType === 'router');
       if (!routerRole)
         throw new InputError('strategy: this service has no router role');
@@ -202,18 +246,15 @@ export function addMutationRoutes(
 
   bindRoute(router, r.deleteService, async ({ req, params }) => {
     const credentials = await access.credentials(req);
-    const { isvc } = await access.loadService(
+    await access.loadService(
       source,
       credentials,
       fusioninferServiceDeletePermission,
       params,
     );
-    await wrap(params.cluster, () =>
-      source
-        .client(params.cluster)
-        .delete(KINDS.InferenceService, params.namespace, params.name, {
-          uid: isvc.metadata.uid,
-        }),
+    const change: ChangeRequest = { ...params, kind: 'delete' };
+    await wrap(params.cluster, async () =>
+      writer.write(await writer.review(callerOf(credentials), change), change),
     );
     return {
       status: 202 as const,
@@ -225,63 +266,55 @@ export function addMutationRoutes(
 
   bindRoute(router, r.apply, async ({ req, body }) => {
     const credentials = await access.credentials(req);
-    await access.require(credentials, fusioninferServiceCreatePermission);
-    const { manifest, validation, entityRef } = await reviewManifest(
-      {
-        access,
-        clusterExists: n => source.clusterNames().includes(n),
-        namespaceAllowed: (c, ns) => source.client(c).allowsNamespace(ns),
-      },
+    // Authorized on the place before anything is loaded; the writer then checks the entities involved.
+    await access.require(
       credentials,
+      fusioninferServiceCreatePermission,
+      `${body.cluster}/${body.namespace}`,
+    );
+    const { manifest, validation } = reviewManifest(
+      { clusterExists: n => source.clusterNames().includes(n) },
       body,
     );
     const name = manifest.metadata.name!;
-    const client = source.client(body.cluster);
-    const live = await wrap(body.cluster, () =>
-      client.get<InferenceService>(
-        KINDS.InferenceService,
-        body.namespace,
-        name,
-      ),
-    );
-    // Changing an existing service needs update permission on the entity it belongs to now.
-    if (live)
-      await access.require(
-        credentials,
-        fusioninferServiceUpdatePermission,
-        access.entityRefOf(live, body.cluster),
-      );
-    const verdict = gate.evaluate({
+    const caller = callerOf(credentials);
+    const change: ChangeRequest = {
       cluster: body.cluster,
       namespace: body.namespace,
-      next: manifest,
-      previous: live,
-    });
+      name,
+      kind: 'apply',
+      manifest,
+    };
+    const review = await wrap(body.cluster, () =>
+      writer.review(caller, change),
+    );
+    const { verdict } = review;
     if (body.dryRun)
       return {
         status: 200 as const,
         body: {
           outcome: 'dry-run' as const,
-          approvalRequired: verdict.required,
-          reasons: verdict.reasons,
-          summary: verdict.summary,
+          approvalRequired: verdict.allowed && verdict.approvalRequired,
+          reasons: verdict.allowed
+            ? verdict.reasons
+            : verdict.denials.map(d => `refused: ${d.field}: ${d.message}`),
+          summary: approvalSummaryOf(manifest, body.namespace),
           validation,
-          ...capacityAnswer(verdict.summary, source.capacity?.(body.cluster)),
+          policy: policyBody(review),
+          ...capacityAnswer(
+            approvalSummaryOf(manifest, body.namespace),
+            source.capacity?.(body.cluster),
+          ),
         },
       };
+    ServiceWriter.assertAllowed(review);
     const options = {
       ...(body.children !== undefined ? { children: body.children } : {}),
       ...(body.update !== undefined ? { update: body.update } : {}),
     };
-    if (verdict.required) {
-      const approval = await gate.hold({
-        action: live ? 'update' : 'create',
-        cluster: body.cluster,
-        namespace: body.namespace,
-        manifest,
-        requestedBy: userOf(credentials),
-        verdict,
-        entityRef,
+    if (verdict.approvalRequired) {
+      const approval = await holdForApproval(gate, review, change, {
+        requestedBy: caller.user,
         taskId: body.taskId,
         options,
       });
@@ -295,12 +328,7 @@ export function addMutationRoutes(
       };
     }
     const out = await wrap(body.cluster, () =>
-      applyService(client, manifest, {
-        entityRef,
-        entityRefOfLive: x => access.entityRefOf(x, body.cluster),
-        render: o.render,
-        ...options,
-      }),
+      writer.write(review, change, options),
     );
     return {
       status: 200 as const,
@@ -313,7 +341,7 @@ export function addMutationRoutes(
           name,
           ...(out.uid ? { uid: out.uid } : {}),
         },
-        entityRef,
+        entityRef: review.entityRef,
         ...(out.children ? { children: out.children } : {}),
       },
     };

@@ -22,7 +22,11 @@ import {
   kubernetesName,
   validationResultSchema,
 } from './common';
-import { approvalRequestSchema, approvalSummarySchema } from './approvals';
+import {
+  approvalRequestSchema,
+  approvalSummarySchema,
+  policyVerdictSchema,
+} from './approvals';
 
 /** `POST /apply` body. @public */
 export const applyRequestSchema = z
@@ -119,6 +123,8 @@ export const applyDryRunResponseSchema = z
     capacity: clusterCapacitySchema.optional(),
     /** Whether the deployment fits them. */
     capacityFit: capacityFitSchema.optional(),
+    /** The policy's verdict: project, quota, pod security; `allowed: false` means the apply would be refused. */
+    policy: policyVerdictSchema.optional(),
   })
   .meta({ id: 'ApplyDryRunResponse' });
 /** `200` of a dry run. @public */

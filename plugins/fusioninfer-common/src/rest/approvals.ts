@@ -65,6 +65,47 @@ export const approvalExecutionSchema = z
   })
   .meta({ id: 'ApprovalExecution' });
 
+const policyFindingSchema = z.strictObject({
+  field: z.string(),
+  rule: z.string(),
+  message: z.string(),
+});
+
+/**
+ * The one policy's verdict on a change (team project, pod security, GPU quota): what the dry run, the preview field
+ * and the approval page show, and what the writer enforces.
+ * @public
+ */
+export const policyVerdictSchema = z
+  .strictObject({
+    /** False: nothing is applied, not even after approval. */
+    allowed: z.boolean(),
+    denials: z.array(policyFindingSchema),
+    /** The team project of the service's owner (with team projects configured). */
+    project: z.string().optional(),
+    owner: z.string().optional(),
+    /** The project's GPUs in the cluster before and after the change, against its quota. */
+    quota: z
+      .strictObject({
+        cluster: z.string(),
+        limit: z.number(),
+        before: z.number(),
+        after: z.number(),
+      })
+      .optional(),
+    podSecurity: z.strictObject({
+      level: z.string(),
+      violations: z.array(policyFindingSchema),
+    }),
+    /** DRA resource claims of the pods (devices the GPU count cannot see). */
+    resourceClaims: z.number().optional(),
+    /** The change concerns a service that belongs to this other entity now. */
+    previousEntityRef: z.string().optional(),
+  })
+  .meta({ id: 'PolicyVerdict' });
+/** The one policy's verdict on a change. @public */
+export type PolicyVerdictBody = z.infer<typeof policyVerdictSchema>;
+
 const approvalBase = {
   id: z.string(),
   status: z.enum(['pending', 'approved', 'rejected', 'expired', 'cancelled']),
@@ -92,6 +133,8 @@ const approvalBase = {
   expiresAt: z.string().optional(),
   taskId: z.string().optional(),
   execution: approvalExecutionSchema.optional(),
+  /** The policy's verdict when the request was filed (project, quota, pod security, entity changed). */
+  policy: policyVerdictSchema.optional(),
 };
 
 /** One approval request (`GET /approvals/:id` carries the manifest). @public */
@@ -126,6 +169,7 @@ export const approvalCheckResponseSchema = z
     capacity: clusterCapacitySchema.optional(),
     /** Whether the deployment fits them. */
     capacityFit: capacityFitSchema.optional(),
+    policy: policyVerdictSchema.optional(),
   })
   .meta({ id: 'ApprovalCheckResponse' });
 /** `POST /approvals/check`. @public */

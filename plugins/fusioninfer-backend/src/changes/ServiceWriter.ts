@@ -1,0 +1,492 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { createHash } from 'crypto';
+import {
+  BackstageCredentials,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
+import {
+  ApprovalPolicy,
+  canonicalJson,
+  entityRefOfService,
+  evaluateChange,
+  fusioninferServiceCreatePermission,
+  fusioninferServiceDeletePermission,
+  fusioninferServiceUpdatePermission,
+  InferenceService,
+  KubeObject,
+  normalizeEntityRef,
+  OWNER_ANNOTATIONS,
+  PolicyVerdict,
+  projectOfOwner,
+  renderInferenceService,
+  RenderOptions,
+  TeamProject,
+} from '@fusioninfer/plugin-fusioninfer-common';
+import {
+  ClusterApiError,
+  ClusterClient,
+  KINDS,
+} from '@fusioninfer/plugin-fusioninfer-node';
+import { Access } from '../routes/access';
+import { ServiceSource } from '../routes/data';
+import { GovernanceConfig } from './config';
+
+/** The field manager of everything the plugin applies. */
+export const FIELD_MANAGER = 'backstage-fusioninfer';
+
+/** Who asks for a change: a user with credentials (REST, scaffolder, actions) or a stored requester (approvals). */
+export type Caller =
+  | { kind: 'credentials'; credentials: BackstageCredentials; user: string }
+  | { kind: 'requester'; user: string };
+
+/** One change to one service. */
+export interface ChangeRequest {
+  cluster: string;
+  namespace: string;
+  name: string;
+  /** `delete`, or a new spec: the whole manifest (apply) or the live one edited (scale, strategy). */
+  kind: 'apply' | 'scale' | 'strategy' | 'delete';
+  manifest?: InferenceService;
+}
+
+/** What the policy and the rights say about a change (the dry run's answer). */
+export interface ChangeReview {
+  action: 'create' | 'update' | 'scale' | 'delete';
+  live?: InferenceService;
+  next?: InferenceService;
+  /** The entity the service belongs to after the change (the live one's for delete). */
+  entityRef: string;
+  /** The entity the live service belongs to, when the change moves it to another. */
+  previousEntityRef?: string;
+  owner?: string;
+  project?: TeamProject;
+  verdict: PolicyVerdict;
+}
+
+/** SHA-256 of a manifest's canonical JSON: what an approval approves. */
+export function manifestSha256(manifest: unknown): string {
+  return createHash('sha256').update(canonicalJson(manifest)).digest('hex');
+}
+
+/** Errors worth retrying: the API server busy or away (5xx, 429) or no answer at all. */
+export function isTransient(e: unknown): boolean {
+  if (e instanceof ClusterApiError)
+    return e.code === undefined || e.code === 429 || e.code >= 500;
+  const code = (e as { code?: unknown })?.code;
+  return (
+    typeof code === 'string' &&
+    /^E(CONN|TIMEDOUT|AI_AGAIN|PIPE)|^ECONNRESET|^ENOTFOUND/.test(code)
+  );
+}
+
+/**
+ * The one writer of InferenceServices. Every change — REST apply/scale/strategy/delete, approval execution, the
+ * scaffolder actions and the registered actions — goes through {@link ServiceWriter.review} and
+ * {@link ServiceWriter.write}: the caller is authorized on the live service's entity and on the entity the manifest
+ * names, the one policy of common (`evaluateChange`: project, pod security, quota, approval threshold) decides, the
+ * action comes from what exists (never from the request), the live UID is the precondition of every write, and no
+ * object the service does not control is ever adopted (the reconciler's rule).
+ */
+export class ServiceWriter {
+  constructor(
+    private readonly o: {
+      access: Access;
+      source: ServiceSource;
+      governance: GovernanceConfig;
+      approvals?: ApprovalPolicy;
+      logger: LoggerService;
+      render?: RenderOptions;
+      catalog?: CatalogService;
+      /** Own credentials of the plugin, for catalog reads (owners, memberships). */
+      serviceCredentials?: () => Promise<BackstageCredentials>;
+      /** The ownership refs (user and groups) of a caller with credentials. */
+      ownershipOf?: (credentials: BackstageCredentials) => Promise<string[]>;
+      /** Owner of services that name none (`fusioninfer.catalog.defaultOwner`). */
+      defaultOwner?: string;
+    },
+  ) {}
+
+  get tenancy(): boolean {
+    return this.o.governance.projects.length > 0;
+  }
+
+  private async catalogEntity(ref: string) {
+    if (!this.o.catalog || !this.o.serviceCredentials) return undefined;
+    try {
+      return await this.o.catalog.getEntityByRef(ref, {
+        credentials: await this.o.serviceCredentials(),
+      });
+    } catch (e) {
+      this.o.logger.warn(`cannot read ${ref} from the catalog`, e as Error);
+      return undefined;
+    }
+  }
+
+  /**
+   * The group that owns a service: the owner of the entity it names (`backstage.io/entity-ref`), else its
+   * `fusioninfer.io/owner`/`backstage.io/owner` annotation or label, else the catalog's default owner.
+   */
+  async ownerOf(isvc: InferenceService): Promise<string | undefined> {
+    const named = entityRefOfService(isvc);
+    if (named) {
+      const e = await this.catalogEntity(named);
+      const owner = (e?.spec as { owner?: unknown } | undefined)?.owner;
+      return normalizeEntityRef(owner, 'group');
+    }
+    const meta = isvc.metadata ?? {};
+    for (const k of OWNER_ANNOTATIONS) {
+      const v = meta.annotations?.[k] ?? meta.labels?.[k];
+      if (v) return normalizeEntityRef(v, 'group');
+    }
+    return this.o.defaultOwner
+      ? normalizeEntityRef(this.o.defaultOwner, 'group')
+      : undefined;
+  }
+
+  /** The user and the groups it is a member of, from the catalog (a stored requester has no credentials). */
+  private async ownershipOfUser(user: string): Promise<string[]> {
+    const e = await this.catalogEntity(user);
+    const groups = (e?.relations ?? [])
+      .filter(r => r.type === 'memberOf')
+      .map(r => r.targetRef);
+    return [user, ...groups];
+  }
+
+  private async ownership(caller: Caller): Promise<string[] | undefined> {
+    if (caller.kind === 'credentials')
+      return this.o.ownershipOf
+        ? this.o.ownershipOf(caller.credentials)
+        : undefined;
+    return this.o.catalog ? this.ownershipOfUser(caller.user) : undefined;
+  }
+
+  /** GPUs the project's services other than `except` hold in a cluster. */
+  private async projectGpus(
+    project: TeamProject,
+    cluster: string,
+    except: { namespace: string; name: string },
+  ): Promise<number> {
+    let sum = 0;
+    for (const s of await this.o.source.listServices(cluster)) {
+      if (
+        s.metadata.namespace === except.namespace &&
+        s.metadata.name === except.name
+      )
+        continue;
+      const owner = await this.ownerOf(s);
+      if (projectOfOwner(this.o.governance.projects, owner) !== project)
+        continue;
+      const v = evaluateChange({
+        action: 'create',
+        cluster,
+        namespace: s.metadata.namespace ?? '',
+        next: s,
+        acceleratorResources: this.o.governance.acceleratorResources,
+        podSecurity: { level: 'privileged' },
+      });
+      sum += v.summary.gpus;
+    }
+    return sum;
+  }
+
+  /** Throws NotAllowedError unless the caller has the permission (credentials) — requesters were checked when filing. */
+  private async require(
+    caller: Caller,
+    permission: Parameters<Access['require']>[1],
+    ref: string,
+  ) {
+    if (caller.kind === 'credentials')
+      await this.o.access.require(caller.credentials, permission, ref);
+  }
+
+  /**
+   * Authorizes and evaluates a change without writing anything. The caller needs: `service.create` on
+   * `<cluster>/<namespace>` for a new service; `service.update` (`.delete`) on the entity the live service belongs
+   * to; `service.update` on the entity the manifest names when that is another one; and, with team projects, to be a
+   * member of the owner group a new or re-owned service names.
+   */
+  async review(caller: Caller, change: ChangeRequest): Promise<ChangeReview> {
+    const { access, source } = this.o;
+    const { cluster, namespace, name } = change;
+    const client = source.client(cluster);
+    if (!client.allowsNamespace(namespace))
+      throw new InputError(
+        `namespace: "${namespace}" is not managed in cluster ${cluster} (fusioninfer.clusters[].namespaces)`,
+      );
+    // Read from the API server, not a cache: the UID and the field managers of this very moment are the precondition.
+    const live = await client.get<InferenceService>(
+      KINDS.InferenceService,
+      namespace,
+      name,
+    );
+    const liveEntity = live ? access.entityRefOf(live, cluster) : undefined;
+    if (change.kind === 'delete') {
+      const entityRef =
+        liveEntity ?? access.generatedEntityRef(cluster, namespace, name);
+      await this.require(caller, fusioninferServiceDeletePermission, entityRef);
+      return {
+        action: 'delete',
+        live,
+        entityRef,
+        verdict: evaluateChange({ action: 'delete', cluster, namespace }),
+      };
+    }
+    const next = change.manifest!;
+    if (!live)
+      await this.require(
+        caller,
+        fusioninferServiceCreatePermission,
+        `${cluster}/${namespace}`,
+      );
+    else
+      await this.require(
+        caller,
+        fusioninferServiceUpdatePermission,
+        liveEntity!,
+      );
+    const entityRef = access.entityRefOf(next, cluster);
+    // An entity the manifest names is one the caller must be allowed to manage services of (never just trusted).
+    const named = entityRefOfService(next);
+    if (named && named !== liveEntity)
+      await this.require(caller, fusioninferServiceUpdatePermission, named);
+    const owner = await this.ownerOf(next);
+    const liveOwner = live ? await this.ownerOf(live) : undefined;
+    if (this.tenancy && owner && (!live || owner !== liveOwner)) {
+      const mine = await this.ownership(caller);
+      if (mine && !mine.includes(owner))
+        throw new NotAllowedError(
+          `not allowed: ${caller.user} is not a member of ${owner}, the owner the service names; name a group you belong to`,
+        );
+    }
+    const project = projectOfOwner(this.o.governance.projects, owner);
+    const action: ChangeReview['action'] = !live
+      ? 'create'
+      : change.kind === 'scale'
+        ? 'scale'
+        : 'update';
+    const verdict = evaluateChange({
+      action,
+      cluster,
+      namespace,
+      next,
+      previous: live,
+      projects: this.o.governance.projects,
+      project,
+      owner,
+      projectGpusInUse:
+        project?.gpuQuota?.[cluster] !== undefined
+          ? await this.projectGpus(project, cluster, { namespace, name })
+          : undefined,
+      approvals: this.o.approvals,
+      podSecurity: this.o.governance.podSecurity,
+      protectedNamespaces: this.o.governance.protectedNamespaces,
+      explicitNamespaces: source.client(cluster).config.namespaces ?? [],
+      acceleratorResources: this.o.governance.acceleratorResources,
+    });
+    return {
+      action,
+      live,
+      next,
+      entityRef,
+      ...(liveEntity && liveEntity !== entityRef
+        ? { previousEntityRef: liveEntity }
+        : {}),
+      ...(owner ? { owner } : {}),
+      ...(project ? { project } : {}),
+      verdict,
+    };
+  }
+
+  /** Throws the policy's refusal (403, every finding named) when the review refuses the change. */
+  static assertAllowed(review: ChangeReview) {
+    if (!review.verdict.allowed)
+      throw new NotAllowedError(
+        `refused by policy: ${review.verdict.denials.map(d => `${d.field}: ${d.message} [${d.rule}]`).join('; ')}`,
+      );
+  }
+
+  /**
+   * Writes a reviewed, allowed change: delete with the live UID as precondition; scale/strategy as a merge patch on
+   * the version read; apply (server-side, this suite's field manager) with the live UID as precondition and, with
+   * `children`, the rendered children — each only when absent or controlled by this service (never adopted).
+   * `expectUid` (an approval's stored UID; null: the service must not exist) guards against a service replaced since
+   * the review.
+   */
+  async write(
+    review: ChangeReview,
+    change: ChangeRequest,
+    options: {
+      children?: boolean;
+      update?: boolean;
+      expectUid?: string | null;
+    } = {},
+  ): Promise<{
+    created: boolean;
+    uid?: string;
+    generation?: number;
+    roles?: Array<{ name: string; replicas?: number }>;
+    children?: Array<{ apiVersion: string; kind: string; name: string }>;
+    deleted?: boolean;
+  }> {
+    ServiceWriter.assertAllowed(review);
+    const { cluster, namespace, name } = change;
+    const client = this.o.source.client(cluster);
+    const ref = `${cluster}/${namespace}/${name}`;
+    const liveUid = review.live?.metadata.uid;
+    if (
+      options.expectUid !== undefined &&
+      (options.expectUid ?? undefined) !== liveUid
+    )
+      throw new ConflictError(
+        options.expectUid
+          ? `InferenceService ${ref} is not the one the request was made for (UID ${options.expectUid}, now ${liveUid ?? 'absent'}); nothing applied`
+          : `InferenceService ${ref} was created since the request; nothing applied, make a new request`,
+      );
+    if (review.action === 'delete') {
+      if (!review.live) return { created: false, deleted: false };
+      const deleted = await client.delete(
+        KINDS.InferenceService,
+        namespace,
+        name,
+        {
+          uid: liveUid,
+        },
+      );
+      return { created: false, deleted };
+    }
+    const next = review.next!;
+    if (change.kind === 'scale' || change.kind === 'strategy') {
+      const updated = await client.mergePatch<InferenceService>(
+        KINDS.InferenceService,
+        namespace,
+        name,
+        {
+          metadata: {
+            uid: liveUid,
+            resourceVersion: review.live!.metadata.resourceVersion,
+          },
+          spec: { roles: next.spec.roles },
+        },
+      );
+      return {
+        created: false,
+        uid: updated.metadata.uid,
+        generation: updated.metadata.generation,
+        roles: updated.spec.roles.map(r => ({
+          name: r.name,
+          replicas: r.replicas,
+        })),
+      };
+    }
+    const live = review.live;
+    if (live && !options.update) {
+      if (review.previousEntityRef)
+        throw new ConflictError(
+          `InferenceService ${ref} exists and belongs to ${review.previousEntityRef}, not ${review.entityRef}; set update: true to take it over`,
+        );
+      const others = foreignManagers(live);
+      if (others.length)
+        throw new ConflictError(
+          `InferenceService ${ref} exists and its spec is managed by ${others.join(', ')}; set update: true to take it over`,
+        );
+    }
+    const body = live
+      ? { ...next, metadata: { ...next.metadata, uid: liveUid } }
+      : next;
+    const applied = await client.apply<InferenceService>(body, {
+      fieldManager: FIELD_MANAGER,
+      force: true,
+    });
+    const out: Awaited<ReturnType<ServiceWriter['write']>> = {
+      created: !live,
+      uid: applied.metadata.uid,
+    };
+    if (options.children)
+      out.children = await this.applyChildren(client, applied);
+    return out;
+  }
+
+  private async applyChildren(
+    client: ClusterClient,
+    applied: InferenceService,
+  ) {
+    const ns = applied.metadata.namespace!;
+    const { children } = renderInferenceService(applied, {
+      ...(this.o.render ?? {}),
+      namespace: ns,
+      ownerUid: applied.metadata.uid,
+    });
+    const out: Array<{ apiVersion: string; kind: string; name: string }> = [];
+    for (const child of children) {
+      const kind = Object.values(KINDS).find(
+        k => k.kind === child.kind && k.apiVersion === child.apiVersion,
+      );
+      const existing = kind
+        ? await client.get<KubeObject>(kind, ns, child.metadata.name!)
+        : undefined;
+      const controller = existing?.metadata.ownerReferences?.find(
+        r => r.controller,
+      );
+      // Never adopt (as the reconciler): an object that exists is written only when this service controls it.
+      if (existing && controller?.uid !== applied.metadata.uid)
+        throw new ConflictError(
+          `${child.kind} ${ns}/${child.metadata.name} exists and is ${controller ? `controlled by ${controller.kind} ${controller.name}` : 'not controlled by this service'}; not adopted, nothing more applied`,
+        );
+      await client.apply(
+        existing
+          ? {
+              ...child,
+              metadata: { ...child.metadata, uid: existing.metadata.uid },
+            }
+          : child,
+        { fieldManager: FIELD_MANAGER, force: true },
+      );
+      out.push({
+        apiVersion: child.apiVersion,
+        kind: child.kind,
+        name: child.metadata.name!,
+      });
+    }
+    return out;
+  }
+}
+
+/** Managers other than this plugin that own fields of the live object's spec. */
+export function foreignManagers(live: KubeObject): string[] {
+  const entries = ((live.metadata as any).managedFields ?? []) as Array<{
+    manager?: string;
+    subresource?: string;
+    fieldsV1?: Record<string, unknown>;
+  }>;
+  return [
+    ...new Set(
+      entries
+        .filter(
+          e =>
+            e.manager &&
+            e.manager !== FIELD_MANAGER &&
+            e.subresource !== 'status' &&
+            e.fieldsV1 &&
+            Object.keys(e.fieldsV1).some(k => k === 'f:spec'),
+        )
+        .map(e => e.manager!),
+    ),
+  ];
+}
