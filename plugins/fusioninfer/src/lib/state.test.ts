@@ -56,6 +56,15 @@ describe('serviceState', () => {
       message: '1 pod failing (CrashLoopBackOff)',
     });
   });
+
+  it('counts one replica in the singular', () => {
+    const d = service('entity-services-qwen');
+    d.status.readyReplicas = 0;
+    expect(serviceState(d)).toEqual({
+      kind: 'Degraded',
+      message: '0 of 1 replica ready',
+    });
+  });
 });
 
 describe('gangView', () => {
@@ -96,6 +105,30 @@ describe('gangView', () => {
     };
     expect(gangView(d.gang, d).sentence).toMatch(
       /^Waiting for pods: the gang needs 5 pods/,
+    );
+  });
+
+  it('counts one GPU, node, pod or task in the singular', () => {
+    const d = service('entity-services-gang');
+    const summary = fixture('children-gang').summary;
+    summary.roles[0].acceleratorsPerPod = { 'nvidia.com/gpu': 1 };
+    d.gang.tasks = [
+      { task: 'inference-0', min: 1, scheduled: 0 },
+      { task: 'inference-1', min: 1, scheduled: 0 },
+    ];
+    d.gang.capacity = {
+      totalGpus: 1,
+      freeGpus: 0,
+      largestFreeBlockGpus: 0,
+      nodes: 1,
+    };
+    expect(gangView(d.gang, d, summary).sentence).toMatch(
+      /^inference-0 cannot start: it needs 1 GPU on 1 node \(1 per pod\) at the same time, the largest free block is 0 \(0 of 1 GPU free on 1 node\), .* \(1 more task waiting too\)\.$/,
+    );
+    d.gang.minMember = 1;
+    d.gang.unschedulable = { reason: 'NotEnoughTasks' };
+    expect(gangView(d.gang, d).sentence).toMatch(
+      /^Waiting for pods: the gang needs 1 pod before/,
     );
   });
 });

@@ -19,6 +19,7 @@ import type {
   RenderSummary,
   ServiceDetail,
 } from '@fusioninfer/plugin-fusioninfer-common';
+import { plural } from './plural';
 
 /** The one state the header shows for a service. */
 export type ServiceStateKind =
@@ -75,7 +76,7 @@ export function serviceState(d: ServiceDetail): ServiceState {
       : []),
     ...(crashing.length
       ? [
-          `${crashing.length} pod${crashing.length === 1 ? '' : 's'} failing (${[...new Set(crashing.map(p => p.problem))].join(', ')})`,
+          `${plural(crashing.length, 'pod')} failing (${[...new Set(crashing.map(p => p.problem))].join(', ')})`,
         ]
       : []),
     ...(eppProblems.length
@@ -104,7 +105,7 @@ export function serviceState(d: ServiceDetail): ServiceState {
             ...problems,
             ...(missing
               ? [
-                  `${d.status.readyReplicas ?? 0} of ${d.status.replicas} replicas ready`,
+                  `${d.status.readyReplicas ?? 0} of ${plural(d.status.replicas ?? 0, 'replica')} ready`,
                 ]
               : []),
           ].join('; ') || 'Degraded',
@@ -115,7 +116,7 @@ export function serviceState(d: ServiceDetail): ServiceState {
     return { kind: 'Degraded', message: problems.join('; ') };
   return {
     kind: 'Progressing',
-    message: `${active.message || active.reason || 'Reconciling'} (${d.status.readyReplicas ?? 0} of ${d.status.replicas ?? 0} replicas ready)`,
+    message: `${active.message || active.reason || 'Reconciling'} (${d.status.readyReplicas ?? 0} of ${plural(d.status.replicas ?? 0, 'replica')} ready)`,
   };
 }
 
@@ -184,13 +185,13 @@ export function gangView(
   if (gang.phase === 'Unknown')
     return {
       severity: 'warning',
-      sentence: `Partly running: ${gang.running} of ${min} pods required by the gang are running${u?.message ? ` (${u.message})` : ''}.`,
+      sentence: `Partly running: ${gang.running} of ${plural(min, 'pod')} required by the gang ${gang.running === 1 ? 'is' : 'are'} running${u?.message ? ` (${u.message})` : ''}.`,
       shortTasks,
     };
   if (reason === 'NotEnoughTasks')
     return {
       severity: 'info',
-      sentence: `Waiting for pods: the gang needs ${min} pods before any of them starts, and not all exist yet (${u?.message ?? 'NotEnoughTasks'}).`,
+      sentence: `Waiting for pods: the gang needs ${plural(min, 'pod')} before any of them starts, and not all exist yet (${u?.message ?? 'NotEnoughTasks'}).`,
       shortTasks,
     };
   if (reason === 'NotEnoughPodsOfTask')
@@ -208,23 +209,22 @@ export function gangView(
     const task = gang.tasks.find(t => t.scheduled < t.min) ?? gang.tasks[0];
     const role = task ? task.task.replace(/-\d+$/, '') : undefined;
     const per = role ? gpusPerPod(summary, role) : undefined;
-    const pods = task ? task.min : undefined;
     let need = 'the gang does not fit';
     if (task && per !== undefined && per > 0)
-      need = `it needs ${per * task.min} GPUs on ${pods} node${pods === 1 ? '' : 's'} (${per} per pod) at the same time`;
+      need = `it needs ${plural(per * task.min, 'GPU')} on ${plural(task.min, 'node')} (${per} per pod) at the same time`;
     else if (task)
-      need = `it needs ${task.min} pod${task.min === 1 ? '' : 's'} placed at the same time`;
+      need = `it needs ${plural(task.min, 'pod')} placed at the same time`;
     // The cluster's GPUs now (from the backend's node and pod caches), when it knows them.
     const cap = gang.capacity;
     if (cap)
-      need += `, the largest free block is ${cap.largestFreeBlockGpus} (${cap.freeGpus} of ${cap.totalGpus} GPUs free on ${cap.nodes} node${cap.nodes === 1 ? '' : 's'})`;
+      need += `, the largest free block is ${cap.largestFreeBlockGpus} (${cap.freeGpus} of ${plural(cap.totalGpus, 'GPU')} free on ${plural(cap.nodes, 'node')})`;
     let why = 'the cluster has no room';
     if (nodeMessage)
       why = `the scheduler reports "${nodeMessage.replace(/\.$/, '')}"`;
     else if (u?.message) why = `Volcano reports "${u.message}"`;
     const others =
       shortTasks.length > 1
-        ? ` (${shortTasks.length - 1} more task${shortTasks.length > 2 ? 's' : ''} waiting too)`
+        ? ` (${plural(shortTasks.length - 1, 'more task', 'more tasks')} waiting too)`
         : '';
     return {
       severity: 'error',
@@ -249,7 +249,7 @@ export function gangView(
   if (gang.phase === 'Running')
     return {
       severity: 'warning',
-      sentence: `Running with ${gang.running} of ${min} required pods.`,
+      sentence: `Running with ${gang.running} of ${plural(min, 'required pod')}.`,
       shortTasks,
     };
   return { severity: 'info', shortTasks };

@@ -32,6 +32,7 @@ import type {
   ChildrenResponse,
   DiffResponse,
 } from '@fusioninfer/plugin-fusioninfer-common';
+import { plural } from '../../lib/plural';
 
 type Child = NonNullable<DiffResponse['diff']>['children'][number];
 
@@ -173,8 +174,8 @@ export function DriftPanel(props: {
                               setOpen(o => ({ ...o, [key]: !isOpen }))
                             }
                           >
-                            {isOpen ? 'Hide' : 'Show'} {c.changes.length} field
-                            {c.changes.length === 1 ? '' : 's'}
+                            {isOpen ? 'Hide' : 'Show'}{' '}
+                            {plural(c.changes.length, 'field')}
                           </Button>
                         ) : (
                           '—'
@@ -222,7 +223,7 @@ export function DriftPanel(props: {
         <Box>
           <Box sx={{ display: 'flex', gap: 1, alignItems: 'center', mb: 1 }}>
             <Typography variant="subtitle2" component="h4">
-              Rendered YAML ({docs.length} children)
+              Rendered YAML ({plural(docs.length, 'child', 'children')})
             </Typography>
             <TextField
               select

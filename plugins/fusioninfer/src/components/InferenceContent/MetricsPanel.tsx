@@ -35,6 +35,7 @@ import type {
   RoutingMetricsResponse,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { format } from '../common';
+import { plural } from '../../lib/plural';
 
 /** What to do when an endpoint has no numbers. */
 export const ENDPOINT_STATE_HELP: Record<
@@ -95,26 +96,144 @@ function Tile(props: { label: string; value: string; hint?: string }) {
   );
 }
 
-function Chart(props: {
+const decimal = (v: number, digits: number) =>
+  v.toLocaleString('en-US', {
+    maximumFractionDigits: digits,
+    minimumFractionDigits: 0,
+  });
+
+/**
+ * How a chart draws one quantity: raw values (seconds, fractions) are multiplied by `factor` before they are drawn,
+ * the axis labels its ticks in `unit`, and the tooltip shows the raw value exactly as the tiles and tables do.
+ */
+export interface ChartScale {
+  unit: string;
+  factor: number;
+  /** Tick label of the value axis, for a drawn value. */
+  tick: (drawn: number) => string;
+  /** Tooltip text for a drawn value: the raw value in the tiles' format. */
+  value: (drawn: number | null) => string;
+}
+
+/** Fractions (0–1: KV-cache use, hit rates) drawn as percent, as the tiles show them. */
+export const PERCENT_SCALE: ChartScale = {
+  unit: '%',
+  factor: 100,
+  tick: v => `${decimal(v, 1)} %`,
+  value: v => (v === null ? '—' : format.percent(v / 100)),
+};
+
+/**
+ * Latencies (seconds) drawn in milliseconds while every value is below one second — so a 9.8 ms TTFT reads "9.8 ms"
+ * on the axis, not "0.00…" — and in seconds otherwise.
+ */
+export function latencyScale(raw: Array<number | null>): ChartScale {
+  const max = Math.max(0, ...raw.filter((v): v is number => v !== null));
+  if (max >= 1)
+    return {
+      unit: 's',
+      factor: 1,
+      tick: v => `${decimal(v, 2)} s`,
+      value: v => (v === null ? '—' : format.seconds(v)),
+    };
+  return {
+    unit: 'ms',
+    factor: 1000,
+    tick: v => `${decimal(v, 1)} ms`,
+    value: v => (v === null ? '—' : format.seconds(v / 1000)),
+  };
+}
+
+/** Counts and rates, drawn as they are. */
+export const PLAIN_SCALE: ChartScale = {
+  unit: '',
+  factor: 1,
+  tick: v => decimal(v, 2),
+  value: v => (v === null ? '—' : format.count(v)),
+};
+
+export interface ChartSpec {
   title: string;
-  times: Date[];
+  scale: ChartScale;
   series: Array<{
     label: string;
+    /** The values as the backend sends them (seconds, fractions), one per history point. */
+    raw: Array<number | null>;
+    /** The values drawn (`raw` × `scale.factor`). */
     data: Array<number | null>;
-    valueFormatter?: (v: number | null) => string;
   }>;
-}) {
-  const hasData = props.series.some(s => s.data.some(v => v !== null));
+}
+
+const num = (v: number | undefined) =>
+  v === undefined || !Number.isFinite(v) ? null : v;
+
+function spec(
+  title: string,
+  scale: ChartScale,
+  series: Array<{ label: string; raw: Array<number | null> }>,
+): ChartSpec {
+  return {
+    title,
+    scale,
+    series: series.map(s => ({
+      ...s,
+      // Rounded so that 0.057 s is drawn as 57, not 57.00000000000001.
+      data: s.raw.map(v =>
+        v === null ? null : Math.round(v * scale.factor * 1e6) / 1e6,
+      ),
+    })),
+  };
+}
+
+/** The charts of the Metrics tab from the backend's history: what each one draws, in which unit. */
+export function metricsCharts(m: RoutingMetricsResponse): ChartSpec[] {
+  const endpointNames = [
+    ...new Set(m.history.flatMap(h => Object.keys(h.endpoints ?? {}))),
+  ].sort();
+  const ttft = m.history.map(h => num(h.worstTtftP95));
+  return [
+    spec('Requests per second', PLAIN_SCALE, [
+      { label: 'requests/s', raw: m.history.map(h => num(h.requestRate)) },
+    ]),
+    spec('Running and waiting requests', PLAIN_SCALE, [
+      { label: 'running', raw: m.history.map(h => num(h.running)) },
+      { label: 'waiting', raw: m.history.map(h => num(h.waiting)) },
+    ]),
+    spec(
+      'KV-cache use per endpoint',
+      PERCENT_SCALE,
+      endpointNames.length
+        ? endpointNames.map(pod => ({
+            label: pod,
+            raw: m.history.map(h => num(h.endpoints?.[pod]?.kvCacheUsage)),
+          }))
+        : [
+            {
+              label: 'pool mean',
+              raw: m.history.map(h => num(h.kvCacheUsage)),
+            },
+          ],
+    ),
+    spec('Time to first token, worst p95', latencyScale(ttft), [
+      { label: 'TTFT p95', raw: ttft },
+    ]),
+  ];
+}
+
+function Chart(props: { chart: ChartSpec; times: Date[] }) {
+  const { chart } = props;
+  const hasData = chart.series.some(s => s.data.some(v => v !== null));
   return (
     <Paper
       variant="outlined"
       sx={{ p: 1 }}
       component="figure"
-      aria-label={props.title}
+      aria-label={chart.title}
       style={{ margin: 0 }}
     >
       <Typography variant="subtitle2" component="figcaption">
-        {props.title}
+        {chart.title}
+        {chart.scale.unit ? ` (${chart.scale.unit})` : ''}
       </Typography>
       {hasData ? (
         <LineChart
@@ -126,9 +245,19 @@ function Chart(props: {
               valueFormatter: (d: Date) => d.toLocaleTimeString(),
             },
           ]}
-          series={props.series.map(s => ({
-            ...s,
-            showMark: false,
+          yAxis={[
+            {
+              min: 0,
+              width: 64,
+              valueFormatter: (v: number) => chart.scale.tick(v),
+            },
+          ]}
+          series={chart.series.map(s => ({
+            label: s.label,
+            data: s.data,
+            valueFormatter: chart.scale.value,
+            // A single point draws no line: mark it so it shows.
+            showMark: s.data.filter(v => v !== null).length === 1,
             connectNulls: true,
           }))}
           margin={{ left: 8, right: 8, top: 8, bottom: 8 }}
@@ -142,8 +271,10 @@ function Chart(props: {
   );
 }
 
-const num = (v: number | undefined) =>
-  v === undefined || !Number.isFinite(v) ? null : v;
+/** Table cells stay on one line (no "Runni ng"); the table scrolls sideways in its container instead. */
+const ONE_LINE = {
+  '& th, & td': { whiteSpace: 'nowrap' },
+} as const;
 
 /** Routing metrics: pool tiles, time series from the backend's history, per-role and per-endpoint tables, the EPP view. */
 export function MetricsPanel(props: { metrics: RoutingMetricsResponse }) {
@@ -153,17 +284,12 @@ export function MetricsPanel(props: { metrics: RoutingMetricsResponse }) {
   const itl = poolLatency(m.endpoints, x => x.itl);
   const e2e = poolLatency(m.endpoints, x => x.e2e);
   const times = m.history.map(h => new Date(h.at));
-  const pct = (v: number | null) => (v === null ? '—' : format.percent(v));
-  const secs = (v: number | null) => (v === null ? '—' : format.seconds(v));
-  const endpointNames = [
-    ...new Set(m.history.flatMap(h => Object.keys(h.endpoints ?? {}))),
-  ].sort();
   const eppMetrics = m.epp.metrics;
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', gap: 2 }}>
       <Typography variant="body2" color="text.secondary">
-        {m.endpoints.length} endpoint{m.endpoints.length === 1 ? '' : 's'} (
-        {m.pool.reporting} reporting) · source {m.source} · collected{' '}
+        {plural(m.endpoints.length, 'endpoint')} ({m.pool.reporting} reporting)
+        · source {m.source} · collected{' '}
         {new Date(m.collectedAt).toLocaleTimeString()}
         {m.poolName ? ` · pool ${m.poolName}` : ''}
       </Typography>
@@ -200,7 +326,7 @@ export function MetricsPanel(props: { metrics: RoutingMetricsResponse }) {
           )
             .map(
               ([state, n]) =>
-                `${n} endpoint${n === 1 ? '' : 's'} ${state}: ${ENDPOINT_STATE_HELP[state as keyof typeof ENDPOINT_STATE_HELP]}`,
+                `${plural(n, 'endpoint')} ${state}: ${ENDPOINT_STATE_HELP[state as keyof typeof ENDPOINT_STATE_HELP]}`,
             )
             .join(' ')}
         </Alert>
@@ -249,68 +375,15 @@ export function MetricsPanel(props: { metrics: RoutingMetricsResponse }) {
         ))}
       </Grid>
       <Grid container spacing={1}>
-        <Grid item xs={12} md={6}>
-          <Chart
-            title="Requests per second"
-            times={times}
-            series={[
-              {
-                label: 'requests/s',
-                data: m.history.map(h => num(h.requestRate)),
-              },
-            ]}
-          />
-        </Grid>
-        <Grid item xs={12} md={6}>
-          <Chart
-            title="Running and waiting requests"
-            times={times}
-            series={[
-              { label: 'running', data: m.history.map(h => num(h.running)) },
-              { label: 'waiting', data: m.history.map(h => num(h.waiting)) },
-            ]}
-          />
-        </Grid>
-        <Grid item xs={12} md={6}>
-          <Chart
-            title="KV-cache use per endpoint"
-            times={times}
-            series={
-              endpointNames.length
-                ? endpointNames.map(pod => ({
-                    label: pod,
-                    data: m.history.map(h =>
-                      num(h.endpoints?.[pod]?.kvCacheUsage),
-                    ),
-                    valueFormatter: pct,
-                  }))
-                : [
-                    {
-                      label: 'pool mean',
-                      data: m.history.map(h => num(h.kvCacheUsage)),
-                      valueFormatter: pct,
-                    },
-                  ]
-            }
-          />
-        </Grid>
-        <Grid item xs={12} md={6}>
-          <Chart
-            title="Time to first token, worst p95"
-            times={times}
-            series={[
-              {
-                label: 'TTFT p95',
-                data: m.history.map(h => num(h.worstTtftP95)),
-                valueFormatter: secs,
-              },
-            ]}
-          />
-        </Grid>
+        {metricsCharts(m).map(chart => (
+          <Grid item xs={12} md={6} key={chart.title}>
+            <Chart chart={chart} times={times} />
+          </Grid>
+        ))}
       </Grid>
       {Object.keys(m.roles).length > 1 && (
         <TableContainer>
-          <Table size="small" aria-label="Per role">
+          <Table size="small" aria-label="Per role" sx={ONE_LINE}>
             <TableHead>
               <TableRow>
                 <TableCell>Role</TableCell>
@@ -347,7 +420,7 @@ export function MetricsPanel(props: { metrics: RoutingMetricsResponse }) {
         </TableContainer>
       )}
       <TableContainer>
-        <Table size="small" aria-label="Endpoints">
+        <Table size="small" aria-label="Endpoints" sx={ONE_LINE}>
           <TableHead>
             <TableRow>
               <TableCell>Endpoint (leader pod)</TableCell>

@@ -161,6 +161,18 @@ describe('DriftPanel', () => {
     );
     expect(screen.getAllByText('.spec.minMember').length).toBeGreaterThan(0);
   });
+
+  it('counts one field and one child in the singular', () => {
+    const diff = fixture('diff-qwen-drifted');
+    diff.diff.children[0].changes.splice(1);
+    const children = fixture('children-qwen');
+    children.children.splice(1);
+    render(<DriftPanel diff={diff} children={children} />);
+    expect(
+      screen.getByRole('button', { name: 'Show 1 field' }),
+    ).toBeInTheDocument();
+    expect(screen.getByText('Rendered YAML (1 child)')).toBeInTheDocument();
+  });
 });
 
 describe('EventsPanel', () => {

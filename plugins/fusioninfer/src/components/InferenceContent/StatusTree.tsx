@@ -27,9 +27,10 @@ import TableRow from '@mui/material/TableRow';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { RiArrowDownSLine, RiArrowRightSLine } from '@remixicon/react';
-import type {
-  PodView,
-  ServiceDetail,
+import {
+  childNames,
+  type PodView,
+  type ServiceDetail,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { plural } from '../../lib/plural';
 
@@ -168,7 +169,7 @@ function ReplicaGroup(props: {
         <Typography variant="body2" color="text.secondary">
           <code>{replica.leaderWorkerSet}</code>
           {nodesPerReplica > 1
-            ? ` · one group of ${nodesPerReplica} pods (1 leader + ${plural(nodesPerReplica - 1, 'worker')})`
+            ? ` · one group of ${plural(nodesPerReplica, 'pod')} (1 leader + ${plural(nodesPerReplica - 1, 'worker')})`
             : ''}
         </Typography>
         <Box sx={{ flex: 1 }} />
@@ -232,7 +233,7 @@ function RoleCard(props: {
           )}{' '}
           ready
           {props.nodesPerReplica > 1
-            ? ` · ${props.nodesPerReplica} nodes per replica`
+            ? ` · ${plural(props.nodesPerReplica, 'node')} per replica`
             : ''}
         </Typography>
         <Box sx={{ flex: 1 }} />
@@ -298,7 +299,112 @@ function RoleCard(props: {
 }
 
 /**
- * Role → replica (its LeaderWorkerSet, one group of `nodesPerReplica` pods) → pods. Prefill and decode roles sit side
+ * Pods of the endpoint picker: the controller runs one (a Deployment of one replica, counted by the render summary).
+ * Readiness is read from the live Deployment (`router.epp.ready`: at least one available replica) first, since the
+ * controller's `status.components[router]` can lag it; the controller's counts only add detail when they agree.
+ */
+export function routerPods(detail: ServiceDetail): {
+  ready: number;
+  total: number;
+} {
+  const router = detail.router;
+  if (!router) return { ready: 0, total: 0 };
+  const c = detail.status.components?.[router.role];
+  const total = Math.max(1, c?.desiredReplicas ?? 1, c?.totalPods ?? 0);
+  const ready = router.epp?.ready
+    ? Math.min(total, Math.max(1, c?.readyPods ?? 1))
+    : 0;
+  return { ready, total };
+}
+
+function RouterCard(props: { detail: ServiceDetail }) {
+  const router = props.detail.router!;
+  const epp = router.epp;
+  const { ready, total } = routerPods(props.detail);
+  const problems = epp?.problems ?? [];
+  const deployment = childNames.epp(props.detail.name);
+  return (
+    <Paper
+      variant="outlined"
+      sx={{ p: 1 }}
+      component="section"
+      aria-label={`Role ${router.role}`}
+    >
+      <Box
+        sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}
+      >
+        {/* Lines up with the roles' expand buttons; the router has no replicas to expand. */}
+        <Box sx={{ width: 28 }} />
+        <Typography variant="subtitle1" component="h3">
+          {router.role}
+        </Typography>
+        <Chip size="small" variant="outlined" label="router" />
+        <Typography variant="body2" color="text.secondary">
+          endpoint picker · {ready}/{plural(total, 'pod')} ready
+        </Typography>
+        <Box sx={{ flex: 1 }} />
+        {[
+          ...new Set(
+            problems.map(p => p.reason).filter((r): r is string => !!r),
+          ),
+        ].map(r => (
+          <Chip key={r} size="small" color="error" label={r} />
+        ))}
+        <Chip
+          size="small"
+          color={ready >= total ? 'success' : 'default'}
+          label={ready >= total ? 'ready' : 'not ready'}
+        />
+      </Box>
+      <Typography variant="body2" color="text.secondary" sx={{ pl: 4.5 }}>
+        Deployment <code>{deployment}</code>
+        {epp
+          ? ''
+          : ' not created yet: the controller has not deployed the endpoint picker'}
+        {epp?.image ? (
+          <>
+            {' '}
+            · image <code>{epp.image}</code>
+          </>
+        ) : null}{' '}
+        · strategy {router.strategy}
+      </Typography>
+      {problems.length > 0 && (
+        <Box sx={{ overflowX: 'auto', pl: 4.5 }}>
+          <Table size="small" aria-label="Failing endpoint picker pods">
+            <TableHead sx={{ '& th': { whiteSpace: 'nowrap' } }}>
+              <TableRow>
+                <TableCell>Pod</TableCell>
+                <TableCell>Problem</TableCell>
+                <TableCell>Message</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {problems.map(p => (
+                <TableRow key={p.pod}>
+                  <TableCell>
+                    <code>{p.pod}</code>
+                  </TableCell>
+                  <TableCell>
+                    {p.reason ? (
+                      <Chip size="small" color="error" label={p.reason} />
+                    ) : (
+                      '—'
+                    )}
+                  </TableCell>
+                  <TableCell>{p.message ?? ''}</TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </Box>
+      )}
+    </Paper>
+  );
+}
+
+/**
+ * The router (its endpoint picker, with its pod and readiness) first, then role → replica (its LeaderWorkerSet, one group of `nodesPerReplica` pods) → pods. Prefill and decode roles sit side
  * by side. Services with more than {@link COLLAPSE_ABOVE_PODS} pods start collapsed, with one square per replica
  * as a summary; what the user opens stays open across refreshes (the state lives in the parent).
  */
@@ -323,11 +429,15 @@ export function StatusTree(props: {
       idPrefix={idPrefix}
     />
   );
+  const router = detail.router ? <RouterCard detail={detail} /> : null;
   if (detail.roles.length === 0)
     return (
-      <Typography variant="body2" color="text.secondary">
-        This service has no workload roles.
-      </Typography>
+      <Box sx={{ display: 'flex', flexDirection: 'column', gap: 1 }}>
+        {router}
+        <Typography variant="body2" color="text.secondary">
+          This service has no workload roles.
+        </Typography>
+      </Box>
     );
   const prefill = detail.roles.filter(r => r.componentType === 'prefiller');
   const decode = detail.roles.filter(r => r.componentType === 'decoder');
@@ -336,6 +446,7 @@ export function StatusTree(props: {
   );
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', gap: 1 }}>
+      {router}
       {(prefill.length > 0 || decode.length > 0) && (
         <Grid container spacing={1}>
           <Grid item xs={12} lg={6}>

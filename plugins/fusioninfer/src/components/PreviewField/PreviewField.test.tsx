@@ -222,6 +222,38 @@ describe("FusionInferPreview on the templates' deployment form", () => {
     expect(await screen.findByText('No approval needed')).toBeInTheDocument();
   });
 
+  it.each([
+    // One replica of one pod with one GPU, no router (one LeaderWorkerSet): every count is one.
+    ['monolithic-no-router.yaml', ['1 child rendered', '1 GPU', '1 pod']],
+    // One replica of two pods (one GPU each) and the endpoint picker's pod.
+    ['multi-node-router.yaml', ['2 GPUs', '3 pods']],
+  ])(
+    'counts GPUs and pods of %s in the singular for one, the plural otherwise',
+    async (example, counts) => {
+      server.use(
+        http.post(`${BASE}/approvals/check`, () =>
+          HttpResponse.json(fixture('approval-check-free')),
+        ),
+        http.post(`${BASE}/apply`, () =>
+          HttpResponse.json(fixture('apply-dry-run-free')),
+        ),
+      );
+      await renderField({
+        ...UPSTREAM_EXAMPLE_PARAMETERS[example],
+        cluster: 'dev',
+        namespace: 'demo',
+      });
+      for (const c of counts) expect(screen.getByText(c)).toBeInTheDocument();
+      expect(
+        screen.getByText(/^\d+ child(ren)? rendered$/),
+      ).toBeInTheDocument();
+      expect(
+        screen.queryByText(/\b1 (GPUs|pods|children)\b/),
+      ).not.toBeInTheDocument();
+      expect(await screen.findByText('No approval needed')).toBeInTheDocument();
+    },
+  );
+
   it('lists what the form still lacks, by field, and blocks the step', async () => {
     const { onChange } = await renderField({ name: 'qwen', cluster: 'dev' });
     expect(

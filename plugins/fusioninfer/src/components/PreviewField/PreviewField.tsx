@@ -42,6 +42,7 @@ import {
 import { fusioninferApiRef } from '../../api';
 import { errorInfo } from '../common';
 import { manifestFromForm, PreviewUiOptions } from './manifest';
+import { plural } from '../../lib/plural';
 
 /** What the field stores in the form: the preview's verdict, so later steps (and `validation`) can use it. @public */
 export interface PreviewValue {
@@ -240,10 +241,10 @@ export function FusionInferPreview(
           <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap', mb: 1 }}>
             <Chip
               size="small"
-              label={`${summary.totals.children} children rendered`}
+              label={`${plural(summary.totals.children, 'child', 'children')} rendered`}
             />
-            <Chip size="small" label={`${summary.totals.pods} pods`} />
-            <Chip size="small" label={`${summary.totals.gpus} GPUs`} />
+            <Chip size="small" label={plural(summary.totals.pods, 'pod')} />
+            <Chip size="small" label={plural(summary.totals.gpus, 'GPU')} />
             <Chip
               size="small"
               color={summary.gangScheduling ? 'info' : 'default'}
