@@ -23,6 +23,7 @@ import {
   CustomObjectsApi,
   KubeConfig,
   RbacAuthorizationV1Api,
+  V1PolicyRule,
 } from '@kubernetes/client-node';
 import { startDevCluster, DevCluster } from './cluster';
 import { readTokenFile, serviceAccountUser } from './rbac';
@@ -197,7 +198,7 @@ describe('authentication and RBAC', () => {
       const bind = async (
         kind: 'Role' | 'ClusterRole',
         name: string,
-        rules: object[],
+        rules: V1PolicyRule[],
         namespace?: string,
       ) => {
         const metadata = { name, ...(namespace ? { namespace } : {}) };
