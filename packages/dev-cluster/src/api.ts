@@ -31,6 +31,7 @@ import {
   validateStructural,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { validateCel } from './cel';
+import { applyBuiltinDefaults } from './defaults';
 import { ApiError, errors } from './errors';
 import { serverSideApply, trackUpdate } from './managedFields';
 import {
@@ -399,6 +400,78 @@ export class KubeApi {
     return out;
   }
 
+  /**
+   * Kubernetes' defaults of built-in kinds (./defaults), then what the registry allocates: a Service's cluster IP
+   * and node ports, kept from the stored Service when an update does not repeat them (kube-apiserver's
+   * patchAllocatedValues).
+   */
+  private defaultBuiltin(
+    t: ResourceType,
+    obj: KObject,
+    old?: KObject,
+  ): KObject {
+    if (!t.builtin) return obj;
+    applyBuiltinDefaults(t, obj);
+    if (t.group === '' && t.plural === 'services')
+      this.allocateService(t, obj, old);
+    return obj;
+  }
+
+  private allocateService(t: ResourceType, svc: KObject, old?: KObject): void {
+    const spec = svc.spec;
+    if (!isObj(spec) || spec.type === 'ExternalName') return;
+    const before = isObj(old?.spec) ? old!.spec : undefined;
+    if (before && (spec.clusterIP === undefined || spec.clusterIP === '')) {
+      if (before.clusterIP) spec.clusterIP = before.clusterIP;
+      if (
+        !(Array.isArray(spec.clusterIPs) && spec.clusterIPs.length) &&
+        Array.isArray(before.clusterIPs)
+      )
+        spec.clusterIPs = clone(before.clusterIPs);
+    }
+    const others = [...this.bucket(t).values()].filter(
+      o => o.metadata.uid !== svc.metadata.uid,
+    );
+    if (spec.clusterIP === undefined || spec.clusterIP === '') {
+      // the service CIDR 10.96.0.0/12, at random as kube-apiserver's allocator (10.96.0.1 is the kubernetes Service's)
+      const used = new Set(others.map(o => o.spec?.clusterIP));
+      let ip: string;
+      do {
+        const n = 2 + Math.floor(Math.random() * ((1 << 20) - 3));
+        ip = `10.${96 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
+      } while (used.has(ip));
+      spec.clusterIP = ip;
+    }
+    if (!(Array.isArray(spec.clusterIPs) && spec.clusterIPs.length))
+      spec.clusterIPs = [spec.clusterIP];
+    if (!(Array.isArray(spec.ipFamilies) && spec.ipFamilies.length))
+      spec.ipFamilies = ['IPv4'];
+    if (!spec.ipFamilyPolicy) spec.ipFamilyPolicy = 'SingleStack';
+    const nodePorts =
+      spec.type === 'NodePort' ||
+      (spec.type === 'LoadBalancer' &&
+        spec.allocateLoadBalancerNodePorts !== false);
+    if (!nodePorts || !Array.isArray(spec.ports)) return;
+    const used = new Set<number>();
+    for (const o of others)
+      for (const p of o.spec?.ports ?? [])
+        if (p?.nodePort) used.add(p.nodePort);
+    for (const p of spec.ports) {
+      if (!isObj(p) || p.nodePort) continue;
+      const kept = (before?.ports ?? []).find(
+        (q: any) =>
+          q?.nodePort &&
+          q.port === p.port &&
+          (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP'),
+      )?.nodePort;
+      let port = kept;
+      while (!port || used.has(port))
+        port = 30000 + Math.floor(Math.random() * 2768);
+      used.add(port);
+      p.nodePort = port;
+    }
+  }
+
   private admitBuiltin(t: ResourceType, obj: KObject): void {
     if (t.plural === 'customresourcedefinitions') {
       try {
@@ -432,6 +505,17 @@ export class KubeApi {
           ],
         );
       }
+    }
+    if (t.group === 'batch' && t.plural === 'jobs') {
+      const policy = obj.spec?.template?.spec?.restartPolicy;
+      if (policy !== 'OnFailure' && policy !== 'Never')
+        throw errors.invalid('Job', 'batch', obj.metadata.name, [
+          {
+            reason: 'FieldValueNotSupported',
+            field: 'spec.template.spec.restartPolicy',
+            message: `Unsupported value: ${JSON.stringify(policy ?? '')}: supported values: "OnFailure", "Never"`,
+          },
+        ]);
     }
     if (t.plural === 'pods') {
       const containers = obj.spec?.containers;
@@ -728,7 +812,7 @@ export class KubeApi {
       'selfLink',
     ])
       delete md[f];
-    let admitted = this.admitCustom(t, obj, opts);
+    let admitted = this.defaultBuiltin(t, this.admitCustom(t, obj, opts));
     this.admitBuiltin(t, admitted);
     if (t.plural === 'namespaces')
       admitted = { ...admitted, status: { phase: 'Active' } };
@@ -892,7 +976,7 @@ export class KubeApi {
       };
       if (!next.metadata.deletionTimestamp)
         delete next.metadata.deletionTimestamp;
-      next = this.admitCustom(t, next, opts, old);
+      next = this.defaultBuiltin(t, this.admitCustom(t, next, opts, old), old);
       this.admitBuiltin(t, next);
     }
     if (

@@ -16,6 +16,7 @@
 
 import {
   AppsV1Api,
+  BatchV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubernetesObjectApi,
@@ -666,6 +667,265 @@ describe('API server conformance: CRUD semantics', () => {
     const none = await table(`${base}?${only}&includeObject=None`);
     expect(none.rows).toHaveLength(1);
     expect(none.rows[0].object).toBeUndefined();
+  });
+
+  it('defaults built-in fields on create, update and apply as a real server does (Secret type, Service, Pod, Deployment, Job)', async () => {
+    const ns = c.namespace;
+    const client = c.kc.makeApiClient(KubernetesObjectApi);
+    // Secret: type Opaque when none is sent (kubectl create secret generic sends none)
+    const secret: any = await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'dflt' }, data: { a: 'Yg==' } },
+    });
+    expect(secret.type).toBe('Opaque');
+    // the creator (an Update operation) owns the defaulted field, as on a real server
+    expect(
+      secret.metadata.managedFields.find((m: any) => m.operation === 'Update')
+        .fieldsV1['f:type'],
+    ).toEqual({});
+    // an update without a type keeps it Opaque
+    const { type: _type, ...untyped } = secret;
+    const replaced = await core.replaceNamespacedSecret({
+      name: 'dflt',
+      namespace: ns,
+      body: { ...untyped, data: { a: 'Yw==' } },
+    });
+    expect(replaced.type).toBe('Opaque');
+    // server-side apply without a type: Opaque, and not owned by the applier
+    const applied: any = await client.patch(
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'dflt-applied', namespace: ns },
+        data: { a: 'Yg==' },
+      },
+      undefined,
+      undefined,
+      'applier',
+      undefined,
+      PatchStrategy.ServerSideApply,
+    );
+    expect(applied.type).toBe('Opaque');
+    expect(
+      applied.metadata.managedFields.find((m: any) => m.manager === 'applier')
+        .fieldsV1,
+    ).toEqual({ 'f:data': { 'f:a': {} } });
+
+    // Service: type, session affinity, traffic policies, port protocol and target port, an allocated cluster IP
+    const svc: any = await core.createNamespacedService({
+      namespace: ns,
+      body: {
+        metadata: { name: 'dflt' },
+        spec: { selector: { app: 'dflt' }, ports: [{ port: 80 }] },
+      },
+    });
+    expect(svc.spec).toMatchObject({
+      type: 'ClusterIP',
+      sessionAffinity: 'None',
+      internalTrafficPolicy: 'Cluster',
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }],
+    });
+    expect(svc.spec.clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(svc.spec.clusterIPs).toEqual([svc.spec.clusterIP]);
+    // an update that does not repeat the allocated address keeps it
+    const svc2: any = await core.replaceNamespacedService({
+      name: 'dflt',
+      namespace: ns,
+      body: {
+        metadata: {
+          name: 'dflt',
+          resourceVersion: svc.metadata.resourceVersion,
+        },
+        spec: {
+          selector: { app: 'dflt' },
+          ports: [{ port: 80, targetPort: 8080 }],
+        },
+      },
+    });
+    expect(svc2.spec.clusterIP).toBe(svc.spec.clusterIP);
+    expect(svc2.spec.ports).toEqual([
+      { port: 80, protocol: 'TCP', targetPort: 8080 },
+    ]);
+    const nodePort: any = await core.createNamespacedService({
+      namespace: ns,
+      body: {
+        metadata: { name: 'dflt-np' },
+        spec: {
+          type: 'NodePort',
+          selector: { app: 'dflt' },
+          ports: [{ port: 80 }],
+        },
+      },
+    });
+    expect(nodePort.spec.externalTrafficPolicy).toBe('Cluster');
+    expect(nodePort.spec.ports[0].nodePort).toBeGreaterThanOrEqual(30000);
+    expect(nodePort.spec.ports[0].nodePort).toBeLessThanOrEqual(32767);
+    expect(nodePort.spec.clusterIP).not.toBe(svc.spec.clusterIP);
+
+    // Pod: pod spec, container, port, probe and volume defaults; requests from limits (Pods only)
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const pod: any = await core.createNamespacedPod({
+      namespace: ns,
+      body: {
+        metadata: { name: 'dflt' },
+        spec: {
+          containers: [
+            {
+              name: 'a',
+              image: 'busybox:1.36',
+              ports: [{ containerPort: 8080 }],
+              resources: { limits: { cpu: '1' } },
+              readinessProbe: { httpGet: { port: 8080 } },
+            },
+            { name: 'b', image: 'nginx' },
+            { name: 'c', image: 'nginx:latest' },
+            {
+              name: 'd',
+              image: `registry.example.com:5000/tools/img@${digest}`,
+            },
+            { name: 'e', image: 'registry.example.com:5000/tools/img' },
+          ],
+          volumes: [{ name: 'cfg', configMap: { name: 'dflt' } }],
+        },
+      },
+    });
+    expect(pod.spec).toMatchObject({
+      restartPolicy: 'Always',
+      dnsPolicy: 'ClusterFirst',
+      schedulerName: 'default-scheduler',
+      terminationGracePeriodSeconds: 30,
+      securityContext: {},
+      enableServiceLinks: true,
+    });
+    expect(pod.spec.containers[0]).toMatchObject({
+      imagePullPolicy: 'IfNotPresent',
+      terminationMessagePath: '/dev/termination-log',
+      terminationMessagePolicy: 'File',
+      ports: [{ containerPort: 8080, protocol: 'TCP' }],
+      resources: { limits: { cpu: '1' }, requests: { cpu: '1' } },
+      readinessProbe: {
+        httpGet: { path: '/', port: 8080, scheme: 'HTTP' },
+        timeoutSeconds: 1,
+        periodSeconds: 10,
+        successThreshold: 1,
+        failureThreshold: 3,
+      },
+    });
+    expect(pod.spec.containers.map((x: any) => x.imagePullPolicy)).toEqual([
+      'IfNotPresent',
+      'Always',
+      'Always',
+      'IfNotPresent',
+      'Always',
+    ]);
+    expect(pod.spec.containers[1].resources).toEqual({});
+    expect(pod.spec.volumes[0]).toEqual({
+      name: 'cfg',
+      configMap: { name: 'dflt', defaultMode: 420 },
+    });
+
+    // Deployment: strategy, history, deadline, replicas, and the pod spec defaults in its template
+    const dep: any = await c.kc
+      .makeApiClient(AppsV1Api)
+      .createNamespacedDeployment({
+        namespace: ns,
+        body: {
+          metadata: { name: 'dflt' },
+          spec: {
+            selector: { matchLabels: { app: 'dflt' } },
+            template: {
+              metadata: { labels: { app: 'dflt' } },
+              spec: {
+                containers: [
+                  {
+                    name: 'c',
+                    image: 'nginx:1.27',
+                    resources: { limits: { cpu: '1' } },
+                  },
+                ],
+              },
+            },
+          },
+        },
+      });
+    expect(dep.spec).toMatchObject({
+      replicas: 1,
+      revisionHistoryLimit: 10,
+      progressDeadlineSeconds: 600,
+      strategy: {
+        type: 'RollingUpdate',
+        rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' },
+      },
+    });
+    expect(dep.spec.template.spec).toMatchObject({
+      restartPolicy: 'Always',
+      dnsPolicy: 'ClusterFirst',
+      schedulerName: 'default-scheduler',
+      terminationGracePeriodSeconds: 30,
+      securityContext: {},
+    });
+    expect(dep.spec.template.spec.enableServiceLinks).toBeUndefined();
+    expect(dep.spec.template.spec.containers[0]).toMatchObject({
+      imagePullPolicy: 'IfNotPresent',
+      terminationMessagePath: '/dev/termination-log',
+      terminationMessagePolicy: 'File',
+      resources: { limits: { cpu: '1' } },
+    });
+    expect(
+      dep.spec.template.spec.containers[0].resources.requests,
+    ).toBeUndefined();
+
+    // Job: parallelism, completions, back-off, completion mode; a template without restartPolicy gets Always,
+    // which a Job refuses
+    const batch = c.kc.makeApiClient(BatchV1Api);
+    const job: any = await batch.createNamespacedJob({
+      namespace: ns,
+      body: {
+        metadata: { name: 'dflt' },
+        spec: {
+          template: {
+            spec: {
+              restartPolicy: 'Never',
+              containers: [
+                { name: 'c', image: 'busybox:1.36', command: ['true'] },
+              ],
+            },
+          },
+        },
+      },
+    });
+    expect(job.spec).toMatchObject({
+      parallelism: 1,
+      completions: 1,
+      backoffLimit: 6,
+      completionMode: 'NonIndexed',
+      suspend: false,
+    });
+    const noPolicy = await batch
+      .createNamespacedJob({
+        namespace: ns,
+        body: {
+          metadata: { name: 'dflt-always' },
+          spec: {
+            template: {
+              spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] },
+            },
+          },
+        },
+      })
+      .catch(e => e);
+    expect(noPolicy.code).toBe(422);
+    expect(statusOf(noPolicy).message).toContain(
+      'spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
+    );
+
+    // Namespace: the kubernetes.io/metadata.name label
+    const namespace = await core.readNamespace({ name: ns });
+    expect(namespace.metadata?.labels?.['kubernetes.io/metadata.name']).toBe(
+      ns,
+    );
   });
 
   it('deletes, and a deleted object is gone', async () => {

@@ -232,10 +232,38 @@ describe('printing helpers', () => {
       );
       expect(dep.spec.replicas).toBe(0);
       expect(dep.spec.template.spec.containers[0].ports).toEqual([
-        { containerPort: 80 },
+        { containerPort: 80, protocol: 'TCP' },
       ]);
       const secret = JSON.parse(await ml('get', 'secret', 's', '-o', 'json'));
       expect(Buffer.from(secret.data.k, 'base64').toString()).toBe('v');
+      // the API server's defaults, as kubectl users see them right after a create
+      expect(secret.type).toBe('Opaque');
+      expect(await ml('get', 'secret', 's')).toMatch(/^s\s+Opaque\s+1\s+/m);
+      const svc = JSON.parse(await ml('get', 'service', 'web', '-o', 'json'));
+      expect(svc.spec).toMatchObject({
+        type: 'ClusterIP',
+        sessionAffinity: 'None',
+        ports: [
+          { name: '80-8080', port: 80, protocol: 'TCP', targetPort: 8080 },
+        ],
+      });
+      expect(await ml('get', 'service', 'web')).toMatch(
+        /^web\s+ClusterIP\s+10\.\d+\.\d+\.\d+\s+<none>\s+80\/TCP\s+/m,
+      );
+      const pod = JSON.parse(await ml('get', 'pod', 'p', '-o', 'json'));
+      expect(pod.spec).toMatchObject({
+        restartPolicy: 'Always',
+        dnsPolicy: 'ClusterFirst',
+        schedulerName: 'default-scheduler',
+        terminationGracePeriodSeconds: 30,
+      });
+      expect(pod.spec.containers[0]).toMatchObject({
+        image: 'nginx',
+        imagePullPolicy: 'Always',
+        terminationMessagePath: '/dev/termination-log',
+        terminationMessagePolicy: 'File',
+        ports: [{ containerPort: 80, protocol: 'TCP' }],
+      });
     });
 
     it('rejects unknown fields with a strict decoding error, as a real server does', async () => {
