@@ -500,6 +500,58 @@ jest.setTimeout(30_000);
     );
   });
 
+  it('run --restart=Never -- sleep 3600: the bare pod is Ready (wait --for=condition=Ready); one too big for any node stays Pending', async () => {
+    expect(
+      await run(
+        'run',
+        'probe',
+        '--image=busybox:1.36',
+        '--restart=Never',
+        '--',
+        'sleep',
+        '3600',
+      ),
+    ).toContain('pod/probe created');
+    expect(
+      await run('wait', '--for=condition=Ready', 'pod/probe', '--timeout=60s'),
+    ).toContain('pod/probe condition met');
+    expect(await run('get', 'pod', 'probe')).toMatch(
+      /^probe\s+1\/1\s+Running\s+0\s+/m,
+    );
+    const image = 'vllm/vllm-openai:v0.27.1';
+    await run(
+      'run',
+      'huge',
+      `--image=${image}`,
+      '--restart=Never',
+      `--overrides=${JSON.stringify({
+        spec: {
+          containers: [
+            {
+              name: 'huge',
+              image,
+              resources: { limits: { 'nvidia.com/gpu': '16' } },
+            },
+          ],
+        },
+      })}`,
+    );
+    expect(
+      await run(
+        'wait',
+        '--for=jsonpath={.status.conditions[?(@.type=="PodScheduled")].reason}=Unschedulable',
+        'pod/huge',
+        '--timeout=20s',
+      ),
+    ).toContain('pod/huge condition met');
+    expect(await run('get', 'pod', 'huge')).toMatch(
+      /^huge\s+0\/1\s+Pending\s+0\s+/m,
+    );
+    expect(await run('describe', 'pod', 'huge')).toMatch(
+      /Warning\s+FailedScheduling\s+\S+\s+default-scheduler\s+0\/4 nodes are available: 4 Insufficient nvidia\.com\/gpu\./,
+    );
+  }, 90_000);
+
   it('get -w prints rows with the same columns as the list', async () => {
     const watch = spawn('kubectl', [
       '--kubeconfig',

@@ -15,9 +15,11 @@
  */
 
 /*
- * The kubelet: pods bound to a node run (phase, pod IP, container statuses), become Ready after the start-up delay,
- * or crash-loop with the reason the program would print (an image named *crashloop*, an EPP whose configuration names
- * plugins its image lacks); the kubelet's events and the containers' log lines follow what each pod does.
+ * The kubelet: every pod bound to a node runs (phase, pod IP, container statuses), whatever owns it (a bare
+ * `kubectl run` pod too), becomes Ready after the start-up delay, or crash-loops with the reason the program would
+ * print (an image named *crashloop*, an EPP whose configuration names plugins its image lacks); Job pods and
+ * `restartPolicy: Never|OnFailure` pods succeed when their programs end (./programs: `echo` at once, `sleep 3600`
+ * after an hour); the kubelet's events and the containers' log lines follow what each pod does.
  */
 
 import {
@@ -33,6 +35,7 @@ import {
   sameJson,
   SimContext,
 } from './context';
+import { echoLines, programRun } from './programs';
 
 export const isModelServer = (pod: KObject): boolean =>
   pod.metadata.labels?.[LWS.worker] === '0' &&
@@ -146,19 +149,15 @@ export function kubelet(ctx: SimContext): void {
     if (starting && !ctx.spend()) continue; // started by a later pass
     if (starting) startedAt.set(uid, now);
     const started = startedAt.get(uid)!;
-    if (runsToCompletion(pod)) {
-      if (pod.status?.phase === 'Succeeded') continue;
-      if (starting) containersStarted(ctx, pod);
-      if (now - started >= startupDelay) completed(ctx, pod);
-      else if (pod.status?.phase !== 'Running')
-        setStatus(podsT, pod, {
-          ...(pod.status ?? {}),
-          phase: 'Running',
-          hostIP: '127.0.0.1',
-          podIP: pod.status?.podIP ?? ctx.nextPodIp(),
-          startTime: pod.status?.startTime ?? nowIso(),
-        });
-      continue;
+    const finish = finishesAfter(pod);
+    if (finish !== undefined) {
+      if (['Succeeded', 'Failed'].includes(pod.status?.phase)) continue;
+      if (now - started >= startupDelay + finish) {
+        if (starting) containersStarted(ctx, pod);
+        completed(ctx, pod);
+        continue;
+      }
+      // until then it runs like any pod: Running, and Ready once the start-up delay has passed
     }
     const crash = (pod.spec.containers ?? []).some((c: any) =>
       String(c.image ?? '').includes('crashloop'),
@@ -253,27 +252,32 @@ export function kubelet(ctx: SimContext): void {
 }
 
 /**
- * Pods that run a program to its end: those of a Job, and `restartPolicy: Never|OnFailure` pods with an explicit
- * command (`kubectl run --restart=Never busybox -- echo hi`). They succeed after the start-up delay.
+ * When a pod's programs end (ms after its containers start), or undefined when the pod runs until it is deleted.
+ * Job pods and `restartPolicy: Never|OnFailure` pods end when all their containers' programs have ended
+ * (`kubectl run --restart=Never busybox -- echo hi` at once, `-- sleep 3600` after an hour; ./programs reads them).
+ * A program the kubelet cannot read (the image's own, a server) ends at once in a Job and runs in a bare pod;
+ * `restartPolicy: Always` pods run (restarts of ended programs are not modelled).
  */
-function runsToCompletion(pod: KObject): boolean {
-  if ((pod.metadata.ownerReferences ?? []).some((r: any) => r.kind === 'Job'))
-    return true;
-  const c = pod.spec?.containers?.[0];
-  return (
-    ['Never', 'OnFailure'].includes(pod.spec?.restartPolicy) &&
-    !!(c?.command?.length || c?.args?.length)
+function finishesAfter(pod: KObject): number | undefined {
+  const job = (pod.metadata.ownerReferences ?? []).some(
+    (r: any) => r.kind === 'Job',
   );
+  if (!job && !['Never', 'OnFailure'].includes(pod.spec?.restartPolicy))
+    return undefined;
+  let latest = 0;
+  for (const c of (pod.spec?.containers ?? []) as any[]) {
+    const run = programRun(c);
+    if (run.kind === 'forever') return undefined;
+    if (run.kind === 'unknown') {
+      if (!job) return undefined;
+    } else latest = Math.max(latest, run.afterMs);
+  }
+  return latest;
 }
 
 /** A finished program: phase Succeeded, containers terminated with exit code 0, and what `echo` printed. */
 function completed(ctx: SimContext, pod: KObject): void {
   const finishedAt = nowIso();
-  for (const c of (pod.spec?.containers ?? []) as any[]) {
-    const argv = [...(c.command ?? []), ...(c.args ?? [])].map(String);
-    const echo = argv.indexOf('echo');
-    if (echo >= 0) ctx.logs.append(pod, c.name, argv.slice(echo + 1).join(' '));
-  }
   const prev = pod.status ?? {};
   const cond = (type: string, status: string, reason?: string) => ({
     type,
@@ -294,10 +298,13 @@ function completed(ctx: SimContext, pod: KObject): void {
       cond('ContainersReady', 'False', 'PodCompleted'),
       cond('Ready', 'False', 'PodCompleted'),
     ],
-    containerStatuses: ((pod.spec?.containers ?? []) as any[]).map(c => ({
+    containerStatuses: ((pod.spec?.containers ?? []) as any[]).map((c, i) => ({
       name: c.name,
       image: c.image,
       imageID: `docker.io/${c.image}@sha256:${memoHash(`i/${c.image}`, c.image)}`,
+      ...(prev.containerStatuses?.[i]?.containerID
+        ? { containerID: prev.containerStatuses[i].containerID }
+        : {}),
       ready: false,
       started: false,
       restartCount: 0,
@@ -305,7 +312,10 @@ function completed(ctx: SimContext, pod: KObject): void {
         terminated: {
           exitCode: 0,
           reason: 'Completed',
-          startedAt: prev.startTime ?? finishedAt,
+          startedAt:
+            prev.containerStatuses?.[i]?.state?.running?.startedAt ??
+            prev.startTime ??
+            finishedAt,
           finishedAt,
         },
       },
@@ -340,6 +350,11 @@ function containersStarted(ctx: SimContext, pod: KObject): void {
       'kubelet',
       `Started/${c.name}`,
     );
+  }
+  // what the programs print as they start (echo, alone or in a shell script)
+  for (const c of (pod.spec?.containers ?? []) as any[]) {
+    const lines = echoLines(c);
+    if (lines.length) ctx.logs.append(pod, c.name, ...lines);
   }
   const c = pod.spec?.containers?.[0];
   if (!c) return;

@@ -291,6 +291,151 @@ describe('simulated controllers', () => {
     expect(pods[0].metadata!.ownerReferences![0].kind).toBe('Deployment');
   });
 
+  const bare = (
+    name: string,
+    container: Record<string, unknown>,
+    restartPolicy?: string,
+  ) =>
+    core.createNamespacedPod({
+      namespace: ns,
+      body: {
+        metadata: { name, labels: { run: name } },
+        spec: {
+          ...(restartPolicy ? { restartPolicy } : {}),
+          containers: [{ name, ...container }],
+        },
+      },
+    });
+  const readPod = (name: string) =>
+    core.readNamespacedPod({ name, namespace: ns });
+  const condition = (pod: any, type: string) =>
+    pod.status?.conditions?.find((c: any) => c.type === type);
+
+  it('a bare pod (kubectl run --restart=Never -- sleep 3600) is scheduled, started and Ready, and keeps running', async () => {
+    await bare(
+      'probe',
+      { image: 'busybox:1.36', args: ['sleep', '3600'] },
+      'Never',
+    );
+    const pod: any = await waitFor(async () => {
+      const p = await readPod('probe');
+      return condition(p, 'Ready')?.status === 'True' && p;
+    });
+    expect(pod.spec.nodeName).toBe('n0');
+    expect(pod.status.phase).toBe('Running');
+    for (const type of [
+      'PodScheduled',
+      'Initialized',
+      'ContainersReady',
+      'Ready',
+    ])
+      expect(condition(pod, type)?.status).toBe('True');
+    expect(pod.status.podIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(pod.status.hostIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(pod.status.startTime).toBeTruthy();
+    expect(pod.status.containerStatuses).toHaveLength(1);
+    expect(pod.status.containerStatuses[0]).toMatchObject({
+      name: 'probe',
+      image: 'busybox:1.36',
+      ready: true,
+      started: true,
+      restartCount: 0,
+    });
+    expect(
+      pod.status.containerStatuses[0].state.running.startedAt,
+    ).toBeTruthy();
+    // sleep 3600 runs for an hour: well past the start-up delay it is still Running and Ready
+    await new Promise(r => setTimeout(r, 400));
+    await dev.simulation!.settle();
+    const later: any = await readPod('probe');
+    expect(later.status.phase).toBe('Running');
+    expect(condition(later, 'Ready')?.status).toBe('True');
+  });
+
+  it("a bare pod with the default restart policy and the image's own program runs and is Ready", async () => {
+    await bare('web', { image: 'nginx:1.27' });
+    const pod: any = await waitFor(async () => {
+      const p = await readPod('web');
+      return condition(p, 'Ready')?.status === 'True' && p;
+    });
+    expect(pod.status.phase).toBe('Running');
+    expect(pod.status.containerStatuses[0].state.running).toBeTruthy();
+  });
+
+  it('programs that end: echo succeeds after the start-up delay; sleep 1 is Running and Ready, then Succeeded', async () => {
+    await bare(
+      'hello',
+      { image: 'busybox:1.36', command: ['echo', 'hello'] },
+      'Never',
+    );
+    await bare(
+      'nap',
+      { image: 'busybox:1.36', command: ['sh', '-c', 'echo start; sleep 1'] },
+      'OnFailure',
+    );
+    const hello: any = await waitFor(async () => {
+      const p = await readPod('hello');
+      return p.status?.phase === 'Succeeded' && p;
+    });
+    expect(hello.status.containerStatuses[0].state.terminated).toMatchObject({
+      exitCode: 0,
+      reason: 'Completed',
+    });
+    const napping: any = await waitFor(async () => {
+      const p = await readPod('nap');
+      return condition(p, 'Ready')?.status === 'True' && p;
+    });
+    expect(napping.status.phase).toBe('Running');
+    const done: any = await waitFor(
+      async () => {
+        const p = await readPod('nap');
+        return p.status?.phase === 'Succeeded' && p;
+      },
+      { timeoutMs: 5000 },
+    );
+    // what the programs printed
+    for (const [pod, text] of [
+      ['hello', 'hello\n'],
+      ['nap', 'start\n'],
+    ])
+      expect(
+        await (
+          await fetch(`${dev.url}/api/v1/namespaces/${ns}/pods/${pod}/log`)
+        ).text(),
+      ).toBe(text);
+    const { startedAt, finishedAt } =
+      done.status.containerStatuses[0].state.terminated;
+    expect(
+      Date.parse(finishedAt) - Date.parse(startedAt),
+    ).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('a pod asking for more GPUs than any node has stays Pending: PodScheduled False, Unschedulable', async () => {
+    await bare(
+      'too-big',
+      {
+        image: 'vllm/vllm-openai:v0.27.1',
+        resources: { limits: { 'nvidia.com/gpu': '16' } },
+      },
+      'Never',
+    );
+    const pod: any = await waitFor(async () => {
+      const p = await readPod('too-big');
+      return condition(p, 'PodScheduled')?.status === 'False' && p;
+    });
+    expect(condition(pod, 'PodScheduled')).toMatchObject({
+      reason: 'Unschedulable',
+      message: '0/1 nodes are available: 1 Insufficient nvidia.com/gpu.',
+    });
+    await new Promise(r => setTimeout(r, 300));
+    await dev.simulation!.settle();
+    const later: any = await readPod('too-big');
+    expect(later.status.phase).toBe('Pending');
+    expect(later.spec.nodeName).toBeUndefined();
+    expect(condition(later, 'Ready')).toBeUndefined();
+    expect(condition(later, 'PodScheduled')?.status).toBe('False');
+  });
+
   it('model servers answer OpenAI requests through the pod proxy and their vLLM metrics follow the load', async () => {
     await custom.createNamespacedCustomObject({
       group: 'leaderworkerset.x-k8s.io',
