@@ -64,6 +64,49 @@ export interface Config {
       historySize?: number;
     };
     /** When a deployment needs a second person's approval, who is told, and how long a request waits. */
+    /**
+     * Team projects, by name: what the services of an owning group may use. With any project configured, a service
+     * whose owner has no project is refused. See the README's "Governance".
+     */
+    projects?: {
+      [name: string]: {
+        /** Groups (entity refs) whose services belong to this project. */
+        owners: string[];
+        /** Where its services may run: exact namespaces or prefixes ending in `*` (never kube-* through a pattern). */
+        destinations?: Array<{ cluster: string; namespaces: string[] }>;
+        /** Hard GPU quota per cluster name (GPU equivalents). */
+        gpuQuota?: { [cluster: string]: number };
+        /** The approval thresholds of this project's changes (replace the global ones they set). */
+        approvals?: {
+          always?: boolean;
+          maxGpusWithoutApproval?: number;
+          maxPodsWithoutApproval?: number;
+          namespaces?: string[];
+        };
+        /** Pod security of the project's pods (default: fusioninfer.podSecurity). */
+        podSecurity?: {
+          level?: 'privileged' | 'baseline-gpu' | 'restricted-gpu';
+          allowedCapabilities?: string[];
+          serviceAccounts?: string[];
+          allowedHostPaths?: string[];
+          allowedVolumeTypes?: string[];
+        };
+        /** DRA resourceClaims are held for approval unless true. */
+        allowResourceClaims?: boolean;
+      };
+    };
+    /** The default pod-security profile (level baseline-gpu unless set). */
+    podSecurity?: {
+      level?: 'privileged' | 'baseline-gpu' | 'restricted-gpu';
+      allowedCapabilities?: string[];
+      serviceAccounts?: string[];
+      allowedHostPaths?: string[];
+      allowedVolumeTypes?: string[];
+    };
+    /** Namespaces only an exact entry opens, besides kube-* (default [fusioninfer-system]). */
+    protectedNamespaces?: string[];
+    /** Resource names (or `prefix/*` patterns) counted as accelerators (default: the built-in list). */
+    acceleratorResources?: string[];
     approvals?: {
       /** Every deployment needs approval. Default false. */
       always?: boolean;

@@ -19,6 +19,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { RenderOptions } from '@fusioninfer/plugin-fusioninfer-common';
 import { fusioninferClientServiceRef } from '@fusioninfer/plugin-fusioninfer-node';
 import { createApplyAction } from './actions/apply';
@@ -41,8 +42,9 @@ export const scaffolderModuleFusionInfer = createBackendModule({
         scaffolder: scaffolderActionsExtensionPoint,
         config: coreServices.rootConfig,
         client: fusioninferClientServiceRef,
+        catalog: catalogServiceRef,
       },
-      async init({ scaffolder, config, client }) {
+      async init({ scaffolder, config, client, catalog }) {
         // Render like the backend renders (same fusioninfer.epp settings), so previews match what gets applied.
         const epp = config.getOptionalConfig('fusioninfer.epp');
         const kv = epp?.getOptionalString('kvCacheMetric');
@@ -55,10 +57,29 @@ export const scaffolderModuleFusionInfer = createBackendModule({
             : undefined,
         };
         const links = { appBaseUrl: config.getOptionalString('app.baseUrl') };
+        // How long an applied service's step waits for its catalog entity (0: not at all).
+        const entityTimeoutSeconds =
+          config.getOptionalNumber(
+            'fusioninfer.scaffolder.entityWaitSeconds',
+          ) ?? 120;
+        if (!(entityTimeoutSeconds >= 0))
+          throw new Error(
+            'fusioninfer.scaffolder.entityWaitSeconds: must be a number ≥ 0',
+          );
+        const entityCatalog = entityTimeoutSeconds > 0 ? catalog : undefined;
         scaffolder.addActions(
           createRenderAction({ render }),
-          createApplyAction({ client, links }),
-          createWaitAction({ client }),
+          createApplyAction({
+            client,
+            links,
+            catalog: entityCatalog,
+            entityTimeoutSeconds,
+          }),
+          createWaitAction({
+            client,
+            catalog: entityCatalog,
+            entityTimeoutSeconds,
+          }),
           createDeleteAction({ client }),
         );
       },

@@ -14,7 +14,11 @@
  * limitations under the License.
  */
 
-import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  BackstageCredentials,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ApprovalRequest,
   ServiceDetail,
@@ -242,5 +246,53 @@ export async function waitForApproval(
       ),
       signal,
     );
+  }
+}
+
+/** Options of {@link waitForEntity}. @public */
+export interface WaitForEntityOptions {
+  catalog: CatalogService;
+  credentials: BackstageCredentials;
+  logger: LoggerService;
+  timeoutSeconds: number;
+  pollIntervalMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Waits until the catalog has an entity (the service's model-service Component, which the catalog module emits as
+ * soon as the service exists and the catalog then processes), so the task's "Inference tab" link opens a page
+ * instead of "Entity not found". Returns false (with a warning) after the timeout; never fails the task for it.
+ * @public
+ */
+export async function waitForEntity(
+  entityRef: string,
+  options: WaitForEntityOptions,
+): Promise<boolean> {
+  const { catalog, credentials, logger, signal } = options;
+  const deadline = Date.now() + options.timeoutSeconds * 1000;
+  let logged = false;
+  for (;;) {
+    try {
+      if (await catalog.getEntityByRef(entityRef, { credentials })) {
+        if (logged) logger.info(`${entityRef} is in the catalog`);
+        return true;
+      }
+    } catch (e) {
+      logger.warn(
+        `cannot read ${entityRef} from the catalog: ${describeError(e)}`,
+      );
+    }
+    if (!logged) {
+      logger.info(`waiting for the catalog to list ${entityRef}`);
+      logged = true;
+    }
+    if (signal?.aborted || Date.now() >= deadline) {
+      logger.warn(
+        `${entityRef} is not in the catalog yet (after ${options.timeoutSeconds} s); its page opens once the catalog has processed it`,
+      );
+      return false;
+    }
+    await sleep(options.pollIntervalMs ?? 1000, signal);
   }
 }

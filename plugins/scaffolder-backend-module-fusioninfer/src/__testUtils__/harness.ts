@@ -135,6 +135,8 @@ export async function startBackend(
             // 3 s: a restarted backend takes the Lease over quickly (and the renew budget is whole milliseconds)
             reconciler: { leaseDurationSeconds: 3 },
             metrics: { pollIntervalSeconds: 0 },
+            // The mock catalog holds the templates only (no entity provider): no waiting for model entities.
+            scaffolder: { entityWaitSeconds: 0 },
             approvals: {
               maxGpusWithoutApproval: 8,
               approvers: ['group:default/ml-platform'],

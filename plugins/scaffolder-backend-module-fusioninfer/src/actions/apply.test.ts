@@ -182,6 +182,93 @@ describe('fusioninfer:service:apply', () => {
     );
   });
 
+  it('dry run: logs the InferenceService it would apply, with 1 GPU in the singular', async () => {
+    client.apply.mockResolvedValue({
+      outcome: 'dry-run',
+      approvalRequired: false,
+      reasons: [],
+      summary: { gpus: 1, pods: 2, roles: [] },
+      validation: { valid: true, errors: [], warnings: [] },
+      policy: {
+        allowed: true,
+        denials: [],
+        project: 'llm-apps',
+        quota: { cluster: 'lab', limit: 64, before: 43, after: 44 },
+        podSecurity: { level: 'baseline-gpu', violations: [] },
+      },
+    });
+    const c = context(input, { isDryRun: true });
+    await action.handler(c.ctx as any);
+    const log = c.logs().join('\n');
+    expect(log).toContain(
+      'would request 1 GPU in 2 pods (project llm-apps: 43 → 44 of 64 GPUs in lab)',
+    );
+    expect(log).toMatch(
+      /apiVersion: fusioninfer.io\/v1alpha1\nkind: InferenceService\nmetadata:\n {2}name: qwen-chat/,
+    );
+  });
+
+  it('dry run: fails naming each field and rule when the policy would refuse', async () => {
+    client.apply.mockResolvedValue({
+      outcome: 'dry-run',
+      approvalRequired: false,
+      reasons: ['refused: metadata.namespace: not one of the project'],
+      summary: { gpus: 1, pods: 2, roles: [] },
+      validation: { valid: true, errors: [], warnings: [] },
+      policy: {
+        allowed: false,
+        denials: [
+          {
+            field: 'metadata.namespace',
+            rule: 'project.destination',
+            message:
+              "namespace ml of cluster lab is not one of project llm-apps's (llm-apps)",
+          },
+        ],
+        podSecurity: { level: 'baseline-gpu', violations: [] },
+      },
+    });
+    const c = context(input, { isDryRun: true });
+    await expect(action.handler(c.ctx as any)).rejects.toThrow(
+      /would be refused by policy: metadata.namespace: namespace ml of cluster lab is not one of project llm-apps's/,
+    );
+  });
+
+  it("ends an applied step only once the catalog lists the service's entity (the tab link works)", async () => {
+    client.apply.mockResolvedValue(applied);
+    let calls = 0;
+    const catalog = {
+      getEntityByRef: jest.fn(async () =>
+        ++calls >= 3 ? { kind: 'Component' } : undefined,
+      ),
+    };
+    const withCatalog = createApplyAction({
+      client,
+      pollIntervalMs: 5,
+      catalog: catalog as any,
+    });
+    const c = context(input);
+    await withCatalog.handler(c.ctx as any);
+    expect(catalog.getEntityByRef).toHaveBeenCalledTimes(3);
+    expect(catalog.getEntityByRef).toHaveBeenCalledWith(applied.entityRef, {
+      credentials: mockCredentials.user(),
+    });
+    expect(c.logs()).toContainEqual(
+      expect.stringContaining(`${applied.entityRef} is in the catalog`),
+    );
+    // A catalog that never lists it only warns after the timeout: the service was applied.
+    const never = createApplyAction({
+      client,
+      pollIntervalMs: 5,
+      catalog: { getEntityByRef: async () => undefined } as any,
+      entityTimeoutSeconds: 0.05,
+    });
+    const d = context(input);
+    await never.handler(d.ctx as any);
+    expect(d.outputs().outcome).toBe('applied');
+    expect(d.logs().join('\n')).toMatch(/is not in the catalog yet/);
+  });
+
   it('refuses a service owned by another entity or manager, naming update', async () => {
     client.apply.mockRejectedValue(
       await responseError(

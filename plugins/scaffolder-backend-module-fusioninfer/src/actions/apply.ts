@@ -30,8 +30,14 @@ import {
   statusOf,
 } from '../links';
 import { prepareManifest } from '../manifest';
-import { waitUntilReady } from '../wait';
+import { waitForEntity, waitUntilReady } from '../wait';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { stringify } from 'yaml';
 import { examples } from './apply.examples';
+
+const count = (n: number, unit: string) =>
+  `${n} ${n === 1 ? unit : `${unit}s`}`;
+const yamlText = (v: unknown) => stringify(v, { lineWidth: 0 });
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -45,6 +51,10 @@ export function createApplyAction(options: {
   client: FusionInferActionsClient;
   links?: Links;
   pollIntervalMs?: number;
+  /** With the catalog, an applied service's step ends once its entity is listed (the tab link then works). */
+  catalog?: CatalogService;
+  /** How long to wait for the entity (default 120 s; a timeout only warns). */
+  entityTimeoutSeconds?: number;
 }) {
   const { client } = options;
   const links = options.links ?? {};
@@ -173,8 +183,12 @@ export function createApplyAction(options: {
         ctx.output('outcome', 'dry-run');
         ctx.output('approvalRequired', r.approvalRequired);
         ctx.output('reasons', r.reasons);
+        if (r.policy && !r.policy.allowed)
+          throw new InputError(
+            `Dry run: ${label} would be refused by policy: ${r.policy.denials.map(d => `${d.field}: ${d.message}`).join('; ')}`,
+          );
         ctx.logger.info(
-          `Dry run: ${label} would request ${r.summary.gpus} GPUs in ${r.summary.pods} pods; ${r.approvalRequired ? `approval required (${r.reasons.join('; ')})` : 'no approval required'}. Nothing applied.`,
+          `Dry run: ${label} would request ${count(r.summary.gpus, 'GPU')} in ${count(r.summary.pods, 'pod')}${r.policy?.project ? ` (project ${r.policy.project}${r.policy.quota ? `: ${r.policy.quota.before} → ${r.policy.quota.after} of ${r.policy.quota.limit} GPUs in ${r.policy.quota.cluster}` : ''})` : ''}; ${r.approvalRequired ? `approval required (${r.reasons.join('; ')})` : 'no approval required'}. Nothing applied. The InferenceService it would apply:\n${yamlText(isvc)}`,
         );
         return;
       }
@@ -236,6 +250,16 @@ export function createApplyAction(options: {
         `${result.created ? 'Created' : 'Updated'} ${label}${result.children?.length ? ` and ${result.children.length} children` : ''}; entity ${result.entityRef}: ${absolute(links, tab)}`,
       );
 
+      // The tab link works only once the catalog lists the entity: end the step then, not before.
+      if (options.catalog)
+        await waitForEntity(result.entityRef, {
+          catalog: options.catalog,
+          credentials,
+          logger: ctx.logger,
+          timeoutSeconds: options.entityTimeoutSeconds ?? 120,
+          pollIntervalMs: options.pollIntervalMs,
+          signal: ctx.signal,
+        });
       if (!ctx.input.wait) return;
       await waitUntilReady(
         { cluster, namespace, name },

@@ -183,8 +183,6 @@ export function createRenderAction(options: { render?: RenderOptions } = {}) {
         strategy = router.endpointPickerConfig
           ? 'custom'
           : (router.strategy ?? 'prefix-cache');
-      const sum = (o: Record<string, number>) =>
-        Object.values(o).reduce((a, b) => a + b, 0);
 
       const written: string[] = [];
       const which = ctx.input.files ?? 'service-and-children';
@@ -239,7 +237,7 @@ export function createRenderAction(options: { render?: RenderOptions } = {}) {
           replicas: r.replicas,
           nodesPerReplica: r.nodesPerReplica,
           pods: r.pods,
-          gpus: sum(r.accelerators),
+          gpus: r.gpus,
         })),
         kinds,
       });
@@ -255,7 +253,7 @@ export function createRenderAction(options: { render?: RenderOptions } = {}) {
           .map(([k, n]) => `${n} ${k}`)
           .join(
             ', ',
-          )}), ${summary.totals.pods} pods, ${summary.totals.gpus} GPUs${summary.gangScheduling ? ', gang-scheduled' : ''}, routing ${strategy}${written.length ? `; wrote ${written.join(', ')}` : ''}`,
+          )}), ${summary.totals.pods} ${summary.totals.pods === 1 ? 'pod' : 'pods'}, ${summary.totals.gpus} ${summary.totals.gpus === 1 ? 'GPU' : 'GPUs'}${summary.gangScheduling ? ', gang-scheduled' : ''}, routing ${strategy}${written.length ? `; wrote ${written.join(', ')}` : ''}`,
       );
     },
   });

@@ -18,7 +18,8 @@ import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { FusionInferActionsClient } from '../client';
 import { inferenceTabPath } from '../links';
-import { waitForApproval, waitUntilReady } from '../wait';
+import { waitForApproval, waitForEntity, waitUntilReady } from '../wait';
+import { CatalogService } from '@backstage/plugin-catalog-node';
 import { examples } from './wait.examples';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -33,6 +34,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export function createWaitAction(options: {
   client: FusionInferActionsClient;
   pollIntervalMs?: number;
+  /** With the catalog, a wait for an approval ends once the service's entity is listed (the tab link then works). */
+  catalog?: CatalogService;
+  /** How long to wait for the entity (default 120 s; a timeout only warns). */
+  entityTimeoutSeconds?: number;
 }) {
   return createTemplateAction({
     id: 'fusioninfer:service:wait',
@@ -124,6 +129,7 @@ export function createWaitAction(options: {
         pollIntervalMs: options.pollIntervalMs,
         signal: ctx.signal,
       };
+      let approvalEntity: string | undefined;
       if (approvalId) {
         const a = await waitForApproval(approvalId, {
           ...common,
@@ -132,6 +138,7 @@ export function createWaitAction(options: {
         ctx.output('approvalStatus', a.status);
         if (a.decidedBy) ctx.output('decidedBy', a.decidedBy);
         if (a.entityRef) {
+          approvalEntity = a.entityRef;
           ctx.output('entityRef', a.entityRef);
           ctx.output('inferenceUrl', inferenceTabPath(a.entityRef));
         }
@@ -159,6 +166,15 @@ export function createWaitAction(options: {
       ctx.logger.info(
         `${ref!.cluster}/${ref!.namespace}/${ref!.name} is Ready`,
       );
+      if (approvalEntity && options.catalog)
+        await waitForEntity(approvalEntity, {
+          catalog: options.catalog,
+          credentials,
+          logger: ctx.logger,
+          timeoutSeconds: options.entityTimeoutSeconds ?? 120,
+          pollIntervalMs: options.pollIntervalMs,
+          signal: ctx.signal,
+        });
     },
   });
 }

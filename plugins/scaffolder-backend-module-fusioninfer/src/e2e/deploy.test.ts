@@ -148,7 +148,7 @@ describe('"Deploy an LLM" through /api/scaffolder/v2 against the development clu
       expect(result.log).toEqual(
         expect.arrayContaining([
           expect.stringMatching(
-            /^render: default\/qwen-chat: \d+ children .* 2 pods, 1 GPUs, routing prefix-cache/,
+            /^render: default\/qwen-chat: \d+ children .* 2 pods, 1 GPU, routing prefix-cache/,
           ),
           expect.stringMatching(
             /^apply: Created dev\/default\/qwen-chat; entity component:default\/chat: http:\/\/portal.test\/catalog\/default\/component\/chat\/inference/,
@@ -295,6 +295,16 @@ describe('"Deploy an LLM" through /api/scaffolder/v2 against the development clu
         'apply',
         'approval',
       ]);
+      // The dry run shows the InferenceService it would apply: in the log and as an output text.
+      expect(log).toMatch(
+        /kind: InferenceService\nmetadata:\n {2}name: qwen-dry/,
+      );
+      const manifestText = dry.body.output.text.find(
+        (t: any) => t.title === 'InferenceService',
+      );
+      expect(manifestText.content).toMatch(
+        /^```yaml\napiVersion: fusioninfer.io\/v1alpha1\nkind: InferenceService\n[\s\S]*name: qwen-dry[\s\S]*```/,
+      );
       const decommission = await request(server)
         .post('/api/scaffolder/v2/dry-run')
         .send({
