@@ -383,6 +383,18 @@ export class ApprovalStore {
     return updated === 1;
   }
 
+  /**
+   * Makes a failed execution of an approved request claimable again, if it was decided after `decidedAfter` (the
+   * approval is still valid). Conditional, so two retries at once reopen it once. False when not reopened.
+   */
+  async reopenFailed(id: string, decidedAfter: Date): Promise<boolean> {
+    const updated = await this.db<Row>(TABLE)
+      .where({ id, status: 'approved', execution_state: 'failed' })
+      .where('decided_at', '>', decidedAfter)
+      .update({ execution_state: null, execution_at: null });
+    return updated === 1;
+  }
+
   /** Records the outcome of an execution this instance claimed. */
   async finishExecution(
     id: string,

@@ -15,7 +15,12 @@
  */
 
 import express from 'express';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
 import {
   AuthorizeResult,
   PermissionCriteria,
@@ -51,6 +56,8 @@ export interface ApprovalRoutesOptions {
   access: Access;
   /** Let requesters decide their own requests (default false: four eyes). */
   allowSelfApproval?: boolean;
+  /** How long after the decision a failed execution may be run again (default 7 days: the approvals' ttl). */
+  retryWindowMs?: number;
   clusterExists(name: string): boolean;
   /** The one writer (review of rights and policy). */
   writer: ServiceWriter;
@@ -268,6 +275,30 @@ export function addApprovalRoutes(
         ? await gate.execute(decided.id)
         : undefined;
     return { status: 200 as const, body: executed ?? decided };
+  });
+
+  bindRoute(router, r.retryApproval, async ({ req, params }) => {
+    const credentials = await access.userCredentials(req);
+    await access.require(
+      credentials,
+      fusioninferApprovalDecidePermission,
+      params.id,
+    );
+    const current = await store.get(params.id);
+    if (!current)
+      throw new NotFoundError(`approval request ${params.id} not found`);
+    // Valid for as long as a pending request would be, counted from the decision.
+    const validFor = options.retryWindowMs ?? 7 * 24 * 3_600_000;
+    if (
+      current.status !== 'approved' ||
+      current.execution?.state !== 'failed' ||
+      !(await store.reopenFailed(params.id, new Date(Date.now() - validFor)))
+    )
+      throw new ConflictError(
+        `approval request ${params.id} is not an approved request whose execution failed within the approval's validity; nothing to run again`,
+      );
+    const executed = await gate.execute(params.id);
+    return { status: 200 as const, body: executed ?? current };
   });
 
   bindRoute(router, r.cancelApproval, async ({ req, params }) => {

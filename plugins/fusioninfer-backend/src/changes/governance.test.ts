@@ -695,4 +695,60 @@ describe('governed self-service (security review 41a64b0)', () => {
       'theirs:1',
     );
   });
+
+  it('N-L1: a failed execution is retried when transient and can be run again by an approver while valid', async () => {
+    const server = await start(dev, {
+      approvals: { maxGpusWithoutApproval: 0 },
+    });
+    const gpu = svc('retry', 'team-b', {
+      podSpec: {
+        containers: [
+          {
+            name: 'vllm',
+            image: 'x',
+            resources: { limits: { 'nvidia.com/gpu': '1' } },
+          },
+        ],
+      },
+    });
+    OWNS[BOB].push('component:default/retry.team-b.dev');
+    const held = await request(server)
+      .post(`${API}/apply`)
+      .set(as(BOB))
+      .send({ cluster: 'dev', namespace: 'team-b', manifest: gpu });
+    expect(held.status).toBe(202);
+    const id = held.body.approval.id;
+    // A final failure: somebody creates the service meanwhile, which the stored UID (none existed) refuses.
+    await admin.apply(svc('retry', 'team-b', { image: 'other:1' }), {
+      fieldManager: 'kubectl',
+    });
+    const failed = await request(server)
+      .post(`${API}/approvals/${id}/decision`)
+      .set(as(CAROL))
+      .send({ approve: true });
+    expect(failed.body.execution.state).toBe('failed');
+    // Not the approver: refused. The requester alone cannot re-run either (decide permission).
+    expect(
+      (await request(server).post(`${API}/approvals/${id}/retry`).set(as(BOB)))
+        .status,
+    ).toBe(403);
+    // Once the obstacle is gone, the approver runs it again and it applies.
+    await admin.delete(KINDS.InferenceService, 'team-b', 'retry');
+    const again = await request(server)
+      .post(`${API}/approvals/${id}/retry`)
+      .set(as(CAROL));
+    expect(again.status).toBe(200);
+    expect(again.body.execution.state).toBe('applied');
+    expect(
+      await admin.get(KINDS.InferenceService, 'team-b', 'retry'),
+    ).toBeDefined();
+    // Applied requests are not run again.
+    expect(
+      (
+        await request(server)
+          .post(`${API}/approvals/${id}/retry`)
+          .set(as(CAROL))
+      ).status,
+    ).toBe(409);
+  });
 });

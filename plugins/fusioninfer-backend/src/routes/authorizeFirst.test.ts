@@ -188,6 +188,9 @@ describe('every route authorizes before loading', () => {
           body: { approve: true },
         },
       ],
+      retryApproval: [
+        { method: 'post', url: `${API}/approvals/${MISSING_ID}/retry` },
+      ],
       cancelApproval: [],
     };
     for (const [route, list] of Object.entries(calls)) {

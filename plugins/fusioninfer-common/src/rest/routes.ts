@@ -228,6 +228,15 @@ export const fusioninferRoutes = {
     body: decisionRequestSchema,
     responses: { 200: approvalRequestSchema },
   },
+  retryApproval: {
+    method: 'post',
+    path: '/approvals/:id/retry',
+    summary:
+      'Runs the execution of an approved request again after it failed (e.g. the cluster was down), while the approval is valid; the writer checks rights and policy again; 409 otherwise',
+    permission: 'fusioninfer.approval.decide on the request',
+    params: approvalIdParamsSchema,
+    responses: { 200: approvalRequestSchema },
+  },
   cancelApproval: {
     method: 'post',
     path: '/approvals/:id/cancel',
