@@ -28,3 +28,10 @@ export {
   approvalPermissionResourceRef,
 } from './approvals/rules';
 export type { ApprovalQueryCriteria } from './approvals/rules';
+export {
+  fusioninferNamespaceConditions,
+  createFusionInferNamespaceConditionalDecision,
+  namespacePermissionRules,
+  namespacePermissionResourceRef,
+} from './changes/namespaceRules';
+export type { FusionInferNamespaceResource } from './changes/namespaceRules';
