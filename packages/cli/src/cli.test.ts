@@ -182,6 +182,14 @@ describe('fusioninfer render', () => {
       'default/deepseek-r1-disagg: prefill 1×2 pods, decode 2×4 pods; 10 pods, 80 GPUs (nvidia.com/gpu: 80); gang scheduling yes',
     );
   });
+  it('says 1 GPU and 1 pod in the singular', async () => {
+    const r = await run(
+      ['render', '--summary'],
+      example('monolithic-no-router'),
+    );
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/×1 pod; 1 pod, 1 GPU \(nvidia.com\/gpu: 1\)/);
+  });
   it('counts sidecar, MIG and shared GPUs and DRA claims in the summary (N-H1)', async () => {
     const sneaky = (extra: string) => `apiVersion: fusioninfer.io/v1alpha1
 kind: InferenceService
@@ -215,7 +223,7 @@ ${extra}`;
     );
     expect(r.code).toBe(0);
     expect(r.err).toContain(
-      'default/sneaky: inference 4×1 pods; 4 pods, 51.429 GPUs (nvidia.com/gpu: 32, nvidia.com/mig-3g.40gb: 8, nvidia.com/gpu.shared: 16); gang scheduling no',
+      'default/sneaky: inference 4×1 pod; 4 pods, 51.429 GPUs (nvidia.com/gpu: 32, nvidia.com/mig-3g.40gb: 8, nvidia.com/gpu.shared: 16); gang scheduling no',
     );
     const dra = await run(
       ['render', '--summary'],
@@ -232,7 +240,7 @@ ${extra}`;
     );
     expect(dra.code).toBe(0);
     expect(dra.err).toContain(
-      'default/sneaky: inference 4×1 pods; 4 pods, 0 GPUs, 4 DRA resource claims (devices not counted); gang scheduling no',
+      'default/sneaky: inference 4×1 pod; 4 pods, 0 GPUs, 4 DRA resource claims (devices not counted); gang scheduling no',
     );
   });
   it('exits 1 on an invalid manifest with the validate messages, printing nothing', async () => {
