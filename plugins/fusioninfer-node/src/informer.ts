@@ -26,7 +26,14 @@ export interface CacheInformerOptions {
    * cache relisted (default 150 s; API servers send a bookmark about once a minute).
    */
   stallTimeoutMs?: number;
-  /** Objects for which this returns false are not cached (and produce no events). */
+  /**
+   * Applied to every listed and watched object (after `managedFields` are dropped) before it is filtered, cached,
+   * indexed or passed to listeners, as client-go's `SetTransform`: the cache keeps what this returns, e.g. a
+   * projection to the fields its readers use. It may change and return its argument. The result must keep
+   * `metadata.name`, `metadata.namespace`, `metadata.resourceVersion` and the `indexLabel` label.
+   */
+  transform?: (o: KubeObject) => KubeObject;
+  /** Objects for which this returns false are not cached (and produce no events); it sees the transformed object. */
   filter?: (o: KubeObject) => boolean;
   /** First and largest delay between restarts after errors (default 1 s and 30 s). */
   minBackoffMs?: number;
@@ -63,7 +70,7 @@ type Listener = (arg: any) => void;
  * A list+watch cache of one kind (optionally one namespace and one label selector), in the manner of client-go's
  * reflector: it relists after `410 Gone`, sends `timeoutSeconds` and asks for bookmarks on every watch, restarts a
  * watch that delivers nothing (no event, no bookmark) for `stallTimeoutMs` with a full relist, and restarts itself
- * after errors with back-off. Cached objects keep no `managedFields`.
+ * after errors with back-off. Cached objects keep no `managedFields`, and are what the `transform` option returns.
  * @public
  */
 export class CacheInformer<T extends KubeObject = KubeObject> {
@@ -150,6 +157,21 @@ export class CacheInformer<T extends KubeObject = KubeObject> {
     m.set(o.metadata.name!, o);
   }
 
+  /**
+   * Drops one object from the cache (listeners get `delete`), e.g. to bound how many of a kind are kept. A later
+   * watch event or relist brings it back when the filter keeps it. Returns whether it was cached.
+   */
+  evict(name: string, namespace?: string): boolean {
+    const m = this.objects.get(namespace ?? '');
+    const o = m?.get(name);
+    if (!o) return false;
+    this.unindex(o);
+    m!.delete(name);
+    if (m!.size === 0) this.objects.delete(namespace ?? '');
+    this.emit('delete', o);
+    return true;
+  }
+
   list(namespace?: string): T[] {
     if (namespace !== undefined)
       return [...(this.objects.get(namespace)?.values() ?? [])];
@@ -225,12 +247,14 @@ export class CacheInformer<T extends KubeObject = KubeObject> {
     });
   }
 
+  /** What the cache keeps of an object: no managedFields, then the `transform` option's result. */
   private strip(o: T): T {
+    let out = o;
     if (o.metadata?.managedFields) {
       const { managedFields: _drop, ...metadata } = o.metadata;
-      return { ...o, metadata } as T;
+      out = { ...o, metadata } as T;
     }
-    return o;
+    return this.options.transform ? (this.options.transform(out) as T) : out;
   }
 
   private keep(o: T): boolean {
@@ -253,15 +277,18 @@ export class CacheInformer<T extends KubeObject = KubeObject> {
         },
         abort.signal,
       );
-      for (const i of page.items as T[]) if (this.keep(i)) items.push(i);
+      // transformed page by page: with a projecting transform, a page's full objects are garbage before the next page
+      for (const i of page.items as T[]) {
+        const o = this.strip(i);
+        if (this.keep(o)) items.push(o);
+      }
       rv = page.resourceVersion ?? '';
       cont = page.continue || undefined;
     } while (cont && !this.stopped);
     if (this.stopped) return;
     this.counters.relists++;
     const next = new Map<string, Map<string, T>>();
-    for (const raw of items) {
-      const o = this.strip(raw);
+    for (const o of items) {
       const ns = o.metadata.namespace ?? '';
       if (!next.has(ns)) next.set(ns, new Map());
       next.get(ns)!.set(o.metadata.name!, o);
@@ -290,13 +317,13 @@ export class CacheInformer<T extends KubeObject = KubeObject> {
   }
 
   private apply(type: string, raw: T) {
-    const o = this.strip(raw);
-    const ns = o.metadata.namespace ?? '';
-    const name = o.metadata.name!;
+    const ns = raw.metadata.namespace ?? '';
+    const name = raw.metadata.name!;
+    const o = type === 'DELETED' ? raw : this.strip(raw);
     const m = this.objects.get(ns);
     const before = m?.get(name);
     if (before) this.unindex(before);
-    if (type === 'DELETED' || !this.keep(raw)) {
+    if (type === 'DELETED' || !this.keep(o)) {
       if (before) {
         m!.delete(name);
         if (m!.size === 0) this.objects.delete(ns);

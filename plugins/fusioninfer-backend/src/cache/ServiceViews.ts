@@ -30,7 +30,7 @@ import {
 } from '@fusioninfer/plugin-fusioninfer-node';
 import { NotFoundError } from '@backstage/errors';
 import { ClusterCache } from './ClusterCache';
-import { describeServiceFrom, EventObject } from '../describe';
+import { describeServiceFrom } from '../describe';
 import { ClusterReconciler } from '../reconciler/ClusterReconciler';
 import { createLiveServiceSource, ServiceSource } from '../routes/data';
 import { ServiceObjects as MetricsObjects } from '../metrics/MetricsCollector';
@@ -126,7 +126,7 @@ export function createCachedServiceViews(options: {
         isvc,
         {
           ...objectsOf(c, ns, name),
-          events: c.list<EventObject>(KINDS.Event, ns),
+          events: c.events(ns, name),
         },
         reconcilers.get(cluster)?.statuses.get(`${ns}/${name}`),
       );
