@@ -45,7 +45,9 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { ClusterReconciler } from './reconciler/ClusterReconciler';
 import { ClusterCache } from './cache/ClusterCache';
 import { createCachedServiceViews } from './cache/ServiceViews';
-import { createRouter } from './router';
+import { createFusionInferServices, createRouter } from './router';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { registerFusionInferActions } from './actions/registerActions';
 import { ApprovalGate } from './approvals/gate';
 import { MetricsCollector } from './metrics/MetricsCollector';
 import { PrometheusSource } from './metrics/PrometheusSource';
@@ -73,6 +75,7 @@ export const fusioninferPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         database: coreServices.database,
         notifications: notificationService,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init({
         config,
@@ -88,6 +91,7 @@ export const fusioninferPlugin = createBackendPlugin({
         catalog,
         database,
         notifications,
+        actionsRegistry,
       }) {
         permissionsRegistry.addPermissions(fusioninferPermissions);
         const store = await ApprovalStore.create(await database.getClient(), {
@@ -210,31 +214,33 @@ export const fusioninferPlugin = createBackendPlugin({
               logger.warn('could not execute approved requests', e as Error),
             );
         });
-        httpRouter.use(
-          await createRouter({
-            logger,
-            httpAuth,
-            permissions,
-            clusters,
-            reconcilers,
-            source: views,
-            render,
-            metrics,
-            catalog,
-            auth,
-            userInfo,
-            governance: readGovernanceConfig(config),
-            approvalPolicy: approvals.policy,
-            defaultOwner: config.getOptionalString(
-              'fusioninfer.catalog.defaultOwner',
-            ),
-            approvals: {
-              store,
-              gate,
-              allowSelfApproval: approvals.allowSelfApproval,
-            },
-          }),
-        );
+        const routerOptions = {
+          logger,
+          httpAuth,
+          permissions,
+          clusters,
+          reconcilers,
+          source: views,
+          render,
+          metrics,
+          catalog,
+          auth,
+          userInfo,
+          governance: readGovernanceConfig(config),
+          approvalPolicy: approvals.policy,
+          defaultOwner: config.getOptionalString(
+            'fusioninfer.catalog.defaultOwner',
+          ),
+          approvals: {
+            store,
+            gate,
+            allowSelfApproval: approvals.allowSelfApproval,
+          },
+        };
+        // One set of access checks, gate and writer for the REST API and the registered actions.
+        const services = createFusionInferServices(routerOptions);
+        httpRouter.use(await createRouter(routerOptions, services));
+        registerFusionInferActions(actionsRegistry, services);
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });

@@ -57,6 +57,8 @@ export interface RouterOptions {
     store: ApprovalStore;
     gate: ApprovalGate;
     allowSelfApproval?: boolean;
+    /** Approvals' validity (a failed execution may be run again within it after the decision). */
+    ttlMs?: number;
   };
   /** Where read routes get their data (default: live from the API server). */
   source?: ServiceSource;
@@ -85,42 +87,28 @@ export function createAccess(options: RouterOptions): Access {
 }
 
 /**
- * The REST API of the plugin (mounted at /api/fusioninfer). Every route is declared in
- * `@fusioninfer/plugin-fusioninfer-common` (`fusioninferRoutes`), validated by its schemas, authenticated and
- * authorized; `GET /openapi.json` serves the document generated from the same schemas.
+ * What the REST routes and the registered actions share: permission checks, the data source, the metrics collector,
+ * the approval gate and the one writer (with the gate using it to execute approved requests).
  */
-export async function createRouter(
+export interface FusionInferServices {
+  access: Access;
+  source: ServiceSource;
+  metrics: MetricsCollector;
+  gate: ApprovalGate;
+  writer: ServiceWriter;
+}
+
+/** Builds the {@link FusionInferServices} of a router's options (once: the gate is bound to this writer). */
+export function createFusionInferServices(
   options: RouterOptions,
-): Promise<express.Router> {
+): FusionInferServices {
   const { clusters } = options;
-  const router = Router();
   const access = createAccess(options);
   const source =
     options.source ?? createLiveServiceSource(clusters, options.reconcilers);
   const metrics =
     options.metrics ??
     new MetricsCollector({ logger: options.logger, pollIntervalMs: 0 });
-  const openapi = fusioninferOpenApiDocument();
-
-  router.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  router.get('/openapi.json', (_req, res) => {
-    res.json(openapi);
-  });
-
-  addReadRoutes(router, {
-    access,
-    source,
-    reconcilers: options.reconcilers,
-    metrics,
-    render: options.render,
-    catalog: options.catalog,
-    titleOf: name => {
-      const c = clusters.get(name);
-      return { title: c.config.title ?? c.name, mode: c.config.mode };
-    },
-  });
   const gate =
     options.approvals?.gate ??
     new ApprovalGate({
@@ -152,6 +140,43 @@ export async function createRouter(
     defaultOwner: options.defaultOwner,
   });
   gate.useWriter(writer);
+  return { access, source, metrics, gate, writer };
+}
+
+/**
+ * The REST API of the plugin (mounted at /api/fusioninfer). Every route is declared in
+ * `@fusioninfer/plugin-fusioninfer-common` (`fusioninferRoutes`), validated by its schemas, authenticated and
+ * authorized; `GET /openapi.json` serves the document generated from the same schemas. `services` are the objects
+ * shared with the registered actions (default: built from the options).
+ */
+export async function createRouter(
+  options: RouterOptions,
+  services: FusionInferServices = createFusionInferServices(options),
+): Promise<express.Router> {
+  const { clusters } = options;
+  const router = Router();
+  const { access, source, metrics, gate, writer } = services;
+  const openapi = fusioninferOpenApiDocument();
+
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+
+  addReadRoutes(router, {
+    access,
+    source,
+    reconcilers: options.reconcilers,
+    metrics,
+    render: options.render,
+    catalog: options.catalog,
+    titleOf: name => {
+      const c = clusters.get(name);
+      return { title: c.config.title ?? c.name, mode: c.config.mode };
+    },
+  });
   addMutationRoutes(router, { access, source, gate, writer });
   if (options.approvals)
     addApprovalRoutes(router, {
@@ -159,6 +184,7 @@ export async function createRouter(
       gate,
       access,
       allowSelfApproval: options.approvals.allowSelfApproval,
+      retryWindowMs: options.approvals.ttlMs,
       clusterExists: n => source.clusterNames().includes(n),
       writer,
       capacity: c => source.capacity?.(c),

@@ -17,12 +17,15 @@
 import express from 'express';
 import { InputError } from '@backstage/errors';
 import {
+  ApplyRequest,
   fusioninferRoutes,
   fusioninferServiceCreatePermission,
   fusioninferServiceDeletePermission,
   fusioninferServiceUpdatePermission,
   InferenceService,
   Role,
+  ScaleRequest,
+  StrategyRequest,
   validateInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterApiError } from '@fusioninfer/plugin-fusioninfer-node';
@@ -39,7 +42,7 @@ import {
 import { policyBody } from '../changes/policyBody';
 import { Access } from './access';
 import { ServiceSource } from './data';
-import { bindRoute } from './validated';
+import { bindRoute, RouteReply } from './validated';
 import { capacityAnswer } from '../capacity';
 
 /** Dependencies of the mutating routes. */
@@ -109,241 +112,294 @@ export async function holdForApproval(
   });
 }
 
+type ServiceParams = { cluster: string; namespace: string; name: string };
+
+/** Maps an error of a cluster to the caller-safe error the routes answer (generic 503, details in the log). */
+async function clusterCall<T>(
+  access: Access,
+  cluster: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw access.clusterError(e, cluster);
+  }
+}
+
+/**
+ * Changes the roles of a live service through the writer: refuses invalid results and what the policy refuses,
+ * holds what it wants approved (202, nothing changed), otherwise merge-patches `spec.roles` on the version read.
+ */
+async function changeRolesOnce(
+  o: MutationRoutesOptions,
+  credentials: BackstageCredentials,
+  params: ServiceParams,
+  kind: 'scale' | 'strategy',
+  edit: (roles: Role[]) => void,
+) {
+  const { access, source, gate, writer } = o;
+  const { isvc } = await access.loadService(
+    source,
+    credentials,
+    fusioninferServiceUpdatePermission,
+    params,
+  );
+  const roles = isvc.spec.roles.map(x => ({ ...x }));
+  edit(roles);
+  const { status: _s, ...rest } = isvc as InferenceService & {
+    status?: unknown;
+  };
+  const next: InferenceService = {
+    ...rest,
+    metadata: {
+      name: isvc.metadata.name,
+      namespace: isvc.metadata.namespace,
+      ...(isvc.metadata.labels ? { labels: isvc.metadata.labels } : {}),
+      ...(isvc.metadata.annotations
+        ? { annotations: isvc.metadata.annotations }
+        : {}),
+    },
+    spec: { ...isvc.spec, roles },
+  };
+  const validation = validateInferenceService(next);
+  if (!validation.valid)
+    throw new InputError(
+      validation.errors.map(e => `${e.path}: ${e.message}`).join('; '),
+    );
+  const caller = callerOf(credentials);
+  const change: ChangeRequest = { ...params, kind, manifest: next };
+  const review = await writer.review(caller, change);
+  ServiceWriter.assertAllowed(review);
+  if (review.verdict.approvalRequired) {
+    const approval = await holdForApproval(gate, review, change, {
+      requestedBy: caller.user,
+    });
+    return {
+      held: true as const,
+      body: {
+        outcome: 'approval-required' as const,
+        approval,
+        reasons: review.verdict.reasons,
+      },
+    };
+  }
+  const updated = await writer.write(review, change);
+  return { held: false as const, updated };
+}
+
+async function changeRoles(
+  o: MutationRoutesOptions,
+  credentials: BackstageCredentials,
+  params: ServiceParams,
+  kind: 'scale' | 'strategy',
+  edit: (roles: Role[]) => void,
+) {
+  // The service's status is written by the reconciler all the time: a write that lost the race is redone on a
+  // fresh read (a few times), never forced over somebody else's spec change.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await changeRolesOnce(o, credentials, params, kind, edit);
+    } catch (e) {
+      if (!(e instanceof ClusterApiError && e.code === 409) || attempt >= 4)
+        throw o.access.clusterError(e, params.cluster);
+    }
+  }
+}
+
+/**
+ * `POST …/scale` for a caller (the route and the `scale-role` action): `service.update` on the service's entity,
+ * then the writer; 202 with the approval request when the policy holds the change (nothing changed).
+ */
+export async function scaleServiceRole(
+  o: MutationRoutesOptions,
+  credentials: BackstageCredentials,
+  params: ServiceParams,
+  body: ScaleRequest,
+): Promise<RouteReply<typeof fusioninferRoutes.scale>> {
+  const out = await changeRoles(o, credentials, params, 'scale', roles => {
+    const target = roles.find(x => x.name === body.role);
+    if (!target)
+      throw new InputError(
+        `role: "${body.role}" is not a role of this service (${roles.map(x => x.name).join(', ')})`,
+      );
+    if (target.componentType === 'router')
+      throw new InputError(
+        `role: "${body.role}" is the router; only worker, prefiller and decoder roles scale`,
+      );
+    target.replicas = body.replicas;
+  });
+  if (out.held) return { status: 202 as const, body: out.body };
+  return {
+    status: 200 as const,
+    body: {
+      outcome: 'applied' as const,
+      name: params.name,
+      generation: out.updated.generation,
+      roles: out.updated.roles ?? [],
+    },
+  };
+}
+
+/** `POST …/strategy` for a caller (the route and the `set-strategy` action). */
+export async function setServiceStrategy(
+  o: MutationRoutesOptions,
+  credentials: BackstageCredentials,
+  params: ServiceParams,
+  body: StrategyRequest,
+): Promise<RouteReply<typeof fusioninferRoutes.setStrategy>> {
+  const out = await changeRoles(o, credentials, params, 'strategy', roles => {
+    const routerRole = roles.find(x => x.componentType === 'router');
+    if (!routerRole)
+      throw new InputError('strategy: this service has no router role');
+    routerRole.strategy = body.strategy;
+  });
+  if (out.held) return { status: 202 as const, body: out.body };
+  return {
+    status: 200 as const,
+    body: { outcome: 'applied' as const, strategy: body.strategy },
+  };
+}
+
+/** `DELETE …/services/:name` for a caller (the route and the `delete-service` action). */
+export async function deleteServiceAs(
+  o: MutationRoutesOptions,
+  credentials: BackstageCredentials,
+  params: ServiceParams,
+): Promise<RouteReply<typeof fusioninferRoutes.deleteService>> {
+  const { access, source, writer } = o;
+  await access.loadService(
+    source,
+    credentials,
+    fusioninferServiceDeletePermission,
+    params,
+  );
+  const change: ChangeRequest = { ...params, kind: 'delete' };
+  await clusterCall(access, params.cluster, async () =>
+    writer.write(await writer.review(callerOf(credentials), change), change),
+  );
+  return {
+    status: 202 as const,
+    body: {
+      deleted: `${params.cluster}/${params.namespace}/${params.name}`,
+    },
+  };
+}
+
+/**
+ * `POST /apply` for a caller (the route, and the `apply-service` and `dry-run` actions): authorized on the place
+ * before anything is loaded, validated, reviewed by the writer; a dry run answers the review, otherwise the change
+ * is held for approval (202) or written.
+ */
+export async function applyServiceManifest(
+  o: MutationRoutesOptions,
+  credentials: BackstageCredentials,
+  body: ApplyRequest,
+): Promise<RouteReply<typeof fusioninferRoutes.apply>> {
+  const { access, source, gate, writer } = o;
+  // Authorized on the place before anything is loaded; the writer then checks the entities involved.
+  await access.require(
+    credentials,
+    fusioninferServiceCreatePermission,
+    `${body.cluster}/${body.namespace}`,
+  );
+  const { manifest, validation } = reviewManifest(
+    { clusterExists: n => source.clusterNames().includes(n) },
+    body,
+  );
+  const name = manifest.metadata.name!;
+  const caller = callerOf(credentials);
+  const change: ChangeRequest = {
+    cluster: body.cluster,
+    namespace: body.namespace,
+    name,
+    kind: 'apply',
+    manifest,
+  };
+  const review = await clusterCall(access, body.cluster, () =>
+    writer.review(caller, change),
+  );
+  const { verdict } = review;
+  if (body.dryRun)
+    return {
+      status: 200 as const,
+      body: {
+        outcome: 'dry-run' as const,
+        approvalRequired: verdict.allowed && verdict.approvalRequired,
+        reasons: verdict.allowed
+          ? verdict.reasons
+          : verdict.denials.map(d => `refused: ${d.field}: ${d.message}`),
+        summary: approvalSummaryOf(manifest, body.namespace),
+        validation,
+        policy: policyBody(review),
+        ...capacityAnswer(
+          approvalSummaryOf(manifest, body.namespace),
+          source.capacity?.(body.cluster),
+        ),
+      },
+    };
+  ServiceWriter.assertAllowed(review);
+  const options = {
+    ...(body.children !== undefined ? { children: body.children } : {}),
+    ...(body.update !== undefined ? { update: body.update } : {}),
+  };
+  if (verdict.approvalRequired) {
+    const approval = await holdForApproval(gate, review, change, {
+      requestedBy: caller.user,
+      taskId: body.taskId,
+      options,
+    });
+    return {
+      status: 202 as const,
+      body: {
+        outcome: 'approval-required' as const,
+        approval,
+        reasons: verdict.reasons,
+      },
+    };
+  }
+  const out = await clusterCall(access, body.cluster, () =>
+    writer.write(review, change, options),
+  );
+  return {
+    status: 200 as const,
+    body: {
+      outcome: 'applied' as const,
+      created: out.created,
+      service: {
+        cluster: body.cluster,
+        namespace: body.namespace,
+        name,
+        ...(out.uid ? { uid: out.uid } : {}),
+      },
+      entityRef: review.entityRef,
+      ...(out.children ? { children: out.children } : {}),
+    },
+  };
+}
+
 /**
  * Scale, strategy, delete and apply: every one through the one writer ({@link ServiceWriter}): authorized on the
  * service's entity and the entity the manifest names, decided by the one policy (project, pod security, quota,
- * approval threshold), written with the live UID as precondition.
+ * approval threshold), written with the live UID as precondition. The bodies are shared with the registered
+ * actions (`src/actions`).
  */
 export function addMutationRoutes(
   router: express.Router,
   o: MutationRoutesOptions,
 ) {
-  const { access, source, gate, writer } = o;
+  const { access } = o;
   const r = fusioninferRoutes;
-  const wrap = async <T>(cluster: string, fn: () => Promise<T>) => {
-    try {
-      return await fn();
-    } catch (e) {
-      throw access.clusterError(e, cluster);
-    }
-  };
-
-  /**
-   * Changes the roles of a live service through the writer: refuses invalid results and what the policy refuses,
-   * holds what it wants approved (202, nothing changed), otherwise merge-patches `spec.roles` on the version read.
-   */
-  const changeRolesOnce = async (
-    credentials: BackstageCredentials,
-    params: { cluster: string; namespace: string; name: string },
-    kind: 'scale' | 'strategy',
-    edit: (roles: Role[]) => void,
-  ) => {
-    const { isvc } = await access.loadService(
-      source,
-      credentials,
-      fusioninferServiceUpdatePermission,
-      params,
-    );
-    const roles = isvc.spec.roles.map(x => ({ ...x }));
-    edit(roles);
-    const { status: _s, ...rest } = isvc as InferenceService & {
-      status?: unknown;
-    };
-    const next: InferenceService = {
-      ...rest,
-      metadata: {
-        name: isvc.metadata.name,
-        namespace: isvc.metadata.namespace,
-        ...(isvc.metadata.labels ? { labels: isvc.metadata.labels } : {}),
-        ...(isvc.metadata.annotations
-          ? { annotations: isvc.metadata.annotations }
-          : {}),
-      },
-      spec: { ...isvc.spec, roles },
-    };
-    const validation = validateInferenceService(next);
-    if (!validation.valid)
-      throw new InputError(
-        validation.errors.map(e => `${e.path}: ${e.message}`).join('; '),
-      );
-    const caller = callerOf(credentials);
-    const change: ChangeRequest = { ...params, kind, manifest: next };
-    const review = await writer.review(caller, change);
-    ServiceWriter.assertAllowed(review);
-    if (review.verdict.approvalRequired) {
-      const approval = await holdForApproval(gate, review, change, {
-        requestedBy: caller.user,
-      });
-      return {
-        held: true as const,
-        body: {
-          outcome: 'approval-required' as const,
-          approval,
-          reasons: review.verdict.reasons,
-        },
-      };
-    }
-    const updated = await writer.write(review, change);
-    return { held: false as const, updated };
-  };
-
-  const changeRoles = async (
-    req: express.Request,
-    params: { cluster: string; namespace: string; name: string },
-    kind: 'scale' | 'strategy',
-    edit: (roles: Role[]) => void,
-  ) => {
-    const credentials = await access.credentials(req);
-    // The service's status is written by the reconciler all the time: a write that lost the race is redone on a
-    // fresh read (a few times), never forced over somebody else's spec change.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await changeRolesOnce(credentials, params, kind, edit);
-      } catch (e) {
-        if (!(e instanceof ClusterApiError && e.code === 409) || attempt >= 4)
-          throw access.clusterError(e, params.cluster);
-      }
-    }
-  };
-  bindRoute(router, r.scale, async ({ req, params, body }) => {
-    const out = await changeRoles(req, params, 'scale', roles => {
-      const target = roles.find(x => x.name === body.role);
-      if (!target)
-        throw new InputError(
-          `role: "${body.role}" is not a role of this service (${roles.map(x => x.name).join(', ')})`,
-        );
-      if (target.componentType === 'router')
-        throw new InputError(
-          `role: "${body.role}" is the router; only worker, prefiller and decoder roles scale`,
-        );
-      target.replicas = body.replicas;
-    });
-    if (out.held) return { status: 202 as const, body: out.body };
-    return {
-      status: 200 as const,
-      body: {
-        outcome: 'applied' as const,
-        name: params.name,
-        generation: out.updated.generation,
-        roles: out.updated.roles ?? [],
-      },
-    };
-  });
-
-  bindRoute(router, r.setStrategy, async ({ req, params, body }) => {
-    const out = await changeRoles(req, params, 'strategy', roles => {
-      const routerRole = roles.find(x => x.componentType === 'router');
-      if (!routerRole)
-        throw new InputError('strategy: this service has no router role');
-      routerRole.strategy = body.strategy;
-    });
-    if (out.held) return { status: 202 as const, body: out.body };
-    return {
-      status: 200 as const,
-      body: { outcome: 'applied' as const, strategy: body.strategy },
-    };
-  });
-
-  bindRoute(router, r.deleteService, async ({ req, params }) => {
-    const credentials = await access.credentials(req);
-    await access.loadService(
-      source,
-      credentials,
-      fusioninferServiceDeletePermission,
-      params,
-    );
-    const change: ChangeRequest = { ...params, kind: 'delete' };
-    await wrap(params.cluster, async () =>
-      writer.write(await writer.review(callerOf(credentials), change), change),
-    );
-    return {
-      status: 202 as const,
-      body: {
-        deleted: `${params.cluster}/${params.namespace}/${params.name}`,
-      },
-    };
-  });
-
-  bindRoute(router, r.apply, async ({ req, body }) => {
-    const credentials = await access.credentials(req);
-    // Authorized on the place before anything is loaded; the writer then checks the entities involved.
-    await access.require(
-      credentials,
-      fusioninferServiceCreatePermission,
-      `${body.cluster}/${body.namespace}`,
-    );
-    const { manifest, validation } = reviewManifest(
-      { clusterExists: n => source.clusterNames().includes(n) },
-      body,
-    );
-    const name = manifest.metadata.name!;
-    const caller = callerOf(credentials);
-    const change: ChangeRequest = {
-      cluster: body.cluster,
-      namespace: body.namespace,
-      name,
-      kind: 'apply',
-      manifest,
-    };
-    const review = await wrap(body.cluster, () =>
-      writer.review(caller, change),
-    );
-    const { verdict } = review;
-    if (body.dryRun)
-      return {
-        status: 200 as const,
-        body: {
-          outcome: 'dry-run' as const,
-          approvalRequired: verdict.allowed && verdict.approvalRequired,
-          reasons: verdict.allowed
-            ? verdict.reasons
-            : verdict.denials.map(d => `refused: ${d.field}: ${d.message}`),
-          summary: approvalSummaryOf(manifest, body.namespace),
-          validation,
-          policy: policyBody(review),
-          ...capacityAnswer(
-            approvalSummaryOf(manifest, body.namespace),
-            source.capacity?.(body.cluster),
-          ),
-        },
-      };
-    ServiceWriter.assertAllowed(review);
-    const options = {
-      ...(body.children !== undefined ? { children: body.children } : {}),
-      ...(body.update !== undefined ? { update: body.update } : {}),
-    };
-    if (verdict.approvalRequired) {
-      const approval = await holdForApproval(gate, review, change, {
-        requestedBy: caller.user,
-        taskId: body.taskId,
-        options,
-      });
-      return {
-        status: 202 as const,
-        body: {
-          outcome: 'approval-required' as const,
-          approval,
-          reasons: verdict.reasons,
-        },
-      };
-    }
-    const out = await wrap(body.cluster, () =>
-      writer.write(review, change, options),
-    );
-    return {
-      status: 200 as const,
-      body: {
-        outcome: 'applied' as const,
-        created: out.created,
-        service: {
-          cluster: body.cluster,
-          namespace: body.namespace,
-          name,
-          ...(out.uid ? { uid: out.uid } : {}),
-        },
-        entityRef: review.entityRef,
-        ...(out.children ? { children: out.children } : {}),
-      },
-    };
-  });
+  bindRoute(router, r.scale, async ({ req, params, body }) =>
+    scaleServiceRole(o, await access.credentials(req), params, body),
+  );
+  bindRoute(router, r.setStrategy, async ({ req, params, body }) =>
+    setServiceStrategy(o, await access.credentials(req), params, body),
+  );
+  bindRoute(router, r.deleteService, async ({ req, params }) =>
+    deleteServiceAs(o, await access.credentials(req), params),
+  );
+  bindRoute(router, r.apply, async ({ req, body }) =>
+    applyServiceManifest(o, await access.credentials(req), body),
+  );
 }
