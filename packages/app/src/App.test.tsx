@@ -237,6 +237,17 @@ describe('App', () => {
     ).toBeInTheDocument();
     expect(rendered.baseElement.textContent).toContain('FusionInfer Portal');
     expect(rendered.baseElement.textContent).toContain('user:default/approver');
+    // Each card says the team, where it deploys and its GPU quota (fusioninfer.projects in app-config.yaml).
+    expect(
+      rendered.getByText(
+        'Team llm-apps · deploys to dev: llm-apps, default, demo · 64 GPUs',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      rendered.getByText(
+        'Team ml-platform · approves requests · dev: ml-platform, ml-*, demo · 128 GPUs',
+      ),
+    ).toBeInTheDocument();
     expect(errors).toEqual([]);
   }, 30000);
 

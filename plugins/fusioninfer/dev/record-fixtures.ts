@@ -99,7 +99,7 @@ function saveError(name: string, res: request.Response) {
 const example = (file: string) =>
   parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8'));
 
-const entity = (name: string, service?: string) => ({
+const entity = (name: string, service?: string, team = 'ml-platform') => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',
   metadata: {
@@ -109,9 +109,28 @@ const entity = (name: string, service?: string) => ({
   },
   spec: {
     type: 'service',
-    owner: 'group:default/ml-platform',
+    owner: `group:default/${team}`,
     lifecycle: 'production',
   },
+});
+
+/** The teams of the two identities (the demo's: alice as the guest in llm-apps, bob as the approver in ml-platform). */
+const TEAMS: Record<string, string> = {
+  [ALICE]: 'group:default/llm-apps',
+  [BOB]: 'group:default/ml-platform',
+};
+const userInfo = createServiceFactory({
+  service: coreServices.userInfo,
+  deps: {},
+  factory: () => ({
+    getUserInfo: async (credentials: any) => {
+      const user = credentials.principal.userEntityRef as string;
+      return {
+        userEntityRef: user,
+        ownershipEntityRefs: [user, ...(TEAMS[user] ? [TEAMS[user]] : [])],
+      };
+    },
+  }),
 });
 
 async function main() {
@@ -160,12 +179,21 @@ async function main() {
 
   const catalog = catalogServiceMock.factory({
     entities: [
-      entity('qwen', `dev/${NS}/qwen-multi-node`),
+      // Owned by the teams the services name (fusioninfer.io/owner of examples/demo).
+      entity('qwen', `dev/${NS}/qwen-multi-node`, 'llm-apps'),
       entity('pd', `dev/${NS}/disaggregated-llm-service`),
-      entity('gang', `dev/${NS}/qwen-gang-stuck`),
-      entity('wide', `dev/${NS}/wide-cpu`),
+      entity('gang', `dev/${NS}/qwen-gang-stuck`, 'llm-apps'),
+      entity('wide', `dev/${NS}/wide-cpu`, 'llm-apps'),
       entity('broken', `dev/${NS}/does-not-exist, not a ref`),
       entity('nothing'),
+      // The identities' users: a request is executed with its requester's rights, team membership included.
+      ...[ALICE, BOB].map(ref => ({
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'User',
+        metadata: { name: ref.split('/')[1], namespace: 'default' },
+        spec: { memberOf: [TEAMS[ref]] },
+        relations: [{ type: 'memberOf', targetRef: TEAMS[ref] }],
+      })),
     ],
   });
   const config = (reconcile: boolean) =>
@@ -198,12 +226,33 @@ async function main() {
             maxGpusWithoutApproval: 8,
             approvers: ['group:default/ml-platform'],
           },
+          // The demo's team projects (app-config.yaml): every change gets the policy's verdict (project, quota,
+          // pod security), and a namespace outside the project is refused.
+          projects: {
+            'llm-apps': {
+              owners: ['group:default/llm-apps'],
+              destinations: [
+                { cluster: 'dev', namespaces: ['llm-apps', 'default', NS] },
+              ],
+              gpuQuota: { dev: 64 },
+              approvals: { maxGpusWithoutApproval: 8 },
+            },
+            'ml-platform': {
+              owners: ['group:default/ml-platform'],
+              destinations: [
+                { cluster: 'dev', namespaces: ['ml-platform', 'ml-*', NS] },
+              ],
+              gpuQuota: { dev: 128 },
+              approvals: { maxGpusWithoutApproval: 16 },
+              allowResourceClaims: true,
+            },
+          },
         },
       },
     });
 
   const backend = await startTestBackend({
-    features: [fusioninferPlugin, config(true), catalog],
+    features: [fusioninferPlugin, config(true), catalog, userInfo],
   });
   const server = backend.server;
   const api = (p: string) => `/api/fusioninfer${p}`;
@@ -317,7 +366,11 @@ async function main() {
     'nvidia.com/gpu'
   ] = '4';
   const small = JSON.parse(JSON.stringify(multi));
-  small.metadata = { name: 'qwen-small', namespace: NS };
+  small.metadata = {
+    name: 'qwen-small',
+    namespace: NS,
+    labels: multi.metadata.labels,
+  };
   const post = (p: string, body: object, user = ALICE) =>
     request(server).post(api(p)).set(as(user)).send(body);
   save(
@@ -362,6 +415,30 @@ async function main() {
       })
     ).body,
   );
+  // Refused by the policy: llm-apps may not deploy to ml-platform (not even after approval).
+  const elsewhere = JSON.parse(JSON.stringify(small));
+  elsewhere.metadata.namespace = 'ml-platform';
+  save(
+    'approval-check-refused',
+    (
+      await post('/approvals/check', {
+        cluster: 'dev',
+        namespace: 'ml-platform',
+        manifest: elsewhere,
+      })
+    ).body,
+  );
+  save(
+    'apply-dry-run-refused',
+    (
+      await post('/apply', {
+        cluster: 'dev',
+        namespace: 'ml-platform',
+        manifest: elsewhere,
+        dryRun: true,
+      })
+    ).body,
+  );
   const invalid = JSON.parse(JSON.stringify(small));
   invalid.spec.roles[1].replicas = -1;
   saveError(
@@ -390,8 +467,16 @@ async function main() {
     manifest: second,
     entityRef: 'component:default/qwen',
   });
+  // Bob's own request, for his team (ml-platform: more than 16 GPUs need approval): 2 × 2 pods × 5 GPUs.
   const third = JSON.parse(JSON.stringify(big));
-  third.metadata.name = 'qwen-big-3';
+  third.metadata = {
+    name: 'qwen-big-3',
+    namespace: NS,
+    labels: { 'fusioninfer.io/owner': 'ml-platform' },
+  };
+  third.spec.roles[1].template.spec.containers[0].resources.limits[
+    'nvidia.com/gpu'
+  ] = '5';
   const toApprove = await post(
     '/approvals',
     { cluster: 'dev', namespace: NS, manifest: third },
@@ -521,7 +606,7 @@ async function main() {
       }) as any,
   });
   const denied = await startTestBackend({
-    features: [fusioninferPlugin, config(false), catalog, deny],
+    features: [fusioninferPlugin, config(false), catalog, deny, userInfo],
   });
   saveError(
     'error-forbidden-entity-services',
@@ -549,7 +634,7 @@ async function main() {
   // Phase 2: nobody reconciles. A spec change leaves the status describing the previous generation (Stale), and a
   // hand-edited child drifts.
   const off = await startTestBackend({
-    features: [fusioninferPlugin, config(false), catalog],
+    features: [fusioninferPlugin, config(false), catalog, userInfo],
   });
   await request(off.server)
     .post(api(`/clusters/dev/namespaces/${NS}/services/qwen-multi-node/scale`))

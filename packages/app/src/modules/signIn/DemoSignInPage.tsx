@@ -29,21 +29,27 @@ import {
 import { configApiRef, IdentityApi, useApi } from '@backstage/core-plugin-api';
 import type { SignInPageProps } from '@backstage/plugin-app-react';
 
-/** The development sign-in identities (auth.providers.<provider> in app-config.yaml, users in examples/entities/org.yaml). */
+/**
+ * The development sign-in identities (auth.providers.<provider> in app-config.yaml, users in examples/entities/org.yaml).
+ * `team` sums up the team project of fusioninfer.projects in app-config.yaml: where its services may run and its GPU
+ * quota in the dev cluster.
+ */
 export const DEMO_IDENTITIES = [
   {
     provider: 'guest',
     title: 'Guest',
     user: 'user:default/guest',
+    team: 'Team llm-apps · deploys to dev: llm-apps, default, demo · 64 GPUs',
     description:
-      'Team llm-apps. Owns qwen-inference, qwen-multi-node and deepseek-r1-gang, so it may scale and delete them; requests approval for deployments above the GPU budget.',
+      'Owns qwen-inference, qwen-multi-node and deepseek-r1-gang, so it may scale and delete them; a change above 8 GPUs waits for an approver, and nothing is applied outside its namespaces or over its quota.',
   },
   {
     provider: 'approver',
     title: 'Approver',
     user: 'user:default/approver',
+    team: 'Team ml-platform · approves requests · dev: ml-platform, ml-*, demo · 128 GPUs',
     description:
-      'Team ml-platform. Owns the platform services and approves or rejects the requests of others on the Approvals page.',
+      'Owns the platform services (its own changes above 16 GPUs need approval) and approves or rejects the requests of others on the Approvals page.',
   },
 ] as const;
 
@@ -166,6 +172,9 @@ export function DemoSignInPage(props: SignInPageProps) {
                   </Button>
                 }
               >
+                <Typography variant="subtitle2" component="p" gutterBottom>
+                  {identity.team}
+                </Typography>
                 <Typography variant="body1">{identity.description}</Typography>
               </InfoCard>
             </Grid>

@@ -16,6 +16,7 @@
 
 import { useState } from 'react';
 import Alert from '@mui/material/Alert';
+import AlertTitle from '@mui/material/AlertTitle';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
@@ -48,6 +49,7 @@ import { usePolling } from '../../hooks/usePolling';
 import { ErrorView, errorInfo } from '../common';
 import { CopyButton } from '../InferenceContent/DriftPanel';
 import { plural } from '../../lib/plural';
+import { FindingList, podSecurityText, QuotaUse } from '../PolicyVerdict';
 
 type Manifest = {
   spec?: {
@@ -181,6 +183,65 @@ export function ApprovalStatusChip(props: {
   );
 }
 
+type Verdict = NonNullable<ApprovalRequest['policy']>;
+
+/**
+ * The policy's verdict stored with the request: whose project, its GPU quota before → after, pod security, DRA
+ * claims. (Requests filed before the backend kept a verdict have none; the page shows them as before.)
+ */
+function PolicyDetails(props: { policy: Verdict }) {
+  const { policy } = props;
+  const violations = policy.podSecurity.violations;
+  return (
+    <>
+      <Typography variant="subtitle2" component="h3" sx={{ mt: 2 }}>
+        Team project and policy
+      </Typography>
+      <Box component="ul" sx={{ mt: 0 }} aria-label="Policy verdict">
+        <li>
+          <Typography variant="body2" component="span">
+            {policy.project ? `Project ${policy.project}` : 'No team project'}
+            {policy.owner && (
+              <>
+                {' '}
+                · owner <EntityRefLink entityRef={policy.owner} />
+              </>
+            )}
+          </Typography>
+        </li>
+        {policy.quota && (
+          <li>
+            <Typography variant="body2" component="span">
+              GPU quota — <QuotaUse policy={policy} />
+            </Typography>
+          </li>
+        )}
+        <li>
+          <Typography variant="body2" component="span">
+            Pod security: {podSecurityText(policy)}
+          </Typography>
+          {violations.length > 0 && (
+            <Typography variant="body2" component="div">
+              <FindingList
+                findings={violations}
+                label="Pod-security violations"
+              />
+            </Typography>
+          )}
+        </li>
+        {!!policy.resourceClaims && (
+          <li>
+            <Typography variant="body2" component="span">
+              DRA resource claims: {plural(policy.resourceClaims, 'claim')}{' '}
+              (devices the GPU count cannot see)
+            </Typography>
+          </li>
+        )}
+      </Box>
+    </>
+  );
+}
+
 /** One approval request: summary, policy reasons, what it would change, the manifest, and the decision. */
 export function ApprovalDetail(props: {
   id: string;
@@ -258,6 +319,10 @@ export function ApprovalDetail(props: {
   else if (!decide.loading && !decide.allowed)
     decideBlocked =
       'The permission policy does not let you decide this request (fusioninfer.approval.decide).';
+  const refused = a.policy?.allowed === false;
+  let approveDescribedBy: string | undefined;
+  if (decideBlocked) approveDescribedBy = `decide-why-${a.id}`;
+  else if (refused) approveDescribedBy = `refused-${a.id}`;
   const dialogText = confirm ? CONFIRM_TEXT[confirm] : undefined;
   return (
     <Paper
@@ -317,6 +382,28 @@ export function ApprovalDetail(props: {
           Applying the approved manifest failed: {a.execution.message}
         </Alert>
       )}
+      {a.policy?.previousEntityRef && (
+        <Alert severity="warning" sx={{ mt: 1 }}>
+          This request changes a service that belongs to{' '}
+          <EntityRefLink entityRef={a.policy.previousEntityRef} />, not to{' '}
+          {a.entityRef ? (
+            <EntityRefLink entityRef={a.entityRef} />
+          ) : (
+            'the entity the request names'
+          )}
+          . Approving it takes {a.cluster}/{a.namespace}/{a.name} over from its
+          current entity.
+        </Alert>
+      )}
+      {a.policy?.allowed === false && (
+        <Alert severity="error" sx={{ mt: 1 }} id={`refused-${a.id}`}>
+          <AlertTitle>The policy refuses this change</AlertTitle>
+          <FindingList findings={a.policy.denials} />
+          {pending
+            ? 'Approving it would apply nothing: the backend checks the policy again when it applies an approved request, and the execution would fail. Reject it, or ask for a change the policy allows.'
+            : 'Nothing can be applied, not even after approval.'}
+        </Alert>
+      )}
       <Typography variant="subtitle2" component="h3" sx={{ mt: 2 }}>
         Why approval is needed
       </Typography>
@@ -327,6 +414,7 @@ export function ApprovalDetail(props: {
           </li>
         ))}
       </Box>
+      {a.policy && <PolicyDetails policy={a.policy} />}
       {a.summary && (
         <>
           <Typography variant="subtitle2" component="h3">
@@ -428,9 +516,7 @@ export function ApprovalDetail(props: {
                   variant="contained"
                   color="success"
                   disabled={!!decideBlocked || decide.loading}
-                  aria-describedby={
-                    decideBlocked ? `decide-why-${a.id}` : undefined
-                  }
+                  aria-describedby={approveDescribedBy}
                   onClick={() => setConfirm('approve')}
                 >
                   Approve
@@ -460,9 +546,13 @@ export function ApprovalDetail(props: {
         <DialogTitle>{dialogText?.title}</DialogTitle>
         <DialogContent>
           <DialogContentText>
-            {confirm === 'approve'
+            {confirm === 'approve' && refused
+              ? `The policy refuses this change (${a.policy!.denials.map(d => d.message).join('; ')}): the backend will not apply it, and the execution will fail.`
+              : ''}
+            {confirm === 'approve' && !refused
               ? `The backend applies exactly this manifest to ${a.cluster}/${a.namespace}: ${a.summary ? `${plural(a.summary.gpus, 'GPU')}, ${plural(a.summary.pods, 'pod')}` : '? GPUs, ? pods'}.`
-              : dialogText?.text}
+              : ''}
+            {confirm !== 'approve' ? dialogText?.text : ''}
             {comment.trim() && confirm !== 'cancel'
               ? ` Comment: “${comment.trim()}”.`
               : ''}

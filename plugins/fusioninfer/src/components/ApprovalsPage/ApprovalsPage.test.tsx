@@ -175,6 +175,184 @@ describe('ApprovalsPage', () => {
     ).toBeInTheDocument();
   });
 
+  it("shows the policy's verdict: project, owner, GPU quota before → after, pod security", async () => {
+    serve();
+    await renderWithApis(<ApprovalsPage />, {
+      user: 'user:default/bob',
+      routeEntries: [`/approvals/${pending.id}`],
+    });
+    const detail = await screen.findByRole('region', {
+      name: `Approval request ${pending.id}`,
+    });
+    const verdict = within(detail).getByRole('list', {
+      name: 'Policy verdict',
+    });
+    const { project, quota, podSecurity } = pending.policy;
+    expect(verdict).toHaveTextContent(`Project ${project}`);
+    expect(
+      within(verdict).getByRole('link', { name: /llm-apps/ }),
+    ).toHaveAttribute('href', '/catalog/default/group/llm-apps');
+    // Recorded: llm-apps holds 42 GPUs in dev, the request adds 16, the quota is 64.
+    expect(verdict).toHaveTextContent(
+      `${project}: ${quota.before} → ${quota.after} of ${quota.limit} GPUs in ${quota.cluster}`,
+    );
+    expect(verdict).toHaveTextContent('llm-apps: 42 → 58 of 64 GPUs in dev');
+    expect(
+      within(verdict).getByRole('progressbar', {
+        name: 'GPU quota of llm-apps in dev',
+      }),
+    ).toHaveAttribute('aria-valuenow', String(Math.round((58 / 64) * 100)));
+    expect(verdict).toHaveTextContent(
+      `Pod security: ${podSecurity.level}, no violations`,
+    );
+    expect(verdict).not.toHaveTextContent(/DRA/);
+    // Allowed, and the service is the entity's own: no warning, no refusal.
+    expect(within(detail).queryByRole('alert')).not.toBeInTheDocument();
+  });
+
+  it('lists pod-security violations and DRA claims', async () => {
+    const other = {
+      ...pending,
+      id: '00000000-0000-4000-8000-000000000002',
+      policy: {
+        ...pending.policy,
+        podSecurity: {
+          level: 'restricted-gpu',
+          violations: [
+            {
+              field:
+                'spec.roles[1].template.spec.containers[0].securityContext.runAsNonRoot',
+              rule: 'restricted-gpu: runAsNonRoot',
+              message: 'must be true',
+            },
+          ],
+        },
+        resourceClaims: 2,
+      },
+    };
+    serve(other);
+    await renderWithApis(<ApprovalsPage />, {
+      user: 'user:default/bob',
+      routeEntries: [`/approvals/${other.id}`],
+    });
+    const detail = await screen.findByRole('region', {
+      name: `Approval request ${other.id}`,
+    });
+    const verdict = within(detail).getByRole('list', {
+      name: 'Policy verdict',
+    });
+    expect(verdict).toHaveTextContent(
+      'Pod security: restricted-gpu, 1 violation',
+    );
+    expect(
+      within(verdict).getByRole('list', { name: 'Pod-security violations' }),
+    ).toHaveTextContent(
+      'spec.roles[1].template.spec.containers[0].securityContext.runAsNonRoot: must be true',
+    );
+    expect(verdict).toHaveTextContent('DRA resource claims: 2 claims');
+  });
+
+  it('warns when the request changes a service that belongs to another entity', async () => {
+    const other = {
+      ...pending,
+      id: '00000000-0000-4000-8000-000000000003',
+      policy: { ...pending.policy, previousEntityRef: 'component:default/pd' },
+    };
+    serve(other);
+    await renderWithApis(<ApprovalsPage />, {
+      user: 'user:default/bob',
+      routeEntries: [`/approvals/${other.id}`],
+    });
+    const detail = await screen.findByRole('region', {
+      name: `Approval request ${other.id}`,
+    });
+    const warning = within(detail).getByRole('alert');
+    expect(warning).toHaveTextContent(
+      /This request changes a service that belongs to .*pd.*, not to .*qwen/,
+    );
+    expect(
+      within(warning)
+        .getAllByRole('link')
+        .map(l => l.getAttribute('href')),
+    ).toEqual([
+      '/catalog/default/component/pd',
+      '/catalog/default/component/qwen',
+    ]);
+    expect(warning.className).toMatch(/Warning/);
+  });
+
+  it('says that approving a change the policy refuses would apply nothing', async () => {
+    const other = {
+      ...pending,
+      id: '00000000-0000-4000-8000-000000000004',
+      policy: {
+        ...pending.policy,
+        allowed: false,
+        quota: { ...pending.policy.quota, after: 70 },
+        denials: [
+          {
+            field: 'spec.roles',
+            rule: 'project.quota',
+            message:
+              'project llm-apps would hold 70 GPUs in cluster dev, over its quota of 64 (42 before this change); nothing is applied, not even after approval',
+          },
+        ],
+      },
+    };
+    serve(other);
+    await renderWithApis(<ApprovalsPage />, {
+      user: 'user:default/bob',
+      routeEntries: [`/approvals/${other.id}`],
+    });
+    const detail = await screen.findByRole('region', {
+      name: `Approval request ${other.id}`,
+    });
+    const refusal = within(detail).getByRole('alert');
+    expect(refusal).toHaveTextContent('The policy refuses this change');
+    expect(refusal).toHaveTextContent(
+      'spec.roles: project llm-apps would hold 70 GPUs in cluster dev, over its quota of 64',
+    );
+    expect(refusal).toHaveTextContent(/Approving it would apply nothing/);
+    expect(
+      within(detail).getByRole('progressbar', {
+        name: 'GPU quota of llm-apps in dev',
+      }),
+    ).toHaveAttribute('aria-valuenow', '100');
+    const approve = within(detail).getByRole('button', { name: 'Approve' });
+    await waitFor(() => expect(approve).toBeEnabled());
+    expect(approve).toHaveAccessibleDescription(/would apply nothing/);
+    await userEvent.click(approve);
+    expect(screen.getByRole('dialog')).toHaveTextContent(
+      /The policy refuses this change .*: the backend will not apply it/,
+    );
+  });
+
+  it('shows a request filed before the backend kept a verdict as before', async () => {
+    const { policy: _policy, ...old } = {
+      ...pending,
+      id: '00000000-0000-4000-8000-000000000005',
+    };
+    serve(old as typeof pending);
+    await renderWithApis(<ApprovalsPage />, {
+      user: 'user:default/bob',
+      routeEntries: [`/approvals/${old.id}`],
+    });
+    const detail = await screen.findByRole('region', {
+      name: `Approval request ${old.id}`,
+    });
+    expect(
+      await within(detail).findByText('Creates a new service'),
+    ).toBeInTheDocument();
+    expect(
+      within(detail).queryByRole('list', { name: 'Policy verdict' }),
+    ).not.toBeInTheDocument();
+    expect(within(detail).queryByText(/Team project/)).not.toBeInTheDocument();
+    expect(within(detail).queryByRole('alert')).not.toBeInTheDocument();
+    expect(
+      within(detail).getByRole('button', { name: 'Approve' }),
+    ).toBeEnabled();
+  });
+
   it('explains a denied list', async () => {
     server.use(
       http.get(`${BASE}/approvals`, () =>

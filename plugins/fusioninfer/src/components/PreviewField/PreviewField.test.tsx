@@ -90,10 +90,90 @@ describe('FusionInferPreview', () => {
     await waitFor(() =>
       expect(onChange).toHaveBeenLastCalledWith({
         valid: true,
+        allowed: true,
         approvalRequired: true,
         gpus: big.summary.gpus,
         pods: big.summary.pods,
       }),
+    );
+  });
+
+  it("shows the team project's GPU quota before → after and the pod-security level", async () => {
+    server.use(
+      http.post(`${BASE}/approvals/check`, () =>
+        HttpResponse.json(fixture('approval-check-required')),
+      ),
+      http.post(`${BASE}/apply`, () =>
+        HttpResponse.json(fixture('apply-dry-run-required')),
+      ),
+    );
+    await renderField({
+      cluster: 'dev',
+      manifest: fixture('approval-pending').manifest,
+    });
+    const line = await screen.findByRole('status', {
+      name: 'Team project and policy',
+    });
+    // Recorded: llm-apps holds 42 GPUs in dev, this deployment adds 16, the quota is 64.
+    expect(line).toHaveTextContent(
+      'Project llm-apps: 42 → 58 of 64 GPUs in dev',
+    );
+    expect(line).toHaveTextContent('pod security baseline-gpu, no violations');
+    expect(
+      screen.getByRole('progressbar', { name: 'GPU quota of llm-apps in dev' }),
+    ).toHaveAttribute('aria-valuenow', '91');
+    expect(screen.getByText('Approval will be needed')).toBeInTheDocument();
+    expect(
+      screen.queryByText('The policy refuses this deployment'),
+    ).not.toBeInTheDocument();
+  });
+
+  it('lists why the policy refuses the deployment, offers no approval and blocks the step', async () => {
+    server.use(
+      http.post(`${BASE}/approvals/check`, () =>
+        HttpResponse.json(fixture('approval-check-refused')),
+      ),
+      http.post(`${BASE}/apply`, () =>
+        HttpResponse.json(fixture('apply-dry-run-refused')),
+      ),
+    );
+    const manifest = fixture('approval-pending').manifest;
+    manifest.metadata.namespace = 'ml-platform';
+    manifest.spec.roles[1].replicas = 1;
+    const { onChange } = await renderField({
+      cluster: 'dev',
+      namespace: 'ml-platform',
+      manifest,
+    });
+    const refusal = (
+      await screen.findByText('The policy refuses this deployment')
+    ).closest('[role="alert"]') as HTMLElement;
+    // Recorded: the guest's team (llm-apps) asked for a namespace of ml-platform.
+    expect(refusal).toHaveTextContent(
+      "metadata.namespace: namespace ml-platform of cluster dev is not one of project llm-apps's (llm-apps, default, demo)",
+    );
+    expect(refusal).toHaveTextContent(
+      'Nothing can be applied, not even after approval',
+    );
+    expect(screen.queryByText('No approval needed')).not.toBeInTheDocument();
+    expect(
+      screen.queryByText('Approval will be needed'),
+    ).not.toBeInTheDocument();
+    await waitFor(() =>
+      expect(onChange).toHaveBeenLastCalledWith(
+        expect.objectContaining({ valid: false, allowed: false }),
+      ),
+    );
+    expect(onChange.mock.lastCall[0]).not.toHaveProperty('approvalRequired');
+    const addError = jest.fn();
+    fusionInferPreviewValidation(
+      onChange.mock.lastCall[0],
+      { addError } as any,
+      {} as any,
+    );
+    expect(addError).toHaveBeenCalledTimes(1);
+    expect(addError).toHaveBeenCalledWith(
+      expect.stringMatching(/^The policy refuses this deployment/),
     );
   });
 

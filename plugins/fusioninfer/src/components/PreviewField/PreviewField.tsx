@@ -43,10 +43,14 @@ import { fusioninferApiRef } from '../../api';
 import { errorInfo } from '../common';
 import { manifestFromForm, PreviewUiOptions } from './manifest';
 import { plural } from '../../lib/plural';
+import { FindingList, PolicyLine } from '../PolicyVerdict';
 
 /** What the field stores in the form: the preview's verdict, so later steps (and `validation`) can use it. @public */
 export interface PreviewValue {
+  /** False: the step cannot go on (the service is invalid, or the backend's policy refuses it). */
   valid: boolean;
+  /** The backend policy's verdict (absent until it answers): false means nothing can be applied, not even after approval. */
+  allowed?: boolean;
   approvalRequired?: boolean;
   gpus?: number;
   pods?: number;
@@ -138,8 +142,15 @@ export function FusionInferPreview(
   }, [key, valid, api]);
 
   const summary = local?.rendered?.summary;
-  const approvalRequired =
+  // The policy's verdict (team project, quota, pod security; absent from older backends). Refused: nothing can be
+  // applied, not even after approval, so the step cannot go on and no approval is offered.
+  const policy =
     backend.state === 'done'
+      ? (backend.dryRun?.policy ?? backend.check?.policy)
+      : undefined;
+  const refused = policy?.allowed === false;
+  const approvalRequired =
+    backend.state === 'done' && !refused
       ? (backend.dryRun?.approvalRequired ?? backend.check?.required)
       : undefined;
   const reasons =
@@ -161,7 +172,8 @@ export function FusionInferPreview(
   if (formInvalid) nextValue = { valid: false };
   else if (input.ok)
     nextValue = {
-      valid,
+      valid: valid && !refused,
+      ...(policy ? { allowed: policy.allowed } : {}),
       ...(approvalRequired !== undefined ? { approvalRequired } : {}),
       ...(summary
         ? { gpus: summary.totals.gpus, pods: summary.totals.pods }
@@ -307,6 +319,19 @@ export function FusionInferPreview(
             .join('; ')}
         </Alert>
       )}
+      {policy && refused && (
+        <Alert severity="error" sx={{ mt: 1 }}>
+          <AlertTitle>The policy refuses this deployment</AlertTitle>
+          <FindingList findings={policy.denials} />
+          Nothing can be applied, not even after approval: change what is listed
+          to go on.
+        </Alert>
+      )}
+      {policy && !refused && (
+        <Box sx={{ mt: 1 }}>
+          <PolicyLine policy={policy} />
+        </Box>
+      )}
       {approvalRequired !== undefined && (
         <Alert
           severity={approvalRequired ? 'warning' : 'success'}
@@ -357,11 +382,15 @@ function capacityLook(fits: boolean | undefined): {
     : { severity: 'warning', title: 'The cluster has no room now' };
 }
 
-/** Blocks the step while the previewed InferenceService is invalid. */
+/** Blocks the step while the previewed InferenceService is invalid or the backend's policy refuses it. */
 export const fusionInferPreviewValidation: CustomFieldValidator<
   PreviewValue
 > = (value, validation) => {
-  if (value && value.valid === false)
+  if (value && value.allowed === false)
+    validation.addError(
+      'The policy refuses this deployment: change what the preview lists (nothing can be applied, not even after approval)',
+    );
+  else if (value && value.valid === false)
     validation.addError(
       'The InferenceService is not valid: fix the errors listed in the preview',
     );
