@@ -16,8 +16,8 @@
 
 /*
  * The e2e run's report (scripts/e2e.sh): test counts from Playwright's JSON reporter, the figures the tests
- * measured (e2e/.output/measurements.json) and the FusionInfer plugin's share of the app bundle (from the rspack
- * stats of the production build). Writes e2e/.output/report.json, e2e/.output/report.md, e2e/.output/summary.txt
+ * measured (e2e/.output/measurements.json) and the FusionInfer plugin's share of the app bundle (from the source
+ * maps of the production build). Writes e2e/.output/report.json, e2e/.output/report.md, e2e/.output/summary.txt
  * and bench/results/e2e.json. Figures are measurements of one run, never pass/fail criteria.
  */
 
@@ -29,48 +29,41 @@ const root = path.resolve(__dirname, '..');
 const out = path.join(root, 'e2e/.output');
 const dist = path.join(root, 'packages/app/dist');
 
-type StatsModule = {
-  name?: string;
-  identifier?: string;
-  size?: number;
-  chunks?: (string | number)[];
-  modules?: StatsModule[];
-};
-
-/** The plugin's code in the app build: its own modules, and the chunks that carry them. */
+/**
+ * The plugin's code in the app build, read from the build's source maps (no bundle-stats file: the CLI's streaming
+ * JSON writer for `--stats` can stall for good on a loaded machine, and the maps say the same): the modules of the
+ * plugin's sources, and the chunks whose map lists any of them; a chunk is initial when index.html loads it.
+ */
 export function pluginBundleSize(
-  statsPath: string,
   distDir: string,
   pattern = /plugins\/fusioninfer\/src\//,
 ) {
-  const stats = JSON.parse(fs.readFileSync(statsPath, 'utf8'));
+  const staticDir = path.join(distDir, 'static');
+  const html = fs.readFileSync(path.join(distDir, 'index.html'), 'utf8');
   const own = new Map<string, number>();
-  const chunkIds = new Set<string>();
-  const visit = (m: StatsModule, outer?: StatsModule) => {
-    const id = m.identifier ?? m.name ?? '';
-    if (pattern.test(m.name ?? '') && !m.modules) {
-      own.set(id, m.size ?? 0);
-      for (const c of (outer ?? m).chunks ?? []) chunkIds.add(String(c));
-    }
-    for (const inner of m.modules ?? []) visit(inner, outer ?? m);
-  };
-  for (const m of stats.modules ?? []) visit(m);
-  const chunks = (stats.chunks ?? []).filter((c: { id: unknown }) =>
-    chunkIds.has(String(c.id)),
-  );
   const files: { file: string; bytes: number; gzipBytes: number }[] = [];
-  for (const c of chunks) {
-    for (const f of c.files ?? []) {
-      if (!f.endsWith('.js')) continue;
-      const buf = fs.readFileSync(path.join(distDir, f));
-      files.push({
-        file: f,
-        bytes: buf.length,
-        gzipBytes: zlib.gzipSync(buf, { level: 9 }).length,
-      });
-    }
+  let initial = false;
+  for (const f of fs.readdirSync(staticDir).filter(n => n.endsWith('.js'))) {
+    const mapPath = path.join(staticDir, `${f}.map`);
+    if (!fs.existsSync(mapPath)) continue;
+    const map = JSON.parse(fs.readFileSync(mapPath, 'utf8')) as {
+      sources?: string[];
+      sourcesContent?: (string | null)[];
+    };
+    const mine = (map.sources ?? [])
+      .map((src, i) => ({ src, i }))
+      .filter(({ src }) => pattern.test(src));
+    if (!mine.length) continue;
+    for (const { src, i } of mine)
+      own.set(src, Buffer.byteLength(map.sourcesContent?.[i] ?? ''));
+    const buf = fs.readFileSync(path.join(staticDir, f));
+    files.push({
+      file: `static/${f}`,
+      bytes: buf.length,
+      gzipBytes: zlib.gzipSync(buf, { level: 9 }).length,
+    });
+    if (html.includes(`/static/${f}`)) initial = true;
   }
-  const initial = chunks.some((c: { initial?: boolean }) => c.initial);
   return {
     modules: own.size,
     sourceBytes: [...own.values()].reduce((a, b) => a + b, 0),
@@ -103,9 +96,8 @@ function main() {
   const measured = fs.existsSync(measurementsPath)
     ? JSON.parse(fs.readFileSync(measurementsPath, 'utf8'))
     : {};
-  const statsPath = path.join(dist, 'bundle-stats.json');
-  const bundle = fs.existsSync(statsPath)
-    ? pluginBundleSize(statsPath, dist)
+  const bundle = fs.existsSync(path.join(dist, 'index.html'))
+    ? pluginBundleSize(dist)
     : undefined;
 
   const report = {
@@ -140,7 +132,7 @@ function main() {
     ),
     bundle
       ? `- plugin bundle: ${bundle.modules} modules of plugins/fusioninfer (${kib(bundle.sourceBytes)} before minification) in ${bundle.chunks} chunk(s)${bundle.inInitialChunk ? ' (one of them initial)' : ' (all lazy)'} of ${kib(bundle.minifiedBytes)} minified, ${kib(bundle.gzipBytes)} gzip (chunks include the libraries only they load)`
-      : '- plugin bundle: no bundle stats (app not built with --stats)',
+      : '- plugin bundle: no app build in packages/app/dist',
   ];
   fs.writeFileSync(path.join(out, 'report.md'), `${lines.join('\n')}\n`);
   fs.writeFileSync(

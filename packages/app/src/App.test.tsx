@@ -240,7 +240,7 @@ describe('App', () => {
     // Each card says the team, where it deploys and its GPU quota (fusioninfer.projects in app-config.yaml).
     expect(
       rendered.getByText(
-        'Team llm-apps · deploys to dev: llm-apps, default, demo · 64 GPUs',
+        'Team llm-apps · deploys to dev: llm-apps, default, demo · 96 GPUs',
       ),
     ).toBeInTheDocument();
     expect(

@@ -39,7 +39,7 @@ export const DEMO_IDENTITIES = [
     provider: 'guest',
     title: 'Guest',
     user: 'user:default/guest',
-    team: 'Team llm-apps · deploys to dev: llm-apps, default, demo · 64 GPUs',
+    team: 'Team llm-apps · deploys to dev: llm-apps, default, demo · 96 GPUs',
     description:
       'Owns qwen-inference, qwen-multi-node and deepseek-r1-gang, so it may scale and delete them; a change above 8 GPUs waits for an approver, and nothing is applied outside its namespaces or over its quota.',
   },
