@@ -54,6 +54,28 @@ export interface Config {
       mode?: 'manage' | 'observe';
       /** The only namespaces the plugins watch, reconcile, serve and list (default: every namespace). */
       namespaces?: string[];
+      /**
+       * Who the writes the backend makes for a user (apply of a service and its children, scale and strategy
+       * patches, delete; approved requests as their requester) are sent as. `plugin` (default): the plugin's own
+       * identity, so only the backend's policy decides. `user`: the user's Kubernetes identity through impersonation
+       * (Impersonate-User / Impersonate-Group), so the cluster's RBAC and admission decide as well; the plugin's
+       * identity then needs the `impersonate` verb on users and groups. Reads, the reconciler and status writes
+       * always use the plugin's identity.
+       */
+      writeAs?: 'plugin' | 'user';
+      /** How a Backstage identity maps to a Kubernetes one with `writeAs: user`. */
+      impersonation?: {
+        /**
+         * Kubernetes user of `user:<namespace>/<name>`, with the placeholders `{{name}}` (required) and
+         * `{{namespace}}`; default `{{name}}`.
+         */
+        userTemplate?: string;
+        /**
+         * Kubernetes group of each `group:<namespace>/<name>` the user belongs to (its ownership references);
+         * default `{{name}}`. `system:authenticated` is always added.
+         */
+        groupTemplate?: string;
+      };
     }>;
   };
 }

@@ -14,21 +14,33 @@
  * limitations under the License.
  */
 
+import https from 'node:https';
 import {
+  ApiConstructor,
+  ApiType,
+  createConfiguration,
   CustomObjectsApi,
   KubeConfig,
   KubernetesListObject,
   KubernetesObject,
   KubernetesObjectApi,
   PatchStrategy,
+  RequestContext,
+  ResponseContext,
+  ServerConfiguration,
   setHeaderOptions,
+  wrapHttpLibrary,
 } from '@kubernetes/client-node';
 import {
   FIELD_MANAGER,
   KubeObject,
 } from '@fusioninfer/plugin-fusioninfer-common';
-import fetch from 'node-fetch';
-import { FusionInferClusterConfig, isNamespaceAllowed } from './config';
+import fetch, { Headers } from 'node-fetch';
+import {
+  FusionInferClusterConfig,
+  impersonationIdentity,
+  isNamespaceAllowed,
+} from './config';
 import { KindInfo, KINDS, resourcePath } from './kinds';
 import {
   CacheInformer,
@@ -111,19 +123,174 @@ export function toClusterApiError(
   );
 }
 
+/** The impersonation headers (kube-apiserver's `authenticationv1.ImpersonateUserHeader` / `…GroupHeader`). */
+const IMPERSONATE_USER = 'Impersonate-User';
+const IMPERSONATE_GROUP = 'Impersonate-Group';
+const isImpersonationHeader = (name: string) => /^impersonate-/i.test(name);
+
+/** A user or group name that can travel in an HTTP header as it is: printable ASCII, no surrounding blanks. */
+const headerSafe = (v: unknown): v is string =>
+  typeof v === 'string' &&
+  v.length > 0 &&
+  v.length <= 1024 &&
+  /^[\x20-\x7e]+$/.test(v) &&
+  v.trim() === v;
+
+/** Checks and normalizes an identity to impersonate (groups without duplicates); throws an Error naming the fault. */
+function checkedIdentity(
+  cluster: string,
+  identity: { user: string; groups: string[] },
+): { user: string; groups: string[] } {
+  if (!headerSafe(identity?.user))
+    throw new Error(
+      `cluster "${cluster}": cannot impersonate user ${JSON.stringify(identity?.user)} (a non-empty name of printable ASCII characters is needed)`,
+    );
+  const groups = [...new Set(identity.groups ?? [])];
+  for (const g of groups)
+    if (!headerSafe(g))
+      throw new Error(
+        `cluster "${cluster}": cannot impersonate group ${JSON.stringify(g)} (a non-empty name of printable ASCII characters is needed)`,
+      );
+  return { user: identity.user, groups };
+}
+
+/**
+ * client-node's HTTP library (node-fetch) with the impersonation headers of `identity`: one `Impersonate-User` and
+ * one `Impersonate-Group` line per group. client-node keeps request headers in a plain record (one value per name),
+ * which cannot carry the several Impersonate-Group lines kube-apiserver reads (it does not split commas), so the
+ * headers are built here; any impersonation header already in the request is replaced.
+ */
+function impersonatingHttpLibrary(identity: {
+  user: string;
+  groups: string[];
+}) {
+  return wrapHttpLibrary({
+    async send(request: RequestContext): Promise<ResponseContext> {
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(request.getHeaders()))
+        if (!isImpersonationHeader(k)) headers.set(k, v);
+      headers.set(IMPERSONATE_USER, identity.user);
+      for (const g of identity.groups) headers.append(IMPERSONATE_GROUP, g);
+      const res = await fetch(request.getUrl(), {
+        method: request.getHttpMethod().toString(),
+        body: request.getBody() as any,
+        headers,
+        signal: request.getSignal() as any,
+        agent: request.getAgent(),
+      });
+      const out: Record<string, string> = {};
+      res.headers.forEach((value, name) => {
+        out[name] = value;
+      });
+      return new ResponseContext(res.status, out, {
+        text: () => res.text(),
+        binary: () => res.buffer(),
+      });
+    },
+  });
+}
+
+/**
+ * The KubeConfig of a client that acts as another identity: the cluster, TLS and credentials of `base` (its
+ * authenticators, so token caches are shared), plus the impersonation headers on everything built from it — API
+ * clients of {@link KubeConfig.makeApiClient} (through {@link impersonatingHttpLibrary}), `applyToFetchOptions`
+ * and `applyToHTTPSOptions` (raw requests, watches, websockets).
+ */
+class ImpersonatingKubeConfig extends KubeConfig {
+  constructor(
+    private readonly base: KubeConfig,
+    readonly identity: { user: string; groups: string[] },
+  ) {
+    super();
+    this.clusters = base.clusters;
+    this.users = base.users;
+    this.contexts = base.contexts;
+    this.currentContext = base.currentContext;
+  }
+
+  override async applyToHTTPSOptions(
+    opts:
+      https.RequestOptions | Parameters<KubeConfig['applyToHTTPSOptions']>[0],
+  ): Promise<void> {
+    await this.base.applyToHTTPSOptions(opts);
+    const headers: Record<string, any> = {};
+    for (const [k, v] of Object.entries(opts.headers ?? {}))
+      if (!isImpersonationHeader(k)) headers[k] = v;
+    headers[IMPERSONATE_USER] = this.identity.user;
+    // An array is one header line per value (https.request, and node-fetch's Headers of applyToFetchOptions).
+    if (this.identity.groups.length)
+      headers[IMPERSONATE_GROUP] = [...this.identity.groups];
+    opts.headers = headers;
+  }
+
+  override async applySecurityAuthentication(
+    context: RequestContext,
+  ): Promise<void> {
+    await this.base.applySecurityAuthentication(context);
+    // The groups need several header lines, which only the HTTP library of makeApiClient sends; an API client built
+    // otherwise still acts as the user (with no groups but system:authenticated), never as the plugin.
+    context.setHeaderParam(IMPERSONATE_USER, this.identity.user);
+  }
+
+  override makeApiClient<T extends ApiType>(ApiClient: ApiConstructor<T>): T {
+    const cluster = this.getCurrentCluster();
+    if (!cluster) throw new Error('No active cluster!');
+    return new ApiClient(
+      createConfiguration({
+        baseServer: new ServerConfiguration(cluster.server, {}),
+        authMethods: { default: this },
+        httpApi: impersonatingHttpLibrary(this.identity),
+      }),
+    );
+  }
+}
+
+/** How many clients of {@link ClusterClient.as} a cluster keeps (each with its discovery cache). */
+const IMPERSONATED_CLIENTS = 64;
+
 /** Access to one cluster through `@kubernetes/client-node`: the only way the plugins touch Kubernetes. @public */
 export class ClusterClient {
+  /**
+   * The KubeConfig of this client. For a client of {@link ClusterClient.as} it carries the impersonation: API
+   * clients it makes and its fetch and HTTPS options send the impersonation headers.
+   */
   readonly kubeConfig: KubeConfig;
+  /** The identity this client acts as (Impersonate-User / Impersonate-Group); undefined: the plugin's own. */
+  readonly impersonating?: { user: string; groups: string[] };
   private readonly objects: KubernetesObjectApi;
   private readonly custom: CustomObjectsApi;
+  /** The plugin's own KubeConfig (shared by the clients of {@link ClusterClient.as}). */
+  private readonly baseKubeConfig: KubeConfig;
+  private readonly impersonated = new Map<string, ClusterClient>();
 
   constructor(
     readonly config: FusionInferClusterConfig,
     private readonly options: {
       /** Defaults for every informer of this cluster (tests shorten the stall timeout). */
       informer?: CacheInformerOptions;
+      /**
+       * Every request of this client acts as this Kubernetes identity (the Impersonate-User and Impersonate-Group
+       * headers); the cluster authorizes the client's own identity for the `impersonate` verb, then the request as
+       * the user. Usually from {@link ClusterClient.as}.
+       */
+      impersonate?: { user: string; groups: string[] };
+      /** The already loaded KubeConfig of this cluster (instead of loading it from `config`). */
+      kubeConfig?: KubeConfig;
     } = {},
   ) {
+    const base = options.kubeConfig ?? ClusterClient.load(config);
+    this.baseKubeConfig = base;
+    const identity = options.impersonate
+      ? checkedIdentity(config.name, options.impersonate)
+      : undefined;
+    this.impersonating = identity;
+    const kc = identity ? new ImpersonatingKubeConfig(base, identity) : base;
+    this.kubeConfig = kc;
+    this.objects = kc.makeApiClient(KubernetesObjectApi);
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+  }
+
+  private static load(config: FusionInferClusterConfig): KubeConfig {
     const kc = new KubeConfig();
     if (config.kubeconfig) {
       kc.loadFromFile(config.kubeconfig);
@@ -147,9 +314,52 @@ export class ClusterClient {
         currentContext: config.name,
       });
     }
-    this.kubeConfig = kc;
-    this.objects = kc.makeApiClient(KubernetesObjectApi);
-    this.custom = kc.makeApiClient(CustomObjectsApi);
+    return kc;
+  }
+
+  /**
+   * This cluster acting as a Kubernetes identity: every request of the returned client — get, list, apply, merge
+   * patch, delete, status writes, raw requests, informers, Leases, the pod proxy — carries `Impersonate-User:
+   * <user>` and one `Impersonate-Group` line per group, so the cluster's RBAC and admission decide as for that user
+   * (this client's own identity needs the `impersonate` verb on those users and groups). The groups are sent as
+   * given (add `system:authenticated` to keep what every signed-in user may do). Clients are reused per identity
+   * (a few dozen, each with its discovery cache); `as` of an impersonating client replaces the identity.
+   */
+  as(identity: { user: string; groups: string[] }): ClusterClient {
+    const checked = checkedIdentity(this.name, identity);
+    const key = JSON.stringify([checked.user, checked.groups]);
+    const root = this.rootClient ?? this;
+    const cached = root.impersonated.get(key);
+    if (cached) {
+      // most recently used last
+      root.impersonated.delete(key);
+      root.impersonated.set(key, cached);
+      return cached;
+    }
+    const client = new ClusterClient(this.config, {
+      informer: this.options.informer,
+      impersonate: checked,
+      kubeConfig: this.baseKubeConfig,
+    });
+    client.rootClient = root;
+    root.impersonated.set(key, client);
+    if (root.impersonated.size > IMPERSONATED_CLIENTS)
+      root.impersonated.delete(root.impersonated.keys().next().value!);
+    return client;
+  }
+
+  private rootClient?: ClusterClient;
+
+  /**
+   * The Kubernetes identity a Backstage user is written as on this cluster (`fusioninfer.clusters[].impersonation`):
+   * the user from `userTemplate` (default `{{name}}` of `user:<namespace>/<name>`), a group from `groupTemplate`
+   * (default `{{name}}`) for each `group:` reference of `ownershipRefs`, and `system:authenticated`.
+   */
+  identityOf(
+    userRef: string,
+    ownershipRefs: readonly string[],
+  ): { user: string; groups: string[] } {
+    return impersonationIdentity(this.config, userRef, ownershipRefs);
   }
 
   get name(): string {
@@ -446,17 +656,24 @@ export class ClusterClient {
       options.signal,
       AbortSignal.timeout(options.timeoutMs ?? 30_000),
     ].filter((x): x is AbortSignal => !!x);
-    // client-node gives a fetch Headers object (Authorization inside it): spreading it would copy nothing.
-    const headers: Record<string, string> = {};
+    // client-node gives a node-fetch Headers object (Authorization inside it): spreading it would copy nothing, and
+    // forEach would join repeated headers (one Impersonate-Group line per group) into one value, so every value is
+    // appended on its own.
+    const headers = new Headers();
     const given = opts.headers;
-    if (given && typeof given.forEach === 'function')
-      given.forEach((v: string, k: string) => {
-        headers[k] = v;
-      });
-    else Object.assign(headers, given ?? {});
-    headers.Accept = 'application/json';
+    if (given && typeof given.raw === 'function') {
+      for (const [k, values] of Object.entries(
+        given.raw() as Record<string, string[]>,
+      ))
+        for (const v of values) headers.append(k, v);
+    } else if (given && typeof given.forEach === 'function')
+      given.forEach((v: string, k: string) => headers.append(k, v));
+    else
+      for (const [k, v] of Object.entries(given ?? {}))
+        for (const one of [v].flat()) headers.append(k, String(one));
+    headers.set('Accept', 'application/json');
     if (options.body !== undefined)
-      headers['Content-Type'] = options.contentType ?? 'application/json';
+      headers.set('Content-Type', options.contentType ?? 'application/json');
     try {
       return await fetch(url.toString(), {
         ...opts,

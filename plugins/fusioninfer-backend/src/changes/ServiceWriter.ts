@@ -123,6 +123,12 @@ export class ServiceWriter {
     },
   ) {}
 
+  /**
+   * Who asked for each review, for {@link ServiceWriter.write} on a cluster with `writeAs: user` (a WeakMap: the
+   * caller's credentials live no longer than the review, and never travel with it).
+   */
+  private readonly callers = new WeakMap<ChangeReview, Caller>();
+
   get tenancy(): boolean {
     return this.o.governance.projects.length > 0;
   }
@@ -223,6 +229,15 @@ export class ServiceWriter {
    * member of the owner group a new or re-owned service names.
    */
   async review(caller: Caller, change: ChangeRequest): Promise<ChangeReview> {
+    const review = await this.reviewChange(caller, change);
+    this.callers.set(review, caller);
+    return review;
+  }
+
+  private async reviewChange(
+    caller: Caller,
+    change: ChangeRequest,
+  ): Promise<ChangeReview> {
     const { access, source } = this.o;
     const { cluster, namespace, name } = change;
     const client = source.client(cluster);
@@ -327,7 +342,10 @@ export class ServiceWriter {
    * the version read; apply (server-side, this suite's field manager) with the live UID as precondition and, with
    * `children`, the rendered children — each only when absent or controlled by this service (never adopted).
    * `expectUid` (an approval's stored UID; null: the service must not exist) guards against a service replaced since
-   * the review.
+   * the review. On a cluster with `writeAs: user` every write is sent as the caller of the review (`caller` overrides
+   * it) through impersonation — its user and groups mapped by `fusioninfer.clusters[].impersonation`, a requester's
+   * groups read from the catalog — so the cluster's RBAC and admission decide as well; their refusal is a 403 naming
+   * the Kubernetes user. Reads (the review's, the children's controllers) stay with the plugin's identity.
    */
   async write(
     review: ChangeReview,
@@ -336,6 +354,8 @@ export class ServiceWriter {
       children?: boolean;
       update?: boolean;
       expectUid?: string | null;
+      /** Who the writes are made for (default: the caller of the review). */
+      caller?: Caller;
     } = {},
   ): Promise<{
     created: boolean;
@@ -359,31 +379,74 @@ export class ServiceWriter {
           ? `InferenceService ${ref} is not the one the request was made for (UID ${options.expectUid}, now ${liveUid ?? 'absent'}); nothing applied`
           : `InferenceService ${ref} was created since the request; nothing applied, make a new request`,
       );
+    const writer = await this.writerFor(client, review, options.caller);
+    return this.writeWith(client, writer, review, change, options);
+  }
+
+  /**
+   * The client the writes of a change go through: the cluster's own, or with `writeAs: user` the cluster acting as
+   * the caller's Kubernetes identity. Without a user to act as, nothing is written.
+   */
+  private async writerFor(
+    client: ClusterClient,
+    review: ChangeReview,
+    given?: Caller,
+  ): Promise<ClusterClient> {
+    if (client.config.writeAs !== 'user') return client;
+    const caller = given ?? this.callers.get(review);
+    const refuse = (why: string) =>
+      new NotAllowedError(
+        `cluster ${client.name} applies changes as the user who makes them (writeAs: user), ${why}; nothing applied`,
+      );
+    if (!caller) throw refuse('and this change names no user');
+    if (!/^user:/i.test(caller.user))
+      throw refuse(`and ${caller.user} is not a user`);
+    const ownership = (await this.ownership(caller)) ?? [caller.user];
+    try {
+      return client.as(client.identityOf(caller.user, ownership));
+    } catch (e) {
+      throw refuse(
+        `and ${caller.user} has no Kubernetes identity: ${(e as Error).message}`,
+      );
+    }
+  }
+
+  private async writeWith(
+    client: ClusterClient,
+    writer: ClusterClient,
+    review: ChangeReview,
+    change: ChangeRequest,
+    options: { children?: boolean; update?: boolean },
+  ): Promise<Awaited<ReturnType<ServiceWriter['write']>>> {
+    const { cluster, namespace, name } = change;
+    const ref = `${cluster}/${namespace}/${name}`;
+    const liveUid = review.live?.metadata.uid;
     if (review.action === 'delete') {
       if (!review.live) return { created: false, deleted: false };
-      const deleted = await client.delete(
-        KINDS.InferenceService,
-        namespace,
-        name,
-        {
+      const deleted = await written(
+        writer,
+        writer.delete(KINDS.InferenceService, namespace, name, {
           uid: liveUid,
-        },
+        }),
       );
       return { created: false, deleted };
     }
     const next = review.next!;
     if (change.kind === 'scale' || change.kind === 'strategy') {
-      const updated = await client.mergePatch<InferenceService>(
-        KINDS.InferenceService,
-        namespace,
-        name,
-        {
-          metadata: {
-            uid: liveUid,
-            resourceVersion: review.live!.metadata.resourceVersion,
+      const updated = await written(
+        writer,
+        writer.mergePatch<InferenceService>(
+          KINDS.InferenceService,
+          namespace,
+          name,
+          {
+            metadata: {
+              uid: liveUid,
+              resourceVersion: review.live!.metadata.resourceVersion,
+            },
+            spec: { roles: next.spec.roles },
           },
-          spec: { roles: next.spec.roles },
-        },
+        ),
       );
       return {
         created: false,
@@ -410,21 +473,26 @@ export class ServiceWriter {
     const body = live
       ? { ...next, metadata: { ...next.metadata, uid: liveUid } }
       : next;
-    const applied = await client.apply<InferenceService>(body, {
-      fieldManager: FIELD_MANAGER,
-      force: true,
-    });
+    const applied = await written(
+      writer,
+      writer.apply<InferenceService>(body, {
+        fieldManager: FIELD_MANAGER,
+        force: true,
+      }),
+    );
     const out: Awaited<ReturnType<ServiceWriter['write']>> = {
       created: !live,
       uid: applied.metadata.uid,
     };
     if (options.children)
-      out.children = await this.applyChildren(client, applied);
+      out.children = await this.applyChildren(client, writer, applied);
     return out;
   }
 
+  /** Applies the rendered children through `writer`; `client` (the plugin's identity) reads who controls them. */
   private async applyChildren(
     client: ClusterClient,
+    writer: ClusterClient,
     applied: InferenceService,
   ) {
     const ns = applied.metadata.namespace!;
@@ -449,14 +517,17 @@ export class ServiceWriter {
         throw new ConflictError(
           `${child.kind} ${ns}/${child.metadata.name} exists and is ${controller ? `controlled by ${controller.kind} ${controller.name}` : 'not controlled by this service'}; not adopted, nothing more applied`,
         );
-      await client.apply(
-        existing
-          ? {
-              ...child,
-              metadata: { ...child.metadata, uid: existing.metadata.uid },
-            }
-          : child,
-        { fieldManager: FIELD_MANAGER, force: true },
+      await written(
+        writer,
+        writer.apply(
+          existing
+            ? {
+                ...child,
+                metadata: { ...child.metadata, uid: existing.metadata.uid },
+              }
+            : child,
+          { fieldManager: FIELD_MANAGER, force: true },
+        ),
       );
       out.push({
         apiVersion: child.apiVersion,
@@ -466,6 +537,37 @@ export class ServiceWriter {
     }
     return out;
   }
+}
+
+/**
+ * A write through `writer`, whose refusal by the cluster when made as a user (`writeAs: user`: its RBAC or admission
+ * said no) becomes a 403 that names the Kubernetes user; the plugin's own identity lacking `impersonate` stays a
+ * cluster error (the operator's to fix), as does everything else.
+ */
+async function written<T>(
+  writer: ClusterClient,
+  write: Promise<T>,
+): Promise<T> {
+  try {
+    return await write;
+  } catch (e) {
+    throw refusedFor(writer, e);
+  }
+}
+
+function refusedFor(writer: ClusterClient, e: unknown): unknown {
+  const identity = writer.impersonating;
+  if (
+    !identity ||
+    !(e instanceof ClusterApiError) ||
+    e.code !== 403 ||
+    writer.readOnly ||
+    /cannot impersonate/i.test(e.message)
+  )
+    return e;
+  return new NotAllowedError(
+    `refused by cluster ${writer.name} for Kubernetes user "${identity.user}" (groups ${identity.groups.join(', ')}; writeAs: user): ${e.message}`,
+  );
 }
 
 /** Managers other than this plugin that own fields of the live object's spec. */
