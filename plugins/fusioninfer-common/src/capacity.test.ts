@@ -88,6 +88,17 @@ describe('capacityFit', () => {
     largestFreeBlockGpus: 8,
     nodes: 4,
   };
+  it('says 1 GPU in the singular', () => {
+    expect(capacityFit({ gpus: 1, gpusPerPod: 1 }, cap).message).toBe(
+      'fits: needs 1 GPU (1 per pod), 16 of 32 GPUs are free on 4 nodes, the largest free block is 8',
+    );
+    expect(
+      capacityFit(
+        { gpus: 2, gpusPerPod: 1 },
+        { ...cap, freeGpus: 1, largestFreeBlockGpus: 1 },
+      ).message,
+    ).toBe('does not fit: needs 2 GPUs, 1 of 32 GPUs is free on 4 nodes');
+  });
   it('says whether a deployment fits, in one sentence', () => {
     expect(capacityFit({ gpus: 16, gpusPerPod: 8 }, cap)).toEqual({
       fits: true,

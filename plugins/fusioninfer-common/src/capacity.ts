@@ -53,6 +53,9 @@ const containerGpus = (c: Container | undefined): number =>
   );
 
 /** GPUs a pod holds on its node: its containers summed, or its largest init container if more (Kubernetes' rule). @public */
+/** `1 GPU`, `2 GPUs`. */
+const gpuCount = (n: number) => `${n} ${n === 1 ? 'GPU' : 'GPUs'}`;
+
 export function podGpuRequest(pod: Pod): number {
   const spec = (pod.spec ?? {}) as {
     containers?: unknown;
@@ -135,19 +138,19 @@ export function capacityFit(
     };
   const { gpus, gpusPerPod } = need;
   if (gpus <= 0) return { fits: true, message: 'needs no GPUs' };
-  const free = `${capacity.freeGpus} of ${capacity.totalGpus} GPUs are free on ${capacity.nodes} node${capacity.nodes === 1 ? '' : 's'}`;
+  const free = `${capacity.freeGpus} of ${gpuCount(capacity.totalGpus)} ${capacity.freeGpus === 1 ? 'is' : 'are'} free on ${capacity.nodes} node${capacity.nodes === 1 ? '' : 's'}`;
   if (gpus > capacity.freeGpus)
     return {
       fits: false,
-      message: `does not fit: needs ${gpus} GPUs, ${free}`,
+      message: `does not fit: needs ${gpuCount(gpus)}, ${free}`,
     };
   if (gpusPerPod > capacity.largestFreeBlockGpus)
     return {
       fits: false,
-      message: `does not fit: a pod needs ${gpusPerPod} GPUs on one node, the largest free block is ${capacity.largestFreeBlockGpus}`,
+      message: `does not fit: a pod needs ${gpuCount(gpusPerPod)} on one node, the largest free block is ${capacity.largestFreeBlockGpus}`,
     };
   return {
     fits: true,
-    message: `fits: needs ${gpus} GPUs (${gpusPerPod} per pod), ${free}, the largest free block is ${capacity.largestFreeBlockGpus}`,
+    message: `fits: needs ${gpuCount(gpus)} (${gpusPerPod} per pod), ${free}, the largest free block is ${capacity.largestFreeBlockGpus}`,
   };
 }

@@ -73,6 +73,8 @@ export interface FusionInferApi {
   getApproval(id: string): Promise<ApprovalRequest>;
   decideApproval(id: string, body: DecisionRequest): Promise<ApprovalRequest>;
   cancelApproval(id: string): Promise<ApprovalRequest>;
+  /** Runs a failed execution of an approved request again (approvers, while the approval is valid). */
+  retryApproval(id: string): Promise<ApprovalRequest>;
 }
 
 /** @public */

@@ -100,4 +100,6 @@ export class FusionInferClient implements FusionInferApi {
     this.call('POST', `/approvals/${seg(id)}/decision`, body);
   cancelApproval: FusionInferApi['cancelApproval'] = id =>
     this.call('POST', `/approvals/${seg(id)}/cancel`);
+  retryApproval: FusionInferApi['retryApproval'] = id =>
+    this.call('POST', `/approvals/${seg(id)}/retry`);
 }

@@ -156,6 +156,11 @@ const CONFIRM_TEXT = {
     text: 'The request is withdrawn; nothing is applied.',
     button: 'Cancel request',
   },
+  retry: {
+    title: 'Run the approved change again?',
+    text: "The backend applies the stored manifest once more, checking the requester's rights and the policy again.",
+    button: 'Run again',
+  },
 } as const;
 
 function changeTail(c: ChangeLine): string {
@@ -258,6 +263,8 @@ export function ApprovalDetail(props: {
   const a = request.value;
   const live = usePolling(async () => {
     if (!a) return undefined;
+    // A pending request for a new service has nothing live to compare with (no request that can only answer 404).
+    if (a.action === 'create' && a.status === 'pending') return null;
     try {
       return await api.getService({
         cluster: a.cluster,
@@ -274,7 +281,9 @@ export function ApprovalDetail(props: {
     resourceRef: id,
   });
   const [comment, setComment] = useState('');
-  const [confirm, setConfirm] = useState<'approve' | 'reject' | 'cancel'>();
+  const [confirm, setConfirm] = useState<
+    'approve' | 'reject' | 'cancel' | 'retry'
+  >();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
 
@@ -293,6 +302,7 @@ export function ApprovalDetail(props: {
     setError(undefined);
     try {
       if (confirm === 'cancel') await api.cancelApproval(id);
+      else if (confirm === 'retry') await api.retryApproval(id);
       else
         await api.decideApproval(id, {
           approve: confirm === 'approve',
@@ -378,7 +388,22 @@ export function ApprovalDetail(props: {
         </Alert>
       )}
       {a.execution?.state === 'failed' && (
-        <Alert severity="error" sx={{ mt: 1 }}>
+        <Alert
+          severity="error"
+          sx={{ mt: 1 }}
+          action={
+            decide.allowed && !own ? (
+              <Button
+                color="inherit"
+                size="small"
+                disabled={busy}
+                onClick={() => setConfirm('retry')}
+              >
+                Run again
+              </Button>
+            ) : undefined
+          }
+        >
           Applying the approved manifest failed: {a.execution.message}
         </Alert>
       )}

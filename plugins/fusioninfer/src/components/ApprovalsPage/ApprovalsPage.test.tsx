@@ -121,6 +121,71 @@ describe('ApprovalsPage', () => {
     );
   });
 
+  it('lets an approver run a failed execution again', async () => {
+    const failed = {
+      ...pending,
+      status: 'approved',
+      decidedBy: 'user:default/bob',
+      execution: {
+        state: 'failed',
+        at: pending.requestedAt,
+        message: 'cluster dev is unavailable',
+      },
+    };
+    serve(failed as typeof pending);
+    const retried: string[] = [];
+    server.use(
+      http.post(`${BASE}/approvals/:id/retry`, ({ params }) => {
+        retried.push(String(params.id));
+        return HttpResponse.json({
+          ...failed,
+          execution: { state: 'applied', at: pending.requestedAt },
+        });
+      }),
+    );
+    await renderWithApis(<ApprovalsPage />, {
+      user: 'user:default/bob',
+      routeEntries: [`/approvals/${pending.id}`],
+    });
+    const detail = await screen.findByRole('region', {
+      name: `Approval request ${pending.id}`,
+    });
+    expect(detail).toHaveTextContent(
+      'Applying the approved manifest failed: cluster dev is unavailable',
+    );
+    await userEvent.click(
+      within(detail).getByRole('button', { name: 'Run again' }),
+    );
+    await userEvent.click(
+      within(screen.getByRole('dialog')).getByRole('button', {
+        name: 'Run again',
+      }),
+    );
+    await waitFor(() => expect(retried).toEqual([pending.id]));
+  });
+
+  it('does not ask for the live service of a pending request for a new service (it cannot exist yet)', async () => {
+    const asked: string[] = [];
+    serve({ ...pending, action: 'create' });
+    server.use(
+      http.get(
+        `${BASE}/clusters/:cluster/namespaces/:ns/services/:name`,
+        ({ params }) => {
+          asked.push(String(params.name));
+          return errorResponse('service-missing-for-approval');
+        },
+      ),
+    );
+    await renderWithApis(<ApprovalsPage />, {
+      user: 'user:default/bob',
+      routeEntries: [`/approvals/${pending.id}`],
+    });
+    await screen.findByRole('region', {
+      name: `Approval request ${pending.id}`,
+    });
+    expect(asked).toEqual([]);
+  });
+
   it('never lets requesters decide their own request, and says why the button is disabled', async () => {
     serve();
     await renderWithApis(<ApprovalsPage />, {
