@@ -52,10 +52,10 @@ const containerGpus = (c: Container | undefined): number =>
       c?.resources?.limits?.[GPU_RESOURCE],
   );
 
-/** GPUs a pod holds on its node: its containers summed, or its largest init container if more (Kubernetes' rule). @public */
 /** `1 GPU`, `2 GPUs`. */
 const gpuCount = (n: number) => `${n} ${n === 1 ? 'GPU' : 'GPUs'}`;
 
+/** GPUs a pod holds on its node: its containers summed, or its largest init container if more (Kubernetes' rule). @public */
 export function podGpuRequest(pod: Pod): number {
   const spec = (pod.spec ?? {}) as {
     containers?: unknown;

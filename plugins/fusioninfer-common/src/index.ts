@@ -101,10 +101,7 @@ export type {
   PodSecurityProfile,
   PodSecurityViolation,
 } from './governance/podSecurity';
-export {
-  evaluateChange,
-  isShrinkOnly,
-} from './governance/policy';
+export { evaluateChange, isShrinkOnly } from './governance/policy';
 export type {
   ChangeInput,
   PolicyFinding,

@@ -319,8 +319,8 @@ export class ClusterClient {
 
   /**
    * This cluster acting as a Kubernetes identity: every request of the returned client — get, list, apply, merge
-   * patch, delete, status writes, raw requests, informers, Leases, the pod proxy — carries `Impersonate-User:
-   * <user>` and one `Impersonate-Group` line per group, so the cluster's RBAC and admission decide as for that user
+   * patch, delete, status writes, raw requests, informers, Leases, the pod proxy — carries
+   * `Impersonate-User: <user>` and one `Impersonate-Group` line per group, so the cluster's RBAC and admission decide as for that user
    * (this client's own identity needs the `impersonate` verb on those users and groups). The groups are sent as
    * given (add `system:authenticated` to keep what every signed-in user may do). Clients are reused per identity
    * (a few dozen, each with its discovery cache); `as` of an impersonating client replaces the identity.

@@ -55,6 +55,16 @@ export function approvalSummaryOf(
   };
 }
 
+/** How a request stored before the writer recorded its kind is applied. */
+function legacyKind(
+  action: ApprovalRequest['action'],
+  options: StoredApplyOptions,
+): ChangeRequest['kind'] {
+  if (action === 'delete') return 'delete';
+  if (options.baseGeneration === undefined) return 'apply';
+  return action === 'scale' ? 'scale' : 'strategy';
+}
+
 /** The verdict of the policy on one change. */
 export interface GateVerdict {
   required: boolean;
@@ -213,15 +223,7 @@ export class ApprovalGate {
     const writer = this.writer;
     if (!writer) throw new Error('approvals: no writer configured');
     const ref = `${request.cluster}/${request.namespace}/${request.name}`;
-    const kind =
-      options.kind ??
-      (request.action === 'delete'
-        ? 'delete'
-        : options.baseGeneration !== undefined
-          ? request.action === 'scale'
-            ? 'scale'
-            : 'strategy'
-          : 'apply');
+    const kind = options.kind ?? legacyKind(request.action, options);
     const change: ChangeRequest = {
       cluster: request.cluster,
       namespace: request.namespace,

@@ -291,11 +291,8 @@ export class ServiceWriter {
         );
     }
     const project = projectOfOwner(this.o.governance.projects, owner);
-    const action: ChangeReview['action'] = !live
-      ? 'create'
-      : change.kind === 'scale'
-        ? 'scale'
-        : 'update';
+    let action: ChangeReview['action'] = 'create';
+    if (live) action = change.kind === 'scale' ? 'scale' : 'update';
     const verdict = evaluateChange({
       action,
       cluster,

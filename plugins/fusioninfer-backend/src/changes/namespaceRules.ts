@@ -94,12 +94,14 @@ const isInNamespace = createPermissionRule({
 /** Rules of the `fusioninfer-namespace` resource. @public */
 export const namespacePermissionRules = { isInCluster, isInNamespace };
 
-/** Conditions for policies: `fusioninferNamespaceConditions.isInNamespace({ namespaces: ['team-a-*'] })`. @public */
-export const {
-  conditions: fusioninferNamespaceConditions,
-  createConditionalDecision: createFusionInferNamespaceConditionalDecision,
-} = createConditionExports({
+const exported = createConditionExports({
   pluginId: 'fusioninfer',
   resourceType: FUSIONINFER_NAMESPACE_RESOURCE_TYPE,
   rules: namespacePermissionRules,
 });
+
+/** Conditions for policies: `fusioninferNamespaceConditions.isInNamespace({ namespaces: ['team-a-*'] })`. @public */
+export const fusioninferNamespaceConditions = exported.conditions;
+/** Builds a conditional decision on where services may be created (`fusioninfer.service.create`). @public */
+export const createFusionInferNamespaceConditionalDecision =
+  exported.createConditionalDecision;

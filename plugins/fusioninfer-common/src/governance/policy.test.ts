@@ -251,7 +251,8 @@ describe('isShrinkOnly', () => {
     expect(isShrinkOnly(svc(2), svc(2))).toBe(false);
     expect(isShrinkOnly(svc(1), svc(2))).toBe(false);
     const changed = svc(1);
-    (changed.spec.roles[0] as any).template.spec.containers[0].image = 'other:1';
+    (changed.spec.roles[0] as any).template.spec.containers[0].image =
+      'other:1';
     expect(isShrinkOnly(svc(2), changed)).toBe(false);
     const relabelled = svc(1);
     relabelled.metadata.labels = { x: 'y' };
