@@ -6,7 +6,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$REPO_ROOT"
 bash scripts/setup.sh
 
-step() { printf '\n=== %s\n' "$*"; }
+# Each step's header says how long the previous one took (CI logs then show the step times).
+step_started=0 # the set-up (install) ran before the first step
+step_name="set-up"
+step() {
+  printf '\n=== %s (previous step "%s": %d s)\n' "$*" "$step_name" "$((SECONDS - step_started))"
+  step_started=$SECONDS
+  step_name="$*"
+}
 
 step "formatting (prettier --check)"
 prettier --check . >/dev/null || { prettier --list-different .; echo "run: npx prettier --write ." >&2; exit 1; }
@@ -51,6 +58,7 @@ set -e
 e2e_summary="$(cat e2e/.output/summary.txt 2>/dev/null || echo "0 passed, 1 failed, 0 skipped (no e2e summary)")"
 if [ "$code" = 0 ]; then code="$e2e_code"; fi
 
+printf '\n=== done (previous step "%s": %d s; total %d s)\n' "$step_name" "$((SECONDS - step_started))" "$SECONDS"
 echo
 echo "Tests: $summary"
 echo "Browser tests: $e2e_summary"
