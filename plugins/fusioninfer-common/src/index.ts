@@ -83,6 +83,17 @@ export { inferenceServiceCrd } from './crd/inferenceServiceCrd';
 export type { CustomResourceDefinition } from './crd/types';
 export * from './rest';
 export {
+  SERVICE_STATE_KINDS,
+  isGangRunning,
+  serviceState,
+} from './serviceState';
+export type {
+  ServiceRoleState,
+  ServiceState,
+  ServiceStateKind,
+  ServiceStateOptions,
+} from './serviceState';
+export {
   BASELINE_CAPABILITIES,
   BASELINE_SELINUX_TYPES,
   DEFAULT_POD_SECURITY_PROFILE,

@@ -23,100 +23,12 @@ import {
   ApprovalRequest,
   ServiceDetail,
   ServiceRef,
+  ServiceState,
+  serviceState,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { FusionInferRequestOptions } from '@fusioninfer/plugin-fusioninfer-node';
 import { FusionInferActionsClient } from './client';
 import { describeError, plain, statusOf } from './links';
-
-/** Where a service stands on its way to Ready. @public */
-export interface Readiness {
-  ready: boolean;
-  /** Unrecoverable without a spec change (invalid spec). */
-  fatal?: string;
-  /** One line: phase and per-role ready counts. */
-  progress: string;
-  /** What is still missing, most specific first (gang that cannot be placed, crashing pods, roles not ready). */
-  missing: string[];
-}
-
-/** Reads a service detail: Ready means `Active=True` for the current generation. Pure. @public */
-export function readiness(detail: ServiceDetail): Readiness {
-  const status = detail.status;
-  const conditions = status?.conditions ?? [];
-  const active = conditions.find(c => c.type === 'Active');
-  const generation = detail.generation;
-  const observed =
-    generation === undefined ||
-    (active?.observedGeneration ?? status?.observedGeneration ?? -1) >=
-      generation;
-  const missing: string[] = [];
-  if (active?.status === 'False' && active.reason === 'InvalidSpec')
-    return {
-      ready: false,
-      fatal: `the InferenceService is invalid: ${active.message ?? ''}`.trim(),
-      progress: 'invalid spec',
-      missing: [active.message ?? 'invalid spec'],
-    };
-  const gang = detail.gang;
-  if (gang?.unschedulable)
-    missing.push(
-      `PodGroup ${gang.name ?? ''} cannot be placed (gang of ${gang.minMember ?? '?'} pods): ${gang.unschedulable.message ?? gang.unschedulable.reason ?? 'Unschedulable'}`,
-    );
-  else if (gang && gang.phase !== 'Running') {
-    const short = (gang.tasks ?? []).filter(t => t.scheduled < t.min);
-    missing.push(
-      `PodGroup ${gang.name ?? ''} is ${gang.phase ?? 'Pending'}${short.length ? ` (${short.map(t => `${t.task}: ${t.scheduled}/${t.min} scheduled`).join(', ')})` : ''}`,
-    );
-  }
-  const roleLines: string[] = [];
-  for (const role of detail.roles ?? []) {
-    const rs = (role.status ?? {}) as {
-      desiredReplicas?: number;
-      readyReplicas?: number;
-      phase?: string;
-    };
-    const desired = rs.desiredReplicas ?? role.replicas?.length ?? 0;
-    const ready = rs.readyReplicas ?? 0;
-    roleLines.push(`${role.name} ${ready}/${desired}`);
-    if (ready < desired) {
-      missing.push(
-        `role ${role.name}: ${ready}/${desired} replicas ready (${rs.phase ?? 'Pending'})`,
-      );
-      const pods = (role.replicas ?? []).flatMap(r => r.pods ?? []);
-      const problems = pods.filter(p => p.problem);
-      for (const p of problems.slice(0, 3))
-        missing.push(`pod ${p.name}: ${p.problem}`);
-      const unscheduled = pods.filter(p => !p.node).length;
-      if (unscheduled && !gang?.unschedulable)
-        missing.push(
-          `role ${role.name}: ${unscheduled} pod(s) not scheduled yet`,
-        );
-    }
-  }
-  const epp = detail.router?.epp;
-  if (detail.router && !epp?.ready) {
-    const why = (epp?.problems ?? [])
-      .map(p => `${p.pod}: ${p.reason}${p.message ? ` (${p.message})` : ''}`)
-      .join('; ');
-    missing.push(
-      epp
-        ? `endpoint picker not ready${why ? `: ${why}` : ''}`
-        : 'endpoint picker not created yet',
-    );
-  }
-  if (!status?.conditions?.length)
-    missing.unshift('the controller has not reported a status yet');
-  else if (!observed)
-    missing.unshift(
-      `the controller has not observed generation ${generation} yet`,
-    );
-  const ready = active?.status === 'True' && observed;
-  return {
-    ready,
-    progress: `${status?.phase ?? 'Pending'}${roleLines.length ? ` — ${roleLines.join(', ')} replicas ready` : ''}${detail.router ? `, router ${epp?.ready ? 'ready' : 'not ready'}` : ''}`,
-    missing: ready ? [] : missing,
-  };
-}
 
 /** Sleeps, waking early when the task is cancelled. */
 export function sleep(ms: number, signal?: AbortSignal) {
@@ -146,8 +58,9 @@ export interface WaitOptions {
 }
 
 /**
- * Polls the service detail until Ready, logging a progress line whenever it changes. Throws when the spec is
- * invalid, when cancelled, and after the timeout with what is still missing.
+ * Polls the service detail until Ready (`serviceState` of the common package: `Active=True` for the current
+ * generation, nothing failing), logging its progress line whenever it changes. Throws when the spec is invalid, when
+ * cancelled, and after the timeout with what is still missing.
  * @public
  */
 export async function waitUntilReady(
@@ -158,7 +71,7 @@ export async function waitUntilReady(
   const label = `${ref.cluster}/${ref.namespace}/${ref.name}`;
   const deadline = Date.now() + options.timeoutSeconds * 1000;
   let last = '';
-  let current: Readiness | undefined;
+  let current: Pick<ServiceState, 'ready' | 'fatal' | 'progress' | 'missing'>;
   for (;;) {
     if (signal?.aborted)
       throw new Error(`cancelled while waiting for ${label}`);
@@ -171,7 +84,7 @@ export async function waitUntilReady(
         throw new Error(`cannot read ${label}: ${describeError(e)}`);
     }
     current = detail
-      ? readiness(detail)
+      ? serviceState(detail)
       : {
           ready: false,
           progress: 'not found yet',

@@ -57,6 +57,9 @@ describe('printing helpers', () => {
   });
 });
 
+// Each test runs kubectl as a process a dozen times or more: seconds on a quiet machine, more under load.
+jest.setTimeout(120_000);
+
 (kubectl ? describe : describe.skip)(
   'kubectl against the development cluster',
   () => {

@@ -28,6 +28,7 @@ import {
   approvalRequiredResponseSchema,
   InferenceService,
   scaleResponseSchema,
+  serviceState,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import {
@@ -213,6 +214,22 @@ describe('FusionInfer actions in the actions registry', () => {
         },
       ],
       router: { role: 'router', strategy: rest.body.router.strategy },
+    });
+    // The state is common's serviceState of the REST detail: the reading the Inference tab and the scaffolder share.
+    const state = serviceState(rest.body);
+    expect(status).toMatchObject({
+      ready: true,
+      state: 'Ready',
+      stale: false,
+      missing: [],
+      progress: 'Running — inference 1/1 replicas ready, router ready',
+      observedGeneration: rest.body.generation,
+    });
+    expect(status).toMatchObject({
+      ready: state.ready,
+      state: state.kind,
+      message: state.message,
+      progress: state.progress,
     });
     // Unknown input is refused by the registry; a bad name with the contract's message, as REST does.
     const bad = await invoke('get-service-status', BOB, {

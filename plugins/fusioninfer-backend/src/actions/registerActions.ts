@@ -22,8 +22,10 @@ import {
   approvalRequiredResponseSchema,
   capacityFit,
   deleteResponseSchema,
+  isGangRunning,
   metricsResponseSchema,
   scaleResponseSchema,
+  serviceState,
   strategyResponseSchema,
   summarizeInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
@@ -76,20 +78,32 @@ const SERVICE_REF =
 const WRITE_PATH =
   'Runs as the caller through the same writer as the REST API: fusioninfer.service.update (delete: .delete) on the entity the service belongs to, the policy (team project, pod security, GPU quota), and the approval policy — a change it holds becomes an approval request and nothing changes (outcome "approval-required" with the request and reasons).';
 
-/** The roles, phase and gang words of a service detail (what `get-service-status` answers). */
+/**
+ * The state (common's `serviceState`: ready, stale, what is missing), roles, phase and gang words of a service
+ * detail (what `get-service-status` answers).
+ */
 function statusOf(
   detail: Awaited<ReturnType<typeof readServiceDetail>>['detail'],
 ): z.input<typeof serviceStatusOutput> {
   const { status } = detail;
-  const specRole = (name: string) =>
-    detail.spec.roles.find(r => r.name === name);
+  const state = serviceState(detail);
   return {
     cluster: detail.cluster,
     namespace: detail.namespace,
     name: detail.name,
     entityRef: detail.entityRef,
+    ready: state.ready,
+    state: state.kind,
+    message: state.message,
+    stale: state.stale,
+    progress: state.progress,
+    missing: state.missing,
+    ...(state.fatal ? { fatal: state.fatal } : {}),
     ...(detail.generation !== undefined
       ? { generation: detail.generation }
+      : {}),
+    ...(state.observedGeneration !== undefined
+      ? { observedGeneration: state.observedGeneration }
       : {}),
     ...(status.phase ? { phase: status.phase } : {}),
     ...(status.replicas !== undefined ? { replicas: status.replicas } : {}),
@@ -102,25 +116,25 @@ function statusOf(
       ...(c.reason ? { reason: c.reason } : {}),
       ...(c.message ? { message: c.message } : {}),
     })),
-    roles: detail.roles.map(r => {
+    roles: detail.roles.map((r, i) => {
       const pods = r.replicas.flatMap(x => x.pods);
-      const spec = specRole(r.name);
+      const role = state.roles[i];
+      // A stale status counts an older spec: the pod counts then come from the spec and the live pods too.
+      const current = state.stale ? undefined : r.status;
+      const nodesPerReplica =
+        current?.nodesPerReplica ??
+        detail.spec.roles.find(x => x.name === r.name)?.nodesPerReplica ??
+        1;
       return {
         name: r.name,
         componentType: r.componentType,
-        desiredReplicas:
-          r.status?.desiredReplicas ?? spec?.replicas ?? r.replicas.length,
-        readyReplicas:
-          r.status?.readyReplicas ??
-          r.replicas.filter(x => x.readyGroups > 0).length,
-        nodesPerReplica:
-          r.status?.nodesPerReplica ?? spec?.nodesPerReplica ?? 1,
-        readyPods: r.status?.readyPods ?? pods.filter(p => p.ready).length,
-        totalPods: r.status?.totalPods ?? pods.length,
-        ...(r.status?.phase ? { phase: r.status.phase } : {}),
-        problems: pods
-          .filter(p => p.problem)
-          .map(p => `${p.name}: ${p.problem}`),
+        desiredReplicas: role.replicas,
+        readyReplicas: role.readyReplicas,
+        nodesPerReplica,
+        readyPods: current?.readyPods ?? pods.filter(p => p.ready).length,
+        totalPods: current?.totalPods ?? role.replicas * nodesPerReplica,
+        ...(role.phase ? { phase: role.phase } : {}),
+        problems: role.problems,
       };
     }),
     ...(detail.router
@@ -187,9 +201,7 @@ function explainGang(
       ],
     };
   const min = gang.minMember ?? 0;
-  const running =
-    gang.phase === 'Completed' ||
-    (gang.phase === 'Running' && gang.running >= min);
+  const running = isGangRunning(gang);
   const waitingTasks = gang.tasks
     .filter(t => t.scheduled < t.min)
     .map(t => {

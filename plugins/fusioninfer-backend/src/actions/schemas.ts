@@ -20,6 +20,7 @@ import {
   capacityFitSchema,
   inferenceServiceStatusSchema,
   scaleRequestSchema,
+  SERVICE_STATE_KINDS,
   serviceDetailSchema,
   serviceParamsSchema,
   strategyRequestSchema,
@@ -89,9 +90,46 @@ export const serviceStatusOutput = z.strictObject({
   entityRef: z
     .string()
     .describe('The catalog entity whose permissions govern the service'),
+  ready: z
+    .boolean()
+    .describe(
+      'The service serves its current spec: Active=True for the current generation, no Failed=True, no crashing pod, conflict, missing replica or unready endpoint picker (state Ready)',
+    ),
+  state: z
+    .enum(SERVICE_STATE_KINDS)
+    .describe(
+      "One word for the service, as the Inference tab's header shows it; Stale: the status describes an older generation than the spec",
+    ),
+  message: z.string().describe('Why, in one line'),
+  stale: z
+    .boolean()
+    .describe(
+      'observedGeneration is below generation: phase, conditions and counts describe an older spec (never ready)',
+    ),
+  progress: z
+    .string()
+    .describe(
+      'One line: phase (Updating while stale), ready/desired replicas per role, router readiness',
+    ),
+  missing: z
+    .array(z.string())
+    .describe(
+      'What keeps the service from Ready, most specific first; empty when ready',
+    ),
+  fatal: z
+    .string()
+    .optional()
+    .describe(
+      'Why the service cannot become ready without a spec change (invalid spec)',
+    ),
   generation: z.number().int().optional(),
+  observedGeneration: z
+    .number()
+    .int()
+    .optional()
+    .describe('The generation the status describes'),
   phase: inferenceServiceStatusSchema.shape.phase.describe(
-    'Least advanced phase of any role (Pending, Deploying, Running, Failed, Unknown)',
+    'Least advanced phase of any role (Pending, Deploying, Running, Failed, Unknown) in the status, which describes observedGeneration',
   ),
   replicas: z
     .number()
@@ -116,7 +154,12 @@ export const serviceStatusOutput = z.strictObject({
       z.strictObject({
         name: z.string(),
         componentType: z.string(),
-        desiredReplicas: z.number().int(),
+        desiredReplicas: z
+          .number()
+          .int()
+          .describe(
+            "Replicas the status's generation asks for (the current spec's while stale)",
+          ),
         readyReplicas: z
           .number()
           .int()

@@ -18,7 +18,7 @@ import Alert from '@mui/material/Alert';
 import AlertTitle from '@mui/material/AlertTitle';
 import Chip from '@mui/material/Chip';
 import Tooltip from '@mui/material/Tooltip';
-import type { ServiceStateKind } from '../lib/state';
+import type { ServiceStateKind } from '@fusioninfer/plugin-fusioninfer-common';
 
 /** Backstage error JSON fields of a ResponseError (or any Error). */
 export function errorInfo(error: Error): {

@@ -15,57 +15,9 @@
  */
 
 import { fixture } from '../__testUtils__';
-import { gangView, serviceState } from './state';
+import { gangView } from './state';
 
 const service = (name: string) => fixture(name).items[0].service;
-
-describe('serviceState', () => {
-  it('reads Ready, Progressing and Stale from recorded services', () => {
-    expect(serviceState(service('entity-services-qwen')).kind).toBe('Ready');
-    expect(serviceState(service('entity-services-gang')).kind).toBe(
-      'Progressing',
-    );
-    const stale = serviceState(service('entity-services-qwen-stale'));
-    expect(stale.kind).toBe('Stale');
-    const d = service('entity-services-qwen-stale');
-    expect(d.status.observedGeneration).toBeLessThan(d.generation);
-    expect(stale.message).toContain(
-      `generation ${d.status.observedGeneration}; the spec is at generation ${d.generation}`,
-    );
-  });
-
-  it('puts Failed first, with its message', () => {
-    const d = service('entity-services-qwen');
-    d.status.conditions.push({
-      type: 'Failed',
-      status: 'True',
-      reason: 'InferenceServiceFailed',
-      message: 'spec.roles[1].replicas: must be ≥ 0',
-    });
-    expect(serviceState(d)).toEqual({
-      kind: 'Failed',
-      message: 'spec.roles[1].replicas: must be ≥ 0',
-    });
-  });
-
-  it('calls a ready service with a crash-looping pod Degraded', () => {
-    const d = service('entity-services-qwen');
-    d.roles[0].replicas[0].pods[1].problem = 'CrashLoopBackOff';
-    expect(serviceState(d)).toEqual({
-      kind: 'Degraded',
-      message: '1 pod failing (CrashLoopBackOff)',
-    });
-  });
-
-  it('counts one replica in the singular', () => {
-    const d = service('entity-services-qwen');
-    d.status.readyReplicas = 0;
-    expect(serviceState(d)).toEqual({
-      kind: 'Degraded',
-      message: '0 of 1 replica ready',
-    });
-  });
-});
 
 describe('gangView', () => {
   it('names the task, the GPUs it needs and the scheduler message for a gang that does not fit', () => {

@@ -14,111 +14,17 @@
  * limitations under the License.
  */
 
+import { isGangRunning } from '@fusioninfer/plugin-fusioninfer-common';
 import type {
-  PodView,
   RenderSummary,
   ServiceDetail,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { plural } from './plural';
 
-/** The one state the header shows for a service. */
-export type ServiceStateKind =
-  'Ready' | 'Progressing' | 'Degraded' | 'Failed' | 'Stale' | 'Unknown';
-
-export interface ServiceState {
-  kind: ServiceStateKind;
-  /** One line that says why (condition message, problem count…). */
-  message: string;
-}
-
 type Condition = NonNullable<ServiceDetail['status']['conditions']>[number];
 
 const condition = (d: ServiceDetail, type: string): Condition | undefined =>
   d.status.conditions?.find(c => c.type === type);
-
-/** Every pod of the service's workload roles. */
-export function allPods(d: ServiceDetail): PodView[] {
-  return d.roles.flatMap(r => r.replicas.flatMap(x => x.pods));
-}
-
-/**
- * Reads the service's conditions the way the controller writes them (README "The core library", `deriveStatus`):
- * `Failed=True` wins; a status whose `observedGeneration` lags `metadata.generation` is *Stale* (it describes an older
- * spec); `Active=True` is Ready unless pods crash or replicas are missing (Degraded); `Active=False` is Progressing,
- * or Degraded when pods crash-loop.
- */
-export function serviceState(d: ServiceDetail): ServiceState {
-  const failed = condition(d, 'Failed');
-  if (failed?.status === 'True')
-    return {
-      kind: 'Failed',
-      message: failed.message || failed.reason || 'Failed',
-    };
-  const observed = d.status.observedGeneration;
-  if (
-    d.generation !== undefined &&
-    observed !== undefined &&
-    observed < d.generation
-  )
-    return {
-      kind: 'Stale',
-      message: `The status describes generation ${observed}; the spec is at generation ${d.generation} and the controller has not reported on it yet`,
-    };
-  const active = condition(d, 'Active');
-  const conflict = d.status.conditions?.find(
-    c => c.type === 'ChildConflict' && c.status === 'True',
-  );
-  const crashing = allPods(d).filter(p => p.problem);
-  const eppProblems = d.router?.epp?.problems ?? [];
-  const problems = [
-    ...(conflict
-      ? [conflict.message || 'a child is controlled by another owner']
-      : []),
-    ...(crashing.length
-      ? [
-          `${plural(crashing.length, 'pod')} failing (${[...new Set(crashing.map(p => p.problem))].join(', ')})`,
-        ]
-      : []),
-    ...(eppProblems.length
-      ? [
-          `endpoint picker failing (${[...new Set(eppProblems.map(p => p.reason))].join(', ')})`,
-        ]
-      : []),
-  ];
-  if (!active)
-    return problems.length
-      ? { kind: 'Degraded', message: problems.join('; ') }
-      : {
-          kind: d.status.conditions?.length ? 'Unknown' : 'Progressing',
-          message: d.status.conditions?.length
-            ? 'No Active condition reported'
-            : 'Waiting for the controller to report status',
-        };
-  if (active.status === 'True') {
-    const missing =
-      (d.status.replicas ?? 0) - (d.status.readyReplicas ?? 0) > 0;
-    if (problems.length || missing)
-      return {
-        kind: 'Degraded',
-        message:
-          [
-            ...problems,
-            ...(missing
-              ? [
-                  `${d.status.readyReplicas ?? 0} of ${plural(d.status.replicas ?? 0, 'replica')} ready`,
-                ]
-              : []),
-          ].join('; ') || 'Degraded',
-      };
-    return { kind: 'Ready', message: active.message || 'Ready' };
-  }
-  if (problems.length)
-    return { kind: 'Degraded', message: problems.join('; ') };
-  return {
-    kind: 'Progressing',
-    message: `${active.message || active.reason || 'Reconciling'} (${d.status.readyReplicas ?? 0} of ${plural(d.status.replicas ?? 0, 'replica')} ready)`,
-  };
-}
 
 /** Age of the service: its creation time, else (older backends) since the Initialized condition was set. */
 export function serviceSince(d: ServiceDetail): string | undefined {
@@ -177,9 +83,7 @@ export function gangView(
     .filter(t => t.scheduled < t.min)
     .map(t => t.task);
   const min = gang.minMember ?? 0;
-  if (gang.phase === 'Running' && gang.running >= min)
-    return { severity: 'ok', shortTasks: [] };
-  if (gang.phase === 'Completed') return { severity: 'ok', shortTasks: [] };
+  if (isGangRunning(gang)) return { severity: 'ok', shortTasks: [] };
   const u = gang.unschedulable;
   const reason = u?.reason;
   if (gang.phase === 'Unknown')

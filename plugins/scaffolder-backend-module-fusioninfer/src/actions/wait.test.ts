@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { serviceState } from '@fusioninfer/plugin-fusioninfer-common';
 import {
   context,
   exampleInputs,
@@ -21,7 +22,6 @@ import {
   responseError,
 } from '../__testUtils__/mocks';
 import { detail } from '../__testUtils__/details';
-import { readiness } from '../wait';
 import { createWaitAction } from './wait';
 import { examples } from './wait.examples';
 
@@ -194,14 +194,14 @@ describe('fusioninfer:service:wait', () => {
   });
 });
 
-describe('readiness', () => {
+describe("serviceState of the scaffolder's details (what waitUntilReady reads)", () => {
   it('is not Ready until the controller has observed the current generation', () => {
-    const r = readiness(detail('stale') as any);
+    const r = serviceState(detail('stale') as any);
     expect(r.ready).toBe(false);
     expect(r.missing[0]).toBe(
       'the controller has not observed generation 2 yet',
     );
-    expect(readiness(detail('ready') as any)).toMatchObject({
+    expect(serviceState(detail('ready') as any)).toMatchObject({
       ready: true,
       missing: [],
     });
@@ -226,7 +226,7 @@ describe('readiness', () => {
         ],
       },
     };
-    expect(readiness(d).missing).toEqual([
+    expect(serviceState(d).missing).toEqual([
       'role decode: 1/2 replicas ready (Pending)',
       'pod deepseek-decode-0-0: CrashLoopBackOff',
       "endpoint picker not ready: x-epp-1: CrashLoopBackOff (plugin type 'pd-profile-handler' is not found in registry)",

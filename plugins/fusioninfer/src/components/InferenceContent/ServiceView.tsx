@@ -26,14 +26,15 @@ import Tabs from '@mui/material/Tabs';
 import Typography from '@mui/material/Typography';
 import { Link } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import type {
-  ChildrenResponse,
-  RenderSummary,
-  ServiceDetail,
+import {
+  serviceState,
+  type ChildrenResponse,
+  type RenderSummary,
+  type ServiceDetail,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { fusioninferApiRef } from '../../api';
 import { usePolling } from '../../hooks/usePolling';
-import { formatAge, serviceSince, serviceState } from '../../lib/state';
+import { formatAge, serviceSince } from '../../lib/state';
 import { ErrorView, StateChip } from '../common';
 import { DriftPanel } from './DriftPanel';
 import { EventsPanel } from './EventsPanel';
@@ -59,13 +60,17 @@ export function converged(
   detail: ServiceDetail,
   p: ActionResult,
 ): { done: boolean; progress: string } {
-  const observed = detail.status.observedGeneration ?? 0;
-  const current = (detail.generation ?? 0) <= observed;
+  // The one staleness rule (common's serviceState): the status must describe the current spec.
+  const { stale, observedGeneration } = serviceState(detail);
+  const current = !stale;
   if (p.kind === 'scale') {
     const c = detail.status.components?.[p.role];
     const ready = c?.readyReplicas ?? 0;
     const desired = c?.desiredReplicas;
-    const genOk = p.generation === undefined || observed >= p.generation;
+    const genOk =
+      p.generation === undefined ||
+      observedGeneration === undefined ||
+      observedGeneration >= p.generation;
     return {
       done: genOk && current && desired === p.replicas && ready === p.replicas,
       progress: `${ready}/${plural(p.replicas, 'replica')} of ${p.role} ready${genOk && current ? '' : ' · waiting for the controller to observe the new spec'}`,

@@ -29,10 +29,12 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import type { ServiceDetail } from '@fusioninfer/plugin-fusioninfer-common';
+import {
+  serviceState,
+  type ServiceDetail,
+} from '@fusioninfer/plugin-fusioninfer-common';
 import { fusioninferApiRef } from '../../api';
 import { usePolling } from '../../hooks/usePolling';
-import { serviceState } from '../../lib/state';
 import { ErrorView, format, StateChip } from '../common';
 
 const CARD_REFRESH_MS = 30_000;
