@@ -82,17 +82,7 @@ export * from './schema';
 export { inferenceServiceCrd } from './crd/inferenceServiceCrd';
 export type { CustomResourceDefinition } from './crd/types';
 export * from './rest';
-export {
-  SERVICE_STATE_KINDS,
-  isGangRunning,
-  serviceState,
-} from './serviceState';
-export type {
-  ServiceRoleState,
-  ServiceState,
-  ServiceStateKind,
-  ServiceStateOptions,
-} from './serviceState';
+export * from './serviceState';
 export {
   BASELINE_CAPABILITIES,
   BASELINE_SELINUX_TYPES,
