@@ -21,6 +21,7 @@
 
 import { createBackend } from '@backstage/backend-defaults';
 import { devClusterPlugin } from './devCluster';
+import { catalogModuleFilePlaceholders } from './filePlaceholders';
 import { authModuleDemoIdentities } from './demoIdentities';
 import { permissionModuleFusionInferDevPolicy } from './permissionPolicy';
 
@@ -39,6 +40,8 @@ backend.add(
   import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
 );
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+// `$yaml: ../_shared/model.yaml` in the templates (file locations): relative placeholders read from disk
+backend.add(catalogModuleFilePlaceholders);
 
 // scaffolder
 backend.add(import('@backstage/plugin-scaffolder-backend'));

@@ -33,3 +33,4 @@ export {
 export { MONOLITHIC_ROUTER_QWEN_CHILDREN, kindNames } from './golden';
 export { devClusterConfig } from './devCluster';
 export { minimalInferenceService } from './fixtures';
+export { TEMPLATES_DIR, loadTemplate, resolvePlaceholders } from './templates';

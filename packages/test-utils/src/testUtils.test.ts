@@ -14,14 +14,19 @@
  * limitations under the License.
  */
 
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
 import {
   exampleNames,
   exampleText,
   kindNames,
   loadExample,
   loadExamples,
+  loadTemplate,
   minimalInferenceService,
   MONOLITHIC_ROUTER_QWEN_CHILDREN,
+  resolvePlaceholders,
   waitFor,
 } from '.';
 import { validateInferenceService } from '@fusioninfer/plugin-fusioninfer-common';
@@ -112,5 +117,90 @@ describe('minimalInferenceService', () => {
       labels: { team: 'a' },
     });
     expect(isvc.spec.roles[0].replicas).toBe(3);
+  });
+});
+
+describe('loadTemplate', () => {
+  it('reads a template of templates/ with its shared form pages in place', () => {
+    const deploy = loadTemplate('deploy-llm');
+    expect(deploy.metadata.name).toBe('fusioninfer-deploy-llm');
+    expect(deploy.spec.parameters.map((p: any) => p.title)).toEqual([
+      'Model',
+      'Topology',
+      'Routing',
+      'Placement and ownership',
+      'Review',
+    ]);
+    expect(
+      loadTemplate('templates/publish-gitops/template.yaml').spec.parameters[0],
+    ).toEqual(deploy.spec.parameters[0]);
+    // A fresh object every time.
+    deploy.spec.parameters.length = 0;
+    expect(loadTemplate('deploy-llm').spec.parameters).toHaveLength(5);
+  });
+
+  describe('placeholders, as the catalog resolves them', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fi-template-'));
+    const write = (name: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dir, name), text);
+    };
+    write(
+      'shared/page.yaml',
+      'title: Page\nitems: { a: &a [1], b: *a }\nnext: { $text: x.txt }\n',
+    );
+    write('shared/data.json', '{"n": 1}');
+    write('shared/x.txt', 'text');
+    write('shared/two.yaml', 'a: 1\n---\nb: 2\n');
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 't/template.yaml');
+
+    it('replaces a lone $yaml, $json or $text with the file it names, relative to the entity file', () => {
+      expect(
+        resolvePlaceholders(
+          {
+            pages: [{ $yaml: '../shared/page.yaml' }, { title: 'Own' }],
+            data: { $json: '../shared/data.json' },
+            text: { $text: '../shared/x.txt' },
+          },
+          file,
+        ),
+      ).toEqual({
+        pages: [
+          // Anchors inside the file resolved; the file's own placeholders are not searched again.
+          {
+            title: 'Page',
+            items: { a: [1], b: [1] },
+            next: { $text: 'x.txt' },
+          },
+          { title: 'Own' },
+        ],
+        data: { n: 1 },
+        text: 'text',
+      });
+    });
+
+    it('leaves a $ key among others and unknown $ keys alone', () => {
+      const data = {
+        a: { $yaml: '../shared/page.yaml', title: 'x' },
+        b: { $file: 'x' },
+      };
+      expect(resolvePlaceholders(data, file)).toEqual(data);
+    });
+
+    it('fails naming the file for more than one document, a missing file or a non-relative path', () => {
+      expect(() =>
+        resolvePlaceholders({ $yaml: '../shared/two.yaml' }, file),
+      ).toThrow('expected exactly one YAML document, found 2');
+      expect(() =>
+        resolvePlaceholders({ $yaml: '../shared/none.yaml' }, file),
+      ).toThrow(/\$yaml \.\.\/shared\/none\.yaml: ENOENT/);
+      expect(() =>
+        resolvePlaceholders({ $yaml: 'https://example.com/x.yaml' }, file),
+      ).toThrow('expects a path relative to the file');
+      expect(() =>
+        resolvePlaceholders({ $text: path.join(dir, 'shared/x.txt') }, file),
+      ).toThrow('expects a path relative to the file');
+    });
   });
 });

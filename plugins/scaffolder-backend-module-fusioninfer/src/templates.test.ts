@@ -28,19 +28,19 @@ import {
   SchemaValidEntityPolicy,
 } from '@backstage/catalog-model';
 import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-common';
+import { loadTemplate, TEMPLATES_DIR } from '@fusioninfer/test-utils';
 import { UPSTREAM_EXAMPLE_PARAMETERS } from './builder';
 import { createRenderAction } from './actions/render';
 import { context } from './__testUtils__/mocks';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const TEMPLATES = ['deploy-llm', 'publish-gitops', 'decommission-model'];
-const load = (name: string) =>
-  parse(
-    fs.readFileSync(
-      path.join(ROOT, 'templates', name, 'template.yaml'),
-      'utf8',
-    ),
-  );
+/** A template as the catalog serves it: its `$yaml` form pages (templates/_shared/) resolved. */
+const load = (name: string) => loadTemplate(name);
+/** The file as written, placeholders and all. */
+const raw = (file: string) =>
+  parse(fs.readFileSync(path.join(TEMPLATES_DIR, file), 'utf8'));
+const SHARED_PAGES = ['model', 'topology', 'routing', 'placement'];
 const policy = EntityPolicies.allOf([
   new DefaultNamespaceEntityPolicy(),
   new NoForeignRootFieldsEntityPolicy(),
@@ -101,18 +101,66 @@ describe('templates', () => {
       expect(fs.existsSync(path.join(ROOT, t))).toBe(true);
   });
 
+  it('catalog-info.yaml registers no file of templates/_shared/ (form pages, not entities)', () => {
+    const location = parseAllDocuments(
+      fs.readFileSync(path.join(ROOT, 'catalog-info.yaml'), 'utf8'),
+    )
+      .map(d => d.toJS())
+      .find(d => d.kind === 'Location');
+    expect(fs.readdirSync(path.join(TEMPLATES_DIR, '_shared')).sort()).toEqual(
+      SHARED_PAGES.map(p => `${p}.yaml`).sort(),
+    );
+    expect(location.spec.targets.join()).not.toContain('_shared');
+    for (const page of SHARED_PAGES) {
+      const content = raw(`_shared/${page}.yaml`);
+      expect(content.apiVersion).toBeUndefined();
+      expect(content.kind).toBeUndefined();
+    }
+  });
+
+  it.each(['deploy-llm', 'publish-gitops'])(
+    '%s takes its first four pages from templates/_shared/ ($yaml, relative to the file)',
+    name => {
+      const pages = raw(`${name}/template.yaml`).spec.parameters;
+      expect(pages.slice(0, 4)).toEqual(
+        SHARED_PAGES.map(p => ({ $yaml: `../_shared/${p}.yaml` })),
+      );
+      expect(pages).toHaveLength(5);
+      expect(pages[4].title).toBe(
+        name === 'deploy-llm' ? 'Review' : 'Repository',
+      );
+    },
+  );
+
   it('"Publish to GitOps" has the same form as "Deploy an LLM"', () => {
     const pages = (t: any) =>
       t.spec.parameters.filter(
         (p: any) => !['Review', 'Repository'].includes(p.title),
       );
-    expect(pages(load('publish-gitops'))).toEqual(pages(load('deploy-llm')));
+    // Same values in the same key order (the order the form shows the fields in).
+    expect(JSON.stringify(pages(load('publish-gitops')))).toBe(
+      JSON.stringify(pages(load('deploy-llm'))),
+    );
     expect(pages(load('deploy-llm')).map((p: any) => p.title)).toEqual([
       'Model',
       'Topology',
       'Routing',
       'Placement and ownership',
     ]);
+    // The shared pages resolve to whole pages (the YAML anchors inside them resolved), no placeholder left.
+    expect(JSON.stringify(load('deploy-llm'))).not.toMatch(
+      /"\$(yaml|json|text)"/,
+    );
+    expect(
+      pages(load('deploy-llm'))[1].dependencies.topology.oneOf[3].properties
+        .decode.properties.nodeCount,
+    ).toEqual({
+      title: 'Pods per replica',
+      type: 'integer',
+      minimum: 1,
+      maximum: 64,
+      default: 2,
+    });
   });
 
   it('the review step carries the FusionInferPreview field', () => {

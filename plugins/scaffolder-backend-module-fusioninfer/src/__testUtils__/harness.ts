@@ -20,10 +20,8 @@
  * the scaffolder's REST API (/api/scaffolder/v2) exactly as the frontend does.
  */
 
-import fs from 'fs';
 import path from 'path';
 import request from 'supertest';
-import { parse } from 'yaml';
 import knexFactory, { Knex } from 'knex';
 import {
   coreServices,
@@ -36,24 +34,21 @@ import {
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
-import { devClusterConfig, waitFor } from '@fusioninfer/test-utils';
+import {
+  devClusterConfig,
+  loadTemplate,
+  waitFor,
+} from '@fusioninfer/test-utils';
 // The end-to-end tests run the real backend plugin the actions call (test code only).
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import fusioninferPlugin from '@fusioninfer/plugin-fusioninfer-backend';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import scaffolderModuleFusionInfer from '../index';
 
-const ROOT = path.resolve(__dirname, '../../../..');
-
-/** The templates of templates/, as the catalog would serve them. */
+/** The templates of templates/, as the catalog would serve them (shared form pages resolved). */
 export function templateEntities() {
   return ['deploy-llm', 'publish-gitops', 'decommission-model'].map(name =>
-    parse(
-      fs.readFileSync(
-        path.join(ROOT, 'templates', name, 'template.yaml'),
-        'utf8',
-      ),
-    ),
+    loadTemplate(name),
   );
 }
 

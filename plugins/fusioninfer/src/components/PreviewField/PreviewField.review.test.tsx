@@ -14,8 +14,6 @@
  * limitations under the License.
  */
 
-import fs from 'node:fs';
-import path from 'node:path';
 import { screen, within } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/test-utils';
 import {
@@ -24,22 +22,21 @@ import {
   useTemplateSchema,
 } from '@backstage/plugin-scaffolder-react/alpha';
 import type { TemplateParameterSchema } from '@backstage/plugin-scaffolder-react';
-import { parse } from 'yaml';
 import { UPSTREAM_EXAMPLE_PARAMETERS } from '@fusioninfer/plugin-fusioninfer-common';
+// The templates as the catalog serves them (shared form pages resolved); test code only, run by Jest in Node.
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
+import { loadTemplate } from '@fusioninfer/test-utils';
 
 // The templates' form as the scaffolder shows it (Backstage 1.55, @backstage/plugin-scaffolder-react 2.1): the step
 // labels of the Stepper and the final review table (ReviewState, which reads `ui:backstage.review` of each field).
-const ROOT = path.resolve(__dirname, '../../../../..');
 const TEMPLATES = ['deploy-llm', 'publish-gitops'];
 
-/** What the scaffolder backend serves as the template's parameter schema (one step per parameters page). */
+/**
+ * What the scaffolder backend serves as the template's parameter schema (one step per parameters page), from the
+ * template as the catalog holds it (shared pages of templates/_shared/ resolved).
+ */
 function manifestOf(template: string): TemplateParameterSchema {
-  const doc = parse(
-    fs.readFileSync(
-      path.join(ROOT, 'templates', template, 'template.yaml'),
-      'utf8',
-    ),
-  );
+  const doc = loadTemplate(template);
   return {
     title: doc.metadata.title,
     steps: [doc.spec.parameters].flat().map((page: any) => ({

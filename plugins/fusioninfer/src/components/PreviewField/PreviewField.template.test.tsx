@@ -14,10 +14,10 @@
  * limitations under the License.
  */
 
-import fs from 'node:fs';
-import path from 'node:path';
 import { screen, waitFor } from '@testing-library/react';
-import { parse } from 'yaml';
+// The templates as the catalog serves them (shared form pages resolved); test code only, run by Jest in Node.
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
+import { loadTemplate } from '@fusioninfer/test-utils';
 import {
   buildInferenceService,
   UPSTREAM_EXAMPLE_PARAMETERS,
@@ -36,15 +36,9 @@ import { FusionInferPreview } from './PreviewField';
 // data shaped like the whole form the scaffolder's Stepper passes in formContext.formData (every step's values,
 // the form-only fields and the preview field's own value included).
 const server = setupMsw();
-const ROOT = path.resolve(__dirname, '../../../../..');
 
 function previewOf(template: string) {
-  const doc = parse(
-    fs.readFileSync(
-      path.join(ROOT, 'templates', template, 'template.yaml'),
-      'utf8',
-    ),
-  );
+  const doc = loadTemplate(template);
   const preview = [doc.spec.parameters]
     .flat()
     .map((p: any) => p.properties?.preview)
