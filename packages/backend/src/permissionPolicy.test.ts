@@ -20,6 +20,8 @@ import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/al
 import {
   fusioninferApprovalDecidePermission,
   fusioninferApprovalReadPermission,
+  fusioninferProjectQuotaUpdatePermission,
+  fusioninferProjectReadPermission,
   fusioninferServiceCreatePermission,
   fusioninferServiceDeletePermission,
   fusioninferServiceReadPermission,
@@ -63,24 +65,36 @@ describe('FusionInferDevPolicy', () => {
     },
   );
 
-  it('lets members of an approvers group decide, case-insensitively, and nobody else', async () => {
-    const permission = fusioninferApprovalDecidePermission;
-    expect(await policy.handle({ permission }, approver)).toEqual({
-      result: AuthorizeResult.ALLOW,
-    });
-    expect(await policy.handle({ permission }, guest)).toEqual({
-      result: AuthorizeResult.DENY,
-    });
-    expect(await policy.handle({ permission })).toEqual({
-      result: AuthorizeResult.DENY,
-    });
-  });
+  it.each([
+    fusioninferApprovalDecidePermission,
+    fusioninferProjectQuotaUpdatePermission,
+  ])(
+    'grants $name to members of an approvers group, case-insensitively, and nobody else',
+    async permission => {
+      for (const resourceRef of [undefined, 'llm-apps', 'ml-platform']) {
+        const request = resourceRef
+          ? { permission, resourceRef }
+          : { permission };
+        expect(await policy.handle(request as any, approver)).toEqual({
+          result: AuthorizeResult.ALLOW,
+        });
+        // Not even for the guest's own team project.
+        expect(await policy.handle(request as any, guest)).toEqual({
+          result: AuthorizeResult.DENY,
+        });
+        expect(await policy.handle(request as any)).toEqual({
+          result: AuthorizeResult.DENY,
+        });
+      }
+    },
+  );
 
-  it('allows reading, creating and the rest of Backstage', async () => {
+  it('allows reading (team projects included), creating and the rest of Backstage', async () => {
     for (const permission of [
       fusioninferServiceReadPermission,
       fusioninferServiceCreatePermission,
       fusioninferApprovalReadPermission,
+      fusioninferProjectReadPermission,
       catalogEntityReadPermission,
     ]) {
       expect(await policy.handle({ permission }, guest)).toEqual({

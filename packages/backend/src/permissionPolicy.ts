@@ -19,7 +19,9 @@
  * - fusioninfer.service.update / .delete (scale, strategy, delete): only the owners of the service's catalog entity;
  * - fusioninfer.approval.decide: only members of the approvers (`fusioninfer.approvals.approvers`); the backend
  *   itself refuses a requester's own request (four eyes);
- * - everything else (reading, the catalog, creating services, which the approval gate controls): allowed.
+ * - fusioninfer.project.quota.update (raising a team project's GPU quota): the approvers too;
+ * - everything else (reading, team projects and their quotas included, the catalog, creating services, which the
+ *   approval gate controls): allowed.
  */
 
 import {
@@ -43,6 +45,7 @@ import {
 } from '@backstage/plugin-catalog-backend/alpha';
 import {
   fusioninferApprovalDecidePermission,
+  fusioninferProjectQuotaUpdatePermission,
   fusioninferServiceDeletePermission,
   fusioninferServiceUpdatePermission,
 } from '@fusioninfer/plugin-fusioninfer-common';
@@ -70,7 +73,10 @@ export class FusionInferDevPolicy implements PermissionPolicy {
         catalogConditions.isEntityOwner({ claims }),
       );
     }
-    if (isPermission(request.permission, fusioninferApprovalDecidePermission)) {
+    if (
+      isPermission(request.permission, fusioninferApprovalDecidePermission) ||
+      isPermission(request.permission, fusioninferProjectQuotaUpdatePermission)
+    ) {
       const isApprover = claims.some(c =>
         this.approvers.has(c.toLocaleLowerCase('en-US')),
       );

@@ -35,3 +35,10 @@ export {
   namespacePermissionResourceRef,
 } from './changes/namespaceRules';
 export type { FusionInferNamespaceResource } from './changes/namespaceRules';
+export {
+  fusioninferProjectConditions,
+  createFusionInferProjectConditionalDecision,
+  projectPermissionRules,
+  projectPermissionResourceRef,
+} from './projects/rules';
+export type { FusionInferProjectResource } from './projects/rules';

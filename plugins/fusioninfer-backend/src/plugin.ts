@@ -23,6 +23,8 @@ import {
   fusioninferApprovalDecidePermission,
   fusioninferApprovalReadPermission,
   fusioninferPermissions,
+  fusioninferProjectQuotaUpdatePermission,
+  fusioninferProjectReadPermission,
   fusioninferServiceCreatePermission,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { readGovernanceConfig } from './changes/config';
@@ -33,6 +35,11 @@ import {
 } from './changes/namespaceRules';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { ApprovalStore } from './approvals/ApprovalStore';
+import { ProjectQuotaStore } from './projects/ProjectQuotaStore';
+import {
+  projectPermissionResourceRef,
+  projectPermissionRules,
+} from './projects/rules';
 import {
   approvalPermissionResourceRef,
   approvalPermissionRules,
@@ -94,9 +101,15 @@ export const fusioninferPlugin = createBackendPlugin({
         actionsRegistry,
       }) {
         permissionsRegistry.addPermissions(fusioninferPermissions);
-        const store = await ApprovalStore.create(await database.getClient(), {
+        const knex = await database.getClient();
+        const store = await ApprovalStore.create(knex, {
           skipMigrations: database.migrations?.skip,
         });
+        // ApprovalStore.create ran the plugin's migrations.
+        const quotas = await ProjectQuotaStore.create(knex, {
+          skipMigrations: true,
+        });
+        const governance = readGovernanceConfig(config);
         permissionsRegistry.addResourceType({
           resourceRef: approvalPermissionResourceRef,
           permissions: [
@@ -114,6 +127,19 @@ export const fusioninferPlugin = createBackendPlugin({
           permissions: [fusioninferServiceCreatePermission],
           rules: Object.values(namespacePermissionRules),
           getResources: async refs => refs.map(parseNamespaceRef),
+        });
+        permissionsRegistry.addResourceType({
+          resourceRef: projectPermissionResourceRef,
+          permissions: [
+            fusioninferProjectReadPermission,
+            fusioninferProjectQuotaUpdatePermission,
+          ],
+          rules: Object.values(projectPermissionRules),
+          getResources: async names =>
+            names.map(name => {
+              const p = governance.projects.find(x => x.name === name);
+              return p ? { name: p.name, owners: p.owners } : undefined;
+            }),
         });
         const settings = readFusionInferConfig(config);
         const { render } = settings;
@@ -226,7 +252,7 @@ export const fusioninferPlugin = createBackendPlugin({
           catalog,
           auth,
           userInfo,
-          governance: readGovernanceConfig(config),
+          governance,
           approvalPolicy: approvals.policy,
           defaultOwner: config.getOptionalString(
             'fusioninfer.catalog.defaultOwner',
@@ -236,6 +262,7 @@ export const fusioninferPlugin = createBackendPlugin({
             gate,
             allowSelfApproval: approvals.allowSelfApproval,
           },
+          quotas,
         };
         // One set of access checks, gate and writer for the REST API and the registered actions.
         const services = createFusionInferServices(routerOptions);

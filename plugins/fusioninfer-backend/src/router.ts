@@ -41,6 +41,11 @@ import { Access } from './routes/access';
 import { createLiveServiceSource, ServiceSource } from './routes/data';
 import { addReadRoutes } from './routes/services';
 import { addMutationRoutes } from './routes/mutations';
+import {
+  effectiveGpuQuota,
+  ProjectQuotaStore,
+} from './projects/ProjectQuotaStore';
+import { addProjectRoutes } from './projects/routes';
 
 export interface RouterOptions {
   logger: LoggerService;
@@ -74,6 +79,11 @@ export interface RouterOptions {
   userInfo?: UserInfoService;
   /** Owner of services that name none (`fusioninfer.catalog.defaultOwner`). */
   defaultOwner?: string;
+  /**
+   * Project quotas raised by approvers (absent: no /projects routes, and the configured quotas are the ones in
+   * force).
+   */
+  quotas?: ProjectQuotaStore;
 }
 
 /** The Access helper of a router's options (permission checks and entity refs). */
@@ -84,6 +94,17 @@ export function createAccess(options: RouterOptions): Access {
     logger: options.logger,
     entityNamespace: options.entityNamespace,
   });
+}
+
+/** Governance of a router's options (default: no projects, `baseline-gpu`, `fusioninfer-system` protected). */
+function governanceOf(options: RouterOptions): GovernanceConfig {
+  return (
+    options.governance ?? {
+      projects: [],
+      podSecurity: { level: 'baseline-gpu' },
+      protectedNamespaces: ['fusioninfer-system'],
+    }
+  );
 }
 
 /**
@@ -118,14 +139,11 @@ export function createFusionInferServices(
       client: n => clusters.get(n),
       entityRefOf: (i, c) => access.entityRefOf(i, c),
     });
+  const { quotas } = options;
   const writer = new ServiceWriter({
     access,
     source,
-    governance: options.governance ?? {
-      projects: [],
-      podSecurity: { level: 'baseline-gpu' },
-      protectedNamespaces: ['fusioninfer-system'],
-    },
+    governance: governanceOf(options),
     approvals: options.approvalPolicy,
     logger: options.logger,
     render: options.render,
@@ -138,6 +156,11 @@ export function createFusionInferServices(
           (await options.userInfo!.getUserInfo(credentials)).ownershipEntityRefs
       : undefined,
     defaultOwner: options.defaultOwner,
+    // The quota in force: what an approver raised, else the configured one.
+    effectiveQuota: quotas
+      ? async project =>
+          effectiveGpuQuota(project, await quotas.forProject(project.name))
+      : undefined,
   });
   gate.useWriter(writer);
   return { access, source, metrics, gate, writer };
@@ -188,6 +211,15 @@ export async function createRouter(
       clusterExists: n => source.clusterNames().includes(n),
       writer,
       capacity: c => source.capacity?.(c),
+    });
+  if (options.quotas)
+    addProjectRoutes(router, {
+      access,
+      source,
+      writer,
+      governance: governanceOf(options),
+      quotas: options.quotas,
+      logger: options.logger,
     });
   return router;
 }

@@ -76,6 +76,35 @@ export const fusioninferApprovalDecidePermission = createPermission({
   resourceType: FUSIONINFER_APPROVAL_RESOURCE_TYPE,
 });
 
+/**
+ * Resource type of team projects (`fusioninfer.projects`): the resource ref is the project's name, so a policy can
+ * scope who sees or raises which project's quota (rule `IS_PROJECT` of the backend).
+ * @public
+ */
+export const FUSIONINFER_PROJECT_RESOURCE_TYPE = 'fusioninfer-project';
+
+/**
+ * See a team project: its owners, destinations and GPU quota per cluster with what its services use now
+ * (`GET /projects`). A resource permission on the project's name ({@link FUSIONINFER_PROJECT_RESOURCE_TYPE}).
+ * @public
+ */
+export const fusioninferProjectReadPermission = createPermission({
+  name: 'fusioninfer.project.read',
+  attributes: { action: 'read' },
+  resourceType: FUSIONINFER_PROJECT_RESOURCE_TYPE,
+});
+
+/**
+ * Raise (or lower, or reset to the configured value) a team project's GPU quota in a cluster
+ * (`PUT`/`DELETE /projects/:project/quotas/:cluster`). A resource permission on the project's name.
+ * @public
+ */
+export const fusioninferProjectQuotaUpdatePermission = createPermission({
+  name: 'fusioninfer.project.quota.update',
+  attributes: { action: 'update' },
+  resourceType: FUSIONINFER_PROJECT_RESOURCE_TYPE,
+});
+
 /** Every permission of the suite. @public */
 export const fusioninferPermissions = [
   fusioninferServiceReadPermission,
@@ -84,4 +113,6 @@ export const fusioninferPermissions = [
   fusioninferServiceCreatePermission,
   fusioninferApprovalReadPermission,
   fusioninferApprovalDecidePermission,
+  fusioninferProjectReadPermission,
+  fusioninferProjectQuotaUpdatePermission,
 ];

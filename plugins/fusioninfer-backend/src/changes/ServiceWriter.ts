@@ -120,6 +120,13 @@ export class ServiceWriter {
       ownershipOf?: (credentials: BackstageCredentials) => Promise<string[]>;
       /** Owner of services that name none (`fusioninfer.catalog.defaultOwner`). */
       defaultOwner?: string;
+      /**
+       * The GPU quotas in force of a project (the configured `gpuQuota` with what an approver raised replacing it;
+       * absent: the configured ones).
+       */
+      effectiveQuota?: (
+        project: TeamProject,
+      ) => Promise<Record<string, number> | undefined>;
     },
   ) {}
 
@@ -183,22 +190,30 @@ export class ServiceWriter {
     return this.o.catalog ? this.ownershipOfUser(caller.user) : undefined;
   }
 
-  /** GPUs the project's services other than `except` hold in a cluster. */
-  private async projectGpus(
-    project: TeamProject,
+  /**
+   * GPUs the services of each team project hold in a cluster now, by project name: what a project's quota is checked
+   * against (every accelerator counted, as the policy counts them). Services whose owner has no project count for
+   * none; `except` (the service being changed) is left out; `only` limits the sums to one project.
+   */
+  async projectUsage(
     cluster: string,
-    except: { namespace: string; name: string },
-  ): Promise<number> {
-    let sum = 0;
+    options: {
+      except?: { namespace: string; name: string };
+      only?: string;
+    } = {},
+  ): Promise<Map<string, number>> {
+    const { except, only } = options;
+    const usage = new Map<string, number>();
     for (const s of await this.o.source.listServices(cluster)) {
       if (
+        except &&
         s.metadata.namespace === except.namespace &&
         s.metadata.name === except.name
       )
         continue;
       const owner = await this.ownerOf(s);
-      if (projectOfOwner(this.o.governance.projects, owner) !== project)
-        continue;
+      const project = projectOfOwner(this.o.governance.projects, owner);
+      if (!project || (only !== undefined && project.name !== only)) continue;
       const v = evaluateChange({
         action: 'create',
         cluster,
@@ -207,9 +222,32 @@ export class ServiceWriter {
         acceleratorResources: this.o.governance.acceleratorResources,
         podSecurity: { level: 'privileged' },
       });
-      sum += v.summary.gpus;
+      usage.set(project.name, (usage.get(project.name) ?? 0) + v.summary.gpus);
     }
-    return sum;
+    return usage;
+  }
+
+  /** GPUs the project's services other than `except` hold in a cluster. */
+  private async projectGpus(
+    project: TeamProject,
+    cluster: string,
+    except: { namespace: string; name: string },
+  ): Promise<number> {
+    const usage = await this.projectUsage(cluster, {
+      except,
+      only: project.name,
+    });
+    return usage.get(project.name) ?? 0;
+  }
+
+  /** The project with the quotas in force (raised by an approver, else configured): what the policy checks. */
+  private async withEffectiveQuota(
+    project: TeamProject | undefined,
+  ): Promise<TeamProject | undefined> {
+    if (!project || !this.o.effectiveQuota) return project;
+    const gpuQuota = await this.o.effectiveQuota(project);
+    const { gpuQuota: _configured, ...rest } = project;
+    return gpuQuota ? { ...rest, gpuQuota } : rest;
   }
 
   /** Throws NotAllowedError unless the caller has the permission (credentials) — requesters were checked when filing. */
@@ -290,7 +328,9 @@ export class ServiceWriter {
           `not allowed: ${caller.user} is not a member of ${owner}, the owner the service names; name a group you belong to`,
         );
     }
-    const project = projectOfOwner(this.o.governance.projects, owner);
+    const project = await this.withEffectiveQuota(
+      projectOfOwner(this.o.governance.projects, owner),
+    );
     let action: ChangeReview['action'] = 'create';
     if (live) action = change.kind === 'scale' ? 'scale' : 'update';
     const verdict = evaluateChange({

@@ -87,6 +87,13 @@ describe('every route authorizes before loading', () => {
               reconciler: { enabled: false },
               metrics: { pollIntervalSeconds: 0 },
               approvals: { maxGpusWithoutApproval: 0 },
+              projects: {
+                'team-a': {
+                  owners: ['group:default/team-a'],
+                  destinations: [{ cluster: 'dev', namespaces: ['default'] }],
+                  gpuQuota: { dev: 8 },
+                },
+              },
             },
           },
         }),
@@ -107,7 +114,18 @@ describe('every route authorizes before loading', () => {
       ['down', 'exists'],
       ['nope', 'exists'],
     ];
-    type Call = { method: 'get' | 'post' | 'delete'; url: string; body?: any };
+    type Call = {
+      method: 'get' | 'post' | 'put' | 'delete';
+      url: string;
+      body?: any;
+    };
+    // Projects: one that exists, one that does not, a cluster that is down, one that is not configured.
+    const quotaTargets = [
+      ['team-a', 'dev'],
+      ['nope', 'dev'],
+      ['team-a', 'down'],
+      ['team-a', 'nope'],
+    ].map(([p, c]) => `${API}/projects/${p}/quotas/${c}`);
     const calls: Record<keyof typeof fusioninferRoutes, Call[]> = {
       listClusters: [{ method: 'get', url: `${API}/clusters` }],
       listServices: [{ method: 'get', url: `${API}/services` }],
@@ -192,6 +210,13 @@ describe('every route authorizes before loading', () => {
         { method: 'post', url: `${API}/approvals/${MISSING_ID}/retry` },
       ],
       cancelApproval: [],
+      listProjects: [{ method: 'get', url: `${API}/projects` }],
+      setProjectQuota: quotaTargets.map(url => ({
+        method: 'put',
+        url,
+        body: { gpus: 1000, reason: 'mine now' },
+      })),
+      resetProjectQuota: quotaTargets.map(url => ({ method: 'delete', url })),
     };
     for (const [route, list] of Object.entries(calls)) {
       const answers: string[] = [];

@@ -210,6 +210,52 @@ describe('REST contract', () => {
     );
   }, 40000);
 
+  it('project routes answer what the contract declares', async () => {
+    const { server } = await startTestBackend({
+      features: [
+        fusioninferPlugin,
+        catalog,
+        config({
+          projects: {
+            'team-a': {
+              owners: ['group:default/team-a'],
+              destinations: [
+                { cluster: 'dev', namespaces: ['default'] },
+                { cluster: 'down', namespaces: ['team-a'] },
+              ],
+              gpuQuota: { dev: 64 },
+            },
+          },
+        }),
+      ],
+    });
+    const list = await request(server).get(`${API}/projects`);
+    expectContract('listProjects', list);
+    // The cluster that is down has no use to show and is named in errors, without its address.
+    expect(list.body.items[0].quotas).toEqual([
+      { cluster: 'dev', limit: 64, configured: 64, inUse: 0 },
+      { cluster: 'down' },
+    ]);
+    expect(list.body.errors).toEqual([
+      { cluster: 'down', message: 'cluster down is unavailable' },
+    ]);
+    const set = await request(server)
+      .put(`${API}/projects/team-a/quotas/dev`)
+      .send({ gpus: 96, reason: 'contract' });
+    expectContract('setProjectQuota', set);
+    expect(set.body.quotas[0]).toMatchObject({ limit: 96, configured: 64 });
+    const reset = await request(server).delete(
+      `${API}/projects/team-a/quotas/dev`,
+    );
+    expectContract('resetProjectQuota', reset);
+    expect(reset.body.quotas[0].raised).toBeUndefined();
+    const bad = await request(server)
+      .put(`${API}/projects/team-a/quotas/dev`)
+      .send({ gpus: 'many', reason: '' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^gpus: .*; reason: /);
+  }, 30000);
+
   it('validates every input with a 400 naming the field, never a 500', async () => {
     const { server } = await startTestBackend({
       features: [fusioninferPlugin, config({ approvals: {} })],

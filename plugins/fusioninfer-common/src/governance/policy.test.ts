@@ -167,6 +167,10 @@ describe('evaluateChange', () => {
       quota: { limit: 8, before: 4, after: 9 },
     });
     expect(over.denials.map(d => d.rule)).toEqual(['project.quota']);
+    // The refusal says how to get more.
+    expect(over.denials[0].message).toMatch(
+      /over its quota of 8; an approver with fusioninfer\.project\.quota\.update can raise it/,
+    );
     // Shrinking a service while the project is over quota is allowed (it lowers use).
     const shrink = evaluateChange({
       ...base,

@@ -277,7 +277,7 @@ export function evaluateChange(input: ChangeInput): PolicyVerdict {
       deny({
         field: 'spec.roles',
         rule: 'project.quota',
-        message: `project ${input.project!.name} would hold ${quota.after} GPUs in cluster ${input.cluster}, over its quota of ${limit} (${quota.before} before this change); nothing is applied, not even after approval`,
+        message: `project ${input.project!.name} would hold ${quota.after} GPUs in cluster ${input.cluster} (${quota.before} before this change), over its quota of ${limit}; an approver with fusioninfer.project.quota.update can raise it (until then nothing is applied, not even after approval)`,
       });
   }
 

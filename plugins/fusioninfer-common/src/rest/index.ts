@@ -23,5 +23,6 @@ export * from './common';
 export * from './services';
 export * from './approvals';
 export * from './apply';
+export * from './projects';
 export * from './routes';
 export { fusioninferOpenApiDocument } from './openapi';

@@ -50,10 +50,16 @@ import {
   applyRequestSchema,
   approvalRequiredResponseSchema,
 } from './apply';
+import {
+  projectQuotaParamsSchema,
+  projectSchema,
+  projectsResponseSchema,
+  setProjectQuotaRequestSchema,
+} from './projects';
 
 /** One route of the REST API: the single source of the backend's validation, the OpenAPI document and the clients. @public */
 export interface RestRouteSpec {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   /** Express-style path under `/api/fusioninfer` (`:param`). */
   path: string;
   summary: string;
@@ -244,6 +250,33 @@ export const fusioninferRoutes = {
     permission: 'the requester',
     params: approvalIdParamsSchema,
     responses: { 200: approvalRequestSchema },
+  },
+  listProjects: {
+    method: 'get',
+    path: '/projects',
+    summary:
+      "Team projects (fusioninfer.projects) the caller may see: owners, destinations and per cluster the GPU quota in force (configured, or raised by an approver) and the GPUs the project's services hold now",
+    permission: 'fusioninfer.project.read on each project',
+    responses: { 200: projectsResponseSchema },
+  },
+  setProjectQuota: {
+    method: 'put',
+    path: '/projects/:project/quotas/:cluster',
+    summary:
+      "Sets a project's GPU quota in a cluster (stored, replaces the configured value; the writer enforces it from the next change on); answers the project; 404 for an unknown project or cluster",
+    permission: 'fusioninfer.project.quota.update on the project',
+    params: projectQuotaParamsSchema,
+    body: setProjectQuotaRequestSchema,
+    responses: { 200: projectSchema },
+  },
+  resetProjectQuota: {
+    method: 'delete',
+    path: '/projects/:project/quotas/:cluster',
+    summary:
+      'Drops a quota set by an approver: the configured value (fusioninfer.projects.<name>.gpuQuota) is in force again; answers the project',
+    permission: 'fusioninfer.project.quota.update on the project',
+    params: projectQuotaParamsSchema,
+    responses: { 200: projectSchema },
   },
 } as const satisfies Record<string, RestRouteSpec>;
 

@@ -108,6 +108,15 @@ describe('DefaultFusionInferClient', () => {
     await c.getApproval(id, { credentials });
     await c.decideApproval(id, { approve: true }, { credentials });
     await c.cancelApproval(id, { credentials });
+    await c.retryApproval(id, { credentials });
+    await c.listProjects({ credentials });
+    await c.setProjectQuota(
+      'llm-apps',
+      'dev',
+      { gpus: 128, reason: 'launch' },
+      { credentials },
+    );
+    await c.resetProjectQuota('llm-apps', 'dev', { credentials });
     const s = '/api/fusioninfer/clusters/dev/namespaces/ml/services/qwen';
     expect(seen.map(x => `${x.method} ${x.url}`)).toEqual([
       'GET /api/fusioninfer/clusters',
@@ -127,8 +136,13 @@ describe('DefaultFusionInferClient', () => {
       `GET /api/fusioninfer/approvals/${id}`,
       `POST /api/fusioninfer/approvals/${id}/decision`,
       `POST /api/fusioninfer/approvals/${id}/cancel`,
+      `POST /api/fusioninfer/approvals/${id}/retry`,
+      'GET /api/fusioninfer/projects',
+      'PUT /api/fusioninfer/projects/llm-apps/quotas/dev',
+      'DELETE /api/fusioninfer/projects/llm-apps/quotas/dev',
     ]);
     expect(seen[7].body).toEqual({ role: 'w', replicas: 2 });
+    expect(seen[19].body).toEqual({ gpus: 128, reason: 'launch' });
     // mockServices.auth() encodes the subject and the target plugin in the token.
     for (const x of seen) {
       expect(x.auth).toMatch(/^Bearer /);

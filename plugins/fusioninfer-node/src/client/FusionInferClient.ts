@@ -36,12 +36,15 @@ import type {
   DiffResponse,
   EntityServicesResponse,
   ListApprovalsQuery,
+  Project,
+  ProjectsResponse,
   RoutingMetricsResponse,
   ScaleRequest,
   ScaleResponse,
   ServiceDetail,
   ServiceRef,
   ServicesResponse,
+  SetProjectQuotaRequest,
   StrategyRequest,
   StrategyResponse,
 } from '@fusioninfer/plugin-fusioninfer-common';
@@ -131,6 +134,26 @@ export interface FusionInferClient {
     id: string,
     options: FusionInferRequestOptions,
   ): Promise<ApprovalRequest>;
+  /** Runs a failed execution of an approved request again (approvers, while the approval is valid). */
+  retryApproval(
+    id: string,
+    options: FusionInferRequestOptions,
+  ): Promise<ApprovalRequest>;
+  /** Team projects the caller may see, with per cluster the GPU quota in force and the GPUs in use. */
+  listProjects(options: FusionInferRequestOptions): Promise<ProjectsResponse>;
+  /** Sets a project's GPU quota in a cluster (`fusioninfer.project.quota.update`, users only). */
+  setProjectQuota(
+    project: string,
+    cluster: string,
+    request: SetProjectQuotaRequest,
+    options: FusionInferRequestOptions,
+  ): Promise<Project>;
+  /** Drops a quota set by an approver: the configured one is in force again. */
+  resetProjectQuota(
+    project: string,
+    cluster: string,
+    options: FusionInferRequestOptions,
+  ): Promise<Project>;
 }
 
 const seg = encodeURIComponent;
@@ -159,7 +182,7 @@ export class DefaultFusionInferClient implements FusionInferClient {
   }
 
   private async request<T>(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     options: FusionInferRequestOptions,
     body?: unknown,
@@ -308,6 +331,40 @@ export class DefaultFusionInferClient implements FusionInferClient {
     return this.request<ApprovalRequest>(
       'POST',
       `/approvals/${seg(id)}/cancel`,
+      options,
+    );
+  }
+  retryApproval(id: string, options: FusionInferRequestOptions) {
+    return this.request<ApprovalRequest>(
+      'POST',
+      `/approvals/${seg(id)}/retry`,
+      options,
+    );
+  }
+  listProjects(options: FusionInferRequestOptions) {
+    return this.request<ProjectsResponse>('GET', '/projects', options);
+  }
+  setProjectQuota(
+    project: string,
+    cluster: string,
+    request: SetProjectQuotaRequest,
+    options: FusionInferRequestOptions,
+  ) {
+    return this.request<Project>(
+      'PUT',
+      `/projects/${seg(project)}/quotas/${seg(cluster)}`,
+      options,
+      request,
+    );
+  }
+  resetProjectQuota(
+    project: string,
+    cluster: string,
+    options: FusionInferRequestOptions,
+  ) {
+    return this.request<Project>(
+      'DELETE',
+      `/projects/${seg(project)}/quotas/${seg(cluster)}`,
       options,
     );
   }
