@@ -32,12 +32,15 @@ import type {
   DiffResponse,
   EntityServicesResponse,
   ListApprovalsQuery,
+  Project,
+  ProjectsResponse,
   RoutingMetricsResponse,
   ScaleRequest,
   ScaleResponse,
   ServiceDetail,
   ServiceRef,
   ServicesResponse,
+  SetProjectQuotaRequest,
   StrategyRequest,
   StrategyResponse,
 } from '@fusioninfer/plugin-fusioninfer-common';
@@ -75,6 +78,16 @@ export interface FusionInferApi {
   cancelApproval(id: string): Promise<ApprovalRequest>;
   /** Runs a failed execution of an approved request again (approvers, while the approval is valid). */
   retryApproval(id: string): Promise<ApprovalRequest>;
+  /** Team projects the caller may see, with per cluster the GPU quota in force and the GPUs in use. */
+  listProjects(): Promise<ProjectsResponse>;
+  /** Sets a project's GPU quota in a cluster (`fusioninfer.project.quota.update`); resolves with the project. */
+  setProjectQuota(
+    project: string,
+    cluster: string,
+    body: SetProjectQuotaRequest,
+  ): Promise<Project>;
+  /** Drops a quota set by an approver: the configured one is in force again; resolves with the project. */
+  resetProjectQuota(project: string, cluster: string): Promise<Project>;
 }
 
 /** @public */

@@ -39,7 +39,7 @@ describe('FusionInferClient', () => {
       http.all(`${BASE}/*`, async ({ request }) => {
         const url = new URL(request.url);
         seen.push(
-          `${request.method} ${url.pathname.replace('/api/fusioninfer', '')}${url.search}${request.method === 'POST' ? ` ${await request.text()}` : ''}`,
+          `${request.method} ${url.pathname.replace('/api/fusioninfer', '')}${url.search}${request.method === 'POST' || request.method === 'PUT' ? ` ${await request.text()}` : ''}`,
         );
         return HttpResponse.json({ outcome: 'applied' });
       }),
@@ -64,6 +64,12 @@ describe('FusionInferClient', () => {
       manifest: {},
       dryRun: true,
     });
+    await client.listProjects();
+    await client.setProjectQuota('llm-apps', 'dev', {
+      gpus: 128,
+      reason: 'launch',
+    });
+    await client.resetProjectQuota('llm-apps', 'dev');
     const svc = '/clusters/dev/namespaces/demo/services/qwen-multi-node';
     expect(seen).toEqual([
       'GET /entities/Component/default/a%20b/services',
@@ -77,6 +83,9 @@ describe('FusionInferClient', () => {
       'GET /approvals?status=pending&limit=25',
       'POST /approvals/0b9c/decision {"approve":false,"comment":"no"}',
       'POST /apply {"cluster":"dev","namespace":"demo","manifest":{},"dryRun":true}',
+      'GET /projects',
+      'PUT /projects/llm-apps/quotas/dev {"gpus":128,"reason":"launch"}',
+      'DELETE /projects/llm-apps/quotas/dev',
     ]);
   });
 

@@ -20,7 +20,7 @@ import { ResponseError } from '@backstage/errors';
 import type { ServiceRef } from '@fusioninfer/plugin-fusioninfer-common';
 import type { FusionInferApi } from './FusionInferApi';
 
-type Method = 'GET' | 'POST' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 const seg = (s: string) => encodeURIComponent(s);
 
@@ -102,4 +102,14 @@ export class FusionInferClient implements FusionInferApi {
     this.call('POST', `/approvals/${seg(id)}/cancel`);
   retryApproval: FusionInferApi['retryApproval'] = id =>
     this.call('POST', `/approvals/${seg(id)}/retry`);
+  listProjects: FusionInferApi['listProjects'] = () =>
+    this.call('GET', '/projects');
+  setProjectQuota: FusionInferApi['setProjectQuota'] = (
+    project,
+    cluster,
+    body,
+  ) =>
+    this.call('PUT', `/projects/${seg(project)}/quotas/${seg(cluster)}`, body);
+  resetProjectQuota: FusionInferApi['resetProjectQuota'] = (project, cluster) =>
+    this.call('DELETE', `/projects/${seg(project)}/quotas/${seg(cluster)}`);
 }

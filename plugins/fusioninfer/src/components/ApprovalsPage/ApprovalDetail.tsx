@@ -50,6 +50,7 @@ import { ErrorView, errorInfo } from '../common';
 import { CopyButton } from '../InferenceContent/DriftPanel';
 import { plural } from '../../lib/plural';
 import { FindingList, podSecurityText, QuotaUse } from '../PolicyVerdict';
+import { RaiseQuota, refusedForQuota } from './RaiseQuota';
 
 type Manifest = {
   spec?: {
@@ -330,6 +331,8 @@ export function ApprovalDetail(props: {
     decideBlocked =
       'The permission policy does not let you decide this request (fusioninfer.approval.decide).';
   const refused = a.policy?.allowed === false;
+  // An approver with fusioninfer.project.quota.update can raise the quota that refused it (one button per page).
+  const quotaRefusal = refusedForQuota(a);
   let approveDescribedBy: string | undefined;
   if (decideBlocked) approveDescribedBy = `decide-why-${a.id}`;
   else if (refused) approveDescribedBy = `refused-${a.id}`;
@@ -392,16 +395,19 @@ export function ApprovalDetail(props: {
           severity="error"
           sx={{ mt: 1 }}
           action={
-            decide.allowed && !own ? (
-              <Button
-                color="inherit"
-                size="small"
-                disabled={busy}
-                onClick={() => setConfirm('retry')}
-              >
-                Run again
-              </Button>
-            ) : undefined
+            <Box sx={{ display: 'flex', gap: 1, alignItems: 'center' }}>
+              {quotaRefusal && <RaiseQuota request={a} />}
+              {decide.allowed && !own && (
+                <Button
+                  color="inherit"
+                  size="small"
+                  disabled={busy}
+                  onClick={() => setConfirm('retry')}
+                >
+                  Run again
+                </Button>
+              )}
+            </Box>
           }
         >
           Applying the approved manifest failed: {a.execution.message}
@@ -421,7 +427,16 @@ export function ApprovalDetail(props: {
         </Alert>
       )}
       {a.policy?.allowed === false && (
-        <Alert severity="error" sx={{ mt: 1 }} id={`refused-${a.id}`}>
+        <Alert
+          severity="error"
+          sx={{ mt: 1 }}
+          id={`refused-${a.id}`}
+          action={
+            quotaRefusal && a.execution?.state !== 'failed' ? (
+              <RaiseQuota request={a} />
+            ) : undefined
+          }
+        >
           <AlertTitle>The policy refuses this change</AlertTitle>
           <FindingList findings={a.policy.denials} />
           {pending

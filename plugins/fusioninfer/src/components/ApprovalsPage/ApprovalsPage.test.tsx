@@ -392,6 +392,154 @@ describe('ApprovalsPage', () => {
     );
   });
 
+  // usePermission caches decisions by permission and resource for the whole file: each test names its own project.
+  const overQuota = (project: string) => ({
+    ...pending,
+    id: '00000000-0000-4000-8000-000000000006',
+    policy: {
+      ...pending.policy,
+      project,
+      allowed: false,
+      quota: { ...pending.policy.quota, after: 70 },
+      denials: [
+        {
+          field: 'spec.roles',
+          rule: 'project.quota',
+          message:
+            'project llm-apps would hold 70 GPUs in cluster dev (42 before this change), over its quota of 64; an approver with fusioninfer.project.quota.update can raise it (until then nothing is applied, not even after approval)',
+        },
+      ],
+    },
+  });
+
+  it('lets an approver who may update the project quota raise it from a request refused for quota', async () => {
+    const approval = overQuota('raise-me');
+    serve(approval);
+    const puts: unknown[] = [];
+    server.use(
+      http.put(
+        `${BASE}/projects/:project/quotas/:cluster`,
+        async ({ request, params }) => {
+          const body = (await request.json()) as { gpus: number };
+          puts.push({ ...params, body });
+          return HttpResponse.json({
+            name: params.project,
+            owners: ['group:default/llm-apps'],
+            destinations: [],
+            quotas: [
+              {
+                cluster: params.cluster,
+                limit: body.gpus,
+                configured: 64,
+                inUse: 42,
+              },
+            ],
+          });
+        },
+      ),
+    );
+    const checked: Array<[string, string | undefined]> = [];
+    await renderWithApis(<ApprovalsPage />, {
+      user: 'user:default/bob',
+      routeEntries: [`/approvals/${approval.id}`],
+      allow: (permission, resourceRef) => {
+        checked.push([permission, resourceRef]);
+        return true;
+      },
+    });
+    const detail = await screen.findByRole('region', {
+      name: `Approval request ${approval.id}`,
+    });
+    const refusal = within(detail).getByRole('alert');
+    await userEvent.click(
+      await within(refusal).findByRole('button', { name: 'Raise quota' }),
+    );
+    expect(checked).toContainEqual([
+      'fusioninfer.project.quota.update',
+      'raise-me',
+    ]);
+    const dialog = screen.getByRole('dialog');
+    expect(dialog).toHaveTextContent('Raise the GPU quota of raise-me in dev');
+    expect(dialog).toHaveTextContent(
+      'The quota is 64 GPUs; this request needs 70 GPUs in all.',
+    );
+    const gpus = within(dialog).getByLabelText('GPU quota');
+    expect(gpus).toHaveValue(70);
+    await userEvent.clear(gpus);
+    const save = within(dialog).getByRole('button', { name: 'Set quota' });
+    expect(save).toBeDisabled();
+    await userEvent.type(gpus, '80');
+    const reason = within(dialog).getByLabelText('Reason');
+    expect(reason).toHaveValue(`approval request ${approval.id}`);
+    await userEvent.clear(reason);
+    expect(save).toBeDisabled();
+    await userEvent.type(reason, 'launch week');
+    await userEvent.click(save);
+    await waitFor(() =>
+      expect(puts).toEqual([
+        {
+          project: 'raise-me',
+          cluster: 'dev',
+          body: { gpus: 80, reason: 'launch week' },
+        },
+      ]),
+    );
+    expect(await within(refusal).findByRole('status')).toHaveTextContent(
+      'Quota now 80 GPUs',
+    );
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+  });
+
+  it('offers no quota raise to a viewer without fusioninfer.project.quota.update', async () => {
+    const approval = overQuota('no-raise');
+    serve(approval);
+    await renderWithApis(<ApprovalsPage />, {
+      user: 'user:default/bob',
+      routeEntries: [`/approvals/${approval.id}`],
+      allow: permission => permission !== 'fusioninfer.project.quota.update',
+    });
+    const detail = await screen.findByRole('region', {
+      name: `Approval request ${approval.id}`,
+    });
+    const approve = within(detail).getByRole('button', { name: 'Approve' });
+    await waitFor(() => expect(approve).toBeEnabled());
+    expect(
+      within(detail).queryByRole('button', { name: 'Raise quota' }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('offers the quota raise beside "Run again" when an approved request failed for quota', async () => {
+    const failed = {
+      ...pending,
+      policy: { ...pending.policy, project: 'failed-quota' },
+      id: '00000000-0000-4000-8000-000000000007',
+      status: 'approved',
+      decidedBy: 'user:default/bob',
+      execution: {
+        state: 'failed',
+        at: pending.requestedAt,
+        message:
+          'refused by policy: spec.roles: project llm-apps would hold 70 GPUs in cluster dev (42 before this change), over its quota of 64; an approver with fusioninfer.project.quota.update can raise it [project.quota]',
+      },
+    };
+    serve(failed as typeof pending);
+    await renderWithApis(<ApprovalsPage />, {
+      user: 'user:default/bob',
+      routeEntries: [`/approvals/${failed.id}`],
+    });
+    const detail = await screen.findByRole('region', {
+      name: `Approval request ${failed.id}`,
+    });
+    const alert = within(detail).getByRole('alert');
+    expect(alert).toHaveTextContent(/Applying the approved manifest failed/);
+    expect(
+      await within(alert).findByRole('button', { name: 'Raise quota' }),
+    ).toBeInTheDocument();
+    expect(
+      within(alert).getByRole('button', { name: 'Run again' }),
+    ).toBeInTheDocument();
+  });
+
   it('shows a request filed before the backend kept a verdict as before', async () => {
     const { policy: _policy, ...old } = {
       ...pending,
