@@ -182,6 +182,26 @@ export class ServiceWriter {
     return [user, ...groups];
   }
 
+  /**
+   * A stored requester (an approval executing later) is checked again where Backstage allows it: the permission
+   * policy can only be asked with a caller's credentials, so with team projects the requester must still be a member
+   * (catalog `memberOf`) of the owner group of the service as it is and as it would be. Removed from the team since
+   * filing means nothing is applied.
+   */
+  private async requireStillMember(
+    caller: Caller,
+    owners: Array<string | undefined>,
+  ): Promise<void> {
+    if (caller.kind !== 'requester' || !this.tenancy) return;
+    const mine = await this.ownership(caller);
+    if (!mine) return;
+    for (const o of new Set(owners.filter((x): x is string => !!x)))
+      if (!mine.includes(o))
+        throw new NotAllowedError(
+          `not allowed: ${caller.user}, who requested this change, is no longer a member of ${o}, the service's owner; nothing applied`,
+        );
+  }
+
   private async ownership(caller: Caller): Promise<string[] | undefined> {
     if (caller.kind === 'credentials')
       return this.o.ownershipOf
@@ -294,6 +314,8 @@ export class ServiceWriter {
       const entityRef =
         liveEntity ?? access.generatedEntityRef(cluster, namespace, name);
       await this.require(caller, fusioninferServiceDeletePermission, entityRef);
+      if (live)
+        await this.requireStillMember(caller, [await this.ownerOf(live)]);
       return {
         action: 'delete',
         live,
@@ -328,6 +350,7 @@ export class ServiceWriter {
           `not allowed: ${caller.user} is not a member of ${owner}, the owner the service names; name a group you belong to`,
         );
     }
+    await this.requireStillMember(caller, [owner, liveOwner]);
     const project = await this.withEffectiveQuota(
       projectOfOwner(this.o.governance.projects, owner),
     );

@@ -149,6 +149,11 @@ const svc = (
   return m;
 };
 
+/** Bob's catalog entity (one object the mock catalog keeps by reference: a test can change his memberships). */
+const BOB_ENTITY = entity('User', 'bob', {}, [
+  { type: 'memberOf', targetRef: 'group:default/team-b' },
+]);
+
 async function start(dev: DevCluster, fusioninfer: Record<string, unknown>) {
   const { server } = await startTestBackend({
     features: [
@@ -167,9 +172,7 @@ async function start(dev: DevCluster, fusioninfer: Record<string, unknown>) {
             owner: 'group:default/team-m',
             lifecycle: 'x',
           }),
-          entity('User', 'bob', {}, [
-            { type: 'memberOf', targetRef: 'group:default/team-b' },
-          ]),
+          BOB_ENTITY,
           entity('User', 'mallory', {}, [
             { type: 'memberOf', targetRef: 'group:default/team-m' },
           ]),
@@ -750,5 +753,63 @@ describe('governed self-service (security review 41a64b0)', () => {
           .set(as(CAROL))
       ).status,
     ).toBe(409);
+  });
+
+  it('an approval executes as its requester only while the requester is still in the owner group', async () => {
+    const server = await start(dev, {
+      approvals: { maxGpusWithoutApproval: 0 },
+      projects: {
+        'team-b': {
+          owners: ['group:default/team-b'],
+          destinations: [{ cluster: 'dev', namespaces: ['team-b'] }],
+        },
+      },
+    });
+    OWNS[BOB].push('component:default/leaver.team-b.dev');
+    await admin.apply(
+      svc('leaver', 'team-b', {
+        owner: 'group:default/team-b',
+        podSpec: {
+          containers: [
+            {
+              name: 'vllm',
+              image: 'x',
+              resources: { limits: { 'nvidia.com/gpu': '1' } },
+            },
+          ],
+        },
+      }),
+      { fieldManager: 'kubectl' },
+    );
+    // Bob asks to scale his team's service; the policy holds it.
+    const held = await request(server)
+      .post(`${API}/clusters/dev/namespaces/team-b/services/leaver/scale`)
+      .set(as(BOB))
+      .send({ role: 'inference', replicas: 2 });
+    expect(held.status).toBe(202);
+    // Bob leaves team-b before anybody decides.
+    const relations = BOB_ENTITY.relations;
+    BOB_ENTITY.relations = [];
+    try {
+      const decided = await request(server)
+        .post(`${API}/approvals/${held.body.approval.id}/decision`)
+        .set(as(CAROL))
+        .send({ approve: true });
+      expect(decided.body.execution).toMatchObject({
+        state: 'failed',
+        message: expect.stringMatching(
+          /no longer a member of group:default\/team-b/,
+        ),
+      });
+      // Nothing applied: still one replica.
+      const live = await admin.get<any>(
+        KINDS.InferenceService,
+        'team-b',
+        'leaver',
+      );
+      expect(live.spec.roles[0].replicas).toBe(1);
+    } finally {
+      BOB_ENTITY.relations = relations;
+    }
   });
 });
