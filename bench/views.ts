@@ -41,8 +41,8 @@ import {
 } from '@fusioninfer/plugin-fusioninfer-node';
 import { ClusterReconciler } from '../plugins/fusioninfer-backend/src/reconciler/ClusterReconciler';
 import { ClusterCache } from '../plugins/fusioninfer-backend/src/cache/ClusterCache';
-import { createCachedServiceViews } from '../plugins/fusioninfer-backend/src/cache/ServiceViews';
-import { createRouter } from '../plugins/fusioninfer-backend/src/router';
+import { createCachedServiceViews } from '../plugins/fusioninfer-backend/src/views/ServiceViews';
+import { createRouter } from '../plugins/fusioninfer-backend/src/http/router';
 
 const N = Number(process.env.BENCH_SERVICES ?? 100);
 const CELL_MS = Number(process.env.BENCH_CELL_SECONDS ?? 2) * 1000;

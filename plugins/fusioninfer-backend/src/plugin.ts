@@ -46,13 +46,13 @@ import {
 } from './approvals/rules';
 import { notifyApproval } from './approvals/config';
 import { readFusionInferConfig } from './config';
-import { serviceEntityRef } from './routes/access';
+import { serviceEntityRef } from './auth/access';
 import { fusioninferClustersServiceRef } from '@fusioninfer/plugin-fusioninfer-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { ClusterReconciler } from './reconciler/ClusterReconciler';
 import { ClusterCache } from './cache/ClusterCache';
-import { createCachedServiceViews } from './cache/ServiceViews';
-import { createFusionInferServices, createRouter } from './router';
+import { createCachedServiceViews } from './views/ServiceViews';
+import { createFusionInferServices, createRouter } from './http/router';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { registerFusionInferActions } from './actions/registerActions';
 import { ApprovalGate } from './approvals/gate';

@@ -29,15 +29,19 @@ import {
   strategyResponseSchema,
   summarizeInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
-import type { FusionInferServices } from '../router';
 import {
   applyServiceManifest,
+  ChangeOperationsDeps,
   deleteServiceAs,
   scaleServiceRole,
   setServiceStrategy,
-} from '../routes/mutations';
-import { readServiceDetail, readServiceMetrics } from '../routes/services';
-import { parseOrThrow } from '../routes/validated';
+} from '../changes/operations';
+import { parseOrThrow } from '../contract/parse';
+import {
+  readServiceDetail,
+  readServiceMetrics,
+  ServiceReadDeps,
+} from '../views/reads';
 import {
   applyInput,
   dryRunInput,
@@ -50,11 +54,11 @@ import {
 } from './schemas';
 import { objectToZodV3, outcomesToZodV3 } from './zodV3';
 
-/** What the actions share with the REST routes (built once in the plugin: {@link FusionInferServices}). */
-export type FusionInferActionDeps = Pick<
-  FusionInferServices,
-  'access' | 'source' | 'gate' | 'writer' | 'metrics'
->;
+/**
+ * What the actions share with the REST routes: the change operations' and the read views' dependencies (built once
+ * in the plugin, `FusionInferServices` of `http/router.ts`).
+ */
+export type FusionInferActionDeps = ChangeOperationsDeps & ServiceReadDeps;
 
 /** Names of the registered actions (ids are `fusioninfer:<name>`). */
 export const FUSIONINFER_ACTIONS = {

@@ -21,8 +21,8 @@ import {
   createFusionInferClusters,
 } from '@fusioninfer/plugin-fusioninfer-node';
 import { loadExample } from '@fusioninfer/test-utils';
-import { Access, serviceEntityRef } from '../routes/access';
-import { createLiveServiceSource } from '../routes/data';
+import { Access, serviceEntityRef } from '../auth/access';
+import { createLiveServiceSource } from '../views/ServiceSource';
 import { ServiceWriter } from '../changes/ServiceWriter';
 import { ApprovalStore } from './ApprovalStore';
 import { ApprovalGate } from './gate';

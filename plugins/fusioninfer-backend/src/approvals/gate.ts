@@ -23,37 +23,21 @@ import {
   InferenceService,
   RenderOptions,
   specHash,
-  summarizeInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient } from '@fusioninfer/plugin-fusioninfer-node';
 import { ConflictError } from '@backstage/errors';
-import { callerSafeClusterError } from '../clusterErrors';
-import { ApprovalStore, StoredApplyOptions } from './ApprovalStore';
+import { callerSafeClusterError } from '../auth/clusterErrors';
+import { ApprovalHold, HoldInput } from '../changes/operations';
+import { policyBody } from '../changes/policyBody';
 import {
   ChangeRequest,
+  ChangeReview,
   isTransient,
   manifestSha256,
   ServiceWriter,
 } from '../changes/ServiceWriter';
-
-/** GPUs, pods and roles of a service (the approval summary), by arithmetic on the spec: nothing is rendered. */
-export function approvalSummaryOf(
-  isvc: InferenceService,
-  namespace: string,
-): ApprovalSummary {
-  const summary = summarizeInferenceService(isvc, { namespace });
-  return {
-    gpus: summary.totals.gpus,
-    pods: summary.totals.pods,
-    roles: summary.roles.map(r => ({
-      name: r.name,
-      ...(r.componentType ? { componentType: r.componentType } : {}),
-      replicas: r.replicas,
-      nodesPerReplica: r.nodesPerReplica,
-      gpus: r.gpus,
-    })),
-  };
-}
+import { approvalSummaryOf } from '../changes/summary';
+import { ApprovalStore, StoredApplyOptions } from './ApprovalStore';
 
 /** How a request stored before the writer recorded its kind is applied. */
 function legacyKind(
@@ -97,7 +81,7 @@ export interface ApprovalGateOptions {
  * The approval gate: files the request that a change held by the policy (`evaluateChange`, asked by the writer) needs
  * held change needs (bound to the manifest's hash and the caller), and executes approved requests exactly once.
  */
-export class ApprovalGate {
+export class ApprovalGate implements ApprovalHold {
   constructor(private readonly o: ApprovalGateOptions) {
     if (o.policy && !o.store)
       throw new Error('an approval policy needs an approval store');
@@ -155,6 +139,46 @@ export class ApprovalGate {
     });
     this.o.onChange?.('created', created);
     return created;
+  }
+
+  /**
+   * Holds a reviewed change for approval ({@link ApprovalGate.hold}): the request stores the manifest with its
+   * SHA-256, the live UID it was made against (none for a new service), the apply options and the policy's verdict.
+   */
+  async holdChange(
+    review: ChangeReview,
+    change: ChangeRequest,
+    input: HoldInput,
+  ): Promise<ApprovalRequest> {
+    const manifest = (review.next ??
+      review.live ??
+      change.manifest) as InferenceService;
+    return this.hold({
+      action: review.action,
+      cluster: change.cluster,
+      namespace: change.namespace,
+      manifest,
+      requestedBy: input.requestedBy,
+      verdict: {
+        required: true,
+        reasons: input.reasons ?? review.verdict.reasons,
+        summary: approvalSummaryOf(manifest, change.namespace),
+      },
+      entityRef: review.entityRef,
+      taskId: input.taskId,
+      options: {
+        ...(input.options ?? {}),
+        kind: change.kind,
+        // A scale or strategy change applies only onto the generation it was computed from.
+        ...((change.kind === 'scale' || change.kind === 'strategy') &&
+        review.live?.metadata.generation !== undefined
+          ? { baseGeneration: review.live.metadata.generation }
+          : {}),
+        expectUid: review.live?.metadata.uid ?? null,
+        sha256: manifestSha256(manifest),
+      },
+      policy: policyBody(review),
+    });
   }
 
   /**

@@ -26,7 +26,7 @@ import {
   EVENT_MESSAGE_BYTES,
   EVENTS_PER_SERVICE,
 } from './ClusterCache';
-import { createCachedServiceViews } from './ServiceViews';
+import { createCachedServiceViews } from '../views/ServiceViews';
 import { startPartitionProxy } from '../__testUtils__/partitionProxy';
 import {
   devClusterConfig,

@@ -44,8 +44,8 @@ import {
   ClusterClient,
   KINDS,
 } from '@fusioninfer/plugin-fusioninfer-node';
-import { Access } from '../routes/access';
-import { ServiceSource } from '../routes/data';
+import { Access } from '../auth/access';
+import { ServiceSource } from '../views/ServiceSource';
 import { GovernanceConfig } from './config';
 
 /** The field manager of everything the plugin applies. */

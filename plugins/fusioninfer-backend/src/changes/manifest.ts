@@ -18,6 +18,8 @@ import { InputError } from '@backstage/errors';
 import {
   entityRefOfService,
   InferenceService,
+  normalizeEntityRef,
+  validateInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
 
 /** Server-populated metadata that a stored manifest never carries. */
@@ -63,4 +65,51 @@ export function normalizeManifest(
     status?: unknown;
   };
   return { ...rest, metadata } as InferenceService;
+}
+
+/**
+ * Validates a manifest for a cluster and namespace (shared by `/approvals/check`, `/approvals` and `/apply`): the
+ * namespace of the request and of the manifest are one, an `entityRef` given in the body must be the one the manifest
+ * names and is written into it (`backstage.io/entity-ref`). Who may use that entity is the writer's question
+ * (`ServiceWriter.review`), asked whichever way the entity was given.
+ */
+export function reviewManifest(
+  o: { clusterExists(name: string): boolean },
+  input: {
+    cluster: string;
+    namespace: string;
+    manifest: Record<string, unknown>;
+    entityRef?: string;
+  },
+) {
+  if (!o.clusterExists(input.cluster))
+    throw new InputError(
+      `cluster: "${input.cluster}" is not a configured cluster`,
+    );
+  const named = entityRefOfService(
+    input.manifest as unknown as InferenceService,
+  );
+  let requested: string | undefined;
+  if (input.entityRef !== undefined) {
+    requested = normalizeEntityRef(input.entityRef);
+    if (!requested)
+      throw new InputError(
+        `entityRef: "${input.entityRef}" is not an entity reference`,
+      );
+    if (named && named !== requested)
+      throw new InputError(
+        `entityRef: "${requested}" differs from the manifest's backstage.io/entity-ref "${named}"`,
+      );
+  }
+  const manifest = normalizeManifest(
+    input.manifest,
+    input.namespace,
+    named ? undefined : requested,
+  );
+  const validation = validateInferenceService(manifest);
+  if (!validation.valid)
+    throw new InputError(
+      `manifest: ${validation.errors.map(e => `${e.path}: ${e.message}`).join('; ')}`,
+    );
+  return { manifest, validation };
 }

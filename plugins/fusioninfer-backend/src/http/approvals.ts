@@ -17,7 +17,6 @@
 import express from 'express';
 import {
   ConflictError,
-  InputError,
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
@@ -29,25 +28,25 @@ import { createConditionTransformer } from '@backstage/plugin-permission-node';
 import {
   ClusterCapacity,
   ApprovalStatus,
-  entityRefOfService,
   fusioninferApprovalDecidePermission,
   fusioninferApprovalReadPermission,
   fusioninferRoutes,
   fusioninferServiceCreatePermission,
-  InferenceService,
-  normalizeEntityRef,
-  validateInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
-import { Access } from '../routes/access';
-import { bindRoute } from '../routes/validated';
-import { ApprovalStore } from './ApprovalStore';
-import { approvalSummaryOf, ApprovalGate } from './gate';
-import { normalizeManifest } from '../changes/manifest';
-import { ChangeRequest, ServiceWriter } from '../changes/ServiceWriter';
+import { ApprovalStore } from '../approvals/ApprovalStore';
+import { ApprovalGate } from '../approvals/gate';
+import {
+  ApprovalQueryCriteria,
+  approvalPermissionRules,
+} from '../approvals/rules';
+import { Access } from '../auth/access';
+import { reviewManifest } from '../changes/manifest';
+import { callerOf } from '../changes/operations';
 import { policyBody } from '../changes/policyBody';
-import { callerOf, holdForApproval } from '../routes/mutations';
-import { capacityAnswer } from '../capacity';
-import { ApprovalQueryCriteria, approvalPermissionRules } from './rules';
+import { ChangeRequest, ServiceWriter } from '../changes/ServiceWriter';
+import { approvalSummaryOf } from '../changes/summary';
+import { capacityAnswer } from '../views/capacity';
+import { bindRoute } from './validated';
 
 /** Dependencies of the approval routes. */
 export interface ApprovalRoutesOptions {
@@ -68,53 +67,6 @@ export interface ApprovalRoutesOptions {
 const transformConditions = createConditionTransformer(
   Object.values(approvalPermissionRules),
 );
-
-/**
- * Validates a manifest for a cluster and namespace (shared by `/approvals/check`, `/approvals` and `/apply`): the
- * namespace of the request and of the manifest are one, an `entityRef` given in the body must be the one the manifest
- * names and is written into it (`backstage.io/entity-ref`). Who may use that entity is the writer's question
- * ({@link ServiceWriter.review}), asked whichever way the entity was given.
- */
-export function reviewManifest(
-  o: { clusterExists(name: string): boolean },
-  input: {
-    cluster: string;
-    namespace: string;
-    manifest: Record<string, unknown>;
-    entityRef?: string;
-  },
-) {
-  if (!o.clusterExists(input.cluster))
-    throw new InputError(
-      `cluster: "${input.cluster}" is not a configured cluster`,
-    );
-  const named = entityRefOfService(
-    input.manifest as unknown as InferenceService,
-  );
-  let requested: string | undefined;
-  if (input.entityRef !== undefined) {
-    requested = normalizeEntityRef(input.entityRef);
-    if (!requested)
-      throw new InputError(
-        `entityRef: "${input.entityRef}" is not an entity reference`,
-      );
-    if (named && named !== requested)
-      throw new InputError(
-        `entityRef: "${requested}" differs from the manifest's backstage.io/entity-ref "${named}"`,
-      );
-  }
-  const manifest = normalizeManifest(
-    input.manifest,
-    input.namespace,
-    named ? undefined : requested,
-  );
-  const validation = validateInferenceService(manifest);
-  if (!validation.valid)
-    throw new InputError(
-      `manifest: ${validation.errors.map(e => `${e.path}: ${e.message}`).join('; ')}`,
-    );
-  return { manifest, validation };
-}
 
 /** Adds `/approvals` routes: check, create, list, read, decide, cancel. */
 export function addApprovalRoutes(
@@ -192,7 +144,7 @@ export function addApprovalRoutes(
         `InferenceService ${body.cluster}/${body.namespace}/${change.name} not found`,
       );
     ServiceWriter.assertAllowed(review);
-    const created = await holdForApproval(gate, review, change, {
+    const created = await gate.holdChange(review, change, {
       requestedBy: caller.user,
       taskId: body.taskId,
       options: {

@@ -35,8 +35,16 @@ import {
   InferenceService,
   modelServiceEntityName,
 } from '@fusioninfer/plugin-fusioninfer-common';
-import { callerSafeClusterError } from '../clusterErrors';
-import { ServiceSource } from './data';
+import { callerSafeClusterError } from './clusterErrors';
+
+/** Where {@link Access.loadService} reads a service (the views' `ServiceSource` is one). */
+export interface ServiceLookup {
+  getService(
+    cluster: string,
+    namespace: string,
+    name: string,
+  ): Promise<InferenceService | undefined>;
+}
 
 /**
  * The entity a service belongs to: the one it names (`backstage.io/entity-ref`), else the model-service entity the
@@ -147,7 +155,7 @@ export class Access {
    * "cluster unavailable" (generic, details in the log).
    */
   async loadService(
-    source: ServiceSource,
+    source: ServiceLookup,
     credentials: BackstageCredentials,
     permission: ResourcePermission,
     ref: { cluster: string; namespace: string; name: string },

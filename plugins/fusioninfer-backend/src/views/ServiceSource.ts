@@ -28,8 +28,8 @@ import {
   KINDS,
 } from '@fusioninfer/plugin-fusioninfer-node';
 import { NotFoundError } from '@backstage/errors';
-import { describeService } from '../describe';
 import { ClusterReconciler } from '../reconciler/ClusterReconciler';
+import { describeService } from './describe';
 
 /**
  * Where the read routes get their data. The one place to change when views are served from the reconciler's caches

@@ -22,8 +22,8 @@ import {
   InferenceService,
   MAX_SERVICE_ANNOTATION_REFS,
 } from '@fusioninfer/plugin-fusioninfer-common';
-import { createRouter } from '../router';
-import { ServiceSource } from './data';
+import { createRouter } from './router';
+import { ServiceSource } from '../views/ServiceSource';
 
 /** 300 services in one cluster, every one pointing at component:default/magnet. */
 function source(): ServiceSource & { described: number } {

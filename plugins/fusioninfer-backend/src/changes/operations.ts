@@ -14,10 +14,10 @@
  * limitations under the License.
  */
 
-import express from 'express';
 import { InputError } from '@backstage/errors';
 import {
   ApplyRequest,
+  ApprovalRequest,
   fusioninferRoutes,
   fusioninferServiceCreatePermission,
   fusioninferServiceDeletePermission,
@@ -30,26 +30,28 @@ import {
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterApiError } from '@fusioninfer/plugin-fusioninfer-node';
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
-import { approvalSummaryOf, ApprovalGate } from '../approvals/gate';
-import { reviewManifest } from '../approvals/routes';
+import { Access } from '../auth/access';
+import { RouteReply } from '../contract/parse';
+import { capacityAnswer } from '../views/capacity';
+import { ServiceSource } from '../views/ServiceSource';
+import { reviewManifest } from './manifest';
+import { policyBody } from './policyBody';
 import {
   Caller,
   ChangeReview,
   ChangeRequest,
-  manifestSha256,
   ServiceWriter,
-} from '../changes/ServiceWriter';
-import { policyBody } from '../changes/policyBody';
-import { Access } from './access';
-import { ServiceSource } from './data';
-import { bindRoute, RouteReply } from './validated';
-import { capacityAnswer } from '../capacity';
+} from './ServiceWriter';
+import { approvalSummaryOf } from './summary';
 
-/** Dependencies of the mutating routes. */
-export interface MutationRoutesOptions {
+/**
+ * What the change operations need: permission checks, the data source, the approval gate (for held changes) and the
+ * one writer. Shared by the REST routes (`http/mutations.ts`) and the registered actions (`actions/`).
+ */
+export interface ChangeOperationsDeps {
   access: Access;
   source: ServiceSource;
-  gate: ApprovalGate;
+  gate: ApprovalHold;
   writer: ServiceWriter;
 }
 
@@ -66,50 +68,25 @@ export function callerOf(credentials: BackstageCredentials): Caller {
   };
 }
 
+/** What a held change is filed with (the approval request's requester, task, apply options and reasons). */
+export interface HoldInput {
+  requestedBy: string;
+  taskId?: string;
+  options?: { children?: boolean; update?: boolean };
+  reasons?: string[];
+}
+
 /**
- * Holds a reviewed change for approval: the request stores the manifest with its SHA-256, the live UID it was made
- * against (none for a new service), the apply options and the policy's verdict.
+ * Where a change the policy holds goes: the approval gate (`approvals/gate.ts`) files it — bound to the manifest's
+ * SHA-256, the live UID it was made against and the policy's verdict — and answers the stored request. Declared here
+ * so that the operations below need not know the approvals layer, which itself executes through this writer.
  */
-export async function holdForApproval(
-  gate: ApprovalGate,
-  review: ChangeReview,
-  change: ChangeRequest,
-  input: {
-    requestedBy: string;
-    taskId?: string;
-    options?: { children?: boolean; update?: boolean };
-    reasons?: string[];
-  },
-) {
-  const manifest = (review.next ??
-    review.live ??
-    change.manifest) as InferenceService;
-  return gate.hold({
-    action: review.action,
-    cluster: change.cluster,
-    namespace: change.namespace,
-    manifest,
-    requestedBy: input.requestedBy,
-    verdict: {
-      required: true,
-      reasons: input.reasons ?? review.verdict.reasons,
-      summary: approvalSummaryOf(manifest, change.namespace),
-    },
-    entityRef: review.entityRef,
-    taskId: input.taskId,
-    options: {
-      ...(input.options ?? {}),
-      kind: change.kind,
-      // A scale or strategy change applies only onto the generation it was computed from.
-      ...((change.kind === 'scale' || change.kind === 'strategy') &&
-      review.live?.metadata.generation !== undefined
-        ? { baseGeneration: review.live.metadata.generation }
-        : {}),
-      expectUid: review.live?.metadata.uid ?? null,
-      sha256: manifestSha256(manifest),
-    },
-    policy: policyBody(review),
-  });
+export interface ApprovalHold {
+  holdChange(
+    review: ChangeReview,
+    change: ChangeRequest,
+    input: HoldInput,
+  ): Promise<ApprovalRequest>;
 }
 
 type ServiceParams = { cluster: string; namespace: string; name: string };
@@ -132,7 +109,7 @@ async function clusterCall<T>(
  * holds what it wants approved (202, nothing changed), otherwise merge-patches `spec.roles` on the version read.
  */
 async function changeRolesOnce(
-  o: MutationRoutesOptions,
+  o: ChangeOperationsDeps,
   credentials: BackstageCredentials,
   params: ServiceParams,
   kind: 'scale' | 'strategy',
@@ -172,7 +149,7 @@ async function changeRolesOnce(
   const review = await writer.review(caller, change);
   ServiceWriter.assertAllowed(review);
   if (review.verdict.approvalRequired) {
-    const approval = await holdForApproval(gate, review, change, {
+    const approval = await gate.holdChange(review, change, {
       requestedBy: caller.user,
     });
     return {
@@ -189,7 +166,7 @@ async function changeRolesOnce(
 }
 
 async function changeRoles(
-  o: MutationRoutesOptions,
+  o: ChangeOperationsDeps,
   credentials: BackstageCredentials,
   params: ServiceParams,
   kind: 'scale' | 'strategy',
@@ -212,7 +189,7 @@ async function changeRoles(
  * then the writer; 202 with the approval request when the policy holds the change (nothing changed).
  */
 export async function scaleServiceRole(
-  o: MutationRoutesOptions,
+  o: ChangeOperationsDeps,
   credentials: BackstageCredentials,
   params: ServiceParams,
   body: ScaleRequest,
@@ -243,7 +220,7 @@ export async function scaleServiceRole(
 
 /** `POST …/strategy` for a caller (the route and the `set-strategy` action). */
 export async function setServiceStrategy(
-  o: MutationRoutesOptions,
+  o: ChangeOperationsDeps,
   credentials: BackstageCredentials,
   params: ServiceParams,
   body: StrategyRequest,
@@ -263,7 +240,7 @@ export async function setServiceStrategy(
 
 /** `DELETE …/services/:name` for a caller (the route and the `delete-service` action). */
 export async function deleteServiceAs(
-  o: MutationRoutesOptions,
+  o: ChangeOperationsDeps,
   credentials: BackstageCredentials,
   params: ServiceParams,
 ): Promise<RouteReply<typeof fusioninferRoutes.deleteService>> {
@@ -292,7 +269,7 @@ export async function deleteServiceAs(
  * is held for approval (202) or written.
  */
 export async function applyServiceManifest(
-  o: MutationRoutesOptions,
+  o: ChangeOperationsDeps,
   credentials: BackstageCredentials,
   body: ApplyRequest,
 ): Promise<RouteReply<typeof fusioninferRoutes.apply>> {
@@ -344,7 +321,7 @@ export async function applyServiceManifest(
     ...(body.update !== undefined ? { update: body.update } : {}),
   };
   if (verdict.approvalRequired) {
-    const approval = await holdForApproval(gate, review, change, {
+    const approval = await gate.holdChange(review, change, {
       requestedBy: caller.user,
       taskId: body.taskId,
       options,
@@ -376,30 +353,4 @@ export async function applyServiceManifest(
       ...(out.children ? { children: out.children } : {}),
     },
   };
-}
-
-/**
- * Scale, strategy, delete and apply: every one through the one writer ({@link ServiceWriter}): authorized on the
- * service's entity and the entity the manifest names, decided by the one policy (project, pod security, quota,
- * approval threshold), written with the live UID as precondition. The bodies are shared with the registered
- * actions (`src/actions`).
- */
-export function addMutationRoutes(
-  router: express.Router,
-  o: MutationRoutesOptions,
-) {
-  const { access } = o;
-  const r = fusioninferRoutes;
-  bindRoute(router, r.scale, async ({ req, params, body }) =>
-    scaleServiceRole(o, await access.credentials(req), params, body),
-  );
-  bindRoute(router, r.setStrategy, async ({ req, params, body }) =>
-    setServiceStrategy(o, await access.credentials(req), params, body),
-  );
-  bindRoute(router, r.deleteService, async ({ req, params }) =>
-    deleteServiceAs(o, await access.credentials(req), params),
-  );
-  bindRoute(router, r.apply, async ({ req, body }) =>
-    applyServiceManifest(o, await access.credentials(req), body),
-  );
 }

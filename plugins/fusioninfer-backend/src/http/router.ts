@@ -26,26 +26,26 @@ import {
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ApprovalPolicy,
-  fusioninferOpenApiDocument,
   RenderOptions,
 } from '@fusioninfer/plugin-fusioninfer-common';
-import { GovernanceConfig } from './changes/config';
-import { ServiceWriter } from './changes/ServiceWriter';
 import { FusionInferClusters } from '@fusioninfer/plugin-fusioninfer-node';
-import { ClusterReconciler } from './reconciler/ClusterReconciler';
-import { MetricsCollector } from './metrics/MetricsCollector';
-import { ApprovalStore } from './approvals/ApprovalStore';
-import { ApprovalGate } from './approvals/gate';
-import { addApprovalRoutes } from './approvals/routes';
-import { Access } from './routes/access';
-import { createLiveServiceSource, ServiceSource } from './routes/data';
-import { addReadRoutes } from './routes/services';
-import { addMutationRoutes } from './routes/mutations';
+import { ApprovalStore } from '../approvals/ApprovalStore';
+import { ApprovalGate } from '../approvals/gate';
+import { Access } from '../auth/access';
+import { GovernanceConfig } from '../changes/config';
+import { ServiceWriter } from '../changes/ServiceWriter';
+import { MetricsCollector } from '../metrics/MetricsCollector';
 import {
   effectiveGpuQuota,
   ProjectQuotaStore,
-} from './projects/ProjectQuotaStore';
-import { addProjectRoutes } from './projects/routes';
+} from '../projects/ProjectQuotaStore';
+import { ClusterReconciler } from '../reconciler/ClusterReconciler';
+import { createLiveServiceSource, ServiceSource } from '../views/ServiceSource';
+import { addApprovalRoutes } from './approvals';
+import { addMutationRoutes } from './mutations';
+import { addOpenApiRoutes } from './openapi';
+import { addProjectRoutes } from './projects';
+import { addReadRoutes } from './services';
 
 export interface RouterOptions {
   logger: LoggerService;
@@ -179,14 +179,11 @@ export async function createRouter(
   const { clusters } = options;
   const router = Router();
   const { access, source, metrics, gate, writer } = services;
-  const openapi = fusioninferOpenApiDocument();
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/openapi.json', (_req, res) => {
-    res.json(openapi);
-  });
+  addOpenApiRoutes(router);
 
   addReadRoutes(router, {
     access,

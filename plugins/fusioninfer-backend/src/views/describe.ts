@@ -33,7 +33,7 @@ import {
   validateInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
-import { ClusterReconciler } from './reconciler/ClusterReconciler';
+import { ClusterReconciler } from '../reconciler/ClusterReconciler';
 
 const UNSCHEDULABLE_TASKS = /(\d+)\/(\d+) tasks in gang unschedulable/;
 

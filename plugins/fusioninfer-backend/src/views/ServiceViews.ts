@@ -29,11 +29,11 @@ import {
   KINDS,
 } from '@fusioninfer/plugin-fusioninfer-node';
 import { NotFoundError } from '@backstage/errors';
-import { ClusterCache } from './ClusterCache';
-import { describeServiceFrom } from '../describe';
-import { ClusterReconciler } from '../reconciler/ClusterReconciler';
-import { createLiveServiceSource, ServiceSource } from '../routes/data';
+import { ClusterCache } from '../cache/ClusterCache';
 import { ServiceObjects as MetricsObjects } from '../metrics/MetricsCollector';
+import { ClusterReconciler } from '../reconciler/ClusterReconciler';
+import { describeServiceFrom } from './describe';
+import { createLiveServiceSource, ServiceSource } from './ServiceSource';
 
 /**
  * The read side of the REST API served from the informer caches the reconciler keeps (InferenceServices, every child

@@ -18,39 +18,10 @@ import express from 'express';
 import { z } from 'zod';
 import { InputError } from '@backstage/errors';
 import { RestRouteSpec } from '@fusioninfer/plugin-fusioninfer-common';
+import { parseOrThrow, RouteReply } from '../contract/parse';
 
 /** Default body limit of routes that declare none (every route parses JSON bodies with a limit). */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
-
-/** `a.b[2].c` from a zod issue path. */
-function pathOf(prefix: string | undefined, path: readonly PropertyKey[]) {
-  let out = prefix ?? '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out ? `.${String(p)}` : String(p);
-  }
-  return out;
-}
-
-/** One InputError naming every failing field and its rule (`replicas: Too big: …; role: …`). */
-export function inputErrorOf(error: z.ZodError, prefix?: string): InputError {
-  const lines = error.issues.map(i => {
-    const p = pathOf(prefix, i.path);
-    return p ? `${p}: ${i.message}` : i.message;
-  });
-  return new InputError(lines.join('; '));
-}
-
-/** Parses with a schema or throws an InputError naming the fields. */
-export function parseOrThrow<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  prefix?: string,
-): z.output<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw inputErrorOf(r.error, prefix);
-  return r.data;
-}
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
@@ -61,14 +32,6 @@ export interface RouteContext<R extends RestRouteSpec> {
   query: Out<R['query']>;
   body: Out<R['body']>;
 }
-
-/** What a handler answers: a body for one of the route's declared success statuses. */
-export type RouteReply<R extends RestRouteSpec> = {
-  [S in keyof R['responses'] & number]: {
-    status: S;
-    body: z.input<R['responses'][S]>;
-  };
-}[keyof R['responses'] & number];
 
 /**
  * Binds one route of the contract: JSON body with the route's size limit, then params, query and body validated by

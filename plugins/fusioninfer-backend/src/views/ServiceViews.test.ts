@@ -28,7 +28,7 @@ import {
   createFusionInferClusters,
 } from '@fusioninfer/plugin-fusioninfer-node';
 import { fusioninferPlugin } from '../plugin';
-import { ClusterCache } from './ClusterCache';
+import { ClusterCache } from '../cache/ClusterCache';
 import { createCachedServiceViews } from './ServiceViews';
 import { startPartitionProxy } from '../__testUtils__/partitionProxy';
 

@@ -15,7 +15,6 @@
  */
 
 import express from 'express';
-import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { NotFoundError, ServiceUnavailableError } from '@backstage/errors';
 import {
@@ -34,10 +33,15 @@ import {
   ServiceRef,
   validateInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
-import { ClusterReconciler } from '../reconciler/ClusterReconciler';
+import { Access } from '../auth/access';
 import { MetricsCollector } from '../metrics/MetricsCollector';
-import { Access } from './access';
-import { ServiceSource } from './data';
+import { ClusterReconciler } from '../reconciler/ClusterReconciler';
+import {
+  describeForCaller,
+  readServiceDetail,
+  readServiceMetrics,
+} from '../views/reads';
+import { ServiceSource } from '../views/ServiceSource';
 import { bindRoute } from './validated';
 
 /** Dependencies of the read routes. */
@@ -53,66 +57,6 @@ export interface ReadRoutesOptions {
 
 const sameRef = (a: ServiceRef, b: ServiceRef) =>
   a.cluster === b.cluster && a.namespace === b.namespace && a.name === b.name;
-
-/**
- * A service's detail as the routes answer it: it names the entity the permission checks of the service use (its
- * entity-ref, else its model entity), and a gang also carries the cluster's GPU capacity, so a stuck gang can say
- * what is free.
- */
-export async function describeForCaller(
-  o: { access: Access; source: ServiceSource },
-  cluster: string,
-  isvc: InferenceService,
-) {
-  const detail = await o.source.describe(cluster, isvc);
-  const capacity = detail.gang ? o.source.capacity?.(cluster) : undefined;
-  return {
-    ...detail,
-    entityRef: o.access.entityRefOf(isvc, cluster),
-    ...(detail.gang && capacity ? { gang: { ...detail.gang, capacity } } : {}),
-  };
-}
-
-/**
- * `GET …/services/:name` for a caller (the route and the `get-service-status` / `explain-gang` actions):
- * `service.read` on the service's entity before anything is told, then the detail (cluster failures generic).
- */
-export async function readServiceDetail(
-  o: { access: Access; source: ServiceSource },
-  credentials: BackstageCredentials,
-  ref: ServiceRef,
-) {
-  const { isvc } = await o.access.loadService(
-    o.source,
-    credentials,
-    fusioninferServiceReadPermission,
-    ref,
-  );
-  try {
-    return { isvc, detail: await describeForCaller(o, ref.cluster, isvc) };
-  } catch (e) {
-    throw o.access.clusterError(e, ref.cluster);
-  }
-}
-
-/** `GET …/metrics` for a caller (the route and the `get-routing-metrics` action). */
-export async function readServiceMetrics(
-  o: { access: Access; source: ServiceSource; metrics: MetricsCollector },
-  credentials: BackstageCredentials,
-  ref: ServiceRef,
-) {
-  const { isvc } = await o.access.loadService(
-    o.source,
-    credentials,
-    fusioninferServiceReadPermission,
-    ref,
-  );
-  try {
-    return await o.metrics.get(o.source.client(ref.cluster), isvc);
-  } catch (e) {
-    throw o.access.clusterError(e, ref.cluster);
-  }
-}
 
 /** `/clusters`, `/services`, a service's detail, children, diff and metrics, and `/entities/…/services`. */
 export function addReadRoutes(router: express.Router, o: ReadRoutesOptions) {

@@ -25,13 +25,16 @@ import {
   ProjectClusterQuota,
   TeamProject,
 } from '@fusioninfer/plugin-fusioninfer-common';
+import { Access } from '../auth/access';
 import { GovernanceConfig } from '../changes/config';
+import { callerOf } from '../changes/operations';
 import { ServiceWriter } from '../changes/ServiceWriter';
-import { Access } from '../routes/access';
-import { ServiceSource } from '../routes/data';
-import { callerOf } from '../routes/mutations';
-import { bindRoute } from '../routes/validated';
-import { ProjectQuotaStore, QuotaOverride } from './ProjectQuotaStore';
+import {
+  ProjectQuotaStore,
+  QuotaOverride,
+} from '../projects/ProjectQuotaStore';
+import { ServiceSource } from '../views/ServiceSource';
+import { bindRoute } from './validated';
 
 /** Dependencies of the project routes. */
 export interface ProjectRoutesOptions {

@@ -1,0 +1,40 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  ApprovalSummary,
+  InferenceService,
+  summarizeInferenceService,
+} from '@fusioninfer/plugin-fusioninfer-common';
+
+/** GPUs, pods and roles of a service (the approval summary), by arithmetic on the spec: nothing is rendered. */
+export function approvalSummaryOf(
+  isvc: InferenceService,
+  namespace: string,
+): ApprovalSummary {
+  const summary = summarizeInferenceService(isvc, { namespace });
+  return {
+    gpus: summary.totals.gpus,
+    pods: summary.totals.pods,
+    roles: summary.roles.map(r => ({
+      name: r.name,
+      ...(r.componentType ? { componentType: r.componentType } : {}),
+      replicas: r.replicas,
+      nodesPerReplica: r.nodesPerReplica,
+      gpus: r.gpus,
+    })),
+  };
+}
