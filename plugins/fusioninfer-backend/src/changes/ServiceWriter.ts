@@ -37,8 +37,10 @@ import {
   projectOfOwner,
   renderInferenceService,
   RenderOptions,
+  summarizeInferenceService,
   TeamProject,
 } from '@fusioninfer/plugin-fusioninfer-common';
+import { Entity } from '@backstage/catalog-model';
 import {
   ClusterApiError,
   ClusterClient,
@@ -64,6 +66,11 @@ export interface ChangeRequest {
   /** `delete`, or a new spec: the whole manifest (apply) or the live one edited (scale, strategy). */
   kind: 'apply' | 'scale' | 'strategy' | 'delete';
   manifest?: InferenceService;
+  /**
+   * Scale and strategy: the resourceVersion the edited roles were computed from; the patch applies only onto it
+   * (default: the version the review read).
+   */
+  resourceVersion?: string;
 }
 
 /** What the policy and the rights say about a change (the dry run's answer). */
@@ -152,14 +159,43 @@ export class ServiceWriter {
     }
   }
 
+  /** Several catalog entities in one call (absent ones map to undefined); empty without a catalog. */
+  private async catalogEntities(
+    refs: string[],
+  ): Promise<Map<string, Entity | undefined>> {
+    const out = new Map<string, Entity | undefined>();
+    const unique = [...new Set(refs)];
+    if (!unique.length || !this.o.catalog || !this.o.serviceCredentials)
+      return out;
+    try {
+      const { items } = await this.o.catalog.getEntitiesByRefs(
+        { entityRefs: unique },
+        { credentials: await this.o.serviceCredentials() },
+      );
+      unique.forEach((ref, i) => out.set(ref, items[i] ?? undefined));
+    } catch (e) {
+      this.o.logger.warn(
+        `cannot read ${unique.length} entities from the catalog`,
+        e as Error,
+      );
+    }
+    return out;
+  }
+
   /**
    * The group that owns a service: the owner of the entity it names (`backstage.io/entity-ref`), else its
    * `fusioninfer.io/owner`/`backstage.io/owner` annotation or label, else the catalog's default owner.
    */
-  async ownerOf(isvc: InferenceService): Promise<string | undefined> {
+  async ownerOf(
+    isvc: InferenceService,
+    /** Entities already read (by ref), e.g. by {@link ServiceWriter.projectUsage} for many services at once. */
+    known?: Map<string, Entity | undefined>,
+  ): Promise<string | undefined> {
     const named = entityRefOfService(isvc);
     if (named) {
-      const e = await this.catalogEntity(named);
+      const e = known?.has(named)
+        ? known.get(named)
+        : await this.catalogEntity(named);
       const owner = (e?.spec as { owner?: unknown } | undefined)?.owner;
       return normalizeEntityRef(owner, 'group');
     }
@@ -224,25 +260,29 @@ export class ServiceWriter {
   ): Promise<Map<string, number>> {
     const { except, only } = options;
     const usage = new Map<string, number>();
-    for (const s of await this.o.source.listServices(cluster)) {
+    const services = await this.o.source.listServices(cluster);
+    // One catalog call for the entities the services name, not one per service.
+    const known = await this.catalogEntities(
+      services.map(s => entityRefOfService(s)).filter((r): r is string => !!r),
+    );
+    for (const s of services) {
       if (
         except &&
         s.metadata.namespace === except.namespace &&
         s.metadata.name === except.name
       )
         continue;
-      const owner = await this.ownerOf(s);
+      const owner = await this.ownerOf(s, known);
       const project = projectOfOwner(this.o.governance.projects, owner);
       if (!project || (only !== undefined && project.name !== only)) continue;
-      const v = evaluateChange({
-        action: 'create',
-        cluster,
-        namespace: s.metadata.namespace ?? '',
-        next: s,
-        acceleratorResources: this.o.governance.acceleratorResources,
-        podSecurity: { level: 'privileged' },
-      });
-      usage.set(project.name, (usage.get(project.name) ?? 0) + v.summary.gpus);
+      const { gpus } = summarizeInferenceService(s, {
+        ...(this.o.governance.acceleratorResources
+          ? {
+              acceleratorResources: [...this.o.governance.acceleratorResources],
+            }
+          : {}),
+      }).totals;
+      usage.set(project.name, (usage.get(project.name) ?? 0) + gpus);
     }
     return usage;
   }
@@ -502,7 +542,8 @@ export class ServiceWriter {
           {
             metadata: {
               uid: liveUid,
-              resourceVersion: review.live!.metadata.resourceVersion,
+              resourceVersion:
+                change.resourceVersion ?? review.live!.metadata.resourceVersion,
             },
             spec: { roles: next.spec.roles },
           },

@@ -22,34 +22,35 @@
  */
 
 import request from 'supertest';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { DevCluster, startDevCluster } from '@fusioninfer/dev-cluster';
 import {
   devClusterConfig,
   minimalInferenceService,
 } from '@fusioninfer/test-utils';
-import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
+import {
+  ClusterApiError,
+  ClusterClient,
+  createFusionInferClusters,
+  KINDS,
+} from '@fusioninfer/plugin-fusioninfer-node';
 import { fusioninferPlugin } from '../plugin';
+import { Access } from '../auth/access';
+import { createLiveServiceSource } from '../views/ServiceSource';
+import { ServiceWriter } from './ServiceWriter';
+import {
+  as,
+  BOB,
+  CAROL,
+  entity,
+  MALLORY,
+  ownersOnlyPolicy,
+  userEntity,
+  userInfoFactory,
+} from '../__testUtils__/governance';
 
 const API = '/api/fusioninfer';
-const BOB = 'user:default/bob';
-const MALLORY = 'user:default/mallory';
-const CAROL = 'user:default/carol';
-const MEMBERS: Record<string, string[]> = {
-  [BOB]: ['group:default/team-b'],
-  [MALLORY]: ['group:default/team-m'],
-  [CAROL]: ['group:default/approvers'],
-};
 /** Entities each user owns (what catalog's isEntityOwner would answer in this test). */
 const OWNS: Record<string, string[]> = {
   [BOB]: [
@@ -65,65 +66,6 @@ const OWNS: Record<string, string[]> = {
   ],
   [CAROL]: [],
 };
-
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
-
-function ownersOnlyPolicy() {
-  return mockServices.permissions.mock({
-    authorize: async (reqs: any[], opts: any) => {
-      const user = opts?.credentials?.principal?.userEntityRef as string;
-      return reqs.map(r => {
-        const name = r.permission.name as string;
-        if (
-          name === 'fusioninfer.service.update' ||
-          name === 'fusioninfer.service.delete'
-        )
-          return {
-            result: (OWNS[user] ?? []).includes(r.resourceRef)
-              ? AuthorizeResult.ALLOW
-              : AuthorizeResult.DENY,
-          };
-        if (name === 'fusioninfer.approval.decide')
-          return {
-            result:
-              user === CAROL ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
-          };
-        return { result: AuthorizeResult.ALLOW };
-      }) as any;
-    },
-    authorizeConditional: async (reqs: any[]) =>
-      reqs.map(() => ({ result: AuthorizeResult.ALLOW })) as any,
-  });
-}
-
-const userInfoFactory = createServiceFactory({
-  service: coreServices.userInfo,
-  deps: {},
-  factory: () => ({
-    async getUserInfo(credentials: any) {
-      const ref = credentials.principal.userEntityRef as string;
-      return {
-        userEntityRef: ref,
-        ownershipEntityRefs: [ref, ...(MEMBERS[ref] ?? [])],
-      };
-    },
-  }),
-});
-
-const entity = (
-  kind: string,
-  name: string,
-  spec: Record<string, unknown>,
-  relations: any[] = [],
-) => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind,
-  metadata: { name, namespace: 'default' },
-  spec,
-  relations,
-});
 
 const svc = (
   name: string,
@@ -150,15 +92,13 @@ const svc = (
 };
 
 /** Bob's catalog entity (one object the mock catalog keeps by reference: a test can change his memberships). */
-const BOB_ENTITY = entity('User', 'bob', {}, [
-  { type: 'memberOf', targetRef: 'group:default/team-b' },
-]);
+const BOB_ENTITY = userEntity('bob');
 
 async function start(dev: DevCluster, fusioninfer: Record<string, unknown>) {
   const { server } = await startTestBackend({
     features: [
       fusioninferPlugin,
-      ownersOnlyPolicy().factory,
+      ownersOnlyPolicy({ owns: OWNS }).factory,
       userInfoFactory,
       catalogServiceMock.factory({
         entities: [
@@ -173,12 +113,8 @@ async function start(dev: DevCluster, fusioninfer: Record<string, unknown>) {
             lifecycle: 'x',
           }),
           BOB_ENTITY,
-          entity('User', 'mallory', {}, [
-            { type: 'memberOf', targetRef: 'group:default/team-m' },
-          ]),
-          entity('User', 'carol', {}, [
-            { type: 'memberOf', targetRef: 'group:default/approvers' },
-          ]),
+          userEntity('mallory'),
+          userEntity('carol'),
         ] as any,
       }),
       mockServices.rootConfig.factory({
@@ -811,5 +747,65 @@ describe('governed self-service (security review 41a64b0)', () => {
     } finally {
       BOB_ENTITY.relations = relations;
     }
+  });
+
+  it('a scale computed from an older version of the service is a 409, never written over a newer spec', async () => {
+    const logger = mockServices.logger.mock();
+    const writer = new ServiceWriter({
+      access: new Access({
+        httpAuth: mockServices.httpAuth.mock(),
+        permissions: mockServices.permissions.mock(),
+        logger,
+      }),
+      source: createLiveServiceSource(
+        createFusionInferClusters([admin]),
+        new Map(),
+      ),
+      governance: {
+        projects: [],
+        podSecurity: { level: 'baseline-gpu' },
+        protectedNamespaces: [],
+      },
+      logger,
+    });
+    await admin.apply(svc('raced', 'team-b', { image: 'a:1' }), {
+      fieldManager: 'kubectl',
+    });
+    // The edit is computed from what a (possibly stale) cache showed ...
+    const seen = await admin.get<any>(
+      KINDS.InferenceService,
+      'team-b',
+      'raced',
+    );
+    // ... while somebody else changes the spec.
+    await admin.apply(svc('raced', 'team-b', { image: 'b:2' }), {
+      fieldManager: 'kubectl',
+    });
+    const edited = {
+      ...seen,
+      spec: {
+        roles: [{ ...seen.spec.roles[0], replicas: 2 }],
+      },
+    };
+    const change = {
+      cluster: 'dev',
+      namespace: 'team-b',
+      name: 'raced',
+      kind: 'scale' as const,
+      manifest: edited,
+      resourceVersion: seen.metadata.resourceVersion,
+    };
+    const caller = { kind: 'requester' as const, user: BOB };
+    const review = await writer.review(caller, change);
+    const error = await writer.write(review, change).catch(e => e);
+    expect(error).toBeInstanceOf(ClusterApiError);
+    expect(error.code).toBe(409);
+    const live = await admin.get<any>(
+      KINDS.InferenceService,
+      'team-b',
+      'raced',
+    );
+    expect(live.spec.roles[0]).toMatchObject({ replicas: 1 });
+    expect(live.spec.roles[0].template.spec.containers[0].image).toBe('b:2');
   });
 });

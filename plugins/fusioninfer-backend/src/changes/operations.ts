@@ -145,7 +145,13 @@ async function changeRolesOnce(
       validation.errors.map(e => `${e.path}: ${e.message}`).join('; '),
     );
   const caller = callerOf(credentials);
-  const change: ChangeRequest = { ...params, kind, manifest: next };
+  // The patch applies only onto the version the edit was computed from (a newer one is a 409, redone on a fresh read).
+  const change: ChangeRequest = {
+    ...params,
+    kind,
+    manifest: next,
+    resourceVersion: isvc.metadata.resourceVersion,
+  };
   const review = await writer.review(caller, change);
   ServiceWriter.assertAllowed(review);
   if (review.verdict.approvalRequired) {
