@@ -21,15 +21,7 @@
  */
 
 import request from 'supertest';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { DevCluster, startDevCluster } from '@fusioninfer/dev-cluster';
@@ -39,21 +31,17 @@ import {
 } from '@fusioninfer/test-utils';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { fusioninferPlugin } from '../plugin';
+import {
+  as,
+  BOB,
+  CAROL,
+  MALLORY,
+  userEntity,
+  userInfoFactory,
+} from '../__testUtils__/governance';
 
 const API = '/api/fusioninfer';
-const BOB = 'user:default/bob';
-const MALLORY = 'user:default/mallory';
-const CAROL = 'user:default/carol';
-const MEMBERS: Record<string, string[]> = {
-  [BOB]: ['group:default/team-b'],
-  [MALLORY]: ['group:default/team-m'],
-  [CAROL]: ['group:default/approvers'],
-};
 const RBAC = 'rbac.authorization.k8s.io';
-
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
 
 /** The backend's policy allows every change (only approvers decide): what is refused below, the cluster refused. */
 function allowAllPolicy() {
@@ -70,31 +58,6 @@ function allowAllPolicy() {
       reqs.map(() => ({ result: AuthorizeResult.ALLOW })) as any,
   });
 }
-
-const userInfoFactory = createServiceFactory({
-  service: coreServices.userInfo,
-  deps: {},
-  factory: () => ({
-    async getUserInfo(credentials: any) {
-      const ref = credentials.principal.userEntityRef as string;
-      return {
-        userEntityRef: ref,
-        ownershipEntityRefs: [ref, ...(MEMBERS[ref] ?? [])],
-      };
-    },
-  }),
-});
-
-const user = (name: string) => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'User',
-  metadata: { name, namespace: 'default' },
-  spec: {},
-  relations: MEMBERS[`user:default/${name}`].map(targetRef => ({
-    type: 'memberOf',
-    targetRef,
-  })),
-});
 
 const svc = (name: string, namespace: string, gpus = 0) => {
   const m = minimalInferenceService(name, { namespace }) as any;
@@ -115,7 +78,11 @@ async function start(dev: DevCluster, fusioninfer: Record<string, unknown>) {
       allowAllPolicy().factory,
       userInfoFactory,
       catalogServiceMock.factory({
-        entities: [user('bob'), user('mallory'), user('carol')] as any,
+        entities: [
+          userEntity('bob'),
+          userEntity('mallory'),
+          userEntity('carol'),
+        ] as any,
       }),
       mockServices.rootConfig.factory({
         data: {

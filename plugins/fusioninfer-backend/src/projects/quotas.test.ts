@@ -21,16 +21,7 @@
  */
 
 import request from 'supertest';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { DevCluster, startDevCluster } from '@fusioninfer/dev-cluster';
 import {
@@ -41,16 +32,17 @@ import {
 import { fusioninferRoutes } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { fusioninferPlugin } from '../plugin';
+import {
+  as,
+  BOB,
+  CAROL,
+  MALLORY,
+  ownersOnlyPolicy,
+  userEntity,
+  userInfoFactory,
+} from '../__testUtils__/governance';
 
 const API = '/api/fusioninfer';
-const BOB = 'user:default/bob';
-const MALLORY = 'user:default/mallory';
-const CAROL = 'user:default/carol';
-const MEMBERS: Record<string, string[]> = {
-  [BOB]: ['group:default/team-b'],
-  [MALLORY]: ['group:default/team-m'],
-  [CAROL]: ['group:default/approvers'],
-};
 const OWNS: Record<string, string[]> = {
   [BOB]: ['q1', 'q2', 'q3'].map(n => `component:default/${n}.team-b.dev`),
   [MALLORY]: [],
@@ -58,61 +50,6 @@ const OWNS: Record<string, string[]> = {
 };
 /** Projects each user may see (fusioninfer.project.read); everybody else sees all. */
 const SEES: Record<string, string[]> = { [MALLORY]: ['team-m'] };
-
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
-
-function ownersOnlyPolicy() {
-  return mockServices.permissions.mock({
-    authorize: async (reqs: any[], opts: any) => {
-      const user = opts?.credentials?.principal?.userEntityRef as string;
-      return reqs.map(r => {
-        const name = r.permission.name as string;
-        let allow = true;
-        if (
-          name === 'fusioninfer.service.update' ||
-          name === 'fusioninfer.service.delete'
-        )
-          allow = (OWNS[user] ?? []).includes(r.resourceRef);
-        else if (
-          name === 'fusioninfer.approval.decide' ||
-          name === 'fusioninfer.project.quota.update'
-        )
-          allow = user === CAROL;
-        else if (name === 'fusioninfer.project.read' && SEES[user])
-          allow = SEES[user].includes(r.resourceRef);
-        return {
-          result: allow ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
-        };
-      }) as any;
-    },
-    authorizeConditional: async (reqs: any[]) =>
-      reqs.map(() => ({ result: AuthorizeResult.ALLOW })) as any,
-  });
-}
-
-const userInfoFactory = createServiceFactory({
-  service: coreServices.userInfo,
-  deps: {},
-  factory: () => ({
-    async getUserInfo(credentials: any) {
-      const ref = credentials.principal.userEntityRef as string;
-      return {
-        userEntityRef: ref,
-        ownershipEntityRefs: [ref, ...(MEMBERS[ref] ?? [])],
-      };
-    },
-  }),
-});
-
-const user = (name: string, group: string) => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'User',
-  metadata: { name, namespace: 'default' },
-  spec: {},
-  relations: [{ type: 'memberOf', targetRef: group }],
-});
 
 /** A service of `gpus` replicas with one GPU each, owned by team-b. */
 const gpuSvc = (name: string, gpus: number) => {
@@ -159,13 +96,20 @@ describe('team project quotas raised by an approver', () => {
     const { server } = await startTestBackend({
       features: [
         fusioninferPlugin,
-        ownersOnlyPolicy().factory,
+        ownersOnlyPolicy({
+          owns: OWNS,
+          approverOnly: [
+            'fusioninfer.approval.decide',
+            'fusioninfer.project.quota.update',
+          ],
+          sees: SEES,
+        }).factory,
         userInfoFactory,
         catalogServiceMock.factory({
           entities: [
-            user('bob', 'group:default/team-b'),
-            user('mallory', 'group:default/team-m'),
-            user('carol', 'group:default/approvers'),
+            userEntity('bob'),
+            userEntity('mallory'),
+            userEntity('carol'),
           ] as any,
         }),
         mockServices.rootConfig.factory({
