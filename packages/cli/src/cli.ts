@@ -25,6 +25,7 @@ import {
   ValidationIssue,
   YAML_MAX_NESTING_BOUND,
   yamlNestingBound,
+  plural,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { isScalar, parseAllDocuments } from 'yaml';
 
@@ -271,25 +272,20 @@ function firstLine(s: string): string {
   return s.split('\n')[0];
 }
 
-/** `1 GPU`, `2 GPUs`, `1 pod`, `0 pods`. */
-function count(n: number, unit: string): string {
-  return `${n} ${n === 1 ? unit : `${unit}s`}`;
-}
-
 function summaryLine(s: RenderSummary): string {
   const accelerators = Object.entries(s.totals.accelerators);
   const claims = s.totals.resourceClaims ?? 0;
   return (
     `${s.namespace}/${s.name}: ${s.roles
       .filter(r => r.componentType !== 'router')
-      .map(r => `${r.name} ${r.replicas}×${count(r.nodesPerReplica, 'pod')}`)
+      .map(r => `${r.name} ${r.replicas}×${plural(r.nodesPerReplica, 'pod')}`)
       .join(', ')}; ` +
     // GPU equivalents (a MIG 3g slice is 3/7), then the raw count of each accelerator resource.
-    `${count(s.totals.pods, 'pod')}, ${count(s.totals.gpus, 'GPU')}${
+    `${plural(s.totals.pods, 'pod')}, ${plural(s.totals.gpus, 'GPU')}${
       accelerators.length
         ? ` (${accelerators.map(([k, v]) => `${k}: ${v}`).join(', ')})`
         : ''
-    }${claims ? `, ${count(claims, 'DRA resource claim')} (devices not counted)` : ''}; ` +
+    }${claims ? `, ${plural(claims, 'DRA resource claim')} (devices not counted)` : ''}; ` +
     `gang scheduling ${s.gangScheduling ? 'yes' : 'no'}${s.router ? `; router ${s.router.strategy} (${s.router.image})` : ''}; ${s.totals.children} children\n`
   );
 }

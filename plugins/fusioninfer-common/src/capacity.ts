@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { plural } from './plural';
 import { parseQuantity, quantityValueCeil } from './quantity';
 import { KubeObject, Pod } from './types';
 
@@ -51,9 +52,6 @@ const containerGpus = (c: Container | undefined): number =>
     c?.resources?.requests?.[GPU_RESOURCE] ??
       c?.resources?.limits?.[GPU_RESOURCE],
   );
-
-/** `1 GPU`, `2 GPUs`. */
-const gpuCount = (n: number) => `${n} ${n === 1 ? 'GPU' : 'GPUs'}`;
 
 /** GPUs a pod holds on its node: its containers summed, or its largest init container if more (Kubernetes' rule). @public */
 export function podGpuRequest(pod: Pod): number {
@@ -138,19 +136,19 @@ export function capacityFit(
     };
   const { gpus, gpusPerPod } = need;
   if (gpus <= 0) return { fits: true, message: 'needs no GPUs' };
-  const free = `${capacity.freeGpus} of ${gpuCount(capacity.totalGpus)} ${capacity.freeGpus === 1 ? 'is' : 'are'} free on ${capacity.nodes} node${capacity.nodes === 1 ? '' : 's'}`;
+  const free = `${capacity.freeGpus} of ${plural(capacity.totalGpus, 'GPU')} ${capacity.freeGpus === 1 ? 'is' : 'are'} free on ${plural(capacity.nodes, 'node')}`;
   if (gpus > capacity.freeGpus)
     return {
       fits: false,
-      message: `does not fit: needs ${gpuCount(gpus)}, ${free}`,
+      message: `does not fit: needs ${plural(gpus, 'GPU')}, ${free}`,
     };
   if (gpusPerPod > capacity.largestFreeBlockGpus)
     return {
       fits: false,
-      message: `does not fit: a pod needs ${gpuCount(gpusPerPod)} on one node, the largest free block is ${capacity.largestFreeBlockGpus}`,
+      message: `does not fit: a pod needs ${plural(gpusPerPod, 'GPU')} on one node, the largest free block is ${capacity.largestFreeBlockGpus}`,
     };
   return {
     fits: true,
-    message: `fits: needs ${gpuCount(gpus)} (${gpusPerPod} per pod), ${free}, the largest free block is ${capacity.largestFreeBlockGpus}`,
+    message: `fits: needs ${plural(gpus, 'GPU')} (${gpusPerPod} per pod), ${free}, the largest free block is ${capacity.largestFreeBlockGpus}`,
   };
 }

@@ -25,6 +25,7 @@ export * from './constants';
 export * from './types';
 export { canonicalJson, fnv1_32, safeEncode, specHash } from './hash';
 export * from './quantity';
+export { plural } from './plural';
 export * from './capacity';
 export * from './names';
 export * from './eppConfig';

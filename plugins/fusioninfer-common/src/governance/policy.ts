@@ -23,6 +23,7 @@
 
 import { ApprovalPolicy } from '../approval';
 import { canonicalJson } from '../hash';
+import { plural } from '../plural';
 import { summarizeInferenceService } from '../render';
 import { InferenceService } from '../types';
 import { checkPodSecurity } from './podSecurity';
@@ -302,14 +303,14 @@ export function evaluateChange(input: ChangeInput): PolicyVerdict {
       next.gpus > policy.maxGpusWithoutApproval
     )
       reasons.push(
-        `${next.gpus} ${next.gpus === 1 ? 'GPU' : 'GPUs'} requested; more than ${policy.maxGpusWithoutApproval} need approval`,
+        `${plural(next.gpus, 'GPU')} requested; more than ${policy.maxGpusWithoutApproval} need approval`,
       );
     if (
       policy.maxPodsWithoutApproval !== undefined &&
       next.pods > policy.maxPodsWithoutApproval
     )
       reasons.push(
-        `${next.pods} ${next.pods === 1 ? 'pod' : 'pods'} requested; more than ${policy.maxPodsWithoutApproval} need approval`,
+        `${plural(next.pods, 'pod')} requested; more than ${policy.maxPodsWithoutApproval} need approval`,
       );
   }
   if (!shrinkOnly) {
@@ -323,7 +324,7 @@ export function evaluateChange(input: ChangeInput): PolicyVerdict {
       reasons.push(`cluster ${input.cluster} requires approval`);
     if (next.resourceClaims > 0 && !input.project?.allowResourceClaims)
       reasons.push(
-        `${next.resourceClaims} DRA resource ${next.resourceClaims === 1 ? 'claim' : 'claims'} (devices the GPU count cannot see) need approval${input.project ? ` (project ${input.project.name} does not allow them)` : ''}`,
+        `${plural(next.resourceClaims, 'DRA resource claim')} (devices the GPU count cannot see) need approval${input.project ? ` (project ${input.project.name} does not allow them)` : ''}`,
       );
   }
   verdict.reasons = reasons;

@@ -14,10 +14,5 @@
  * limitations under the License.
  */
 
-/**
- * A count with its noun, singular for exactly one: `plural(1, 'GPU')` → "1 GPU", `plural(2, 'pod')` → "2 pods".
- * `many` overrides the plural form (default: noun + "s").
- */
-export function plural(count: number, noun: string, many?: string): string {
-  return `${count} ${count === 1 ? noun : (many ?? `${noun}s`)}`;
-}
+// The one plural helper lives in common (CLI, scaffolder, backend and frontend say counts the same way).
+export { plural } from '@fusioninfer/plugin-fusioninfer-common';

@@ -17,7 +17,7 @@
 import { ConflictError, InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { JsonObject } from '@backstage/types';
-import { specHash } from '@fusioninfer/plugin-fusioninfer-common';
+import { plural, specHash } from '@fusioninfer/plugin-fusioninfer-common';
 import { ApplyResponse } from '@fusioninfer/plugin-fusioninfer-common';
 import { FusionInferActionsClient } from '../client';
 import {
@@ -35,8 +35,6 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { stringify } from 'yaml';
 import { examples } from './apply.examples';
 
-const count = (n: number, unit: string) =>
-  `${n} ${n === 1 ? unit : `${unit}s`}`;
 const yamlText = (v: unknown) => stringify(v, { lineWidth: 0 });
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -188,7 +186,7 @@ export function createApplyAction(options: {
             `Dry run: ${label} would be refused by policy: ${r.policy.denials.map(d => `${d.field}: ${d.message}`).join('; ')}`,
           );
         ctx.logger.info(
-          `Dry run: ${label} would request ${count(r.summary.gpus, 'GPU')} in ${count(r.summary.pods, 'pod')}${r.policy?.project ? ` (project ${r.policy.project}${r.policy.quota ? `: ${r.policy.quota.before} → ${r.policy.quota.after} of ${r.policy.quota.limit} GPUs in ${r.policy.quota.cluster}` : ''})` : ''}; ${r.approvalRequired ? `approval required (${r.reasons.join('; ')})` : 'no approval required'}. Nothing applied. The InferenceService it would apply:\n${yamlText(isvc)}`,
+          `Dry run: ${label} would request ${plural(r.summary.gpus, 'GPU')} in ${plural(r.summary.pods, 'pod')}${r.policy?.project ? ` (project ${r.policy.project}${r.policy.quota ? `: ${r.policy.quota.before} → ${r.policy.quota.after} of ${r.policy.quota.limit} GPUs in ${r.policy.quota.cluster}` : ''})` : ''}; ${r.approvalRequired ? `approval required (${r.reasons.join('; ')})` : 'no approval required'}. Nothing applied. The InferenceService it would apply:\n${yamlText(isvc)}`,
         );
         return;
       }

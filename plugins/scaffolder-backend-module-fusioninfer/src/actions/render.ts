@@ -24,6 +24,7 @@ import {
   InferenceService,
   RenderOptions,
   renderInferenceService,
+  plural,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { stringify } from 'yaml';
 import {
@@ -253,7 +254,7 @@ export function createRenderAction(options: { render?: RenderOptions } = {}) {
           .map(([k, n]) => `${n} ${k}`)
           .join(
             ', ',
-          )}), ${summary.totals.pods} ${summary.totals.pods === 1 ? 'pod' : 'pods'}, ${summary.totals.gpus} ${summary.totals.gpus === 1 ? 'GPU' : 'GPUs'}${summary.gangScheduling ? ', gang-scheduled' : ''}, routing ${strategy}${written.length ? `; wrote ${written.join(', ')}` : ''}`,
+          )}), ${plural(summary.totals.pods, 'pod')}, ${plural(summary.totals.gpus, 'GPU')}${summary.gangScheduling ? ', gang-scheduled' : ''}, routing ${strategy}${written.length ? `; wrote ${written.join(', ')}` : ''}`,
       );
     },
   });
