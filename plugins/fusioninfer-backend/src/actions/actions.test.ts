@@ -397,6 +397,58 @@ describe('FusionInfer actions in the actions registry', () => {
     expect(await workerReplicas('qwen')).toBe(1);
   }, 30000);
 
+  it('apply-service takes the one policy: GPUs in a sidecar are held for approval, a protected namespace or a privileged pod is refused', async () => {
+    const hidden = owned(loadExample('monolithic-no-router'), 'sneaky') as any;
+    hidden.spec.roles[0].template.spec.initContainers = [
+      {
+        name: 'side',
+        image: 'x',
+        restartPolicy: 'Always',
+        resources: { limits: { 'nvidia.com/gpu': '8' } },
+      },
+    ];
+    const held = await invoke('apply-service', ALICE, {
+      cluster: 'dev',
+      namespace: 'default',
+      manifest: hidden,
+    });
+    expect(held.status).toBe(200);
+    expect(held.body.output).toMatchObject({
+      outcome: 'approval-required',
+    });
+    expect(held.body.output.reasons.join(' ')).toMatch(
+      /GPUs requested; more than 2 need approval/,
+    );
+    expect(
+      await client.get(KINDS.InferenceService, 'default', 'sneaky'),
+    ).toBeUndefined();
+    const system = await invoke('apply-service', ALICE, {
+      cluster: 'dev',
+      namespace: 'kube-system',
+      manifest: {
+        ...owned(loadExample('monolithic-no-router'), 'sys'),
+        metadata: { name: 'sys', namespace: 'kube-system' },
+      },
+    });
+    expect(system.status).toBe(403);
+    expect(system.body.error.message).toMatch(/protected-namespace/);
+    const privileged = owned(
+      loadExample('monolithic-no-router'),
+      'priv',
+    ) as any;
+    privileged.spec.roles[0].template.spec.hostPID = true;
+    const refused = await invoke('apply-service', ALICE, {
+      cluster: 'dev',
+      namespace: 'default',
+      manifest: privileged,
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toMatch(/hostPID/);
+    expect(
+      await client.get(KINDS.InferenceService, 'default', 'priv'),
+    ).toBeUndefined();
+  }, 30000);
+
   it('holds a scale above the approval threshold (approval-required, nothing changed) and applies one below it', async () => {
     const ref = { cluster: 'dev', namespace: 'default', name: 'qwen' };
     const held = await invoke('scale-role', ALICE, {
