@@ -23,7 +23,7 @@
  * a size or depth bound is crossed, then arithmetic — so hostile input is refused before any deep work.
  */
 
-import type { ValidationIssue } from './validate';
+import type { ValidationIssue } from './validate/issues';
 
 /** The bounds of {@link LIMITS}; every field can be lowered (or raised) per call. @public */
 export interface InferenceServiceLimits {

@@ -335,6 +335,29 @@ describe('validateInferenceService', () => {
     );
   });
 
+  it('takes DNS subdomains as hostnames, optionally behind one leading "*." label', () => {
+    const label = 'a'.repeat(63);
+    // 251 characters: the longest subdomain of 63-character labels that fits 253 with its "*." prefix.
+    const long = [label, label, label, 'a'.repeat(59)].join('.');
+    const hostnames = [
+      'a.example.com',
+      '*.example.org',
+      `*.${long}`,
+      `*.${long}a`, // 254 characters with the prefix
+      '*.',
+      '**.example.org',
+      'a.*.example.org',
+      'Example.org',
+      'example.org.',
+    ];
+    const x = base() as any;
+    x.spec.roles[0].httproute = { parentRefs: [{ name: 'gw' }], hostnames };
+    const bad = errorsOf(x)
+      .filter(e => e.includes('.httproute.hostnames['))
+      .map(e => Number(/hostnames\[(\d+)\]/.exec(e)![1]));
+    expect(bad).toEqual([3, 4, 5, 6, 7, 8]);
+  });
+
   it('returns every problem at once', () => {
     const x = base() as any;
     x.metadata.name = 'BAD';

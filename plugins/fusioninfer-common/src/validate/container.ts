@@ -1,0 +1,214 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { parseQuantity } from '../quantity';
+import { dns1123LabelProblems } from '../names';
+import { describeValue, isObj, Report, trunc } from './issues';
+
+/** A kubelet `$(VAR)` reference (`$$(` is the kubelet's escape for a literal `$(`). */
+const KUBELET_VAR_REF = /(^|[^$])(\$\$)*\$\([^)]*\)/;
+
+/** Checks a workload role's pod template; `multiNode` when its first container is wrapped by the Ray leader. */
+export function checkTemplate(
+  template: unknown,
+  base: string,
+  multiNode: boolean,
+  error: Report,
+  warn: Report,
+) {
+  if (template === undefined) {
+    error(
+      base,
+      'Required value: a worker, prefiller or decoder role needs a pod template with at least one container',
+    );
+    return;
+  }
+  if (!isObj(template)) return; // schema
+  if (isObj(template.metadata)) {
+    for (const k of ['labels', 'annotations']) {
+      if (template.metadata[k] !== undefined)
+        warn(
+          `${base}.metadata.${k}`,
+          'are not applied: only template.spec is used (pods get the fusioninfer.io labels)',
+        );
+    }
+  }
+  for (const k of Object.keys(template)) {
+    if (k !== 'metadata' && k !== 'spec')
+      error(
+        `${base}.${k}`,
+        'unknown field: a pod template has metadata and spec',
+      );
+  }
+  const spec = template.spec;
+  if (!isObj(spec)) {
+    error(
+      `${base}.spec`,
+      'Required value: a pod spec with at least one container',
+    );
+    return;
+  }
+  if (!Array.isArray(spec.containers) || spec.containers.length === 0) {
+    error(
+      `${base}.spec.containers`,
+      'Required value: at least one container is required',
+    );
+  } else {
+    const names = new Set<string>();
+    spec.containers.forEach((c, j) =>
+      checkContainer(
+        c,
+        `${base}.spec.containers[${j}]`,
+        names,
+        error,
+        warn,
+        multiNode && j === 0,
+      ),
+    );
+  }
+  if (spec.initContainers !== undefined) {
+    if (!Array.isArray(spec.initContainers))
+      error(`${base}.spec.initContainers`, 'must be a list of containers');
+    else {
+      const names = new Set<string>();
+      spec.initContainers.forEach((c, j) =>
+        checkContainer(
+          c,
+          `${base}.spec.initContainers[${j}]`,
+          names,
+          error,
+          warn,
+          false,
+        ),
+      );
+    }
+  }
+  if (
+    spec.schedulerName !== undefined &&
+    typeof spec.schedulerName !== 'string'
+  )
+    error(`${base}.spec.schedulerName`, 'must be a string');
+}
+
+function checkContainer(
+  c: unknown,
+  base: string,
+  names: Set<string>,
+  error: Report,
+  warn: Report,
+  wrapped: boolean,
+) {
+  if (!isObj(c)) {
+    error(base, 'must be a container object with a name and an image');
+    return;
+  }
+  if (typeof c.name !== 'string' || c.name.length === 0)
+    error(`${base}.name`, 'Required value: every container needs a name');
+  else {
+    for (const p of dns1123LabelProblems(c.name))
+      error(`${base}.name`, `Invalid value: "${trunc(c.name)}": ${p}`);
+    if (names.has(c.name))
+      error(`${base}.name`, `Duplicate value: "${c.name}"`);
+    names.add(c.name);
+  }
+  if (typeof c.image !== 'string' || c.image.trim().length === 0)
+    error(`${base}.image`, 'Required value: every container needs an image');
+  for (const k of ['command', 'args'] as const) {
+    const v = c[k];
+    if (
+      v !== undefined &&
+      !(Array.isArray(v) && v.every(x => typeof x === 'string'))
+    )
+      error(`${base}.${k}`, 'must be a list of strings');
+  }
+  if (c.ports !== undefined) {
+    if (!Array.isArray(c.ports))
+      error(`${base}.ports`, 'must be a list of ports');
+    else
+      c.ports.forEach((p, k) => {
+        const pp = `${base}.ports[${k}]`;
+        if (!isObj(p)) error(pp, 'must be an object with containerPort');
+        else if (!(
+          typeof p.containerPort === 'number' &&
+          Number.isInteger(p.containerPort) &&
+          p.containerPort >= 1 &&
+          p.containerPort <= 65535
+        )) {
+          error(
+            `${pp}.containerPort`,
+            'Required value: an integer between 1 and 65535',
+          );
+        }
+      });
+  }
+  if (c.resources !== undefined) {
+    if (!isObj(c.resources))
+      error(
+        `${base}.resources`,
+        'must be an object with limits and/or requests',
+      );
+    else
+      for (const k of ['limits', 'requests'] as const) {
+        const m = c.resources[k];
+        if (m === undefined) continue;
+        if (!isObj(m)) {
+          error(
+            `${base}.resources.${k}`,
+            'must be a map of resource name to quantity',
+          );
+          continue;
+        }
+        for (const [res, q] of Object.entries(m)) {
+          const parsed =
+            typeof q === 'string' || typeof q === 'number'
+              ? parseQuantity(q)
+              : undefined;
+          if (!parsed)
+            error(
+              `${base}.resources.${k}["${res}"]`,
+              `Invalid value: ${describeValue(q)}: must be a quantity such as "1", "500m" or "16Gi"`,
+            );
+          else if (parsed.nanos < 0n)
+            error(
+              `${base}.resources.${k}["${res}"]`,
+              'must be greater than or equal to 0',
+            );
+        }
+      }
+  }
+  if (wrapped) {
+    for (const k of ['command', 'args'] as const) {
+      const v = c[k];
+      if (!Array.isArray(v)) continue;
+      v.forEach((a, j) => {
+        if (typeof a === 'string' && KUBELET_VAR_REF.test(a))
+          warn(
+            `${base}.${k}[${j}]`,
+            'contains a $(VAR) reference: the kubelet replaces it with the value of that environment variable (ConfigMap, Secret or downward API values included) before the Ray leader starts; the value is passed to the model server as one argument and never run by the shell, but it is not validated here — make sure its source is trusted and write $$( for a literal "$("',
+          );
+      });
+    }
+    if (
+      isObj(c.readinessProbe) &&
+      (c.readinessProbe.httpGet || c.readinessProbe.grpc)
+    ) {
+      warn(
+        `${base}.readinessProbe`,
+        'also applies to the Ray worker pods, which only run "ray start --block" and serve nothing: they would never become ready',
+      );
+    }
+  }
+}
