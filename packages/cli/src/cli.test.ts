@@ -259,6 +259,118 @@ ${extra}`;
   });
 });
 
+const QWEN3_8B_CONFIG = JSON.stringify({
+  architectures: ['Qwen3ForCausalLM'],
+  hidden_size: 4096,
+  intermediate_size: 12288,
+  max_position_embeddings: 40960,
+  num_attention_heads: 32,
+  num_hidden_layers: 36,
+  num_key_value_heads: 8,
+  head_dim: 128,
+  vocab_size: 151936,
+  torch_dtype: 'bfloat16',
+});
+
+describe('fusioninfer preflight', () => {
+  const qwen = example('monolithic-router-qwen');
+
+  it('estimates a model from its --model-config on a --gpu, and places the pods on --nodes', async () => {
+    const r = await run(
+      [
+        'preflight',
+        '--gpu',
+        'H100-80GB',
+        '--nodes',
+        '4x8',
+        '--model-config',
+        'c.json',
+      ],
+      qwen,
+      { 'c.json': QWEN3_8B_CONFIG },
+    );
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^default\/qwen-inference: starts\n/);
+    expect(r.out).toContain('vLLM Qwen/Qwen3-8B, TP 1 × PP 1');
+    expect(r.out).toMatch(
+      /KV cache [0-9,]+ tokens \(147,456 bytes per token per GPU\)/,
+    );
+    expect(r.out).toContain(
+      'placement: fits: 1 pod with 1 GPU (32 of 32 GPUs free on 4 nodes)',
+    );
+  });
+
+  it('exits 1 with vLLM’s error and a fix when the model does not start, and prints JSON with -o json', async () => {
+    const r = await run(
+      [
+        'preflight',
+        '--gpu-memory',
+        '24GiB',
+        '--model-config=Qwen/Qwen3-8B=c.json',
+        '-o',
+        'json',
+      ],
+      qwen,
+      { 'c.json': QWEN3_8B_CONFIG },
+    );
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.out);
+    expect(report.verdict).toBe('does-not-start');
+    expect(report.roles[0].error).toMatch(
+      /^ValueError: To serve at least one request with the models's max seq len \(40960\)/,
+    );
+    expect(report.roles[0].fix).toMatch(/^set --max-model-len [0-9]+/);
+    expect(report.gang.message).toBe(
+      'cluster unknown: no snapshot of its nodes',
+    );
+  });
+
+  it('exits 1 when the gang cannot be placed, naming the blocking shape', async () => {
+    const r = await run(
+      ['preflight', '--nodes', '2x8,1x4'],
+      example('multi-node-deepseek-no-router'),
+    );
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(
+      'placement: does not fit: the gang of 8 pods must start together and only 2 can be placed now',
+    );
+  });
+
+  it('says unknown for a model it does not know rather than guess', async () => {
+    const r = await run(
+      ['preflight', '--gpu', 'L4'],
+      qwen.replace('Qwen/Qwen3-8B', 'acme/private-model'),
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      'model acme/private-model is unknown to the pre-flight',
+    );
+  });
+
+  it('refuses unreadable flags with usage', async () => {
+    for (const [argv, message] of [
+      [['preflight', '--gpu', 'X100'], 'unknown GPU product "X100"'],
+      [
+        ['preflight', '--gpu-memory', 'lots'],
+        '--gpu-memory "lots" is not an amount of memory',
+      ],
+      [['preflight', '--nodes', '4by8'], '--nodes "4by8" is not COUNTxGPUS'],
+      [['render', '--gpu', 'L4'], '--gpu only applies to preflight'],
+      [['preflight', '-o', 'yaml'], 'unsupported output "yaml" (text or json)'],
+    ] as const) {
+      const r = await run([...argv], qwen);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(message);
+    }
+    const notJson = await run(['preflight', '--model-config', 'c.json'], qwen, {
+      'c.json': 'nope',
+    });
+    expect(notJson.code).toBe(2);
+    expect(notJson.err).toMatch(/--model-config c.json: not JSON/);
+  });
+});
+
 describe('bad input never gives a stack trace', () => {
   const cases: Array<[string, string | Buffer, number, RegExp]> = [
     ['empty input', '', 1, /holds no document/],

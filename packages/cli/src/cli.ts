@@ -23,6 +23,18 @@ import {
   stringifyKubernetesYaml,
   validateInferenceService,
   ValidationIssue,
+  clusterSnapshotOf,
+  ClusterSnapshot,
+  gpuFromProduct,
+  GpuSpec,
+  ModelCatalog,
+  modelConfigOf,
+  ModelEntry,
+  parseGpuMemory,
+  preflight,
+  PreflightReport,
+  readEngineArgs,
+  shippedModelCatalog,
   YAML_MAX_NESTING_BOUND,
   yamlNestingBound,
   plural,
@@ -46,6 +58,8 @@ export const USAGE = `Usage:
   fusioninfer validate [-f FILE|-]
   fusioninfer render   [-f FILE|-] [-n NAMESPACE] [-o yaml|json] [--summary]
                        [--epp-image IMAGE] [--pd-epp-image IMAGE] [--kv-cache-metric NAME|none]
+  fusioninfer preflight [-f FILE|-] [-o text|json] [--gpu PRODUCT | --gpu-memory SIZE]
+                       [--nodes COUNTxGPUS[,COUNTxGPUS…]] [--model-config [MODEL=]CONFIG.JSON]…
 
 Reads InferenceService manifests (fusioninfer.io/v1alpha1; several YAML documents or a List are fine) from FILE,
 or from standard input when FILE is "-" or omitted. FILE must be a regular file of at most 5 MiB. Unquoted values
@@ -56,18 +70,28 @@ numbers in plain decimal. YAML output quotes every string kubectl could misread.
              1 with one "path: message" line per error on stderr.
   render     prints every child the controller creates (YAML documents, or one v1 List with -o json);
              --summary adds pods and GPU totals on stderr. Exit 1 on invalid input, 2 on unreadable input.
+  preflight  per role: whether vLLM starts on the GPU (memory, KV cache tokens, requests of full length at once,
+             the error vLLM would print and a fix), and whether the pods fit the nodes (--nodes 4x8: four nodes
+             with 8 free GPUs each; the gang together). The GPU: --gpu H100-80GB (a known product) or
+             --gpu-memory 80GiB. Models: the shipped catalog, or a config.json given with --model-config (for
+             the service's models, or MODEL=FILE for one). Answers "unknown" where it does not know. Exit 1
+             when a role does not start or the pods do not fit.
 `;
 
 class UsageError extends Error {}
 class InputError extends Error {}
 
 interface Args {
-  command: 'validate' | 'render' | 'help' | 'version';
+  command: 'validate' | 'render' | 'preflight' | 'help' | 'version';
   file?: string;
   namespace?: string;
-  output: 'yaml' | 'json';
+  output: 'yaml' | 'json' | 'text';
   summary: boolean;
   render: RenderOptions;
+  gpu?: GpuSpec;
+  nodes?: Array<{ count: number; gpus: number }>;
+  /** `--model-config` files: [model name or undefined for every model of the service, path]. */
+  modelConfigs: Array<[string | undefined, string]>;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -76,6 +100,7 @@ function parseArgs(argv: string[]): Args {
     output: 'yaml',
     summary: false,
     render: {},
+    modelConfigs: [],
   };
   const rest = [...argv];
   const first = rest.shift();
@@ -88,9 +113,14 @@ function parseArgs(argv: string[]): Args {
     return args;
   if (first === '--version' || first === 'version')
     return { ...args, command: 'version' };
-  if (first !== 'validate' && first !== 'render')
+  if (first !== 'validate' && first !== 'render' && first !== 'preflight')
     throw new UsageError(`unknown command "${first}"`);
   args.command = first;
+  if (first === 'preflight') args.output = 'text';
+  const only = (flag: string, command: Args['command']) => {
+    if (args.command !== command)
+      throw new UsageError(`${flag} only applies to ${command}`);
+  };
   const value = (flag: string): string => {
     const v = rest.shift();
     if (v === undefined || (v.startsWith('-') && v !== '-'))
@@ -120,12 +150,63 @@ function parseArgs(argv: string[]): Args {
         break;
       case '-o':
       case '--output': {
-        if (args.command !== 'render')
-          throw new UsageError(`${flag} only applies to render`);
+        if (args.command === 'validate')
+          throw new UsageError(`${flag} only applies to render and preflight`);
         const o = value(flag);
-        if (o !== 'yaml' && o !== 'json')
-          throw new UsageError(`unsupported output "${o}" (yaml or json)`);
-        args.output = o;
+        const allowed =
+          args.command === 'render' ? ['yaml', 'json'] : ['text', 'json'];
+        if (!allowed.includes(o))
+          throw new UsageError(
+            `unsupported output "${o}" (${allowed.join(' or ')})`,
+          );
+        args.output = o as Args['output'];
+        break;
+      }
+      case '--gpu': {
+        only(flag, 'preflight');
+        const v = value(flag);
+        const gpu = gpuFromProduct(v);
+        if (!gpu)
+          throw new UsageError(
+            `unknown GPU product "${v}" (known: H100-80GB, H200, A100-80GB, A100-40GB, L40S, L4, A10G, T4, B200, MI300X …); or give --gpu-memory 80GiB`,
+          );
+        args.gpu = gpu;
+        break;
+      }
+      case '--gpu-memory': {
+        only(flag, 'preflight');
+        const v = value(flag);
+        const bytes = parseGpuMemory(v);
+        if (!bytes)
+          throw new UsageError(
+            `${flag} "${v}" is not an amount of memory (e.g. 80GiB, 81559Mi)`,
+          );
+        args.gpu = { memoryBytes: bytes, source: 'given' };
+        break;
+      }
+      case '--nodes': {
+        only(flag, 'preflight');
+        const v = value(flag);
+        const groups = v
+          .split(',')
+          .map(g => /^([0-9]{1,4})x([0-9]{1,3})$/.exec(g.trim()));
+        if (groups.some(g => !g || Number(g[1]) < 1))
+          throw new UsageError(
+            `${flag} "${v}" is not COUNTxGPUS[,COUNTxGPUS…] (e.g. 4x8: four nodes with 8 free GPUs)`,
+          );
+        args.nodes = groups.map(g => ({
+          count: Number(g![1]),
+          gpus: Number(g![2]),
+        }));
+        break;
+      }
+      case '--model-config': {
+        only(flag, 'preflight');
+        const v = value(flag);
+        const eq = v.indexOf('=');
+        args.modelConfigs.push(
+          eq > 0 ? [v.slice(0, eq), v.slice(eq + 1)] : [undefined, v],
+        );
         break;
       }
       case '--summary':
@@ -150,6 +231,20 @@ function parseArgs(argv: string[]): Args {
     }
   }
   return args;
+}
+
+async function readInputFile(file: string, io: CliIo): Promise<Buffer> {
+  try {
+    const buf = await io.readFile(file);
+    if (buf.length > MAX_INPUT_BYTES)
+      throw new InputError(
+        `${file} is larger than ${MAX_INPUT_BYTES / 1048576} MiB`,
+      );
+    return buf;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`cannot read ${file}: ${(e as Error).message}`);
+  }
 }
 
 async function readInput(args: Args, io: CliIo): Promise<string> {
@@ -308,6 +403,104 @@ function report(
     );
 }
 
+const n = (x: number) => x.toLocaleString('en-US');
+
+/** The pre-flight answer as the terminal shows it: per role the engine, the GPU budget, the verdict, then placement. */
+export function formatPreflight(name: string, r: PreflightReport): string {
+  const lines: string[] = [
+    `${name}: ${r.verdict === 'does-not-start' ? 'DOES NOT START' : r.verdict === 'starts' ? 'starts' : 'unknown'}`,
+  ];
+  for (const role of r.roles) {
+    const e = role.engine;
+    lines.push(
+      `  ${role.role} (${role.componentType ?? 'role'}, ${plural(role.gpusPerReplica, 'GPU')} per replica): ${e.engine === 'vllm' ? `vLLM ${e.model ?? '(no model)'}, TP ${e.tensorParallelSize} × PP ${e.pipelineParallelSize}${e.maxModelLen ? `, max-model-len ${n(e.maxModelLen)}` : ''}, gpu-memory-utilization ${e.gpuMemoryUtilization}${e.kvCacheDtype !== 'auto' ? `, kv-cache-dtype ${e.kvCacheDtype}` : ''}` : 'not vLLM'}`,
+    );
+    const m = role.memory;
+    if (m) {
+      lines.push(
+        `    GPU ${m.gpu.product ?? 'given'} ${m.gpu.totalGiB} GiB: vLLM may use ${m.requestedGiB} GiB = weights ${m.weightsGiB} + activations ${m.activationGiB} + non-torch ${m.nonTorchGiB} + KV cache ${m.kvCacheGiB}`,
+        `    KV cache ${n(m.kvCacheTokens)} tokens (${n(m.kvBytesPerToken)} bytes per token per GPU); ${m.maxConcurrency} requests of ${n(m.maxModelLen)} tokens at once`,
+      );
+    }
+    lines.push(
+      `    ${role.verdict === 'does-not-start' ? 'does not start' : role.verdict}${role.error ? `: ${role.error}` : ''}`,
+    );
+    if (role.fix) lines.push(`    fix: ${role.fix}`);
+    for (const f of role.findings)
+      lines.push(`    ${f.severity}: ${f.message}`);
+  }
+  lines.push(`  placement: ${r.gang.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The model catalog of a pre-flight: the shipped models, and the --model-config files for the service's models. */
+async function preflightCatalog(
+  args: Args,
+  io: CliIo,
+  docs: unknown[],
+): Promise<ModelCatalog> {
+  const entries: ModelEntry[] = [...shippedModelCatalog()];
+  const names = new Set<string>();
+  for (const doc of docs) {
+    const roles = (doc as any)?.spec?.roles;
+    if (!Array.isArray(roles)) continue;
+    for (const role of roles) {
+      const containers = role?.template?.spec?.containers;
+      if (!Array.isArray(containers)) continue;
+      for (const c of containers) {
+        const model = readEngineArgs(c).model;
+        if (model) names.add(model);
+      }
+    }
+  }
+  for (const [model, file] of args.modelConfigs) {
+    const text = (await readInputFile(file, io)).toString('utf8');
+    let config: unknown;
+    try {
+      config = JSON.parse(text);
+    } catch (e) {
+      throw new InputError(
+        `--model-config ${file}: not JSON (${firstLine((e as Error).message)})`,
+      );
+    }
+    const parsed = modelConfigOf(config);
+    if (!parsed.num_hidden_layers && !parsed.text_config)
+      throw new InputError(
+        `--model-config ${file}: not a model config.json (no num_hidden_layers)`,
+      );
+    for (const id of model ? [model] : names)
+      entries.push({ id, config: parsed, source: file });
+  }
+  return new ModelCatalog(entries);
+}
+
+/** A synthetic cluster from --nodes (node-0 … with the --gpu labels), or none. */
+function preflightSnapshot(args: Args): ClusterSnapshot | undefined {
+  if (!args.nodes) return undefined;
+  const nodes: unknown[] = [];
+  for (const g of args.nodes)
+    for (let i = 0; i < g.count && nodes.length < 10_000; i++)
+      nodes.push({
+        metadata: {
+          name: `node-${nodes.length}`,
+          labels: args.gpu
+            ? {
+                ...(args.gpu.product
+                  ? { 'nvidia.com/gpu.product': args.gpu.product }
+                  : {}),
+                'nvidia.com/gpu.memory': String(
+                  Math.round(args.gpu.memoryBytes / 1024 ** 2 / 0.99),
+                ),
+              }
+            : {},
+        },
+        status: {
+          allocatable: { 'nvidia.com/gpu': String(g.gpus), pods: '110' },
+        },
+      });
+  return clusterSnapshotOf(nodes as any, []);
+}
+
 /** Runs the CLI; returns the exit code. Never throws. */
 export async function runCli(
   argv: string[],
@@ -355,6 +548,34 @@ export async function runCli(
       else valid.push(doc);
     });
     if (failed) return 1;
+    if (args.command === 'preflight') {
+      const catalog = await preflightCatalog(args, io, valid);
+      const snapshot = preflightSnapshot(args);
+      let bad = false;
+      const reports = valid.map(doc => {
+        const r = preflight(
+          doc,
+          snapshot,
+          catalog,
+          args.gpu ? { gpu: args.gpu } : {},
+        );
+        if (r.verdict === 'does-not-start' || r.gang.fits === false) bad = true;
+        const meta = (
+          doc as { metadata?: { name?: string; namespace?: string } }
+        ).metadata;
+        return {
+          name: `${meta?.namespace ?? 'default'}/${meta?.name ?? ''}`,
+          report: r,
+        };
+      });
+      if (args.output === 'json')
+        io.stdout(
+          `${JSON.stringify(reports.length === 1 ? reports[0].report : reports, null, 2)}\n`,
+        );
+      else
+        for (const r of reports) io.stdout(formatPreflight(r.name, r.report));
+      return bad ? 1 : 0;
+    }
     if (args.command === 'render') {
       // Rendered and written one service at a time: memory stays bounded by one service's children (see LIMITS),
       // however many services the input holds.

@@ -744,7 +744,7 @@ function gangCheck(
         gangResult.nodes,
         gangResult.placed,
       ),
-      message: `does not fit: the gang of ${plural(minMember, 'pod')} must start together and only ${gangResult.placed} can be placed now — ${gangGpus > freeGpus ? `it needs ${plural(gangGpus, 'GPU')}, ` : ''}${describe(gangResult.failed, gangResult.nodes, gangResult.placed)} (${cluster})`,
+      message: `does not fit: the gang of ${plural(minMember, 'pod')} must start together and only ${gangResult.placed} can be placed now — ${gangGpus > freeGpus ? `it needs ${plural(gangGpus, 'GPU')}; ${cluster}` : `${describe(gangResult.failed, gangResult.nodes, gangResult.placed)} (${cluster})`}`,
     };
   // The other pods one by one, on what the gang left.
   const restResult = place(rest, gangResult.nodes);
