@@ -39,12 +39,8 @@ export {
   createFusionInferClusters,
 } from './clusters';
 export type { FusionInferClusters } from './clusters';
-export {
-  DefaultFusionInferClient,
-  fusioninferClientServiceRef,
-} from './client';
+export { fusioninferClientServiceRef } from './client';
 export type {
-  FusionInferClient,
-  FusionInferEntityRef,
-  FusionInferRequestOptions,
+  FusionInferBackendClient,
+  FusionInferBackendRequestOptions,
 } from './client';

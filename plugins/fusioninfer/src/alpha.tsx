@@ -33,7 +33,8 @@ import {
   FormFieldBlueprint,
 } from '@backstage/plugin-scaffolder-react/alpha';
 import { RiShieldCheckLine } from '@remixicon/react';
-import { FusionInferClient, fusioninferApiRef } from './api';
+import { createFusionInferClient } from '@fusioninfer/plugin-fusioninfer-common';
+import { fusioninferApiRef } from './api';
 import { isFusionInferAvailable } from './lib/entity';
 
 /** Route of the approvals page (`/fusioninfer`; notifications link to `/fusioninfer/approvals/<id>`). @alpha */
@@ -45,7 +46,7 @@ export const fusioninferApi = ApiBlueprint.make({
     defineParams({
       api: fusioninferApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: deps => new FusionInferClient(deps),
+      factory: deps => createFusionInferClient(deps),
     }),
 });
 

@@ -30,7 +30,7 @@ export {
   FusionInferPreviewFieldExtension,
 } from './plugin';
 export { isFusionInferAvailable } from './lib/entity';
-export { fusioninferApiRef, FusionInferClient } from './api';
+export { fusioninferApiRef } from './api';
 export type { FusionInferApi } from './api';
 export type { PreviewUiOptions } from './components/PreviewField/manifest';
 export type { PreviewValue } from './components/PreviewField/PreviewField';

@@ -46,7 +46,8 @@ import alphaPlugin, {
   fusioninferEntityContent,
   fusioninferApprovalsPage,
 } from './alpha';
-import { FusionInferClient, fusioninferApiRef } from './api';
+import { createFusionInferClient } from '@fusioninfer/plugin-fusioninfer-common';
+import { fusioninferApiRef } from './api';
 import { InferenceContent } from './components/InferenceContent/InferenceContent';
 import { Route, Routes } from 'react-router-dom';
 
@@ -150,7 +151,7 @@ describe('new frontend system', () => {
   });
 
   it('renders the Inference tab content in a new-system test app', async () => {
-    const client = new FusionInferClient({
+    const client = createFusionInferClient({
       discoveryApi: { getBaseUrl: async () => BASE },
       fetchApi: { fetch: (i, init) => fetch(i, init) },
     });

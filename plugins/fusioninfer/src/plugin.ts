@@ -23,7 +23,8 @@ import {
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
-import { FusionInferClient, fusioninferApiRef } from './api';
+import { createFusionInferClient } from '@fusioninfer/plugin-fusioninfer-common';
+import { fusioninferApiRef } from './api';
 import { entityContentRouteRef, rootRouteRef } from './routes';
 import {
   FusionInferPreview,
@@ -41,7 +42,7 @@ export const fusioninferPlugin = createPlugin({
     createApiFactory({
       api: fusioninferApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: deps => new FusionInferClient(deps),
+      factory: deps => createFusionInferClient(deps),
     }),
   ],
   routes: { root: rootRouteRef, entityContent: entityContentRouteRef },

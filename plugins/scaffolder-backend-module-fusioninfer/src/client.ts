@@ -20,10 +20,10 @@
  * enforces permissions and the approval policy.
  */
 
-import { FusionInferClient } from '@fusioninfer/plugin-fusioninfer-node';
+import { FusionInferBackendClient } from '@fusioninfer/plugin-fusioninfer-node';
 
-/** What the actions need from `FusionInferClient` (tests pass a mock). @public */
+/** What the actions need from the FusionInfer client (tests pass a mock). @public */
 export type FusionInferActionsClient = Pick<
-  FusionInferClient,
+  FusionInferBackendClient,
   'apply' | 'getService' | 'deleteService' | 'getApproval'
 >;

@@ -26,7 +26,7 @@ import {
   ServiceState,
   serviceState,
 } from '@fusioninfer/plugin-fusioninfer-common';
-import { FusionInferRequestOptions } from '@fusioninfer/plugin-fusioninfer-node';
+import { FusionInferBackendRequestOptions } from '@fusioninfer/plugin-fusioninfer-node';
 import { FusionInferActionsClient } from './client';
 import { describeError, plain, statusOf } from './links';
 
@@ -50,7 +50,7 @@ export function sleep(ms: number, signal?: AbortSignal) {
 /** Options of {@link waitUntilReady} and {@link waitForApproval}. @public */
 export interface WaitOptions {
   client: FusionInferActionsClient;
-  call: FusionInferRequestOptions;
+  call: FusionInferBackendRequestOptions;
   logger: LoggerService;
   timeoutSeconds: number;
   pollIntervalMs?: number;

@@ -26,3 +26,4 @@ export * from './apply';
 export * from './projects';
 export * from './routes';
 export { fusioninferOpenApiDocument } from './openapi';
+export * from './client';

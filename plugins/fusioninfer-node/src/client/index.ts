@@ -14,10 +14,8 @@
  * limitations under the License.
  */
 
-export { DefaultFusionInferClient } from './FusionInferClient';
-export type {
-  FusionInferClient,
-  FusionInferEntityRef,
-  FusionInferRequestOptions,
-} from './FusionInferClient';
 export { fusioninferClientServiceRef } from './serviceRef';
+export type {
+  FusionInferBackendClient,
+  FusionInferBackendRequestOptions,
+} from './serviceRef';

@@ -15,28 +15,53 @@
  */
 
 import {
+  BackstageCredentials,
   coreServices,
   createServiceFactory,
   createServiceRef,
 } from '@backstage/backend-plugin-api';
 import {
-  DefaultFusionInferClient,
+  createFusionInferClient,
   FusionInferClient,
-} from './FusionInferClient';
+} from '@fusioninfer/plugin-fusioninfer-common';
+
+/** What each call of {@link FusionInferBackendClient} takes last: the caller it is made on behalf of. @public */
+export interface FusionInferBackendRequestOptions {
+  credentials: BackstageCredentials;
+}
 
 /**
- * The FusionInfer backend for other backend plugins and modules (the scaffolder module): calls on behalf of the
- * user, so permissions and the approval policy are enforced by the backend plugin.
+ * The client of the common package whose calls take `{ credentials }` last (one method per route of
+ * `fusioninferRoutes`).
  * @public
  */
-export const fusioninferClientServiceRef = createServiceRef<FusionInferClient>({
-  id: 'fusioninfer.client',
-  scope: 'plugin',
-  defaultFactory: async service =>
-    createServiceFactory({
-      service,
-      deps: { discovery: coreServices.discovery, auth: coreServices.auth },
-      factory: ({ discovery, auth }) =>
-        new DefaultFusionInferClient({ discovery, auth }),
-    }),
-});
+export type FusionInferBackendClient =
+  FusionInferClient<FusionInferBackendRequestOptions>;
+
+/**
+ * The FusionInfer backend for other backend plugins and modules (the scaffolder module). Each call is made with a
+ * token from `auth.getPluginRequestToken({ onBehalfOf: credentials })`, so the backend plugin enforces permissions
+ * and the approval policy for that caller (a user, or the calling plugin when the credentials are a service's).
+ * @public
+ */
+export const fusioninferClientServiceRef =
+  createServiceRef<FusionInferBackendClient>({
+    id: 'fusioninfer.client',
+    scope: 'plugin',
+    defaultFactory: async service =>
+      createServiceFactory({
+        service,
+        deps: { discovery: coreServices.discovery, auth: coreServices.auth },
+        factory: ({ discovery, auth }) =>
+          createFusionInferClient<FusionInferBackendRequestOptions>({
+            discoveryApi: discovery,
+            getToken: async ({ credentials }) =>
+              (
+                await auth.getPluginRequestToken({
+                  onBehalfOf: credentials,
+                  targetPluginId: 'fusioninfer',
+                })
+              ).token,
+          }),
+      }),
+  });

@@ -31,7 +31,8 @@ import {
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
 import type { Entity } from '@backstage/catalog-model';
-import { FusionInferClient, fusioninferApiRef } from '../api';
+import { createFusionInferClient } from '@fusioninfer/plugin-fusioninfer-common';
+import { fusioninferApiRef } from '../api';
 
 /** Base URL the client is given in tests; msw answers under it. */
 export const BASE = 'http://localhost:7007/api/fusioninfer';
@@ -82,7 +83,7 @@ export async function renderWithApis(
     mountedRoutes?: Record<string, RouteRef>;
   } = {},
 ) {
-  const client = new FusionInferClient({
+  const client = createFusionInferClient({
     discoveryApi: { getBaseUrl: async () => BASE },
     fetchApi: { fetch: (input, init) => fetch(input, init) },
   });

@@ -15,80 +15,16 @@
  */
 
 import { createApiRef } from '@backstage/core-plugin-api';
-import type { CompoundEntityRef } from '@backstage/catalog-model';
-import type {
-  ApplyRequest,
-  ApplyResponse,
-  ApprovalCheckRequest,
-  ApprovalCheckResponse,
-  ApprovalListResponse,
-  ApprovalRequest,
-  ApprovalRequiredResponse,
-  ChildrenResponse,
-  ClustersResponse,
-  CreateApprovalRequest,
-  DecisionRequest,
-  DeleteResponse,
-  DiffResponse,
-  EntityServicesResponse,
-  ListApprovalsQuery,
-  Project,
-  ProjectsResponse,
-  RoutingMetricsResponse,
-  ScaleRequest,
-  ScaleResponse,
-  ServiceDetail,
-  ServiceRef,
-  ServicesResponse,
-  SetProjectQuotaRequest,
-  StrategyRequest,
-  StrategyResponse,
-} from '@fusioninfer/plugin-fusioninfer-common';
+import type { FusionInferClient } from '@fusioninfer/plugin-fusioninfer-common';
 
 /**
- * The FusionInfer backend (`/api/fusioninfer`) as seen from the browser: one method per REST route, typed with the
- * shapes `@fusioninfer/plugin-fusioninfer-common` declares. Non-2xx answers throw a `ResponseError` from
- * `@backstage/errors`; mutations that policy holds for approval resolve with the `202` body
- * (`outcome: 'approval-required'`).
+ * The FusionInfer backend (`/api/fusioninfer`) as seen from the browser: the client of
+ * `@fusioninfer/plugin-fusioninfer-common` (`createFusionInferClient` over the app's `discoveryApi` and `fetchApi`),
+ * one method per REST route. Non-2xx answers throw a `ResponseError` from `@backstage/errors`; mutations that policy
+ * holds for approval resolve with the `202` body (`outcome: 'approval-required'`).
  * @public
  */
-export interface FusionInferApi {
-  listClusters(): Promise<ClustersResponse>;
-  listServices(): Promise<ServicesResponse>;
-  getService(ref: ServiceRef): Promise<ServiceDetail>;
-  getChildren(ref: ServiceRef): Promise<ChildrenResponse>;
-  getDiff(ref: ServiceRef): Promise<DiffResponse>;
-  getMetrics(ref: ServiceRef): Promise<RoutingMetricsResponse>;
-  getEntityServices(entity: CompoundEntityRef): Promise<EntityServicesResponse>;
-  scale(
-    ref: ServiceRef,
-    body: ScaleRequest,
-  ): Promise<ScaleResponse | ApprovalRequiredResponse>;
-  setStrategy(
-    ref: ServiceRef,
-    body: StrategyRequest,
-  ): Promise<StrategyResponse | ApprovalRequiredResponse>;
-  deleteService(ref: ServiceRef): Promise<DeleteResponse>;
-  apply(body: ApplyRequest): Promise<ApplyResponse>;
-  checkApproval(body: ApprovalCheckRequest): Promise<ApprovalCheckResponse>;
-  createApproval(body: CreateApprovalRequest): Promise<ApprovalRequest>;
-  listApprovals(query?: ListApprovalsQuery): Promise<ApprovalListResponse>;
-  getApproval(id: string): Promise<ApprovalRequest>;
-  decideApproval(id: string, body: DecisionRequest): Promise<ApprovalRequest>;
-  cancelApproval(id: string): Promise<ApprovalRequest>;
-  /** Runs a failed execution of an approved request again (approvers, while the approval is valid). */
-  retryApproval(id: string): Promise<ApprovalRequest>;
-  /** Team projects the caller may see, with per cluster the GPU quota in force and the GPUs in use. */
-  listProjects(): Promise<ProjectsResponse>;
-  /** Sets a project's GPU quota in a cluster (`fusioninfer.project.quota.update`); resolves with the project. */
-  setProjectQuota(
-    project: string,
-    cluster: string,
-    body: SetProjectQuotaRequest,
-  ): Promise<Project>;
-  /** Drops a quota set by an approver: the configured one is in force again; resolves with the project. */
-  resetProjectQuota(project: string, cluster: string): Promise<Project>;
-}
+export type FusionInferApi = FusionInferClient;
 
 /** @public */
 export const fusioninferApiRef = createApiRef<FusionInferApi>({

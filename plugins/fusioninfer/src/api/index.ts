@@ -16,4 +16,3 @@
 
 export { fusioninferApiRef } from './FusionInferApi';
 export type { FusionInferApi } from './FusionInferApi';
-export { FusionInferClient } from './FusionInferClient';

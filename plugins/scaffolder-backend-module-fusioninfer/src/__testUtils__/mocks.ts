@@ -19,7 +19,7 @@ import { ResponseError } from '@backstage/errors';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { parse } from 'yaml';
 
-/** A mock FusionInferClient (only what the actions call). */
+/** A mock FusionInfer client (only what the actions call). */
 export function mockClient() {
   return {
     apply: jest.fn(),

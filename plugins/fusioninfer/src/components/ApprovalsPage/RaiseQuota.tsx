@@ -85,10 +85,10 @@ export function RaiseQuota(props: {
     setBusy(true);
     setError(undefined);
     try {
-      const p = await api.setProjectQuota(project, cluster, {
-        gpus: value,
-        reason: reason.trim(),
-      });
+      const p = await api.setProjectQuota(
+        { project, cluster },
+        { gpus: value, reason: reason.trim() },
+      );
       setRaised(p.quotas.find(q => q.cluster === cluster)?.limit ?? value);
       setOpen(false);
       onRaised?.();
