@@ -36,9 +36,13 @@ export function exampleNames(): string[] {
 
 /**
  * Reads one upstream example, by name with or without `.yaml` (`loadExample('monolithic-router-qwen')`). Returns a
- * fresh object on every call, so a test may change it. Throws naming the file when it is missing.
+ * fresh object on every call, so a test may change it. Throws naming the file when it is missing. `metadata` is
+ * merged over the example's (`{ namespace: 'default', annotations: { … } }` places it for a test cluster).
  */
-export function loadExample<T = any>(name: string): T {
+export function loadExample<T = any>(
+  name: string,
+  metadata?: Record<string, unknown>,
+): T {
   const file = path.join(
     EXAMPLES_DIR,
     name.endsWith('.yaml') ? name : `${name}.yaml`,
@@ -47,7 +51,9 @@ export function loadExample<T = any>(name: string): T {
     throw new Error(
       `no example ${path.relative(REPO_ROOT, file)} (have: ${exampleNames().join(', ')})`,
     );
-  return parse(fs.readFileSync(file, 'utf8'));
+  const example = parse(fs.readFileSync(file, 'utf8'));
+  if (metadata) example.metadata = { ...example.metadata, ...metadata };
+  return example;
 }
 
 /** The raw YAML text of one upstream example (for CLI and scaffolder tests that read text). */

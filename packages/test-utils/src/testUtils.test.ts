@@ -81,6 +81,22 @@ describe('examples', () => {
     );
   });
 
+  it("merges the metadata it is given over the example's", () => {
+    expect(
+      loadExample('multi-node-router', {
+        namespace: 'default',
+        annotations: { 'backstage.io/entity-ref': 'component:default/qwen' },
+      }).metadata,
+    ).toEqual({
+      name: 'qwen-multi-node',
+      namespace: 'default',
+      annotations: { 'backstage.io/entity-ref': 'component:default/qwen' },
+    });
+    expect(loadExample('multi-node-router', { name: 'x' }).metadata).toEqual({
+      name: 'x',
+    });
+  });
+
   it('names the missing file and the examples that exist', () => {
     expect(() => loadExample('nope')).toThrow(
       /no example examples\/nope\.yaml \(have: .*monolithic-router-qwen/,

@@ -15,22 +15,24 @@
  */
 
 import request from 'supertest';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { mockCredentials } from '@backstage/backend-test-utils';
+import type { Entity } from '@backstage/catalog-model';
 import { startDevCluster, DevCluster } from '@fusioninfer/dev-cluster';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { MAX_SERVICE_ANNOTATION_REFS } from '@fusioninfer/plugin-fusioninfer-common';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { fusioninferPlugin } from './plugin';
 import {
   devClusterConfig,
   loadExample,
   waitFor,
 } from '@fusioninfer/test-utils';
+import {
+  as,
+  DENY_ALL,
+  DOWN_CLUSTER,
+  startFusionInferTestBackend,
+  TestPolicy,
+} from '@fusioninfer/test-utils/backend';
 
 describe('fusioninfer backend plugin', () => {
   let dev: DevCluster;
@@ -38,43 +40,30 @@ describe('fusioninfer backend plugin', () => {
   beforeAll(async () => {
     dev = await startDevCluster({ simulation: { podStartupDelayMs: 40 } });
     client = new ClusterClient(devClusterConfig(dev.url));
-    const isvc = loadExample('multi-node-router.yaml');
     await client.apply(
-      {
-        ...isvc,
-        metadata: {
-          ...isvc.metadata,
-          namespace: 'default',
-          annotations: { 'backstage.io/entity-ref': 'component:default/qwen' },
-        },
-      },
+      loadExample('multi-node-router.yaml', {
+        namespace: 'default',
+        annotations: { 'backstage.io/entity-ref': 'component:default/qwen' },
+      }),
       { fieldManager: 'kubectl' },
     );
   });
   afterAll(() => dev.close());
 
-  const config = () =>
-    mockServices.rootConfig.factory({
-      data: {
-        fusioninfer: {
-          clusters: [
-            devClusterConfig(dev.url),
-            {
-              name: 'down',
-              url: 'http://127.0.0.1:1',
-              authProvider: 'serviceAccount',
-              serviceAccountToken: 'x',
-            },
-          ],
-          reconciler: { leaseDurationSeconds: 1 },
-        },
-      },
+  /** The plugin reconciling `dev`, beside a cluster that is down. */
+  const start = (
+    options: { entities?: Entity[]; permissions?: TestPolicy } = {},
+  ) =>
+    startFusionInferTestBackend({
+      plugin: fusioninferPlugin,
+      cluster: dev,
+      otherClusters: [DOWN_CLUSTER],
+      config: { reconciler: { leaseDurationSeconds: 1 } },
+      ...options,
     });
 
   it('reconciles, and serves services, details and rendered children to authenticated callers', async () => {
-    const { server } = await startTestBackend({
-      features: [fusioninferPlugin, config()],
-    });
+    const { server } = await start();
     const list = await request(server).get('/api/fusioninfer/services');
     expect(list.status).toBe(200);
     expect(list.body.items).toEqual([
@@ -137,9 +126,7 @@ describe('fusioninfer backend plugin', () => {
   }, 30000);
 
   it('scales a role (update permission) and the reconciler follows', async () => {
-    const { server } = await startTestBackend({
-      features: [fusioninferPlugin, config()],
-    });
+    const { server } = await start();
     const bad = await request(server)
       .post(
         '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/scale',
@@ -178,47 +165,43 @@ describe('fusioninfer backend plugin', () => {
   }, 30000);
 
   it('finds the services of a catalog entity both ways, and names broken links', async () => {
-    const catalog = catalogServiceMock.factory({
-      entities: [
-        {
-          apiVersion: 'backstage.io/v1alpha1',
-          kind: 'Component',
-          metadata: { name: 'qwen', namespace: 'default' },
-          spec: { type: 'service', owner: 'me', lifecycle: 'x' },
-        },
-        {
-          apiVersion: 'backstage.io/v1alpha1',
-          kind: 'Component',
-          metadata: {
-            name: 'other',
-            namespace: 'default',
-            annotations: {
-              'fusioninfer.io/service':
-                'dev/default/qwen-multi-node, dev/default/missing, Bad/x',
-            },
+    const entities: Entity[] = [
+      {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: { name: 'qwen', namespace: 'default' },
+        spec: { type: 'service', owner: 'me', lifecycle: 'x' },
+      },
+      {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: {
+          name: 'other',
+          namespace: 'default',
+          annotations: {
+            'fusioninfer.io/service':
+              'dev/default/qwen-multi-node, dev/default/missing, Bad/x',
           },
-          spec: { type: 'service', owner: 'me', lifecycle: 'x' },
         },
-        {
-          apiVersion: 'backstage.io/v1alpha1',
-          kind: 'Component',
-          metadata: {
-            name: 'many',
-            namespace: 'default',
-            annotations: {
-              'fusioninfer.io/service': Array.from(
-                { length: 3000 },
-                (_, i) => `dev/default/s-${i}`,
-              ).join(','),
-            },
+        spec: { type: 'service', owner: 'me', lifecycle: 'x' },
+      },
+      {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: {
+          name: 'many',
+          namespace: 'default',
+          annotations: {
+            'fusioninfer.io/service': Array.from(
+              { length: 3000 },
+              (_, i) => `dev/default/s-${i}`,
+            ).join(','),
           },
-          spec: { type: 'service', owner: 'me', lifecycle: 'x' },
         },
-      ],
-    });
-    const { server } = await startTestBackend({
-      features: [fusioninferPlugin, config(), catalog],
-    });
+        spec: { type: 'service', owner: 'me', lifecycle: 'x' },
+      },
+    ];
+    const { server } = await start({ entities });
     // An annotation naming thousands of services costs at most MAX_SERVICE_ANNOTATION_REFS lookups and details.
     const many = await request(server).get(
       '/api/fusioninfer/entities/component/default/many/services',
@@ -285,9 +268,7 @@ describe('fusioninfer backend plugin', () => {
   }, 30000);
 
   it('diffs rendered children against live ones: in sync after reconcile, drift shown with its path', async () => {
-    const { server } = await startTestBackend({
-      features: [fusioninferPlugin, config()],
-    });
+    const { server } = await start();
     const url =
       '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/diff';
     const synced = await waitFor(async () => {
@@ -322,35 +303,20 @@ describe('fusioninfer backend plugin', () => {
     const owners: Record<string, string> = {
       'component:default/qwen': 'user:default/alice',
     };
-    const perms = mockServices.permissions.mock({
-      authorize: async (reqs: any[], opts: any) =>
-        reqs.map(r => {
-          const user = opts.credentials.principal.userEntityRef;
-          asked.push({
-            permission: r.permission.name,
-            resourceRef: r.resourceRef,
-            user,
-          });
-          return {
-            result:
-              r.resourceRef && owners[r.resourceRef] === user
-                ? AuthorizeResult.ALLOW
-                : AuthorizeResult.DENY,
-          };
-        }) as any,
-      authorizeConditional: async (reqs: any[]) =>
-        reqs.map(() => ({
-          result: AuthorizeResult.CONDITIONAL,
+    const { server } = await start({
+      permissions: {
+        authorize: check => {
+          asked.push(check);
+          return (
+            !!check.resourceRef && owners[check.resourceRef] === check.user
+          );
+        },
+        conditional: {
           pluginId: 'catalog',
           resourceType: 'catalog-entity',
-          conditions: {},
-        })) as any,
-    });
-    const { server } = await startTestBackend({
-      features: [fusioninferPlugin, config(), perms.factory],
-    });
-    const as = (user: string) => ({
-      Authorization: mockCredentials.user.header(user),
+          conditions: {} as any,
+        },
+      },
     });
     const url =
       '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node';
@@ -407,14 +373,7 @@ describe('fusioninfer backend plugin', () => {
   }, 30000);
 
   it('rejects unauthenticated callers, denied permissions, unknown clusters and bad names without stack traces', async () => {
-    const deny = mockServices.permissions.mock({
-      authorize: async () => [{ result: AuthorizeResult.DENY }] as any,
-      authorizeConditional: async () =>
-        [{ result: AuthorizeResult.DENY }] as any,
-    });
-    const { server } = await startTestBackend({
-      features: [fusioninferPlugin, config(), deny.factory],
-    });
+    const { server } = await start({ permissions: DENY_ALL });
     const unauth = await request(server)
       .get('/api/fusioninfer/services')
       .set('Authorization', mockCredentials.none.header());

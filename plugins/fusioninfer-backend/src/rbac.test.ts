@@ -15,7 +15,6 @@
  */
 
 import request from 'supertest';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import {
   coreServices,
   createServiceFactory,
@@ -28,6 +27,7 @@ import {
   loadExample,
   waitFor,
 } from '@fusioninfer/test-utils';
+import { startFusionInferTestBackend } from '@fusioninfer/test-utils/backend';
 
 /**
  * The backend against a development cluster that authorizes its identity by RBAC, as a real cluster does: what it
@@ -76,11 +76,8 @@ async function applyExample(
   namespace: string,
 ): Promise<string> {
   const admin = new ClusterClient(devClusterConfig(dev.url));
-  const isvc = loadExample(file);
-  await admin.apply(
-    { ...isvc, metadata: { ...isvc.metadata, namespace } },
-    { fieldManager: 'kubectl' },
-  );
+  const isvc = loadExample(file, { namespace });
+  await admin.apply(isvc, { fieldManager: 'kubectl' });
   return isvc.metadata.name;
 }
 
@@ -135,23 +132,11 @@ describe('backend identity with limited RBAC rights', () => {
         .catch((e: Error) => e);
       expect(pods).not.toBeInstanceOf(Error);
 
-      const { server } = await startTestBackend({
-        features: [
-          fusioninferPlugin,
-          mockServices.rootConfig.factory({
-            data: {
-              fusioninfer: {
-                clusters: [
-                  {
-                    ...devClusterConfig(dev.url),
-                    serviceAccountToken: 'backend-token',
-                  },
-                ],
-                reconciler: { leaseDurationSeconds: 1 },
-              },
-            },
-          }),
-        ],
+      const { server } = await startFusionInferTestBackend({
+        plugin: fusioninferPlugin,
+        cluster: dev,
+        clusterConfig: { serviceAccountToken: 'backend-token' },
+        config: { reconciler: { leaseDurationSeconds: 1 } },
       });
       const url = `/api/fusioninfer/clusters/dev/namespaces/default/services/${name}`;
       const list = await request(server).get('/api/fusioninfer/services');
@@ -251,27 +236,19 @@ describe('backend identity with limited RBAC rights', () => {
         warn: (m: string) => noisy.push(m),
         error: (m: string) => noisy.push(m),
       };
-      const { server } = await startTestBackend({
+      const { server } = await startFusionInferTestBackend({
+        plugin: fusioninferPlugin,
+        cluster: dev,
+        clusterConfig: {
+          serviceAccountToken: 'team-token',
+          namespaces: ['team-a'],
+        },
+        config: { reconciler: { leaseDurationSeconds: 1, ...reconciler } },
         features: [
-          fusioninferPlugin,
           createServiceFactory({
             service: coreServices.logger,
             deps: {},
             factory: () => recorder,
-          }),
-          mockServices.rootConfig.factory({
-            data: {
-              fusioninfer: {
-                clusters: [
-                  {
-                    ...devClusterConfig(dev.url),
-                    serviceAccountToken: 'team-token',
-                    namespaces: ['team-a'],
-                  },
-                ],
-                reconciler: { leaseDurationSeconds: 1, ...reconciler },
-              },
-            },
           }),
         ],
       });

@@ -16,16 +16,12 @@
 
 /*
  * What the governance tests share (changes/governance.test.ts, changes/writeAsUser.test.ts, projects/quotas.test.ts):
- * three users in three teams, their credentials, a permission policy mock deciding by ownership, a userInfo service
- * that knows their teams, and catalog entities of users and components.
+ * three users in three teams (the harness's `teams`), a permission policy deciding by ownership, and catalog entities
+ * of users and components.
  */
 
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
-import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type { Entity } from '@backstage/catalog-model';
+import type { TestPolicy } from '@fusioninfer/test-utils/backend';
 
 export const BOB = 'user:default/bob';
 export const MALLORY = 'user:default/mallory';
@@ -38,60 +34,31 @@ export const MEMBERS: Record<string, string[]> = {
   [CAROL]: ['group:default/approvers'],
 };
 
-/** Request headers of a signed-in user. */
-export const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
-
 /**
- * A permission policy mock: `fusioninfer.service.update`/`.delete` only on the entities `owns` lists for the user
- * (what the catalog's isEntityOwner would answer), the `approverOnly` permissions only for Carol, `fusioninfer.project.read`
+ * A permission policy: `fusioninfer.service.update`/`.delete` only on the entities `owns` lists for the user (what
+ * the catalog's isEntityOwner would answer), the `approverOnly` permissions only for Carol, `fusioninfer.project.read`
  * only on the projects `sees` lists for a user it names; everything else allowed.
  */
 export function ownersOnlyPolicy(o: {
   owns: Record<string, string[]>;
   approverOnly?: string[];
   sees?: Record<string, string[]>;
-}) {
+}): TestPolicy {
   const approverOnly = o.approverOnly ?? ['fusioninfer.approval.decide'];
-  return mockServices.permissions.mock({
-    authorize: async (reqs: any[], opts: any) => {
-      const user = opts?.credentials?.principal?.userEntityRef as string;
-      return reqs.map(r => {
-        const name = r.permission.name as string;
-        let allow = true;
-        if (
-          name === 'fusioninfer.service.update' ||
-          name === 'fusioninfer.service.delete'
-        )
-          allow = (o.owns[user] ?? []).includes(r.resourceRef);
-        else if (approverOnly.includes(name)) allow = user === CAROL;
-        else if (name === 'fusioninfer.project.read' && o.sees?.[user])
-          allow = o.sees[user].includes(r.resourceRef);
-        return {
-          result: allow ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
-        };
-      }) as any;
+  return {
+    authorize: ({ permission, resourceRef = '', user = '' }) => {
+      if (
+        permission === 'fusioninfer.service.update' ||
+        permission === 'fusioninfer.service.delete'
+      )
+        return (o.owns[user] ?? []).includes(resourceRef);
+      if (approverOnly.includes(permission)) return user === CAROL;
+      if (permission === 'fusioninfer.project.read' && o.sees?.[user])
+        return o.sees[user].includes(resourceRef);
+      return true;
     },
-    authorizeConditional: async (reqs: any[]) =>
-      reqs.map(() => ({ result: AuthorizeResult.ALLOW })) as any,
-  });
+  };
 }
-
-/** userInfo that gives each user its teams ({@link MEMBERS}) as ownership refs. */
-export const userInfoFactory = createServiceFactory({
-  service: coreServices.userInfo,
-  deps: {},
-  factory: () => ({
-    async getUserInfo(credentials: any) {
-      const ref = credentials.principal.userEntityRef as string;
-      return {
-        userEntityRef: ref,
-        ownershipEntityRefs: [ref, ...(MEMBERS[ref] ?? [])],
-      };
-    },
-  }),
-});
 
 /** A catalog entity in namespace default. */
 export const entity = (
@@ -99,7 +66,7 @@ export const entity = (
   name: string,
   spec: Record<string, unknown>,
   relations: Array<{ type: string; targetRef: string }> = [],
-) => ({
+): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind,
   metadata: { name, namespace: 'default' },

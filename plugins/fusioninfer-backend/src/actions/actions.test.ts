@@ -15,12 +15,6 @@
  */
 
 import request from 'supertest';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { DevCluster, startDevCluster } from '@fusioninfer/dev-cluster';
 import {
   applyAppliedResponseSchema,
@@ -36,6 +30,11 @@ import {
   loadExample,
   waitFor,
 } from '@fusioninfer/test-utils';
+import {
+  as,
+  startFusionInferTestBackend,
+  TestPolicy,
+} from '@fusioninfer/test-utils/backend';
 import { fusioninferPlugin } from '../plugin';
 
 const API = '/api/fusioninfer';
@@ -44,30 +43,18 @@ const ALICE = 'user:default/alice';
 const BOB = 'user:default/bob';
 const ENTITY = 'component:default/qwen';
 
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
-
 /** alice owns component:default/qwen (update, delete); everybody reads; alice may create in dev/default. */
-const permissions = mockServices.permissions.mock({
-  authorize: async (reqs: any[], opts: any) =>
-    reqs.map(r => {
-      const user = opts.credentials.principal?.userEntityRef;
-      const name: string = r.permission.name;
-      let allow = true;
-      if (
-        name === 'fusioninfer.service.update' ||
-        name === 'fusioninfer.service.delete'
-      )
-        allow = r.resourceRef === ENTITY && user === ALICE;
-      if (name === 'fusioninfer.service.create') allow = user === ALICE;
-      return {
-        result: allow ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
-      };
-    }) as any,
-  authorizeConditional: async (reqs: any[]) =>
-    reqs.map(() => ({ result: AuthorizeResult.ALLOW })) as any,
-});
+const permissions: TestPolicy = {
+  authorize: ({ permission, resourceRef, user }) => {
+    if (
+      permission === 'fusioninfer.service.update' ||
+      permission === 'fusioninfer.service.delete'
+    )
+      return resourceRef === ENTITY && user === ALICE;
+    if (permission === 'fusioninfer.service.create') return user === ALICE;
+    return true;
+  },
+};
 
 const owned = <T extends object>(obj: T, name: string): T =>
   ({
@@ -112,21 +99,15 @@ describe('FusionInfer actions in the actions registry', () => {
       owned(loadExample('demo/gang-cannot-fit'), 'deepseek-r1-gang'),
       { fieldManager: 'kubectl' },
     );
-    ({ server } = await startTestBackend({
-      features: [
-        fusioninferPlugin,
-        permissions.factory,
-        mockServices.rootConfig.factory({
-          data: {
-            fusioninfer: {
-              clusters: [devClusterConfig(dev.url)],
-              reconciler: { leaseDurationSeconds: 1 },
-              metrics: { minIntervalSeconds: 0, pollIntervalSeconds: 0 },
-              approvals: { maxGpusWithoutApproval: 2 },
-            },
-          },
-        }),
-      ],
+    ({ server } = await startFusionInferTestBackend({
+      plugin: fusioninferPlugin,
+      cluster: dev,
+      config: {
+        reconciler: { leaseDurationSeconds: 1 },
+        metrics: { minIntervalSeconds: 0, pollIntervalSeconds: 0 },
+        approvals: { maxGpusWithoutApproval: 2 },
+      },
+      permissions,
     }));
   }, 30000);
   afterAll(() => dev.close());
@@ -559,29 +540,21 @@ describe('FusionInfer actions in the actions registry', () => {
   }, 30000);
 
   it('honours backend.actions.filter: excluded destructive actions are neither listed nor invocable', async () => {
-    const { server: filtered } = await startTestBackend({
-      features: [
-        fusioninferPlugin,
-        permissions.factory,
-        mockServices.rootConfig.factory({
-          data: {
-            backend: {
-              actions: {
-                filter: {
-                  exclude: [
-                    { id: 'fusioninfer:*', attributes: { destructive: true } },
-                  ],
-                },
-              },
-            },
-            fusioninfer: {
-              clusters: [devClusterConfig(dev.url)],
-              reconciler: { enabled: false },
-              metrics: { pollIntervalSeconds: 0 },
+    const { server: filtered } = await startFusionInferTestBackend({
+      plugin: fusioninferPlugin,
+      cluster: dev,
+      appConfig: {
+        backend: {
+          actions: {
+            filter: {
+              exclude: [
+                { id: 'fusioninfer:*', attributes: { destructive: true } },
+              ],
             },
           },
-        }),
-      ],
+        },
+      },
+      permissions,
     });
     const list = await request(filtered).get(ACTIONS).set(as(ALICE));
     expect(list.body.actions.map((a: any) => a.name).sort()).toEqual([

@@ -15,54 +15,34 @@
  */
 
 import request from 'supertest';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { notificationService } from '@backstage/plugin-notifications-node';
 import { DevCluster, startDevCluster } from '@fusioninfer/dev-cluster';
 import { fusioninferPlugin } from '../plugin';
 import { approvalPermissionRules } from './rules';
-import { devClusterConfig, loadExample } from '@fusioninfer/test-utils';
+import { loadExample } from '@fusioninfer/test-utils';
+import {
+  as,
+  startFusionInferTestBackend,
+} from '@fusioninfer/test-utils/backend';
 
 describe('approval routes', () => {
   let dev: DevCluster;
-  const sent: any[] = [];
   beforeAll(async () => {
     dev = await startDevCluster({ simulate: false });
   });
   afterAll(() => dev.close());
 
   const start = () =>
-    startTestBackend({
-      features: [
-        fusioninferPlugin,
-        mockServices.rootConfig.factory({
-          data: {
-            fusioninfer: {
-              clusters: [devClusterConfig(dev.url)],
-              reconciler: { enabled: false },
-              metrics: { pollIntervalSeconds: 0 },
-              approvals: {
-                maxGpusWithoutApproval: 8,
-                namespaces: ['prod'],
-                approvers: ['group:default/ml-platform'],
-              },
-            },
-          },
-        }),
-        createServiceFactory({
-          service: notificationService,
-          deps: {},
-          factory: () => ({ send: async (n: any) => void sent.push(n) }),
-        }),
-      ],
+    startFusionInferTestBackend({
+      plugin: fusioninferPlugin,
+      cluster: dev,
+      config: {
+        approvals: {
+          maxGpusWithoutApproval: 8,
+          namespaces: ['prod'],
+          approvers: ['group:default/ml-platform'],
+        },
+      },
     });
-  const as = (user: string) => ({
-    Authorization: mockCredentials.user.header(user),
-  });
 
   it('checks a manifest against the policy without storing anything', async () => {
     const { server } = await start();
@@ -149,8 +129,7 @@ describe('approval routes', () => {
   });
 
   it('creates, lists, enforces four eyes, decides once, notifies approvers and the requester', async () => {
-    const { server } = await start();
-    sent.length = 0;
+    const { server, notifications: sent } = await start();
     const created = await request(server)
       .post('/api/fusioninfer/approvals')
       .set(as('user:default/alice'))

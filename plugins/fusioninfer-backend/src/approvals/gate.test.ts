@@ -16,18 +16,14 @@
 
 import request from 'supertest';
 import { Knex } from 'knex';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabaseId,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { notificationService } from '@backstage/plugin-notifications-node';
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { DevCluster, startDevCluster } from '@fusioninfer/dev-cluster';
 import { devClusterConfig, loadExample } from '@fusioninfer/test-utils';
+import {
+  as,
+  startFusionInferTestBackend,
+  TestPolicy,
+} from '@fusioninfer/test-utils/backend';
 import {
   fusioninferRoutes,
   specHash,
@@ -43,9 +39,6 @@ if (process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING)
 const databases = TestDatabases.create({ ids });
 
 const API = '/api/fusioninfer';
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
 const ALICE = as('user:default/alice');
 const CAROL = as('user:default/carol');
 const DAVE = as('user:default/dave');
@@ -81,7 +74,6 @@ describe.each(databases.eachSupportedId())(
     let dev: DevCluster;
     let client: ClusterClient;
     let knex: Knex;
-    const sent: any[] = [];
     beforeAll(async () => {
       dev = await startDevCluster({ simulate: false });
       client = new ClusterClient(devClusterConfig(dev.url));
@@ -97,28 +89,17 @@ describe.each(databases.eachSupportedId())(
       (dev.api.requestCounts['create inferenceservices'] ?? 0) +
       (dev.api.requestCounts['update inferenceservices'] ?? 0);
 
-    const start = (options: { perms?: any; approvals?: object } = {}) =>
-      startTestBackend({
-        features: [
-          fusioninferPlugin,
-          mockServices.rootConfig.factory({
-            data: {
-              fusioninfer: {
-                clusters: [devClusterConfig(dev.url)],
-                reconciler: { enabled: false },
-                metrics: { pollIntervalSeconds: 0 },
-                approvals: { maxGpusWithoutApproval: 2, ...options.approvals },
-              },
-            },
-          }),
-          mockServices.database.factory({ knex }),
-          createServiceFactory({
-            service: notificationService,
-            deps: {},
-            factory: () => ({ send: async (n: any) => void sent.push(n) }),
-          }),
-          ...(options.perms ? [options.perms] : []),
-        ],
+    const start = (
+      options: { permissions?: TestPolicy; approvals?: object } = {},
+    ) =>
+      startFusionInferTestBackend({
+        plugin: fusioninferPlugin,
+        cluster: dev,
+        config: {
+          approvals: { maxGpusWithoutApproval: 2, ...options.approvals },
+        },
+        permissions: options.permissions,
+        database: knex,
       });
 
     it('applies what the policy allows and holds what it does not (202, nothing changed, retries reuse the request)', async () => {
@@ -306,8 +287,7 @@ describe.each(databases.eachSupportedId())(
     }, 60000);
 
     it('applies an approved request exactly once, even when two people decide at once', async () => {
-      const { server } = await start();
-      sent.length = 0;
+      const { server, notifications: sent } = await start();
       const held = await request(server)
         .post(`${API}/apply`)
         .set(ALICE)
@@ -469,12 +449,10 @@ describe.each(databases.eachSupportedId())(
     }, 60000);
 
     it('lists approvals under a conditional decision with full pages and an exact total', async () => {
-      const perms = mockServices.permissions.mock({
-        authorize: async (reqs: any[]) =>
-          reqs.map(() => ({ result: AuthorizeResult.ALLOW })) as any,
-        authorizeConditional: async (reqs: any[]) =>
-          reqs.map(() => ({
-            result: AuthorizeResult.CONDITIONAL,
+      const { server } = await start({
+        permissions: {
+          authorize: () => true,
+          conditional: {
             pluginId: 'fusioninfer',
             resourceType: 'fusioninfer-approval',
             conditions: {
@@ -486,9 +464,9 @@ describe.each(databases.eachSupportedId())(
                 },
               ],
             },
-          })) as any,
+          },
+        },
       });
-      const { server } = await start({ perms: perms.factory });
       // 7 requests by erin among 21.
       for (let i = 0; i < 21; i++) {
         const user = i % 3 === 0 ? 'user:default/erin' : 'user:default/frank';
@@ -522,10 +500,10 @@ describe.each(databases.eachSupportedId())(
     }, 60000);
     it('holds a strategy change under a namespace rule and applies it only onto the generation it was made for', async () => {
       await client.apply(
-        {
-          ...(loadExample('monolithic-router-qwen.yaml') as any),
-          metadata: { name: 'routed', namespace: 'default' },
-        },
+        loadExample('monolithic-router-qwen.yaml', {
+          name: 'routed',
+          namespace: 'default',
+        }),
         { fieldManager: 'kubectl' },
       );
       const { server } = await start({

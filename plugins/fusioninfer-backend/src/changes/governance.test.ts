@@ -22,13 +22,16 @@
  */
 
 import request from 'supertest';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { mockServices } from '@backstage/backend-test-utils';
 import { DevCluster, startDevCluster } from '@fusioninfer/dev-cluster';
 import {
   devClusterConfig,
   minimalInferenceService,
 } from '@fusioninfer/test-utils';
+import {
+  as,
+  startFusionInferTestBackend,
+} from '@fusioninfer/test-utils/backend';
 import {
   ClusterApiError,
   ClusterClient,
@@ -40,14 +43,13 @@ import { Access } from '../auth/access';
 import { createLiveServiceSource } from '../views/ServiceSource';
 import { ServiceWriter } from './ServiceWriter';
 import {
-  as,
   BOB,
   CAROL,
   entity,
   MALLORY,
+  MEMBERS,
   ownersOnlyPolicy,
   userEntity,
-  userInfoFactory,
 } from '../__testUtils__/governance';
 
 const API = '/api/fusioninfer';
@@ -95,38 +97,26 @@ const svc = (
 const BOB_ENTITY = userEntity('bob');
 
 async function start(dev: DevCluster, fusioninfer: Record<string, unknown>) {
-  const { server } = await startTestBackend({
-    features: [
-      fusioninferPlugin,
-      ownersOnlyPolicy({ owns: OWNS }).factory,
-      userInfoFactory,
-      catalogServiceMock.factory({
-        entities: [
-          entity('Component', 'team-b-app', {
-            type: 'service',
-            owner: 'group:default/team-b',
-            lifecycle: 'x',
-          }),
-          entity('Component', 'mallory-app', {
-            type: 'service',
-            owner: 'group:default/team-m',
-            lifecycle: 'x',
-          }),
-          BOB_ENTITY,
-          userEntity('mallory'),
-          userEntity('carol'),
-        ] as any,
+  const { server } = await startFusionInferTestBackend({
+    plugin: fusioninferPlugin,
+    cluster: dev,
+    config: fusioninfer,
+    permissions: ownersOnlyPolicy({ owns: OWNS }),
+    teams: MEMBERS,
+    entities: [
+      entity('Component', 'team-b-app', {
+        type: 'service',
+        owner: 'group:default/team-b',
+        lifecycle: 'x',
       }),
-      mockServices.rootConfig.factory({
-        data: {
-          fusioninfer: {
-            clusters: [devClusterConfig(dev.url)],
-            reconciler: { enabled: false },
-            metrics: { pollIntervalSeconds: 0 },
-            ...fusioninfer,
-          },
-        },
+      entity('Component', 'mallory-app', {
+        type: 'service',
+        owner: 'group:default/team-m',
+        lifecycle: 'x',
       }),
+      BOB_ENTITY,
+      userEntity('mallory'),
+      userEntity('carol'),
     ],
   });
   return server;

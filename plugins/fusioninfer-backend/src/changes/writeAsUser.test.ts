@@ -21,43 +21,34 @@
  */
 
 import request from 'supertest';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { DevCluster, startDevCluster } from '@fusioninfer/dev-cluster';
 import {
   devClusterConfig,
   minimalInferenceService,
 } from '@fusioninfer/test-utils';
+import {
+  as,
+  startFusionInferTestBackend,
+  TestPolicy,
+} from '@fusioninfer/test-utils/backend';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { fusioninferPlugin } from '../plugin';
 import {
-  as,
   BOB,
   CAROL,
   MALLORY,
+  MEMBERS,
   userEntity,
-  userInfoFactory,
 } from '../__testUtils__/governance';
 
 const API = '/api/fusioninfer';
 const RBAC = 'rbac.authorization.k8s.io';
 
 /** The backend's policy allows every change (only approvers decide): what is refused below, the cluster refused. */
-function allowAllPolicy() {
-  return mockServices.permissions.mock({
-    authorize: async (reqs: any[], opts: any) =>
-      reqs.map(r => ({
-        result:
-          r.permission.name !== 'fusioninfer.approval.decide' ||
-          opts?.credentials?.principal?.userEntityRef === CAROL
-            ? AuthorizeResult.ALLOW
-            : AuthorizeResult.DENY,
-      })) as any,
-    authorizeConditional: async (reqs: any[]) =>
-      reqs.map(() => ({ result: AuthorizeResult.ALLOW })) as any,
-  });
-}
+const allowAllPolicy: TestPolicy = {
+  authorize: ({ permission, user }) =>
+    permission !== 'fusioninfer.approval.decide' || user === CAROL,
+};
 
 const svc = (name: string, namespace: string, gpus = 0) => {
   const m = minimalInferenceService(name, { namespace }) as any;
@@ -68,39 +59,22 @@ const svc = (name: string, namespace: string, gpus = 0) => {
   return m;
 };
 
-async function start(dev: DevCluster, fusioninfer: Record<string, unknown>) {
-  const { clusters, ...rest } = fusioninfer as {
-    clusters?: Record<string, unknown>;
-  };
-  const { server } = await startTestBackend({
-    features: [
-      fusioninferPlugin,
-      allowAllPolicy().factory,
-      userInfoFactory,
-      catalogServiceMock.factory({
-        entities: [
-          userEntity('bob'),
-          userEntity('mallory'),
-          userEntity('carol'),
-        ] as any,
-      }),
-      mockServices.rootConfig.factory({
-        data: {
-          fusioninfer: {
-            clusters: [
-              {
-                ...devClusterConfig(dev.url),
-                serviceAccountToken: 'backend-token',
-                ...clusters,
-              },
-            ],
-            reconciler: { enabled: false },
-            metrics: { pollIntervalSeconds: 0 },
-            ...rest,
-          },
-        },
-      }),
-    ],
+/** The backend as `fusioninfer-backend`; `writeAs` of its cluster entry, `fusioninfer.*` keys in `config`. */
+async function start(
+  dev: DevCluster,
+  options: { writeAs?: 'user'; config?: Record<string, unknown> } = {},
+) {
+  const { server } = await startFusionInferTestBackend({
+    plugin: fusioninferPlugin,
+    cluster: dev,
+    clusterConfig: {
+      serviceAccountToken: 'backend-token',
+      ...(options.writeAs ? { writeAs: options.writeAs } : {}),
+    },
+    config: options.config,
+    permissions: allowAllPolicy,
+    teams: MEMBERS,
+    entities: [userEntity('bob'), userEntity('mallory'), userEntity('carol')],
   });
   return server;
 }
@@ -164,7 +138,7 @@ describe('writeAs: user (Kubernetes impersonation)', () => {
   afterAll(() => dev?.close());
 
   it('applies, scales and deletes as the user: allowed where RBAC grants it, 403 naming the user where not', async () => {
-    const server = await start(dev, { clusters: { writeAs: 'user' } });
+    const server = await start(dev, { writeAs: 'user' });
     const apply = (who: string, namespace: string, name: string, more = {}) =>
       request(server)
         .post(`${API}/apply`)
@@ -236,8 +210,8 @@ describe('writeAs: user (Kubernetes impersonation)', () => {
 
   it('executes an approved request as its requester (groups from the catalog), never as the approver', async () => {
     const server = await start(dev, {
-      clusters: { writeAs: 'user' },
-      approvals: { maxGpusWithoutApproval: 0 },
+      writeAs: 'user',
+      config: { approvals: { maxGpusWithoutApproval: 0 } },
     });
     const hold = async (who: string, namespace: string, name: string) => {
       const res = await request(server)
@@ -271,7 +245,7 @@ describe('writeAs: user (Kubernetes impersonation)', () => {
   });
 
   it('writes with the plugin identity by default (writeAs: plugin), which this cluster does not let write', async () => {
-    const server = await start(dev, {});
+    const server = await start(dev);
     const res = await request(server)
       .post(`${API}/apply`)
       .set(as(BOB))

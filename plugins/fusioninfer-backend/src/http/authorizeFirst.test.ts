@@ -15,15 +15,14 @@
  */
 
 import request from 'supertest';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { DevCluster, startDevCluster } from '@fusioninfer/dev-cluster';
 import { devClusterConfig, loadExample } from '@fusioninfer/test-utils';
+import {
+  DENY_ALL,
+  DOWN_CLUSTER,
+  startFusionInferTestBackend,
+} from '@fusioninfer/test-utils/backend';
 import { fusioninferRoutes } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient } from '@fusioninfer/plugin-fusioninfer-node';
 import { fusioninferPlugin } from '../plugin';
@@ -42,61 +41,38 @@ describe('every route authorizes before loading', () => {
     dev = await startDevCluster({ simulate: false });
     const client = new ClusterClient(devClusterConfig(dev.url));
     await client.apply(
-      {
-        ...(loadExample('monolithic-router-qwen.yaml') as any),
-        metadata: { name: 'exists', namespace: 'default' },
-      },
+      loadExample('monolithic-router-qwen.yaml', {
+        name: 'exists',
+        namespace: 'default',
+      }),
       { fieldManager: 'kubectl' },
     );
   });
   afterAll(() => dev.close());
 
   it('answers the same 403 for existing, missing and unreachable resources on every route', async () => {
-    const deny = mockServices.permissions.mock({
-      authorize: async (reqs: any[]) =>
-        reqs.map(() => ({ result: AuthorizeResult.DENY })) as any,
-      authorizeConditional: async (reqs: any[]) =>
-        reqs.map(() => ({ result: AuthorizeResult.DENY })) as any,
-    });
-    const { server } = await startTestBackend({
-      features: [
-        fusioninferPlugin,
-        deny.factory,
-        catalogServiceMock.factory({
-          entities: [
-            {
-              apiVersion: 'backstage.io/v1alpha1',
-              kind: 'Component',
-              metadata: { name: 'qwen', namespace: 'default' },
-              spec: { type: 'service', owner: 'alice', lifecycle: 'x' },
-            },
-          ],
-        }),
-        mockServices.rootConfig.factory({
-          data: {
-            fusioninfer: {
-              clusters: [
-                devClusterConfig(dev.url),
-                {
-                  name: 'down',
-                  url: 'http://127.0.0.1:1',
-                  authProvider: 'serviceAccount',
-                  serviceAccountToken: 'x',
-                },
-              ],
-              reconciler: { enabled: false },
-              metrics: { pollIntervalSeconds: 0 },
-              approvals: { maxGpusWithoutApproval: 0 },
-              projects: {
-                'team-a': {
-                  owners: ['group:default/team-a'],
-                  destinations: [{ cluster: 'dev', namespaces: ['default'] }],
-                  gpuQuota: { dev: 8 },
-                },
-              },
-            },
+    const { server } = await startFusionInferTestBackend({
+      plugin: fusioninferPlugin,
+      cluster: dev,
+      otherClusters: [DOWN_CLUSTER],
+      config: {
+        approvals: { maxGpusWithoutApproval: 0 },
+        projects: {
+          'team-a': {
+            owners: ['group:default/team-a'],
+            destinations: [{ cluster: 'dev', namespaces: ['default'] }],
+            gpuQuota: { dev: 8 },
           },
-        }),
+        },
+      },
+      permissions: DENY_ALL,
+      entities: [
+        {
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Component',
+          metadata: { name: 'qwen', namespace: 'default' },
+          spec: { type: 'service', owner: 'alice', lifecycle: 'x' },
+        },
       ],
     });
     const user = {
@@ -141,6 +117,10 @@ describe('every route authorizes before loading', () => {
       getMetrics: targets.map(([c, n]) => ({
         method: 'get',
         url: `${svc(c, n)}/metrics`,
+      })),
+      getPreflight: targets.map(([c, n]) => ({
+        method: 'get',
+        url: `${svc(c, n)}/preflight`,
       })),
       getEntityServices: [
         {

@@ -15,19 +15,19 @@
  */
 
 import request from 'supertest';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { mockCredentials } from '@backstage/backend-test-utils';
+import type { Entity } from '@backstage/catalog-model';
 import { startDevCluster, DevCluster } from '@fusioninfer/dev-cluster';
 import {
   devClusterConfig,
   loadExample,
   waitFor,
 } from '@fusioninfer/test-utils';
+import {
+  DOWN_CLUSTER,
+  FusionInferTestBackendOptions,
+  startFusionInferTestBackend,
+} from '@fusioninfer/test-utils/backend';
 import {
   errorResponseSchema,
   fusioninferOpenApiDocument,
@@ -64,84 +64,63 @@ describe('REST contract', () => {
   beforeAll(async () => {
     dev = await startDevCluster({ simulation: { podStartupDelayMs: 40 } });
     client = new ClusterClient(devClusterConfig(dev.url));
-    const isvc = loadExample('multi-node-router.yaml') as any;
     await client.apply(
-      {
-        ...isvc,
-        metadata: {
-          ...isvc.metadata,
-          namespace: 'default',
-          annotations: { 'backstage.io/entity-ref': 'component:default/qwen' },
-        },
-      },
+      loadExample('multi-node-router.yaml', {
+        namespace: 'default',
+        annotations: { 'backstage.io/entity-ref': 'component:default/qwen' },
+      }),
       { fieldManager: 'kubectl' },
     );
-    // A service of another team, named by an entity that its author controls (review finding M2).
-    const other = loadExample('monolithic-no-router.yaml') as any;
+    // A service of another team, named by an entity that its author controls.
     await client.apply(
-      {
-        ...other,
-        metadata: {
-          ...other.metadata,
-          name: 'secret-svc',
-          namespace: 'default',
-          annotations: {
-            'backstage.io/entity-ref': 'component:default/team-b-app',
-          },
+      loadExample('monolithic-no-router.yaml', {
+        name: 'secret-svc',
+        namespace: 'default',
+        annotations: {
+          'backstage.io/entity-ref': 'component:default/team-b-app',
         },
-      },
+      }),
       { fieldManager: 'kubectl' },
     );
   });
   afterAll(() => dev.close());
 
-  const config = (extra: object = {}) =>
-    mockServices.rootConfig.factory({
-      data: {
-        fusioninfer: {
-          clusters: [
-            devClusterConfig(dev.url),
-            {
-              name: 'down',
-              url: 'http://127.0.0.1:1',
-              authProvider: 'serviceAccount',
-              serviceAccountToken: 'x',
-            },
-          ],
-          reconciler: { leaseDurationSeconds: 1 },
-          metrics: { pollIntervalSeconds: 0 },
-          ...extra,
-        },
-      },
+  /** The plugin reconciling `dev` beside a cluster that is down; `config` adds or replaces `fusioninfer.*` keys. */
+  const start = (
+    config: object = {},
+    options: Partial<FusionInferTestBackendOptions> = {},
+  ) =>
+    startFusionInferTestBackend({
+      plugin: fusioninferPlugin,
+      cluster: dev,
+      otherClusters: [DOWN_CLUSTER],
+      config: { reconciler: { leaseDurationSeconds: 1 }, ...config },
+      ...options,
     });
-  const catalog = catalogServiceMock.factory({
-    entities: [
-      {
-        apiVersion: 'backstage.io/v1alpha1',
-        kind: 'Component',
-        metadata: { name: 'qwen', namespace: 'default' },
-        spec: { type: 'service', owner: 'alice', lifecycle: 'x' },
-      },
-      {
-        apiVersion: 'backstage.io/v1alpha1',
-        kind: 'Component',
-        metadata: {
-          name: 'attacker-app',
-          namespace: 'default',
-          annotations: {
-            'fusioninfer.io/service':
-              'dev/default/secret-svc, dev/default/qwen-multi-node',
-          },
+  const entities: Entity[] = [
+    {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: { name: 'qwen', namespace: 'default' },
+      spec: { type: 'service', owner: 'alice', lifecycle: 'x' },
+    },
+    {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: 'attacker-app',
+        namespace: 'default',
+        annotations: {
+          'fusioninfer.io/service':
+            'dev/default/secret-svc, dev/default/qwen-multi-node',
         },
-        spec: { type: 'service', owner: 'mallory', lifecycle: 'x' },
       },
-    ],
-  });
+      spec: { type: 'service', owner: 'mallory', lifecycle: 'x' },
+    },
+  ];
 
   it('every route answers what the contract declares (real responses from the development cluster)', async () => {
-    const { server } = await startTestBackend({
-      features: [fusioninferPlugin, config(), catalog],
-    });
+    const { server } = await start({}, { entities });
     const get = (p: string) => request(server).get(`${API}${p}`);
     const detail = await waitFor(
       async () => {
@@ -211,24 +190,21 @@ describe('REST contract', () => {
   }, 40000);
 
   it('project routes answer what the contract declares', async () => {
-    const { server } = await startTestBackend({
-      features: [
-        fusioninferPlugin,
-        catalog,
-        config({
-          projects: {
-            'team-a': {
-              owners: ['group:default/team-a'],
-              destinations: [
-                { cluster: 'dev', namespaces: ['default'] },
-                { cluster: 'down', namespaces: ['team-a'] },
-              ],
-              gpuQuota: { dev: 64 },
-            },
+    const { server } = await start(
+      {
+        projects: {
+          'team-a': {
+            owners: ['group:default/team-a'],
+            destinations: [
+              { cluster: 'dev', namespaces: ['default'] },
+              { cluster: 'down', namespaces: ['team-a'] },
+            ],
+            gpuQuota: { dev: 64 },
           },
-        }),
-      ],
-    });
+        },
+      },
+      { entities },
+    );
     const list = await request(server).get(`${API}/projects`);
     expectContract('listProjects', list);
     // The cluster that is down has no use to show and is named in errors, without its address.
@@ -257,9 +233,7 @@ describe('REST contract', () => {
   }, 30000);
 
   it('validates every input with a 400 naming the field, never a 500', async () => {
-    const { server } = await startTestBackend({
-      features: [fusioninferPlugin, config({ approvals: {} })],
-    });
+    const { server } = await start({ approvals: {} });
     const strategy = await request(server).post(`${SVC}/strategy`).send({});
     expect(strategy.status).toBe(400);
     expect(strategy.body.error.message).toMatch(/^strategy: /);
@@ -336,9 +310,7 @@ describe('REST contract', () => {
   }, 30000);
 
   it('authorizes before loading and never shows cluster internals', async () => {
-    const { server } = await startTestBackend({
-      features: [fusioninferPlugin, config()],
-    });
+    const { server } = await start();
     // An allowed caller learns what is missing; the down cluster's address never appears.
     expect(
       (
@@ -372,21 +344,17 @@ describe('REST contract', () => {
       'component:default/qwen': 'user:default/alice',
       'component:default/team-b-app': 'user:default/bob',
     };
-    const perms = mockServices.permissions.mock({
-      authorize: async (reqs: any[], opts: any) =>
-        reqs.map(r => ({
-          result:
-            r.resourceRef &&
-            owners[r.resourceRef] === opts.credentials.principal.userEntityRef
-              ? AuthorizeResult.ALLOW
-              : AuthorizeResult.DENY,
-        })) as any,
-      authorizeConditional: async (reqs: any[]) =>
-        reqs.map(() => ({ result: AuthorizeResult.DENY })) as any,
-    });
-    const { server } = await startTestBackend({
-      features: [fusioninferPlugin, config(), catalog, perms.factory],
-    });
+    const { server } = await start(
+      {},
+      {
+        entities,
+        permissions: {
+          authorize: ({ resourceRef, user }) =>
+            !!resourceRef && owners[resourceRef] === user,
+          conditional: 'deny',
+        },
+      },
+    );
     const mallory = await request(server)
       .get(`${API}/entities/component/default/attacker-app/services`)
       .set(
@@ -405,20 +373,15 @@ describe('REST contract', () => {
   }, 30000);
 
   it('POST /approvals/check needs fusioninfer.service.create and never renders hostile input (review H1)', async () => {
-    const perms = mockServices.permissions.mock({
-      authorize: async (reqs: any[]) =>
-        reqs.map(r => ({
-          result:
-            r.permission.name === 'fusioninfer.service.create'
-              ? AuthorizeResult.DENY
-              : AuthorizeResult.ALLOW,
-        })) as any,
-      authorizeConditional: async (reqs: any[]) =>
-        reqs.map(() => ({ result: AuthorizeResult.ALLOW })) as any,
-    });
-    const denied = await startTestBackend({
-      features: [fusioninferPlugin, config({ approvals: {} }), perms.factory],
-    });
+    const denied = await start(
+      { approvals: {} },
+      {
+        permissions: {
+          authorize: ({ permission }) =>
+            permission !== 'fusioninfer.service.create',
+        },
+      },
+    );
     const body = {
       cluster: 'dev',
       namespace: 'default',
@@ -433,9 +396,7 @@ describe('REST contract', () => {
     );
     await denied.stop();
 
-    const { server } = await startTestBackend({
-      features: [fusioninferPlugin, config({ approvals: {} })],
-    });
+    const { server } = await start({ approvals: {} });
     // 32 roles × 10,000 replicas: 320,000 LeaderWorkerSets if rendered.
     const hostile = loadExample('monolithic-no-router.yaml') as any;
     const role = hostile.spec.roles[0];
@@ -461,20 +422,11 @@ describe('REST contract', () => {
   }, 30000);
 
   it('refuses changes in namespaces the cluster does not manage (fusioninfer.clusters[].namespaces)', async () => {
-    const { server } = await startTestBackend({
-      features: [
-        fusioninferPlugin,
-        mockServices.rootConfig.factory({
-          data: {
-            fusioninfer: {
-              clusters: [{ ...devClusterConfig(dev.url), namespaces: ['ml'] }],
-              reconciler: { enabled: false },
-              metrics: { pollIntervalSeconds: 0 },
-              approvals: {},
-            },
-          },
-        }),
-      ],
+    const { server } = await startFusionInferTestBackend({
+      plugin: fusioninferPlugin,
+      cluster: dev,
+      clusterConfig: { namespaces: ['ml'] },
+      config: { approvals: {} },
     });
     const body = {
       cluster: 'dev',

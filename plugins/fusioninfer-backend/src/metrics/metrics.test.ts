@@ -15,7 +15,6 @@
  */
 
 import request from 'supertest';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import {
   parsePrometheusText,
   RoutingMetricsResponse,
@@ -28,23 +27,20 @@ import {
   loadExample,
   waitFor,
 } from '@fusioninfer/test-utils';
+import { startFusionInferTestBackend } from '@fusioninfer/test-utils/backend';
 
 async function withBackend(
   dev: DevCluster,
   epp: { disableMetricsAuth?: boolean },
 ) {
-  const config = mockServices.rootConfig.factory({
-    data: {
-      fusioninfer: {
-        clusters: [devClusterConfig(dev.url)],
-        reconciler: { leaseDurationSeconds: 1 },
-        metrics: { minIntervalSeconds: 0, pollIntervalSeconds: 0 },
-        epp,
-      },
+  const { server } = await startFusionInferTestBackend({
+    plugin: fusioninferPlugin,
+    cluster: dev,
+    config: {
+      reconciler: { leaseDurationSeconds: 1 },
+      metrics: { minIntervalSeconds: 0, pollIntervalSeconds: 0 },
+      epp,
     },
-  });
-  const { server } = await startTestBackend({
-    features: [fusioninferPlugin, config],
   });
   return server;
 }
@@ -56,17 +52,17 @@ describe('routing metrics through the API server pod proxy', () => {
     dev = await startDevCluster({ simulation: { podStartupDelayMs: 40 } });
     client = new ClusterClient(devClusterConfig(dev.url));
     await client.apply(
-      {
-        ...loadExample('single-node-router-2-replicas.yaml'),
-        metadata: { name: 'qwen', namespace: 'default' },
-      },
+      loadExample('single-node-router-2-replicas.yaml', {
+        name: 'qwen',
+        namespace: 'default',
+      }),
       { fieldManager: 'kubectl' },
     );
     await client.apply(
-      {
-        ...loadExample('monolithic-no-router.yaml'),
-        metadata: { name: 'plain', namespace: 'default' },
-      },
+      loadExample('monolithic-no-router.yaml', {
+        name: 'plain',
+        namespace: 'default',
+      }),
       { fieldManager: 'kubectl' },
     );
   });
@@ -145,10 +141,10 @@ describe('routing metrics through the API server pod proxy', () => {
     });
     const ownClient = new ClusterClient(devClusterConfig(own.url));
     await ownClient.apply(
-      {
-        ...loadExample('single-node-router-2-replicas.yaml'),
-        metadata: { name: 'qwen', namespace: 'default' },
-      },
+      loadExample('single-node-router-2-replicas.yaml', {
+        name: 'qwen',
+        namespace: 'default',
+      }),
       { fieldManager: 'kubectl' },
     );
     const server = await withBackend(own, {});

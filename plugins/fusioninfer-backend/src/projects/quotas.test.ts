@@ -21,25 +21,26 @@
  */
 
 import request from 'supertest';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { DevCluster, startDevCluster } from '@fusioninfer/dev-cluster';
 import {
   devClusterConfig,
   minimalInferenceService,
   waitFor,
 } from '@fusioninfer/test-utils';
+import {
+  as,
+  startFusionInferTestBackend,
+} from '@fusioninfer/test-utils/backend';
 import { fusioninferRoutes } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { fusioninferPlugin } from '../plugin';
 import {
-  as,
   BOB,
   CAROL,
   MALLORY,
+  MEMBERS,
   ownersOnlyPolicy,
   userEntity,
-  userInfoFactory,
 } from '../__testUtils__/governance';
 
 const API = '/api/fusioninfer';
@@ -93,47 +94,33 @@ describe('team project quotas raised by an approver', () => {
   afterAll(() => dev?.close());
 
   it('a quota refusal says who can raise it; the approver raises it, the held change executes; DELETE restores the configured quota', async () => {
-    const { server } = await startTestBackend({
-      features: [
-        fusioninferPlugin,
-        ownersOnlyPolicy({
-          owns: OWNS,
-          approverOnly: [
-            'fusioninfer.approval.decide',
-            'fusioninfer.project.quota.update',
-          ],
-          sees: SEES,
-        }).factory,
-        userInfoFactory,
-        catalogServiceMock.factory({
-          entities: [
-            userEntity('bob'),
-            userEntity('mallory'),
-            userEntity('carol'),
-          ] as any,
-        }),
-        mockServices.rootConfig.factory({
-          data: {
-            fusioninfer: {
-              clusters: [devClusterConfig(dev.url)],
-              reconciler: { enabled: false },
-              metrics: { pollIntervalSeconds: 0 },
-              approvals: { maxGpusWithoutApproval: 2 },
-              projects: {
-                'team-b': {
-                  owners: ['group:default/team-b'],
-                  destinations: [{ cluster: 'dev', namespaces: ['team-b'] }],
-                  gpuQuota: { dev: 4 },
-                },
-                'team-m': {
-                  owners: ['group:default/team-m'],
-                  destinations: [{ cluster: 'dev', namespaces: ['team-m'] }],
-                },
-              },
-            },
+    const { server } = await startFusionInferTestBackend({
+      plugin: fusioninferPlugin,
+      cluster: dev,
+      config: {
+        approvals: { maxGpusWithoutApproval: 2 },
+        projects: {
+          'team-b': {
+            owners: ['group:default/team-b'],
+            destinations: [{ cluster: 'dev', namespaces: ['team-b'] }],
+            gpuQuota: { dev: 4 },
           },
-        }),
-      ],
+          'team-m': {
+            owners: ['group:default/team-m'],
+            destinations: [{ cluster: 'dev', namespaces: ['team-m'] }],
+          },
+        },
+      },
+      permissions: ownersOnlyPolicy({
+        owns: OWNS,
+        approverOnly: [
+          'fusioninfer.approval.decide',
+          'fusioninfer.project.quota.update',
+        ],
+        sees: SEES,
+      }),
+      teams: MEMBERS,
+      entities: [userEntity('bob'), userEntity('mallory'), userEntity('carol')],
     });
     const apply = (manifest: unknown, who = BOB) =>
       request(server)

@@ -15,14 +15,13 @@
  */
 
 import request from 'supertest';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { startDevCluster, DevCluster } from '@fusioninfer/dev-cluster';
 import {
   devClusterConfig,
   loadExample,
   waitFor,
 } from '@fusioninfer/test-utils';
+import { startFusionInferTestBackend } from '@fusioninfer/test-utils/backend';
 import {
   ClusterClient,
   createFusionInferClusters,
@@ -49,21 +48,15 @@ describe('REST views from the informer caches', () => {
   beforeAll(async () => {
     managed = await startDevCluster({ simulation: { podStartupDelayMs: 40 } });
     observed = await startDevCluster({ simulate: false });
-    const isvc = loadExample('multi-node-router.yaml') as any;
     await new ClusterClient(devClusterConfig(managed.url)).apply(
-      {
-        ...isvc,
-        metadata: {
-          ...isvc.metadata,
-          namespace: 'default',
-          annotations: { 'backstage.io/entity-ref': 'component:default/qwen' },
-        },
-      },
+      loadExample('multi-node-router.yaml', {
+        namespace: 'default',
+        annotations: { 'backstage.io/entity-ref': 'component:default/qwen' },
+      }),
       { fieldManager: 'kubectl' },
     );
-    const plain = loadExample('monolithic-no-router.yaml') as any;
     await new ClusterClient(devClusterConfig(observed.url)).apply(
-      { ...plain, metadata: { ...plain.metadata, namespace: 'default' } },
+      loadExample('monolithic-no-router.yaml', { namespace: 'default' }),
       { fieldManager: 'kubectl' },
     );
   });
@@ -73,34 +66,20 @@ describe('REST views from the informer caches', () => {
   });
 
   it('serves every view with zero API-server calls, in manage and in observe mode', async () => {
-    const { server } = await startTestBackend({
-      features: [
-        fusioninferPlugin,
-        mockServices.rootConfig.factory({
-          data: {
-            fusioninfer: {
-              clusters: [
-                devClusterConfig(managed.url),
-                devClusterConfig(observed.url, {
-                  name: 'obs',
-                  mode: 'observe',
-                }),
-              ],
-              reconciler: { leaseDurationSeconds: 15 },
-              metrics: { pollIntervalSeconds: 0 },
-            },
-          },
-        }),
-        catalogServiceMock.factory({
-          entities: [
-            {
-              apiVersion: 'backstage.io/v1alpha1',
-              kind: 'Component',
-              metadata: { name: 'qwen', namespace: 'default' },
-              spec: { type: 'service', owner: 'alice', lifecycle: 'x' },
-            },
-          ],
-        }),
+    const { server } = await startFusionInferTestBackend({
+      plugin: fusioninferPlugin,
+      cluster: managed,
+      otherClusters: [
+        devClusterConfig(observed.url, { name: 'obs', mode: 'observe' }),
+      ],
+      config: { reconciler: { leaseDurationSeconds: 15 } },
+      entities: [
+        {
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Component',
+          metadata: { name: 'qwen', namespace: 'default' },
+          spec: { type: 'service', owner: 'alice', lifecycle: 'x' },
+        },
       ],
     });
     const svc = `${API}/clusters/dev/namespaces/default/services/qwen-multi-node`;
@@ -154,9 +133,8 @@ describe('CachedServiceViews when a cluster is slow or down', () => {
   it('keeps answering from the cache, at once, while a loaded cluster stops answering; names the cluster as stale', async () => {
     const dev = await startDevCluster({ simulate: false });
     const proxy = await startPartitionProxy(dev.url);
-    const plain = loadExample('monolithic-no-router.yaml') as any;
     await new ClusterClient(devClusterConfig(dev.url)).apply(
-      { ...plain, metadata: { ...plain.metadata, namespace: 'default' } },
+      loadExample('monolithic-no-router.yaml', { namespace: 'default' }),
       { fieldManager: 'kubectl' },
     );
     const client = new ClusterClient(devClusterConfig(proxy.url), {
