@@ -18,7 +18,9 @@ import { render, screen, within } from '@testing-library/react';
 import type { RoutingMetricsResponse } from '@fusioninfer/plugin-fusioninfer-common';
 import { fixture } from '../../__testUtils__';
 import { format } from '../common';
-import { metricsCharts, MetricsPanel, poolLatency } from './MetricsPanel';
+import { MetricsPanel } from './MetricsPanel';
+import { metricsCharts } from './metrics/charts';
+import { poolLatency } from './metrics/PoolTiles';
 
 const chart = (m: RoutingMetricsResponse, title: string) => {
   const c = metricsCharts(m).find(x => x.title === title);
