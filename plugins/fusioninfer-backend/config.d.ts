@@ -107,6 +107,41 @@ export interface Config {
     protectedNamespaces?: string[];
     /** Resource names (or `prefix/*` patterns) counted as accelerators (default: the built-in list). */
     acceleratorResources?: string[];
+    /** Pre-flight of deployments (will vLLM start, KV cache, will the gang fit). */
+    preflight?: {
+      /**
+       * Models added to the shipped catalog (an entry with a shipped id replaces it): the Hugging Face id, other names
+       * services use for it, the total parameter count (or the checkpoint's bytes), a source URL, and the fields of its
+       * config.json (num_hidden_layers, hidden_size, num_attention_heads, num_key_value_heads, head_dim, vocab_size,
+       * max_position_embeddings, intermediate_size, torch_dtype, MoE and MLA fields, quantization_config).
+       */
+      models?: Array<{
+        id: string;
+        aliases?: string[];
+        parameters?: number;
+        weightsBytes?: number;
+        source?: string;
+        config: { [key: string]: any };
+      }>;
+      /** Fetch the config.json (and safetensors index) of models the catalog lacks. Off unless configured. */
+      huggingFace?: {
+        /** Default true once the block is present. */
+        enabled?: boolean;
+        /** Default https://huggingface.co (a mirror or an internal proxy works the same). */
+        baseUrl?: string;
+        /**
+         * Token for gated models.
+         * @visibility secret
+         */
+        token?: string;
+        /** Per request. Default 5 seconds. */
+        timeout?: HumanDuration | string;
+        timeoutSeconds?: number;
+        /** How long a fetched config is kept (not-found answers a tenth of it). Default 24 hours. */
+        cacheTtl?: HumanDuration | string;
+        cacheTtlHours?: number;
+      };
+    };
     approvals?: {
       /** Every deployment needs approval. Default false. */
       always?: boolean;

@@ -61,6 +61,8 @@ export const devClusterPlugin = createBackendPlugin({
             (_, i) => ({
               name: `gpu-node-${i}`,
               gpus: dc.getOptionalNumber('gpusPerNode') ?? 8,
+              gpuProduct: dc.getOptionalString('gpuProduct'),
+              gpuMemoryMiB: dc.getOptionalNumber('gpuMemoryMiB'),
             }),
           ),
           tokens: [dc.getOptionalString('token') ?? 'dev-token'],

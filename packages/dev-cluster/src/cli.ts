@@ -20,11 +20,14 @@ import path from 'path';
 import { startDevCluster, NodeSpec } from './cluster';
 
 const USAGE = `Usage: fusioninfer-dev-cluster [--port N] [--host H] [--kubeconfig PATH] [--persist PATH]
-                               [--nodes N] [--gpus-per-node G] [--startup-delay-ms MS] [--no-simulate]
+                               [--nodes N] [--gpus-per-node G] [--gpu-product P] [--gpu-memory-mib M]
+                               [--startup-delay-ms MS] [--no-simulate]
                                [--token T] [--token-file PATH] [--http]
 
 Starts a Kubernetes API server for development (CRDs for InferenceService, LeaderWorkerSet, PodGroup,
 InferencePool, HTTPRoute, Gateway) with simulated controllers, and writes a kubeconfig (context fusioninfer-dev).
+Its nodes carry GPU feature discovery's labels: --gpu-product (default NVIDIA-H100-80GB-HBM3) and --gpu-memory-mib
+(default 81559) set nvidia.com/gpu.product and nvidia.com/gpu.memory.
 
 It serves HTTPS with a generated CA (kept next to the kubeconfig: ca.crt, apiserver.crt, apiserver.key) that the
 kubeconfig trusts, as kind does; --http serves plain http instead (kubectl then sends no bearer token).
@@ -54,14 +57,20 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   }
   const count = Number(opts.nodes ?? 4);
   const gpus = Number(opts['gpus-per-node'] ?? 8);
+  const gpuMemoryMiB =
+    opts['gpu-memory-mib'] === undefined
+      ? undefined
+      : Number(opts['gpu-memory-mib']);
   if (
     !Number.isInteger(count) ||
     count < 0 ||
     !Number.isInteger(gpus) ||
-    gpus < 0
+    gpus < 0 ||
+    (gpuMemoryMiB !== undefined &&
+      (!Number.isInteger(gpuMemoryMiB) || gpuMemoryMiB <= 0))
   ) {
     process.stderr.write(
-      'fusioninfer-dev-cluster: --nodes and --gpus-per-node must be non-negative integers\n',
+      'fusioninfer-dev-cluster: --nodes and --gpus-per-node must be non-negative integers, --gpu-memory-mib a positive integer\n',
     );
     process.exitCode = 2;
     return;
@@ -69,6 +78,10 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const nodes: NodeSpec[] = Array.from({ length: count }, (_, i) => ({
     name: `gpu-node-${i}`,
     gpus,
+    ...(typeof opts['gpu-product'] === 'string'
+      ? { gpuProduct: opts['gpu-product'] }
+      : {}),
+    ...(gpuMemoryMiB !== undefined ? { gpuMemoryMiB } : {}),
   }));
   const kubeconfigPath = path.resolve(
     String(opts.kubeconfig ?? '.dev-cluster/kubeconfig'),

@@ -28,6 +28,13 @@ import { devCertificates } from './tls';
 export interface NodeSpec {
   name: string;
   gpus?: number;
+  /**
+   * The GPU as NVIDIA's GPU feature discovery labels it (`nvidia.com/gpu.product`); nodes with GPUs default to
+   * {@link DEFAULT_GPU_PRODUCT}.
+   */
+  gpuProduct?: string;
+  /** `nvidia.com/gpu.memory` in MiB, as GPU feature discovery sets it (default {@link DEFAULT_GPU_MEMORY_MIB}). */
+  gpuMemoryMiB?: number;
   cpu?: string;
   memory?: string;
   labels?: Record<string, string>;
@@ -117,6 +124,11 @@ export function loadCrds(dirs: string[]): KObject[] {
   return out;
 }
 
+/** The GPU of the simulated nodes unless told otherwise: an H100 SXM, as GPU feature discovery names it. */
+export const DEFAULT_GPU_PRODUCT = 'NVIDIA-H100-80GB-HBM3';
+/** Its memory as `nvidia-smi` and GPU feature discovery report it, in MiB. */
+export const DEFAULT_GPU_MEMORY_MIB = 81559;
+
 export const DEFAULT_NODES: NodeSpec[] = [0, 1, 2, 3].map(i => ({
   name: `gpu-node-${i}`,
   gpus: 8,
@@ -139,7 +151,16 @@ function nodeObject(n: NodeSpec): KObject {
       labels: {
         'kubernetes.io/hostname': n.name,
         'kubernetes.io/os': 'linux',
-        ...(n.gpus ? { 'nvidia.com/gpu.present': 'true' } : {}),
+        ...(n.gpus
+          ? {
+              'nvidia.com/gpu.present': 'true',
+              'nvidia.com/gpu.count': String(n.gpus),
+              'nvidia.com/gpu.product': n.gpuProduct ?? DEFAULT_GPU_PRODUCT,
+              'nvidia.com/gpu.memory': String(
+                n.gpuMemoryMiB ?? DEFAULT_GPU_MEMORY_MIB,
+              ),
+            }
+          : {}),
         ...(n.labels ?? {}),
       },
     },

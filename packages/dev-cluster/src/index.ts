@@ -22,7 +22,13 @@
  * @packageDocumentation
  */
 
-export { startDevCluster, loadCrds, DEFAULT_NODES } from './cluster';
+export {
+  startDevCluster,
+  loadCrds,
+  DEFAULT_NODES,
+  DEFAULT_GPU_PRODUCT,
+  DEFAULT_GPU_MEMORY_MIB,
+} from './cluster';
 export type { DevCluster, DevClusterOptions, NodeSpec } from './cluster';
 export { KubeApi } from './api';
 export type { FaultConfig, KObject, WatchEvent } from './api';

@@ -18,9 +18,11 @@ import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds, HumanDuration } from '@backstage/types';
 import {
   ApprovalPolicy,
+  modelEntryOf,
   RenderOptions,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { readApprovalPolicy, readApprovers } from './approvals/config';
+import { PreflightSettings } from './views/preflight';
 import {
   PrometheusSourceOptions,
   readPrometheusOptions,
@@ -51,6 +53,7 @@ export interface FusionInferBackendConfig {
     allowSelfApproval: boolean;
     ttlMs: number;
   };
+  preflight: PreflightSettings;
 }
 
 /** Defaults of every duration, in milliseconds. */
@@ -61,7 +64,67 @@ export const CONFIG_DEFAULTS = {
   pollIntervalMs: 15_000,
   watchTtlMs: 600_000,
   approvalTtlMs: 7 * 24 * 3_600_000,
+  huggingFaceTimeoutMs: 5_000,
+  huggingFaceCacheTtlMs: 24 * 3_600_000,
 } as const;
+
+/** Models configured beyond the shipped catalog at most (each is a small config.json). */
+const MAX_CONFIGURED_MODELS = 1000;
+
+/** `fusioninfer.preflight`: configured models (each checked by name), and the optional Hugging Face endpoint. */
+function readPreflight(config: Config): PreflightSettings {
+  const pc = config.getOptionalConfig('fusioninfer.preflight');
+  const raw = pc?.getOptional<unknown[]>('models') ?? [];
+  if (!Array.isArray(raw))
+    throw new Error('fusioninfer.preflight.models: must be a list of models');
+  if (raw.length > MAX_CONFIGURED_MODELS)
+    throw new Error(
+      `fusioninfer.preflight.models: at most ${MAX_CONFIGURED_MODELS} models`,
+    );
+  const models = raw.map((m, i) => {
+    const entry = modelEntryOf(m);
+    if (!entry)
+      throw new Error(
+        `fusioninfer.preflight.models[${i}]: needs an id (the Hugging Face model id)`,
+      );
+    const c = entry.config.text_config ?? entry.config;
+    if (!c.num_hidden_layers || !c.max_position_embeddings)
+      throw new Error(
+        `fusioninfer.preflight.models[${i}] (${entry.id}): config needs at least num_hidden_layers, max_position_embeddings and the attention fields of its config.json`,
+      );
+    return entry;
+  });
+  const hf = pc?.getOptionalConfig('huggingFace');
+  if (!hf || hf.getOptionalBoolean('enabled') === false) return { models };
+  const baseUrl = hf.getOptionalString('baseUrl') ?? 'https://huggingface.co';
+  if (!/^https?:\/\//.test(baseUrl))
+    throw new Error(
+      'fusioninfer.preflight.huggingFace.baseUrl: must be an http(s) URL',
+    );
+  return {
+    models,
+    huggingFace: {
+      baseUrl,
+      token: hf.getOptionalString('token'),
+      timeoutMs: duration(
+        hf,
+        'fusioninfer.preflight.huggingFace',
+        'timeout',
+        'timeoutSeconds',
+        1000,
+        CONFIG_DEFAULTS.huggingFaceTimeoutMs,
+      ),
+      cacheTtlMs: duration(
+        hf,
+        'fusioninfer.preflight.huggingFace',
+        'cacheTtl',
+        'cacheTtlHours',
+        3_600_000,
+        CONFIG_DEFAULTS.huggingFaceCacheTtlMs,
+      ),
+    },
+  };
+}
 
 /**
  * A duration under `key` (a HumanDuration object such as `{ minutes: 5 }`, or a string like `5m` / `PT5M`), else
@@ -161,6 +224,7 @@ export function readFusionInferConfig(
       historySize: mc?.getOptionalNumber('historySize'),
     },
     prometheus: readPrometheusOptions(config),
+    preflight: readPreflight(config),
     approvals: {
       policy: readApprovalPolicy(config),
       approvers: readApprovers(config),

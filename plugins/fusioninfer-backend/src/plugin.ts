@@ -263,6 +263,7 @@ export const fusioninferPlugin = createBackendPlugin({
             allowSelfApproval: approvals.allowSelfApproval,
           },
           quotas,
+          preflight: settings.preflight,
         };
         // One set of access checks, gate and writer for the REST API and the registered actions.
         const services = createFusionInferServices(routerOptions);

@@ -18,6 +18,8 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   ClusterCapacity,
   clusterCapacityOf,
+  clusterSnapshotOf,
+  ClusterSnapshot,
   KubeObject,
   LABELS,
   Pod,
@@ -107,7 +109,8 @@ type Container = { resources?: Resources; restartPolicy?: string };
 
 /**
  * A pod as the capacity cache keeps it: where it runs, its phase and what its containers request
- * (`clusterCapacityOf` reads these; init containers keep `restartPolicy`, which makes one a sidecar). No labels,
+ * (`clusterCapacityOf` and `clusterSnapshotOf` read these; init containers keep `restartPolicy`, which makes one a
+ * sidecar), and the service label only (a pre-flight counts a service's own pods as free). No other labels,
  * annotations, env, volumes or status beyond the phase.
  */
 export function projectCapacityPod(o: KubeObject): KubeObject {
@@ -144,6 +147,9 @@ export function projectCapacityPod(o: KubeObject): KubeObject {
       namespace: p.metadata.namespace,
       uid: p.metadata.uid,
       resourceVersion: p.metadata.resourceVersion,
+      ...(p.metadata.labels?.[LABELS.service]
+        ? { labels: { [LABELS.service]: p.metadata.labels[LABELS.service] } }
+        : {}),
     },
     spec: {
       nodeName: spec?.nodeName,
@@ -156,7 +162,10 @@ export function projectCapacityPod(o: KubeObject): KubeObject {
   } as KubeObject;
 }
 
-/** A node as the capacity cache keeps it: whether it is cordoned and what it can allocate (no images, conditions). */
+/**
+ * A node as the capacity cache keeps it: its labels (GPU feature discovery's product and memory, and what
+ * nodeSelectors match), whether it is cordoned and what it can allocate (no images, conditions, annotations).
+ */
 export function projectCapacityNode(o: KubeObject): KubeObject {
   const n = o as KubeObject & {
     spec?: { unschedulable?: boolean };
@@ -169,6 +178,7 @@ export function projectCapacityNode(o: KubeObject): KubeObject {
       name: n.metadata.name,
       uid: n.metadata.uid,
       resourceVersion: n.metadata.resourceVersion,
+      ...(n.metadata.labels ? { labels: { ...n.metadata.labels } } : {}),
     },
     spec: { unschedulable: n.spec?.unschedulable },
     status: { allocatable: n.status?.allocatable },
@@ -418,6 +428,27 @@ export class ClusterCache {
     const c = this.capacityInformers;
     if (!c?.nodes.synced || !c.pods.synced) return undefined;
     return clusterCapacityOf(c.nodes.list(), c.pods.list() as Pod[]);
+  }
+
+  /**
+   * The cluster's nodes and free resources for a pre-flight; the pods of `service` (`namespace/name`) count as free,
+   * since an update replaces them. Undefined until nodes and pods are listed (or when they may not be).
+   */
+  snapshot(service?: {
+    namespace: string;
+    name: string;
+  }): ClusterSnapshot | undefined {
+    const c = this.capacityInformers;
+    if (!c?.nodes.synced || !c.pods.synced) return undefined;
+    return clusterSnapshotOf(c.nodes.list(), c.pods.list() as Pod[], {
+      ...(service
+        ? {
+            ignorePod: (p: Pod) =>
+              p.metadata.namespace === service.namespace &&
+              p.metadata.labels?.[LABELS.service] === service.name,
+          }
+        : {}),
+    });
   }
 
   private informerFor(kind: KindInfo, ns?: string): CacheInformer[] {

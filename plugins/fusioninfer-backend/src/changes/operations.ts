@@ -33,6 +33,7 @@ import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { Access } from '../auth/access';
 import { RouteReply } from '../contract/parse';
 import { capacityAnswer } from '../views/capacity';
+import { PreflightOf } from '../views/preflight';
 import { ServiceSource } from '../views/ServiceSource';
 import { reviewManifest } from './manifest';
 import { policyBody } from './policyBody';
@@ -53,6 +54,8 @@ export interface ChangeOperationsDeps {
   source: ServiceSource;
   gate: ApprovalHold;
   writer: ServiceWriter;
+  /** The pre-flight a dry run answers with (absent: none). */
+  preflight?: PreflightOf;
 }
 
 /** The caller of a request: its user entity ref (or, for a service principal, its subject). */
@@ -319,6 +322,14 @@ export async function applyServiceManifest(
           approvalSummaryOf(manifest, body.namespace),
           source.capacity?.(body.cluster),
         ),
+        ...(o.preflight
+          ? {
+              preflight: await o.preflight(body.cluster, manifest, {
+                namespace: body.namespace,
+                name,
+              }),
+            }
+          : {}),
       },
     };
   ServiceWriter.assertAllowed(review);

@@ -46,6 +46,7 @@ import { policyBody } from '../changes/policyBody';
 import { ChangeRequest, ServiceWriter } from '../changes/ServiceWriter';
 import { approvalSummaryOf } from '../changes/summary';
 import { capacityAnswer } from '../views/capacity';
+import { PreflightOf } from '../views/preflight';
 import { bindRoute } from './validated';
 
 /** Dependencies of the approval routes. */
@@ -62,6 +63,8 @@ export interface ApprovalRoutesOptions {
   writer: ServiceWriter;
   /** GPU capacity of a cluster now, for `/approvals/check` (absent or undefined: unknown). */
   capacity?(cluster: string): ClusterCapacity | undefined;
+  /** The pre-flight of `/approvals/check` and of a request's page (absent: none). */
+  preflight?: PreflightOf;
 }
 
 const transformConditions = createConditionTransformer(
@@ -114,6 +117,14 @@ export function addApprovalRoutes(
         warnings: validation.warnings,
         policy: policyBody(review),
         ...capacityAnswer(summary, options.capacity?.(body.cluster)),
+        ...(options.preflight
+          ? {
+              preflight: await options.preflight(body.cluster, manifest, {
+                namespace: body.namespace,
+                name: change.name,
+              }),
+            }
+          : {}),
       },
     };
   });
@@ -197,6 +208,18 @@ export function addApprovalRoutes(
     );
     const a = await store.get(params.id);
     if (!a) throw new NotFoundError(`approval request ${params.id} not found`);
+    // The page shows whether the held manifest would start and fit now (only while a decision is still to make).
+    if (a.status === 'pending' && a.manifest !== undefined && options.preflight)
+      return {
+        status: 200 as const,
+        body: {
+          ...a,
+          preflight: await options.preflight(a.cluster, a.manifest, {
+            namespace: a.namespace,
+            name: a.name,
+          }),
+        },
+      };
     return { status: 200 as const, body: a };
   });
 

@@ -147,6 +147,10 @@ describe('REST contract', () => {
     expectContract('getChildren', await request(server).get(`${SVC}/children`));
     expectContract('getDiff', await request(server).get(`${SVC}/diff`));
     expectContract('getMetrics', await request(server).get(`${SVC}/metrics`));
+    const pre = await request(server).get(`${SVC}/preflight`);
+    expectContract('getPreflight', pre);
+    // Its own pods count as free: the running service fits where it runs.
+    expect(pre.body.gang).toMatchObject({ fits: true, pods: 2 });
     expectContract(
       'getEntityServices',
       await get('/entities/component/default/qwen/services'),
@@ -173,6 +177,13 @@ describe('REST contract', () => {
     expect(dry.body.capacity).toMatchObject({ totalGpus: 32, nodes: 4 });
     expect(dry.body.capacity.freeGpus).toBeLessThan(32);
     expect(dry.body.capacityFit).toMatchObject({ fits: true });
+    expect(dry.body.preflight.gang).toMatchObject({ fits: true });
+    // The development cluster's nodes label their GPUs as GPU feature discovery does.
+    expect(dry.body.preflight.roles[0].findings).not.toContainEqual(
+      expect.objectContaining({
+        message: expect.stringMatching(/GPU memory unknown/),
+      }),
+    );
     expect(detail.body.gang.capacity).toMatchObject({
       totalGpus: 32,
       nodes: 4,

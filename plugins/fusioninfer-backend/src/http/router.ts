@@ -42,6 +42,12 @@ import {
 import { ClusterReconciler } from '../reconciler/ClusterReconciler';
 import { createLiveServiceSource, ServiceSource } from '../views/ServiceSource';
 import { addApprovalRoutes } from './approvals';
+import {
+  createPreflightOf,
+  ModelResolver,
+  PreflightOf,
+  PreflightSettings,
+} from '../views/preflight';
 import { addMutationRoutes } from './mutations';
 import { addOpenApiRoutes } from './openapi';
 import { addProjectRoutes } from './projects';
@@ -84,6 +90,8 @@ export interface RouterOptions {
    * force).
    */
   quotas?: ProjectQuotaStore;
+  /** Models for the pre-flight beyond the shipped catalog, and the optional Hugging Face endpoint. */
+  preflight?: PreflightSettings;
 }
 
 /** The Access helper of a router's options (permission checks and entity refs). */
@@ -117,6 +125,8 @@ export interface FusionInferServices {
   metrics: MetricsCollector;
   gate: ApprovalGate;
   writer: ServiceWriter;
+  /** The pre-flight of a manifest on a cluster now (dry runs, approval checks and pages, the tab). */
+  preflight: PreflightOf;
 }
 
 /** Builds the {@link FusionInferServices} of a router's options (once: the gate is bound to this writer). */
@@ -163,7 +173,11 @@ export function createFusionInferServices(
       : undefined,
   });
   gate.useWriter(writer);
-  return { access, source, metrics, gate, writer };
+  const preflight = createPreflightOf(
+    new ModelResolver(options.preflight ?? { models: [] }, options.logger),
+    source,
+  );
+  return { access, source, metrics, gate, writer, preflight };
 }
 
 /**
@@ -178,7 +192,7 @@ export async function createRouter(
 ): Promise<express.Router> {
   const { clusters } = options;
   const router = Router();
-  const { access, source, metrics, gate, writer } = services;
+  const { access, source, metrics, gate, writer, preflight } = services;
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -192,12 +206,13 @@ export async function createRouter(
     metrics,
     render: options.render,
     catalog: options.catalog,
+    preflight,
     titleOf: name => {
       const c = clusters.get(name);
       return { title: c.config.title ?? c.name, mode: c.config.mode };
     },
   });
-  addMutationRoutes(router, { access, source, gate, writer });
+  addMutationRoutes(router, { access, source, gate, writer, preflight });
   if (options.approvals)
     addApprovalRoutes(router, {
       store: options.approvals.store,
@@ -208,6 +223,7 @@ export async function createRouter(
       clusterExists: n => source.clusterNames().includes(n),
       writer,
       capacity: c => source.capacity?.(c),
+      preflight,
     });
   if (options.quotas)
     addProjectRoutes(router, {

@@ -42,6 +42,7 @@ import {
   readServiceMetrics,
 } from '../views/reads';
 import { ServiceSource } from '../views/ServiceSource';
+import { PreflightOf } from '../views/preflight';
 import { bindRoute } from './validated';
 
 /** Dependencies of the read routes. */
@@ -52,6 +53,8 @@ export interface ReadRoutesOptions {
   metrics: MetricsCollector;
   render?: RenderOptions;
   catalog?: CatalogService;
+  /** The pre-flight of a service's spec (absent: GET …/preflight answers 503). */
+  preflight?: PreflightOf;
   titleOf(cluster: string): { title: string; mode: 'manage' | 'observe' };
 }
 
@@ -196,6 +199,19 @@ export function addReadRoutes(router: express.Router, o: ReadRoutesOptions) {
     return {
       status: 200 as const,
       body: { validation, diff: diffChildren(rendered.children, live) },
+    };
+  });
+
+  bindRoute(router, r.getPreflight, async ({ req, params }) => {
+    const { isvc } = await readable(req, params);
+    if (!o.preflight)
+      throw new ServiceUnavailableError('pre-flight is not available');
+    return {
+      status: 200 as const,
+      body: await o.preflight(params.cluster, isvc, {
+        namespace: params.namespace,
+        name: params.name,
+      }),
     };
   });
 

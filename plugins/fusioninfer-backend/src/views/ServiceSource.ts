@@ -16,6 +16,7 @@
 
 import {
   ClusterCapacity,
+  ClusterSnapshot,
   InferenceService,
   KubeObject,
   LABELS,
@@ -52,6 +53,14 @@ export interface ServiceSource {
   problems?(cluster: string): string | undefined;
   /** GPU capacity of a cluster now (undefined: unknown — not cached yet, or the identity may not list nodes). */
   capacity?(cluster: string): ClusterCapacity | undefined;
+  /**
+   * Nodes and free resources of a cluster now, for a pre-flight; the pods of `service` count as free (undefined:
+   * unknown, as for {@link ServiceSource.capacity}).
+   */
+  snapshot?(
+    cluster: string,
+    service?: { namespace: string; name: string },
+  ): ClusterSnapshot | undefined;
   /** Live children of a service (every child kind, by the service label). */
   liveChildren(
     cluster: string,

@@ -149,6 +149,9 @@ export function createCachedServiceViews(options: {
     capacity(cluster) {
       return caches.get(cluster)?.capacity();
     },
+    snapshot(cluster, service) {
+      return caches.get(cluster)?.snapshot(service);
+    },
     problems(cluster) {
       const c = caches.get(cluster);
       const errors = c?.errors() ?? [];

@@ -15,6 +15,7 @@
  */
 
 import { z } from 'zod';
+import { preflightReportSchema } from './preflight';
 import {
   capacityFitSchema,
   clusterCapacitySchema,
@@ -125,6 +126,8 @@ export const applyDryRunResponseSchema = z
     capacityFit: capacityFitSchema.optional(),
     /** The policy's verdict: project, quota, pod security; `allowed: false` means the apply would be refused. */
     policy: policyVerdictSchema.optional(),
+    /** Whether each role's model starts on the cluster's GPUs and whether the pods fit its nodes now. */
+    preflight: preflightReportSchema.optional(),
   })
   .meta({ id: 'ApplyDryRunResponse' });
 /** `200` of a dry run. @public */

@@ -15,6 +15,7 @@
  */
 
 import { z } from 'zod';
+import { preflightReportSchema } from './preflight';
 import {
   capacityFitSchema,
   clusterCapacitySchema,
@@ -137,9 +138,16 @@ const approvalBase = {
   policy: policyVerdictSchema.optional(),
 };
 
-/** One approval request (`GET /approvals/:id` carries the manifest). @public */
+/**
+ * One approval request (`GET /approvals/:id` carries the manifest, and the pre-flight of that manifest on the
+ * cluster as it is now). @public
+ */
 export const approvalRequestSchema = z
-  .strictObject({ ...approvalBase, manifest: z.unknown().optional() })
+  .strictObject({
+    ...approvalBase,
+    manifest: z.unknown().optional(),
+    preflight: preflightReportSchema.optional(),
+  })
   .meta({ id: 'ApprovalRequest' });
 
 /** One approval request in a list (no manifest). @public */
@@ -170,6 +178,8 @@ export const approvalCheckResponseSchema = z
     /** Whether the deployment fits them. */
     capacityFit: capacityFitSchema.optional(),
     policy: policyVerdictSchema.optional(),
+    /** Whether each role's model starts on the cluster's GPUs and whether the pods fit its nodes now. */
+    preflight: preflightReportSchema.optional(),
   })
   .meta({ id: 'ApprovalCheckResponse' });
 /** `POST /approvals/check`. @public */

@@ -27,3 +27,4 @@ export * from './projects';
 export * from './routes';
 export { fusioninferOpenApiDocument } from './openapi';
 export * from './client';
+export * from './preflight';

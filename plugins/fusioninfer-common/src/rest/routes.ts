@@ -15,6 +15,7 @@
  */
 
 import { z } from 'zod';
+import { preflightReportSchema } from './preflight';
 import {
   approvalIdParamsSchema,
   entityParamsSchema,
@@ -126,6 +127,15 @@ export const fusioninferRoutes = {
     permission: 'fusioninfer.service.read on the service entity',
     params: serviceParamsSchema,
     responses: { 200: metricsResponseSchema },
+  },
+  getPreflight: {
+    method: 'get',
+    path: `${SERVICE}/preflight`,
+    summary:
+      "Pre-flight of the service's spec on its cluster now: per role whether vLLM starts, KV cache tokens and concurrency, and whether its pods fit the nodes (its own pods' resources counted as free)",
+    permission: 'fusioninfer.service.read on the service entity',
+    params: serviceParamsSchema,
+    responses: { 200: preflightReportSchema },
   },
   getEntityServices: {
     method: 'get',
