@@ -16,29 +16,77 @@
 
 /**
  * Isomorphic FusionInfer core: InferenceService types, validation, rendering of children, status derivation,
- * structural schema checks and permissions. No I/O.
+ * metrics parsing, governance policy, permissions and the REST contract. No I/O.
+ *
+ * The template-parameter builder is on `@fusioninfer/plugin-fusioninfer-common/builder` and the structural schema
+ * checker on `@fusioninfer/plugin-fusioninfer-common/schema`. This entry point lists only what the other packages
+ * import (and the types those exports name).
  *
  * @packageDocumentation
  */
 
-export * from './constants';
-export * from './types';
-export { canonicalJson, fnv1_32, safeEncode, specHash } from './hash';
-export * from './quantity';
-export { plural } from './plural';
-export * from './capacity';
-export * from './names';
-export * from './eppConfig';
+// InferenceService and its children
 export {
-  renderInferenceService,
-  summarizeInferenceService,
-  rayLeaderCommandLine,
-  rayLeaderContainerArgv,
-  rayLeaderScript,
-  decodeHttpRouteSpec,
-  shellQuote,
-  shellJoin,
-} from './render';
+  COMPONENT_TYPES,
+  EPP_PORTS,
+  FIELD_MANAGER,
+  INFERENCE_TARGET_PORT,
+  LABELS,
+  ROUTING_STRATEGIES,
+} from './constants';
+export type {
+  ComponentPhase,
+  ComponentStatus,
+  ComponentType,
+  Condition,
+  Deployment,
+  InferenceService,
+  InferenceServiceSpec,
+  InferenceServiceStatus,
+  KubeObject,
+  LeaderWorkerSet,
+  ObjectMeta,
+  OwnerReference,
+  Pod,
+  PodGroup,
+  Role,
+  RoutingStrategy,
+} from './types';
+export {
+  childNames,
+  dns1035LabelProblems,
+  dns1123LabelProblems,
+  dns1123SubdomainProblems,
+  isValidName,
+} from './names';
+export type { KubernetesNameKind } from './names';
+export { parseQuantity, quantityToNumber } from './quantity';
+export type { Quantity, QuantityFormat } from './quantity';
+export { canonicalJson, specHash } from './hash';
+export { plural } from './plural';
+export {
+  LLM_D_ONLY_PLUGIN_TYPES,
+  parseEndpointPickerConfig,
+} from './eppConfig';
+export type { EppConfigIssue, ParsedEndpointPickerConfig } from './eppConfig';
+export {
+  findYamlAmbiguities,
+  stringifyKubernetesYaml,
+  YAML_MAX_NESTING_BOUND,
+  yamlNestingBound,
+} from './kubeYaml';
+export type { YamlAmbiguity } from './kubeYaml';
+
+// Validation, rendering, status
+export { LIMITS } from './limits';
+export type { InferenceServiceLimits } from './limits';
+export { formatIssue, validateInferenceService } from './validate';
+export type {
+  ValidateOptions,
+  ValidationIssue,
+  ValidationResult,
+} from './validate';
+export { renderInferenceService, summarizeInferenceService } from './render';
 export type {
   RenderOptions,
   RenderResult,
@@ -47,76 +95,123 @@ export type {
   RouterPlan,
   SummaryOptions,
 } from './render';
-export {
-  DEFAULT_ACCELERATOR_RESOURCES,
-  MIG_SLICES_PER_GPU,
-  acceleratorMatcher,
-  effectivePodRequests,
-  gpuEquivalentPerUnit,
-  gpuEquivalents,
-  isAcceleratorResource,
-  podAccelerators,
-  podResourceClaims,
-  roundGpus,
-} from './governance/accelerators';
+export { diffChildren } from './diff';
+export type { ChildDiff, ChildrenDiff, FieldChange } from './diff';
+export { deriveStatus, isPodReady, podCrashReason } from './status';
 export type {
-  AcceleratorOptions,
-  PodAccelerators,
-} from './governance/accelerators';
+  ConditionInput,
+  DeriveStatusOptions,
+  DeriveStatusResult,
+  ObservedChildren,
+} from './status';
 export {
-  LIMITS,
-  ROUTER_CHILDREN,
-  checkInferenceServiceLimits,
-  measureJson,
-} from './limits';
-export type { InferenceServiceLimits, JsonMeasure } from './limits';
-export * from './validate';
-export * from './kubeYaml';
-export * from './status';
-export * from './permissions';
-export * from './metrics';
-export * from './entity';
-export * from './diff';
-export * from './approval';
-export * from './builder';
-export * from './schema';
-export { inferenceServiceCrd } from './crd/inferenceServiceCrd';
-export type { CustomResourceDefinition } from './crd/types';
-export * from './rest';
-export * from './serviceState';
-export {
-  BASELINE_CAPABILITIES,
-  BASELINE_SELINUX_TYPES,
-  DEFAULT_POD_SECURITY_PROFILE,
-  GPU_CAPABILITIES,
-  POD_SECURITY_LIMITS,
-  POD_SECURITY_RULES,
-  RESTRICTED_GPU_CAPABILITIES,
-  RESTRICTED_VOLUME_TYPES,
-  SAFE_SYSCTLS,
-  checkPodSecurity,
-  isPodSecurityLevel,
-  podSecurityLevels,
-} from './governance/podSecurity';
+  isGangRunning,
+  SERVICE_STATE_KINDS,
+  serviceState,
+} from './serviceState';
 export type {
-  PodSecurityLevel,
-  PodSecurityProfile,
-  PodSecurityViolation,
-} from './governance/podSecurity';
-export { evaluateChange, isShrinkOnly } from './governance/policy';
-export type {
-  ChangeInput,
-  PolicyFinding,
-  PolicyVerdict,
-} from './governance/policy';
+  ServiceRoleState,
+  ServiceState,
+  ServiceStateKind,
+  ServiceStateOptions,
+} from './serviceState';
+export { capacityFit, clusterCapacityOf } from './capacity';
+export type { ClusterCapacity, GpuNeed } from './capacity';
+
+// Metrics of model servers and endpoint pickers
 export {
-  isProtectedNamespace,
-  projectAllowsDestination,
-  projectNamespaces,
-  projectOfOwner,
-} from './governance/projects';
+  aggregateEndpoints,
+  endpointRoutingMetrics,
+  eppRoutingMetrics,
+  parsePrometheusText,
+  readEppMetrics,
+  readModelServerMetrics,
+} from './metrics';
+export type {
+  EndpointRoutingMetrics,
+  EppMetricsState,
+  EppRoutingMetrics,
+  EppSnapshot,
+  HistogramData,
+  LoraState,
+  MetricsSource,
+  ModelServerSnapshot,
+  ParsePrometheusOptions,
+  Percentiles,
+  PromExposition,
+  PromMetricType,
+  PromSample,
+  RoutingAggregate,
+  RoutingEndpoint,
+  RoutingHistoryPoint,
+  RoutingMetricsResponse,
+} from './metrics';
+
+// Catalog entities
+export {
+  entityRefOfService,
+  FUSIONINFER_SERVICE_ANNOTATION,
+  MAX_SERVICE_ANNOTATION_REFS,
+  MODEL_SERVICE_ENTITY_TYPE,
+  modelServiceEntity,
+  modelServiceEntityName,
+  normalizeEntityRef,
+  OWNER_ANNOTATIONS,
+  parseServiceAnnotation,
+} from './entity';
+export type {
+  ModelServiceEntity,
+  ModelServiceEntityOptions,
+  ServiceRef,
+} from './entity';
+
+// Governance: permissions, approvals, team projects, policy
+export {
+  FUSIONINFER_APPROVAL_RESOURCE_TYPE,
+  FUSIONINFER_NAMESPACE_RESOURCE_TYPE,
+  FUSIONINFER_PROJECT_RESOURCE_TYPE,
+  fusioninferApprovalDecidePermission,
+  fusioninferApprovalReadPermission,
+  fusioninferPermissions,
+  fusioninferProjectQuotaUpdatePermission,
+  fusioninferProjectReadPermission,
+  fusioninferServiceCreatePermission,
+  fusioninferServiceDeletePermission,
+  fusioninferServiceReadPermission,
+  fusioninferServiceUpdatePermission,
+} from './permissions';
+export type {
+  ApprovalAction,
+  ApprovalExecution,
+  ApprovalPolicy,
+  ApprovalPolicyVerdict,
+  ApprovalRequest,
+  ApprovalStatus,
+} from './approval';
+export { projectOfOwner } from './governance/projects';
 export type {
   ProjectDestination,
   ProjectPodSecurity,
   TeamProject,
 } from './governance/projects';
+export { evaluateChange } from './governance/policy';
+export type {
+  ChangeInput,
+  PolicyFinding,
+  PolicyVerdict,
+} from './governance/policy';
+
+// The structural schema checker, for the development cluster until it imports `./schema` (same declarations).
+export {
+  applyDefaults,
+  celRules,
+  joinPath,
+  parseCrd,
+  pruneStructural,
+  validateStructural,
+} from './schema';
+export type { CrdInfo, JSONSchemaProps, SchemaIssue } from './schema';
+
+// The REST contract (its own explicit list).
+export * from './rest';
+

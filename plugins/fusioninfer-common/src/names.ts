@@ -111,7 +111,7 @@ export function nameProblems(
   }
 }
 
-/** True when `value` is a valid name of the given kind ({@link nameProblems} is empty). @public */
+/** True when `value` is a valid name of the given kind (`nameProblems` is empty). @public */
 export function isValidName(kind: KubernetesNameKind, value: unknown): boolean {
   return typeof value === 'string' && nameProblems(kind, value).length === 0;
 }

@@ -16,7 +16,8 @@
 
 /**
  * Scaffolder actions for FusionInfer: render, apply (with the backend's approval gate), wait and delete
- * InferenceServices, plus the template-parameter builder they share.
+ * InferenceServices. The template-parameter builder of the render action is
+ * `@fusioninfer/plugin-fusioninfer-common/builder`.
  *
  * @packageDocumentation
  */
@@ -29,5 +30,4 @@ export { createDeleteAction } from './actions/delete';
 export type { FusionInferActionsClient } from './client';
 export { waitUntilReady, waitForApproval } from './wait';
 export type { WaitOptions } from './wait';
-export * from './builder';
 export type { Links } from './links';

@@ -20,7 +20,7 @@ import {
   validateInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { parseAllDocuments } from 'yaml';
-import { FieldIssue } from './builder';
+import { FieldIssue } from '@fusioninfer/plugin-fusioninfer-common/builder';
 
 /** Largest manifest a step accepts (the backend's limit too). */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;

@@ -29,7 +29,7 @@ import {
 } from '@backstage/catalog-model';
 import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-common';
 import { loadTemplate, TEMPLATES_DIR } from '@fusioninfer/test-utils';
-import { UPSTREAM_EXAMPLE_PARAMETERS } from './builder';
+import { UPSTREAM_EXAMPLE_PARAMETERS } from '@fusioninfer/plugin-fusioninfer-common/builder';
 import { createRenderAction } from './actions/render';
 import { context } from './__testUtils__/mocks';
 

@@ -17,7 +17,9 @@
 /**
  * The deployment form of the templates (`templates/`), as one set of parameters → the InferenceService it
  * describes. Isomorphic: the scaffolder module's `fusioninfer:service:render` action and the frontend's preview
- * field run the same code.
+ * field run the same code. Entry point `@fusioninfer/plugin-fusioninfer-common/builder`.
+ *
+ * @packageDocumentation
  */
 
 export { buildInferenceService, OWNER_ANNOTATION } from './build';

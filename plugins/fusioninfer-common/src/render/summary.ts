@@ -115,7 +115,7 @@ function gangFor(r: RoleCounts, pd: boolean, gang: boolean): boolean {
  * The numbers of an InferenceService — pods, accelerators per role and in total, child objects, gang scheduling —
  * by arithmetic on its spec, without rendering anything. Cost is proportional to the number of roles and containers,
  * never to replicas, so it is safe on any input (a service with 2,147,483,647 replicas is summarised as such; check
- * {@link checkInferenceServiceLimits} before expanding it). Same numbers as `renderInferenceService(...).summary`
+ * `checkInferenceServiceLimits` before expanding it). Same numbers as `renderInferenceService(...).summary`
  * (minus `router`). Never throws.
  * @public
  */

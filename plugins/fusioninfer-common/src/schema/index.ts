@@ -14,6 +14,14 @@
  * limitations under the License.
  */
 
+/**
+ * The structural schema checker: validation, pruning and defaulting against a CRD's OpenAPI v3 schema as an API
+ * server does them, plus the list of its CEL rules (not evaluated here). Validation of the InferenceService uses it;
+ * the development cluster uses it for every CRD it serves. Entry point `@fusioninfer/plugin-fusioninfer-common/schema`.
+ *
+ * @packageDocumentation
+ */
+
 export {
   validateStructural,
   pruneStructural,

@@ -18,7 +18,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { parse, parseAllDocuments } from 'yaml';
-import { UPSTREAM_EXAMPLE_PARAMETERS } from '../builder';
+import { UPSTREAM_EXAMPLE_PARAMETERS } from '@fusioninfer/plugin-fusioninfer-common/builder';
 import { context, exampleInputs } from '../__testUtils__/mocks';
 import { createRenderAction } from './render';
 import { examples } from './render.examples';

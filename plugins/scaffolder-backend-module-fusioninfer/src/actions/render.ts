@@ -31,7 +31,7 @@ import {
   buildInferenceService,
   deploymentParametersSchema,
   FieldIssue,
-} from '../builder';
+} from '@fusioninfer/plugin-fusioninfer-common/builder';
 import { fieldErrors, prepareManifest } from '../manifest';
 import { examples } from './render.examples';
 

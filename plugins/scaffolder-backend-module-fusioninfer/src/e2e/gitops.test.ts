@@ -26,7 +26,7 @@ import { renderInferenceService } from '@fusioninfer/plugin-fusioninfer-common';
 import { startDevCluster, DevCluster } from '@fusioninfer/dev-cluster';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { devClusterConfig, loadExample } from '@fusioninfer/test-utils';
-import { UPSTREAM_EXAMPLE_PARAMETERS } from '../builder';
+import { UPSTREAM_EXAMPLE_PARAMETERS } from '@fusioninfer/plugin-fusioninfer-common/builder';
 import {
   runTemplate,
   startBackend,

@@ -22,7 +22,7 @@ import {
   useTemplateSchema,
 } from '@backstage/plugin-scaffolder-react/alpha';
 import type { TemplateParameterSchema } from '@backstage/plugin-scaffolder-react';
-import { UPSTREAM_EXAMPLE_PARAMETERS } from '@fusioninfer/plugin-fusioninfer-common';
+import { UPSTREAM_EXAMPLE_PARAMETERS } from '@fusioninfer/plugin-fusioninfer-common/builder';
 // The templates as the catalog serves them (shared form pages resolved); test code only, run by Jest in Node.
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import { loadTemplate } from '@fusioninfer/test-utils';

@@ -21,7 +21,7 @@ import { loadTemplate } from '@fusioninfer/test-utils';
 import {
   buildInferenceService,
   UPSTREAM_EXAMPLE_PARAMETERS,
-} from '@fusioninfer/plugin-fusioninfer-common';
+} from '@fusioninfer/plugin-fusioninfer-common/builder';
 import {
   BASE,
   fixture,

@@ -30,7 +30,7 @@ import {
   fusionInferPreviewValidation,
 } from './PreviewField';
 import { fillSkeleton, manifestFromForm } from './manifest';
-import { UPSTREAM_EXAMPLE_PARAMETERS } from '@fusioninfer/plugin-fusioninfer-common';
+import { UPSTREAM_EXAMPLE_PARAMETERS } from '@fusioninfer/plugin-fusioninfer-common/builder';
 
 const server = setupMsw();
 

@@ -18,7 +18,7 @@ import { parse as parseYaml } from 'yaml';
 import {
   buildInferenceService,
   FieldIssue,
-} from '@fusioninfer/plugin-fusioninfer-common';
+} from '@fusioninfer/plugin-fusioninfer-common/builder';
 
 /** `ui:options` of the `FusionInferPreview` field. @public */
 export interface PreviewUiOptions {
