@@ -20,8 +20,10 @@ import {
   createFusionInferClient,
   FusionInferClient,
   fusioninferRoutes,
+  metricsResponseSchema,
   RestRouteSpec,
 } from '.';
+import type { RoutingMetricsResponse } from '../metrics/types';
 
 const BASE = 'http://backend.test/api/fusioninfer';
 
@@ -87,6 +89,11 @@ function typeChecks(c: FusionInferClient, n: FusionInferClient<{ who: 1 }>) {
   void metrics;
 }
 void typeChecks;
+// getMetrics is typed RoutingMetricsResponse instead of its schema's looser output: it must stay within the schema.
+const metricsWithinSchema = (
+  r: RoutingMetricsResponse,
+): z.output<typeof metricsResponseSchema> => r;
+void metricsWithinSchema;
 
 describe('createFusionInferClient', () => {
   it('has one method per route of the table, and no other', () => {
