@@ -26,6 +26,7 @@ import {
   BackendFeature,
   coreServices,
   createServiceFactory,
+  PermissionsService,
 } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
@@ -90,14 +91,17 @@ export const DENY_ALL: TestPolicy = {
   conditional: 'deny',
 };
 
-/** The permissions service answering as `policy` does. */
+/**
+ * The permissions service answering as `policy` does (a plain service, not a jest mock: the fixture recorder runs it
+ * outside jest).
+ */
 export function mockPolicy(policy: TestPolicy) {
   const definitive = (allow: boolean) => ({
     result: allow ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
   });
   const userOf = (options: any): string | undefined =>
     options?.credentials?.principal?.userEntityRef;
-  return mockServices.permissions.mock({
+  const service = {
     authorize: async (requests: any[], options: any) =>
       requests.map(r =>
         definitive(
@@ -107,7 +111,7 @@ export function mockPolicy(policy: TestPolicy) {
             user: userOf(options),
           }),
         ),
-      ) as any,
+      ),
     authorizeConditional: async (requests: any[], options: any) =>
       requests.map(r => {
         const c = policy.conditional ?? 'allow';
@@ -117,8 +121,13 @@ export function mockPolicy(policy: TestPolicy) {
             : c;
         if (typeof answer === 'string') return definitive(answer === 'allow');
         return { result: AuthorizeResult.CONDITIONAL, ...answer };
-      }) as any,
-  }).factory;
+      }),
+  } as unknown as PermissionsService;
+  return createServiceFactory({
+    service: coreServices.permissions,
+    deps: {},
+    factory: () => service,
+  });
 }
 
 /** Options of {@link startFusionInferTestBackend}. */

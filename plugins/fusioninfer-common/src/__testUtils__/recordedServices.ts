@@ -19,7 +19,7 @@ import path from 'node:path';
 import { REPO_ROOT } from '@fusioninfer/test-utils';
 import { ServiceDetail, serviceDetailSchema } from '../rest';
 
-/** The frontend's recorded backend answers (written by `plugins/fusioninfer/dev/record-fixtures.ts`). */
+/** The frontend's recorded backend answers (written by `plugins/fusioninfer-backend/dev/record-fixtures.ts`). */
 const FIXTURES = path.join(REPO_ROOT, 'plugins/fusioninfer/src/__fixtures__');
 
 /** Names of the recorded `GET /entities/…/services` answers. */

@@ -37,7 +37,7 @@ import { fusioninferApiRef } from '../api';
 /** Base URL the client is given in tests; msw answers under it. */
 export const BASE = 'http://localhost:7007/api/fusioninfer';
 
-/** A recorded fixture (src/__fixtures__/<name>.json, written by dev/record-fixtures.ts). */
+/** A recorded fixture (src/__fixtures__/<name>.json, written by plugins/fusioninfer-backend/dev/record-fixtures.ts). */
 export function fixture<T = any>(name: string): T {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return JSON.parse(JSON.stringify(require(`../__fixtures__/${name}.json`)));

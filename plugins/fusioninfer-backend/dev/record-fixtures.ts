@@ -1,0 +1,720 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * Records the REST answers of this plugin that the frontend's tests replay (plugins/fusioninfer/src/__fixtures__):
+ * a development cluster with simulated controllers, this plugin in startTestBackend, then the scenarios below.
+ *
+ *   cd plugins/fusioninfer-backend && npm run record-fixtures
+ *
+ * Each scenario runs against one backend: the reconciling one (a multi-node service under load, a P/D service, a
+ * gang that cannot fit, a 64-pod service, an entity whose annotation names a missing service, approvals by two
+ * identities, mutations, errors), one whose policy denies everything (403s), and one that does not reconcile: the
+ * same cluster after a spec change nobody reconciled (a Stale status) and after a child was edited by hand (drift).
+ * Every fixture is checked against its route's schema by plugins/fusioninfer/src/__fixtures__/fixtures.test.ts.
+ */
+
+/* eslint-disable no-console */
+import fs from 'fs';
+import path from 'path';
+import type { Response } from 'supertest';
+import { DevCluster, runLoad, startDevCluster } from '@fusioninfer/dev-cluster';
+import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
+import {
+  devClusterConfig,
+  loadExample,
+  REPO_ROOT,
+  waitFor,
+} from '@fusioninfer/test-utils';
+import {
+  DENY_ALL,
+  DOWN_CLUSTER,
+  FusionInferTestBackend,
+  startFusionInferTestBackend,
+} from '@fusioninfer/test-utils/backend';
+import { fusioninferPlugin } from '../src/plugin';
+
+const OUT =
+  process.env.FIXTURES_OUT ??
+  path.join(REPO_ROOT, 'plugins/fusioninfer/src/__fixtures__');
+const NS = 'demo';
+const ALICE = 'user:default/alice';
+const BOB = 'user:default/bob';
+/** The teams of the two identities (the demo's: alice as the guest in llm-apps, bob as the approver in ml-platform). */
+const TEAMS: Record<string, string[]> = {
+  [ALICE]: ['group:default/llm-apps'],
+  [BOB]: ['group:default/ml-platform'],
+};
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value));
+/** The path of a service of namespace `demo` in cluster `dev`. */
+const svc = (name: string) => `/clusters/dev/namespaces/${NS}/services/${name}`;
+
+/** The demo's services (examples/demo) and the variants the frontend shows. */
+function services() {
+  const multi = loadExample('demo/multi-node-router');
+  const pd = loadExample('demo/router-pd-disaggregation-2-decode');
+  const workers = () => {
+    const s = copy(multi);
+    s.spec.roles = s.spec.roles.filter(
+      (r: any) => r.componentType !== 'router',
+    );
+    return s;
+  };
+  // A gang that cannot fit: one replica of 5 pods × 8 GPUs on 4 nodes × 8 GPUs.
+  const gang = workers();
+  gang.metadata = { name: 'qwen-gang-stuck', labels: multi.metadata.labels };
+  gang.spec.roles[0].multinode.nodeCount = 5;
+  gang.spec.roles[0].template.spec.containers[0].resources.limits[
+    'nvidia.com/gpu'
+  ] = '8';
+  // 64 pods: 32 replicas of 2-pod groups without GPUs, no router (one gang of 64).
+  const wide = workers();
+  wide.metadata = { name: 'wide-cpu', labels: multi.metadata.labels };
+  wide.spec.roles[0].replicas = 32;
+  delete wide.spec.roles[0].template.spec.containers[0].resources;
+  return { multi, pd, gang, wide };
+}
+
+/** Manifests of the approval scenario, made from the multi-node service. */
+function approvalManifests(multi: any) {
+  // 16 GPUs for alice's team (llm-apps: more than 8 need approval).
+  const big = copy(multi);
+  big.metadata = {
+    name: 'qwen-big',
+    namespace: NS,
+    annotations: { 'backstage.io/entity-ref': 'component:default/qwen' },
+  };
+  big.spec.roles[1].replicas = 2;
+  big.spec.roles[1].multinode.nodeCount = 2;
+  big.spec.roles[1].template.spec.containers[0].resources.limits[
+    'nvidia.com/gpu'
+  ] = '4';
+  const small = copy(multi);
+  small.metadata = {
+    name: 'qwen-small',
+    namespace: NS,
+    labels: multi.metadata.labels,
+  };
+  // Refused by the policy: llm-apps may not deploy to ml-platform (not even after approval).
+  const elsewhere = copy(small);
+  elsewhere.metadata.namespace = 'ml-platform';
+  const invalid = copy(small);
+  invalid.spec.roles[1].replicas = -1;
+  const second = copy(big);
+  second.metadata.name = 'qwen-big-2';
+  // Bob's own request, for his team (ml-platform: more than 16 GPUs need approval): 2 × 2 pods × 5 GPUs.
+  const third = copy(big);
+  third.metadata = {
+    name: 'qwen-big-3',
+    namespace: NS,
+    labels: { 'fusioninfer.io/owner': 'ml-platform' },
+  };
+  third.spec.roles[1].template.spec.containers[0].resources.limits[
+    'nvidia.com/gpu'
+  ] = '5';
+  return { big, small, elsewhere, invalid, second, third };
+}
+
+const component = (name: string, service?: string, team = 'ml-platform') => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name,
+    namespace: 'default',
+    ...(service ? { annotations: { 'fusioninfer.io/service': service } } : {}),
+  },
+  spec: {
+    type: 'service',
+    owner: `group:default/${team}`,
+    lifecycle: 'production',
+  },
+});
+
+const ENTITIES = [
+  // Owned by the teams the services name (fusioninfer.io/owner of examples/demo).
+  component('qwen', `dev/${NS}/qwen-multi-node`, 'llm-apps'),
+  component('pd', `dev/${NS}/disaggregated-llm-service`),
+  component('gang', `dev/${NS}/qwen-gang-stuck`, 'llm-apps'),
+  component('wide', `dev/${NS}/wide-cpu`, 'llm-apps'),
+  component('broken', `dev/${NS}/does-not-exist, not a ref`),
+  component('nothing'),
+  // The identities' users: a request is executed with its requester's rights, team membership included.
+  ...[ALICE, BOB].map(ref => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'User',
+    metadata: { name: ref.split('/')[1], namespace: 'default' },
+    spec: { memberOf: TEAMS[ref] },
+    relations: [{ type: 'memberOf', targetRef: TEAMS[ref][0] }],
+  })),
+];
+
+/** The demo's `fusioninfer` configuration (app-config.yaml), reconciling or not. */
+const config = (reconcile: boolean) => ({
+  reconciler: {
+    enabled: reconcile,
+    leaseDurationSeconds: 15,
+    leaseNamespace: 'default',
+  },
+  epp: { disableMetricsAuth: false },
+  metrics: { minIntervalSeconds: 1, pollIntervalSeconds: 0 },
+  approvals: {
+    maxGpusWithoutApproval: 8,
+    approvers: ['group:default/ml-platform'],
+  },
+  // The demo's team projects: every change gets the policy's verdict (project, quota, pod security), and a
+  // namespace outside the project is refused.
+  projects: {
+    'llm-apps': {
+      owners: ['group:default/llm-apps'],
+      destinations: [
+        { cluster: 'dev', namespaces: ['llm-apps', 'default', NS] },
+      ],
+      gpuQuota: { dev: 64 },
+      approvals: { maxGpusWithoutApproval: 8 },
+    },
+    'ml-platform': {
+      owners: ['group:default/ml-platform'],
+      destinations: [
+        { cluster: 'dev', namespaces: ['ml-platform', 'ml-*', NS] },
+      ],
+      gpuQuota: { dev: 128 },
+      approvals: { maxGpusWithoutApproval: 16 },
+      allowResourceClaims: true,
+    },
+  },
+});
+
+/** What the steps of a scenario share: the backend, the cluster and values earlier steps found. */
+interface Session {
+  backend: FusionInferTestBackend;
+  dev: DevCluster;
+  client: ClusterClient;
+  manifests: ReturnType<typeof approvalManifests>;
+  /** Values a step leaves for later ones (approval ids, a running load). */
+  found: Record<string, any>;
+}
+
+/**
+ * One step: `record` saves the answer of `request` as `<record>.json` — its body, or `{ status, body }` when
+ * `keep: 'response'` (answers whose status the frontend replays: errors, 202s; an error answer is required) — and
+ * `run` prepares what the next recordings show.
+ */
+type Step =
+  | {
+      record: string;
+      request: (s: Session) => PromiseLike<Response>;
+      keep?: 'body' | 'response';
+    }
+  | { run: string; fn: (s: Session) => Promise<unknown> };
+
+interface Scenario {
+  name: string;
+  /** The backend the steps talk to: the demo's, one denying every permission, one that does not reconcile. */
+  backend: 'reconciling' | 'denying' | 'idle';
+  steps: Step[];
+}
+
+/** Waits for what the recordings need (two minutes: the simulated kubelet is slow on a busy machine). */
+const until = <T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 120_000,
+) => waitFor(fn, { what, timeoutMs, intervalMs: 100 });
+
+const get =
+  (p: string, user = ALICE) =>
+  (s: Session) =>
+    s.backend.get(p, user);
+const post =
+  (p: string, body: (s: Session) => object, user = ALICE) =>
+  (s: Session) =>
+    s.backend.post(p, body(s), user);
+const apply =
+  (
+    manifest: keyof Session['manifests'],
+    options: { namespace?: string; dryRun?: boolean } = {},
+  ) =>
+  (s: Session) =>
+    s.backend.post(
+      '/apply',
+      {
+        cluster: 'dev',
+        namespace: options.namespace ?? NS,
+        manifest: s.manifests[manifest],
+        ...(options.dryRun ? { dryRun: true } : {}),
+      },
+      ALICE,
+    );
+const check =
+  (manifest: keyof Session['manifests'], namespace = NS) =>
+  (s: Session) =>
+    s.backend.post(
+      '/approvals/check',
+      { cluster: 'dev', namespace, manifest: s.manifests[manifest] },
+      ALICE,
+    );
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'services, metrics under load, entities',
+    backend: 'reconciling',
+    steps: [
+      {
+        run: 'wait for the services',
+        fn: async ({ backend }) => {
+          await until('qwen-multi-node ready', async () => {
+            const r = await backend.get(svc('qwen-multi-node'), ALICE);
+            const ready =
+              r.status === 200 &&
+              r.body.status?.readyReplicas === 1 &&
+              r.body.router?.epp?.ready &&
+              r.body.gang?.phase === 'Running';
+            // the last answer is in the timeout's message
+            if (!ready)
+              throw new Error(
+                JSON.stringify({
+                  status: r.status,
+                  ready: r.body.status?.readyReplicas,
+                  epp: r.body.router?.epp,
+                  gang: r.body.gang,
+                  err: r.body.error,
+                }).slice(0, 2500),
+              );
+            return ready;
+          });
+          await until('disaggregated-llm-service ready', async () => {
+            const r = await backend.get(svc('disaggregated-llm-service'));
+            return r.status === 200 && r.body.status?.readyReplicas === 4;
+          });
+          // 64 pods exist (not necessarily all ready: on a busy machine the simulated kubelet is slow, and a mixed
+          // state is what the collapsed summary is for).
+          const widePods = async () => {
+            const r = await backend.get(svc('wide-cpu'), ALICE);
+            return (r.body.roles?.[0]?.replicas ?? []).flatMap(
+              (x: any) => x.pods,
+            ).length as number;
+          };
+          await until(
+            'wide-cpu pods',
+            async () => (await widePods()) >= 64,
+            90_000,
+          ).catch(async () =>
+            console.warn(
+              `wide-cpu: ${await widePods()} of 64 pods exist after 90 s (recording the service as it is)`,
+            ),
+          );
+          await until('qwen-gang-stuck unschedulable', async () => {
+            const r = await backend.get(svc('qwen-gang-stuck'), ALICE);
+            return (
+              r.status === 200 &&
+              r.body.gang?.unschedulable &&
+              r.body.events.some((e: any) => e.reason === 'FailedScheduling')
+            );
+          });
+        },
+      },
+      {
+        run: 'put qwen-multi-node under load',
+        fn: async s => {
+          // A few collections a little more than minIntervalSeconds apart build the history; the recording is the
+          // last one, taken while the load still runs.
+          s.found.load = runLoad({
+            kubeConfig: s.client.kubeConfig,
+            namespace: NS,
+            service: 'qwen-multi-node',
+            rps: 8,
+            durationSeconds: 12,
+          });
+          for (let i = 0; i < 7; i++) {
+            await sleep(1200);
+            await s.backend.get(`${svc('qwen-multi-node')}/metrics`, ALICE);
+          }
+          await sleep(1200);
+        },
+      },
+      {
+        record: 'metrics-qwen',
+        request: get(`${svc('qwen-multi-node')}/metrics`),
+      },
+      { run: 'finish the load', fn: async s => void (await s.found.load) },
+      {
+        record: 'metrics-pd',
+        request: get(`${svc('disaggregated-llm-service')}/metrics`),
+      },
+      { record: 'metrics-wide', request: get(`${svc('wide-cpu')}/metrics`) },
+      ...['qwen', 'pd', 'gang', 'wide', 'broken', 'nothing'].map(e => ({
+        record: `entity-services-${e}`,
+        request: get(`/entities/component/default/${e}/services`),
+      })),
+      { record: 'service-qwen', request: get(svc('qwen-multi-node')) },
+      {
+        record: 'children-qwen',
+        request: get(`${svc('qwen-multi-node')}/children`),
+      },
+      {
+        record: 'children-pd',
+        request: get(`${svc('disaggregated-llm-service')}/children`),
+      },
+      {
+        record: 'children-gang',
+        request: get(`${svc('qwen-gang-stuck')}/children`),
+      },
+      { record: 'diff-qwen', request: get(`${svc('qwen-multi-node')}/diff`) },
+      { record: 'clusters', request: get('/clusters') },
+      { record: 'services', request: get('/services') },
+    ],
+  },
+  {
+    name: 'approvals: alice asks for 16 GPUs (llm-apps: more than 8 need approval), bob decides',
+    backend: 'reconciling',
+    steps: [
+      { record: 'approval-check-required', request: check('big') },
+      { record: 'approval-check-free', request: check('small') },
+      {
+        record: 'apply-dry-run-required',
+        request: apply('big', { dryRun: true }),
+      },
+      {
+        record: 'apply-dry-run-free',
+        request: apply('small', { dryRun: true }),
+      },
+      {
+        record: 'approval-check-refused',
+        request: check('elsewhere', 'ml-platform'),
+      },
+      {
+        record: 'apply-dry-run-refused',
+        request: apply('elsewhere', { namespace: 'ml-platform', dryRun: true }),
+      },
+      {
+        record: 'apply-dry-run-invalid',
+        request: apply('invalid', { dryRun: true }),
+        keep: 'response',
+      },
+      {
+        record: 'apply-approval-required',
+        request: async s => {
+          const held = await post('/apply', () => ({
+            cluster: 'dev',
+            namespace: NS,
+            manifest: s.manifests.big,
+            entityRef: 'component:default/qwen',
+            taskId: '3f1c6a52-8e4b-4d0a-9b7e-2c5d8f9a1b20',
+          }))(s);
+          s.found.pending = held.body.approval.id;
+          return held;
+        },
+        keep: 'response',
+      },
+      {
+        run: "alice's second request and bob's own",
+        fn: async s => {
+          const toReject = await post('/approvals', () => ({
+            cluster: 'dev',
+            namespace: NS,
+            manifest: s.manifests.second,
+            entityRef: 'component:default/qwen',
+          }))(s);
+          s.found.toReject = toReject.body.id;
+          const toApprove = await post(
+            '/approvals',
+            () => ({
+              cluster: 'dev',
+              namespace: NS,
+              manifest: s.manifests.third,
+            }),
+            BOB,
+          )(s);
+          s.found.toApprove = toApprove.body.id;
+        },
+      },
+      {
+        record: 'approval-rejected',
+        request: s =>
+          post(
+            `/approvals/${s.found.toReject}/decision`,
+            () => ({
+              approve: false,
+              comment: 'Use 8 GPUs per replica at most',
+            }),
+            BOB,
+          )(s),
+      },
+      {
+        run: "alice approves bob's request",
+        fn: async s => {
+          await post(`/approvals/${s.found.toApprove}/decision`, () => ({
+            approve: true,
+            comment: 'ok for the load test',
+          }))(s);
+        },
+      },
+      {
+        record: 'approval-decide-own',
+        request: s =>
+          post(`/approvals/${s.found.pending}/decision`, () => ({
+            approve: true,
+          }))(s),
+        keep: 'response',
+      },
+      {
+        run: 'wait for the approved request to be applied',
+        fn: s =>
+          until('approved request applied', async () => {
+            const r = await s.backend.get(
+              `/approvals/${s.found.toApprove}`,
+              ALICE,
+            );
+            return r.body.execution?.state === 'applied';
+          }),
+      },
+      {
+        record: 'approval-approved',
+        request: s => get(`/approvals/${s.found.toApprove}`)(s),
+      },
+      {
+        record: 'approval-pending',
+        request: s => get(`/approvals/${s.found.pending}`)(s),
+      },
+      {
+        record: 'approvals-pending',
+        request: get('/approvals?status=pending&limit=25&offset=0'),
+      },
+      {
+        record: 'approvals-decided',
+        request: get(
+          '/approvals?status=approved,rejected,expired,cancelled&limit=25&offset=0',
+        ),
+      },
+      {
+        record: 'approvals-mine',
+        request: get(
+          `/approvals?requestedBy=${encodeURIComponent(ALICE)}&limit=25&offset=0`,
+        ),
+      },
+      {
+        record: 'approvals-empty',
+        request: get(
+          '/approvals?status=pending&cluster=nope&limit=25&offset=0',
+        ),
+      },
+      {
+        record: 'service-missing-for-approval',
+        request: get(svc('qwen-big')),
+        keep: 'response',
+      },
+    ],
+  },
+  {
+    name: 'mutations (their answers; the idle backend shows what they leave behind) and errors',
+    backend: 'reconciling',
+    steps: [
+      {
+        record: 'scale-qwen',
+        request: post(`${svc('qwen-multi-node')}/scale`, () => ({
+          role: 'inference',
+          replicas: 2,
+        })),
+      },
+      {
+        run: 'wait for the new replica',
+        fn: s =>
+          until('scaled replica ready', async () => {
+            const r = await s.backend.get(svc('qwen-multi-node'), ALICE);
+            return (
+              r.body.status?.readyReplicas === 2 &&
+              r.body.gang?.phase === 'Running'
+            );
+          }),
+      },
+      {
+        record: 'entity-services-qwen-scaled',
+        request: get('/entities/component/default/qwen/services'),
+      },
+      {
+        record: 'strategy-qwen',
+        request: post(`${svc('qwen-multi-node')}/strategy`, () => ({
+          strategy: 'kv-cache-utilization',
+        })),
+      },
+      {
+        record: 'error-not-found',
+        request: get(svc('nope')),
+        keep: 'response',
+      },
+      {
+        record: 'error-cluster-down',
+        request: get('/clusters/down/namespaces/x/services/y'),
+        keep: 'response',
+      },
+      {
+        record: 'error-bad-scale',
+        request: post(`${svc('qwen-multi-node')}/scale`, () => ({
+          role: 'router',
+          replicas: 2,
+        })),
+        keep: 'response',
+      },
+    ],
+  },
+  {
+    name: 'a policy that denies everything',
+    backend: 'denying',
+    steps: [
+      {
+        record: 'error-forbidden-entity-services',
+        request: get('/entities/component/default/qwen/services', BOB),
+        keep: 'response',
+      },
+      {
+        record: 'error-forbidden-approvals',
+        request: get('/approvals?status=pending&limit=25&offset=0', BOB),
+        keep: 'response',
+      },
+      {
+        record: 'error-forbidden-scale',
+        request: post(
+          `${svc('qwen-multi-node')}/scale`,
+          () => ({ role: 'inference', replicas: 3 }),
+          BOB,
+        ),
+        keep: 'response',
+      },
+    ],
+  },
+  {
+    name: 'nobody reconciles: a spec change leaves the status of the previous generation (Stale), a hand-edited child drifts',
+    backend: 'idle',
+    steps: [
+      {
+        run: 'scale without a reconciler, edit the PodGroup by hand',
+        fn: async s => {
+          await s.backend.post(
+            `${svc('qwen-multi-node')}/scale`,
+            { role: 'inference', replicas: 3 },
+            ALICE,
+          );
+          const pg = await s.client.get<any>(
+            KINDS.PodGroup,
+            NS,
+            'qwen-multi-node',
+          );
+          await s.client.mergePatch(KINDS.PodGroup, NS, 'qwen-multi-node', {
+            spec: { minMember: (pg?.spec?.minMember ?? 4) + 5 },
+          });
+        },
+      },
+      {
+        record: 'entity-services-qwen-stale',
+        request: get('/entities/component/default/qwen/services'),
+      },
+      {
+        record: 'diff-qwen-drifted',
+        request: get(`${svc('qwen-multi-node')}/diff`),
+      },
+    ],
+  },
+];
+
+function save(name: string, value: unknown) {
+  fs.writeFileSync(
+    path.join(OUT, `${name}.json`),
+    `${JSON.stringify(value, null, 2)}\n`,
+  );
+  console.log(`recorded ${name}.json`);
+}
+
+async function run(scenario: Scenario, session: Session) {
+  console.log(`- ${scenario.name}`);
+  for (const step of scenario.steps) {
+    if ('run' in step) {
+      await step.fn(session);
+      continue;
+    }
+    const res = await step.request(session);
+    if (step.keep === 'response') {
+      // A 202 is kept with its status too; anything else kept this way is an error answer.
+      if (res.status !== 202 && res.status < 400)
+        throw new Error(
+          `${step.record}: expected an error, got ${res.status} ${JSON.stringify(res.body).slice(0, 500)}`,
+        );
+      save(step.record, { status: res.status, body: res.body });
+    } else {
+      if (res.status >= 300)
+        throw new Error(
+          `${step.record}: ${res.status} ${JSON.stringify(res.body).slice(0, 500)}`,
+        );
+      save(step.record, res.body);
+    }
+  }
+}
+
+async function main() {
+  fs.mkdirSync(OUT, { recursive: true });
+  const dev = await startDevCluster({
+    namespaces: [NS],
+    simulation: { podStartupDelayMs: 200 },
+  });
+  const client = new ClusterClient(devClusterConfig(dev.url));
+  const { multi, pd, gang, wide } = services();
+  for (const isvc of [multi, pd, gang, wide])
+    await client.apply(
+      { ...isvc, metadata: { ...isvc.metadata, namespace: NS } },
+      { fieldManager: 'kubectl' },
+    );
+  const manifests = approvalManifests(multi);
+  const start = (backend: Scenario['backend']) =>
+    startFusionInferTestBackend({
+      plugin: fusioninferPlugin,
+      cluster: dev,
+      otherClusters: [DOWN_CLUSTER],
+      config: config(backend === 'reconciling'),
+      entities: ENTITIES,
+      teams: TEAMS,
+      ...(backend === 'denying' ? { permissions: DENY_ALL } : {}),
+    });
+
+  // One backend per run of scenarios with the same kind, stopped before the next kind starts.
+  let current: { kind: Scenario['backend']; session: Session } | undefined;
+  for (const scenario of SCENARIOS) {
+    if (current?.kind !== scenario.backend) {
+      await current?.session.backend.stop();
+      current = {
+        kind: scenario.backend,
+        session: {
+          backend: await start(scenario.backend),
+          dev,
+          client,
+          manifests,
+          found: {},
+        },
+      };
+    }
+    await run(scenario, current.session);
+  }
+  await current?.session.backend.stop();
+  await dev.close();
+}
+
+main().then(
+  () => process.exit(0),
+  e => {
+    console.error(e);
+    process.exit(1);
+  },
+);
