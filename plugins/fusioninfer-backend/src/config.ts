@@ -21,6 +21,7 @@ import {
   modelEntryOf,
   RenderOptions,
 } from '@fusioninfer/plugin-fusioninfer-common';
+import { readRenderOptions } from '@fusioninfer/plugin-fusioninfer-node';
 import { readApprovalPolicy, readApprovers } from './approvals/config';
 import { PreflightSettings } from './views/preflight';
 import {
@@ -158,8 +159,6 @@ function duration(
 export function readFusionInferConfig(
   config: Config,
 ): FusionInferBackendConfig {
-  const epp = config.getOptionalConfig('fusioninfer.epp');
-  const kv = epp?.getOptionalString('kvCacheMetric');
   const rc = config.getOptionalConfig('fusioninfer.reconciler');
   const mc = config.getOptionalConfig('fusioninfer.metrics');
   const ac = config.getOptionalConfig('fusioninfer.approvals');
@@ -167,14 +166,7 @@ export function readFusionInferConfig(
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1))
     throw new Error('fusioninfer.reconciler.workers: must be an integer ≥ 1');
   return {
-    render: {
-      eppImage: epp?.getOptionalString('image'),
-      pdEppImage: epp?.getOptionalString('pdImage'),
-      ...(kv ? { kvCacheMetric: kv === 'none' ? null : kv } : {}),
-      eppMetricsAuth: epp?.getOptionalBoolean('disableMetricsAuth')
-        ? false
-        : undefined,
-    },
+    render: readRenderOptions(config),
     reconciler: {
       enabled: rc?.getOptionalBoolean('enabled') ?? true,
       workers,

@@ -79,7 +79,7 @@ export const DEFAULT_PD_EPP_IMAGE =
  */
 export const DEFAULT_KV_CACHE_METRIC = 'vllm:kv_cache_usage_perc';
 
-/** Field manager used for server-side apply. @public */
+/** The field manager of everything the plugins apply (server-side apply by the backend and its cluster client). @public */
 export const FIELD_MANAGER = 'backstage-fusioninfer';
 
 /** The routing strategies an EPP can be configured with. @public */

@@ -54,6 +54,7 @@ export type {
 } from './types';
 export {
   childNames,
+  DNS1123_LABEL_PATTERN,
   dns1035LabelProblems,
   dns1123LabelProblems,
   dns1123SubdomainProblems,

@@ -30,8 +30,14 @@ export const childNames = {
     `${lws}-${group}-${worker}`,
 };
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/**
+ * A DNS-1123 label (RFC 1123): lower-case letters, digits and '-', starting and ending with a letter or digit. For
+ * schemas that check a name by pattern (it shows in their JSON schema); the 63-character limit is checked apart.
+ * @public
+ */
+export const DNS1123_LABEL_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A DNS-1035 label (what Service names must be): a DNS-1123 label that starts with a letter. Length apart. */
+export const DNS1035_LABEL_PATTERN = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN =
   /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -40,7 +46,7 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 export function dns1123LabelProblems(value: string): string[] {
   const out: string[] = [];
   if (value.length > 63) out.push('must be no more than 63 characters');
-  if (!DNS1123_LABEL.test(value)) {
+  if (!DNS1123_LABEL_PATTERN.test(value)) {
     out.push(
       "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name', or '123-abc')",
     );
@@ -52,7 +58,7 @@ export function dns1123LabelProblems(value: string): string[] {
 export function dns1035LabelProblems(value: string): string[] {
   const out: string[] = [];
   if (value.length > 63) out.push('must be no more than 63 characters');
-  if (!DNS1035_LABEL.test(value)) {
+  if (!DNS1035_LABEL_PATTERN.test(value)) {
     out.push(
       "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name', or 'abc-123')",
     );

@@ -23,6 +23,7 @@
 
 export { readFusionInferClusters, isNamespaceAllowed } from './config';
 export type { FusionInferClusterConfig } from './config';
+export { readRenderOptions } from './renderOptions';
 export {
   ClusterClient,
   ClusterApiError,

@@ -17,14 +17,12 @@
 import { InputError } from '@backstage/errors';
 import {
   InferenceService,
+  isValidName,
+  MAX_MANIFEST_BYTES,
   validateInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { parseAllDocuments } from 'yaml';
 import { FieldIssue } from '@fusioninfer/plugin-fusioninfer-common/builder';
-
-/** Largest manifest a step accepts (the backend's limit too). */
-export const MAX_MANIFEST_BYTES = 1024 * 1024;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Fails a step with every issue, one `path: message` per line. */
 export function fieldErrors(title: string, issues: FieldIssue[]): InputError {
@@ -86,7 +84,7 @@ export function prepareManifest(
       ? md.namespace
       : undefined;
   const ns = namespace ?? inManifest ?? 'default';
-  if (!DNS_LABEL.test(ns) || ns.length > 63)
+  if (!isValidName('namespace', ns))
     throw new InputError(`namespace: "${ns}" is not a valid namespace name`);
   if (inManifest !== undefined && inManifest !== ns)
     throw new InputError(

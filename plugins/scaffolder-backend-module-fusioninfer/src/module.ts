@@ -20,8 +20,10 @@ import {
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { RenderOptions } from '@fusioninfer/plugin-fusioninfer-common';
-import { fusioninferClientServiceRef } from '@fusioninfer/plugin-fusioninfer-node';
+import {
+  fusioninferClientServiceRef,
+  readRenderOptions,
+} from '@fusioninfer/plugin-fusioninfer-node';
 import { createApplyAction } from './actions/apply';
 import { createDeleteAction } from './actions/delete';
 import { createRenderAction } from './actions/render';
@@ -46,16 +48,7 @@ export const scaffolderModuleFusionInfer = createBackendModule({
       },
       async init({ scaffolder, config, client, catalog }) {
         // Render like the backend renders (same fusioninfer.epp settings), so previews match what gets applied.
-        const epp = config.getOptionalConfig('fusioninfer.epp');
-        const kv = epp?.getOptionalString('kvCacheMetric');
-        const render: RenderOptions = {
-          eppImage: epp?.getOptionalString('image'),
-          pdEppImage: epp?.getOptionalString('pdImage'),
-          ...(kv ? { kvCacheMetric: kv === 'none' ? null : kv } : {}),
-          eppMetricsAuth: epp?.getOptionalBoolean('disableMetricsAuth')
-            ? false
-            : undefined,
-        };
+        const render = readRenderOptions(config);
         const links = { appBaseUrl: config.getOptionalString('app.baseUrl') };
         // How long an applied service's step waits for its catalog entity (0: not at all).
         const entityTimeoutSeconds =

@@ -22,6 +22,7 @@ import {
   ApprovalExecution,
   ApprovalRequest,
   ApprovalStatus,
+  MAX_MANIFEST_BYTES,
   MAX_PAGE_SIZE,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
@@ -29,7 +30,6 @@ import { Knex } from 'knex';
 import { ApprovalQueryCriteria } from './rules';
 
 const TABLE = 'fusioninfer_approvals';
-const MAX_MANIFEST_BYTES = 1024 * 1024;
 
 interface Row {
   id: string;

@@ -26,6 +26,7 @@ import {
   canonicalJson,
   entityRefOfService,
   evaluateChange,
+  FIELD_MANAGER,
   fusioninferServiceCreatePermission,
   fusioninferServiceDeletePermission,
   fusioninferServiceUpdatePermission,
@@ -49,9 +50,6 @@ import {
 import { Access } from '../auth/access';
 import { ServiceSource } from '../views/ServiceSource';
 import { GovernanceConfig } from './config';
-
-/** The field manager of everything the plugin applies. */
-export const FIELD_MANAGER = 'backstage-fusioninfer';
 
 /** Who asks for a change: a user with credentials (REST, scaffolder, actions) or a stored requester (approvals). */
 export type Caller =

@@ -22,6 +22,7 @@
 
 import { z } from 'zod/v3';
 import { ROUTING_STRATEGIES } from '../constants';
+import { DNS1035_LABEL_PATTERN, DNS1123_LABEL_PATTERN } from '../names';
 
 /** Upper bounds a self-service form accepts (a platform team raises them by writing the manifest itself). @public */
 export const DEPLOYMENT_PARAMETER_LIMITS = {
@@ -60,8 +61,6 @@ export const KV_CONNECTORS = [
   'LMCacheConnectorV1',
 ] as const;
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 /** A Hugging Face id (`org/name`, optionally `@revision`) or an absolute path; never a flag, never shell syntax. */
 const MODEL = /^(\/|[A-Za-z0-9])[A-Za-z0-9._\-/:@+]*$/;
 /** An OCI image reference: registry/repo[:tag][@sha256:digest]. */
@@ -83,7 +82,7 @@ const dnsLabel = (what: string, max = 63) =>
     .min(1)
     .max(max)
     .regex(
-      DNS1123_LABEL,
+      DNS1123_LABEL_PATTERN,
       `${what} must be a lower-case DNS-1123 label (letters, digits and '-', starting and ending with a letter or digit)`,
     );
 
@@ -147,7 +146,7 @@ export const deploymentParametersSchema = z
       .min(1)
       .max(63)
       .regex(
-        DNS1035_LABEL,
+        DNS1035_LABEL_PATTERN,
         "must be a DNS-1035 label: lower-case letters, digits and '-', starting with a letter",
       )
       .describe('Service name (InferenceService metadata.name)'),

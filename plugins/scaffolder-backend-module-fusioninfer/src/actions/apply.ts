@@ -17,7 +17,11 @@
 import { ConflictError, InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { JsonObject } from '@backstage/types';
-import { plural, specHash } from '@fusioninfer/plugin-fusioninfer-common';
+import {
+  DNS1123_LABEL_PATTERN,
+  plural,
+  specHash,
+} from '@fusioninfer/plugin-fusioninfer-common';
 import { ApplyResponse } from '@fusioninfer/plugin-fusioninfer-common';
 import { FusionInferActionsClient } from '../client';
 import {
@@ -36,8 +40,6 @@ import { stringify } from 'yaml';
 import { examples } from './apply.examples';
 
 const yamlText = (v: unknown) => stringify(v, { lineWidth: 0 });
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * `fusioninfer:service:apply`: hands an InferenceService to the FusionInfer backend (`POST /apply`) on behalf of the
@@ -68,13 +70,19 @@ export function createApplyAction(options: {
           z
             .string()
             .max(63)
-            .regex(DNS_LABEL, 'must be a cluster name (DNS-1123 label)')
+            .regex(
+              DNS1123_LABEL_PATTERN,
+              'must be a cluster name (DNS-1123 label)',
+            )
             .describe('A name from fusioninfer.clusters'),
         namespace: z =>
           z
             .string()
             .max(63)
-            .regex(DNS_LABEL, 'must be a namespace name (DNS-1123 label)')
+            .regex(
+              DNS1123_LABEL_PATTERN,
+              'must be a namespace name (DNS-1123 label)',
+            )
             .optional()
             .describe("Target namespace (default: the manifest's)"),
         manifest: z =>

@@ -17,6 +17,7 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  DNS1123_LABEL_PATTERN,
   parseServiceAnnotation,
   ServiceRef,
 } from '@fusioninfer/plugin-fusioninfer-common';
@@ -24,8 +25,6 @@ import { FusionInferActionsClient } from '../client';
 import { describeError, statusOf } from '../links';
 import { sleep } from '../wait';
 import { examples } from './delete.examples';
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * `fusioninfer:service:delete`: deletes an InferenceService (its children go with it) through the backend, as the task
@@ -56,19 +55,19 @@ export function createDeleteAction(options: {
           z
             .string()
             .max(63)
-            .regex(DNS_LABEL, 'must be a cluster name')
+            .regex(DNS1123_LABEL_PATTERN, 'must be a cluster name')
             .optional(),
         namespace: z =>
           z
             .string()
             .max(63)
-            .regex(DNS_LABEL, 'must be a namespace name')
+            .regex(DNS1123_LABEL_PATTERN, 'must be a namespace name')
             .optional(),
         name: z =>
           z
             .string()
             .max(63)
-            .regex(DNS_LABEL, 'must be a service name')
+            .regex(DNS1123_LABEL_PATTERN, 'must be a service name')
             .optional(),
         confirm: z =>
           z

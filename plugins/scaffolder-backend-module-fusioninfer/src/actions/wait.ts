@@ -16,13 +16,13 @@
 
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { DNS1123_LABEL_PATTERN } from '@fusioninfer/plugin-fusioninfer-common';
 import { FusionInferActionsClient } from '../client';
 import { inferenceTabPath } from '../links';
 import { waitForApproval, waitForEntity, waitUntilReady } from '../wait';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { examples } from './wait.examples';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
@@ -51,21 +51,27 @@ export function createWaitAction(options: {
           z
             .string()
             .max(63)
-            .regex(DNS_LABEL, 'must be a cluster name (DNS-1123 label)')
+            .regex(
+              DNS1123_LABEL_PATTERN,
+              'must be a cluster name (DNS-1123 label)',
+            )
             .optional()
             .describe('Cluster (not needed with approvalId)'),
         namespace: z =>
           z
             .string()
             .max(63)
-            .regex(DNS_LABEL, 'must be a namespace name (DNS-1123 label)')
+            .regex(
+              DNS1123_LABEL_PATTERN,
+              'must be a namespace name (DNS-1123 label)',
+            )
             .optional()
             .describe('Namespace (not needed with approvalId)'),
         name: z =>
           z
             .string()
             .max(63)
-            .regex(DNS_LABEL, 'must be a service name')
+            .regex(DNS1123_LABEL_PATTERN, 'must be a service name')
             .optional()
             .describe('Service name (not needed with approvalId)'),
         approvalId: z =>
