@@ -118,6 +118,12 @@ describe('hostile template parameters get field errors, never a manifest', () =>
       /host name/,
     ],
     [
+      'host names without a gateway',
+      { routing: 'prefix-cache', hostnames: ['a.example.com'], gateway: {} },
+      'parameters.gateway.name',
+      /required when host names are given/,
+    ],
+    [
       'an unknown topology',
       { topology: 'quantum' },
       'parameters.topology',

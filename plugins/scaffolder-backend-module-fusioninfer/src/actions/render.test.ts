@@ -167,6 +167,47 @@ describe('fusioninfer:service:render', () => {
     ).toMatch(/exactly one/);
   });
 
+  it('fails invalid parameters with every field error under one heading, writing nothing', async () => {
+    // "Deploy an LLM" form values the form accepts but the builder does not (the e2e test runs them as a task).
+    const form = {
+      name: 'h'.repeat(40),
+      model: 'Qwen/Qwen3-8B',
+      image: 'vllm/vllm-openai:v0.27.1',
+      topology: 'monolithic',
+      worker: { replicas: 1, gpusPerPod: 1 },
+      routing: 'prefix-cache',
+      gateway: { name: 'inference-gateway' },
+    };
+    const mixed = await failure({
+      parameters: {
+        ...form,
+        routing: 'pd-disaggregation',
+        hostnames: ['a.example.com'],
+        gateway: {},
+      },
+    });
+    expect(mixed.error.name).toBe('InputError');
+    expect(mixed.error.message).toBe(
+      [
+        'The deployment parameters are not valid:',
+        '  parameters.routing: pd-disaggregation needs a P/D topology (pd or pd-multi-node)',
+        '  parameters.gateway.name: required when host names are given',
+      ].join('\n'),
+    );
+    // Each error is logged too, for the task's log.
+    expect(mixed.c.logs()).toEqual([
+      'error: parameters.routing: pd-disaggregation needs a P/D topology (pd or pd-multi-node)',
+      'error: parameters.gateway.name: required when host names are given',
+    ]);
+    // A name that passes the form but makes a child name too long for Kubernetes.
+    const long = await failure({ parameters: form });
+    expect(long.error.message).toMatch(
+      /^The deployment parameters are not valid:\n {2}parameters\.name: the LeaderWorkerSet name "h{40}-inference-0" \(52 characters\) would be longer than 50/,
+    );
+    expect(long.c.outputs()).toEqual({});
+    expect(fs.readdirSync(workspace)).toEqual([]);
+  });
+
   it('fails an invalid manifest with every validation message by path', async () => {
     const { error, c } = await failure({
       manifest: {
