@@ -216,3 +216,35 @@ export type { CrdInfo, JSONSchemaProps, SchemaIssue } from './schema';
 // The REST contract (its own explicit list).
 export * from './rest';
 
+// Pre-flight: will a model start, how much KV cache, will the gang fit (issue 18).
+export {
+  clusterSnapshotOf,
+  podSpecRequests,
+  preflight,
+  readEngineArgs,
+  ModelCatalog,
+  modelConfigOf,
+  modelEntryOf,
+  shippedModelCatalog,
+  gpuFromNodeLabels,
+  gpuFromProduct,
+  parseGpuMemory,
+} from './preflight';
+export type {
+  ClusterSnapshot,
+  EngineArgs,
+  GangPreflight,
+  GpuSpec,
+  ModelConfig,
+  ModelEntry,
+  PreflightFinding,
+  PreflightMemory,
+  PreflightOptions,
+  PreflightReport,
+  PreflightVerdict,
+  ResourceAmounts,
+  RolePreflight,
+  SnapshotNode,
+  SnapshotOptions,
+  SnapshotQueue,
+} from './preflight';

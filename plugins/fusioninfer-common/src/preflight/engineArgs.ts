@@ -24,6 +24,13 @@
 export interface EngineArgs {
   /** Which server the container runs: `vllm`, or `unknown` when neither its command nor its image says vLLM. */
   engine: 'vllm' | 'unknown';
+  /**
+   * vLLM's version from the image tag (`vllm/vllm-openai:v0.10.1` → `[0, 10, 1]`); absent when the tag does not say
+   * (a digest, `latest`): the pre-flight then assumes the current engine.
+   */
+  version?: [number, number, number];
+  /** The V0 engine (before 0.8, or `VLLM_USE_V1=0`): other defaults, other messages. */
+  v0: boolean;
   /** The model as given (`--model` or the positional argument of `vllm serve`). */
   model?: string;
   tensorParallelSize: number;
@@ -175,6 +182,7 @@ function runsVllm(container: Record<string, unknown>, argv: string[]): boolean {
 export function readEngineArgs(container: unknown): EngineArgs {
   const out: EngineArgs = {
     engine: 'unknown',
+    v0: false,
     tensorParallelSize: 1,
     pipelineParallelSize: 1,
     dataParallelSize: 1,
@@ -188,6 +196,16 @@ export function readEngineArgs(container: unknown): EngineArgs {
   if (!isObj(container)) return out;
   let argv = containerArgv(container);
   if (runsVllm(container, argv)) out.engine = 'vllm';
+  const image = typeof container.image === 'string' ? container.image : '';
+  const tag = /:v?([0-9]+)\.([0-9]+)(?:\.([0-9]+))?[^/]*$/.exec(image);
+  if (tag) out.version = [Number(tag[1]), Number(tag[2]), Number(tag[3] ?? 0)];
+  const env = Array.isArray(container.env) ? container.env : [];
+  const useV1 = env.find(
+    (e: unknown) => isObj(e) && e.name === 'VLLM_USE_V1',
+  ) as { value?: unknown } | undefined;
+  out.v0 =
+    (out.version !== undefined && out.version[0] === 0 && out.version[1] < 8) ||
+    (useV1 !== undefined && String(useV1.value) === '0');
   // Only the vLLM command of a command list (`ray start … && vllm serve …`).
   const start = argv.findIndex(a => /(^|\/)vllm$/.test(a));
   if (start >= 0) argv = argv.slice(start);

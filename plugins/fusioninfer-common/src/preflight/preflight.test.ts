@@ -307,7 +307,7 @@ describe('preflight', () => {
       catalog,
     );
     expect(len.roles[0].error).toMatch(
-      /^ValueError: User-specified max_model_len \(65536\) is greater than the derived max_model_len \(max_position_embeddings=40960/,
+      /^Value error, User-specified max_model_len \(65536\) is greater than the derived max_model_len \(max_position_embeddings=40960/,
     );
   });
 

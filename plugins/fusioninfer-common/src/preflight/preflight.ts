@@ -35,7 +35,10 @@ import {
   headDim,
   kvBytesPerToken,
   kvCacheTokens,
+  isMla as isMlaConfig,
   languageConfig,
+  maxConcurrency,
+  versionAtLeast,
   weightsBytes,
 } from './memory';
 
@@ -210,6 +213,8 @@ export interface PreflightMemory {
   maxModelLen: number;
   /** Requests of `maxModelLen` tokens the KV cache holds at once (vLLM's "Maximum concurrency"). */
   maxConcurrency: number;
+  /** CUDA graphs taken from the budget (vLLM 0.21 and later without --enforce-eager; else 0). */
+  cudaGraphGiB: number;
 }
 
 /** The pre-flight answer for one role. @public */
@@ -325,6 +330,8 @@ type MemoryOutcome = {
   verdict: PreflightVerdict;
   error?: string;
   memory?: PreflightMemory;
+  /** The longest request the KV cache holds, when one of max-model-len does not fit. */
+  longest?: number;
 };
 
 /** The memory check of one configuration (used for the role, and again to find a fix). */
@@ -342,10 +349,12 @@ function memoryCheck(
   const budget: GpuBudget = gpuBudget(
     model,
     args,
-    gpu.memoryBytes,
+    gpu,
     weights.bytes,
+    maxModelLen,
   );
   const tokens = kvCacheTokens(budget.kvCacheBytes, perToken, args.blockSize);
+  const concurrency = maxConcurrency(model.config, args, tokens, maxModelLen);
   const memory: PreflightMemory = {
     gpu: {
       ...(gpu.product ? { product: gpu.product } : {}),
@@ -357,11 +366,12 @@ function memoryCheck(
     weightsFrom: weights.from,
     activationGiB: gib(budget.activationBytes),
     nonTorchGiB: gib(budget.nonTorchBytes),
+    cudaGraphGiB: gib(budget.cudaGraphBytes),
     kvCacheGiB: gib(Math.max(0, budget.kvCacheBytes)),
     kvBytesPerToken: Math.round(perToken),
     kvCacheTokens: tokens,
     maxModelLen,
-    maxConcurrency: round2(tokens / maxModelLen),
+    maxConcurrency: round2(concurrency),
   };
   if (budget.weightsBytes > budget.totalBytes)
     return {
@@ -376,11 +386,34 @@ function memoryCheck(
         'ValueError: No available memory for the cache blocks. Try increasing `gpu_memory_utilization` when initializing the engine.',
       memory,
     };
-  if (tokens < maxModelLen) {
-    const needGiB = round2((perToken * maxModelLen) / GIB);
+  if (concurrency < 1) {
+    // The longest request the cache holds: tokens for a uniform model; more for a hybrid (sliding layers hold only
+    // their window of it).
+    let lo = Math.floor(tokens / args.blockSize);
+    let hi = Math.floor(maxModelLen / args.blockSize);
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (maxConcurrency(model.config, args, tokens, mid * args.blockSize) >= 1)
+        lo = mid;
+      else hi = mid - 1;
+    }
+    const longest = lo * args.blockSize;
+    const needGiB = round2(
+      concurrency > 0
+        ? budget.kvCacheBytes / concurrency / GIB
+        : (perToken * maxModelLen) / GIB,
+    );
+    if (args.v0)
+      return {
+        verdict: 'does-not-start',
+        error: `ValueError: The model's max seq len (${maxModelLen}) is larger than the maximum number of tokens that can be stored in KV cache (${tokens}). Try increasing \`gpu_memory_utilization\` or decreasing \`max_model_len\` when initializing the engine.`,
+        memory,
+        longest,
+      };
     return {
       verdict: 'does-not-start',
-      error: `ValueError: To serve at least one request with the models's max seq len (${maxModelLen}), (${needGiB} GiB KV cache is needed, which is larger than the available KV cache memory (${memory.kvCacheGiB} GiB). Based on the available memory, the estimated maximum model length is ${tokens}. Try increasing \`gpu_memory_utilization\` or decreasing \`max_model_len\` when initializing the engine.`,
+      longest,
+      error: `ValueError: To serve at least one request with the models's max seq len (${maxModelLen}), (${needGiB} GiB KV cache is needed, which is larger than the available KV cache memory (${memory.kvCacheGiB} GiB). Based on the available memory, the estimated maximum model length is ${longest}. Try increasing \`gpu_memory_utilization\` or decreasing \`max_model_len\` when initializing the engine.`,
       memory,
     };
   }
@@ -397,9 +430,8 @@ function fixFor(
   kvHeads: number | undefined,
 ): string | undefined {
   const fixes: string[] = [];
-  const tokens = outcome.memory?.kvCacheTokens ?? 0;
-  if (tokens > 0 && outcome.memory && tokens < outcome.memory.maxModelLen)
-    fixes.push(`--max-model-len ${tokens}`);
+  if (outcome.longest && outcome.longest > 0)
+    fixes.push(`--max-model-len ${outcome.longest}`);
   if (args.kvCacheDtype === 'auto') {
     const fp8 = memoryCheck(model, { ...args, kvCacheDtype: 'fp8' }, gpu);
     if (fp8?.verdict === 'starts')
@@ -537,6 +569,24 @@ function checkRole(
       `ValueError: Total number of attention heads (${heads}) must be divisible by tensor parallel size (${args.tensorParallelSize}).`,
       `set --tensor-parallel-size to a divisor of ${heads}`,
     );
+  // What the model's layers assert while they are built (vLLM's `divide`): the vocabulary padded to 64 is split
+  // over the GPUs first (the embedding), then the KV heads (or each GPU holds one replicated head).
+  const paddedVocab = c.vocab_size ? Math.ceil(c.vocab_size / 64) * 64 : 0;
+  if (paddedVocab && paddedVocab % args.tensorParallelSize !== 0)
+    fail(
+      `AssertionError: ${paddedVocab} is not divisible by ${args.tensorParallelSize}`,
+      `set --tensor-parallel-size to a divisor of ${paddedVocab} (the vocabulary padded to 64)`,
+    );
+  if (
+    kvHeads &&
+    !isMlaConfig(c) &&
+    args.tensorParallelSize <= kvHeads &&
+    kvHeads % args.tensorParallelSize !== 0
+  )
+    fail(
+      `AssertionError: ${kvHeads} is not divisible by ${args.tensorParallelSize}`,
+      `set --tensor-parallel-size to a divisor of ${kvHeads} (the KV heads)`,
+    );
   if (c.num_hidden_layers && args.pipelineParallelSize > c.num_hidden_layers)
     fail(
       `ValueError: pipeline parallel size (${args.pipelineParallelSize}) is larger than the number of hidden layers (${c.num_hidden_layers})`,
@@ -547,7 +597,8 @@ function checkRole(
     args.maxModelLen > c.max_position_embeddings
   )
     fail(
-      `ValueError: User-specified max_model_len (${args.maxModelLen}) is greater than the derived max_model_len (max_position_embeddings=${c.max_position_embeddings} or model_max_length=None in model's config.json).`,
+      // vLLM 0.10 and later check their config with pydantic, which words it "Value error, …".
+      `${args.v0 || !versionAtLeast(args, 0, 10) ? 'ValueError: ' : 'Value error, '}User-specified max_model_len (${args.maxModelLen}) is greater than the derived max_model_len (max_position_embeddings=${c.max_position_embeddings} or model_max_length=None in model's config.json).`,
       `set --max-model-len ${c.max_position_embeddings} or less`,
     );
   if (c.layer_types?.some(t => t.includes('linear') || t.includes('mamba')))

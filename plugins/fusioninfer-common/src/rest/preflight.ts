@@ -57,6 +57,7 @@ export const rolePreflightSchema = z
         weightsFrom: z.enum(['checkpoint', 'parameters', 'architecture']),
         activationGiB: count,
         nonTorchGiB: count,
+        cudaGraphGiB: count,
         kvCacheGiB: count,
         kvBytesPerToken: count,
         kvCacheTokens: count,
