@@ -24,21 +24,16 @@ import path from 'path';
 import request from 'supertest';
 import knexFactory, { Knex } from 'knex';
 import {
+  BackendFeature,
   coreServices,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
+import { loadTemplate, waitFor } from '@fusioninfer/test-utils';
 import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { notificationService } from '@backstage/plugin-notifications-node';
-import {
-  devClusterConfig,
-  loadTemplate,
-  waitFor,
-} from '@fusioninfer/test-utils';
+  as,
+  FusionInferTestBackend,
+  startFusionInferTestBackend,
+} from '@fusioninfer/test-utils/backend';
 // The end-to-end tests run the real backend plugin the actions call (test code only).
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import fusioninferPlugin from '@fusioninfer/plugin-fusioninfer-backend';
@@ -52,10 +47,7 @@ export function templateEntities() {
   );
 }
 
-/** `Authorization` header of a user. */
-export const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
+export { as };
 
 /** One SQLite file per plugin in `dir`, so a restarted backend finds its tasks and approval requests. */
 export function fileDatabases(dir: string) {
@@ -93,65 +85,52 @@ export function fileDatabases(dir: string) {
   return { factory, close };
 }
 
-export type Server = Awaited<ReturnType<typeof startTestBackend>>['server'];
+export type Server = FusionInferTestBackend['server'];
 
+/** The scaffolder, the FusionInfer backend plugin and this module against the development cluster at `clusterUrl`. */
 export async function startBackend(
   clusterUrl: string,
   options: {
     entities?: any[];
     /** Per-plugin SQLite files (kept across restarts); default in-memory. */
     databaseDir?: string;
-    extraFeatures?: any[];
+    extraFeatures?: BackendFeature[];
     approvals?: Record<string, unknown>;
   } = {},
-) {
-  const notifications: any[] = [];
+): Promise<FusionInferTestBackend> {
   const databases = options.databaseDir
     ? fileDatabases(options.databaseDir)
     : undefined;
-  const backend = await startTestBackend({
+  const backend = await startFusionInferTestBackend({
+    plugin: fusioninferPlugin,
+    cluster: clusterUrl,
+    appConfig: { app: { baseUrl: 'http://portal.test' } },
+    config: {
+      // 3 s: a restarted backend takes the Lease over quickly (and the renew budget is whole milliseconds)
+      reconciler: { leaseDurationSeconds: 3 },
+      // The mock catalog holds the templates only (no entity provider): no waiting for model entities.
+      scaffolder: { entityWaitSeconds: 0 },
+      approvals: {
+        maxGpusWithoutApproval: 8,
+        approvers: ['group:default/ml-platform'],
+        ...options.approvals,
+      },
+    },
+    entities: [...templateEntities(), ...(options.entities ?? [])],
     features: [
       scaffolderPlugin,
-      fusioninferPlugin,
       scaffolderModuleFusionInfer,
-      catalogServiceMock.factory({
-        entities: [...templateEntities(), ...(options.entities ?? [])],
-      }),
-      createServiceFactory({
-        service: notificationService,
-        deps: {},
-        factory: () => ({ send: async (n: any) => void notifications.push(n) }),
-      }),
-      mockServices.rootConfig.factory({
-        data: {
-          app: { baseUrl: 'http://portal.test' },
-          fusioninfer: {
-            clusters: [devClusterConfig(clusterUrl)],
-            // 3 s: a restarted backend takes the Lease over quickly (and the renew budget is whole milliseconds)
-            reconciler: { leaseDurationSeconds: 3 },
-            metrics: { pollIntervalSeconds: 0 },
-            // The mock catalog holds the templates only (no entity provider): no waiting for model entities.
-            scaffolder: { entityWaitSeconds: 0 },
-            approvals: {
-              maxGpusWithoutApproval: 8,
-              approvers: ['group:default/ml-platform'],
-              ...options.approvals,
-            },
-          },
-        },
-      }),
       ...(databases ? [databases.factory] : []),
       ...(options.extraFeatures ?? []),
     ],
   });
-  const stopBackend = backend.stop.bind(backend);
-  return Object.assign(backend, {
-    notifications,
+  return {
+    ...backend,
     async stop() {
-      await stopBackend();
+      await backend.stop();
       await databases?.close();
     },
-  });
+  };
 }
 
 /** Starts a task of a template through POST /api/scaffolder/v2/tasks as `user`. */
