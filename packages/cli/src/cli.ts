@@ -32,7 +32,7 @@ import {
   ModelEntry,
   parseGpuMemory,
   preflight,
-  PreflightReport,
+  formatPreflight,
   readEngineArgs,
   shippedModelCatalog,
   YAML_MAX_NESTING_BOUND,
@@ -403,36 +403,6 @@ function report(
     );
 }
 
-const n = (x: number) => x.toLocaleString('en-US');
-
-/** The pre-flight answer as the terminal shows it: per role the engine, the GPU budget, the verdict, then placement. */
-export function formatPreflight(name: string, r: PreflightReport): string {
-  const lines: string[] = [
-    `${name}: ${r.verdict === 'does-not-start' ? 'DOES NOT START' : r.verdict === 'starts' ? 'starts' : 'unknown'}`,
-  ];
-  for (const role of r.roles) {
-    const e = role.engine;
-    lines.push(
-      `  ${role.role} (${role.componentType ?? 'role'}, ${plural(role.gpusPerReplica, 'GPU')} per replica): ${e.engine === 'vllm' ? `vLLM ${e.model ?? '(no model)'}, TP ${e.tensorParallelSize} × PP ${e.pipelineParallelSize}${e.maxModelLen ? `, max-model-len ${n(e.maxModelLen)}` : ''}, gpu-memory-utilization ${e.gpuMemoryUtilization}${e.kvCacheDtype !== 'auto' ? `, kv-cache-dtype ${e.kvCacheDtype}` : ''}` : 'not vLLM'}`,
-    );
-    const m = role.memory;
-    if (m) {
-      lines.push(
-        `    GPU ${m.gpu.product ?? 'given'} ${m.gpu.totalGiB} GiB: vLLM may use ${m.requestedGiB} GiB = weights ${m.weightsGiB} + activations ${m.activationGiB} + non-torch ${m.nonTorchGiB} + KV cache ${m.kvCacheGiB}`,
-        `    KV cache ${n(m.kvCacheTokens)} tokens (${n(m.kvBytesPerToken)} bytes per token per GPU); ${m.maxConcurrency} requests of ${n(m.maxModelLen)} tokens at once`,
-      );
-    }
-    lines.push(
-      `    ${role.verdict === 'does-not-start' ? 'does not start' : role.verdict}${role.error ? `: ${role.error}` : ''}`,
-    );
-    if (role.fix) lines.push(`    fix: ${role.fix}`);
-    for (const f of role.findings)
-      lines.push(`    ${f.severity}: ${f.message}`);
-  }
-  lines.push(`  placement: ${r.gang.message}`);
-  return `${lines.join('\n')}\n`;
-}
-
 /** The model catalog of a pre-flight: the shipped models, and the --model-config files for the service's models. */
 async function preflightCatalog(
   args: Args,
@@ -573,7 +543,7 @@ export async function runCli(
           `${JSON.stringify(reports.length === 1 ? reports[0].report : reports, null, 2)}\n`,
         );
       else
-        for (const r of reports) io.stdout(formatPreflight(r.name, r.report));
+        for (const r of reports) io.stdout(formatPreflight(r.report, r.name));
       return bad ? 1 : 0;
     }
     if (args.command === 'render') {

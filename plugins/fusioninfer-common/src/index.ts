@@ -219,6 +219,7 @@ export * from './rest';
 // Pre-flight: will a model start, how much KV cache, will the gang fit (issue 18).
 export {
   clusterSnapshotOf,
+  formatPreflight,
   podSpecRequests,
   preflight,
   readEngineArgs,

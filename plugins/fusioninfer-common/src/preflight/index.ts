@@ -29,6 +29,7 @@ export type {
   SnapshotOptions,
   SnapshotQueue,
 } from './preflight';
+export { formatPreflight } from './format';
 export { readEngineArgs } from './engineArgs';
 export type { EngineArgs } from './engineArgs';
 export {

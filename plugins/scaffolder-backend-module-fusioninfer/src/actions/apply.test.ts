@@ -21,6 +21,11 @@ import {
   mockClient,
   responseError,
 } from '../__testUtils__/mocks';
+import {
+  clusterSnapshotOf,
+  formatPreflight,
+  preflight,
+} from '@fusioninfer/plugin-fusioninfer-common';
 import { detail } from '../__testUtils__/details';
 import { createApplyAction } from './apply';
 import { examples } from './apply.examples';
@@ -206,6 +211,43 @@ describe('fusioninfer:service:apply', () => {
     expect(log).toMatch(
       /apiVersion: fusioninfer.io\/v1alpha1\nkind: InferenceService\nmetadata:\n {2}name: qwen-chat/,
     );
+  });
+
+  it('dry run: outputs the pre-flight and warns with vLLM’s error and the fix when a role would not start', async () => {
+    // The report common's preflight() makes for this manifest on four nodes of 24 GiB GPUs (L4-like).
+    const nodes = [0, 1, 2, 3].map(i => ({
+      metadata: {
+        name: `gpu-node-${i}`,
+        labels: {
+          'nvidia.com/gpu.product': 'NVIDIA-L4',
+          'nvidia.com/gpu.memory': '23034',
+        },
+      },
+      status: { allocatable: { 'nvidia.com/gpu': '4' } },
+    }));
+    const report = preflight(
+      input.manifest,
+      clusterSnapshotOf(nodes as any, []),
+    );
+    client.apply.mockResolvedValue({
+      outcome: 'dry-run',
+      approvalRequired: false,
+      reasons: [],
+      summary: { gpus: 1, pods: 1, roles: [] },
+      validation: { valid: true, errors: [], warnings: [] },
+      preflight: report,
+    });
+    const c = context(input, { isDryRun: true });
+    await action.handler(c.ctx as any);
+    expect(c.outputs().preflight).toEqual(report);
+    const log = c.logs().join('\n');
+    expect(log).toContain(
+      `Pre-flight of lab/ml/qwen-chat:\n${formatPreflight(report)}`,
+    );
+    // Qwen3-8B's 40,960-token context does not fit the KV cache a 24 GiB GPU leaves.
+    expect(report.verdict).toBe('does-not-start');
+    expect(log).toContain(report.roles[0].error!);
+    expect(log).toContain(`fix: ${report.roles[0].fix}`);
   });
 
   it('dry run: fails naming each field and rule when the policy would refuse', async () => {

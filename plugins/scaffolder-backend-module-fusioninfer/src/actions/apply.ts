@@ -22,7 +22,10 @@ import {
   plural,
   specHash,
 } from '@fusioninfer/plugin-fusioninfer-common';
-import { ApplyResponse } from '@fusioninfer/plugin-fusioninfer-common';
+import {
+  ApplyResponse,
+  formatPreflight,
+} from '@fusioninfer/plugin-fusioninfer-common';
 import { FusionInferActionsClient } from '../client';
 import {
   absolute,
@@ -151,6 +154,13 @@ export function createApplyAction(options: {
           z.string().optional().describe('The approval request page'),
         ready: z =>
           z.boolean().optional().describe('Set when wait was requested'),
+        preflight: z =>
+          z
+            .record(z.string(), z.unknown())
+            .optional()
+            .describe(
+              'Dry run: whether each role’s model starts on the cluster’s GPUs (KV cache tokens, the error vLLM would print and a fix) and whether the pods fit its nodes now',
+            ),
       },
     },
     async handler(ctx) {
@@ -193,6 +203,16 @@ export function createApplyAction(options: {
           throw new InputError(
             `Dry run: ${label} would be refused by policy: ${r.policy.denials.map(d => `${d.field}: ${d.message}`).join('; ')}`,
           );
+        if (r.preflight) {
+          ctx.output('preflight', r.preflight as unknown as JsonObject);
+          const text = `Pre-flight of ${label}:\n${formatPreflight(r.preflight)}`;
+          if (
+            r.preflight.verdict === 'does-not-start' ||
+            r.preflight.gang.fits === false
+          )
+            ctx.logger.warn(text);
+          else ctx.logger.info(text);
+        }
         ctx.logger.info(
           `Dry run: ${label} would request ${plural(r.summary.gpus, 'GPU')} in ${plural(r.summary.pods, 'pod')}${r.policy?.project ? ` (project ${r.policy.project}${r.policy.quota ? `: ${r.policy.quota.before} → ${r.policy.quota.after} of ${r.policy.quota.limit} GPUs in ${r.policy.quota.cluster}` : ''})` : ''}; ${r.approvalRequired ? `approval required (${r.reasons.join('; ')})` : 'no approval required'}. Nothing applied. The InferenceService it would apply:\n${yamlText(isvc)}`,
         );
