@@ -283,10 +283,11 @@ export const diffResponseSchema = z
             desiredSpecHash: z.string().optional(),
             liveSpecHash: z.string().optional(),
             changes: z.array(
+              // A field only one side has: the other is absent.
               z.strictObject({
                 path: z.string(),
-                desired: z.unknown(),
-                live: z.unknown(),
+                desired: z.unknown().optional(),
+                live: z.unknown().optional(),
               }),
             ),
           }),
