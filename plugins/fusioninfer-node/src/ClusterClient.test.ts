@@ -15,6 +15,7 @@
  */
 
 import fs from 'fs';
+import net from 'net';
 import os from 'os';
 import path from 'path';
 import { ConfigReader } from '@backstage/config';
@@ -27,7 +28,7 @@ import {
 import { createFusionInferClusters } from './clusters';
 import { readFusionInferClusters } from './config';
 import { KINDS } from './kinds';
-import { minimalInferenceService } from '@fusioninfer/test-utils';
+import { minimalInferenceService, waitFor } from '@fusioninfer/test-utils';
 
 const isvc = (name: string, replicas = 1) =>
   minimalInferenceService(name, { replicas });
@@ -221,6 +222,59 @@ describe('ClusterClient against the development cluster', () => {
       code: undefined,
       message: 'socket hang up',
     });
+  });
+
+  it('sends gets, applies, status writes and deletes over one keep-alive connection; informers and Leases open their own; no timer outlives a request', async () => {
+    // a TCP relay in front of the API server, counting the connections clients open
+    let connections = 0;
+    const open = new Set<net.Socket>();
+    const relay = net.createServer(socket => {
+      connections++;
+      const upstream = net.connect(Number(new URL(dev.url).port), '127.0.0.1');
+      open.add(socket).add(upstream);
+      socket.pipe(upstream).pipe(socket);
+      socket.on('error', () => upstream.destroy());
+      upstream.on('error', () => socket.destroy());
+    });
+    await new Promise<void>(r => relay.listen(0, '127.0.0.1', r));
+    const c = new ClusterClient({
+      name: 'relayed',
+      url: `http://127.0.0.1:${(relay.address() as net.AddressInfo).port}`,
+      authProvider: 'serviceAccount',
+      skipTLSVerify: true,
+      mode: 'manage',
+    });
+    const timers = () =>
+      process.getActiveResourcesInfo().filter(r => r === 'Timeout').length;
+    try {
+      const timersBefore = timers();
+      for (let i = 0; i < 20; i++) {
+        await c.apply(isvc(`kept-${i % 4}`) as any);
+        await c.get(KINDS.InferenceService, 'default', `kept-${i % 4}`);
+        await c.get(KINDS.InferenceService, 'default', 'missing');
+      }
+      await c.patchInferenceServiceStatus('default', 'kept-0', {
+        phase: 'Pending',
+      });
+      await c.delete(KINDS.InferenceService, 'default', 'kept-3');
+      expect(connections).toBe(1);
+      // a request's time bound ends with it (AbortSignal.timeout would leave 62 timers running for 30 s)
+      expect(timers() - timersBefore).toBeLessThan(5);
+      const lease = c.lease('default', 'relayed');
+      await lease.get(AbortSignal.timeout(5000));
+      await lease.get(AbortSignal.timeout(5000));
+      expect(connections).toBe(3);
+      const informer = c.informer(KINDS.InferenceService, 'default');
+      await informer.start();
+      expect(informer.get('kept-0', 'default')).toBeDefined();
+      // its list and its watch, each on a connection of its own
+      await waitFor(() => connections === 5);
+      expect(connections).toBe(5);
+      await informer.stop();
+    } finally {
+      for (const socket of open) socket.destroy();
+      await new Promise(r => relay.close(r));
+    }
   });
 
   it('writes status through the status subresource only', async () => {

@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import http from 'node:http';
 import https from 'node:https';
 import {
   ApiConstructor,
@@ -28,7 +29,6 @@ import {
   RequestContext,
   ResponseContext,
   ServerConfiguration,
-  setHeaderOptions,
   wrapHttpLibrary,
 } from '@kubernetes/client-node';
 import {
@@ -41,7 +41,7 @@ import {
   impersonationIdentity,
   isNamespaceAllowed,
 } from './config';
-import { KindInfo, KINDS, resourcePath } from './kinds';
+import { KindInfo, kindOf, KINDS, resourcePath } from './kinds';
 import {
   CacheInformer,
   CacheInformerOptions,
@@ -245,8 +245,26 @@ class ImpersonatingKubeConfig extends KubeConfig {
   }
 }
 
+/** The options of client-node's agents that decide which connections may be shared (client-node's agentOptions). */
+const TLS_OPTIONS = [
+  'ca',
+  'cert',
+  'key',
+  'pfx',
+  'passphrase',
+  'rejectUnauthorized',
+  'servername',
+] as const;
+
 /** How many clients of {@link ClusterClient.as} a cluster keeps (each with its discovery cache). */
 const IMPERSONATED_CLIENTS = 64;
+
+/** `o` with the apiVersion and kind of `kind` when the API server left them out. */
+function withKind<T extends KubeObject>(o: T, kind: KindInfo): T {
+  if (o && typeof o === 'object' && (!o.apiVersion || !o.kind))
+    return { ...o, apiVersion: kind.apiVersion, kind: kind.kind };
+  return o;
+}
 
 /** Access to one cluster through `@kubernetes/client-node`: the only way the plugins touch Kubernetes. @public */
 export class ClusterClient {
@@ -351,6 +369,46 @@ export class ClusterClient {
   private rootClient?: ClusterClient;
 
   /**
+   * The keep-alive agent of this cluster's requests (shared with the clients of {@link ClusterClient.as}), with the
+   * TLS options it was made from.
+   */
+  private pool?: { tls: unknown[]; agent: http.Agent };
+
+  /**
+   * client-node makes a new HTTP agent for every request, so every request would open a new connection (over HTTPS
+   * a new TLS handshake); requests of this client go through one keep-alive agent instead, made again only when the
+   * kubeconfig's TLS material changes. Agents of a proxy are used as client-node makes them.
+   */
+  private keepAlive(fresh: unknown): unknown {
+    const constructor = (fresh as { constructor?: unknown } | undefined)
+      ?.constructor;
+    const kind = [https, http].find(m => constructor === m.Agent);
+    if (!kind) return fresh;
+    const options = (fresh as { options?: Record<string, unknown> }).options;
+    const tls = [kind, ...TLS_OPTIONS.map(k => options?.[k])];
+    const root = this.rootClient ?? this;
+    const same = (a: unknown, b: unknown): boolean =>
+      a === b ||
+      (Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b)) ||
+      (Array.isArray(a) &&
+        Array.isArray(b) &&
+        a.length === b.length &&
+        a.every((x, i) => same(x, b[i])));
+    if (!root.pool || !root.pool.tls.every((v, i) => same(v, tls[i]))) {
+      // as Node's global agent: idle connections are closed after 5 s (before a server or middlebox drops them)
+      const agentOptions: Record<string, unknown> = {
+        keepAlive: true,
+        timeout: 5000,
+      };
+      TLS_OPTIONS.forEach((k, i) => {
+        if (tls[i + 1] !== undefined) agentOptions[k] = tls[i + 1];
+      });
+      root.pool = { tls, agent: new kind.Agent(agentOptions) };
+    }
+    return root.pool.agent;
+  }
+
+  /**
    * The Kubernetes identity a Backstage user is written as on this cluster (`fusioninfer.clusters[].impersonation`):
    * the user from `userTemplate` (default `{{name}}` of `user:<namespace>/<name>`), a group from `groupTemplate`
    * (default `{{name}}`) for each `group:` reference of `ownershipRefs`, and `system:authenticated`.
@@ -395,15 +453,13 @@ export class ClusterClient {
     name: string,
   ): Promise<T | undefined> {
     try {
-      return (await this.objects.read({
-        apiVersion: kind.apiVersion,
-        kind: kind.kind,
-        metadata: { name, namespace },
-      } as any)) as unknown as T;
+      return withKind(
+        await this.json<T>('GET', resourcePath(kind, namespace, name)),
+        kind,
+      );
     } catch (e) {
-      const err = toClusterApiError(this.name, e);
-      if (err.code === 404) return undefined;
-      throw err;
+      if ((e as ClusterApiError).code === 404) return undefined;
+      throw e;
     }
   }
 
@@ -470,22 +526,43 @@ export class ClusterClient {
     }
   }
 
-  /** Server-side apply with this suite's field manager. */
+  /**
+   * Server-side apply with this suite's field manager (forcing conflicts unless `force: false`). The body is JSON,
+   * which the apply content type (YAML) accepts as it is.
+   */
   async apply<T extends KubeObject>(
     obj: T,
     options: { force?: boolean; fieldManager?: string; dryRun?: boolean } = {},
   ): Promise<T> {
     this.assertWritable('apply');
-    return (await this.call(() =>
-      this.objects.patch(
-        obj as any,
-        undefined,
-        options.dryRun ? 'All' : undefined,
-        options.fieldManager ?? FIELD_MANAGER,
-        options.force ?? true,
-        PatchStrategy.ServerSideApply,
+    const kind = kindOf(obj.apiVersion, obj.kind);
+    if (!kind)
+      return (await this.call(() =>
+        this.objects.patch(
+          obj as any,
+          undefined,
+          options.dryRun ? 'All' : undefined,
+          options.fieldManager ?? FIELD_MANAGER,
+          options.force ?? true,
+          PatchStrategy.ServerSideApply,
+        ),
+      )) as unknown as T;
+    return withKind(
+      await this.json<T>(
+        'PATCH',
+        resourcePath(kind, obj.metadata.namespace, obj.metadata.name),
+        {
+          query: {
+            fieldManager: options.fieldManager ?? FIELD_MANAGER,
+            force: String(options.force ?? true),
+            dryRun: options.dryRun ? 'All' : undefined,
+          },
+          body: obj,
+          contentType: PatchStrategy.ServerSideApply,
+        },
       ),
-    )) as unknown as T;
+      kind,
+    );
   }
 
   /** JSON merge patch of the status subresource of an InferenceService. */
@@ -500,20 +577,18 @@ export class ClusterClient {
       ...(resourceVersion ? { metadata: { resourceVersion } } : {}),
       status,
     };
-    return (await this.call(() =>
-      this.custom.patchNamespacedCustomObjectStatus(
+    return withKind(
+      await this.json<KubeObject>(
+        'PATCH',
+        `${resourcePath(KINDS.InferenceService, namespace, name)}/status`,
         {
-          group: 'fusioninfer.io',
-          version: 'v1alpha1',
-          namespace,
-          plural: 'inferenceservices',
-          name,
+          query: { fieldManager: FIELD_MANAGER },
           body,
-          fieldManager: FIELD_MANAGER,
+          contentType: PatchStrategy.MergePatch,
         },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       ),
-    )) as KubeObject;
+      KINDS.InferenceService,
+    );
   }
 
   /** JSON merge patch of an object. */
@@ -524,25 +599,14 @@ export class ClusterClient {
     patch: unknown,
   ): Promise<T> {
     this.assertWritable('patch');
-    return (await this.call(() =>
-      this.objects.patch(
-        {
-          ...(patch as object),
-          apiVersion: kind.apiVersion,
-          kind: kind.kind,
-          metadata: {
-            ...((patch as { metadata?: object }).metadata ?? {}),
-            name,
-            namespace,
-          },
-        } as any,
-        undefined,
-        undefined,
-        FIELD_MANAGER,
-        undefined,
-        PatchStrategy.MergePatch,
-      ),
-    )) as unknown as T;
+    return withKind(
+      await this.json<T>('PATCH', resourcePath(kind, namespace, name), {
+        query: { fieldManager: FIELD_MANAGER },
+        body: patch,
+        contentType: PatchStrategy.MergePatch,
+      }),
+      kind,
+    );
   }
 
   /** DELETE (Background propagation by default); a missing object is not an error. */
@@ -557,26 +621,18 @@ export class ClusterClient {
   ): Promise<boolean> {
     this.assertWritable('delete');
     try {
-      await this.objects.delete(
-        {
-          apiVersion: kind.apiVersion,
-          kind: kind.kind,
-          metadata: { name, namespace },
-        } as any,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        options.propagationPolicy ?? 'Background',
-        options.uid
-          ? ({ preconditions: { uid: options.uid } } as any)
-          : undefined,
-      );
+      await this.json('DELETE', resourcePath(kind, namespace, name), {
+        body: {
+          apiVersion: 'v1',
+          kind: 'DeleteOptions',
+          propagationPolicy: options.propagationPolicy ?? 'Background',
+          ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
+        },
+      });
       return true;
     } catch (e) {
-      const err = toClusterApiError(this.name, e);
-      if (err.code === 404) return false;
-      throw err;
+      if ((e as ClusterApiError).code === 404) return false;
+      throw e;
     }
   }
 
@@ -598,37 +654,81 @@ export class ClusterClient {
       contentType?: string;
     } = {},
   ): Promise<{ status: number; body: string; truncated: boolean }> {
-    const res = await this.fetchRaw(method, path, options);
-    const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-    const declared = Number(res.headers.get('content-length'));
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let truncated = false;
-    const body = res.body as NodeJS.ReadableStream & { destroy?: () => void };
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      body.destroy?.();
-      return { status: res.status, body: '', truncated: true };
-    }
-    try {
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > maxBytes) {
-          truncated = true;
-          chunks.push(chunk.subarray(0, chunk.length - (size - maxBytes)));
-          break;
-        }
-        chunks.push(chunk);
-      }
-    } finally {
-      if (truncated) body.destroy?.();
-    }
-    return {
-      status: res.status,
-      body: Buffer.concat(chunks).toString('utf8'),
-      truncated,
-    };
+    return this.send(method, path, options, 'pooled');
   }
 
+  /** {@link ClusterClient.request} on a pooled keep-alive connection or on a connection of its own. */
+  private async send(
+    method: string,
+    path: string,
+    options: Parameters<ClusterClient['request']>[2] = {},
+    connection: 'pooled' | 'own',
+  ): Promise<{ status: number; body: string; truncated: boolean }> {
+    const { res, release } = await this.fetchRaw(
+      method,
+      path,
+      options,
+      connection,
+    );
+    try {
+      const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+      const declared = Number(res.headers.get('content-length'));
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let truncated = false;
+      const body = res.body as NodeJS.ReadableStream & {
+        destroy?: () => void;
+      };
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        body.destroy?.();
+        return { status: res.status, body: '', truncated: true };
+      }
+      try {
+        for await (const chunk of body as AsyncIterable<Buffer>) {
+          size += chunk.length;
+          if (size > maxBytes) {
+            truncated = true;
+            chunks.push(chunk.subarray(0, chunk.length - (size - maxBytes)));
+            break;
+          }
+          chunks.push(chunk);
+        }
+      } finally {
+        if (truncated) body.destroy?.();
+      }
+      return {
+        status: res.status,
+        body: Buffer.concat(chunks).toString('utf8'),
+        truncated,
+      };
+    } catch (e) {
+      throw this.fetchError(method, path, e);
+    } finally {
+      release();
+    }
+  }
+
+  /** A failed or aborted fetch as a ClusterApiError (an abort is a `Timeout`). */
+  private fetchError(method: string, path: string, e: unknown) {
+    if (e instanceof ClusterApiError) return e;
+    const err = e as Error;
+    return new ClusterApiError(
+      this.name,
+      undefined,
+      err?.name === 'AbortError' ? 'Timeout' : undefined,
+      err?.name === 'AbortError'
+        ? `${method} ${path} was aborted (timeout or cancelled)`
+        : String(err?.message ?? e),
+    );
+  }
+
+  /**
+   * Sends a request; the answer's body is the caller's to read, and `release` (called once the body is read or
+   * dropped) ends the request's time bound. The bound is a timer cleared by `release` rather than
+   * `AbortSignal.timeout`, whose timer and signal would outlive every request by the whole timeout.
+   * Informers use connections of their own: a watch that stalls is replaced on a new connection, never on a pooled
+   * one the same network fault may have silenced (and their few long requests gain nothing from a pool).
+   */
   private async fetchRaw(
     method: string,
     path: string,
@@ -639,6 +739,7 @@ export class ClusterClient {
       timeoutMs?: number;
       contentType?: string;
     },
+    connection: 'pooled' | 'own',
   ) {
     const cluster = this.kubeConfig.getCurrentCluster();
     if (!cluster)
@@ -652,10 +753,6 @@ export class ClusterClient {
     for (const [k, v] of Object.entries(options.query ?? {}))
       if (v !== undefined && v !== '') url.searchParams.set(k, v);
     const opts = (await this.kubeConfig.applyToFetchOptions({})) as any;
-    const signals = [
-      options.signal,
-      AbortSignal.timeout(options.timeoutMs ?? 30_000),
-    ].filter((x): x is AbortSignal => !!x);
     // client-node gives a node-fetch Headers object (Authorization inside it): spreading it would copy nothing, and
     // forEach would join repeated headers (one Impersonate-Group line per group) into one value, so every value is
     // appended on its own.
@@ -674,25 +771,31 @@ export class ClusterClient {
     headers.set('Accept', 'application/json');
     if (options.body !== undefined)
       headers.set('Content-Type', options.contentType ?? 'application/json');
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    const timer = setTimeout(abort, options.timeoutMs ?? 30_000);
+    const caller = options.signal;
+    if (caller?.aborted) abort();
+    else caller?.addEventListener('abort', abort, { once: true });
+    const release = () => {
+      clearTimeout(timer);
+      caller?.removeEventListener('abort', abort);
+    };
     try {
-      return await fetch(url.toString(), {
+      const res = await fetch(url.toString(), {
         ...opts,
+        agent:
+          connection === 'pooled' ? this.keepAlive(opts.agent) : opts.agent,
         headers,
         method,
         body:
           options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: AbortSignal.any(signals) as any,
+        signal: controller.signal as any,
       });
+      return { res, release };
     } catch (e) {
-      const err = e as Error;
-      throw new ClusterApiError(
-        this.name,
-        undefined,
-        err.name === 'AbortError' ? 'Timeout' : undefined,
-        err.name === 'AbortError'
-          ? `${method} ${path} was aborted (timeout or cancelled)`
-          : err.message,
-      );
+      release();
+      throw this.fetchError(method, path, e);
     }
   }
 
@@ -700,8 +803,9 @@ export class ClusterClient {
     method: string,
     path: string,
     options: Parameters<ClusterClient['request']>[2] = {},
+    connection: 'pooled' | 'own' = 'pooled',
   ): Promise<T> {
-    const res = await this.request(method, path, options);
+    const res = await this.send(method, path, options, connection);
     let body: any;
     try {
       body = res.body ? JSON.parse(res.body) : undefined;
@@ -727,7 +831,7 @@ export class ClusterClient {
         const list = await this.json<{
           items?: KubeObject[];
           metadata?: { resourceVersion?: string; continue?: string };
-        }>('GET', path, { query, timeoutMs: 60_000, signal });
+        }>('GET', path, { query, timeoutMs: 60_000, signal }, 'own');
         const [apiVersion, kind] = this.kindOfPath(path);
         return {
           items: (list.items ?? []).map(i => ({
@@ -740,14 +844,20 @@ export class ClusterClient {
         };
       },
       openWatch: async (path, query, signal) => {
-        const res = await this.fetchRaw('GET', path, {
-          query,
-          signal,
-          // the informer's stall timer bounds the stream; this only bounds a server that never answers at all
-          timeoutMs: (Number(query.timeoutSeconds ?? 300) + 60) * 1000,
-        });
+        const { res, release } = await this.fetchRaw(
+          'GET',
+          path,
+          {
+            query,
+            signal,
+            // the informer's stall timer bounds the stream; this only bounds a server that never answers at all
+            timeoutMs: (Number(query.timeoutSeconds ?? 300) + 60) * 1000,
+          },
+          'own',
+        );
         if (res.status !== 200) {
           const text = await res.text().catch(() => '');
+          release();
           let message = `watch answered ${res.status}`;
           try {
             message = JSON.parse(text).message ?? message;
@@ -759,6 +869,8 @@ export class ClusterClient {
             { code: res.status },
           );
         }
+        // the time bound lasts as long as the stream
+        res.body.once('close', release);
         return res.body as unknown as NodeJS.ReadableStream;
       },
     };
@@ -789,14 +901,17 @@ export class ClusterClient {
     );
   }
 
-  /** One Lease (leader election); every call is bounded by the caller's AbortSignal. */
+  /**
+   * One Lease (leader election); every call is bounded by the caller's AbortSignal and goes on a connection of its
+   * own, so a renewal never waits on a pooled connection a network fault silenced.
+   */
   lease(namespace: string, name: string): LeaseClient {
     const path = resourcePath(KINDS.Lease, namespace, name);
     const collection = resourcePath(KINDS.Lease, namespace);
     return {
       get: async signal => {
         try {
-          return await this.json<LeaseObject>('GET', path, { signal });
+          return await this.json<LeaseObject>('GET', path, { signal }, 'own');
         } catch (e) {
           if ((e as ClusterApiError).code === 404) return undefined;
           throw e;
@@ -804,25 +919,35 @@ export class ClusterClient {
       },
       create: (lease, signal) => {
         this.assertWritable('lease create');
-        return this.json<LeaseObject>('POST', collection, {
-          body: {
-            apiVersion: 'coordination.k8s.io/v1',
-            kind: 'Lease',
-            ...lease,
+        return this.json<LeaseObject>(
+          'POST',
+          collection,
+          {
+            body: {
+              apiVersion: 'coordination.k8s.io/v1',
+              kind: 'Lease',
+              ...lease,
+            },
+            signal,
           },
-          signal,
-        });
+          'own',
+        );
       },
       replace: (lease, signal) => {
         this.assertWritable('lease update');
-        return this.json<LeaseObject>('PUT', path, {
-          body: {
-            apiVersion: 'coordination.k8s.io/v1',
-            kind: 'Lease',
-            ...lease,
+        return this.json<LeaseObject>(
+          'PUT',
+          path,
+          {
+            body: {
+              apiVersion: 'coordination.k8s.io/v1',
+              kind: 'Lease',
+              ...lease,
+            },
+            signal,
           },
-          signal,
-        });
+          'own',
+        );
       },
     };
   }
