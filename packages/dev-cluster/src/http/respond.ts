@@ -86,7 +86,18 @@ export function parseBody(buf: Buffer, contentType: string): unknown {
   const text = buf.toString('utf8');
   if (text.trim() === '') return undefined;
   try {
-    if (/yaml/.test(contentType)) return parseYaml(text);
+    if (/yaml/.test(contentType)) {
+      // Clients send apply configurations as JSON (YAML's subset): read with the JSON parser, which is many times
+      // faster than the YAML one (a third of the server's time in a burst of applies); a flow mapping that is not
+      // JSON falls through to the YAML parser.
+      if (text.trimStart().startsWith('{'))
+        try {
+          return JSON.parse(text);
+        } catch {
+          // YAML after all
+        }
+      return parseYaml(text);
+    }
     return JSON.parse(text);
   } catch (e) {
     throw errors.badRequest(
