@@ -213,7 +213,11 @@ describe('startFusionInferTestBackend', () => {
     const conditional = {
       pluginId: 'catalog',
       resourceType: 'catalog-entity',
-      conditions: { rule: 'IS_ENTITY_OWNER', params: {} },
+      conditions: {
+        rule: 'IS_ENTITY_OWNER',
+        resourceType: 'catalog-entity',
+        params: {},
+      },
     };
     const scoped = await startFusionInferTestBackend({
       plugin: probe,
