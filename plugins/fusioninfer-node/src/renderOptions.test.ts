@@ -17,7 +17,7 @@
 import { ConfigReader } from '@backstage/config';
 import { readRenderOptions } from './renderOptions';
 
-const read = (epp?: Record<string, unknown>) =>
+const read = (epp?: { [key: string]: string | number | boolean }) =>
   readRenderOptions(new ConfigReader({ fusioninfer: epp ? { epp } : {} }));
 
 describe('readRenderOptions', () => {
