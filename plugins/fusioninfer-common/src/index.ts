@@ -44,11 +44,14 @@ export type {
   InferenceServiceSpec,
   InferenceServiceStatus,
   KubeObject,
+  LabelSelector,
   LeaderWorkerSet,
   ObjectMeta,
   OwnerReference,
   Pod,
   PodGroup,
+  PodGroupCondition,
+  PodTemplateSpec,
   Role,
   RoutingStrategy,
 } from './types';
@@ -249,3 +252,21 @@ export type {
   SnapshotOptions,
   SnapshotQueue,
 } from './preflight';
+
+// GPU-safe rollouts: the rollout policy annotation and the plan of one reconcile step (issue 19).
+export {
+  defaultRolloutPolicy,
+  planRoleRollout,
+  planRollout,
+  readRolloutPolicies,
+  ROLLOUT_ANNOTATION,
+} from './rollout';
+export type {
+  ReplicaObservation,
+  ResolvedRolloutPolicy,
+  RoleRolloutInput,
+  RoleRolloutStep,
+  RolloutPolicy,
+  RolloutPolicyIssue,
+  RolloutStep,
+} from './rollout';

@@ -36,6 +36,7 @@ import {
   ValidationResult,
 } from './issues';
 import { checkRoles } from './roles';
+import { readRolloutPolicies } from '../rollout/policy';
 
 export { formatIssue } from './issues';
 export type { ValidationIssue, ValidationResult } from './issues';
@@ -139,6 +140,9 @@ function check(
   }
   if (!Array.isArray(spec.roles)) return;
   checkRoles(spec.roles, svc, error, warn);
+  // The rollout policies of the annotation (issue 19): a rollout that could never move is refused here.
+  for (const issue of readRolloutPolicies(obj).issues)
+    error(issue.path, issue.message);
 }
 
 /** Checks `metadata` (name, namespace, labels, annotations); returns the service name, or '' when it has none. */

@@ -1,0 +1,395 @@
+/*
+ * Copyright 2026 The FusionInfer Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { validateInferenceService } from '../validate';
+import { readRolloutPolicies, ROLLOUT_ANNOTATION } from './policy';
+import {
+  planRoleRollout,
+  planRollout,
+  ReplicaObservation,
+  RoleRolloutInput,
+} from './plan';
+
+const svc = (
+  annotation: unknown,
+  roles: Array<{ name: string; replicas?: number }>,
+) => ({
+  metadata: {
+    name: 's',
+    ...(annotation === undefined
+      ? {}
+      : {
+          annotations: {
+            [ROLLOUT_ANNOTATION]:
+              typeof annotation === 'string'
+                ? annotation
+                : JSON.stringify(annotation),
+          },
+        }),
+  },
+  spec: { roles: roles.map(r => ({ componentType: 'worker', ...r })) },
+});
+
+describe('readRolloutPolicies', () => {
+  it('defaults never take a role down: one at a time, a single replica by surge', () => {
+    const { policies, issues } = readRolloutPolicies(
+      svc(undefined, [
+        { name: 'a', replicas: 4 },
+        { name: 'b', replicas: 1 },
+      ]),
+    );
+    expect(issues).toEqual([]);
+    expect(policies.a).toEqual({
+      maxUnavailable: 1,
+      maxSurge: 0,
+      partition: 0,
+      paused: false,
+    });
+    expect(policies.b).toEqual({
+      maxUnavailable: 0,
+      maxSurge: 1,
+      partition: 0,
+      paused: false,
+    });
+  });
+
+  it('reads JSON or YAML, "*" for every role, percentages rounded as Kubernetes rounds them', () => {
+    const { policies, issues } = readRolloutPolicies(
+      svc(
+        '"*": {maxUnavailable: "25%"}\nb: {maxSurge: "10%", maxUnavailable: 0, paused: true, partition: 2}',
+        [
+          { name: 'a', replicas: 6 },
+          { name: 'b', replicas: 6 },
+        ],
+      ),
+    );
+    expect(issues).toEqual([]);
+    expect(policies.a).toMatchObject({ maxUnavailable: 1, maxSurge: 0 }); // 25 % of 6 = 1.5 → 1
+    expect(policies.b).toEqual({
+      maxUnavailable: 0,
+      maxSurge: 1,
+      partition: 2,
+      paused: true,
+    }); // 10 % of 6 → 1
+  });
+
+  it('refuses both amounts zero, unknown roles and settings, and bad values, naming the field', () => {
+    const { issues } = readRolloutPolicies(
+      svc(
+        {
+          a: { maxUnavailable: 0, maxSurge: 0 },
+          ghost: {},
+          '*': { maxSurge: -1, speed: 3, paused: 'yes' },
+        },
+        [{ name: 'a', replicas: 3 }],
+      ),
+    );
+    const text = issues.map(i => `${i.path}: ${i.message}`).join('\n');
+    expect(text).toMatch(/\.ghost: names no role of the service \(a\)/);
+    expect(text).toMatch(/\.\*\.maxSurge: must be a whole number/);
+    expect(text).toMatch(/\.\*\.speed: is not a rollout setting/);
+    expect(text).toMatch(/\.\*\.paused: must be true or false/);
+    expect(text).toMatch(
+      /spec\.roles\[0\] \(a\).*maxUnavailable and maxSurge are both 0 for 3 replicas: the rollout could never move/,
+    );
+    expect(
+      readRolloutPolicies(svc('[1, 2', [{ name: 'a' }])).issues[0].message,
+    ).toMatch(/mapping|JSON or YAML/);
+    expect(
+      readRolloutPolicies(svc('x'.repeat(20000), [{ name: 'a' }])).issues[0]
+        .message,
+    ).toMatch(/at most 16384 bytes/);
+    expect(() => readRolloutPolicies(null)).not.toThrow();
+  });
+
+  it('makes validation refuse a rollout that could never move, naming the annotation', () => {
+    const isvc = {
+      apiVersion: 'fusioninfer.io/v1alpha1',
+      kind: 'InferenceService',
+      metadata: {
+        name: 'qwen',
+        annotations: {
+          [ROLLOUT_ANNOTATION]:
+            '{"inference": {"maxUnavailable": 0, "maxSurge": 0}}',
+        },
+      },
+      spec: {
+        roles: [
+          {
+            name: 'inference',
+            componentType: 'worker',
+            replicas: 2,
+            template: {
+              spec: {
+                containers: [
+                  { name: 'vllm', image: 'vllm/vllm-openai:v0.27.1' },
+                ],
+              },
+            },
+          },
+        ],
+      },
+    };
+    const r = validateInferenceService(isvc);
+    expect(r.valid).toBe(false);
+    expect(r.errors.map(e => e.message).join()).toContain(
+      'maxUnavailable and maxSurge are both 0',
+    );
+  });
+});
+
+/** A role's replicas over time: each tick applies the plan; a replica given a new spec is Ready `delay` ticks later. */
+function simulate(
+  input: Omit<RoleRolloutInput, 'live'>,
+  start: ReplicaObservation[],
+  delay = 1,
+  maxTicks = 200,
+) {
+  let live = start.map(r => ({ ...r, readyIn: 0 }));
+  const history: Array<{ ready: number; surge: number; phase: string }> = [];
+  for (let t = 0; t < maxTicks; t++) {
+    const step = planRoleRollout({
+      ...input,
+      live: live.map(({ readyIn: _r, ...r }) => r),
+    });
+    const readyNow = live.filter(r => r.ready).length;
+    history.push({
+      ready: readyNow,
+      surge: live.filter(r => r.index >= input.replicas).length,
+      phase: step.phase,
+    });
+    live = live.filter(r => !step.delete.includes(r.index));
+    if (step.phase === 'complete') return { history, live };
+    for (const i of step.update) {
+      const r = live.find(x => x.index === i)!;
+      Object.assign(r, { updated: true, ready: false, readyIn: delay });
+    }
+    for (const i of [...step.create, ...step.createSurge])
+      live.push({ index: i, updated: true, ready: false, readyIn: delay });
+    for (const r of live)
+      if (!r.ready && r.updated && --r.readyIn <= 0) r.ready = true;
+  }
+  throw new Error(
+    `no completion in ${maxTicks} ticks: ${JSON.stringify(history.slice(-3))}`,
+  );
+}
+
+const allOld = (n: number) =>
+  Array.from({ length: n }, (_, index) => ({
+    index,
+    updated: false,
+    ready: true,
+  }));
+
+describe('planRoleRollout', () => {
+  it('moves a 4-replica role one replica per wave, never with fewer than 3 Ready', () => {
+    const { history } = simulate(
+      {
+        role: 'w',
+        replicas: 4,
+        policy: { maxUnavailable: 1, maxSurge: 0, partition: 0, paused: false },
+        surgeFits: true,
+      },
+      allOld(4),
+      2,
+    );
+    expect(Math.min(...history.map(h => h.ready))).toBe(3);
+    expect(history.at(-1)!.phase).toBe('complete');
+  });
+
+  it('with surge: adds the new replica first, never more than maxSurge extra, never fewer than all Ready', () => {
+    const { history, live } = simulate(
+      {
+        role: 'w',
+        replicas: 1,
+        policy: { maxUnavailable: 0, maxSurge: 1, partition: 0, paused: false },
+        surgeFits: true,
+      },
+      allOld(1),
+      3,
+    );
+    expect(Math.max(...history.map(h => h.surge))).toBe(1);
+    // Once the surge replica is Ready the single replica goes down, covered by it.
+    expect(Math.min(...history.map(h => h.ready))).toBeGreaterThanOrEqual(1);
+    expect(live.map(r => r.index)).toEqual([0]); // the surge replica is gone at the end
+  });
+
+  it('goes without surge when there is no room, saying so, one replica down at a time', () => {
+    const step = planRoleRollout({
+      role: 'w',
+      replicas: 2,
+      policy: { maxUnavailable: 0, maxSurge: 1, partition: 0, paused: false },
+      live: allOld(2),
+      surgeFits: false,
+      surgeBlockedBy: 'project llm-apps would hold 100 of 96 GPUs',
+    });
+    expect(step.createSurge).toEqual([]);
+    expect(step.update).toEqual([1]);
+    expect(step.surgeSkipped).toBe(
+      'no room for a surge replica (project llm-apps would hold 100 of 96 GPUs): replacing one replica at a time instead',
+    );
+  });
+
+  it('waits for the last wave to be Ready, moves replicas that are down anyway, honours partition and pause', () => {
+    const policy = {
+      maxUnavailable: 2,
+      maxSurge: 0,
+      partition: 0,
+      paused: false,
+    };
+    const waiting = planRoleRollout({
+      role: 'w',
+      replicas: 4,
+      policy,
+      surgeFits: true,
+      live: [
+        { index: 0, updated: false, ready: false },
+        { index: 1, updated: false, ready: true },
+        { index: 2, updated: true, ready: true },
+        { index: 3, updated: true, ready: false },
+      ],
+    });
+    expect(waiting).toMatchObject({
+      phase: 'waiting',
+      update: [0],
+      hold: [1],
+      reason: 'waiting for replica 3 to be Ready',
+    });
+    const partitioned = planRoleRollout({
+      role: 'w',
+      replicas: 4,
+      policy: { ...policy, partition: 2 },
+      surgeFits: true,
+      live: allOld(4),
+    });
+    expect(partitioned.update).toEqual([3, 2]);
+    expect(partitioned.hold).toEqual([1, 0]);
+    const paused = planRoleRollout({
+      role: 'w',
+      replicas: 4,
+      policy: { ...policy, paused: true },
+      surgeFits: true,
+      live: allOld(4),
+    });
+    expect(paused).toMatchObject({
+      phase: 'paused',
+      update: [],
+      hold: [3, 2, 1, 0],
+    });
+  });
+
+  it('creates missing replicas and deletes old ones beyond the count while it rolls', () => {
+    const step = planRoleRollout({
+      role: 'w',
+      replicas: 3,
+      policy: { maxUnavailable: 1, maxSurge: 0, partition: 0, paused: false },
+      surgeFits: true,
+      live: [
+        { index: 0, updated: false, ready: true },
+        { index: 1, updated: false, ready: true },
+        { index: 5, updated: false, ready: true },
+      ],
+    });
+    expect(step.create).toEqual([2]);
+    expect(step.delete).toEqual([5]);
+  });
+
+  it('keeps every invariant over random policies, sizes and readiness delays (1,000 rollouts)', () => {
+    let seed = 42;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let k = 0; k < 1000; k++) {
+      const n = 1 + rand(8);
+      let maxUnavailable = rand(3);
+      const maxSurge = rand(3);
+      if (maxUnavailable === 0 && maxSurge === 0) maxUnavailable = 1;
+      const surgeFits = rand(4) !== 0;
+      const effectiveUnavailable =
+        maxSurge > 0 && !surgeFits
+          ? Math.max(1, maxUnavailable)
+          : maxUnavailable;
+      const { history } = simulate(
+        {
+          role: 'w',
+          replicas: n,
+          policy: { maxUnavailable, maxSurge, partition: 0, paused: false },
+          surgeFits,
+        },
+        allOld(n),
+        1 + rand(4),
+      );
+      for (const h of history) {
+        expect(h.surge).toBeLessThanOrEqual(surgeFits ? maxSurge : 0);
+        expect(h.ready).toBeGreaterThanOrEqual(
+          Math.max(0, n - effectiveUnavailable),
+        );
+      }
+    }
+  });
+});
+
+describe('planRollout', () => {
+  it('moves decode before prefill', () => {
+    const p = { maxUnavailable: 1, maxSurge: 0, partition: 0, paused: false };
+    const step = planRollout([
+      {
+        role: 'prefill',
+        componentType: 'prefiller',
+        replicas: 2,
+        policy: p,
+        surgeFits: true,
+        live: allOld(2),
+      },
+      {
+        role: 'decode',
+        componentType: 'decoder',
+        replicas: 2,
+        policy: p,
+        surgeFits: true,
+        live: allOld(2),
+      },
+    ]);
+    expect(step.roles[1].update).toEqual([1]);
+    expect(step.roles[0]).toMatchObject({
+      update: [],
+      hold: [1, 0],
+      phase: 'waiting',
+      reason: expect.stringMatching(/decode replicas move first/),
+    });
+    const decodeDone = planRollout([
+      {
+        role: 'prefill',
+        componentType: 'prefiller',
+        replicas: 2,
+        policy: p,
+        surgeFits: true,
+        live: allOld(2),
+      },
+      {
+        role: 'decode',
+        componentType: 'decoder',
+        replicas: 2,
+        policy: p,
+        surgeFits: true,
+        live: allOld(2).map(r => ({ ...r, updated: true })),
+      },
+    ]);
+    expect(decodeDone.roles[0].update).toEqual([1]);
+    expect(decodeDone.complete).toBe(false);
+  });
+});
