@@ -32,7 +32,7 @@ export interface FusionInferRequestOptions {
   token?: string;
 }
 
-/** How {@link createFusionInferClient} reaches the backend. @public */
+/** How `createFusionInferClient` reaches the backend. @public */
 export interface FusionInferClientOptions {
   /** Finds `/api/fusioninfer` (the app's `discoveryApi`, a backend's `coreServices.discovery`). */
   discoveryApi: { getBaseUrl(pluginId: string): Promise<string> };
