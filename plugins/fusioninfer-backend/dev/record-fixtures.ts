@@ -21,8 +21,8 @@
  *   cd plugins/fusioninfer-backend && npm run record-fixtures
  *
  * Each scenario runs against one backend: the reconciling one (a multi-node service under load, a P/D service, a
- * gang that cannot fit, a 64-pod service, an entity whose annotation names a missing service, approvals by two
- * identities, mutations, errors), one whose policy denies everything (403s), and one that does not reconcile: the
+ * gang that cannot fit, a 64-pod service, an entity whose annotation names a missing service, the pre-flight of a
+ * service and of a dry run, approvals by two identities, mutations, errors), one whose policy denies everything (403s), and one that does not reconcile: the
  * same cluster after a spec change nobody reconciled (a Stale status) and after a child was edited by hand (drift).
  * Every fixture is checked against its route's schema by plugins/fusioninfer/src/__fixtures__/fixtures.test.ts.
  */
@@ -127,7 +127,19 @@ function approvalManifests(multi: any) {
   third.spec.roles[1].template.spec.containers[0].resources.limits[
     'nvidia.com/gpu'
   ] = '5';
-  return { big, small, elsewhere, invalid, second, third };
+  // For the pre-flight: Qwen3-32B on one 80 GB GPU, a single pod per replica. Its weights leave KV cache for fewer
+  // tokens than one request of its 40,960-token context: vLLM would refuse to start (the fixes: a shorter
+  // max-model-len, fp8 KV cache, or TP 2).
+  const outOfMemory = copy(small);
+  outOfMemory.metadata.name = 'qwen-32b-one-gpu';
+  delete outOfMemory.spec.roles[1].multinode;
+  outOfMemory.spec.roles[1].template.spec.containers[0].args = [
+    '--model',
+    'Qwen/Qwen3-32B',
+    '--max-model-len',
+    '40960',
+  ];
+  return { big, small, elsewhere, invalid, second, third, outOfMemory };
 }
 
 const component = (name: string, service?: string, team = 'ml-platform') => ({
@@ -377,6 +389,24 @@ const SCENARIOS: Scenario[] = [
       { record: 'diff-qwen', request: get(`${svc('qwen-multi-node')}/diff`) },
       { record: 'clusters', request: get('/clusters') },
       { record: 'services', request: get('/services') },
+    ],
+  },
+  {
+    name: 'pre-flight: a demo service that starts, the gang that cannot fit, a dry run of a model too large for its GPU',
+    backend: 'reconciling',
+    steps: [
+      {
+        record: 'preflight-qwen',
+        request: get(`${svc('qwen-multi-node')}/preflight`),
+      },
+      {
+        record: 'preflight-gang',
+        request: get(`${svc('qwen-gang-stuck')}/preflight`),
+      },
+      {
+        record: 'apply-dry-run-does-not-start',
+        request: apply('outOfMemory', { dryRun: true }),
+      },
     ],
   },
   {

@@ -35,6 +35,7 @@ type Route = keyof typeof fusioninferRoutes;
 /** The route each fixture is an answer of. */
 const ROUTE_OF: Record<string, Route> = {
   'apply-approval-required': 'apply',
+  'apply-dry-run-does-not-start': 'apply',
   'apply-dry-run-free': 'apply',
   'apply-dry-run-invalid': 'apply',
   'apply-dry-run-refused': 'apply',
@@ -74,6 +75,8 @@ const ROUTE_OF: Record<string, Route> = {
   'metrics-qwen': 'getMetrics',
   'metrics-wide': 'getMetrics',
   'metrics-wide-starting': 'getMetrics',
+  'preflight-gang': 'getPreflight',
+  'preflight-qwen': 'getPreflight',
   'scale-qwen': 'scale',
   'service-missing-for-approval': 'getService',
   'service-qwen': 'getService',

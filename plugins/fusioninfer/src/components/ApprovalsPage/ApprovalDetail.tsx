@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import Box from '@mui/material/Box';
 import LinearProgress from '@mui/material/LinearProgress';
 import Paper from '@mui/material/Paper';
 import { configApiRef, useApi } from '@backstage/core-plugin-api';
@@ -31,10 +32,14 @@ import {
   useDecision,
 } from './DecisionDialog';
 import { refusedForQuota } from './RaiseQuota';
+import { PreflightReportView } from '../Preflight/PreflightReportView';
 
 export { ApprovalStatusChip } from './ApprovalSummary';
 
-/** One approval request: summary, policy reasons, what it would change, the manifest, and the decision. */
+/**
+ * One approval request: summary, policy reasons, the pre-flight (pending requests), what it would change, the
+ * manifest, and the decision.
+ */
 export function ApprovalDetail(props: {
   id: string;
   me?: string;
@@ -125,6 +130,16 @@ export function ApprovalDetail(props: {
         onRetry={() => decision.setConfirm('retry')}
       />
       <ApprovalPolicy a={a} />
+      {pending && a.preflight && (
+        <Box sx={{ mt: 2 }}>
+          <PreflightReportView
+            report={a.preflight}
+            headingComponent="h3"
+            headingVariant="subtitle2"
+            caption={`Checked now on cluster ${a.cluster}, not when the request was filed: whether vLLM starts on its GPUs and whether the pods fit its nodes if this is approved.`}
+          />
+        </Box>
+      )}
       <ChangesList changes={changes} liveError={live.error} />
       {a.manifest !== undefined && <ManifestView manifest={a.manifest} />}
       {pending && (

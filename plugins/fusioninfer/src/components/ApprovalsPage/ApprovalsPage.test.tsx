@@ -186,6 +186,57 @@ describe('ApprovalsPage', () => {
     expect(asked).toEqual([]);
   });
 
+  it('shows the pre-flight of a pending request on the cluster as it is now, and none once decided', async () => {
+    serve();
+    const view = await renderWithApis(<ApprovalsPage />, {
+      user: 'user:default/bob',
+      routeEntries: [`/approvals/${pending.id}`],
+    });
+    const detail = await screen.findByRole('region', {
+      name: `Approval request ${pending.id}`,
+    });
+    const preflight = within(detail).getByRole('region', {
+      name: 'Pre-flight',
+    });
+    expect(preflight).toHaveTextContent('Checked now on cluster dev');
+    // Recorded: Qwen3-8B with TP 2 in pods of 4 H100s, 2 replicas of 2 pods.
+    expect(
+      within(preflight).getByRole('status', { name: 'inference: vLLM starts' }),
+    ).toHaveTextContent(
+      '850,832 tokens of KV cache per replica: 20.77 requests of 40,960 tokens at once.',
+    );
+    expect(
+      within(preflight).getByRole('list', { name: 'Findings of inference' }),
+    ).toHaveTextContent(
+      'warning: vLLM uses 2 of the 8 GPUs of a replica (TP 2 × PP 1); 6 stay idle',
+    );
+    expect(
+      within(preflight).getByRole('status', { name: 'Placement' }),
+    ).toHaveTextContent(
+      'Fits: 4 pods with 16 GPUs, the gang of 4 together (30 of 32 GPUs free on 4 nodes)',
+    );
+    view.unmount();
+
+    // Decided: what the cluster looks like now no longer decides anything.
+    const decided = {
+      ...pending,
+      id: '00000000-0000-4000-8000-000000000002',
+      status: 'rejected',
+    };
+    serve(decided);
+    await renderWithApis(<ApprovalsPage />, {
+      user: 'user:default/bob',
+      routeEntries: [`/approvals/${decided.id}`],
+    });
+    const done = await screen.findByRole('region', {
+      name: `Approval request ${decided.id}`,
+    });
+    expect(within(done).getByText('Why approval is needed')).toBeVisible();
+    expect(
+      within(done).queryByRole('region', { name: 'Pre-flight' }),
+    ).not.toBeInTheDocument();
+  });
+
   it('never lets requesters decide their own request, and says why the button is disabled', async () => {
     serve();
     await renderWithApis(<ApprovalsPage />, {

@@ -123,6 +123,53 @@ describe('InferenceContent', () => {
     ).toBeInTheDocument();
   });
 
+  it('runs the pre-flight of the service when its tab opens: verdict, GPU budget, KV cache, placement', async () => {
+    serve('gang', 'entity-services-gang');
+    const asked: string[] = [];
+    server.use(
+      http.get(
+        `${BASE}/clusters/dev/namespaces/demo/services/:name/preflight`,
+        ({ params }) => {
+          asked.push(String(params.name));
+          return HttpResponse.json(fixture('preflight-gang'));
+        },
+      ),
+    );
+    await renderWithApis(<InferenceContent />, {
+      entity: entity('gang', 'dev/demo/qwen-gang-stuck'),
+    });
+    await screen.findByRole('heading', {
+      name: 'dev / demo / qwen-gang-stuck',
+    });
+    // Not asked before its tab opens.
+    expect(asked).toEqual([]);
+    await userEvent.click(screen.getByRole('tab', { name: 'Pre-flight' }));
+    const panel = screen.getByRole('tabpanel', { name: 'Pre-flight' });
+    const preflight = await within(panel).findByRole('region', {
+      name: 'Pre-flight',
+    });
+    expect(asked).toEqual(['qwen-gang-stuck']);
+    expect(preflight).toHaveTextContent(
+      "This service's spec on cluster dev as it is now",
+    );
+    // Recorded: vLLM itself would start (Qwen3-8B, TP 2) but the gang of 5 pods × 8 GPUs does not fit 4 × 8.
+    expect(
+      within(preflight).getByLabelText('Pre-flight verdict: starts'),
+    ).toBeInTheDocument();
+    expect(
+      within(preflight).getByRole('region', {
+        name: 'inference (worker, 40 GPUs per replica)',
+      }),
+    ).toHaveTextContent(
+      'KV cache850,832 tokens (73,728 bytes per token per GPU); 20.77 requests of 40,960 tokens at once',
+    );
+    expect(
+      within(preflight).getByRole('status', { name: 'Placement' }),
+    ).toHaveTextContent(
+      'Does not fit: the gang of 5 pods must start together and only 3 can be placed now',
+    );
+  });
+
   it('says in one sentence why a gang cannot start, with the scheduler events', async () => {
     serve('gang', 'entity-services-gang');
     await renderWithApis(<InferenceContent />, {

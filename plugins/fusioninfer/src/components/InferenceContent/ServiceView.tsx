@@ -43,6 +43,7 @@ import { RoutingPanel, routingEndpoint } from './RoutingPanel';
 import { ActionResult, ServiceActions } from './ServiceActions';
 import { ExpandedState, StatusTree } from './StatusTree';
 import { plural } from '../../lib/plural';
+import { PreflightReportView } from '../Preflight/PreflightReportView';
 
 // The charts library is most of the tab's weight: load it when the Metrics tab opens.
 const MetricsPanel = lazy(() =>
@@ -52,6 +53,8 @@ const MetricsPanel = lazy(() =>
 /** Refresh period of the routing metrics (the backend collects viewed services every 15 s). */
 export const METRICS_REFRESH_MS = 15_000;
 export const DIFF_REFRESH_MS = 30_000;
+/** Refresh period of the pre-flight while its tab is open (free GPUs change as other services come and go). */
+export const PREFLIGHT_REFRESH_MS = 30_000;
 
 type Pending = ActionResult & { at: number };
 
@@ -163,8 +166,30 @@ function DriftTab(props: {
   );
 }
 
+function PreflightTab(props: { detail: ServiceDetail }) {
+  const api = useApi(fusioninferApiRef);
+  const { cluster, namespace, name, generation } = props.detail;
+  const report = usePolling(
+    () => api.getPreflight({ cluster, namespace, name }),
+    [cluster, namespace, name, generation],
+    PREFLIGHT_REFRESH_MS,
+  );
+  return (
+    <PanelState state={report} action="run the pre-flight of this service">
+      {r => (
+        <PreflightReportView
+          report={r}
+          headingComponent="h3"
+          caption={`This service's spec on cluster ${cluster} as it is now (its own pods' GPUs count as free): would vLLM start, and would the pods fit the nodes if they were scheduled again?`}
+        />
+      )}
+    </PanelState>
+  );
+}
+
 const TABS = [
   ['status', 'Status'],
+  ['preflight', 'Pre-flight'],
   ['routing', 'Routing'],
   ['metrics', 'Metrics'],
   ['drift', 'Drift & YAML'],
@@ -172,7 +197,10 @@ const TABS = [
 ] as const;
 type TabId = (typeof TABS)[number][0];
 
-/** One service of the entity: header with state and actions, then status, routing, metrics, drift and events. */
+/**
+ * One service of the entity: header with state and actions, then status, pre-flight, routing, metrics, drift and
+ * events.
+ */
 export function ServiceView(props: {
   detail: ServiceDetail;
   entityRef: string;
@@ -402,6 +430,7 @@ export function ServiceView(props: {
               </Box>
             </Box>
           )}
+          {tab === 'preflight' && <PreflightTab detail={detail} />}
           {tab === 'routing' && (
             <RoutingTab detail={detail} children={childrenState.value} />
           )}

@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { screen, waitFor } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import { stringify } from 'yaml';
 import {
   BASE,
@@ -221,6 +221,64 @@ describe('FusionInferPreview', () => {
     expect(status).toHaveTextContent(
       'does not fit: needs 16 GPUs, 8 of 32 GPUs are free on 4 nodes; the pods would wait until GPUs are freed.',
     );
+  });
+
+  it("shows the dry run's pre-flight — vLLM would not start, the error it would print and the fix — without blocking the step", async () => {
+    server.use(
+      http.post(`${BASE}/approvals/check`, () =>
+        HttpResponse.json(fixture('approval-check-free')),
+      ),
+      http.post(`${BASE}/apply`, () =>
+        HttpResponse.json(fixture('apply-dry-run-does-not-start')),
+      ),
+    );
+    const manifest = fixture('approval-pending').manifest;
+    manifest.spec.roles[1].replicas = 1;
+    const { onChange } = await renderField({ cluster: 'dev', manifest });
+    const preflight = await screen.findByRole('region', { name: 'Pre-flight' });
+    expect(preflight).toHaveTextContent('On cluster dev as it is now');
+    // The dry run's report wins over the check's (recorded: Qwen3-32B on one H100).
+    expect(
+      within(preflight).getByLabelText('Pre-flight verdict: does not start'),
+    ).toBeInTheDocument();
+    const verdict = within(preflight).getByRole('status', {
+      name: 'inference: vLLM will not start',
+    });
+    expect(
+      within(verdict).getByLabelText('The error vLLM would print'),
+    ).toHaveTextContent(
+      "ValueError: To serve at least one request with the models's max seq len (40960)",
+    );
+    expect(verdict).toHaveTextContent('Fix: set --max-model-len 26752');
+    // An estimate: the step goes on (the value says nothing about it).
+    await waitFor(() =>
+      expect(onChange).toHaveBeenLastCalledWith(
+        expect.objectContaining({ valid: true, approvalRequired: false }),
+      ),
+    );
+  });
+
+  it("falls back to the approval check's pre-flight when the dry run has none", async () => {
+    const dry = fixture('apply-dry-run-free');
+    delete dry.preflight;
+    server.use(
+      http.post(`${BASE}/approvals/check`, () =>
+        HttpResponse.json(fixture('approval-check-free')),
+      ),
+      http.post(`${BASE}/apply`, () => HttpResponse.json(dry)),
+    );
+    const manifest = fixture('approval-pending').manifest;
+    manifest.spec.roles[1].replicas = 1;
+    await renderField({ cluster: 'dev', manifest });
+    const preflight = await screen.findByRole('region', { name: 'Pre-flight' });
+    expect(
+      within(preflight).getByRole('status', { name: 'inference: vLLM starts' }),
+    ).toHaveTextContent(
+      '850,832 tokens of KV cache per replica: 20.77 requests of 40,960 tokens at once.',
+    );
+    expect(
+      within(preflight).getByRole('status', { name: 'Placement' }),
+    ).toHaveTextContent('Fits: 2 pods with 2 GPUs, the gang of 2 together');
   });
 
   it('lists validation errors by path, asks nothing of the backend and blocks the step', async () => {

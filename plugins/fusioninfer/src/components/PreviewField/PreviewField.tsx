@@ -44,6 +44,7 @@ import { errorInfo } from '../common';
 import { manifestFromForm, PreviewUiOptions } from './manifest';
 import { plural } from '../../lib/plural';
 import { FindingList, PolicyLine } from '../PolicyVerdict';
+import { PreflightReportView } from '../Preflight/PreflightReportView';
 
 /** What the field stores in the form: the preview's verdict, so later steps (and `validation`) can use it. @public */
 export interface PreviewValue {
@@ -70,7 +71,8 @@ type Backend =
  * The `FusionInferPreview` scaffolder field (`ui:field: FusionInferPreview`): while the form is filled in it shows
  * validation errors, the rendered children, pods and GPUs per role and gang scheduling (computed in the browser by
  * the same code the backend runs), then asks the backend (`POST /approvals/check` and `POST /apply` with
- * `dryRun: true`) whether approval will be needed and why. Nothing is stored or applied.
+ * `dryRun: true`) whether approval will be needed and why, whether the cluster has room, and the pre-flight (will
+ * vLLM start on the cluster's GPUs, KV cache, placement). Nothing is stored or applied.
  * @public
  */
 export function FusionInferPreview(
@@ -166,6 +168,12 @@ export function FusionInferPreview(
   const capacityFit =
     backend.state === 'done'
       ? (backend.dryRun?.capacityFit ?? backend.check?.capacityFit)
+      : undefined;
+  // Whether each role's vLLM starts on the cluster's GPUs and whether the pods fit its nodes (absent from older
+  // backends). An estimate: shown, never blocking the step.
+  const preflight =
+    backend.state === 'done'
+      ? (backend.dryRun?.preflight ?? backend.check?.preflight)
       : undefined;
   const formInvalid = !input.ok && !!input.errors?.length;
   let nextValue: PreviewValue | undefined;
@@ -360,6 +368,15 @@ export function FusionInferPreview(
             ? `${capacityFit.message}; the pods would wait until GPUs are freed.`
             : capacityFit.message}
         </Alert>
+      )}
+      {preflight && (
+        <Box sx={{ mt: 2 }}>
+          <PreflightReportView
+            report={preflight}
+            headingComponent="h4"
+            caption={`On cluster ${input.ok ? input.cluster : ''} as it is now: will vLLM start on its GPUs, and do the pods fit its nodes?`}
+          />
+        </Box>
       )}
       {rawErrors?.length ? (
         <Typography color="error" variant="body2" sx={{ mt: 1 }}>
