@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # API reports of the published packages, as the Backstage repository keeps them: TypeScript declarations with tsc
 # into dist-types/, then API Extractor through `backstage-repo-tools api-reports` with release tags validated
-# (every export needs @public, @alpha or @beta). One `report.api.md` per package (`report-alpha.api.md` for an
-# `./alpha` entry point), so a change to a package's public face shows up in review.
+# (every export needs @public, @alpha or @beta). One `report.api.md` per package and one `report-<name>.api.md` per
+# further entry point of its package.json "exports" (the frontend's `./alpha`, common's `./builder` and `./schema`),
+# so a change to a package's public face shows up in review.
 #
 #   npm run build:api-reports            regenerate the reports; commit the changed report*.api.md files
 #   npm run build:api-reports -- --ci    check only: exit 1 when a report is out of date (scripts/test.sh runs this)

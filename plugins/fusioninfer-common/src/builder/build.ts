@@ -19,7 +19,10 @@ import {
   INFERENCE_SERVICE_KIND,
 } from '../constants';
 import { ENTITY_REF_ANNOTATION } from '../entity';
-import type { Container, InferenceService, Role } from '../types';
+// The InferenceService of the result is the main entry point's type: imported by package name, the `./builder`
+// entry point refers to it there instead of having to export it (and every type it names) a second time.
+import type { InferenceService } from '@fusioninfer/plugin-fusioninfer-common';
+import type { Container, Role } from '../types';
 import { validateInferenceService } from '../validate';
 import {
   DeploymentParameters,
