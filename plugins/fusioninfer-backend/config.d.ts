@@ -28,6 +28,11 @@ export interface Config {
       /** Parallel reconciles per cluster. Default 4. */
       workers?: number;
       /**
+       * Requests about children (applies, deletes, reads of names the informer cache does not hold) in flight at
+       * once per cluster, over all workers; a service's children are written in parallel within it. Default 16.
+       */
+      requestConcurrency?: number;
+      /**
        * Namespace of the leader-election Lease in each cluster: a namespace of its own, where no generated Role
        * grants anything (the EPP Roles of services may write Leases in their namespaces). Default "fusioninfer-system".
        */

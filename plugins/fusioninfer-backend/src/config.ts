@@ -35,6 +35,8 @@ export interface FusionInferBackendConfig {
   reconciler: {
     enabled: boolean;
     workers?: number;
+    /** Undefined: the reconciler's default (16). */
+    requestConcurrency?: number;
     resyncMs: number;
     /** Undefined: the reconciler's default (`fusioninfer-system`). */
     leaseNamespace?: string;
@@ -162,14 +164,20 @@ export function readFusionInferConfig(
   const rc = config.getOptionalConfig('fusioninfer.reconciler');
   const mc = config.getOptionalConfig('fusioninfer.metrics');
   const ac = config.getOptionalConfig('fusioninfer.approvals');
-  const workers = rc?.getOptionalNumber('workers');
-  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1))
-    throw new Error('fusioninfer.reconciler.workers: must be an integer ≥ 1');
+  const positiveInteger = (key: string) => {
+    const n = rc?.getOptionalNumber(key);
+    if (n !== undefined && (!Number.isInteger(n) || n < 1))
+      throw new Error(`fusioninfer.reconciler.${key}: must be an integer ≥ 1`);
+    return n;
+  };
+  const workers = positiveInteger('workers');
+  const requestConcurrency = positiveInteger('requestConcurrency');
   return {
     render: readRenderOptions(config),
     reconciler: {
       enabled: rc?.getOptionalBoolean('enabled') ?? true,
       workers,
+      requestConcurrency,
       resyncMs: duration(
         rc,
         'fusioninfer.reconciler',

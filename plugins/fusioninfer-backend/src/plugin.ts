@@ -160,6 +160,7 @@ export const fusioninferPlugin = createBackendPlugin({
             logger: logger.child({ cluster: client.name }),
             render,
             workers: settings.reconciler.workers,
+            requestConcurrency: settings.reconciler.requestConcurrency,
             resyncSeconds: settings.reconciler.resyncMs / 1000,
             leaderElection: {
               namespace: settings.reconciler.leaseNamespace, // default fusioninfer-system

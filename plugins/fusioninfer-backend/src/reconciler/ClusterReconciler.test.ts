@@ -24,7 +24,10 @@ import {
   ClusterClient,
   KINDS,
 } from '@fusioninfer/plugin-fusioninfer-node';
-import { InferenceService } from '@fusioninfer/plugin-fusioninfer-common';
+import {
+  InferenceService,
+  KubeObject,
+} from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterReconciler } from './ClusterReconciler';
 import { startPartitionProxy } from '../__testUtils__/partitionProxy';
 import { loadExample, waitFor } from '@fusioninfer/test-utils';
@@ -672,6 +675,171 @@ describe('leader election between two reconcilers', () => {
       await b.stop();
       await proxy.close();
       await dev.close();
+    }
+  }, 30000);
+});
+
+describe('child requests of a cluster', () => {
+  const ns = 'default';
+  const FIRST = [
+    'ServiceAccount',
+    'Role',
+    'RoleBinding',
+    'ConfigMap',
+    'PodGroup',
+  ];
+  let dev: DevCluster;
+  let client: ClusterClient;
+  /** "service kind start|end" of every apply the reconciler made, in order. */
+  let log: string[];
+  let inFlight: number;
+  let most: number;
+  let failNext: ((o: KubeObject) => boolean) | undefined;
+
+  beforeEach(async () => {
+    // every write takes 20 ms, so requests of one service overlap when they are sent in parallel
+    dev = await startDevCluster({
+      simulate: false,
+      faults: { latencyMs: { patch: 20 } },
+    });
+    client = new ClusterClient({
+      name: 'dev',
+      url: dev.url,
+      authProvider: 'serviceAccount',
+      skipTLSVerify: true,
+      mode: 'manage',
+    });
+    log = [];
+    inFlight = 0;
+    most = 0;
+    failNext = undefined;
+    const apply = client.apply.bind(client);
+    jest.spyOn(client, 'apply').mockImplementation(async (o, options) => {
+      const what = `${o.metadata.labels?.['fusioninfer.io/service']} ${o.kind}`;
+      inFlight++;
+      most = Math.max(most, inFlight);
+      log.push(`${what} start`);
+      try {
+        if (failNext?.(o)) {
+          failNext = undefined;
+          throw new ClusterApiError('dev', 500, 'InternalError', 'injected');
+        }
+        return await apply(o, options);
+      } finally {
+        inFlight--;
+        log.push(`${what} end`);
+      }
+    });
+  });
+  afterEach(() => dev.close());
+
+  const seed = (names: string[]) => {
+    const t = dev.api.findType(
+      'fusioninfer.io',
+      'v1alpha1',
+      'inferenceservices',
+    )!;
+    for (const name of names)
+      dev.api.create(
+        t,
+        ns,
+        {
+          ...example('single-node-router-2-replicas'),
+          metadata: { name, namespace: ns },
+        },
+        { fieldManager: 'kubectl' },
+      );
+  };
+  const converged = async (names: string[]) =>
+    waitFor(async () => {
+      for (const name of names) {
+        const o = await client.get<InferenceService>(
+          KINDS.InferenceService,
+          ns,
+          name,
+        );
+        if (!o?.status?.conditions?.length) return false;
+      }
+      return true;
+    }, 20000);
+  /** Whether every first-wave apply of `svc` ended before its first workload apply started. */
+  const firstWaveFirst = (svc: string) => {
+    const mine = log.filter(l => l.startsWith(`${svc} `));
+    const firstWorkload = mine.findIndex(
+      l => l.endsWith(' start') && !FIRST.includes(l.split(' ')[1]),
+    );
+    const lastFirstEnd = mine.reduce(
+      (at, l, i) =>
+        l.endsWith(' end') && FIRST.includes(l.split(' ')[1]) ? i : at,
+      -1,
+    );
+    return firstWorkload > lastFirstEnd;
+  };
+
+  it('writes the children of services in parallel within the cluster bound, the kinds others refer to first, and reads nothing at steady state', async () => {
+    const reconciler = new ClusterReconciler({
+      client,
+      logger: mockServices.logger.mock(),
+      baseDelayMs: 20,
+      resyncSeconds: 3600,
+      leaderElection: false,
+      workers: 4,
+      requestConcurrency: 3,
+    });
+    // more services than workers: without the bound, 4 reconciles would write at once
+    const services = ['svc-a', 'svc-b', 'svc-c', 'svc-d', 'svc-e'];
+    seed(services);
+    try {
+      await reconciler.start();
+      await converged(services);
+      await reconciler.drained();
+      expect(reconciler.stats.applies).toBe(50);
+      expect(most).toBe(3);
+      for (const s of services) expect(firstWaveFirst(s)).toBe(true);
+      // a full resync of converged services: not one request about children, not one write
+      const before = { ...dev.api.requestCounts };
+      reconciler.enqueueAll();
+      await reconciler.drained();
+      expect(dev.api.requestCounts).toEqual(before);
+    } finally {
+      await reconciler.stop();
+    }
+  }, 30000);
+
+  it('writes no workload after a failed first wave; the retry converges', async () => {
+    const reconciler = new ClusterReconciler({
+      client,
+      logger: mockServices.logger.mock(),
+      baseDelayMs: 20,
+      resyncSeconds: 3600,
+      leaderElection: false,
+    });
+    failNext = o => o.kind === 'ConfigMap';
+    seed(['svc-a']);
+    try {
+      await reconciler.start();
+      await converged(['svc-a']);
+      await reconciler.drained();
+      expect(reconciler.stats.errors).toBeGreaterThan(0);
+      const configMapDone = log.indexOf(
+        'svc-a ConfigMap end',
+        log.indexOf('svc-a ConfigMap end') + 1,
+      );
+      const firstWorkload = log.findIndex(
+        l => l.endsWith(' start') && !FIRST.includes(l.split(' ')[1]),
+      );
+      // the first ConfigMap apply failed; no workload was written before the second one succeeded
+      expect(configMapDone).toBeGreaterThan(-1);
+      expect(firstWorkload).toBeGreaterThan(configMapDone);
+      expect(
+        await client.list(
+          KINDS.LeaderWorkerSet,
+          ns,
+          'fusioninfer.io/service=svc-a',
+        ),
+      ).toHaveLength(2);
+    } finally {
+      await reconciler.stop();
     }
   }, 30000);
 });

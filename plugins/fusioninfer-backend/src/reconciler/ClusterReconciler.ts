@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { createHash } from 'crypto';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   canonicalJson,
@@ -84,7 +85,16 @@ export interface ClusterReconcilerOptions {
     | false;
   /** Retry back-off base (ms). */
   baseDelayMs?: number;
+  /**
+   * Requests about children (applies, deletes, reads of names the cache does not hold) in flight at once in this
+   * cluster, over all workers (default {@link DEFAULT_REQUEST_CONCURRENCY}): the children of one service are written
+   * in parallel within this bound.
+   */
+  requestConcurrency?: number;
 }
+
+/** Default of {@link ClusterReconcilerOptions.requestConcurrency}. */
+export const DEFAULT_REQUEST_CONCURRENCY = 16;
 
 /** Default namespace of the reconciler's Lease: a namespace of its own, where no generated Role grants anything. */
 export const DEFAULT_LEASE_NAMESPACE = 'fusioninfer-system';
@@ -92,6 +102,55 @@ export const DEFAULT_LEASE_NAMESPACE = 'fusioninfer-system';
 const key = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
 const controllerUid = (o: KubeObject) =>
   (o.metadata.ownerReferences ?? []).find(r => r.controller)?.uid;
+
+/**
+ * Kinds other children refer to (the gang's PodGroup, the EPP's ServiceAccount, Role, RoleBinding and ConfigMap):
+ * written before the rest, so a workload never starts before what it names exists.
+ */
+const FIRST_WAVE = new Set(
+  [
+    KINDS.PodGroup,
+    KINDS.ServiceAccount,
+    KINDS.Role,
+    KINDS.RoleBinding,
+    KINDS.ConfigMap,
+  ].map(k => k.kind),
+);
+
+/** What this reconciler remembers of one child it manages. */
+interface ChildMemory {
+  /** The apply response, until the informer delivers this version or a newer one (expectations). */
+  applied?: { object: KubeObject; at: number };
+  /**
+   * The signature of its live fields at the rendered paths right after this reconciler applied it (what the API
+   * server made of our apply, defaults and normalisation included), as a SHA-1: signatures are as long as the child.
+   */
+  baseline?: string;
+}
+
+const sha1 = (s: string) => createHash('sha1').update(s).digest('base64');
+
+/** A counting semaphore: at most `limit` tasks of {@link Limiter.run} at once, the others wait in order. */
+class Limiter {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit)
+      await new Promise<void>(resolve => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      // the slot passes to the next waiter as it is (running stays the same)
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
 
 /**
  * The FusionInfer controller for one cluster: list+watch of InferenceServices and their children (informers),
@@ -133,16 +192,13 @@ export class ClusterReconciler {
   private readonly prunedStatusFields = new Set<string>();
   /** Derived status per service (what the REST API shows in observe mode, and the last known elsewhere). */
   readonly statuses = new Map<string, InferenceServiceStatus>();
-  /** Children applied but not yet seen by the informers (kind/namespace/name → apply response). */
-  private readonly applied = new Map<
-    string,
-    { object: KubeObject; at: number }
-  >();
   /**
-   * Per child (kind/namespace/name): the signature of its live fields at the rendered paths right after this
-   * reconciler applied it (what the API server made of our apply, defaults and normalisation included).
+   * Per service ("namespace/name"), per child ("Kind/name"): expectations and drift baselines. Kept by service so a
+   * reconcile reads only its own children's and a deleted service's go with it.
    */
-  private readonly driftBaseline = new Map<string, string>();
+  private readonly memory = new Map<string, Map<string, ChildMemory>>();
+  /** Bounds child requests in flight in this cluster (see {@link ClusterReconcilerOptions.requestConcurrency}). */
+  private readonly requests: Limiter;
   /** Last status written per service, with the resourceVersion of the object it was derived from. */
   private readonly lastStatusWrite = new Map<
     string,
@@ -151,6 +207,9 @@ export class ClusterReconciler {
 
   constructor(private readonly options: ClusterReconcilerOptions) {
     this.ownsCache = !options.cache;
+    this.requests = new Limiter(
+      Math.max(1, options.requestConcurrency ?? DEFAULT_REQUEST_CONCURRENCY),
+    );
     this.cache =
       options.cache ?? new ClusterCache(options.client, options.logger);
     this.queue = new WorkQueue(k => this.reconcile(k), {
@@ -227,7 +286,8 @@ export class ClusterReconciler {
           );
           // Nothing queued or retried runs again until leadership returns; running reconciles hit the write gate.
           this.queue.pause();
-          this.applied.clear();
+          for (const children of this.memory.values())
+            for (const m of children.values()) delete m.applied;
           this.lastStatusWrite.clear();
         },
         onError: e => {
@@ -298,17 +358,28 @@ export class ClusterReconciler {
     svc: string,
   ): T[] {
     const out = this.cached<T>(kind, ns, svc);
+    const children = this.memory.get(key(ns, svc));
+    if (!children) return out;
     const seen = new Set(out.map(o => o.metadata.name));
-    for (const [k, e] of this.applied) {
+    for (const [k, m] of children) {
       if (
-        !k.startsWith(`${kind.kind}/${ns}/`) ||
-        seen.has(e.object.metadata.name) ||
-        e.object.metadata.labels?.[LABELS.service] !== svc
+        !m.applied ||
+        !k.startsWith(`${kind.kind}/`) ||
+        seen.has(m.applied.object.metadata.name)
       )
         continue;
-      out.push(e.object as T);
+      out.push(m.applied.object as T);
     }
     return out;
+  }
+
+  /** The memory of a service's child, created on first use. */
+  private childMemory(svcKey: string, childKey: string): ChildMemory {
+    let children = this.memory.get(svcKey);
+    if (!children) this.memory.set(svcKey, (children = new Map()));
+    let m = children.get(childKey);
+    if (!m) children.set(childKey, (m = {}));
+    return m;
   }
 
   /** Reconciles one service (key "namespace/name"). */
@@ -326,12 +397,7 @@ export class ClusterReconciler {
     if (!isvc) {
       this.statuses.delete(k);
       this.lastStatusWrite.delete(k);
-      for (const a of [...this.applied.keys()])
-        if (
-          a.includes(`/${ns}/`) &&
-          this.applied.get(a)!.object.metadata.labels?.[LABELS.service] === name
-        )
-          this.applied.delete(a);
+      this.memory.delete(k);
       return;
     }
     if (isvc.metadata.deletionTimestamp) return; // garbage collection removes the children
@@ -451,7 +517,7 @@ export class ClusterReconciler {
 
   /** Whether a live child matches the rendered one in every field we manage (spec-hash, owner, rendered fields). */
   private inSync(
-    appliedKey: string,
+    memory: ChildMemory,
     child: KubeObject,
     live: KubeObject,
   ): boolean {
@@ -460,10 +526,10 @@ export class ClusterReconciler {
       child.metadata.labels?.[LABELS.specHash]
     )
       return false;
-    const sig = driftSignature(child, live);
-    if (this.driftBaseline.get(appliedKey) === sig) return true;
+    const sig = sha1(driftSignature(child, live));
+    if (memory.baseline === sig) return true;
     if (liveMatchesRendered(child, live)) {
-      this.driftBaseline.set(appliedKey, sig);
+      memory.baseline = sig;
       return true;
     }
     return false;
@@ -471,7 +537,10 @@ export class ClusterReconciler {
 
   /**
    * Applies the children that are missing, whose spec-hash differs or whose live fields drifted; deletes orphans;
-   * returns conditions about conflicts. Never touches an object this service does not control.
+   * returns conditions about conflicts. Never touches an object this service does not control. What each child
+   * needs is decided from the informer cache and this reconciler's expectations; only a name the cache does not
+   * hold is read from the API server (the cache keeps only labelled objects: a foreign object may hold the name).
+   * Writes go out in parallel within the cluster's bound, the kinds others refer to first.
    */
   private async syncChildren(
     isvc: InferenceService,
@@ -479,6 +548,7 @@ export class ClusterReconciler {
     const ns = isvc.metadata.namespace!;
     const name = isvc.metadata.name!;
     const uid = isvc.metadata.uid!;
+    const svcKey = key(ns, name);
     const desired = renderInferenceService(isvc, {
       ...(this.options.render ?? {}),
       namespace: ns,
@@ -494,12 +564,21 @@ export class ClusterReconciler {
           : `${child.kind} ${child.metadata.name} already exists and does not belong to this InferenceService (no controller reference to it); it is left as it is`,
       );
     };
+    type Plan = {
+      child: KubeObject;
+      kind: KindInfo;
+      memory: ChildMemory;
+      live?: KubeObject;
+      drift?: boolean;
+    };
+    const plans: Plan[] = [];
     for (const child of desired) {
       const kind = CHILD_KINDS.find(
         c => c.kind === child.kind && c.apiVersion === child.apiVersion,
       )!;
-      wanted.add(`${child.kind}/${child.metadata.name}`);
-      const appliedKey = `${kind.kind}/${ns}/${child.metadata.name}`;
+      const childKey = `${kind.kind}/${child.metadata.name}`;
+      wanted.add(childKey);
+      const memory = this.childMemory(svcKey, childKey);
       const cachedLive = this.cache.get<KubeObject>(
         kind,
         ns,
@@ -508,62 +587,86 @@ export class ClusterReconciler {
       // Expectations: what this reconciler applied and the informer has not delivered yet (avoids a GET and a
       // second apply of the same object when events of sibling children re-queue the service).
       // An expectation expires after 30 s, so an object deleted before the informer ever saw it is recreated.
-      const expected = this.applied.get(appliedKey);
+      const expected = memory.applied;
       if (
         expected &&
         (Date.now() - expected.at > 30_000 ||
           (cachedLive && !olderThan(cachedLive, expected.object)))
       )
-        this.applied.delete(appliedKey);
+        delete memory.applied;
       // A cached object older than our own apply (the informer lags) must not be mistaken for drift.
-      let live = this.applied.get(appliedKey)?.object ?? cachedLive;
-      if (!live) {
-        // Not in the cache (which only holds labelled children): a foreign object may still hold the name.
-        live = await this.client.get(kind, ns, child.metadata.name!);
-      }
-      let drift = false;
-      if (live) {
+      plans.push({
+        child,
+        kind,
+        memory,
+        live: memory.applied?.object ?? cachedLive,
+      });
+    }
+    // Not in the cache (which only holds labelled children): a foreign object may still hold the name.
+    await settle(
+      plans
+        .filter(p => !p.live)
+        .map(p =>
+          this.requests.run(async () => {
+            p.live = await this.client.get(p.kind, ns, p.child.metadata.name!);
+          }),
+        ),
+    );
+    const toApply: Plan[] = [];
+    for (const p of plans) {
+      if (p.live) {
         // Never adopt: only an object whose controller reference is this service's UID is ours, labelled or not.
-        if (controllerUid(live) !== uid) {
-          conflict(child, live);
+        if (controllerUid(p.live) !== uid) {
+          conflict(p.child, p.live);
           continue;
         }
-        if (this.inSync(appliedKey, child, live)) continue;
-        drift =
-          live.metadata.labels?.[LABELS.specHash] ===
-          child.metadata.labels?.[LABELS.specHash];
+        if (this.inSync(p.memory, p.child, p.live)) continue;
+        p.drift =
+          p.live.metadata.labels?.[LABELS.specHash] ===
+          p.child.metadata.labels?.[LABELS.specHash];
       }
-      this.assertLeading(`apply of ${child.kind} ${child.metadata.name}`);
-      const result = await this.client.apply(child);
-      this.applied.set(appliedKey, { object: result, at: Date.now() });
-      this.driftBaseline.set(appliedKey, driftSignature(child, result));
-      this.stats.applies++;
-      if (drift) {
-        this.stats.driftCorrections++;
-        this.options.logger.info(
-          `${child.kind} ${ns}/${child.metadata.name} in ${this.client.name} drifted from its rendered form; re-applied`,
-        );
-      }
+      toApply.push(p);
     }
+    const apply = (p: Plan) =>
+      this.requests.run(async () => {
+        this.assertLeading(`apply of ${p.child.kind} ${p.child.metadata.name}`);
+        const result = await this.client.apply(p.child);
+        p.memory.applied = { object: result, at: Date.now() };
+        p.memory.baseline = sha1(driftSignature(p.child, result));
+        this.stats.applies++;
+        if (p.drift) {
+          this.stats.driftCorrections++;
+          this.options.logger.info(
+            `${p.child.kind} ${ns}/${p.child.metadata.name} in ${this.client.name} drifted from its rendered form; re-applied`,
+          );
+        }
+      });
+    // A workload is not written before what it refers to (a failed first wave stops here).
+    await settle(toApply.filter(p => FIRST_WAVE.has(p.kind.kind)).map(apply));
+    await settle(toApply.filter(p => !FIRST_WAVE.has(p.kind.kind)).map(apply));
     // Orphans: children of this service that the spec no longer asks for (scale-down, removed role or router,
     // PodGroup no longer needed). Upstream leaves these behind until the service is deleted.
-    for (const kind of CHILD_KINDS) {
-      for (const live of this.cached<KubeObject>(kind, ns, name)) {
+    const orphans: Array<{ kind: KindInfo; live: KubeObject }> = [];
+    for (const kind of CHILD_KINDS)
+      for (const live of this.cached<KubeObject>(kind, ns, name))
         if (
-          controllerUid(live) !== uid ||
-          wanted.has(`${kind.kind}/${live.metadata.name}`) ||
-          live.metadata.deletionTimestamp
+          controllerUid(live) === uid &&
+          !wanted.has(`${kind.kind}/${live.metadata.name}`) &&
+          !live.metadata.deletionTimestamp
         )
-          continue;
-        this.assertLeading(`delete of ${kind.kind} ${live.metadata.name}`);
-        await this.client.delete(kind, ns, live.metadata.name!, {
-          uid: live.metadata.uid,
-        });
-        this.applied.delete(`${kind.kind}/${ns}/${live.metadata.name}`);
-        this.driftBaseline.delete(`${kind.kind}/${ns}/${live.metadata.name}`);
-        this.stats.deletes++;
-      }
-    }
+          orphans.push({ kind, live });
+    await settle(
+      orphans.map(({ kind, live }) =>
+        this.requests.run(async () => {
+          this.assertLeading(`delete of ${kind.kind} ${live.metadata.name}`);
+          await this.client.delete(kind, ns, live.metadata.name!, {
+            uid: live.metadata.uid,
+          });
+          this.memory.get(svcKey)?.delete(`${kind.kind}/${live.metadata.name}`);
+          this.stats.deletes++;
+        }),
+      ),
+    );
     const conflictCondition: ConditionInput =
       conflicts.length > 0
         ? {
@@ -583,6 +686,16 @@ export class ClusterReconciler {
     );
     return conflicts.length > 0 || hadConflict ? [conflictCondition] : [];
   }
+}
+
+/**
+ * Waits for every task, then throws the first failure: a reconcile never returns (and is never retried) while
+ * writes it started are still in flight.
+ */
+async function settle(tasks: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(tasks);
+  const failed = results.find(r => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
 }
 
 /** True when `a` is known to be an older version than `b` (integer resourceVersions, as etcd issues them). */
