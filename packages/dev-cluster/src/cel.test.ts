@@ -15,10 +15,8 @@
  */
 
 import path from 'path';
-import {
-  parseCrd,
-  renderInferenceService,
-} from '@fusioninfer/plugin-fusioninfer-common';
+import { renderInferenceService } from '@fusioninfer/plugin-fusioninfer-common';
+import { parseCrd } from '@fusioninfer/plugin-fusioninfer-common/schema';
 import { loadExamples, REPO_ROOT } from '@fusioninfer/test-utils';
 import { KObject, KubeApi } from './api';
 import { celRuleReport, compileRule, validateCel } from './cel';

@@ -34,7 +34,7 @@ import { strings } from '@bufbuild/cel/ext';
 import {
   joinPath,
   type JSONSchemaProps,
-} from '@fusioninfer/plugin-fusioninfer-common';
+} from '@fusioninfer/plugin-fusioninfer-common/schema';
 
 /** One rule failure, shaped like a Kubernetes StatusCause. */
 export interface CelIssue {

@@ -20,7 +20,7 @@
  * schema (x-kubernetes-list-type / list-map-keys / map-type) or, for built-ins, from the built-in table.
  */
 
-import type { JSONSchemaProps } from '@fusioninfer/plugin-fusioninfer-common';
+import type { JSONSchemaProps } from '@fusioninfer/plugin-fusioninfer-common/schema';
 import { ApiError, StatusCause } from './errors';
 import { BUILTIN_LIST_MAP_KEYS, BUILTIN_SETS } from './resources';
 

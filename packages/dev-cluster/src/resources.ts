@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import type { JSONSchemaProps } from '@fusioninfer/plugin-fusioninfer-common';
+import type { JSONSchemaProps } from '@fusioninfer/plugin-fusioninfer-common/schema';
 
 /** A REST resource the server serves. */
 export interface ResourceType {

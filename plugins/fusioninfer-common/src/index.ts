@@ -207,17 +207,6 @@ export type {
   PolicyVerdict,
 } from './governance/policy';
 
-// The structural schema checker, for the development cluster until it imports `./schema` (same declarations).
-export {
-  applyDefaults,
-  celRules,
-  joinPath,
-  parseCrd,
-  pruneStructural,
-  validateStructural,
-} from './schema';
-export type { CrdInfo, JSONSchemaProps, SchemaIssue } from './schema';
-
 // The REST contract (its own explicit list).
 export * from './rest';
 

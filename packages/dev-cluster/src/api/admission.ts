@@ -21,14 +21,16 @@
  */
 
 import {
-  applyDefaults,
   dns1035LabelProblems,
   dns1123LabelProblems,
   dns1123SubdomainProblems,
+} from '@fusioninfer/plugin-fusioninfer-common';
+import {
+  applyDefaults,
   parseCrd,
   pruneStructural,
   validateStructural,
-} from '@fusioninfer/plugin-fusioninfer-common';
+} from '@fusioninfer/plugin-fusioninfer-common/schema';
 import { validateCel } from '../cel';
 import { applyBuiltinDefaults } from '../defaults';
 import { ApiError, errors } from '../errors';

@@ -20,7 +20,7 @@
  * writes are in ./write, ./apply and ./gc, which end in `commit` or `remove`.
  */
 
-import { parseCrd } from '@fusioninfer/plugin-fusioninfer-common';
+import { parseCrd } from '@fusioninfer/plugin-fusioninfer-common/schema';
 import { ApiError, errors } from '../errors';
 import {
   apiVersionOf,

@@ -21,6 +21,7 @@
  */
 
 import type { Entity } from '@backstage/catalog-model';
+import type { JsonObject } from '@backstage/types';
 import type { TestPolicy } from '@fusioninfer/test-utils/backend';
 
 export const BOB = 'user:default/bob';
@@ -64,7 +65,7 @@ export function ownersOnlyPolicy(o: {
 export const entity = (
   kind: string,
   name: string,
-  spec: Record<string, unknown>,
+  spec: JsonObject,
   relations: Array<{ type: string; targetRef: string }> = [],
 ): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',

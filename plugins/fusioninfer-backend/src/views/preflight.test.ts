@@ -212,9 +212,10 @@ describe('pre-flight placement = the development cluster’s scheduler', () => {
       try {
         const type = (g: string, v: string, r: string) =>
           dev.api.findType(g, v, r)!;
-        const nodes = dev.api.list(type('', 'v1', 'nodes'))
+        const nodes = dev.api.list(type('', 'v1', 'nodes'), undefined)
           .items as KubeObject[];
-        const pods0 = dev.api.list(type('', 'v1', 'pods')).items as any[];
+        const pods0 = dev.api.list(type('', 'v1', 'pods'), undefined)
+          .items as any[];
         const report = preflight(isvc, clusterSnapshotOf(nodes, pods0));
         const isvcType = type(
           'fusioninfer.io',
