@@ -42,7 +42,7 @@ export interface RenderOptions {
   limits?: Partial<InferenceServiceLimits>;
 }
 
-/** A role after defaulting (spec §1.7), safe to use whatever the input was. @internal */
+/** A role after defaulting (spec §1.7), safe to use whatever the input was. */
 export interface NormalizedRole {
   index: number;
   name: string;
@@ -55,7 +55,7 @@ export interface NormalizedRole {
   podSpec: PodSpec | undefined;
 }
 
-/** Everything the per-kind renderers share. @internal */
+/** Everything the per-kind renderers share. */
 export interface RenderContext {
   svc: string;
   namespace: string;
