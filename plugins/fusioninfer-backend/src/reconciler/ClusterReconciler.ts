@@ -93,6 +93,8 @@ export interface ClusterReconcilerOptions {
   requestConcurrency?: number;
 }
 
+/** Default of {@link ClusterReconcilerOptions.workers}. */
+export const DEFAULT_WORKERS = 4;
 /** Default of {@link ClusterReconcilerOptions.requestConcurrency}. */
 export const DEFAULT_REQUEST_CONCURRENCY = 16;
 
@@ -213,7 +215,7 @@ export class ClusterReconciler {
     this.cache =
       options.cache ?? new ClusterCache(options.client, options.logger);
     this.queue = new WorkQueue(k => this.reconcile(k), {
-      workers: options.workers ?? 4,
+      workers: options.workers ?? DEFAULT_WORKERS,
       baseDelayMs: options.baseDelayMs ?? 200,
       onError: (k, e, attempt) => {
         this.stats.errors++;
