@@ -23,6 +23,7 @@
 
 import { ApprovalPolicy } from '../approval';
 import { normalizeEntityRef } from '../entity';
+import type { ProjectBudget } from '../showback/showback';
 
 /** A pod-security profile by level name, with the project's exceptions (see `checkPodSecurity`). @public */
 export interface ProjectPodSecurity {
@@ -58,6 +59,8 @@ export interface TeamProject {
   podSecurity?: ProjectPodSecurity;
   /** DRA `resourceClaims` are held for approval unless this is true. */
   allowResourceClaims?: boolean;
+  /** Monthly GPU budget of the project's services (showback warns and notifies at 80 % and 100 %). */
+  budget?: ProjectBudget;
 }
 
 /**
