@@ -26,7 +26,10 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import { startDevCluster } from '@fusioninfer/dev-cluster';
+import {
+  ModelServerBehaviours,
+  startDevCluster,
+} from '@fusioninfer/dev-cluster';
 import { parse } from 'yaml';
 
 export const devClusterPlugin = createBackendPlugin({
@@ -69,6 +72,9 @@ export const devClusterPlugin = createBackendPlugin({
           simulation: {
             podStartupDelayMs:
               dc.getOptionalNumber('podStartupDelayMs') ?? 3000,
+            // model-server behaviours by image pattern (startDevCluster validates them and refuses a bad table)
+            behaviours: dc.getOptional('behaviours') as
+              ModelServerBehaviours | undefined,
           },
         });
         cluster.writeKubeconfig(kubeconfigPath);

@@ -16,12 +16,19 @@
 
 /* fusioninfer-dev-cluster: runs the development cluster standalone and writes a kubeconfig for kubectl / clients. */
 
+import fs from 'fs';
 import path from 'path';
 import { startDevCluster, NodeSpec } from './cluster';
+import {
+  ModelServerBehaviours,
+  parseBehaviourFlag,
+  validateBehaviours,
+} from './sim/behaviours';
 
 const USAGE = `Usage: fusioninfer-dev-cluster [--port N] [--host H] [--kubeconfig PATH] [--persist PATH]
                                [--nodes N] [--gpus-per-node G] [--gpu-product P] [--gpu-memory-mib M]
                                [--startup-delay-ms MS] [--no-simulate]
+                               [--behaviour PATTERN=field:value,...]... [--behaviours FILE.json]
                                [--token T] [--token-file PATH] [--http]
 
 Starts a Kubernetes API server for development (CRDs for InferenceService, LeaderWorkerSet, PodGroup,
@@ -33,10 +40,26 @@ It serves HTTPS with a generated CA (kept next to the kubeconfig: ca.crt, apiser
 kubeconfig trusts, as kind does; --http serves plain http instead (kubectl then sends no bearer token).
 --token sets the admin's token (default dev-token); --token-file adds users in kube-apiserver's token file format
 (token,user,uid,"group1,group2"), each authorized by RBAC. Without --token-file the cluster is open.
+
+Model-server behaviours by image (see the README's "Model-server behaviours"): --behaviour, repeatable, e.g.
+  --behaviour 'vllm/vllm-openai:v0.99-slow=startupDelayMs:20000,ttftMultiplier:2'
+  --behaviour '*-broken=failStart:oom'
+with the fields startupDelayMs, failStart (crash|oom), ttftMultiplier, latencyMultiplier, errorRate (0..1) and
+notReadyAfterMs; --behaviours reads a JSON object of pattern -> behaviour (the flags override its entries). Without
+configuration the tag suffixes -slowstart, -crash, -oom, -slow and -errors apply (vllm/vllm-openai:v0.27.1-slow).
 `;
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`--behaviours ${file}: ${(e as Error).message}`);
+  }
+}
 
 export async function main(argv = process.argv.slice(2)): Promise<void> {
   const opts: Record<string, string | boolean> = {};
+  const behaviourFlags: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-h' || a === '--help') {
@@ -44,6 +67,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       return;
     }
     if (a === '--no-simulate') opts.simulate = false;
+    else if (a === '--behaviour' && argv[i + 1] !== undefined)
+      behaviourFlags.push(argv[++i]);
     else if (a === '--http') opts.http = true;
     else if (a.startsWith('--') && argv[i + 1] !== undefined)
       opts[a.slice(2)] = argv[++i];
@@ -75,6 +100,19 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  let behaviours: ModelServerBehaviours;
+  try {
+    behaviours = {
+      ...(typeof opts.behaviours === 'string'
+        ? validateBehaviours(readJson(path.resolve(opts.behaviours)))
+        : {}),
+      ...Object.fromEntries(behaviourFlags.map(parseBehaviourFlag)),
+    };
+  } catch (e) {
+    process.stderr.write(`fusioninfer-dev-cluster: ${(e as Error).message}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const nodes: NodeSpec[] = Array.from({ length: count }, (_, i) => ({
     name: `gpu-node-${i}`,
     gpus,
@@ -102,7 +140,10 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       typeof opts.persist === 'string' ? path.resolve(opts.persist) : undefined,
     nodes,
     simulate: opts.simulate !== false,
-    simulation: { podStartupDelayMs: Number(opts['startup-delay-ms'] ?? 3000) },
+    simulation: {
+      podStartupDelayMs: Number(opts['startup-delay-ms'] ?? 3000),
+      behaviours,
+    },
   });
   cluster.writeKubeconfig(kubeconfigPath);
   process.stdout.write(

@@ -21,6 +21,7 @@ import { FaultConfig, KObject, KubeApi } from './api';
 import { DevApiHttpServer, PodHttpResolver } from './http';
 import { KUBERNETES_VERSION } from './resources';
 import { startSimulation, Simulation, SimulationOptions } from './sim';
+import { validateBehaviours } from './sim/behaviours';
 import { DevClusterUser, readTokenFile } from './rbac';
 import { devCertificates } from './tls';
 
@@ -190,6 +191,8 @@ function nodeObject(n: NodeSpec): KObject {
 export async function startDevCluster(
   options: DevClusterOptions = {},
 ): Promise<DevCluster> {
+  // a bad behaviour table is refused before anything listens
+  validateBehaviours(options.simulation?.behaviours);
   const api = new KubeApi({ eventWindow: options.eventWindow });
   if (options.faults) api.setFaults(options.faults);
   const crdType = api.findType(

@@ -46,6 +46,11 @@ export { serviceAccountUser, readTokenFile } from './rbac';
 export type { DevClusterUser, UserInfo } from './rbac';
 export { devCertificates } from './tls';
 export type { DevCertificates } from './tls';
-export type { Simulation, SimulationOptions } from './sim';
+export type {
+  Simulation,
+  SimulationOptions,
+  ModelServerBehaviour,
+  ModelServerBehaviours,
+} from './sim';
 export { runLoad } from './loadgen';
 export type { LoadOptions, LoadResult } from './loadgen';

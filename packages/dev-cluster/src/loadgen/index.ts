@@ -45,6 +45,10 @@ export interface LoadResult {
   sent: number;
   ok: number;
   failed: number;
+  /** failed / sent: the error rate the clients saw (0 when nothing was sent). */
+  errorRate: number;
+  /** Answers by HTTP status (`"200"`, `"500"`, `"503"`), and `"error"` for requests that got no answer. */
+  statuses: Record<string, number>;
   achievedRps: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   byPod: Record<string, number>;
@@ -110,6 +114,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   const byPod: Record<string, number> = {};
   const tally = { ok: 0, failed: 0 };
+  const statuses: Record<string, number> = {};
+  const count = (key: string) => {
+    statuses[key] = (statuses[key] ?? 0) + 1;
+  };
   const start = Date.now();
   const inflight: Promise<void>[] = [];
   for (let i = 0; i < max; i++) {
@@ -140,12 +148,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       )
         .then(async r => {
           await r.arrayBuffer();
+          count(String(r.status));
           if (r.ok) {
             tally.ok++;
             byPod[pod] = (byPod[pod] ?? 0) + 1;
           } else tally.failed++;
         })
         .catch(() => {
+          count('error');
           tally.failed++;
         })
         .finally(() => latencies.push(Date.now() - t0)),
@@ -158,6 +168,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     sent: inflight.length,
     ok: tally.ok,
     failed: tally.failed,
+    errorRate: inflight.length
+      ? Number((tally.failed / inflight.length).toFixed(4))
+      : 0,
+    statuses,
     achievedRps: Number(
       (inflight.length / Math.max(seconds, 0.001)).toFixed(2),
     ),

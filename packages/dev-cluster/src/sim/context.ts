@@ -26,6 +26,12 @@ import {
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { KObject, KubeApi } from '../api';
 import { ResourceType } from '../resources';
+import {
+  behaviourOf,
+  ModelServerBehaviour,
+  ModelServerBehaviours,
+  validateBehaviours,
+} from './behaviours';
 import { EngineOptions, SimEngine } from './engine';
 import { PodLogs } from './logs';
 
@@ -165,6 +171,13 @@ export interface SimContext {
   /** Time from a pod's start to Ready (ms). */
   startupDelay: number;
   engineDefaults?: Partial<EngineOptions>;
+  /** The configured behaviour table (validated). */
+  behaviours: ModelServerBehaviours;
+  /**
+   * The behaviour of a model-server pod (an LWS pod, leader or worker, other than an EPP), chosen by its first
+   * container's image; undefined for other pods and for images without a behaviour.
+   */
+  behaviourOf(pod: KObject): ModelServerBehaviour | undefined;
   /** Model-server engines by pod uid. */
   engines: Map<string, SimEngine>;
   /** When each pod's containers started (ms), by pod uid. */
@@ -204,8 +217,13 @@ export function createContext(options: {
   recordEvent?: EventRecorder;
   podStartupDelayMs?: number;
   engine?: Partial<EngineOptions>;
+  behaviours?: ModelServerBehaviours;
 }): SimContext {
   const { api } = options;
+  const startupDelay = options.podStartupDelayMs ?? 3000;
+  const behaviours = validateBehaviours(options.behaviours);
+  // resolved once per image: the kubelet asks for every pod on every pass
+  const byImage = new Map<string, ModelServerBehaviour | undefined>();
   const T = (g: string, v: string, p: string) =>
     api.findType(g, v, p) as ResourceType;
   const lastEvent = new Map<string, string>();
@@ -236,8 +254,20 @@ export function createContext(options: {
     lwsT: () =>
       api.findType('leaderworkerset.x-k8s.io', 'v1', 'leaderworkersets'),
     pgT: () => api.findType('scheduling.volcano.sh', 'v1beta1', 'podgroups'),
-    startupDelay: options.podStartupDelayMs ?? 3000,
+    startupDelay,
     engineDefaults: options.engine,
+    behaviours,
+    behaviourOf(pod) {
+      if (!pod.metadata.labels?.[LWS.name]) return undefined;
+      if (String(pod.metadata.labels?.app ?? '').endsWith('-epp'))
+        return undefined;
+      const image = String(pod.spec?.containers?.[0]?.image ?? '');
+      if (!byImage.has(image)) {
+        if (byImage.size > 1000) byImage.clear();
+        byImage.set(image, behaviourOf(image, behaviours, startupDelay));
+      }
+      return byImage.get(image);
+    },
     engines: new Map(),
     startedAt: new Map(),
     logs: new PodLogs(),

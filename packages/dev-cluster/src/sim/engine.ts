@@ -35,6 +35,12 @@ export interface EngineOptions {
   timeScale?: number;
   loraModules?: string[];
   maxLoras?: number;
+  /** Time to first token × N (a model-server behaviour; default 1). */
+  ttftMultiplier?: number;
+  /** Time per output token × N (a model-server behaviour; default 1). */
+  latencyMultiplier?: number;
+  /** Fraction of completions answered 500, spread evenly (a model-server behaviour; default 0). */
+  errorRate?: number;
 }
 
 const TTFT_BUCKETS = [
@@ -116,6 +122,10 @@ export class SimEngine {
   private readonly e2e = new Histogram(E2E_BUCKETS);
   private readonly runningLoras = new Map<string, number>();
   private loraUpdated = 0;
+  /** Error diffusion for errorRate: each request adds the rate, and fails once a whole error has accumulated. */
+  private errorCredit = 0;
+  /** prometheus-fastapi-instrumentator's http_requests_total, by handler, method and status class. */
+  private readonly http = new Map<string, number>();
   readonly opts: Required<EngineOptions>;
 
   constructor(options: EngineOptions) {
@@ -128,6 +138,9 @@ export class SimEngine {
       timeScale: 1,
       loraModules: [],
       maxLoras: 4,
+      ttftMultiplier: 1,
+      latencyMultiplier: 1,
+      errorRate: 0,
       ...options,
     };
   }
@@ -147,11 +160,31 @@ export class SimEngine {
       prefixQueries: this.prefixQueries,
       prefixHits: this.prefixHits,
       requests: this.success.stop + this.success.length,
+      errors: this.success.error,
     };
   }
 
   private get kvUsage(): number {
     return Math.min(1, this.kvBlocksInUse / this.opts.numGpuBlocks);
+  }
+
+  /**
+   * Whether the next completion fails (errorRate, spread evenly: 0.2 fails every fifth request); a failure counts as
+   * a request finished with reason `error`, as vLLM counts requests that end in an internal error.
+   */
+  nextFails(): boolean {
+    if (this.opts.errorRate <= 0) return false;
+    this.errorCredit += this.opts.errorRate;
+    if (this.errorCredit < 1 - 1e-9) return false;
+    this.errorCredit -= 1;
+    this.success.error++;
+    return true;
+  }
+
+  /** Counts an HTTP answer as the server's instrumentator does (status grouped as 2xx, 4xx, 5xx). */
+  recordHttp(handler: string, method: string, status: number): void {
+    const key = `${handler}\n${method}\n${Math.floor(status / 100)}xx`;
+    this.http.set(key, (this.http.get(key) ?? 0) + 1);
   }
 
   /** Runs one completion through the simulated engine, in (scaled) real time. */
@@ -201,11 +234,13 @@ export class SimEngine {
       if (this.kvBlocksInUse > this.opts.numGpuBlocks) this.preemptions++;
       const scale = this.opts.timeScale;
       const prefillSeconds =
-        (promptTokens - cachedTokens) / this.opts.prefillTokensPerSecond +
-        0.005;
+        ((promptTokens - cachedTokens) / this.opts.prefillTokensPerSecond +
+          0.005) *
+        this.opts.ttftMultiplier;
       // Batching slows decoding a little as the batch grows.
       const decodeStep =
         this.opts.decodeSecondsPerToken *
+        this.opts.latencyMultiplier *
         (1 + this.running / (this.opts.maxNumSeqs * 2));
       await sleep((prefillSeconds * 1000) / scale);
       const ttft = ((Date.now() - start) / 1000) * scale;
@@ -355,6 +390,26 @@ export class SimEngine {
     out.push(
       `vllm:cache_config_info{block_size="${this.opts.blockSize}",cache_dtype="auto",enable_prefix_caching="True",engine="0",gpu_memory_utilization="0.9",num_gpu_blocks="${this.opts.numGpuBlocks}"} 1.0`,
     );
+    if (this.http.size > 0) {
+      const series = [...this.http.entries()].sort(([a], [b]) =>
+        a.localeCompare(b),
+      );
+      const labels = (key: string) => {
+        const [handler, method, status] = key.split('\n');
+        return `{handler="${handler}",method="${method}",status="${status}"}`;
+      };
+      const help = 'Total number of requests by method, status and handler.';
+      out.push(
+        `# HELP http_requests_total ${help}`,
+        '# TYPE http_requests_total counter',
+        ...series.map(([k, v]) => `http_requests_total${labels(k)} ${fmt(v)}`),
+        `# HELP http_requests_created ${help}`,
+        '# TYPE http_requests_created gauge',
+        ...series.map(
+          ([k]) => `http_requests_created${labels(k)} ${fmt(this.created)}`,
+        ),
+      );
+    }
     if (this.opts.loraModules.length > 0) {
       out.push(
         '# HELP vllm:lora_requests_info Running stats on lora requests.',

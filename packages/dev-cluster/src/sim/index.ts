@@ -22,11 +22,13 @@
  * - deployments.ts: the Deployment controller (pods with pod-template-hash, status, conditions);
  * - jobs.ts: the Job controller (pods until `completions` succeeded, Complete condition);
  * - modelServers.ts: model servers on LWS leader pods (OpenAI API + vLLM /metrics);
+ * - behaviours.ts: per-image model-server behaviours (slow start, crash, OOM, slower, errors, not Ready after a while);
  * - epp.ts: EPP pods (/metrics, 401 unless auth is off).
  */
 
 import { KubeApi } from '../api';
 import { PodHttpResolver, PodLogSource } from '../http';
+import { ModelServerBehaviours } from './behaviours';
 import { createContext, EventRecorder } from './context';
 import { reconcileDeployments } from './deployments';
 import { EngineOptions, SimEngine } from './engine';
@@ -49,6 +51,11 @@ export interface SimulationOptions {
   podStartupDelayMs?: number;
   /** Engine defaults for every model server. */
   engine?: Partial<EngineOptions>;
+  /**
+   * Model-server behaviours by image pattern (start slowly, crash, OOM, serve slower or with errors, stop being
+   * Ready), over the conventional tag suffixes `-slowstart`, `-crash`, `-oom`, `-slow` and `-errors`.
+   */
+  behaviours?: ModelServerBehaviours;
 }
 
 export interface Simulation {
@@ -120,10 +127,18 @@ export function startSimulation(options: SimulationOptions): Simulation {
     }
     trigger();
   });
-  // Time-driven transitions (readiness after the start-up delay, crash-loop restarts).
+  // Time-driven transitions (readiness after the start-up delay, crash-loop restarts), as often as the shortest
+  // configured delay needs.
+  const delays = [
+    ctx.startupDelay,
+    ...Object.values(ctx.behaviours).flatMap(b => [
+      b.startupDelayMs ?? ctx.startupDelay,
+      b.notReadyAfterMs ?? ctx.startupDelay,
+    ]),
+  ];
   const ticker = setInterval(
     trigger,
-    Math.max(50, Math.min(1000, Math.floor(ctx.startupDelay / 3))),
+    Math.max(50, Math.min(1000, Math.floor(Math.min(...delays) / 3))),
   );
   trigger();
 
@@ -147,4 +162,5 @@ export function startSimulation(options: SimulationOptions): Simulation {
 }
 
 export type { EngineOptions } from './engine';
+export type { ModelServerBehaviour, ModelServerBehaviours } from './behaviours';
 export { SimEngine } from './engine';

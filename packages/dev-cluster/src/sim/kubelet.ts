@@ -19,7 +19,9 @@
  * `kubectl run` pod too), becomes Ready after the start-up delay, or crash-loops with the reason the program would
  * print (an image named *crashloop*, an EPP whose configuration names plugins its image lacks); Job pods and
  * `restartPolicy: Never|OnFailure` pods succeed when their programs end (./programs: `echo` at once, `sleep 3600`
- * after an hour); the kubelet's events and the containers' log lines follow what each pod does.
+ * after an hour); the kubelet's events and the containers' log lines follow what each pod does. Model-server pods
+ * follow their image's behaviour (./behaviours): their own start-up delay, a crash or OOM kill after loading with
+ * CrashLoopBackOff restarts, a readiness probe that starts failing.
  */
 
 import {
@@ -159,6 +161,20 @@ export function kubelet(ctx: SimContext): void {
       }
       // until then it runs like any pod: Running, and Ready once the start-up delay has passed
     }
+    const behaviour = ctx.behaviourOf(pod);
+    if (behaviour?.failStart) {
+      failingStart(ctx, pod, behaviour.failStart, {
+        runMs: behaviour.startupDelayMs ?? startupDelay,
+        elapsed: now - started,
+        starting,
+      });
+      continue;
+    }
+    const delay = behaviour?.startupDelayMs ?? startupDelay;
+    // notReadyAfterMs: the model server's readiness probe fails from then on (its container keeps running)
+    const probeFailing =
+      behaviour?.notReadyAfterMs !== undefined &&
+      now - started >= delay + behaviour.notReadyAfterMs;
     const crash = (pod.spec.containers ?? []).some((c: any) =>
       String(c.image ?? '').includes('crashloop'),
     )
@@ -166,7 +182,8 @@ export function kubelet(ctx: SimContext): void {
       : eppConfigProblem(ctx, pod);
     const prev = pod.status ?? {};
     const podIP = prev.podIP ?? ctx.nextPodIp();
-    const ready = !crash && now - started >= startupDelay;
+    const containersUp = !crash && now - started >= delay;
+    const ready = containersUp && !probeFailing;
     const restarts = crash ? Math.floor((now - started) / CRASH_BACKOFF_MS) : 0;
     const keep = (type: string, status: string) => {
       const p = (prev.conditions ?? []).find((c: any) => c.type === type);
@@ -197,7 +214,7 @@ export function kubelet(ctx: SimContext): void {
           image: c.image,
           imageID: `docker.io/${c.image}@sha256:${memoHash(`i/${c.image}`, c.image)}`,
           containerID: `containerd://${memoHash(`c/${uid}/${i}`, { uid, i })}`,
-          ready,
+          ready: containersUp && !(i === 0 && probeFailing),
           started: !crash,
           restartCount: restarts,
           state: crash
@@ -235,6 +252,7 @@ export function kubelet(ctx: SimContext): void {
       (c: any) => c.type === 'Ready' && c.status === 'True',
     );
     if (ready && !wasReady) writeReadyLogs(ctx, pod);
+    if (probeFailing && wasReady) readinessProbeFailed(ctx, pod, podIP);
     const prevRestarts = prev.containerStatuses?.[0]?.restartCount ?? -1;
     if (crash && restarts !== prevRestarts) {
       writeCrashLogs(ctx, pod, crash, prevRestarts >= 0);
@@ -323,8 +341,15 @@ function completed(ctx: SimContext, pod: KObject): void {
   });
 }
 
-/** The kubelet's events for started containers and the first lines each program writes. */
-function containersStarted(ctx: SimContext, pod: KObject): void {
+/**
+ * The kubelet's events for started containers and the first lines each program writes (a model server's up to its
+ * loaded weights, or while still loading them when `weightsLoaded` is false).
+ */
+function containersStarted(
+  ctx: SimContext,
+  pod: KObject,
+  weightsLoaded = true,
+): void {
   for (const c of (pod.spec?.containers ?? []) as any[]) {
     ctx.event(
       pod,
@@ -359,24 +384,7 @@ function containersStarted(ctx: SimContext, pod: KObject): void {
   const c = pod.spec?.containers?.[0];
   if (!c) return;
   if (isModelServer(pod)) {
-    const args = [...(c.command ?? []), ...(c.args ?? [])].map(String);
-    const model =
-      argValue(args, '--model') ?? args.find(a => a.includes('/')) ?? 'model';
-    ctx.logs.append(
-      pod,
-      c.name,
-      vllm(
-        'api_server.py:1090',
-        `vLLM API server version ${imageTag(c.image)}`,
-      ),
-      vllm('api_server.py:1091', `args: ${args.join(' ')}`),
-      vllm(
-        'config.py:3392',
-        `Using max model len ${argValue(args, '--max-model-len') ?? '40960'}`,
-      ),
-      vllm('gpu_model_runner.py:1770', `Starting to load model ${model}...`),
-      vllm('default_loader.py:262', 'Loading weights took 4.12 seconds'),
-    );
+    ctx.logs.append(pod, c.name, ...modelServerStartLines(c, weightsLoaded));
   } else if (isEpp(pod)) {
     ctx.logs.append(
       pod,
@@ -385,6 +393,25 @@ function containersStarted(ctx: SimContext, pod: KObject): void {
       eppLine('info', 'setup', 'Loading the EPP configuration'),
     );
   }
+}
+
+/** What vLLM prints as it starts, up to the loaded weights (`weightsLoaded`) or while it is still loading them. */
+function modelServerStartLines(c: any, weightsLoaded: boolean): string[] {
+  const args = [...(c.command ?? []), ...(c.args ?? [])].map(String);
+  const model =
+    argValue(args, '--model') ?? args.find(a => a.includes('/')) ?? 'model';
+  return [
+    vllm('api_server.py:1090', `vLLM API server version ${imageTag(c.image)}`),
+    vllm('api_server.py:1091', `args: ${args.join(' ')}`),
+    vllm(
+      'config.py:3392',
+      `Using max model len ${argValue(args, '--max-model-len') ?? '40960'}`,
+    ),
+    vllm('gpu_model_runner.py:1770', `Starting to load model ${model}...`),
+    ...(weightsLoaded
+      ? [vllm('default_loader.py:262', 'Loading weights took 4.12 seconds')]
+      : []),
+  ];
 }
 
 function writeReadyLogs(ctx: SimContext, pod: KObject): void {
@@ -472,4 +499,263 @@ function writeServingStats(ctx: SimContext, pod: KObject, now: number): void {
     ),
   );
   byPod.set(pod.metadata.uid, { at: now, requests: s.requests });
+}
+
+/** A vLLM log line at ERROR level. */
+const vllmError = (where: string, message: string) =>
+  `ERROR ${stamp()} [${where}] ${message}`;
+
+/** Go's time.Duration text for whole seconds (10s, 1m20s, 5m0s), as the kubelet's back-off message prints it. */
+const goDuration = (ms: number) => {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60}s`;
+};
+const isoAt = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
+
+/**
+ * How long the kubelet takes to restart a container after its first exit (its pod-lifecycle relist runs every
+ * second): the container shows `terminated` meanwhile. At most the run time itself, so fast test clusters stay fast.
+ */
+export const FIRST_RESTART_MS = 1000;
+/** The kubelet's crash-loop back-off: 10 s after the second exit, doubling, at most five minutes. */
+export const MAX_CRASH_BACKOFF_MS = 300_000;
+
+/** Where a container that always fails is in its crash loop, in ms after its first start. */
+export interface CrashPhase {
+  /** The attempt running or last exited; also the container's restartCount. */
+  attempt: number;
+  /** When this attempt started. */
+  startedAt: number;
+  /** When this attempt exited, once it has. */
+  exitedAt?: number;
+  /** The wait after this attempt's exit before the next one (the first restart is not backed off). */
+  waitMs: number;
+  /** The attempt before this one (lastState), from the second attempt on. */
+  previous?: { startedAt: number; exitedAt: number };
+}
+
+/**
+ * The kubelet's restarts of a container that exits `runMs` after each start: the first restart at once (after
+ * FIRST_RESTART_MS at most), then back-off 10 s, 20 s, 40 s ... up to five minutes, as kubelet's CrashLoopBackOff.
+ */
+export function crashPhase(elapsed: number, runMs: number): CrashPhase {
+  const run = Math.max(1, runMs);
+  let start = 0;
+  let previous: CrashPhase['previous'];
+  for (let attempt = 0; ; attempt++) {
+    const exit = start + run;
+    const waitMs =
+      attempt === 0
+        ? Math.min(FIRST_RESTART_MS, run)
+        : Math.min(CRASH_BACKOFF_MS * 2 ** (attempt - 1), MAX_CRASH_BACKOFF_MS);
+    if (elapsed < exit) return { attempt, startedAt: start, waitMs, previous };
+    if (elapsed < exit + waitMs)
+      return { attempt, startedAt: start, exitedAt: exit, waitMs, previous };
+    previous = { startedAt: start, exitedAt: exit };
+    start = exit + waitMs;
+  }
+}
+
+/** What a failing vLLM prints when its attempt ends: the engine's start-up error, or nothing more when OOM-killed. */
+function failureLines(failure: 'crash' | 'oom'): string[] {
+  if (failure === 'oom')
+    // killed by the kernel while reading the weights into memory: the progress bar is the last thing it wrote
+    return [
+      'Loading safetensors checkpoint shards:   0% Completed | 0/4 [00:00<?, ?it/s]',
+      'Loading safetensors checkpoint shards:  25% Completed | 1/4 [00:02<00:07,  2.41s/it]',
+      'Loading safetensors checkpoint shards:  50% Completed | 2/4 [00:04<00:04,  2.38s/it]',
+    ];
+  const where = 'core.py:708';
+  return [
+    vllmError(where, 'EngineCore failed to start.'),
+    vllmError(where, 'Traceback (most recent call last):'),
+    vllmError(
+      where,
+      '  File "/usr/local/lib/python3.12/dist-packages/vllm/v1/engine/core.py", line 699, in run_engine_core',
+    ),
+    vllmError(where, '    engine_core = EngineCoreProc(*args, **kwargs)'),
+    vllmError(
+      where,
+      'RuntimeError: CUDA error: no kernel image is available for execution on the device',
+    ),
+    'Traceback (most recent call last):',
+    '  File "/usr/local/bin/vllm", line 10, in <module>',
+    '    sys.exit(main())',
+    'RuntimeError: Engine core initialization failed. See root cause above. Failed core proc(s): {}',
+  ];
+}
+
+/** Which attempt of each failing pod the logs and events have followed so far. */
+const crashProgress = new WeakMap<
+  SimContext,
+  Map<string, { attempt: number; exited: boolean }>
+>();
+
+/**
+ * A model-server pod whose behaviour is failStart: its first container loads for `runMs`, then exits — 1 (Error)
+ * for `crash`, 137 (OOMKilled) for `oom` — and is restarted by the kubelet with CrashLoopBackOff back-off; the pod
+ * stays Running and never Ready. Its log gets vLLM's lines for every attempt (the previous attempt's with
+ * `--previous`), the kubelet a BackOff event. With the LWS default restartPolicy the LWS controller recreates the
+ * group once a container has restarted (./lws).
+ */
+function failingStart(
+  ctx: SimContext,
+  pod: KObject,
+  failure: 'crash' | 'oom',
+  o: { runMs: number; elapsed: number; starting: boolean },
+): void {
+  const uid = pod.metadata.uid;
+  const c0 = pod.spec?.containers?.[0];
+  if (!c0) return;
+  const first = ctx.startedAt.get(uid)!;
+  const phase = crashPhase(o.elapsed, o.runMs);
+  const prev = pod.status ?? {};
+  const podIP = prev.podIP ?? ctx.nextPodIp();
+  const exitCode = failure === 'oom' ? 137 : 1;
+  const reason = failure === 'oom' ? 'OOMKilled' : 'Error';
+  const containerId = (attempt: number) =>
+    `containerd://${memoHash(`c/${uid}/0/${attempt}`, { uid, i: 0, attempt })}`;
+  // FallbackToLogsOnError: the kubelet puts the end of the log into the termination message
+  const logTail =
+    c0.terminationMessagePolicy === 'FallbackToLogsOnError'
+      ? (failureLines(failure).join('\n').slice(-2048) as string)
+      : undefined;
+  const terminated = (
+    attempt: number,
+    t: { startedAt: number; exitedAt: number },
+  ) => ({
+    exitCode,
+    reason,
+    ...(logTail ? { message: logTail } : {}),
+    startedAt: isoAt(first + t.startedAt),
+    finishedAt: isoAt(first + t.exitedAt),
+    containerID: containerId(attempt),
+  });
+  const exited = phase.exitedAt !== undefined;
+  const backingOff = exited && phase.attempt > 0;
+  const keep = (type: string, status: string) => {
+    const p = (prev.conditions ?? []).find((c: any) => c.type === type);
+    return {
+      type,
+      status,
+      lastTransitionTime:
+        p && p.status === status ? p.lastTransitionTime : nowIso(),
+    };
+  };
+  // running; just exited (the first time: restarted at once, no back-off); or waiting out the back-off
+  const thisRun = exited
+    ? terminated(phase.attempt, {
+        startedAt: phase.startedAt,
+        exitedAt: phase.exitedAt!,
+      })
+    : undefined;
+  let state: Record<string, unknown> = {
+    running: { startedAt: isoAt(first + phase.startedAt) },
+  };
+  if (thisRun) state = { terminated: thisRun };
+  if (backingOff)
+    state = {
+      waiting: {
+        reason: 'CrashLoopBackOff',
+        message: `back-off ${goDuration(phase.waitMs)} restarting failed container=${c0.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${uid})`,
+      },
+    };
+  // lastState: the attempt that exited while the kubelet backs off, else the one before the running attempt
+  const lastState = backingOff
+    ? thisRun
+    : phase.previous && terminated(phase.attempt - 1, phase.previous);
+  const status = {
+    ...prev,
+    phase: 'Running',
+    hostIP: '127.0.0.1',
+    podIP,
+    podIPs: [{ ip: podIP }],
+    startTime: prev.startTime ?? nowIso(),
+    qosClass: prev.qosClass ?? 'BestEffort',
+    conditions: [
+      keep('PodScheduled', 'True'),
+      keep('Initialized', 'True'),
+      keep('ContainersReady', 'False'),
+      keep('Ready', 'False'),
+    ],
+    containerStatuses: (pod.spec.containers ?? []).map((c: any, i: number) => ({
+      name: c.name,
+      image: c.image,
+      imageID: `docker.io/${c.image}@sha256:${memoHash(`i/${c.image}`, c.image)}`,
+      ...(i === 0
+        ? {
+            containerID: containerId(phase.attempt),
+            ready: false,
+            started: !exited,
+            restartCount: phase.attempt,
+            state,
+            ...(lastState ? { lastState: { terminated: lastState } } : {}),
+          }
+        : {
+            // the other containers (sidecars) run normally
+            containerID: `containerd://${memoHash(`c/${uid}/${i}`, { uid, i })}`,
+            ready: o.elapsed >= o.runMs,
+            started: true,
+            restartCount: 0,
+            state: {
+              running: {
+                startedAt:
+                  prev.containerStatuses?.[i]?.state?.running?.startedAt ??
+                  nowIso(),
+              },
+            },
+          }),
+    })),
+  };
+  if (!o.starting && !sameJson(pod.status, status) && !ctx.spend()) return;
+  const byPod =
+    crashProgress.get(ctx) ?? crashProgress.set(ctx, new Map()).get(ctx)!;
+  if (byPod.size > 50_000) byPod.clear();
+  let seen = byPod.get(uid);
+  if (o.starting || !seen) {
+    containersStarted(ctx, pod, failure === 'crash');
+    seen = { attempt: 0, exited: false };
+  }
+  if (phase.attempt > seen.attempt) {
+    // the attempts since the last pass: the one that was running ended, a new one started
+    if (!seen.exited) ctx.logs.append(pod, c0.name, ...failureLines(failure));
+    ctx.logs.restart(pod, c0.name);
+    if (isModelServer(pod))
+      ctx.logs.append(
+        pod,
+        c0.name,
+        ...modelServerStartLines(c0, failure === 'crash'),
+      );
+    seen = { attempt: phase.attempt, exited: false };
+  }
+  if (exited && !seen.exited) {
+    ctx.logs.append(pod, c0.name, ...failureLines(failure));
+    ctx.logs.exited(pod, c0.name);
+    seen = { attempt: phase.attempt, exited: true };
+    if (backingOff)
+      ctx.event(
+        pod,
+        'Warning',
+        'BackOff',
+        `Back-off restarting failed container ${c0.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${uid})`,
+        'kubelet',
+      );
+  }
+  byPod.set(uid, seen);
+  ctx.setStatus(ctx.podsT, pod, status);
+}
+
+/** The kubelet's event when a model server stops answering its readiness probe (behaviour notReadyAfterMs). */
+function readinessProbeFailed(ctx: SimContext, pod: KObject, podIP: string) {
+  const c = pod.spec?.containers?.[0];
+  const get = c?.readinessProbe?.httpGet;
+  const port = get?.port ?? 8000;
+  const path = get?.path ?? '/health';
+  ctx.event(
+    pod,
+    'Warning',
+    'Unhealthy',
+    `Readiness probe failed: Get "http://${podIP}:${port}${path}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+    'kubelet',
+  );
 }

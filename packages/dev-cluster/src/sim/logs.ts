@@ -27,6 +27,8 @@ const MAX_LINES = 2000;
 interface ContainerLog {
   lines: LogLine[];
   previous?: LogLine[];
+  /** The current attempt has exited (and is the pod's lastState until the kubelet restarts it). */
+  exited?: boolean;
   followers: Set<{ onLine: (l: LogLine) => void; onEnd: () => void }>;
 }
 
@@ -60,6 +62,18 @@ export class PodLogs {
     const e = this.entry(pod.metadata.uid, container);
     e.previous = e.lines;
     e.lines = [];
+    e.exited = false;
+    for (const f of e.followers) f.onEnd();
+    e.followers.clear();
+  }
+
+  /**
+   * The container's current attempt exited and waits to be restarted: like the kubelet, `previous` then reads this
+   * attempt's log (it is the lastState container), as the current log does.
+   */
+  exited(pod: KObject, container: string): void {
+    const e = this.entry(pod.metadata.uid, container);
+    e.exited = true;
     for (const f of e.followers) f.onEnd();
     e.followers.clear();
   }
@@ -82,7 +96,7 @@ export class PodLogs {
     const e = this.logs.get(`${pod.metadata.uid}/${container}`);
     if (!e) return undefined;
     const log: PodLog = {
-      lines: () => [...((previous ? e.previous : e.lines) ?? [])],
+      lines: () => [...((previous && !e.exited ? e.previous : e.lines) ?? [])],
       follow: (onLine, onEnd) => {
         const f = { onLine, onEnd };
         e.followers.add(f);

@@ -17,7 +17,9 @@
 /*
  * The LeaderWorkerSet controller: per group a leader pod and size-1 workers, named and labelled as the LWS
  * controller does (group index, worker index, group key, template revision hash), the env the LWS controller
- * injects, a headless Service, status counts and the Available / Progressing / UpdateInProgress conditions.
+ * injects, a headless Service, status counts and the Available / Progressing / UpdateInProgress conditions, and the
+ * restart policy: with RecreateGroupOnPodRestart (the default) a group one of whose containers has restarted is
+ * deleted and created anew, as the LWS pod controller deletes the group's leader.
  */
 
 import {
@@ -76,6 +78,29 @@ export function reconcileLws(ctx: SimContext): void {
           { fieldManager: FIELD_MANAGER },
         ),
       );
+    }
+    // LWS's pod controller: a restarted container (restartCount > 0 in a Running or Pending pod) makes it delete the
+    // group's leader with foreground propagation, so the whole group goes and is created again
+    if (
+      (tpl.restartPolicy ?? 'RecreateGroupOnPodRestart') ===
+      'RecreateGroupOnPodRestart'
+    ) {
+      const restarted = new Set<string>();
+      for (const p of pods)
+        if (
+          !p.metadata.deletionTimestamp &&
+          ['Running', 'Pending'].includes(p.status?.phase) &&
+          (p.status?.containerStatuses ?? []).some(
+            (s: any) => (s.restartCount ?? 0) > 0,
+          )
+        )
+          restarted.add(String(p.metadata.labels?.[LWS.group]));
+      for (const p of pods)
+        if (
+          restarted.has(String(p.metadata.labels?.[LWS.group])) &&
+          !p.metadata.deletionTimestamp
+        )
+          safe(() => api.delete(podsT, ns, p.metadata.name));
     }
     for (const p of pods) {
       const g = Number(p.metadata.labels?.[LWS.group]);

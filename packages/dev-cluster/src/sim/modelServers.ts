@@ -17,9 +17,11 @@
 /*
  * Model servers on LWS leader pods: an engine per pod (created from the container's vLLM arguments) behind the
  * OpenAI API and vLLM /metrics on port 8000 or a declared container port, reachable through the pod proxy once the
- * pod is Ready. Every request is written to the container's log as uvicorn's access log line.
+ * pod is Ready. Every request is written to the container's log as uvicorn's access log line. The pod's behaviour
+ * (./behaviours: slower, with errors) is set on its engine.
  */
 
+import { STATUS_CODES } from 'http';
 import { KObject } from '../api';
 import { PodHttpHandler, PodHttpResolver } from '../http';
 import { isReady, LWS, SimContext } from './context';
@@ -32,7 +34,17 @@ export function engineFor(ctx: SimContext, pod: KObject): SimEngine {
   if (!engine) {
     const c = pod.spec?.containers?.[0];
     const argv = [...(c?.command ?? []), ...(c?.args ?? [])];
-    engine = new SimEngine(engineOptionsFromArgs(argv, ctx.engineDefaults));
+    const b = ctx.behaviourOf(pod);
+    engine = new SimEngine({
+      ...engineOptionsFromArgs(argv, ctx.engineDefaults),
+      ...(b?.ttftMultiplier !== undefined
+        ? { ttftMultiplier: b.ttftMultiplier }
+        : {}),
+      ...(b?.latencyMultiplier !== undefined
+        ? { latencyMultiplier: b.latencyMultiplier }
+        : {}),
+      ...(b?.errorRate !== undefined ? { errorRate: b.errorRate } : {}),
+    });
     ctx.engines.set(pod.metadata.uid, engine);
   }
   return engine;
@@ -56,7 +68,7 @@ export function modelServerResolver(ctx: SimContext): PodHttpResolver {
         ctx.logs.append(
           pod,
           c.name,
-          `INFO:     127.0.0.1:${40000 + Math.floor(Math.random() * 20000)} - "${req.method} ${req.path.split('?')[0]} HTTP/1.1" ${res.status} ${res.status < 400 ? 'OK' : 'Error'}`,
+          `INFO:     127.0.0.1:${40000 + Math.floor(Math.random() * 20000)} - "${req.method} ${req.path.split('?')[0]} HTTP/1.1" ${res.status} ${STATUS_CODES[res.status] ?? ''}`,
         );
       return res;
     };

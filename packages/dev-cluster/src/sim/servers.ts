@@ -40,8 +40,22 @@ function openAiError(
   });
 }
 
+/** The OpenAI API routes, counted in http_requests_total (vLLM's instrumentator leaves out /metrics and /health). */
+const INSTRUMENTED = ['/v1/models', '/v1/completions', '/v1/chat/completions'];
+
 /** The OpenAI-compatible server of a model-server (vLLM) pod. */
 export function modelServerHandler(engine: SimEngine): PodHttpHandler {
+  const serve = openAiServer(engine);
+  return async req => {
+    const res = await serve(req);
+    const path = req.path.split('?')[0];
+    if (INSTRUMENTED.includes(path))
+      engine.recordHttp(path, req.method, res.status);
+    return res;
+  };
+}
+
+function openAiServer(engine: SimEngine): PodHttpHandler {
   return async req => {
     const path = req.path.split('?')[0];
     if (req.method === 'GET' && path === '/metrics') {
@@ -109,6 +123,9 @@ export function modelServerHandler(engine: SimEngine): PodHttpHandler {
     );
     if (!Number.isFinite(maxTokens) || maxTokens < 1)
       return openAiError(400, 'max_tokens must be at least 1');
+    // a model-server behaviour (errorRate): this request ends in an internal error
+    if (engine.nextFails())
+      return openAiError(500, 'Internal server error', 'InternalServerError');
     const r = await engine.complete({ prompt, maxTokens, model });
     const id = `${chat ? 'chatcmpl' : 'cmpl'}-${Math.random().toString(16).slice(2, 14)}`;
     const created = Math.floor(Date.now() / 1000);
@@ -215,10 +232,11 @@ export function eppMetricsHandler(
     const queues = states.map(s => s.engine?.state.waiting ?? 0);
     const avg = (xs: number[]) =>
       xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
-    const requests = states.reduce(
-      (s, x) => s + (x.engine?.state.requests ?? 0),
-      0,
-    );
+    const sum = (f: (e: SimEngine) => number) =>
+      states.reduce((s, x) => s + (x.engine ? f(x.engine) : 0), 0);
+    // The EPP counts every request it routes, and a model server's non-200 answer as a ModelServerError.
+    const errors = sum(e => e.state.errors);
+    const requests = sum(e => e.state.requests) + errors;
     const lines = [
       '# HELP inference_pool_average_kv_cache_utilization [ALPHA] The average kv cache utilization for an inference server pool.',
       '# TYPE inference_pool_average_kv_cache_utilization gauge',
@@ -238,6 +256,14 @@ export function eppMetricsHandler(
       '# HELP inference_objective_request_total [ALPHA] Counter of inference objective requests broken out for each model and target model.',
       '# TYPE inference_objective_request_total counter',
       `inference_objective_request_total{model_name="",target_model_name=""} ${requests}`,
+      // like the real counter, absent until the first error
+      ...(errors > 0
+        ? [
+            '# HELP inference_objective_request_error_total [ALPHA] Counter of inference objective requests errors broken out for each model and target model.',
+            '# TYPE inference_objective_request_error_total counter',
+            `inference_objective_request_error_total{error_code="ModelServerError",model_name="",target_model_name=""} ${errors}`,
+          ]
+        : []),
       '# HELP inference_extension_info [ALPHA] General information of the current build of Inference Extension.',
       '# TYPE inference_extension_info gauge',
       `inference_extension_info{build_ref="${String(
