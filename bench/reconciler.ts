@@ -307,6 +307,8 @@ async function main() {
     cpus: os.cpus().length,
     setup:
       'each development cluster (no simulated controllers) in a child process of its own, reached over HTTP; the heap is the benchmark process only (reconcilers and informer caches), measured after gc',
+    loadAverage:
+      'os.loadavg() (1, 5, 15 min) at the start and end of each case: the machine may be shared, and a load above 0 before the run is other work',
     cases,
   };
   if (!single || process.env.BENCH_WRITE === '1') {
