@@ -126,6 +126,37 @@ test('the gang that cannot fit says why', async ({ page }) => {
   await screenshot(page, 'gang-cannot-fit');
 });
 
+test('the Pre-flight tab says whether vLLM starts, with its KV cache and placement', async ({
+  page,
+}) => {
+  await signIn(page, 'Guest');
+  await page.goto(inferenceTab('qwen-inference'));
+  await expect(page.getByText('dev / demo / qwen-inference')).toBeVisible();
+  await page.getByRole('tab', { name: 'Pre-flight' }).click();
+  const preflight = page
+    .getByRole('tabpanel', { name: 'Pre-flight' })
+    .getByRole('region', { name: 'Pre-flight' });
+  // Qwen3-8B on one GPU of the development cluster's nodes (labelled as H100 80 GB by GPU feature discovery).
+  await expect(
+    preflight.getByLabel('Pre-flight verdict: starts'),
+  ).toBeVisible();
+  await expect(
+    preflight.getByRole('status', { name: 'inference: vLLM starts' }),
+  ).toContainText(
+    /[\d,]+ tokens of KV cache per replica: [\d.]+ requests of 40,960 tokens at once/,
+  );
+  await expect(preflight).toContainText(
+    /KV cache[\d,]+ tokens \([\d,]+ bytes per token per GPU\)/,
+  );
+  await expect(preflight).toContainText(
+    /NVIDIA-H100-80GB-HBM3 [\d.]+ GiB: vLLM may use [\d.]+ GiB = weights [\d.]+/,
+  );
+  await expect(
+    preflight.getByRole('status', { name: 'Placement' }),
+  ).toContainText(/^Fits: 1 pod with 1 GPU/);
+  await screenshot(page, 'inference-preflight');
+});
+
 test('REST calls per refresh of the Inference tab (measured)', async ({
   page,
 }) => {

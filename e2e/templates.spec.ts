@@ -73,8 +73,8 @@ async function setNumber(page: Page, id: string, value: number) {
 }
 
 /**
- * Fills the wizard up to its Review page: model, topology (with `sizes` by RJSF id), routing left at its default,
- * cluster dev, the namespace and owner llm-apps.
+ * Fills the wizard up to its Review page: model (Qwen/Qwen3-0.6B unless given), topology (with `sizes` by RJSF id),
+ * routing left at its default, cluster dev, the namespace and owner llm-apps.
  */
 async function fillUpToReview(
   page: Page,
@@ -83,11 +83,14 @@ async function fillUpToReview(
     topology: Topology;
     sizes?: Record<string, number>;
     namespace?: string;
+    model?: string;
   },
 ) {
   await page.goto(TEMPLATE);
   await page.getByRole('textbox', { name: 'Service name' }).fill(o.name);
-  await page.getByRole('textbox', { name: 'Model' }).fill('Qwen/Qwen3-0.6B');
+  await page
+    .getByRole('textbox', { name: 'Model' })
+    .fill(o.model ?? 'Qwen/Qwen3-0.6B');
   await next(page);
   if (o.topology !== 'monolithic')
     await choose(page, 'Topology', TOPOLOGY_LABEL[o.topology]);
@@ -173,6 +176,51 @@ for (const c of CASES) {
     await decommission(request, c.name);
   });
 }
+
+test('the preview shows the pre-flight: whether vLLM starts on the cluster, its KV cache and the placement', async ({
+  page,
+}) => {
+  await signIn(page, 'Guest');
+  await fillUpToReview(page, { name: 'wiz-preflight', topology: 'monolithic' });
+  const preflight = preview(page).getByRole('region', { name: 'Pre-flight' });
+  await expect(preflight).toContainText('On cluster dev as it is now', {
+    timeout: 30_000,
+  });
+  // Qwen3-0.6B on one GPU of the development cluster (H100 80 GB by its node labels): vLLM starts.
+  await expect(
+    preflight.getByLabel('Pre-flight verdict: starts'),
+  ).toBeVisible();
+  await expect(
+    preflight.getByRole('status', { name: 'inference: vLLM starts' }),
+  ).toContainText(/[\d,]+ tokens of KV cache per replica/);
+  await expect(
+    preflight.getByRole('status', { name: 'Placement' }),
+  ).toContainText(/^Fits: /);
+  await preflight.scrollIntoViewIfNeeded();
+  await screenshot(page, 'template-preflight');
+
+  // Qwen3-32B on that one GPU: its weights leave too little KV cache for one request of its 40,960-token context.
+  await fillUpToReview(page, {
+    name: 'wiz-preflight',
+    topology: 'monolithic',
+    model: 'Qwen/Qwen3-32B',
+  });
+  await expect(
+    preflight.getByLabel('Pre-flight verdict: does not start'),
+  ).toBeVisible({ timeout: 30_000 });
+  const verdict = preflight.getByRole('status', {
+    name: 'inference: vLLM will not start',
+  });
+  await expect(verdict.getByLabel('The error vLLM would print')).toContainText(
+    "ValueError: To serve at least one request with the models's max seq len (40960)",
+  );
+  await expect(verdict).toContainText(/Fix: set --max-model-len \d+/);
+  await verdict.scrollIntoViewIfNeeded();
+  await screenshot(page, 'template-preflight-does-not-start');
+  // An estimate, not a refusal: the wizard goes on to its summary (nothing is created here).
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByRole('button', { name: 'Create' })).toBeVisible();
+});
 
 test("the form says why before submitting when the namespace is another team's", async ({
   page,

@@ -203,7 +203,12 @@ function RoleView(props: {
         gap: 1,
       }}
     >
-      <Typography variant="subtitle2" component={headingComponent} id={id}>
+      <Typography
+        variant="subtitle2"
+        component={headingComponent}
+        id={id}
+        sx={{ fontWeight: 'bold' }}
+      >
         {roleTitle(r)}
       </Typography>
       <Alert
@@ -382,7 +387,11 @@ export function PreflightReportView(props: {
       {report.roles.map(r => (
         <RoleView key={r.role} role={r} headingComponent={sub} />
       ))}
-      <Typography variant="subtitle2" component={sub}>
+      <Typography
+        variant="subtitle2"
+        component={sub}
+        sx={{ fontWeight: 'bold' }}
+      >
         Placement{gang.minMember !== undefined ? ' (gang)' : ''}
       </Typography>
       <Alert severity={placementSeverity} role="status" aria-label="Placement">
