@@ -436,7 +436,7 @@ function fixFor(
     const fp8 = memoryCheck(model, { ...args, kvCacheDtype: 'fp8' }, gpu);
     if (fp8?.verdict === 'starts')
       fixes.push(
-        `--kv-cache-dtype fp8 (${fp8.memory!.kvCacheTokens} tokens of KV cache)`,
+        `--kv-cache-dtype fp8 (${fp8.memory!.kvCacheTokens.toLocaleString('en-US')} tokens of KV cache)`,
       );
   }
   for (const tp of TP_STEPS) {
@@ -446,7 +446,7 @@ function fixFor(
     const next = memoryCheck(model, { ...args, tensorParallelSize: tp }, gpu);
     if (next?.verdict === 'starts') {
       fixes.push(
-        `--tensor-parallel-size ${tp} with ${plural(tp * args.pipelineParallelSize, 'GPU')} per replica (${next.memory!.kvCacheTokens} tokens of KV cache)`,
+        `--tensor-parallel-size ${tp} with ${plural(tp * args.pipelineParallelSize, 'GPU')} per replica (${next.memory!.kvCacheTokens.toLocaleString('en-US')} tokens of KV cache)`,
       );
       break;
     }
