@@ -201,10 +201,13 @@ export class ClusterReconciler {
   private readonly memory = new Map<string, Map<string, ChildMemory>>();
   /** Bounds child requests in flight in this cluster (see {@link ClusterReconcilerOptions.requestConcurrency}). */
   private readonly requests: Limiter;
-  /** Last status written per service, with the resourceVersion of the object it was derived from. */
+  /**
+   * Last status written per service (SHA-1 of its canonical JSON), with the resourceVersion of the object it was
+   * derived from.
+   */
   private readonly lastStatusWrite = new Map<
     string,
-    { json: string; resourceVersionBefore?: string }
+    { digest: string; resourceVersionBefore?: string }
   >();
 
   constructor(private readonly options: ClusterReconcilerOptions) {
@@ -459,16 +462,16 @@ export class ClusterReconciler {
     this.statuses.set(k, status);
     // A status this reconciler just wrote, compared against a cached object the informer has not refreshed yet,
     // looks changed; writing it again would be an echo.
-    const json = canonicalJson(status);
+    const digest = sha1(canonicalJson(status));
     const last = this.lastStatusWrite.get(k);
     const echo =
       !!last &&
-      last.json === json &&
+      last.digest === digest &&
       last.resourceVersionBefore === isvc.metadata.resourceVersion;
     if (derived.changed && !echo && manage) {
       await this.writeStatus(isvc, status);
       this.lastStatusWrite.set(k, {
-        json,
+        digest,
         resourceVersionBefore: isvc.metadata.resourceVersion,
       });
     }
