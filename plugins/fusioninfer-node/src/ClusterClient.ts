@@ -452,15 +452,15 @@ export class ClusterClient {
     namespace: string | undefined,
     name: string,
   ): Promise<T | undefined> {
-    try {
-      return withKind(
-        await this.json<T>('GET', resourcePath(kind, namespace, name)),
-        kind,
-      );
-    } catch (e) {
-      if ((e as ClusterApiError).code === 404) return undefined;
-      throw e;
-    }
+    // a missing object is an answer, not an error (the reconciler asks this of every name it is about to create)
+    const o = await this.json<T | undefined>(
+      'GET',
+      resourcePath(kind, namespace, name),
+      {},
+      'pooled',
+      404,
+    );
+    return o && withKind(o, kind);
   }
 
   /** LIST objects, following continue tokens (pages of `pageSize`, default 500). */
@@ -804,8 +804,11 @@ export class ClusterClient {
     path: string,
     options: Parameters<ClusterClient['request']>[2] = {},
     connection: 'pooled' | 'own' = 'pooled',
+    /** An answer with this status is `undefined` instead of an error (a GET of a name nobody holds). */
+    absentOn?: number,
   ): Promise<T> {
     const res = await this.send(method, path, options, connection);
+    if (res.status === absentOn) return undefined as T;
     let body: any;
     try {
       body = res.body ? JSON.parse(res.body) : undefined;
