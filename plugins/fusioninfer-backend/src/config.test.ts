@@ -82,5 +82,46 @@ describe('readFusionInferConfig', () => {
     expect(() => read({ reconciler: { workers: 0 } })).toThrow(
       /fusioninfer\.reconciler\.workers/,
     );
+    expect(() => read({ reconciler: { requestConcurrency: 2.5 } })).toThrow(
+      /fusioninfer\.reconciler\.requestConcurrency: must be an integer ≥ 1/,
+    );
+    expect(
+      read({ reconciler: { requestConcurrency: 4 } }).reconciler,
+    ).toMatchObject({ requestConcurrency: 4 });
+  });
+
+  it('reads the pre-flight models, refusing one without an id or without its config by index', () => {
+    const qwen = {
+      id: 'acme/m',
+      parameters: 1e9,
+      config: {
+        num_hidden_layers: 2,
+        hidden_size: 64,
+        num_attention_heads: 4,
+        max_position_embeddings: 2048,
+      },
+    };
+    expect(
+      read({ preflight: { models: [qwen] } }).preflight.models[0],
+    ).toMatchObject({ id: 'acme/m' });
+    expect(() =>
+      read({ preflight: { models: [qwen, { parameters: 1 }] } }),
+    ).toThrow(/fusioninfer\.preflight\.models\[1\]: needs an id/);
+    expect(() =>
+      read({ preflight: { models: [{ id: 'x', config: {} }] } }),
+    ).toThrow(
+      /fusioninfer\.preflight\.models\[0\] \(x\): config needs at least num_hidden_layers/,
+    );
+    expect(
+      read({ preflight: { huggingFace: { token: 't' } } }).preflight
+        .huggingFace,
+    ).toMatchObject({
+      baseUrl: 'https://huggingface.co',
+      token: 't',
+      timeoutMs: 5000,
+    });
+    expect(() =>
+      read({ preflight: { huggingFace: { baseUrl: 'ftp://x' } } }),
+    ).toThrow(/baseUrl: must be an http\(s\) URL/);
   });
 });

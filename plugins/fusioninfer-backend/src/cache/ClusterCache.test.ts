@@ -209,7 +209,10 @@ describe('ClusterCache', () => {
         { fieldManager: 'kubectl' },
       );
       await client.apply(
-        pod('default', 'svc-x-0', 2, { 'fusioninfer.io/service': 'svc-x' }),
+        pod('default', 'svc-x-0', 2, {
+          'fusioninfer.io/service': 'svc-x',
+          'app.kubernetes.io/name': 'dropped',
+        }),
       );
       await client.apply(pod('demo', 'other', 1));
       const done = await client.apply(pod('demo', 'done', 4));
@@ -250,6 +253,7 @@ describe('ClusterCache', () => {
       });
       const capacityPods = (cache as any).capacityInformers.pods;
       const projected = capacityPods.get('svc-x-0', 'default');
+      // Of its labels only the service's: a pre-flight counts the service's own pods as free.
       expect(projected).toEqual({
         apiVersion: 'v1',
         kind: 'Pod',
@@ -258,6 +262,7 @@ describe('ClusterCache', () => {
           namespace: 'default',
           uid: expect.any(String),
           resourceVersion: expect.any(String),
+          labels: { 'fusioninfer.io/service': 'svc-x' },
         },
         spec: {
           nodeName: 'gpu-node-0',
@@ -287,7 +292,11 @@ describe('ClusterCache', () => {
       expect(node.status).toEqual({
         allocatable: expect.objectContaining({ 'nvidia.com/gpu': '8' }),
       });
-      expect(node.metadata.labels).toBeUndefined();
+      // Its labels stay: GPU feature discovery's product and memory (pre-flight), and what nodeSelectors match.
+      expect(node.metadata.labels).toMatchObject({
+        'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3',
+        'nvidia.com/gpu.memory': '81559',
+      });
       // The service's own pods stay whole in the views' cache.
       expect(
         cache.get<any>(KINDS.Pod, 'default', 'svc-x-0')?.metadata.annotations,
