@@ -98,6 +98,57 @@ export interface Config {
         };
         /** DRA resourceClaims are held for approval unless true. */
         allowResourceClaims?: boolean;
+        /**
+         * Monthly GPU budget of the project's services (showback): the team card warns at 80 % and 100 % spent and
+         * when the projection passes it; owners are notified once per month at 80 % and at 100 %.
+         */
+        budget?: {
+          /** Per calendar month (UTC). */
+          monthly: number;
+          /** Must be `fusioninfer.showback.currency`. */
+          currency: string;
+        };
+      };
+    };
+    /**
+     * Showback: GPU cost per service and team. Without prices (and without OpenCost) nothing is recorded and the
+     * showback routes answer 503. See the README's "Showback".
+     */
+    showback?: {
+      /** ISO 4217 code of every price, budget and figure. */
+      currency: string;
+      /** Price of one unit of an accelerator resource per hour, per GPU product (node label) or for any product. */
+      prices?: Array<{
+        /** e.g. nvidia.com/gpu or nvidia.com/mig-3g.40gb. */
+        resource: string;
+        /** The node's GPU product (productLabel), e.g. NVIDIA-H100-80GB-HBM3; absent: any product. */
+        product?: string;
+        perHour: number;
+      }>;
+      /** Per unit-hour of any accelerator no line prices (absent: such accelerators cost nothing). */
+      defaultPricePerHour?: number;
+      /** Weight of a generation token against a prompt token when cost is split between them. Default 2.5. */
+      generationTokenWeight?: number;
+      /** Between two usage samples of every service. Default 60 s; at least 10 s and fusioninfer.metrics.minInterval. */
+      interval?: HumanDuration | string;
+      /** How long hourly usage is kept. Default 45 days; at least 45 days. */
+      retention?: HumanDuration | string;
+      /** Node label naming the GPU product. Default nvidia.com/gpu.product. */
+      productLabel?: string;
+      recorder?: {
+        /** Default true; false: this instance samples nothing. */
+        enabled?: boolean;
+      };
+      /** OpenCost's allocation API as the source of costs (the plugin's samples still give tokens and idle share). */
+      opencost?: {
+        /** e.g. http://opencost.opencost:9003 */
+        url: string;
+        /** Bearer token, when a proxy in front of OpenCost asks for one. @visibility secret */
+        token?: string;
+        /** Default 10 s. */
+        timeout?: HumanDuration | string;
+        /** Clusters OpenCost reports on (default: all). */
+        clusters?: string[];
       };
     };
     /** The default pod-security profile (level baseline-gpu unless set). */

@@ -18,12 +18,15 @@ import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds, HumanDuration } from '@backstage/types';
 import {
   ApprovalPolicy,
+  MAX_SHOWBACK_WINDOW_DAYS,
   modelEntryOf,
+  readPriceSheet,
   RenderOptions,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { readRenderOptions } from '@fusioninfer/plugin-fusioninfer-node';
 import { readApprovalPolicy, readApprovers } from './approvals/config';
 import { PreflightSettings } from './views/preflight';
+import { SHOWBACK_DEFAULTS, ShowbackSettings } from './showback/settings';
 import {
   PrometheusSourceOptions,
   readPrometheusOptions,
@@ -57,6 +60,8 @@ export interface FusionInferBackendConfig {
     ttlMs: number;
   };
   preflight: PreflightSettings;
+  /** Showback (`fusioninfer.showback`); absent when nothing is priced and no OpenCost is configured. */
+  showback?: ShowbackSettings;
 }
 
 /** Defaults of every duration, in milliseconds. */
@@ -157,6 +162,81 @@ function duration(
   return ms;
 }
 
+/** Bounds of `fusioninfer.showback` durations. */
+const SHOWBACK_MIN_INTERVAL_MS = 10_000;
+const SHOWBACK_MAX_INTERVAL_MS = 3_600_000;
+
+/**
+ * `fusioninfer.showback`: the price sheet (common's `readPriceSheet`, errors naming the key), the sampling interval
+ * (at least 10 s and at least `fusioninfer.metrics.minInterval`: the recorder never scrapes more often than the
+ * collector may), the retention (at least the longest window answered, 45 days), the product label and OpenCost.
+ */
+function readShowback(
+  config: Config,
+  minScrapeIntervalMs: number,
+): ShowbackSettings | undefined {
+  const where = 'fusioninfer.showback';
+  const sc = config.getOptionalConfig(where);
+  if (!sc) return undefined;
+  const sheet = readPriceSheet(sc.get(), where);
+  if (!sheet) return undefined;
+  const intervalMs = duration(
+    sc,
+    where,
+    'interval',
+    'intervalSeconds',
+    1000,
+    SHOWBACK_DEFAULTS.intervalMs,
+  );
+  const floor = Math.max(SHOWBACK_MIN_INTERVAL_MS, minScrapeIntervalMs);
+  if (intervalMs < floor || intervalMs > SHOWBACK_MAX_INTERVAL_MS)
+    throw new Error(
+      `${where}.interval: must be from ${floor / 1000} s (10 s, and not below fusioninfer.metrics.minInterval) to 1 h`,
+    );
+  const retentionMs = duration(
+    sc,
+    where,
+    'retention',
+    'retentionDays',
+    24 * 3_600_000,
+    SHOWBACK_DEFAULTS.retentionMs,
+  );
+  if (retentionMs < MAX_SHOWBACK_WINDOW_DAYS * 24 * 3_600_000)
+    throw new Error(
+      `${where}.retention: must be at least ${MAX_SHOWBACK_WINDOW_DAYS} days (the longest window GET /showback answers)`,
+    );
+  const productLabel =
+    sc.getOptionalString('productLabel') ?? 'nvidia.com/gpu.product';
+  const oc = sc.getOptionalConfig('opencost');
+  let opencost: ShowbackSettings['opencost'];
+  if (oc) {
+    const url = oc.getString('url');
+    if (!/^https?:\/\/[^\s]+$/.test(url))
+      throw new Error(`${where}.opencost.url: must be an http(s) URL`);
+    opencost = {
+      url: url.replace(/\/+$/, ''),
+      token: oc.getOptionalString('token'),
+      timeoutMs: duration(
+        oc,
+        `${where}.opencost`,
+        'timeout',
+        'timeoutSeconds',
+        1000,
+        SHOWBACK_DEFAULTS.opencostTimeoutMs,
+      ),
+      clusters: oc.getOptionalStringArray('clusters'),
+    };
+  }
+  return {
+    sheet,
+    intervalMs,
+    retentionMs,
+    productLabel,
+    recorder: sc.getOptionalBoolean('recorder.enabled') ?? true,
+    ...(opencost ? { opencost } : {}),
+  };
+}
+
 /** Reads the plugin's configuration once, so `plugin.ts` is wiring only. */
 export function readFusionInferConfig(
   config: Config,
@@ -172,6 +252,14 @@ export function readFusionInferConfig(
   };
   const workers = positiveInteger('workers');
   const requestConcurrency = positiveInteger('requestConcurrency');
+  const minIntervalMs = duration(
+    mc,
+    'fusioninfer.metrics',
+    'minInterval',
+    'minIntervalSeconds',
+    1000,
+    CONFIG_DEFAULTS.minIntervalMs,
+  );
   return {
     render: readRenderOptions(config),
     reconciler: {
@@ -197,14 +285,7 @@ export function readFusionInferConfig(
       ),
     },
     metrics: {
-      minIntervalMs: duration(
-        mc,
-        'fusioninfer.metrics',
-        'minInterval',
-        'minIntervalSeconds',
-        1000,
-        CONFIG_DEFAULTS.minIntervalMs,
-      ),
+      minIntervalMs,
       pollIntervalMs: duration(
         mc,
         'fusioninfer.metrics',
@@ -225,6 +306,7 @@ export function readFusionInferConfig(
     },
     prometheus: readPrometheusOptions(config),
     preflight: readPreflight(config),
+    showback: readShowback(config, minIntervalMs),
     approvals: {
       policy: readApprovalPolicy(config),
       approvers: readApprovers(config),

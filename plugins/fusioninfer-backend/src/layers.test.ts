@@ -26,6 +26,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   '.': [
     'http',
     'actions',
+    'showback',
     'approvals',
     'changes',
     'projects',
@@ -38,6 +39,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   ],
   // /clusters reports each cluster's leadership: the reconcilers map is the one arrow past the middle floor.
   http: [
+    'showback',
     'approvals',
     'changes',
     'projects',
@@ -56,6 +58,8 @@ const ALLOWED: Record<string, readonly string[]> = {
     'auth',
     'contract',
   ],
+  // Showback: usage samples and costs; owners and entity refs are handed in by the wiring (no arrow to changes).
+  showback: ['metrics', 'projects'],
   approvals: ['changes', 'views', 'reconciler', 'cache', 'auth', 'contract'],
   changes: ['views', 'reconciler', 'cache', 'auth', 'contract'],
   projects: ['reconciler', 'cache', 'auth', 'contract'],

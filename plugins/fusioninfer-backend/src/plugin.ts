@@ -58,6 +58,12 @@ import { registerFusionInferActions } from './actions/registerActions';
 import { ApprovalGate } from './approvals/gate';
 import { MetricsCollector } from './metrics/MetricsCollector';
 import { PrometheusSource } from './metrics/PrometheusSource';
+import { UsageStore } from './showback/UsageStore';
+import { Showback } from './showback/Showback';
+import { UsageRecorder } from './showback/UsageRecorder';
+import { OpenCostSource } from './showback/OpenCostSource';
+import { leaderCounters } from './showback/counters';
+import { notifyBudget } from './showback/notify';
 
 /**
  * The FusionInfer backend plugin: reconciles InferenceServices in every configured cluster and serves their status,
@@ -175,15 +181,16 @@ export const fusioninferPlugin = createBackendPlugin({
           caches,
           reconcilers,
         });
+        const prometheus = settings.prometheus
+          ? new PrometheusSource({
+              ...settings.prometheus,
+              logger: logger.child({ component: 'prometheus' }),
+            })
+          : undefined;
         const metrics = new MetricsCollector({
           logger: logger.child({ component: 'metrics' }),
           lookup: (c, ns, name) => views.metricsObjects(c, ns, name),
-          prometheus: settings.prometheus
-            ? new PrometheusSource({
-                ...settings.prometheus,
-                logger: logger.child({ component: 'prometheus' }),
-              })
-            : undefined,
+          prometheus,
           ...settings.metrics,
         });
         lifecycle.addStartupHook(() => metrics.start());
@@ -241,7 +248,53 @@ export const fusioninferPlugin = createBackendPlugin({
               logger.warn('could not execute approved requests', e as Error),
             );
         });
+        // Showback (issue 20): usage sampled where this instance's reconciler leads, priced by the price sheet or
+        // OpenCost, read by every instance.
+        const showback = settings.showback
+          ? new Showback({
+              settings: settings.showback,
+              store: await UsageStore.create(knex, { skipMigrations: true }),
+              source: views,
+              logger: logger.child({ component: 'showback' }),
+              entityRefOf: serviceEntityRef,
+              // The writer's owner rule (entity owner, fusioninfer.io/owner, default owner), one catalog call.
+              ownersOf: list => services.writer.ownersOf(list),
+              projects: governance.projects,
+              acceleratorResources: governance.acceleratorResources,
+              quotas,
+              opencost: settings.showback.opencost
+                ? new OpenCostSource({
+                    ...settings.showback.opencost,
+                    logger: logger.child({ component: 'opencost' }),
+                  })
+                : undefined,
+            })
+          : undefined;
+        if (showback && showback.settings.recorder) {
+          const recorder = new UsageRecorder({
+            showback,
+            store: showback.options.store,
+            logger: logger.child({ component: 'showback' }),
+            isLeader: c => reconcilers.get(c)?.isLeader ?? false,
+            counters: (c, isvc, leaders) =>
+              leaderCounters(
+                { metrics, prometheus },
+                clusters.get(c),
+                isvc,
+                leaders,
+              ),
+            notify: crossing =>
+              notifyBudget(
+                notifications,
+                logger.child({ component: 'showback' }),
+                crossing,
+              ),
+          });
+          lifecycle.addStartupHook(() => recorder.start());
+          lifecycle.addShutdownHook(() => recorder.stop());
+        }
         const routerOptions = {
+          showback,
           logger,
           httpAuth,
           permissions,

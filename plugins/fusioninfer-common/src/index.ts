@@ -268,6 +268,7 @@ export {
   addUsage,
   apportion,
   BUDGET_THRESHOLDS,
+  budgetShare,
   budgetStatus,
   budgetThresholdsToNotify,
   costOfUsage,

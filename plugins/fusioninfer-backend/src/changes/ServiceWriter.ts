@@ -207,6 +207,16 @@ export class ServiceWriter {
       : undefined;
   }
 
+  /** The owning groups of several services ({@link ServiceWriter.ownerOf}), with one catalog call for all. */
+  async ownersOf(
+    services: InferenceService[],
+  ): Promise<Array<string | undefined>> {
+    const known = await this.catalogEntities(
+      services.map(s => entityRefOfService(s)).filter((r): r is string => !!r),
+    );
+    return Promise.all(services.map(s => this.ownerOf(s, known)));
+  }
+
   /** The user and the groups it is a member of, from the catalog (a stored requester has no credentials). */
   private async ownershipOfUser(user: string): Promise<string[]> {
     const e = await this.catalogEntity(user);

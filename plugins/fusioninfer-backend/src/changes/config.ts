@@ -16,6 +16,7 @@
 
 import { Config } from '@backstage/config';
 import {
+  ProjectBudget,
   ProjectPodSecurity,
   TeamProject,
 } from '@fusioninfer/plugin-fusioninfer-common';
@@ -58,6 +59,29 @@ function readPodSecurity(
       ? { allowedVolumeTypes: c.getStringArray('allowedVolumeTypes') }
       : {}),
   };
+}
+
+/**
+ * A project's monthly budget (showback): a number ≥ 0 in the showback currency (no exchange rates: a budget in
+ * another currency is refused, naming the key).
+ */
+function readBudget(c: Config, where: string, root: Config): ProjectBudget {
+  const monthly = c.getNumber('monthly');
+  if (!Number.isFinite(monthly) || monthly < 0 || monthly > 1e12)
+    throw new Error(
+      `${where}.monthly: must be a number from 0 to 10^12, got ${monthly}`,
+    );
+  const currency = c.getString('currency');
+  if (!/^[A-Z]{3}$/.test(currency))
+    throw new Error(
+      `${where}.currency: must be an ISO 4217 code of three capital letters such as USD, got "${currency}"`,
+    );
+  const sheet = root.getOptionalString('fusioninfer.showback.currency');
+  if (sheet !== undefined && sheet !== currency)
+    throw new Error(
+      `${where}.currency: ${currency} is not the showback currency (fusioninfer.showback.currency: ${sheet}); costs are not converted`,
+    );
+  return { monthly, currency };
 }
 
 /**
@@ -121,6 +145,15 @@ export function readGovernanceConfig(config: Config): GovernanceConfig {
           }
         : {}),
       allowResourceClaims: c.getOptionalBoolean('allowResourceClaims') ?? false,
+      ...(c.has('budget')
+        ? {
+            budget: readBudget(
+              c.getConfig('budget'),
+              `${where}.budget`,
+              config,
+            ),
+          }
+        : {}),
     });
   }
   return {

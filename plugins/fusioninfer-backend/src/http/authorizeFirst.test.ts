@@ -122,6 +122,11 @@ describe('every route authorizes before loading', () => {
         method: 'get',
         url: `${svc(c, n)}/preflight`,
       })),
+      getServiceShowback: targets.map(([c, n]) => ({
+        method: 'get',
+        url: `${svc(c, n)}/showback`,
+      })),
+      getShowback: [{ method: 'get', url: `${API}/showback` }],
       getEntityServices: [
         {
           method: 'get',

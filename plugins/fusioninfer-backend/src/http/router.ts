@@ -51,6 +51,8 @@ import {
 import { addMutationRoutes } from './mutations';
 import { addOpenApiRoutes } from './openapi';
 import { addProjectRoutes } from './projects';
+import { addShowbackRoutes } from './showback';
+import { Showback } from '../showback/Showback';
 import { addReadRoutes } from './services';
 
 export interface RouterOptions {
@@ -92,6 +94,8 @@ export interface RouterOptions {
   quotas?: ProjectQuotaStore;
   /** Models for the pre-flight beyond the shipped catalog, and the optional Hugging Face endpoint. */
   preflight?: PreflightSettings;
+  /** Showback (absent: `GET /showback` and `GET …/showback` answer 503). */
+  showback?: Showback;
 }
 
 /** The Access helper of a router's options (permission checks and entity refs). */
@@ -213,6 +217,7 @@ export async function createRouter(
     },
   });
   addMutationRoutes(router, { access, source, gate, writer, preflight });
+  addShowbackRoutes(router, { access, source, showback: options.showback });
   if (options.approvals)
     addApprovalRoutes(router, {
       store: options.approvals.store,

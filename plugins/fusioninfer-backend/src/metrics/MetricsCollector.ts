@@ -337,6 +337,37 @@ export class MetricsCollector {
     return this.refresh(s);
   }
 
+  /**
+   * The raw model-server scrape of each replica leader of a service, by pod (cumulative counters, for showback):
+   * the collector's own last collection when it is younger than `minIntervalMs`, else one collection, so nothing
+   * scrapes a server more often than the routing metrics may. Pods whose last scrape failed are left out. It is not a
+   * view: the service is not collected in the background for it. Undefined with Prometheus (ask Prometheus).
+   */
+  async modelServerSnapshots(
+    client: ClusterClient,
+    isvc: InferenceService,
+  ): Promise<Map<string, ModelServerSnapshot> | undefined> {
+    if (this.options.prometheus) return undefined;
+    const key = `${client.name}/${isvc.metadata.namespace}/${isvc.metadata.name}`;
+    let s = this.states.get(key);
+    if (!s || s.isvc.metadata.uid !== isvc.metadata.uid) {
+      s = {
+        client,
+        isvc,
+        endpoints: new Map(),
+        history: [],
+        lastAt: 0,
+        lastViewedAt: 0,
+      };
+      this.states.set(key, s);
+    }
+    s.isvc = isvc;
+    if (!s.last || this.now() - s.lastAt >= (this.options.minIntervalMs ?? 5000))
+      await this.refresh(s);
+    const at = s.lastAt;
+    return new Map([...s.endpoints].filter(([, snap]) => snap.atMs === at));
+  }
+
   private refresh(s: ServiceState): Promise<RoutingMetricsResponse> {
     if (!s.inflight) {
       s.inflight = this.collect(s).finally(() => {

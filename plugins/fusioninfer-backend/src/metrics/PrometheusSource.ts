@@ -48,7 +48,7 @@ export interface PrometheusSourceOptions {
 class PrometheusError extends Error {}
 
 /** Reads a fetch body up to `max` bytes; undefined when it is longer (the rest is not read). */
-async function readBounded(
+export async function readBounded(
   res: Response,
   max: number,
 ): Promise<string | undefined> {

@@ -28,3 +28,4 @@ export * from './routes';
 export { fusioninferOpenApiDocument } from './openapi';
 export * from './client';
 export * from './preflight';
+export * from './showback';

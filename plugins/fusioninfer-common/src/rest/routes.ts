@@ -17,6 +17,12 @@
 import { z } from 'zod';
 import { preflightReportSchema } from './preflight';
 import {
+  serviceShowbackQuerySchema,
+  serviceShowbackResponseSchema,
+  showbackQuerySchema,
+  showbackResponseSchema,
+} from './showback';
+import {
   approvalIdParamsSchema,
   entityParamsSchema,
   serviceParamsSchema,
@@ -136,6 +142,26 @@ export const fusioninferRoutes = {
     permission: 'fusioninfer.service.read on the service entity',
     params: serviceParamsSchema,
     responses: { 200: preflightReportSchema },
+  },
+  getServiceShowback: {
+    method: 'get',
+    path: `${SERVICE}/showback`,
+    summary:
+      "Showback of one service over a window (default: this month so far): GPU-hours by accelerator type, cost from the price sheet (or OpenCost), cost per hour now, cost per million prompt and generation tokens, idle share, the approved size's cost, month to date and projection to month end",
+    permission: 'fusioninfer.service.read on the service entity',
+    params: serviceParamsSchema,
+    query: serviceShowbackQuerySchema,
+    responses: { 200: serviceShowbackResponseSchema },
+  },
+  getShowback: {
+    method: 'get',
+    path: '/showback',
+    summary:
+      "Showback per team (the group owning each service's entity) and per service over a window (default: this month so far, at most 45 days): each team the exact sum of its services, with its project's monthly budget and GPU quota",
+    permission:
+      'fusioninfer.service.read on each service entity (teams sum the services the caller may read)',
+    query: showbackQuerySchema,
+    responses: { 200: showbackResponseSchema },
   },
   getEntityServices: {
     method: 'get',

@@ -47,6 +47,7 @@ export type {
 export {
   apportion,
   BUDGET_THRESHOLDS,
+  budgetShare,
   budgetStatus,
   budgetThresholdsToNotify,
   costOfUsage,

@@ -83,6 +83,18 @@ describe('readPriceSheet', () => {
     expect(readPriceSheet({ interval: '60s' })).toBeUndefined();
   });
 
+  it('keeps the currency without prices when OpenCost gives the costs', () => {
+    expect(
+      readPriceSheet({
+        currency: 'USD',
+        opencost: { url: 'http://opencost:9003' },
+      }),
+    ).toEqual({ currency: 'USD', prices: [], generationTokenWeight: 2.5 });
+    expect(() =>
+      readPriceSheet({ opencost: { url: 'http://opencost:9003' } }),
+    ).toThrow('fusioninfer.showback.currency: must be an ISO 4217 code');
+  });
+
   it.each([
     [
       { prices: [{ resource: 'nvidia.com/gpu', perHour: 1 }] },

@@ -92,7 +92,8 @@ function name(value: unknown, key: string): string {
 /**
  * Reads the price sheet from the values of `fusioninfer.showback` (a plain object, as config gives it): `currency`
  * (required with any price), `prices` (a list of `{ resource, product?, perHour }`), `defaultPricePerHour` and
- * `generationTokenWeight`. Returns undefined when nothing is priced (no `prices`, no default). A wrong value throws
+ * `generationTokenWeight`. Returns undefined when nothing is priced (no `prices`, no default) and no `opencost` is
+ * configured (then the sheet has no prices, and the currency is OpenCost's). A wrong value throws
  * an `Error` whose message starts with its key (`fusioninfer.showback.prices[2].perHour: …`). Two lines for the same
  * resource and product are refused: which one wins would be a guess.
  * @public
@@ -158,7 +159,9 @@ export function readPriceSheet(
       );
     generationTokenWeight = w;
   }
-  if (!prices.length && defaultPerHour === undefined) {
+  // With OpenCost the costs are its own: a sheet of no prices still carries the currency and the token weight.
+  const opencost = value.opencost !== undefined && value.opencost !== null;
+  if (!prices.length && defaultPerHour === undefined && !opencost) {
     if (value.currency !== undefined)
       throw new Error(
         `${where}: a currency without prices; add prices or defaultPricePerHour`,

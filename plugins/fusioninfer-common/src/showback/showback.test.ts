@@ -440,8 +440,9 @@ describe('costs', () => {
         (total, exact) => {
           const parts = apportion(total, exact);
           expect(parts.every(Number.isInteger)).toBe(true);
-          if (exact.some(x => x > 0))
-            expect(parts.reduce((a, b) => a + b, 0)).toBe(total);
+          // Nothing to weigh by: nothing is handed out.
+          const expected = exact.some(x => x > 0) ? total : 0;
+          expect(parts.reduce((a, b) => a + b, 0)).toBe(expected);
         },
       ),
     );
@@ -635,6 +636,99 @@ describe('month, window, projection and budget', () => {
         heldShare: 0.5,
       },
     });
+  });
+});
+
+describe('costs from OpenCost and project budgets', () => {
+  const now = Date.parse('2026-12-11T00:00:00Z');
+  const usage: UsageSample = {
+    start: Date.parse('2026-12-01T00:00:00Z'),
+    seconds: 3600,
+    accelerators: [
+      {
+        resource: 'nvidia.com/gpu',
+        seconds: 3 * 3600,
+        idleSeconds: 0,
+        unmeasuredSeconds: 0,
+      },
+      {
+        resource: 'amd.com/gpu',
+        seconds: 3600,
+        idleSeconds: 0,
+        unmeasuredSeconds: 0,
+      },
+    ],
+    promptTokens: 1e6,
+    generationTokens: 0,
+    requests: 10,
+  };
+  const base = {
+    cluster: 'dev',
+    namespace: 'demo',
+    name: 'a',
+    entityRef: 'component:default/a',
+    window: usage,
+    monthToDate: usage,
+    now: gpu(4),
+  };
+
+  it('replaces the price sheet with the external costs, split over the types by unit-hours', () => {
+    const s = serviceShowback(
+      {
+        ...base,
+        external: {
+          windowCostMicros: 10_000_001,
+          monthToDateCostMicros: 20_000_000,
+          costPerHourMicros: 5_000_000,
+          windowGpuHours: 4.5,
+        },
+      },
+      sheet,
+      now,
+    );
+    expect(s).toMatchObject({
+      totalCostMicros: 10_000_001,
+      gpuHours: 4.5,
+      costPerHourNowMicros: 5_000_000,
+      monthToDate: { totalCostMicros: 20_000_000 },
+      costPerMillionTokens: 10.000001,
+    });
+    expect(
+      s.accelerators.map(a => [a.resource, a.priceSource, a.totalCostMicros]),
+    ).toEqual([
+      ['nvidia.com/gpu', 'opencost', 7_500_001],
+      ['amd.com/gpu', 'opencost', 2_500_000],
+    ]);
+  });
+
+  it("compares a project's budget with the sums of all its teams' services", () => {
+    const one = serviceShowback(
+      { ...base, team: 'group:default/x', project: 'p' },
+      sheet,
+      now,
+    );
+    const two = serviceShowback(
+      { ...base, name: 'b', team: 'group:default/y', project: 'p' },
+      sheet,
+      now,
+    );
+    const budget = { monthly: 20, currency: 'USD' };
+    const teams = teamShowback(
+      [one, two],
+      [
+        { team: 'group:default/x', project: 'p', budget },
+        { team: 'group:default/y', project: 'p', budget },
+      ],
+      sheet,
+      now,
+    );
+    // Each service: 3 GPU-hours at 2.50 + 1 unpriced = 7.50; the project 15.00 of 20.
+    expect(
+      teams.map(t => [t.team, t.totalCostMicros, t.budget?.spentShare]),
+    ).toEqual([
+      ['group:default/x', 7_500_000, 0.75],
+      ['group:default/y', 7_500_000, 0.75],
+    ]);
   });
 });
 

@@ -245,6 +245,18 @@ export interface ServiceShowbackInput {
   now?: readonly AcceleratorHolding[];
   /** What its spec asks for: accelerators per resource, as the render summary counts them. */
   approved?: Record<string, number>;
+  /**
+   * Costs from elsewhere (OpenCost's allocation API), replacing the price sheet's: the window's, the month's so far,
+   * and the last hour's as the cost per hour now, in micros, with the GPU-hours it counted. Usage still gives the
+   * tokens, the idle share and the split over accelerator types.
+   */
+  external?: {
+    windowCostMicros: number;
+    monthToDateCostMicros: number;
+    costPerHourMicros: number;
+    windowGpuHours?: number;
+    monthToDateGpuHours?: number;
+  };
 }
 
 /** Month to date plus its average hourly cost so far until month end; 0 more when it holds nothing now. */
@@ -284,7 +296,29 @@ export function serviceShowback(
   const cost = costOfUsage(input.window, sheet);
   const month = costOfUsage(input.monthToDate, sheet);
   const holdings = input.now ?? [];
-  const perHourNow = costPerHourMicros(holdings, sheet);
+  let perHourNow = costPerHourMicros(holdings, sheet);
+  const ext = input.external;
+  if (ext) {
+    // OpenCost's totals; its cost is spread over the accelerator types by their unit-hours, for the breakdown.
+    cost.totalCostMicros = Math.round(ext.windowCostMicros);
+    const parts = apportion(
+      cost.totalCostMicros,
+      cost.accelerators.map(a => a.gpuHours),
+    );
+    cost.accelerators = cost.accelerators.map((a, i) => ({
+      ...a,
+      priceSource: 'opencost',
+      pricePerHour: a.gpuHours > 0 ? fromMicros(parts[i]) / a.gpuHours : 0,
+      totalCost: fromMicros(parts[i]),
+      totalCostMicros: parts[i],
+    }));
+    if (ext.windowGpuHours !== undefined)
+      cost.gpuHours = r6(ext.windowGpuHours);
+    month.totalCostMicros = Math.round(ext.monthToDateCostMicros);
+    if (ext.monthToDateGpuHours !== undefined)
+      month.gpuHours = r6(ext.monthToDateGpuHours);
+    perHourNow = Math.round(ext.costPerHourMicros);
+  }
   const tokens = tokenCosts(
     cost.totalCostMicros,
     input.window ?? { promptTokens: 0, generationTokens: 0, requests: 0 },
@@ -365,16 +399,21 @@ export interface ProjectBudget {
 /** The thresholds of a monthly budget, in percent, that notify the team once per month each. @public */
 export const BUDGET_THRESHOLDS: readonly number[] = Object.freeze([80, 100]);
 
+/** Micros spent ÷ a monthly budget (currency units); a budget of 0 is used up (1) once anything is spent. @public */
+export function budgetShare(micros: number, monthly: number): number {
+  const limit = monthly * MICROS;
+  if (limit > 0) return micros / limit;
+  return micros > 0 ? 1 : 0;
+}
+
 /** A team's budget status from its month to date and projection (micros). @public */
 export function budgetStatus(
   spentMicros: number,
   projectedMicros: number,
   budget: ProjectBudget,
 ): ShowbackBudget {
-  const limit = budget.monthly * MICROS;
-  const spentShare = limit > 0 ? spentMicros / limit : spentMicros > 0 ? 1 : 0;
-  const projectedShare =
-    limit > 0 ? projectedMicros / limit : projectedMicros > 0 ? 1 : 0;
+  const spentShare = budgetShare(spentMicros, budget.monthly);
+  const projectedShare = budgetShare(projectedMicros, budget.monthly);
   let status: ShowbackBudget['status'] = 'ok';
   if (spentShare >= 1) status = 'exceeded';
   else if (spentShare >= 0.8) status = 'warning';
@@ -412,8 +451,9 @@ const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 /**
  * The teams of services, by their `team` (services without one are under `unowned`), each the sum of its
  * services: micros are added as integers, so a team's `totalCostMicros` (and cost per hour, month to date and
- * projection) equals the sum of its services' exactly. Cost per million tokens is recomputed from the sums.
- * Sorted by month-to-date cost, highest first.
+ * projection) equals the sum of its services' exactly. Cost per million tokens is recomputed from the sums. Budget
+ * and quota are the project's: compared with the sums of every given service of the team's project. Sorted by
+ * month-to-date cost, highest first.
  * @public
  */
 export function teamShowback(
@@ -433,6 +473,12 @@ export function teamShowback(
   const month = monthOf(now);
   const elapsedHours = (now - month.start) / HOUR_MS;
   const monthHours = (month.end - month.start) / HOUR_MS;
+  // A budget and a quota belong to a project, which several teams may share: they are compared with the project's
+  // sums (over the services given).
+  const ofProject = (
+    project: string | undefined,
+    fallback: ServiceShowback[],
+  ) => (project ? services.filter(s => s.project === project) : fallback);
   return [...byTeam.entries()]
     .map(([team, list]): TeamShowback => {
       const info = teams.find(t => t.team === team);
@@ -467,11 +513,19 @@ export function teamShowback(
             (totalCostMicros - inputMicros) / tokens.generationTokens;
       }
       const measured = gpuHours - unmeasured;
+      const projectList = ofProject(info?.project, list);
+      const projectMtd = sum(
+        projectList.map(s => s.monthToDate.totalCostMicros),
+      );
+      const projectProjected = sum(
+        projectList.map(s => s.projectedMonth.totalCostMicros),
+      );
+      const projectGpuHours = sum(projectList.map(s => s.monthToDate.gpuHours));
       let quota: TeamShowback['quota'];
       if (info?.quotaGpus !== undefined) {
         const avgPerHour =
-          mtdGpuHours > 0
-            ? mtd / MICROS / mtdGpuHours
+          projectGpuHours > 0
+            ? projectMtd / MICROS / projectGpuHours
             : (sheet.defaultPerHour ??
               sheet.prices.find(p => p.product === undefined)?.perHour ??
               0);
@@ -481,9 +535,9 @@ export function teamShowback(
         quota = {
           gpus: info.quotaGpus,
           monthlyCost: fromMicros(ceiling),
-          ...(ceiling > 0 ? { spentShare: mtd / ceiling } : {}),
+          ...(ceiling > 0 ? { spentShare: projectMtd / ceiling } : {}),
           ...(info.quotaGpus > 0 && elapsedHours > 0
-            ? { heldShare: mtdGpuHours / (info.quotaGpus * elapsedHours) }
+            ? { heldShare: projectGpuHours / (info.quotaGpus * elapsedHours) }
             : {}),
         };
       }
@@ -511,7 +565,9 @@ export function teamShowback(
           totalCostMicros: projected,
         },
         ...(info?.budget
-          ? { budget: budgetStatus(mtd, projected, info.budget) }
+          ? {
+              budget: budgetStatus(projectMtd, projectProjected, info.budget),
+            }
           : {}),
         ...(quota ? { quota } : {}),
       };

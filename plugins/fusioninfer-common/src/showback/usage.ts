@@ -79,6 +79,8 @@ export interface ReplicaUsageObservation {
   key: string;
   role?: string;
   componentType?: string;
+  /** The leader pod's name (worker index 0): whose model server speaks for the replica. */
+  leaderPod?: string;
   accelerators: AcceleratorHolding[];
   /** Its leader pod is Ready (in the pool, able to serve). */
   ready: boolean;
@@ -201,8 +203,10 @@ export function observeReplicas(
       };
       replicas.set(lws, r);
     }
-    if ((labels[LABELS.lwsWorkerIndex] ?? '0') === '0')
+    if ((labels[LABELS.lwsWorkerIndex] ?? '0') === '0') {
       r.ready = isPodReady(pod);
+      if (pod.metadata?.name) r.leaderPod = pod.metadata.name;
+    }
     const { accelerators } = podAccelerators(pod.spec, match);
     const nl = nodeLabels(node);
     for (const [resource, units] of Object.entries(accelerators)) {
