@@ -68,6 +68,18 @@ export interface Config {
       /** Points of history kept per service. Default 120. */
       historySize?: number;
     };
+    /**
+     * The role autoscaler (services with the `fusioninfer.io/autoscaling` annotation). It runs where this backend's
+     * reconciler leads a cluster; `advisory` roles are only recommended, `acting` ones scaled through the one writer.
+     */
+    autoscaler?: {
+      /** Default true; false: nothing is decided (the Inference tab says so). */
+      enabled?: boolean;
+      /** Between decisions. Default 15 s; at least 1 s. */
+      interval?: HumanDuration | string;
+      /** After an approver rejected the autoscaler's approval request for a service, no new one for this long. Default 1 h. */
+      rejectionBackoff?: HumanDuration | string;
+    };
     /** When a deployment needs a second person's approval, who is told, and how long a request waits. */
     /**
      * Team projects, by name: what the services of an owning group may use. With any project configured, a service

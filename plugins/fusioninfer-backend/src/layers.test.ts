@@ -27,6 +27,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'http',
     'actions',
     'showback',
+    'autoscaler',
     'approvals',
     'changes',
     'projects',
@@ -40,6 +41,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   // /clusters reports each cluster's leadership: the reconcilers map is the one arrow past the middle floor.
   http: [
     'showback',
+    'autoscaler',
     'approvals',
     'changes',
     'projects',
@@ -58,6 +60,9 @@ const ALLOWED: Record<string, readonly string[]> = {
     'auth',
     'contract',
   ],
+  // The role autoscaler: decides with common, writes through the one writer (changes), holds through the gate's
+  // ApprovalHold (declared in changes), reads metrics and the services; the wiring hands it the approvals it files.
+  autoscaler: ['changes', 'views', 'metrics', 'auth'],
   // Showback: usage samples and costs; owners and entity refs are handed in by the wiring (no arrow to changes).
   showback: ['metrics', 'projects'],
   approvals: ['changes', 'views', 'reconciler', 'cache', 'auth', 'contract'],

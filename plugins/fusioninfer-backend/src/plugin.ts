@@ -64,6 +64,10 @@ import { UsageRecorder } from './showback/UsageRecorder';
 import { OpenCostSource } from './showback/OpenCostSource';
 import { leaderCounters } from './showback/counters';
 import { notifyBudget } from './showback/notify';
+import { Autoscaler, AutoscalerApprovals } from './autoscaler/Autoscaler';
+import { AutoscalerStore } from './autoscaler/AutoscalerStore';
+import { readAutoscalerConfig } from './autoscaler/config';
+import { AUTOSCALER_REQUESTER } from './changes/ServiceWriter';
 
 /**
  * The FusionInfer backend plugin: reconciles InferenceServices in every configured cluster and serves their status,
@@ -321,7 +325,63 @@ export const fusioninferPlugin = createBackendPlugin({
         };
         // One set of access checks, gate and writer for the REST API and the registered actions.
         const services = createFusionInferServices(routerOptions);
-        httpRouter.use(await createRouter(routerOptions, services));
+        // The role autoscaler (issue 20): where this instance's reconciler leads, through the same writer and gate.
+        const autoscaling = readAutoscalerConfig(config);
+        const autoscalerStore = new AutoscalerStore(knex);
+        const autoscalerApprovals: AutoscalerApprovals = {
+          latest: async (cluster, namespace, name) =>
+            (
+              await store.list({
+                cluster,
+                namespace,
+                name,
+                requestedBy: AUTOSCALER_REQUESTER,
+                limit: 1,
+              })
+            ).items[0],
+          cancel: async id => {
+            // Decided meanwhile (a conflict): nothing to withdraw.
+            const cancelled = await store
+              .cancel(id, AUTOSCALER_REQUESTER)
+              .catch(() => undefined);
+            if (cancelled) gate.notify('cancelled', cancelled);
+          },
+        };
+        const autoscalerEnabled =
+          autoscaling.enabled && settings.reconciler.enabled;
+        const autoscaler = new Autoscaler({
+          logger: logger.child({ component: 'autoscaler' }),
+          source: services.source,
+          metrics: services.metrics,
+          writer: services.writer,
+          hold: services.gate,
+          approvals: autoscalerApprovals,
+          store: autoscalerStore,
+          isLeader: c => reconcilers.get(c)?.isLeader ?? false,
+          intervalMs: autoscaling.intervalMs,
+          rejectionBackoffMs: autoscaling.rejectionBackoffMs,
+          ...(governance.acceleratorResources
+            ? { acceleratorResources: [...governance.acceleratorResources] }
+            : {}),
+        });
+        if (autoscalerEnabled) {
+          lifecycle.addStartupHook(() => autoscaler.start());
+          lifecycle.addShutdownHook(() => autoscaler.stop());
+        }
+        httpRouter.use(
+          await createRouter(
+            {
+              ...routerOptions,
+              autoscaling: {
+                enabled: autoscalerEnabled,
+                intervalMs: autoscaling.intervalMs,
+                store: autoscalerStore,
+                approvals: autoscalerApprovals,
+              },
+            },
+            services,
+          ),
+        );
         registerFusionInferActions(actionsRegistry, services);
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },

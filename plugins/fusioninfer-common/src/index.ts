@@ -312,3 +312,30 @@ export type {
   UsageSample,
   UsageSampleOptions,
 } from './showback';
+
+// Role autoscaling: the autoscaling policy annotation and the pure decision (issue 20).
+export {
+  AUTOSCALING_ANNOTATION,
+  AUTOSCALING_DEFAULTS,
+  AUTOSCALING_SIGNALS,
+  autoscalingSignalValue,
+  decide,
+  readAutoscalingPolicies,
+  recordAutoscalingChange,
+} from './autoscaling';
+export type {
+  AutoscalingBlock,
+  AutoscalingBlockReason,
+  AutoscalingContext,
+  AutoscalingDecision,
+  AutoscalingMode,
+  AutoscalingPolicyIssue,
+  AutoscalingRoleDecision,
+  AutoscalingRoleSample,
+  AutoscalingRoleState,
+  AutoscalingSamples,
+  AutoscalingSignal,
+  AutoscalingState,
+  PdRatio,
+  RoleAutoscalingPolicy,
+} from './autoscaling';

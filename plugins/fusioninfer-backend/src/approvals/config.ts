@@ -21,6 +21,7 @@ import {
   ApprovalPolicy,
   ApprovalRequest,
 } from '@fusioninfer/plugin-fusioninfer-common';
+import { AUTOSCALER_REQUESTER } from '../changes/ServiceWriter';
 
 /** Reads `fusioninfer.approvals` (undefined policy: approval only when requested explicitly). */
 export function readApprovalPolicy(config: Config): ApprovalPolicy | undefined {
@@ -50,6 +51,9 @@ export function notifyApproval(
 ): void {
   if (!notifications) return;
   const target = `${a.cluster}/${a.namespace}/${a.name}`;
+  // The autoscaler is no entity: what happens to its requests goes to the service's entity (its owners) instead.
+  const requester =
+    a.requestedBy === AUTOSCALER_REQUESTER ? a.entityRef : a.requestedBy;
   const link = `/fusioninfer/approvals/${a.id}`;
   let send: Promise<void> | undefined;
   if (event === 'created') {
@@ -71,22 +75,22 @@ export function notifyApproval(
         },
       });
     }
-  } else if (event === 'decided') {
+  } else if (event === 'decided' && requester) {
     send = notifications.send({
-      recipients: { type: 'entity', entityRef: a.requestedBy },
+      recipients: { type: 'entity', entityRef: requester },
       payload: {
         title: `${a.status === 'approved' ? 'Approved' : 'Rejected'}: ${a.action} ${target}`,
-        description: `${a.decidedBy} ${a.status} your request${a.comment ? `: ${a.comment}` : '.'}`,
+        description: `${a.decidedBy} ${a.status} ${a.requestedBy === AUTOSCALER_REQUESTER ? "the autoscaler's" : 'your'} request${a.comment ? `: ${a.comment}` : '.'}`,
         link,
         severity: a.status === 'approved' ? 'normal' : 'high',
         topic: 'fusioninfer-approval',
         scope: `fusioninfer-approval:${a.id}`,
       },
     });
-  } else if (event === 'executed' && a.execution) {
+  } else if (event === 'executed' && a.execution && requester) {
     const ok = a.execution.state === 'applied';
     send = notifications.send({
-      recipients: { type: 'entity', entityRef: a.requestedBy },
+      recipients: { type: 'entity', entityRef: requester },
       payload: {
         title: `${ok ? 'Applied' : 'Failed to apply'}: ${a.action} ${target}`,
         description: `${a.execution.message ?? (ok ? 'The approved manifest was applied.' : 'The approved manifest was not applied.')}`,

@@ -34,6 +34,7 @@ import {
   ChangeReview,
   isTransient,
   manifestSha256,
+  requesterCaller,
   ServiceWriter,
 } from '../changes/ServiceWriter';
 import { approvalSummaryOf } from '../changes/summary';
@@ -255,8 +256,10 @@ export class ApprovalGate implements ApprovalHold {
       kind,
       ...(kind === 'delete' ? {} : { manifest }),
     };
+    // As its requester; a request of the autoscaler as the autoscaler, whose policy on the live service is checked
+    // again instead of a membership (ServiceWriter.review).
     const review = await writer.review(
-      { kind: 'requester', user: request.requestedBy },
+      requesterCaller(request.requestedBy),
       change,
     );
     if (

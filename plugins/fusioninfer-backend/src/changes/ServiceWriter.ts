@@ -36,6 +36,7 @@ import {
   OWNER_ANNOTATIONS,
   PolicyVerdict,
   projectOfOwner,
+  readAutoscalingPolicies,
   renderInferenceService,
   RenderOptions,
   summarizeInferenceService,
@@ -51,10 +52,29 @@ import { Access } from '../auth/access';
 import { ServiceSource } from '../views/ServiceSource';
 import { GovernanceConfig } from './config';
 
-/** Who asks for a change: a user with credentials (REST, scaffolder, actions) or a stored requester (approvals). */
+/**
+ * The requester the autoscaler files approval requests as. No user entity ref or service principal subject (always
+ * `user:…`, `plugin:…` or `external:…`) can be this, so a stored request names the autoscaler unambiguously.
+ */
+export const AUTOSCALER_REQUESTER = 'autoscaler';
+
+/**
+ * Who asks for a change: a user with credentials (REST, scaffolder, actions), a stored requester (approvals), or the
+ * autoscaler. The autoscaler has no rights of its own: it may only set the replicas of roles whose autoscaling the
+ * service's owners put on the live service (annotation `fusioninfer.io/autoscaling`, mode `acting`), within that
+ * policy's bounds — see {@link ServiceWriter.review}.
+ */
 export type Caller =
   | { kind: 'credentials'; credentials: BackstageCredentials; user: string }
-  | { kind: 'requester'; user: string };
+  | { kind: 'requester'; user: string }
+  | { kind: 'autoscaler'; user: typeof AUTOSCALER_REQUESTER };
+
+/** The caller an approval request executes as: its requester, or the autoscaler for the autoscaler's requests. */
+export function requesterCaller(requestedBy: string): Caller {
+  return requestedBy === AUTOSCALER_REQUESTER
+    ? { kind: 'autoscaler', user: AUTOSCALER_REQUESTER }
+    : { kind: 'requester', user: requestedBy };
+}
 
 /** One change to one service. */
 export interface ChangeRequest {
@@ -247,6 +267,7 @@ export class ServiceWriter {
   }
 
   private async ownership(caller: Caller): Promise<string[] | undefined> {
+    if (caller.kind === 'autoscaler') return undefined;
     if (caller.kind === 'credentials')
       return this.o.ownershipOf
         ? this.o.ownershipOf(caller.credentials)
@@ -318,6 +339,32 @@ export class ServiceWriter {
     return gpuQuota ? { ...rest, gpuQuota } : rest;
   }
 
+  /**
+   * GPUs the team project of a service may still add in its cluster: the quota in force minus what the project's
+   * other services and this one hold now (negative: over quota already). Undefined when the service's project has no
+   * quota there (or there are no projects). What the autoscaler caps its scale-ups with; the policy stays the judge.
+   */
+  async quotaLeft(
+    cluster: string,
+    isvc: InferenceService,
+  ): Promise<number | undefined> {
+    const project = await this.withEffectiveQuota(
+      projectOfOwner(this.o.governance.projects, await this.ownerOf(isvc)),
+    );
+    const limit = project?.gpuQuota?.[cluster];
+    if (!project || limit === undefined) return undefined;
+    const others = await this.projectGpus(project, cluster, {
+      namespace: isvc.metadata.namespace!,
+      name: isvc.metadata.name!,
+    });
+    const own = summarizeInferenceService(isvc, {
+      ...(this.o.governance.acceleratorResources
+        ? { acceleratorResources: [...this.o.governance.acceleratorResources] }
+        : {}),
+    }).totals.gpus;
+    return limit - others - own;
+  }
+
   /** Throws NotAllowedError unless the caller has the permission (credentials) — requesters were checked when filing. */
   private async require(
     caller: Caller,
@@ -358,6 +405,12 @@ export class ServiceWriter {
       name,
     );
     const liveEntity = live ? access.entityRefOf(live, cluster) : undefined;
+    if (caller.kind === 'autoscaler')
+      assertAutoscalerMayChange(
+        `${cluster}/${namespace}/${name}`,
+        change,
+        live,
+      );
     if (change.kind === 'delete') {
       const entityRef =
         liveEntity ?? access.generatedEntityRef(cluster, namespace, name);
@@ -502,6 +555,9 @@ export class ServiceWriter {
   ): Promise<ClusterClient> {
     if (client.config.writeAs !== 'user') return client;
     const caller = given ?? this.callers.get(review);
+    // The autoscaler is a controller, like the reconciler: it writes with the plugin's identity (which needs `patch`
+    // on inferenceservices for it), and only what the owners' policy on the live service allows (review).
+    if (caller?.kind === 'autoscaler') return client;
     const refuse = (why: string) =>
       new NotAllowedError(
         `cluster ${client.name} applies changes as the user who makes them (writeAs: user), ${why}; nothing applied`,
@@ -646,6 +702,91 @@ export class ServiceWriter {
     }
     return out;
   }
+}
+
+/**
+ * What the autoscaler may change, checked on the live service at every review — also when an approval request it
+ * filed executes later, in place of the membership re-check of a person: only the replicas of workload roles whose
+ * policy (the live annotation, put there by the service's owners) is `acting`, within that policy's min/max (0 only
+ * with scale to zero), and nothing else of the service — no other field, no annotation, no child (a scale is a patch
+ * of the InferenceService's `spec.roles`). Owners who removed the policy, switched it to advisory or narrowed the
+ * bounds since stop it at once.
+ */
+export function assertAutoscalerMayChange(
+  ref: string,
+  change: ChangeRequest,
+  live: InferenceService | undefined,
+): void {
+  const refuse = (why: string) =>
+    new NotAllowedError(`not allowed: the autoscaler ${why}; nothing applied`);
+  if (change.kind !== 'scale' || !change.manifest)
+    throw refuse('only changes the replicas of roles');
+  if (!live) throw refuse(`cannot scale ${ref}: it does not exist`);
+  if (
+    change.resourceVersion !== undefined &&
+    change.resourceVersion !== live.metadata.resourceVersion
+  )
+    throw new ConflictError(
+      `InferenceService ${ref} changed since the autoscaler decided; it decides again`,
+    );
+  const next = change.manifest;
+  const { policies, issues } = readAutoscalingPolicies(live);
+  if (issues.length)
+    throw refuse(
+      `acts on no policy of ${ref} with problems (${issues[0].path}: ${issues[0].message})`,
+    );
+  const liveRoles = live.spec.roles ?? [];
+  const nextRoles = next.spec?.roles ?? [];
+  // Everything but the replicas of the roles must be what is live (metadata as the scale operation carries it).
+  const comparable = (
+    i: InferenceService,
+    replicasOf: (name: string, r: number | undefined) => number | undefined,
+  ) =>
+    canonicalJson({
+      apiVersion: i.apiVersion,
+      kind: i.kind,
+      name: i.metadata.name,
+      namespace: i.metadata.namespace,
+      labels: i.metadata.labels ?? {},
+      annotations: i.metadata.annotations ?? {},
+      spec: {
+        ...i.spec,
+        roles: (i.spec?.roles ?? []).map(r => ({
+          ...r,
+          replicas: replicasOf(r.name, r.replicas),
+        })),
+      },
+    });
+  const liveReplicas = new Map(liveRoles.map(r => [r.name, r.replicas]));
+  // The owners' policy on the live service first: what it says now decides, whatever the request was made under.
+  for (const r of nextRoles) {
+    const before = liveReplicas.get(r.name) ?? 1;
+    const after = r.replicas ?? 1;
+    if (after === before) continue;
+    const p = policies[r.name];
+    if (!p)
+      throw refuse(
+        `may not scale role ${r.name} of ${ref}: its owners gave it no autoscaling policy`,
+      );
+    if (p.mode !== 'acting')
+      throw refuse(
+        `may not scale role ${r.name} of ${ref}: its autoscaling is advisory`,
+      );
+    const zero = after === 0 && p.scaleToZeroAfterIdleMinutes !== undefined;
+    if (!zero && (after < p.minReplicas || after > p.maxReplicas))
+      throw refuse(
+        `may not set role ${r.name} of ${ref} to ${after} replicas: its policy allows ${p.minReplicas} to ${p.maxReplicas}${p.scaleToZeroAfterIdleMinutes !== undefined ? ' (or 0 when idle)' : ''}`,
+      );
+  }
+  // Then: everything but those replicas is what is live.
+  if (
+    nextRoles.length !== liveRoles.length ||
+    comparable(next, n => liveReplicas.get(n)) !==
+      comparable(live, (_n, r) => r)
+  )
+    throw refuse(
+      `changes only replicas, and this changes more of ${ref} (or it changed since the autoscaler decided; it decides again)`,
+    );
 }
 
 /**

@@ -122,6 +122,10 @@ describe('every route authorizes before loading', () => {
         method: 'get',
         url: `${svc(c, n)}/preflight`,
       })),
+      getAutoscaling: targets.map(([c, n]) => ({
+        method: 'get',
+        url: `${svc(c, n)}/autoscaling`,
+      })),
       getServiceShowback: targets.map(([c, n]) => ({
         method: 'get',
         url: `${svc(c, n)}/showback`,

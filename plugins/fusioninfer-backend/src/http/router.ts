@@ -42,6 +42,8 @@ import {
 import { ClusterReconciler } from '../reconciler/ClusterReconciler';
 import { createLiveServiceSource, ServiceSource } from '../views/ServiceSource';
 import { addApprovalRoutes } from './approvals';
+import { addAutoscalingRoutes } from './autoscaling';
+import { AutoscalingViewOptions } from '../autoscaler/view';
 import {
   createPreflightOf,
   ModelResolver,
@@ -96,6 +98,8 @@ export interface RouterOptions {
   preflight?: PreflightSettings;
   /** Showback (absent: `GET /showback` and `GET …/showback` answer 503). */
   showback?: Showback;
+  /** The autoscaler's settings and records for `GET …/autoscaling` (absent: it answers "disabled"). */
+  autoscaling?: AutoscalingViewOptions;
 }
 
 /** The Access helper of a router's options (permission checks and entity refs). */
@@ -218,6 +222,11 @@ export async function createRouter(
   });
   addMutationRoutes(router, { access, source, gate, writer, preflight });
   addShowbackRoutes(router, { access, source, showback: options.showback });
+  addAutoscalingRoutes(router, {
+    access,
+    source,
+    autoscaling: options.autoscaling ?? { enabled: false, intervalMs: 0 },
+  });
   if (options.approvals)
     addApprovalRoutes(router, {
       store: options.approvals.store,

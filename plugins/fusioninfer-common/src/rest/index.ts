@@ -28,4 +28,5 @@ export * from './routes';
 export { fusioninferOpenApiDocument } from './openapi';
 export * from './client';
 export * from './preflight';
+export * from './autoscaling';
 export * from './showback';

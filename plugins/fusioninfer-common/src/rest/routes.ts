@@ -16,6 +16,7 @@
 
 import { z } from 'zod';
 import { preflightReportSchema } from './preflight';
+import { autoscalingResponseSchema } from './autoscaling';
 import {
   serviceShowbackQuerySchema,
   serviceShowbackResponseSchema,
@@ -162,6 +163,15 @@ export const fusioninferRoutes = {
       'fusioninfer.service.read on each service entity (teams sum the services the caller may read)',
     query: showbackQuerySchema,
     responses: { 200: showbackResponseSchema },
+  },
+  getAutoscaling: {
+    method: 'get',
+    path: `${SERVICE}/autoscaling`,
+    summary:
+      "Autoscaling of the service's roles (annotation fusioninfer.io/autoscaling): per role the mode, the signal and its target, the recommendation against the actual replicas, the last decision and what blocked it",
+    permission: 'fusioninfer.service.read on the service entity',
+    params: serviceParamsSchema,
+    responses: { 200: autoscalingResponseSchema },
   },
   getEntityServices: {
     method: 'get',

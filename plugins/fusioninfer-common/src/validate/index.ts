@@ -37,6 +37,7 @@ import {
 } from './issues';
 import { checkRoles } from './roles';
 import { readRolloutPolicies } from '../rollout/policy';
+import { readAutoscalingPolicies } from '../autoscaling/policy';
 
 export { formatIssue } from './issues';
 export type { ValidationIssue, ValidationResult } from './issues';
@@ -143,6 +144,10 @@ function check(
   // The rollout policies of the annotation (issue 19): a rollout that could never move is refused here.
   for (const issue of readRolloutPolicies(obj).issues)
     error(issue.path, issue.message);
+  // The autoscaling policies of the annotation (issue 20): bounds, signal and target naming the field.
+  const autoscaling = readAutoscalingPolicies(obj);
+  for (const issue of autoscaling.issues) error(issue.path, issue.message);
+  for (const w of autoscaling.warnings) warn(w.path, w.message);
 }
 
 /** Checks `metadata` (name, namespace, labels, annotations); returns the service name, or '' when it has none. */
