@@ -23,7 +23,8 @@
  * Each scenario runs against one backend: the reconciling one (a multi-node service under load, a P/D service, a
  * gang that cannot fit, a 64-pod service, an entity whose annotation names a missing service, the pre-flight of a
  * service and of a dry run, approvals by two identities, mutations, errors), one whose policy denies everything (403s), and one that does not reconcile: the
- * same cluster after a spec change nobody reconciled (a Stale status) and after a child was edited by hand (drift).
+ * same cluster after a spec change nobody reconciled (a Stale status) and after a child was edited by hand (drift);
+ * last, showback: a reconciling backend samples usage every 10 s while the multi-node service is under load.
  * Every fixture is checked against its route's schema by plugins/fusioninfer/src/__fixtures__/fixtures.test.ts.
  */
 
@@ -184,6 +185,19 @@ const config = (reconcile: boolean) => ({
   },
   epp: { disableMetricsAuth: false },
   metrics: { minIntervalSeconds: 1, pollIntervalSeconds: 0 },
+  // Showback: the demo's price sheet, sampled every 10 s (the shortest interval) so a scenario sees costs soon.
+  showback: {
+    currency: 'USD',
+    prices: [
+      {
+        resource: 'nvidia.com/gpu',
+        product: 'NVIDIA-H100-80GB-HBM3',
+        perHour: 4,
+      },
+      { resource: 'nvidia.com/gpu', perHour: 2.5 },
+    ],
+    interval: '10s',
+  },
   approvals: {
     maxGpusWithoutApproval: 8,
     approvers: ['group:default/ml-platform'],
@@ -198,6 +212,8 @@ const config = (reconcile: boolean) => ({
       ],
       gpuQuota: { dev: 64 },
       approvals: { maxGpusWithoutApproval: 8 },
+      // Small enough that a minute of the demo's GPUs passes it: the recordings show a budget exceeded.
+      budget: { monthly: 0.05, currency: 'USD' },
     },
     'ml-platform': {
       owners: ['group:default/ml-platform'],
@@ -207,6 +223,7 @@ const config = (reconcile: boolean) => ({
       gpuQuota: { dev: 128 },
       approvals: { maxGpusWithoutApproval: 16 },
       allowResourceClaims: true,
+      budget: { monthly: 20000, currency: 'USD' },
     },
   },
 });
@@ -656,6 +673,61 @@ const SCENARIOS: Scenario[] = [
       {
         record: 'diff-qwen-drifted',
         request: get(`${svc('qwen-multi-node')}/diff`),
+      },
+    ],
+  },
+  {
+    name: 'showback: GPU cost of the services under load, per service and per team (llm-apps over its budget)',
+    backend: 'reconciling',
+    steps: [
+      {
+        run: 'load qwen-multi-node until two usage samples have counted its tokens',
+        fn: async s => {
+          await until('qwen-multi-node ready to serve', async () => {
+            const r = await s.backend.get(svc('qwen-multi-node'), ALICE);
+            return (
+              r.status === 200 &&
+              (r.body.status?.readyReplicas ?? 0) >= 1 &&
+              r.body.router?.epp?.ready
+            );
+          });
+          const load = runLoad({
+            kubeConfig: s.client.kubeConfig,
+            namespace: NS,
+            service: 'qwen-multi-node',
+            rps: 4,
+            durationSeconds: 40,
+          });
+          await until('qwen-multi-node costed, with tokens', async () => {
+            const r = await s.backend.get(
+              `${svc('qwen-multi-node')}/showback`,
+              ALICE,
+            );
+            return (
+              r.status === 200 &&
+              r.body.service.totalCostMicros > 0 &&
+              r.body.service.generationTokens > 0 &&
+              r.body.service.gpusNow > 0
+            );
+          });
+          await load;
+        },
+      },
+      {
+        record: 'showback-qwen',
+        request: get(`${svc('qwen-multi-node')}/showback`),
+      },
+      {
+        record: 'showback-team-llm-apps',
+        request: get('/showback?team=group:default/llm-apps'),
+      },
+      { record: 'showback', request: get('/showback') },
+      {
+        record: 'error-showback-window',
+        request: get(
+          '/showback?from=2020-01-01T00:00:00Z&to=2020-03-01T00:00:00Z',
+        ),
+        keep: 'response',
       },
     ],
   },

@@ -81,6 +81,20 @@ export const fusioninferEntityCard: ExtensionDefinition =
   });
 
 /** The approvals page, with its nav item. @alpha */
+/** The team's GPU spend (showback) on the overview of Group entities. @alpha */
+export const fusioninferShowbackCard: ExtensionDefinition =
+  EntityCardBlueprint.make({
+    name: 'showback',
+    params: {
+      type: 'content',
+      filter: entity => entity.kind.toLocaleLowerCase('en-US') === 'group',
+      loader: () =>
+        import('./components/Showback/TeamShowbackCard').then(m => (
+          <m.TeamShowbackCard />
+        )),
+    },
+  });
+
 export const fusioninferApprovalsPage = PageBlueprint.make({
   name: 'approvals',
   params: {
@@ -125,6 +139,7 @@ const fusioninferPlugin: OverridableFrontendPlugin = createFrontendPlugin({
     fusioninferApi,
     fusioninferEntityContent,
     fusioninferEntityCard,
+    fusioninferShowbackCard,
     fusioninferApprovalsPage,
     fusioninferPreviewField,
   ],

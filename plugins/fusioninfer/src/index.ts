@@ -26,6 +26,7 @@ export {
   fusioninferPlugin,
   EntityFusionInferContent,
   EntityFusionInferCard,
+  EntityFusionInferShowbackCard,
   FusionInferApprovalsPage,
   FusionInferPreviewFieldExtension,
 } from './plugin';

@@ -85,6 +85,24 @@ export const EntityFusionInferCard: () => JSX.Element =
  * The approvals page (legacy system): `<Route path="/fusioninfer" element={<FusionInferApprovalsPage />} />`.
  * @public
  */
+/**
+ * The team's GPU spend on a Group entity's overview (showback: services, budget with warnings at 80 % and 100 %,
+ * quota). Use it on Group pages, e.g. inside `<EntitySwitch.Case if={isKind('group')}>`.
+ * @public
+ */
+export const EntityFusionInferShowbackCard: () => JSX.Element =
+  fusioninferPlugin.provide(
+    createComponentExtension({
+      name: 'EntityFusionInferShowbackCard',
+      component: {
+        lazy: () =>
+          import('./components/Showback/TeamShowbackCard').then(
+            m => m.TeamShowbackCard,
+          ),
+      },
+    }),
+  );
+
 export const FusionInferApprovalsPage: () => JSX.Element =
   fusioninferPlugin.provide(
     createRoutableExtension({

@@ -71,6 +71,7 @@ const ROUTE_OF: Record<string, Route> = {
   'error-forbidden-entity-services': 'getEntityServices',
   'error-forbidden-scale': 'scale',
   'error-not-found': 'getService',
+  'error-showback-window': 'getShowback',
   'metrics-pd': 'getMetrics',
   'metrics-qwen': 'getMetrics',
   'metrics-wide': 'getMetrics',
@@ -81,6 +82,9 @@ const ROUTE_OF: Record<string, Route> = {
   'service-missing-for-approval': 'getService',
   'service-qwen': 'getService',
   services: 'listServices',
+  showback: 'getShowback',
+  'showback-qwen': 'getServiceShowback',
+  'showback-team-llm-apps': 'getShowback',
   'strategy-qwen': 'setStrategy',
 };
 

@@ -49,8 +49,30 @@ export function errorResponse(name: string) {
   return HttpResponse.json(f.body as any, { status: f.status });
 }
 
+/**
+ * The backend's answer when showback is not configured (`fusioninfer.showback`): the Inference tab's cost row asks
+ * for every service, and shows nothing on this answer, so tests that are not about cost need no handler of their own.
+ */
+export const showbackNotConfigured = () =>
+  HttpResponse.json(
+    {
+      error: {
+        name: 'ServiceUnavailableError',
+        message:
+          'showback is not configured (fusioninfer.showback: a price sheet or OpenCost)',
+      },
+      response: { statusCode: 503 },
+    },
+    { status: 503 },
+  );
+
 export function setupMsw() {
-  const server = setupServer();
+  const server = setupServer(
+    http.get(
+      `${BASE}/clusters/:cluster/namespaces/:namespace/services/:name/showback`,
+      showbackNotConfigured,
+    ),
+  );
   registerMswTestHooks(server);
   return server;
 }

@@ -44,6 +44,7 @@ import { ActionResult, ServiceActions } from './ServiceActions';
 import { ExpandedState, StatusTree } from './StatusTree';
 import { plural } from '../../lib/plural';
 import { PreflightReportView } from '../Preflight/PreflightReportView';
+import { ServiceCostRow } from '../Showback/ServiceCostRow';
 
 // The charts library is most of the tab's weight: load it when the Metrics tab opens.
 const MetricsPanel = lazy(() =>
@@ -332,6 +333,7 @@ export function ServiceView(props: {
                   ? ` · generation ${detail.generation}`
                   : ''}
               </Typography>
+              <ServiceCostRow detail={detail} />
             </Box>
           </Box>
           <ServiceActions
