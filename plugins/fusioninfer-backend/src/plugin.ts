@@ -26,6 +26,7 @@ import {
   fusioninferProjectQuotaUpdatePermission,
   fusioninferProjectReadPermission,
   fusioninferServiceCreatePermission,
+  InferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { readGovernanceConfig } from './changes/config';
 import {
@@ -155,6 +156,15 @@ export const fusioninferPlugin = createBackendPlugin({
         const { render } = settings;
         const identity = `${os.hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
         const reconcilers = new Map<string, ClusterReconciler>();
+        // The one writer knows the team projects' quotas; it is made after the reconcilers (see below).
+        let quotaSource:
+          | {
+              quotaLeft(
+                cluster: string,
+                isvc: InferenceService,
+              ): Promise<number | undefined>;
+            }
+          | undefined;
         // One set of informers per cluster, shared by its reconciler and the REST views (also in observe mode and
         // with the reconciler disabled): page views cost no API-server call.
         const caches = new Map<string, ClusterCache>();
@@ -171,6 +181,7 @@ export const fusioninferPlugin = createBackendPlugin({
             render,
             workers: settings.reconciler.workers,
             requestConcurrency: settings.reconciler.requestConcurrency,
+            quotaLeft: async isvc => quotaSource?.quotaLeft(client.name, isvc),
             resyncSeconds: settings.reconciler.resyncMs / 1000,
             leaderElection: {
               namespace: settings.reconciler.leaseNamespace, // default fusioninfer-system
@@ -325,6 +336,7 @@ export const fusioninferPlugin = createBackendPlugin({
         };
         // One set of access checks, gate and writer for the REST API and the registered actions.
         const services = createFusionInferServices(routerOptions);
+        quotaSource = services.writer;
         // The role autoscaler (issue 20): where this instance's reconciler leads, through the same writer and gate.
         const autoscaling = readAutoscalerConfig(config);
         const autoscalerStore = new AutoscalerStore(knex);

@@ -252,6 +252,7 @@ export {
   readRolloutPolicies,
   ROLLOUT_ANNOTATION,
 } from './rollout';
+export { renderSurgeReplica } from './render';
 export type {
   ReplicaObservation,
   ResolvedRolloutPolicy,
@@ -261,6 +262,33 @@ export type {
   RolloutPolicyIssue,
   RolloutStep,
 } from './rollout';
+
+// Role autoscaling: the autoscaling policy annotation and the pure decision (issue 20).
+export {
+  AUTOSCALING_ANNOTATION,
+  AUTOSCALING_DEFAULTS,
+  AUTOSCALING_SIGNALS,
+  autoscalingSignalValue,
+  decide,
+  readAutoscalingPolicies,
+  recordAutoscalingChange,
+} from './autoscaling';
+export type {
+  AutoscalingBlock,
+  AutoscalingBlockReason,
+  AutoscalingContext,
+  AutoscalingDecision,
+  AutoscalingMode,
+  AutoscalingPolicyIssue,
+  AutoscalingRoleDecision,
+  AutoscalingRoleSample,
+  AutoscalingRoleState,
+  AutoscalingSamples,
+  AutoscalingSignal,
+  AutoscalingState,
+  PdRatio,
+  RoleAutoscalingPolicy,
+} from './autoscaling';
 
 // Showback: GPU cost per service and team from usage samples and the price sheet (issue 20).
 export {
@@ -312,30 +340,3 @@ export type {
   UsageSample,
   UsageSampleOptions,
 } from './showback';
-
-// Role autoscaling: the autoscaling policy annotation and the pure decision (issue 20).
-export {
-  AUTOSCALING_ANNOTATION,
-  AUTOSCALING_DEFAULTS,
-  AUTOSCALING_SIGNALS,
-  autoscalingSignalValue,
-  decide,
-  readAutoscalingPolicies,
-  recordAutoscalingChange,
-} from './autoscaling';
-export type {
-  AutoscalingBlock,
-  AutoscalingBlockReason,
-  AutoscalingContext,
-  AutoscalingDecision,
-  AutoscalingMode,
-  AutoscalingPolicyIssue,
-  AutoscalingRoleDecision,
-  AutoscalingRoleSample,
-  AutoscalingRoleState,
-  AutoscalingSamples,
-  AutoscalingSignal,
-  AutoscalingState,
-  PdRatio,
-  RoleAutoscalingPolicy,
-} from './autoscaling';

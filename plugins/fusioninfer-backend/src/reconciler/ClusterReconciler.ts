@@ -18,6 +18,7 @@ import { createHash } from 'crypto';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   canonicalJson,
+  ClusterSnapshot,
   ConditionInput,
   Deployment,
   deriveStatus,
@@ -50,6 +51,7 @@ import {
 import { WorkQueue } from './WorkQueue';
 import { ClusterCache } from '../cache/ClusterCache';
 import { driftSignature, liveMatchesRendered } from './drift';
+import { gateRollout } from './rollout';
 
 /** Counters of what the reconciler asked the API server to do. */
 export interface ReconcilerStats {
@@ -91,6 +93,11 @@ export interface ClusterReconcilerOptions {
    * in parallel within this bound.
    */
   requestConcurrency?: number;
+  /**
+   * GPUs the service's team project may still add in this cluster (undefined: no quota), for a rollout's surge
+   * replicas; without it only the cluster's free GPUs decide.
+   */
+  quotaLeft?: (isvc: InferenceService) => Promise<number | undefined>;
 }
 
 /** Default of {@link ClusterReconcilerOptions.workers}. */
@@ -554,13 +561,16 @@ export class ClusterReconciler {
     const name = isvc.metadata.name!;
     const uid = isvc.metadata.uid!;
     const svcKey = key(ns, name);
-    const desired = renderInferenceService(isvc, {
+    const renderOptions = {
       ...(this.options.render ?? {}),
       namespace: ns,
       ownerUid: uid,
-    }).children;
+    };
+    const rendered = renderInferenceService(isvc, renderOptions).children;
+    const gate = await this.rolloutGate(isvc, rendered, renderOptions);
+    const desired = gate.children;
     const conflicts: string[] = [];
-    const wanted = new Set<string>();
+    const wanted = new Set<string>(gate.keep);
     const conflict = (child: KubeObject, live: KubeObject) => {
       const owner = controllerUid(live);
       conflicts.push(
@@ -689,7 +699,72 @@ export class ClusterReconciler {
     const hadConflict = (isvc.status?.conditions ?? []).some(
       c => c.type === 'ChildConflict',
     );
-    return conflicts.length > 0 || hadConflict ? [conflictCondition] : [];
+    return [
+      ...(conflicts.length > 0 || hadConflict ? [conflictCondition] : []),
+      ...(gate.condition ? [gate.condition] : []),
+    ];
+  }
+
+  /**
+   * The rollout gate (see rollout.ts) over the live replica LeaderWorkerSets — each the newer of the cached object and
+   * what this reconciler applied last, so a wave just started is never taken for one not started — and the pods.
+   * The quota and the cluster's free GPUs are looked at only while a replica's spec differs from the rendered one.
+   */
+  private async rolloutGate(
+    isvc: InferenceService,
+    rendered: KubeObject[],
+    render: RenderOptions,
+  ) {
+    const ns = isvc.metadata.namespace!;
+    const name = isvc.metadata.name!;
+    const uid = isvc.metadata.uid!;
+    const memory = this.memory.get(key(ns, name));
+    const liveLws = this.cached<KubeObject>(KINDS.LeaderWorkerSet, ns, name)
+      .filter(o => controllerUid(o) === uid)
+      .map(o => {
+        const applied = memory?.get(`LeaderWorkerSet/${o.metadata.name}`)
+          ?.applied?.object;
+        return applied && olderThan(o, applied) ? applied : o;
+      });
+    const byName = new Map(liveLws.map(o => [o.metadata.name, o]));
+    const rolling =
+      liveLws.some(
+        o => o.metadata.labels?.['fusioninfer.io/surge'] === 'true',
+      ) ||
+      rendered.some(c => {
+        const live =
+          c.kind === 'LeaderWorkerSet' && byName.get(c.metadata.name);
+        return (
+          !!live &&
+          live.metadata.labels?.[LABELS.specHash] !==
+            c.metadata.labels?.[LABELS.specHash]
+        );
+      });
+    let quotaLeft: number | undefined;
+    let snapshot: ClusterSnapshot | undefined;
+    if (rolling) {
+      quotaLeft = await this.options.quotaLeft?.(isvc).catch(() => undefined);
+      snapshot = this.cache.snapshot();
+    }
+    return gateRollout({
+      isvc,
+      desired: rendered,
+      liveLws,
+      pods: this.cached<Pod>(KINDS.Pod, ns, name),
+      render,
+      surgeBlockedBy: (_role, gpusPerPod, pods) => {
+        const gpus = gpusPerPod * pods;
+        if (quotaLeft !== undefined && gpus > quotaLeft)
+          return `the project may add ${Math.max(0, quotaLeft)} more GPUs here and a surge replica needs ${gpus}`;
+        if (!snapshot) return "the cluster's free GPUs are unknown";
+        const nodes = snapshot.nodes.filter(
+          n => (n.free['nvidia.com/gpu'] ?? 0) >= gpusPerPod,
+        ).length;
+        return nodes >= pods
+          ? undefined
+          : `a surge replica needs ${pods} node${pods === 1 ? '' : 's'} with ${gpusPerPod} free GPUs, ${nodes} ${nodes === 1 ? 'has' : 'have'} them`;
+      },
+    });
   }
 }
 

@@ -25,7 +25,12 @@ import {
   RenderOptions,
 } from './context';
 import { planRouter, RouterPlan, renderRouter } from './router';
-import { renderPodGroup, renderRoleLws } from './workloads';
+import {
+  renderPodGroup,
+  renderReplicaLws,
+  renderRoleLws,
+  renderSurgePodGroup,
+} from './workloads';
 import { RenderSummary, summarizeInferenceService } from './summary';
 
 export type { RenderOptions } from './context';
@@ -89,6 +94,29 @@ export function buildContext(
     ownerReferences: ownerReferencesFor(svc, uid),
     options,
   };
+}
+
+/**
+ * The children of one surge replica of a role (a rollout's extra replica at the new spec, index from the role's
+ * replicas up): its LeaderWorkerSet, labelled `fusioninfer.io/surge`, and for a gang-scheduled role a PodGroup of its
+ * own. Empty when the role does not exist or the service is over the limits.
+ * @public
+ */
+export function renderSurgeReplica(
+  isvc: unknown,
+  roleName: string,
+  index: number,
+  options: RenderOptions = {},
+): KubeObject[] {
+  if (checkInferenceServiceLimits(isvc, options.limits).length > 0) return [];
+  const ctx = buildContext(isvc, options);
+  const role = ctx.workloadRoles.find(r => r.name === roleName);
+  if (!role) return [];
+  const podGroup = renderSurgePodGroup(ctx, role, index);
+  return [
+    ...(podGroup ? [podGroup] : []),
+    renderReplicaLws(ctx, role, index, true),
+  ];
 }
 
 /**

@@ -198,74 +198,149 @@ export function renderRoleLws(
   ctx: RenderContext,
   role: NormalizedRole,
 ): LeaderWorkerSet[] {
+  const out: LeaderWorkerSet[] = [];
+  for (let i = 0; i < role.replicas; i++)
+    out.push(renderReplicaLws(ctx, role, i));
+  return out;
+}
+
+/**
+ * The LeaderWorkerSet of one replica of a role. A surge replica (a rollout's extra replica, index from the role's
+ * replicas up) is labelled as such and, when the role is gang-scheduled, joins a PodGroup of its own
+ * ({@link renderSurgePodGroup}) rather than the service's, whose minMember it is not part of.
+ */
+export function renderReplicaLws(
+  ctx: RenderContext,
+  role: NormalizedRole,
+  i: number,
+  surge = false,
+): LeaderWorkerSet {
   const gang = roleNeedsGang(ctx, role);
   const multiNode = role.nodeCount >= 2;
-  const out: LeaderWorkerSet[] = [];
-  for (let i = 0; i < role.replicas; i++) {
-    const name = childNames.lws(ctx.svc, role.name, i);
-    const labels: Record<string, string> = {
-      [LABELS.service]: ctx.svc,
-      [LABELS.componentType]: role.componentType ?? '',
-      [LABELS.roleName]: role.name,
-      [LABELS.replicaIndex]: String(i),
-    };
-    const annotations = gang
-      ? {
-          [ANNOTATIONS.podGroupName]: childNames.podGroup(ctx.svc),
-          [ANNOTATIONS.volcanoTaskSpec]: childNames.task(role.name, i),
-        }
-      : undefined;
-    const baseSpec = (): PodSpec => {
-      const s = cloneJson(role.podSpec ?? { containers: [] });
-      if (gang) s.schedulerName = VOLCANO_SCHEDULER;
-      return s;
-    };
-    const template = (spec: PodSpec): PodTemplateSpec => ({
-      metadata: {
-        labels: { ...labels },
-        ...(annotations ? { annotations: { ...annotations } } : {}),
-      },
-      spec,
-    });
-    const workerSpec = baseSpec();
-    let leaderTemplate: PodTemplateSpec | undefined;
-    if (multiNode && workerSpec.containers.length > 0) {
-      const leaderSpec = baseSpec();
-      leaderSpec.containers[0] = wrapLeader(leaderSpec.containers[0]);
-      workerSpec.containers[0] = wrapWorker(workerSpec.containers[0]);
-      leaderTemplate = template(leaderSpec);
-    }
-    const spec: LeaderWorkerSet['spec'] = {
-      replicas: 1,
-      startupPolicy: 'LeaderCreated',
-      rolloutStrategy: { type: 'RollingUpdate' },
-      leaderWorkerTemplate: {
-        size: role.nodeCount,
-        ...(leaderTemplate ? { leaderTemplate } : {}),
-        workerTemplate: template(workerSpec),
-      },
-    };
-    // The hash covers the spec before the hash label is added; pods then carry the hash label too (upstream).
-    const hash = specHash(spec);
-    for (const t of [
-      spec.leaderWorkerTemplate.leaderTemplate,
-      spec.leaderWorkerTemplate.workerTemplate,
-    ]) {
-      if (t?.metadata?.labels) t.metadata.labels[LABELS.specHash] = hash;
-    }
-    out.push({
-      apiVersion: 'leaderworkerset.x-k8s.io/v1',
-      kind: 'LeaderWorkerSet',
-      metadata: {
-        name,
-        namespace: ctx.namespace,
-        labels: { ...labels, [LABELS.specHash]: hash },
-        ...(ctx.ownerReferences
-          ? { ownerReferences: cloneJson(ctx.ownerReferences) }
-          : {}),
-      },
-      spec,
-    });
+  const name = childNames.lws(ctx.svc, role.name, i);
+  const labels: Record<string, string> = {
+    [LABELS.service]: ctx.svc,
+    [LABELS.componentType]: role.componentType ?? '',
+    [LABELS.roleName]: role.name,
+    [LABELS.replicaIndex]: String(i),
+    ...(surge ? { [SURGE_LABEL]: 'true' } : {}),
+  };
+  const annotations = gang
+    ? {
+        [ANNOTATIONS.podGroupName]: surge
+          ? surgePodGroupName(ctx.svc, role.name, i)
+          : childNames.podGroup(ctx.svc),
+        [ANNOTATIONS.volcanoTaskSpec]: childNames.task(role.name, i),
+      }
+    : undefined;
+  const baseSpec = (): PodSpec => {
+    const s = cloneJson(role.podSpec ?? { containers: [] });
+    if (gang) s.schedulerName = VOLCANO_SCHEDULER;
+    return s;
+  };
+  const template = (spec: PodSpec): PodTemplateSpec => ({
+    metadata: {
+      labels: { ...labels },
+      ...(annotations ? { annotations: { ...annotations } } : {}),
+    },
+    spec,
+  });
+  const workerSpec = baseSpec();
+  let leaderTemplate: PodTemplateSpec | undefined;
+  if (multiNode && workerSpec.containers.length > 0) {
+    const leaderSpec = baseSpec();
+    leaderSpec.containers[0] = wrapLeader(leaderSpec.containers[0]);
+    workerSpec.containers[0] = wrapWorker(workerSpec.containers[0]);
+    leaderTemplate = template(leaderSpec);
   }
-  return out;
+  const spec: LeaderWorkerSet['spec'] = {
+    replicas: 1,
+    startupPolicy: 'LeaderCreated',
+    rolloutStrategy: { type: 'RollingUpdate' },
+    leaderWorkerTemplate: {
+      size: role.nodeCount,
+      ...(leaderTemplate ? { leaderTemplate } : {}),
+      workerTemplate: template(workerSpec),
+    },
+  };
+  // The hash covers the spec before the hash label is added; pods then carry the hash label too (upstream).
+  const hash = specHash(spec);
+  for (const t of [
+    spec.leaderWorkerTemplate.leaderTemplate,
+    spec.leaderWorkerTemplate.workerTemplate,
+  ]) {
+    if (t?.metadata?.labels) t.metadata.labels[LABELS.specHash] = hash;
+  }
+  return {
+    apiVersion: 'leaderworkerset.x-k8s.io/v1',
+    kind: 'LeaderWorkerSet',
+    metadata: {
+      name,
+      namespace: ctx.namespace,
+      labels: { ...labels, [LABELS.specHash]: hash },
+      ...(ctx.ownerReferences
+        ? { ownerReferences: cloneJson(ctx.ownerReferences) }
+        : {}),
+    },
+    spec,
+  };
+}
+
+/** The label of a rollout's surge replica (its LeaderWorkerSet, pods and PodGroup). */
+export const SURGE_LABEL = 'fusioninfer.io/surge';
+
+/** The PodGroup name of a gang-scheduled surge replica. */
+export function surgePodGroupName(svc: string, role: string, index: number) {
+  return `${svc}-${role}-${index}-surge`;
+}
+
+/** The PodGroup of one gang-scheduled surge replica: its own gang of `nodeCount` pods. */
+export function renderSurgePodGroup(
+  ctx: RenderContext,
+  role: NormalizedRole,
+  index: number,
+): PodGroup | undefined {
+  if (!roleNeedsGang(ctx, role)) return undefined;
+  const task = childNames.task(role.name, index);
+  const minResources: Record<string, string> = {};
+  for (const c of role.podSpec?.containers ?? []) {
+    const limits =
+      isObject(c.resources) && isObject(c.resources.limits)
+        ? c.resources.limits
+        : {};
+    for (const [name, raw] of Object.entries(limits)) {
+      const q =
+        typeof raw === 'string' || typeof raw === 'number'
+          ? parseQuantity(raw)
+          : undefined;
+      if (!q) continue;
+      const perPod =
+        q.nanos <= 0n ? 0n : (q.nanos + 999_999_999n) / 1_000_000_000n;
+      const prev = minResources[name] ? BigInt(minResources[name]) : 0n;
+      minResources[name] = String(prev + perPod * BigInt(role.nodeCount));
+    }
+  }
+  const spec = {
+    minMember: role.nodeCount,
+    minTaskMember: { [task]: role.nodeCount },
+    minResources,
+  };
+  return {
+    apiVersion: 'scheduling.volcano.sh/v1beta1',
+    kind: 'PodGroup',
+    metadata: {
+      name: surgePodGroupName(ctx.svc, role.name, index),
+      namespace: ctx.namespace,
+      labels: {
+        [LABELS.service]: ctx.svc,
+        [LABELS.roleName]: role.name,
+        [SURGE_LABEL]: 'true',
+        [LABELS.specHash]: specHash(spec),
+      },
+      ...(ctx.ownerReferences
+        ? { ownerReferences: cloneJson(ctx.ownerReferences) }
+        : {}),
+    },
+    spec,
+  };
 }

@@ -104,9 +104,13 @@ export function planRoleRollout(input: RoleRolloutInput): RoleRolloutStep {
     readyReplicas: updated.filter(r => r.ready).length,
     surgeReplicas: 0,
   };
-  // Old replicas beyond the desired count are a scale-down: they go now. Surge replicas (new spec) stay while needed.
-  const surge = beyond.filter(r => r.updated);
-  for (const r of beyond.filter(r => !r.updated)) step.delete.push(r.index);
+  // Old replicas beyond the desired count are a scale-down: they go now. Surge replicas (new spec) stay while needed;
+  // one that is not up while there is no room for it can never be placed: it goes, and the rollout goes on without.
+  const stuck = (r: ReplicaObservation) =>
+    !input.surgeFits && !r.ready && movable.length > 0;
+  const surge = beyond.filter(r => r.updated && !stuck(r));
+  for (const r of beyond.filter(r => !r.updated || stuck(r)))
+    step.delete.push(r.index);
   if (movable.length === 0) {
     // Complete (up to the partition): surge replicas go once every replica is back.
     const allReady = updated.every(r => r.ready) && create.length === 0;
@@ -133,12 +137,14 @@ export function planRoleRollout(input: RoleRolloutInput): RoleRolloutStep {
     wantSurge = surge.length;
     maxUnavailable = Math.max(maxUnavailable, 1);
   }
-  const used = new Set(live.map(r => r.index));
-  for (let i = n; step.createSurge.length + surge.length < wantSurge; i++)
-    if (!used.has(i)) step.createSurge.push(i);
-  step.surgeReplicas = surge.length + step.createSurge.length;
-  // Waves: nothing more moves while a replica already at the new spec (surge included) is not Ready.
+  // Waves: nothing more moves — and no surge replica is added, which could take the room a moved replica needs —
+  // while a replica already at the new spec (surge included) is not Ready.
   const notReady = [...updated, ...surge].filter(r => !r.ready);
+  const used = new Set(live.map(r => r.index));
+  if (notReady.length === 0)
+    for (let i = n; step.createSurge.length + surge.length < wantSurge; i++)
+      if (!used.has(i)) step.createSurge.push(i);
+  step.surgeReplicas = surge.length + step.createSurge.length;
   if (notReady.length || step.createSurge.length) {
     step.phase = 'waiting';
     step.reason = step.createSurge.length
