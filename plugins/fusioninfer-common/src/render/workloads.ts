@@ -41,6 +41,38 @@ import { shellJoin } from './shell';
 
 const RAY_WORKER_LINE = `ray start --address=$LWS_LEADER_ADDRESS:${RAY_HEAD_PORT} --block`;
 
+/**
+ * Adds a role's share of a PodGroup's minResources to `totals`, by the upstream formula: the limits of its regular
+ * containers, each rounded up to a whole unit per pod, × `pods`.
+ */
+function addGangResources(
+  totals: Map<string, Quantity>,
+  role: NormalizedRole,
+  pods: number,
+) {
+  for (const c of role.podSpec?.containers ?? []) {
+    const limits =
+      isObject(c.resources) && isObject(c.resources.limits)
+        ? c.resources.limits
+        : {};
+    for (const [name, raw] of Object.entries(limits)) {
+      const q =
+        typeof raw === 'string' || typeof raw === 'number'
+          ? parseQuantity(raw)
+          : undefined;
+      if (!q) continue;
+      const perPodUnits =
+        q.nanos <= 0n ? 0n : (q.nanos + 999_999_999n) / 1_000_000_000n;
+      const prev = totals.get(name);
+      totals.set(name, {
+        nanos:
+          (prev?.nanos ?? 0n) + perPodUnits * BigInt(pods) * 1_000_000_000n,
+        format: prev?.format ?? q.format,
+      });
+    }
+  }
+}
+
 /** PodGroup `{svc}` (spec §3.2), or undefined when the service needs no gang scheduling. */
 export function renderPodGroup(ctx: RenderContext): PodGroup | undefined {
   if (!ctx.gangScheduling) return undefined;
@@ -52,29 +84,7 @@ export function renderPodGroup(ctx: RenderContext): PodGroup | undefined {
     for (let i = 0; i < role.replicas; i++)
       minTaskMember[childNames.task(role.name, i)] = role.nodeCount;
     minMember += role.replicas * role.nodeCount;
-    // Upstream formula: limits of regular containers, each rounded up to a whole unit per pod, × pods of the role.
-    for (const c of role.podSpec?.containers ?? []) {
-      const limits =
-        isObject(c.resources) && isObject(c.resources.limits)
-          ? c.resources.limits
-          : {};
-      for (const [name, raw] of Object.entries(limits)) {
-        const q =
-          typeof raw === 'string' || typeof raw === 'number'
-            ? parseQuantity(raw)
-            : undefined;
-        if (!q) continue;
-        const perPodUnits =
-          q.nanos <= 0n ? 0n : (q.nanos + 999_999_999n) / 1_000_000_000n;
-        const add =
-          perPodUnits * BigInt(role.replicas * role.nodeCount) * 1_000_000_000n;
-        const prev = totals.get(name);
-        totals.set(name, {
-          nanos: (prev?.nanos ?? 0n) + add,
-          format: prev?.format ?? q.format,
-        });
-      }
-    }
+    addGangResources(totals, role, role.replicas * role.nodeCount);
   }
   const minResources: Record<string, string> = {};
   for (const [name, q] of totals) minResources[name] = formatQuantity(q);
@@ -302,24 +312,10 @@ export function renderSurgePodGroup(
 ): PodGroup | undefined {
   if (!roleNeedsGang(ctx, role)) return undefined;
   const task = childNames.task(role.name, index);
+  const totals = new Map<string, Quantity>();
+  addGangResources(totals, role, role.nodeCount);
   const minResources: Record<string, string> = {};
-  for (const c of role.podSpec?.containers ?? []) {
-    const limits =
-      isObject(c.resources) && isObject(c.resources.limits)
-        ? c.resources.limits
-        : {};
-    for (const [name, raw] of Object.entries(limits)) {
-      const q =
-        typeof raw === 'string' || typeof raw === 'number'
-          ? parseQuantity(raw)
-          : undefined;
-      if (!q) continue;
-      const perPod =
-        q.nanos <= 0n ? 0n : (q.nanos + 999_999_999n) / 1_000_000_000n;
-      const prev = minResources[name] ? BigInt(minResources[name]) : 0n;
-      minResources[name] = String(prev + perPod * BigInt(role.nodeCount));
-    }
-  }
+  for (const [name, q] of totals) minResources[name] = formatQuantity(q);
   const spec = {
     minMember: role.nodeCount,
     minTaskMember: { [task]: role.nodeCount },

@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { renderSurgeReplica } from '../render';
 import { validateInferenceService } from '../validate';
 import { readRolloutPolicies, ROLLOUT_ANNOTATION } from './policy';
 import {
@@ -391,5 +392,72 @@ describe('planRollout', () => {
     ]);
     expect(decodeDone.roles[0].update).toEqual([1]);
     expect(decodeDone.complete).toBe(false);
+  });
+});
+
+describe('renderSurgeReplica', () => {
+  const svc = (nodeCount?: number) => ({
+    apiVersion: 'fusioninfer.io/v1alpha1',
+    kind: 'InferenceService',
+    metadata: { name: 'qwen', namespace: 'ml', uid: 'u1' },
+    spec: {
+      roles: [
+        {
+          name: 'inference',
+          componentType: 'worker',
+          replicas: 2,
+          ...(nodeCount ? { multinode: { nodeCount } } : {}),
+          template: {
+            spec: {
+              containers: [
+                {
+                  name: 'vllm',
+                  image: 'vllm/vllm-openai:v0.27.1',
+                  resources: { limits: { 'nvidia.com/gpu': '4' } },
+                },
+              ],
+            },
+          },
+        },
+      ],
+    },
+  });
+
+  it('renders a labelled surge LWS at the given index with, for a gang role, a PodGroup of its own', () => {
+    const [pg, lws] = renderSurgeReplica(svc(2), 'inference', 2) as any[];
+    expect(pg).toMatchObject({
+      kind: 'PodGroup',
+      metadata: {
+        name: 'qwen-inference-2-surge',
+        labels: { 'fusioninfer.io/surge': 'true' },
+      },
+      spec: {
+        minMember: 2,
+        minTaskMember: { 'inference-2': 2 },
+        minResources: { 'nvidia.com/gpu': '8' },
+      },
+    });
+    expect(lws).toMatchObject({
+      kind: 'LeaderWorkerSet',
+      metadata: {
+        name: 'qwen-inference-2',
+        labels: {
+          'fusioninfer.io/surge': 'true',
+          'fusioninfer.io/replica-index': '2',
+        },
+        ownerReferences: [expect.objectContaining({ uid: 'u1' })],
+      },
+    });
+    expect(
+      lws.spec.leaderWorkerTemplate.workerTemplate.metadata.annotations[
+        'scheduling.k8s.io/group-name'
+      ],
+    ).toBe('qwen-inference-2-surge');
+  });
+
+  it('renders no PodGroup for a role that is not gang-scheduled, and nothing for an unknown role', () => {
+    const kids = renderSurgeReplica(svc(), 'inference', 2);
+    expect(kids.map(k => k.kind)).toEqual(['LeaderWorkerSet']);
+    expect(renderSurgeReplica(svc(), 'ghost', 2)).toEqual([]);
   });
 });
