@@ -24,7 +24,8 @@
  * gang that cannot fit, a 64-pod service, an entity whose annotation names a missing service, the pre-flight of a
  * service and of a dry run, approvals by two identities, mutations, errors), one whose policy denies everything (403s), and one that does not reconcile: the
  * same cluster after a spec change nobody reconciled (a Stale status) and after a child was edited by hand (drift);
- * last, showback: a reconciling backend samples usage every 10 s while the multi-node service is under load.
+ * then showback: a reconciling backend samples usage every 10 s while the multi-node service is under load; last,
+ * autoscaling: the demo's qwen-inference (advisory, one request at a time) recommending more replicas under load.
  * Every fixture is checked against its route's schema by plugins/fusioninfer/src/__fixtures__/fixtures.test.ts.
  */
 
@@ -185,6 +186,8 @@ const config = (reconcile: boolean) => ({
   },
   epp: { disableMetricsAuth: false },
   metrics: { minIntervalSeconds: 1, pollIntervalSeconds: 0 },
+  // Decisions every 2 s (15 s by default), so the autoscaling recording waits less.
+  autoscaler: { interval: '2s' },
   // Showback: the demo's price sheet, sampled every 10 s (the shortest interval) so a scenario sees costs soon.
   showback: {
     currency: 'USD',
@@ -728,6 +731,58 @@ const SCENARIOS: Scenario[] = [
           '/showback?from=2020-01-01T00:00:00Z&to=2020-03-01T00:00:00Z',
         ),
         keep: 'response',
+      },
+    ],
+  },
+  {
+    name: 'autoscaling: the demo qwen-inference (advisory) recommending more under load, a service without the annotation',
+    backend: 'reconciling',
+    steps: [
+      {
+        run: 'deploy qwen-inference, put it under load, wait for a recommendation above 1',
+        fn: async s => {
+          const qwen = loadExample('demo/monolithic-router-qwen');
+          // One request at a time, so that the load makes a queue (the simulated engine runs 32 by default).
+          qwen.spec.roles[1].template.spec.containers[0].args.push(
+            '--max-num-seqs',
+            '1',
+          );
+          await s.client.apply(
+            { ...qwen, metadata: { ...qwen.metadata, namespace: NS } },
+            { fieldManager: 'kubectl' },
+          );
+          await until('qwen-inference ready', async () => {
+            const r = await s.backend.get(svc('qwen-inference'), ALICE);
+            return r.status === 200 && r.body.status?.readyReplicas === 1;
+          });
+          s.found.autoscalingLoad = runLoad({
+            kubeConfig: s.client.kubeConfig,
+            namespace: NS,
+            service: 'qwen-inference',
+            rps: 6,
+            durationSeconds: 20,
+            maxTokens: 48,
+          });
+          await until('a recommendation above 1', async () => {
+            const r = await s.backend.get(
+              `${svc('qwen-inference')}/autoscaling`,
+              ALICE,
+            );
+            return r.body.roles?.[0]?.recommendation > 1;
+          });
+        },
+      },
+      {
+        record: 'autoscaling-qwen',
+        request: get(`${svc('qwen-inference')}/autoscaling`),
+      },
+      {
+        run: 'finish the load',
+        fn: async s => void (await s.found.autoscalingLoad),
+      },
+      {
+        record: 'autoscaling-none',
+        request: get(`${svc('qwen-multi-node')}/autoscaling`),
       },
     ],
   },

@@ -310,7 +310,7 @@ describe('the autoscaler against the development cluster', () => {
       expect(role.next).toBeGreaterThan(1);
       expect(role.lastAction).toBeUndefined();
       expect(role.summary).toMatch(
-        /^requests waiting per replica [\d.]+ against a target of 1: 1 → \d replicas/,
+        /^requests waiting per replica [\d.]+ against a target of 1: would scale 1 → \d replicas \(advisory: nothing is written\)$/,
       );
     } finally {
       await load;

@@ -447,6 +447,21 @@ describe('decide', () => {
     ).toBe(2);
   });
 
+  it('says in one sentence what it decided, and that an advisory decision writes nothing', () => {
+    expect(one({ a: POLICY }, 2, { a: waiting(9, 2) }).roles[0].summary).toBe(
+      'requests waiting per replica 4.5 against a target of 2: 2 → 5 replicas',
+    );
+    expect(
+      one({ a: { ...POLICY, mode: 'advisory' } }, 2, { a: waiting(9, 2) })
+        .roles[0].summary,
+    ).toBe(
+      'requests waiting per replica 4.5 against a target of 2: would scale 2 → 5 replicas (advisory: nothing is written)',
+    );
+    expect(one({ a: POLICY }, 2, { a: waiting(4, 2) }).roles[0].summary).toBe(
+      'requests waiting per replica 2 against a target of 2: keeps 2 replicas',
+    );
+  });
+
   it('no signal: replicas unchanged, said', () => {
     const r = one({ a: POLICY }, 3, {}).roles[0];
     expect(r).toMatchObject({ next: 3, recommendation: 3 });

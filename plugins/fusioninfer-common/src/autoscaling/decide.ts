@@ -547,9 +547,13 @@ function sentence(w: Working): string {
   );
   if (w.zero && w.next === 0 && w.current > 0)
     return `idle for ${plural(w.policy.scaleToZeroAfterIdleMinutes!, 'minute')}: ${w.current} → 0 replicas`;
+  const capped =
+    w.next !== w.recommendation ? ` (recommended ${w.recommendation})` : '';
+  if (w.next !== w.current && w.policy.mode === 'advisory')
+    return `${measured}: would scale ${w.current} → ${w.next} replicas${capped} (advisory: nothing is written)`;
   if (w.next !== w.current)
-    return `${measured}: ${w.current} → ${w.next} replicas${w.next !== w.recommendation ? ` (recommended ${w.recommendation})` : ''}`;
+    return `${measured}: ${w.current} → ${w.next} replicas${capped}`;
   if (w.recommendation !== w.current)
     return `${measured}: recommends ${w.recommendation} replicas, stays at ${w.current}${held.length ? ` (${held.map(b => b.reason).join(', ')})` : ''}`;
-  return `${measured}: ${plural(w.current, 'replica')} is right`;
+  return `${measured}: keeps ${plural(w.current, 'replica')}`;
 }

@@ -51,6 +51,8 @@ const ROUTE_OF: Record<string, Route> = {
   'approvals-empty': 'listApprovals',
   'approvals-mine': 'listApprovals',
   'approvals-pending': 'listApprovals',
+  'autoscaling-none': 'getAutoscaling',
+  'autoscaling-qwen': 'getAutoscaling',
   'children-gang': 'getChildren',
   'children-pd': 'getChildren',
   'children-qwen': 'getChildren',

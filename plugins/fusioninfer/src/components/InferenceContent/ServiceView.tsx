@@ -45,6 +45,7 @@ import { ExpandedState, StatusTree } from './StatusTree';
 import { plural } from '../../lib/plural';
 import { PreflightReportView } from '../Preflight/PreflightReportView';
 import { ServiceCostRow } from '../Showback/ServiceCostRow';
+import { AutoscalingPanel } from './AutoscalingPanel';
 
 // The charts library is most of the tab's weight: load it when the Metrics tab opens.
 const MetricsPanel = lazy(() =>
@@ -56,6 +57,8 @@ export const METRICS_REFRESH_MS = 15_000;
 export const DIFF_REFRESH_MS = 30_000;
 /** Refresh period of the pre-flight while its tab is open (free GPUs change as other services come and go). */
 export const PREFLIGHT_REFRESH_MS = 30_000;
+/** Refresh period of the autoscaling section while open (the autoscaler decides every 15 s by default). */
+export const AUTOSCALING_REFRESH_MS = 5_000;
 
 type Pending = ActionResult & { at: number };
 
@@ -188,9 +191,28 @@ function PreflightTab(props: { detail: ServiceDetail }) {
   );
 }
 
+function AutoscalingTab(props: { detail: ServiceDetail }) {
+  const api = useApi(fusioninferApiRef);
+  const { cluster, namespace, name, generation } = props.detail;
+  const autoscaling = usePolling(
+    () => api.getAutoscaling({ cluster, namespace, name }),
+    [cluster, namespace, name, generation],
+    AUTOSCALING_REFRESH_MS,
+  );
+  return (
+    <PanelState
+      state={autoscaling}
+      action="read the autoscaling of this service"
+    >
+      {a => <AutoscalingPanel autoscaling={a} />}
+    </PanelState>
+  );
+}
+
 const TABS = [
   ['status', 'Status'],
   ['preflight', 'Pre-flight'],
+  ['autoscaling', 'Autoscaling'],
   ['routing', 'Routing'],
   ['metrics', 'Metrics'],
   ['drift', 'Drift & YAML'],
@@ -199,8 +221,8 @@ const TABS = [
 type TabId = (typeof TABS)[number][0];
 
 /**
- * One service of the entity: header with state and actions, then status, pre-flight, routing, metrics, drift and
- * events.
+ * One service of the entity: header with state and actions, then status, pre-flight, autoscaling, routing, metrics,
+ * drift and events.
  */
 export function ServiceView(props: {
   detail: ServiceDetail;
@@ -433,6 +455,7 @@ export function ServiceView(props: {
             </Box>
           )}
           {tab === 'preflight' && <PreflightTab detail={detail} />}
+          {tab === 'autoscaling' && <AutoscalingTab detail={detail} />}
           {tab === 'routing' && (
             <RoutingTab detail={detail} children={childrenState.value} />
           )}
