@@ -147,8 +147,8 @@ const isInt = (v: unknown, min: number, max: number): v is number =>
 
 /**
  * The autoscaling policies of an InferenceService, per role name, with the defaults filled in, and the problems of
- * its annotation (JSON or YAML: `{ "<role>" | "*": { minReplicas, maxReplicas, signal, target, mode, tolerance,
- * scaleDownStabilizationSeconds, cooldownSeconds, scaleToZeroAfterIdleMinutes }, pdRatio?: "p:d" }`). Only workload
+ * its annotation (JSON or YAML: per role name or `*` the settings minReplicas, maxReplicas, signal, target, mode,
+ * tolerance, scaleDownStabilizationSeconds, cooldownSeconds and scaleToZeroAfterIdleMinutes, and `pdRatio` as "p:d"). Only workload
  * roles scale (never the router); a role has a policy only when the annotation gives it one (its own or `*`).
  * Warnings say what validation should only mention (replicas outside the bounds, which the autoscaler brings back).
  * Never throws.
