@@ -80,7 +80,6 @@ export const fusioninferEntityCard: ExtensionDefinition =
     },
   });
 
-/** The approvals page, with its nav item. @alpha */
 /** The team's GPU spend (showback) on the overview of Group entities. @alpha */
 export const fusioninferShowbackCard: ExtensionDefinition =
   EntityCardBlueprint.make({
@@ -95,6 +94,7 @@ export const fusioninferShowbackCard: ExtensionDefinition =
     },
   });
 
+/** The approvals page, with its nav item. @alpha */
 export const fusioninferApprovalsPage = PageBlueprint.make({
   name: 'approvals',
   params: {

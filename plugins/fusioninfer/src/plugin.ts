@@ -82,10 +82,6 @@ export const EntityFusionInferCard: () => JSX.Element =
   );
 
 /**
- * The approvals page (legacy system): `<Route path="/fusioninfer" element={<FusionInferApprovalsPage />} />`.
- * @public
- */
-/**
  * The team's GPU spend on a Group entity's overview (showback: services, budget with warnings at 80 % and 100 %,
  * quota). Use it on Group pages, e.g. inside `<EntitySwitch.Case if={isKind('group')}>`.
  * @public
@@ -103,6 +99,10 @@ export const EntityFusionInferShowbackCard: () => JSX.Element =
     }),
   );
 
+/**
+ * The approvals page (legacy system): `<Route path="/fusioninfer" element={<FusionInferApprovalsPage />} />`.
+ * @public
+ */
 export const FusionInferApprovalsPage: () => JSX.Element =
   fusioninferPlugin.provide(
     createRoutableExtension({

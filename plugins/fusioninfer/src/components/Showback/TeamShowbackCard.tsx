@@ -38,6 +38,9 @@ import { ErrorView, errorInfo } from '../common';
 import { SHOWBACK_REFRESH_MS } from './ServiceCostRow';
 import { money, percent, perMillion } from './format';
 
+/** GPU-hours with the decimals a small number needs (a few minutes of one GPU is 0.05). */
+const hours = (h: number) => h.toFixed(h < 10 ? 2 : 1);
+
 const monthName = (iso: string) =>
   new Date(iso).toLocaleString('en-US', {
     month: 'long',
@@ -142,9 +145,9 @@ function TeamSection(props: { body: ShowbackResponse; team: TeamShowback }) {
           Idle
         </Typography>
         <Typography component="dd" variant="body2">
-          {percent(team.idleShare)} of {team.gpuHours.toFixed(1)} GPU-hours
+          {percent(team.idleShare)} of {hours(team.gpuHours)} GPU-hours
           {team.unmeasuredGpuHours > 0
-            ? ` (${team.unmeasuredGpuHours.toFixed(1)} not measured)`
+            ? ` (${hours(team.unmeasuredGpuHours)} not measured)`
             : ''}
         </Typography>
         {team.quota && (
