@@ -251,6 +251,7 @@ export {
   planRollout,
   readRolloutPolicies,
   ROLLOUT_ANNOTATION,
+  withRolloutPaused,
 } from './rollout';
 export { renderSurgeReplica } from './render';
 export type {

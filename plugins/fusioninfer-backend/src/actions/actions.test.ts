@@ -112,7 +112,7 @@ describe('FusionInfer actions in the actions registry', () => {
   }, 30000);
   afterAll(() => dev.close());
 
-  it('registers eight actions with their attributes and the contract limits in their input schemas', async () => {
+  it('registers nine actions with their attributes and the contract limits in their input schemas', async () => {
     const res = await request(server).get(ACTIONS).set(as(BOB));
     expect(res.status).toBe(200);
     const byId = Object.fromEntries(
@@ -138,6 +138,7 @@ describe('FusionInfer actions in the actions registry', () => {
       'fusioninfer:dry-run': readOnly,
       'fusioninfer:scale-role': destructive,
       'fusioninfer:set-strategy': destructive,
+      'fusioninfer:set-rollout-paused': destructive,
       'fusioninfer:delete-service': destructive,
       'fusioninfer:apply-service': destructive,
     });
@@ -150,6 +151,10 @@ describe('FusionInfer actions in the actions registry', () => {
         replicas: { type: 'integer', minimum: 0, maximum: 10000 },
         role: { type: 'string', maxLength: 63 },
       },
+    });
+    expect(byId['fusioninfer:set-rollout-paused'].schema.input).toMatchObject({
+      required: ['cluster', 'namespace', 'name', 'role', 'paused'],
+      properties: { paused: { type: 'boolean' } },
     });
     expect(
       byId['fusioninfer:apply-service'].schema.output.properties.outcome.enum,

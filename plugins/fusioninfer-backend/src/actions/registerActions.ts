@@ -24,6 +24,7 @@ import {
   deleteResponseSchema,
   isGangRunning,
   metricsResponseSchema,
+  rolloutResponseSchema,
   scaleResponseSchema,
   serviceState,
   strategyResponseSchema,
@@ -34,6 +35,7 @@ import {
   ChangeOperationsDeps,
   deleteServiceAs,
   scaleServiceRole,
+  setServiceRolloutPaused,
   setServiceStrategy,
 } from '../changes/operations';
 import { parseOrThrow } from '../contract/parse';
@@ -47,6 +49,7 @@ import {
   dryRunInput,
   gangExplanationOutput,
   metricsInput,
+  rolloutInput,
   scaleInput,
   serviceInput,
   serviceStatusOutput,
@@ -68,6 +71,7 @@ export const FUSIONINFER_ACTIONS = {
   dryRun: 'dry-run',
   scaleRole: 'scale-role',
   setStrategy: 'set-strategy',
+  setRolloutPaused: 'set-rollout-paused',
   deleteService: 'delete-service',
   applyService: 'apply-service',
 } as const;
@@ -403,6 +407,29 @@ export function registerFusionInferActions(
       const { strategy, ...ref } = parseOrThrow(strategyInput, input);
       const reply = await setServiceStrategy(deps, credentials, ref, {
         strategy,
+      });
+      return { output: reply.body };
+    },
+  });
+
+  registry.register({
+    name: FUSIONINFER_ACTIONS.setRolloutPaused,
+    title: "Pause or resume a role's rollout",
+    description: `Sets paused for a worker, prefiller or decoder role in the service's rollout policy (the annotation fusioninfer.io/rollout): a paused role moves no further replica to the new spec, a resumed one goes on. ${SERVICE_REF} ${WRITE_PATH}`,
+    attributes: DESTRUCTIVE,
+    schema: {
+      input: z3 => objectToZodV3(z3, rolloutInput, 'input'),
+      output: z3 =>
+        outcomesToZodV3(z3, [
+          rolloutResponseSchema,
+          approvalRequiredResponseSchema,
+        ]),
+    },
+    action: async ({ input, credentials }) => {
+      const { role, paused, ...ref } = parseOrThrow(rolloutInput, input);
+      const reply = await setServiceRolloutPaused(deps, credentials, ref, {
+        role,
+        paused,
       });
       return { output: reply.body };
     },

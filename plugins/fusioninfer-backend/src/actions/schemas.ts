@@ -19,6 +19,7 @@ import {
   applyRequestSchema,
   capacityFitSchema,
   inferenceServiceStatusSchema,
+  rolloutRequestSchema,
   scaleRequestSchema,
   SERVICE_STATE_KINDS,
   serviceDetailSchema,
@@ -43,6 +44,11 @@ export const scaleInput = z.strictObject({
 export const strategyInput = z.strictObject({
   ...serviceParamsSchema.shape,
   ...strategyRequestSchema.shape,
+});
+
+export const rolloutInput = z.strictObject({
+  ...serviceParamsSchema.shape,
+  ...rolloutRequestSchema.shape,
 });
 
 export const metricsInput = z.strictObject({

@@ -170,8 +170,10 @@ export class ApprovalGate implements ApprovalHold {
       options: {
         ...(input.options ?? {}),
         kind: change.kind,
-        // A scale or strategy change applies only onto the generation it was computed from.
-        ...((change.kind === 'scale' || change.kind === 'strategy') &&
+        // A scale, strategy or rollout change applies only onto the generation it was computed from.
+        ...((change.kind === 'scale' ||
+          change.kind === 'strategy' ||
+          change.kind === 'rollout') &&
         review.live?.metadata.generation !== undefined
           ? { baseGeneration: review.live.metadata.generation }
           : {}),

@@ -39,6 +39,7 @@ import {
   readAutoscalingPolicies,
   renderInferenceService,
   RenderOptions,
+  ROLLOUT_ANNOTATION,
   summarizeInferenceService,
   TeamProject,
 } from '@fusioninfer/plugin-fusioninfer-common';
@@ -81,11 +82,14 @@ export interface ChangeRequest {
   cluster: string;
   namespace: string;
   name: string;
-  /** `delete`, or a new spec: the whole manifest (apply) or the live one edited (scale, strategy). */
-  kind: 'apply' | 'scale' | 'strategy' | 'delete';
+  /**
+   * `delete`, or a new spec: the whole manifest (apply) or the live one edited (scale, strategy; rollout: only the
+   * annotation `fusioninfer.io/rollout`, which Pause and Resume set).
+   */
+  kind: 'apply' | 'scale' | 'strategy' | 'rollout' | 'delete';
   manifest?: InferenceService;
   /**
-   * Scale and strategy: the resourceVersion the edited roles were computed from; the patch applies only onto it
+   * Scale, strategy and rollout: the resourceVersion the edit was computed from; the patch applies only onto it
    * (default: the version the review read).
    */
   resourceVersion?: string;
@@ -499,8 +503,8 @@ export class ServiceWriter {
   }
 
   /**
-   * Writes a reviewed, allowed change: delete with the live UID as precondition; scale/strategy as a merge patch on
-   * the version read; apply (server-side, this suite's field manager) with the live UID as precondition and, with
+   * Writes a reviewed, allowed change: delete with the live UID as precondition; scale/strategy (the roles) and
+   * rollout (the rollout annotation alone) as a merge patch on the version read; apply (server-side, this suite's field manager) with the live UID as precondition and, with
    * `children`, the rendered children — each only when absent or controlled by this service (never adopted).
    * `expectUid` (an approval's stored UID; null: the service must not exist) guards against a service replaced since
    * the review. On a cluster with `writeAs: user` every write is sent as the caller of the review (`caller` overrides
@@ -596,6 +600,31 @@ export class ServiceWriter {
       return { created: false, deleted };
     }
     const next = review.next!;
+    if (change.kind === 'rollout') {
+      const value = next.metadata.annotations?.[ROLLOUT_ANNOTATION];
+      const updated = await written(
+        writer,
+        writer.mergePatch<InferenceService>(
+          KINDS.InferenceService,
+          namespace,
+          name,
+          {
+            metadata: {
+              uid: liveUid,
+              resourceVersion:
+                change.resourceVersion ?? review.live!.metadata.resourceVersion,
+              // Only this annotation: the spec and every other annotation stay as they are live.
+              annotations: { [ROLLOUT_ANNOTATION]: value ?? null },
+            },
+          },
+        ),
+      );
+      return {
+        created: false,
+        uid: updated.metadata.uid,
+        generation: updated.metadata.generation,
+      };
+    }
     if (change.kind === 'scale' || change.kind === 'strategy') {
       const updated = await written(
         writer,

@@ -574,6 +574,63 @@ describe('governed self-service (security review 41a64b0)', () => {
     ).toBeUndefined();
   });
 
+  it('Pause / Resume of a rollout goes through the policy: held where changes need approval, then only the annotation is written', async () => {
+    const server = await start(dev, { approvals: { namespaces: ['prod'] } });
+    await admin.apply(
+      svc('rolling', 'prod', {
+        replicas: 2,
+        image: 'a:1',
+        annotations: { 'fusioninfer.io/rollout': '"*": {maxUnavailable: 1}' },
+      }),
+      { fieldManager: 'kubectl' },
+    );
+    OWNS[BOB].push('component:default/rolling.prod.dev');
+    const pause = () =>
+      request(server)
+        .post(`${API}/clusters/dev/namespaces/prod/services/rolling/rollout`)
+        .set(as(BOB))
+        .send({ role: 'inference', paused: true });
+    const mallory = await request(server)
+      .post(`${API}/clusters/dev/namespaces/prod/services/rolling/rollout`)
+      .set(as(MALLORY))
+      .send({ role: 'inference', paused: true });
+    expect(mallory.status).toBe(403);
+    const held = await pause();
+    expect(held.status).toBe(202);
+    expect(held.body.outcome).toBe('approval-required');
+    const before = await admin.get<any>(
+      KINDS.InferenceService,
+      'prod',
+      'rolling',
+    );
+    expect(before.metadata.annotations['fusioninfer.io/rollout']).toBe(
+      '"*": {maxUnavailable: 1}',
+    );
+    const decided = await request(server)
+      .post(`${API}/approvals/${held.body.approval.id}/decision`)
+      .set(as(CAROL))
+      .send({ approve: true });
+    expect(decided.body.execution).toMatchObject({ state: 'applied' });
+    const after = await admin.get<any>(
+      KINDS.InferenceService,
+      'prod',
+      'rolling',
+    );
+    expect(
+      JSON.parse(after.metadata.annotations['fusioninfer.io/rollout']),
+    ).toEqual({
+      '*': { maxUnavailable: 1 },
+      inference: { paused: true },
+    });
+    expect(after.spec).toEqual(before.spec);
+    const bad = await request(server)
+      .post(`${API}/clusters/dev/namespaces/prod/services/rolling/rollout`)
+      .set(as(BOB))
+      .send({ role: 'nope', paused: true });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/"nope" is not a role/);
+  });
+
   it('an approval executes only onto the service it was made for (live UID), as its requester', async () => {
     const server = await start(dev, {
       approvals: { maxGpusWithoutApproval: 0 },

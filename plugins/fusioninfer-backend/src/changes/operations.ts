@@ -24,9 +24,12 @@ import {
   fusioninferServiceUpdatePermission,
   InferenceService,
   Role,
+  RolloutRequest,
+  ROLLOUT_ANNOTATION,
   ScaleRequest,
   StrategyRequest,
   validateInferenceService,
+  withRolloutPaused,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterApiError } from '@fusioninfer/plugin-fusioninfer-node';
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
@@ -107,16 +110,20 @@ async function clusterCall<T>(
   }
 }
 
+/** An edit of a live service's copy: its roles, or (rollout) its annotations. */
+type Edit = (roles: Role[], annotations: Record<string, string>) => void;
+
 /**
- * Changes the roles of a live service through the writer: refuses invalid results and what the policy refuses,
- * holds what it wants approved (202, nothing changed), otherwise merge-patches `spec.roles` on the version read.
+ * Changes the roles (or the rollout annotation) of a live service through the writer: refuses invalid results and
+ * what the policy refuses, holds what it wants approved (202, nothing changed), otherwise merge-patches `spec.roles`
+ * (or the annotation) on the version read.
  */
 async function changeRolesOnce(
   o: ChangeOperationsDeps,
   credentials: BackstageCredentials,
   params: ServiceParams,
-  kind: 'scale' | 'strategy',
-  edit: (roles: Role[]) => void,
+  kind: 'scale' | 'strategy' | 'rollout',
+  edit: Edit,
 ) {
   const { access, source, gate, writer } = o;
   const { isvc } = await access.loadService(
@@ -126,7 +133,8 @@ async function changeRolesOnce(
     params,
   );
   const roles = isvc.spec.roles.map(x => ({ ...x }));
-  edit(roles);
+  const annotations = { ...(isvc.metadata.annotations ?? {}) };
+  edit(roles, annotations);
   const { status: _s, ...rest } = isvc as InferenceService & {
     status?: unknown;
   };
@@ -136,8 +144,8 @@ async function changeRolesOnce(
       name: isvc.metadata.name,
       namespace: isvc.metadata.namespace,
       ...(isvc.metadata.labels ? { labels: isvc.metadata.labels } : {}),
-      ...(isvc.metadata.annotations
-        ? { annotations: isvc.metadata.annotations }
+      ...(isvc.metadata.annotations || Object.keys(annotations).length
+        ? { annotations }
         : {}),
     },
     spec: { ...isvc.spec, roles },
@@ -178,8 +186,8 @@ async function changeRoles(
   o: ChangeOperationsDeps,
   credentials: BackstageCredentials,
   params: ServiceParams,
-  kind: 'scale' | 'strategy',
-  edit: (roles: Role[]) => void,
+  kind: 'scale' | 'strategy' | 'rollout',
+  edit: Edit,
 ) {
   // The service's status is written by the reconciler all the time: a write that lost the race is redone on a
   // fresh read (a few times), never forced over somebody else's spec change.
@@ -244,6 +252,56 @@ export async function setServiceStrategy(
   return {
     status: 200 as const,
     body: { outcome: 'applied' as const, strategy: body.strategy },
+  };
+}
+
+/**
+ * `POST …/rollout` for a caller (the route and the `set-rollout-paused` action): sets `paused` for one workload role
+ * in the annotation `fusioninfer.io/rollout` (the rest of it kept as written) through the writer, as scale does —
+ * `service.update` on the service's entity, the policy, 202 when it holds the change. The reconciler's rollout gate
+ * reads the annotation at its next pass: a paused role moves no further replica, a resumed one goes on.
+ */
+export async function setServiceRolloutPaused(
+  o: ChangeOperationsDeps,
+  credentials: BackstageCredentials,
+  params: ServiceParams,
+  body: RolloutRequest,
+): Promise<RouteReply<typeof fusioninferRoutes.setRollout>> {
+  let annotation = '';
+  const out = await changeRoles(
+    o,
+    credentials,
+    params,
+    'rollout',
+    (roles, annotations) => {
+      const target = roles.find(x => x.name === body.role);
+      if (!target)
+        throw new InputError(
+          `role: "${body.role}" is not a role of this service (${roles.map(x => x.name).join(', ')})`,
+        );
+      if (target.componentType === 'router')
+        throw new InputError(
+          `role: "${body.role}" is the router; only worker, prefiller and decoder roles roll out`,
+        );
+      const set = withRolloutPaused(
+        { metadata: { annotations }, spec: { roles } },
+        body.role,
+        body.paused,
+      );
+      if ('error' in set) throw new InputError(set.error);
+      annotation = set.annotation;
+      annotations[ROLLOUT_ANNOTATION] = annotation;
+    },
+  );
+  if (out.held) return { status: 202 as const, body: out.body };
+  return {
+    status: 200 as const,
+    body: {
+      outcome: 'applied' as const,
+      role: body.role,
+      paused: body.paused,
+      annotation,
+    },
   };
 }
 

@@ -151,6 +151,11 @@ describe('every route authorizes before loading', () => {
         url: `${svc(c, n)}/strategy`,
         body: { strategy: 'queue-size' },
       })),
+      setRollout: targets.map(([c, n]) => ({
+        method: 'post',
+        url: `${svc(c, n)}/rollout`,
+        body: { role: 'worker', paused: true },
+      })),
       deleteService: targets.map(([c, n]) => ({
         method: 'delete',
         url: svc(c, n),

@@ -163,6 +163,20 @@ describe('REST contract', () => {
       .post(`${SVC}/scale`)
       .send({ role: 'inference', replicas: 1 });
     expectContract('scale', scale);
+    const pause = await request(server)
+      .post(`${SVC}/rollout`)
+      .send({ role: 'inference', paused: true });
+    expectContract('setRollout', pause);
+    expect(pause.body).toMatchObject({ outcome: 'applied', paused: true });
+    expect(JSON.parse(pause.body.annotation)).toEqual({
+      inference: { paused: true },
+    });
+    // The detail now shows the role's rollout policy (configured, nothing under way).
+    const paused = await get(SVC.slice(API.length));
+    expectContract('getService', paused);
+    expect(
+      paused.body.roles.find((r: any) => r.name === 'inference').rollout,
+    ).toMatchObject({ configured: true, active: false, paused: true });
     const dry = await request(server)
       .post(`${API}/apply`)
       .send({

@@ -21,12 +21,13 @@ import {
   ChangeOperationsDeps,
   deleteServiceAs,
   scaleServiceRole,
+  setServiceRolloutPaused,
   setServiceStrategy,
 } from '../changes/operations';
 import { bindRoute } from './validated';
 
 /**
- * Scale, strategy, delete and apply: every one through the one writer (`ServiceWriter`): authorized on the
+ * Scale, strategy, rollout pause/resume, delete and apply: every one through the one writer (`ServiceWriter`): authorized on the
  * service's entity and the entity the manifest names, decided by the one policy (project, pod security, quota,
  * approval threshold), written with the live UID as precondition. The bodies are the change operations
  * (`changes/operations.ts`), shared with the registered actions (`actions/`).
@@ -42,6 +43,9 @@ export function addMutationRoutes(
   );
   bindRoute(router, r.setStrategy, async ({ req, params, body }) =>
     setServiceStrategy(o, await access.credentials(req), params, body),
+  );
+  bindRoute(router, r.setRollout, async ({ req, params, body }) =>
+    setServiceRolloutPaused(o, await access.credentials(req), params, body),
   );
   bindRoute(router, r.deleteService, async ({ req, params }) =>
     deleteServiceAs(o, await access.credentials(req), params),

@@ -16,7 +16,11 @@
 
 import {
   InferenceService,
+  LABELS,
   PodGroup,
+  renderInferenceService,
+  renderSurgeReplica,
+  ROLLOUT_ANNOTATION,
   serviceDetailSchema,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { describeServiceFrom, gangProblem, ServiceObjects } from './describe';
@@ -186,5 +190,127 @@ describe('describeServiceFrom: entityRef and createdAt', () => {
     const d = describeServiceFrom('dev', isvc(1), none());
     expect(d.entityRef).toBeUndefined();
     expect(d.createdAt).toBeUndefined();
+  });
+});
+
+describe('describeServiceFrom: rollouts (issue 19)', () => {
+  const at = (image: string, replicas = 4): InferenceService => {
+    const s = isvc(replicas);
+    s.spec.roles[0].template!.spec!.containers[0].image = image;
+    return s;
+  };
+  const replicaOf = (s: InferenceService, index: number) =>
+    renderInferenceService(s, { namespace: 'team-a', ownerUid: 'u1' })
+      .children.filter(c => c.kind === 'LeaderWorkerSet')
+      .find(c => c.metadata.labels?.[LABELS.replicaIndex] === String(index))!;
+  const podOf = (l: any, ready: boolean) =>
+    ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: `${l.metadata.name}-0`,
+        namespace: 'team-a',
+        labels: {
+          ...l.metadata.labels,
+          'leaderworkerset.sigs.k8s.io/name': l.metadata.name,
+          [LABELS.lwsWorkerIndex]: '0',
+        },
+      },
+      status: {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+      },
+    }) as any;
+
+  it('shows where an image change stands per role: at the new spec, Ready, the phase and the condition part', () => {
+    const next = at('vllm:v2');
+    next.status = {
+      conditions: [
+        {
+          type: 'RolloutProgressing',
+          status: 'True',
+          reason: 'ReplicasUpdating',
+          lastTransitionTime: '2026-12-05T06:00:00Z',
+          message:
+            'inference: 1 of 4 replicas at the new spec (0 Ready); waiting for replica 3 to be Ready',
+        },
+      ],
+    } as any;
+    const live = [0, 1, 2].map(i => replicaOf(at('vllm:v1'), i));
+    live.push(replicaOf(next, 3));
+    const pods = live.map((l, i) => podOf(l, i !== 3));
+    const d = describeServiceFrom('dev', next, {
+      ...none(),
+      leaderWorkerSets: live as any,
+      pods,
+    });
+    expect(serviceDetailSchema.safeParse(d).success).toBe(true);
+    expect(d.roles[0].rollout).toEqual({
+      policy: { maxUnavailable: 1, maxSurge: 0, partition: 0, paused: false },
+      configured: false,
+      active: true,
+      replicas: 4,
+      updatedReplicas: 1,
+      readyReplicas: 0,
+      surgeReplicas: 0,
+      paused: false,
+      phase: 'waiting',
+      reason: 'waiting for replica 3 to be Ready',
+      message:
+        'inference: 1 of 4 replicas at the new spec (0 Ready); waiting for replica 3 to be Ready',
+    });
+  });
+
+  it('has no rollout when every replica runs the rendered spec and no policy is set; a paused policy shows', () => {
+    const s = at('vllm:v1');
+    const live = [0, 1, 2, 3].map(i => replicaOf(s, i));
+    const objects = {
+      ...none(),
+      leaderWorkerSets: live as any,
+      pods: live.map(l => podOf(l, true)),
+    };
+    expect(describeServiceFrom('dev', s, objects).roles[0].rollout).toBe(
+      undefined,
+    );
+    s.metadata.annotations = {
+      [ROLLOUT_ANNOTATION]: '{"inference": {"paused": true}}',
+    };
+    const paused = describeServiceFrom('dev', s, objects).roles[0].rollout;
+    expect(paused).toMatchObject({
+      configured: true,
+      active: false,
+      paused: true,
+      phase: 'complete',
+      updatedReplicas: 4,
+      readyReplicas: 4,
+    });
+    expect(paused?.reason).toBeUndefined();
+  });
+
+  it('counts surge replicas and ignores a foreign LeaderWorkerSet with the labels', () => {
+    const next = at('vllm:v2');
+    const live: any[] = [0, 1, 2, 3].map(i => replicaOf(at('vllm:v1'), i));
+    const surge = renderSurgeReplica(next, 'inference', 4, {
+      namespace: 'team-a',
+      ownerUid: 'u1',
+    }).find(c => c.kind === 'LeaderWorkerSet')!;
+    const foreign = {
+      ...replicaOf(next, 0),
+      metadata: {
+        ...replicaOf(next, 0).metadata,
+        name: 'other',
+        ownerReferences: [],
+      },
+    };
+    const d = describeServiceFrom('dev', next, {
+      ...none(),
+      leaderWorkerSets: [...live, surge, foreign],
+      pods: [...live, surge].map(l => podOf(l, true)),
+    });
+    expect(d.roles[0].rollout).toMatchObject({
+      active: true,
+      surgeReplicas: 1,
+      updatedReplicas: 0,
+    });
   });
 });

@@ -31,10 +31,16 @@ import {
   ServiceDetail,
   entityRefOfService,
   validateInferenceService,
+  readRolloutPolicies,
+  renderInferenceService,
+  RoleRollout,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { ClusterReconciler } from '../reconciler/ClusterReconciler';
+import { gateRollout } from '../reconciler/rollout';
 
+/** The label of a rollout's surge replicas (common's render puts it on their LeaderWorkerSets). */
+const SURGE_LABEL = 'fusioninfer.io/surge';
 const UNSCHEDULABLE_TASKS = /(\d+)\/(\d+) tasks in gang unschedulable/;
 
 /** A core/v1 Event as the detail reads it. */
@@ -93,6 +99,83 @@ export function gangProblem(
 }
 
 /**
+ * Where each workload role's rollout stands, by role name: the reconciler's own gate (`reconciler/rollout.ts`) run on
+ * the same objects — the rendered spec hash against each live replica LeaderWorkerSet's, readiness from the pods at
+ * the replica's current spec — so the tab shows what the reconciler decides. Only roles whose rollout is under way
+ * (a live replica at another spec, or a surge replica) or whose service carries the rollout annotation. The LWS spec
+ * hash does not depend on the backend's render options (EPP images and flags), so the namespace and UID suffice.
+ */
+function rolloutsOf(
+  isvc: InferenceService,
+  lws: LeaderWorkerSet[],
+  pods: Pod[],
+): Map<string, RoleRollout> {
+  const out = new Map<string, RoleRollout>();
+  const { policies, annotated } = readRolloutPolicies(isvc);
+  const render = {
+    namespace: isvc.metadata.namespace,
+    ownerUid: isvc.metadata.uid,
+  };
+  const desired = renderInferenceService(isvc, render).children;
+  const uid = isvc.metadata.uid;
+  // Only the service's own replicas (a foreign LWS with its labels is not a replica of it).
+  const liveLws = lws.filter(
+    l =>
+      !uid ||
+      (l.metadata.ownerReferences ?? []).some(
+        r => r.controller && r.uid === uid,
+      ),
+  ) as KubeObject[];
+  const { step } = gateRollout({ isvc, desired, liveLws, pods, render });
+  const rendered = new Map(
+    desired
+      .filter(c => c.kind === 'LeaderWorkerSet')
+      .map(c => [c.metadata.name, c.metadata.labels?.[LABELS.specHash]]),
+  );
+  const condition = (isvc.status?.conditions ?? []).find(
+    c => c.type === 'RolloutProgressing',
+  );
+  // The condition's message is one part per moving role, "<role>: …", joined by ". ".
+  const parts = (condition?.message ?? '').split('. ');
+  for (const s of step?.roles ?? []) {
+    const mine = liveLws.filter(
+      l => l.metadata.labels?.[LABELS.roleName] === s.role,
+    );
+    const active = mine.some(l => {
+      if (l.metadata.labels?.[SURGE_LABEL] === 'true') return true;
+      const want = rendered.get(l.metadata.name);
+      return (
+        want !== undefined && want !== l.metadata.labels?.[LABELS.specHash]
+      );
+    });
+    if (!active && !annotated) continue;
+    const policy = policies[s.role];
+    if (!policy) continue;
+    const role = (isvc.spec?.roles ?? []).find(r => r?.name === s.role);
+    const message =
+      condition?.status === 'True'
+        ? parts.find(p => p.startsWith(`${s.role}: `))
+        : undefined;
+    out.set(s.role, {
+      policy,
+      configured: annotated,
+      active,
+      replicas: Math.max(0, role?.replicas ?? 1),
+      updatedReplicas: s.updatedReplicas,
+      readyReplicas: s.readyReplicas,
+      surgeReplicas: mine.filter(
+        l => l.metadata.labels?.[SURGE_LABEL] === 'true',
+      ).length,
+      paused: policy.paused,
+      phase: active ? s.phase : 'complete',
+      ...(active && s.reason ? { reason: s.reason } : {}),
+      ...(message ? { message } : {}),
+    });
+  }
+  return out;
+}
+
+/**
  * Everything the Inference tab shows about one service, built from objects already at hand (no I/O). Bounded by the
  * validation limits: a valid service lists every replica its spec asks for (at most `LIMITS.replicasPerRole` per
  * role, `LIMITS.childrenPerService` in all); an invalid one (a stored object over a limit) lists only the replicas
@@ -146,6 +229,10 @@ export function describeServiceFrom(
     else podsByReplica.set(k, [p]);
   }
   const lwsByName = new Map(lws.map(l => [l.metadata.name, l]));
+  // Rendering is bounded by the validation limits, so only a valid service is expanded.
+  const rollouts = valid
+    ? rolloutsOf(isvc, lws, pods)
+    : new Map<string, RoleRollout>();
   let budget: number = LIMITS.childrenPerService;
   const roles = specRoles
     .filter(r => r.componentType !== 'router')
@@ -185,6 +272,7 @@ export function describeServiceFrom(
             pods: (podsByReplica.get(`${r.name}/${i}`) ?? []).map(podView),
           };
         }),
+        ...(rollouts.has(r.name) ? { rollout: rollouts.get(r.name) } : {}),
       };
     });
   const pg = podGroups[0];

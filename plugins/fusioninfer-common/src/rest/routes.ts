@@ -39,6 +39,8 @@ import {
   scaleResponseSchema,
   serviceDetailSchema,
   servicesResponseSchema,
+  rolloutRequestSchema,
+  rolloutResponseSchema,
   strategyRequestSchema,
   strategyResponseSchema,
 } from './services';
@@ -206,6 +208,19 @@ export const fusioninferRoutes = {
     body: strategyRequestSchema,
     responses: {
       200: strategyResponseSchema,
+      202: approvalRequiredResponseSchema,
+    },
+  },
+  setRollout: {
+    method: 'post',
+    path: `${SERVICE}/rollout`,
+    summary:
+      "Pauses or resumes a role's rollout (the annotation fusioninfer.io/rollout); 202 when policy holds the change for approval",
+    permission: 'fusioninfer.service.update on the service entity',
+    params: serviceParamsSchema,
+    body: rolloutRequestSchema,
+    responses: {
+      200: rolloutResponseSchema,
       202: approvalRequiredResponseSchema,
     },
   },

@@ -129,6 +129,39 @@ export type PodView = z.infer<typeof podViewSchema>;
 /** `status.parents` of an InferencePool or HTTPRoute (Gateway API; open objects). */
 const parentsSchema = z.array(z.record(z.string(), z.unknown()));
 
+/** A role's rollout in the service detail (issue 19). @public */
+export const roleRolloutSchema = z
+  .strictObject({
+    /** The role's policy with its amounts resolved against its replicas (the defaults without the annotation). */
+    policy: z.strictObject({
+      maxUnavailable: z.number().int(),
+      maxSurge: z.number().int(),
+      partition: z.number().int(),
+      paused: z.boolean(),
+    }),
+    /** The service carries the annotation `fusioninfer.io/rollout`. */
+    configured: z.boolean(),
+    /** A live replica runs another spec than the rendered one, or a surge replica is up. */
+    active: z.boolean(),
+    /** Desired replicas. */
+    replicas: z.number().int(),
+    /** Replicas below `replicas` whose LeaderWorkerSet has the rendered spec hash, and of those Ready. */
+    updatedReplicas: z.number().int(),
+    readyReplicas: z.number().int(),
+    /** Surge replicas alive (labelled `fusioninfer.io/surge`). */
+    surgeReplicas: z.number().int(),
+    paused: z.boolean(),
+    /** The plan's phase now: `complete`, `progressing`, `paused` or `waiting`. */
+    phase: z.enum(['complete', 'progressing', 'paused', 'waiting']),
+    /** Why it waits or holds, in words. */
+    reason: z.string().optional(),
+    /** The role's part of the `RolloutProgressing` condition the reconciler last wrote. */
+    message: z.string().optional(),
+  })
+  .meta({ id: 'RoleRollout' });
+/** A role's rollout in the service detail. @public */
+export type RoleRollout = z.infer<typeof roleRolloutSchema>;
+
 /** `GET /clusters/:cluster/namespaces/:namespace/services/:name`: everything the Inference tab shows about one service. @public */
 export const serviceDetailSchema = z
   .strictObject({
@@ -165,6 +198,8 @@ export const serviceDetailSchema = z
             pods: z.array(podViewSchema),
           }),
         ),
+        /** Where a rollout of the role stands: present while one is under way or when the service sets a rollout policy. */
+        rollout: roleRolloutSchema.optional(),
       }),
     ),
     gang: z
@@ -416,6 +451,31 @@ export const strategyResponseSchema = z
   .meta({ id: 'StrategyResponse' });
 /** `POST …/strategy` applied. @public */
 export type StrategyResponse = z.infer<typeof strategyResponseSchema>;
+
+/** `POST …/rollout`: pause or resume the rollout of one role. @public */
+export const rolloutRequestSchema = z
+  .strictObject({
+    role: kubernetesName('role').describe(
+      'A worker, prefiller or decoder role of the service',
+    ),
+    paused: z.boolean(),
+  })
+  .meta({ id: 'RolloutRequest' });
+/** `POST …/rollout`. @public */
+export type RolloutRequest = z.infer<typeof rolloutRequestSchema>;
+
+/** `POST …/rollout` applied: the annotation as written. @public */
+export const rolloutResponseSchema = z
+  .strictObject({
+    outcome: z.literal('applied'),
+    role: z.string(),
+    paused: z.boolean(),
+    /** The value of `fusioninfer.io/rollout` now. */
+    annotation: z.string(),
+  })
+  .meta({ id: 'RolloutResponse' });
+/** `POST …/rollout` applied. @public */
+export type RolloutResponse = z.infer<typeof rolloutResponseSchema>;
 
 /** `DELETE …/services/:name` (202: deletion started). @public */
 export const deleteResponseSchema = z

@@ -19,6 +19,7 @@ export {
   readRolloutPolicies,
   resolveAmount,
   ROLLOUT_ANNOTATION,
+  withRolloutPaused,
 } from './policy';
 export type {
   ResolvedRolloutPolicy,

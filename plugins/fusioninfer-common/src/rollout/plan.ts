@@ -109,7 +109,7 @@ export function planRoleRollout(input: RoleRolloutInput): RoleRolloutStep {
   const stuck = (r: ReplicaObservation) =>
     !input.surgeFits && !r.ready && movable.length > 0;
   const surge = beyond.filter(r => r.updated && !stuck(r));
-  for (const r of beyond.filter(r => !r.updated || stuck(r)))
+  for (const r of beyond.filter(x => !x.updated || stuck(x)))
     step.delete.push(r.index);
   if (movable.length === 0) {
     // Complete (up to the partition): surge replicas go once every replica is back.

@@ -16,7 +16,11 @@
 
 import { renderSurgeReplica } from '../render';
 import { validateInferenceService } from '../validate';
-import { readRolloutPolicies, ROLLOUT_ANNOTATION } from './policy';
+import {
+  readRolloutPolicies,
+  ROLLOUT_ANNOTATION,
+  withRolloutPaused,
+} from './policy';
 import {
   planRoleRollout,
   planRollout,
@@ -396,7 +400,7 @@ describe('planRollout', () => {
 });
 
 describe('renderSurgeReplica', () => {
-  const svc = (nodeCount?: number) => ({
+  const qwen = (nodeCount?: number) => ({
     apiVersion: 'fusioninfer.io/v1alpha1',
     kind: 'InferenceService',
     metadata: { name: 'qwen', namespace: 'ml', uid: 'u1' },
@@ -424,7 +428,7 @@ describe('renderSurgeReplica', () => {
   });
 
   it('renders a labelled surge LWS at the given index with, for a gang role, a PodGroup of its own', () => {
-    const [pg, lws] = renderSurgeReplica(svc(2), 'inference', 2) as any[];
+    const [pg, lws] = renderSurgeReplica(qwen(2), 'inference', 2) as any[];
     expect(pg).toMatchObject({
       kind: 'PodGroup',
       metadata: {
@@ -456,8 +460,59 @@ describe('renderSurgeReplica', () => {
   });
 
   it('renders no PodGroup for a role that is not gang-scheduled, and nothing for an unknown role', () => {
-    const kids = renderSurgeReplica(svc(), 'inference', 2);
+    const kids = renderSurgeReplica(qwen(), 'inference', 2);
     expect(kids.map(k => k.kind)).toEqual(['LeaderWorkerSet']);
-    expect(renderSurgeReplica(svc(), 'ghost', 2)).toEqual([]);
+    expect(renderSurgeReplica(qwen(), 'ghost', 2)).toEqual([]);
+  });
+});
+
+describe('withRolloutPaused (Pause / Resume)', () => {
+  const pd = (annotation?: string) => ({
+    metadata: annotation
+      ? { annotations: { [ROLLOUT_ANNOTATION]: annotation } }
+      : {},
+    spec: {
+      roles: [
+        { name: 'decode', componentType: 'decoder', replicas: 4 },
+        { name: 'prefill', componentType: 'prefiller', replicas: 2 },
+      ],
+    },
+  });
+
+  it('sets paused for one role and keeps the rest of the annotation as written', () => {
+    const out = withRolloutPaused(
+      pd('"*": {maxUnavailable: 2}\nprefill: {maxSurge: 1}\n'),
+      'decode',
+      true,
+    );
+    expect(out).toEqual({
+      annotation: JSON.stringify({
+        '*': { maxUnavailable: 2 },
+        prefill: { maxSurge: 1 },
+        decode: { paused: true },
+      }),
+    });
+    const resumed = withRolloutPaused(
+      pd((out as { annotation: string }).annotation),
+      'decode',
+      false,
+    ) as { annotation: string };
+    expect(readRolloutPolicies(pd(resumed.annotation)).policies.decode).toEqual(
+      { maxUnavailable: 2, maxSurge: 0, partition: 0, paused: false },
+    );
+  });
+
+  it('starts an annotation where there is none, and refuses a bad one or an unknown role', () => {
+    expect(withRolloutPaused(pd(), 'prefill', true)).toEqual({
+      annotation: '{"prefill":{"paused":true}}',
+    });
+    expect(
+      withRolloutPaused(pd('decode: {maxSurge: -1}'), 'decode', true),
+    ).toEqual({
+      error: expect.stringMatching(/fix them first.*maxSurge/),
+    });
+    expect(withRolloutPaused(pd(), 'router', true)).toEqual({
+      error: '"router" is not a role of this service',
+    });
   });
 });
