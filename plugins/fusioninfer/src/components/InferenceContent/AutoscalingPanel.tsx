@@ -69,7 +69,7 @@ function RoleRow(props: { r: AutoscalingRoleView }) {
   if (rec !== undefined && rec < r.actual) direction = ' ↓';
   return (
     <TableRow>
-      <TableCell>
+      <TableCell sx={{ whiteSpace: 'nowrap' }}>
         <code>{r.role}</code>
         <Typography variant="caption" display="block" color="text.secondary">
           {r.minReplicas}–{r.maxReplicas} replicas
