@@ -786,6 +786,97 @@ const SCENARIOS: Scenario[] = [
       },
     ],
   },
+  {
+    name: 'rollout: an image change on a 4-replica role, paused part-way and resumed until it completes',
+    backend: 'reconciling',
+    steps: [
+      {
+        run: 'deploy qwen-rolling (4 replicas), change its image to one that starts slowly, wait for the first wave',
+        fn: async s => {
+          const rolling = copy(services().multi);
+          rolling.metadata = {
+            name: 'qwen-rolling',
+            namespace: NS,
+            labels: rolling.metadata.labels,
+          };
+          rolling.spec.roles = rolling.spec.roles.filter(
+            (r: any) => r.componentType !== 'router',
+          );
+          const role = rolling.spec.roles[0];
+          role.replicas = 4;
+          delete role.multinode;
+          // No GPUs: the rollout must not depend on what the other scenarios left on the nodes.
+          delete role.template.spec.containers[0].resources;
+          await s.client.apply(rolling, { fieldManager: 'kubectl' });
+          const detail = async () =>
+            (await s.backend.get(svc('qwen-rolling'), ALICE)).body;
+          await until('qwen-rolling ready', async () => {
+            const d = await detail();
+            return (
+              d.roles?.[0]?.replicas?.filter((r: any) => r.readyGroups)
+                .length === 4
+            );
+          });
+          // "-slowstart": each moved replica takes 10 × the start-up delay to be Ready, so the waves can be seen.
+          role.template.spec.containers[0].image = `${role.template.spec.containers[0].image.split(':')[0]}:v0.27.2-slowstart`;
+          await s.client.apply(rolling, { fieldManager: 'kubectl' });
+          await until('a first replica at the new spec', async () => {
+            const r = (await detail()).roles?.[0]?.rollout;
+            return r?.active && r.updatedReplicas >= 1 && r.updatedReplicas < 4;
+          });
+        },
+      },
+      {
+        record: 'rollout-pause',
+        request: post(`${svc('qwen-rolling')}/rollout`, () => ({
+          role: 'inference',
+          paused: true,
+        })),
+      },
+      {
+        run: 'wait until the reconciler holds it',
+        fn: s =>
+          until('the rollout paused', async () => {
+            const r = (await get(svc('qwen-rolling'))(s)).body.roles?.[0]
+              ?.rollout;
+            return r?.phase === 'paused';
+          }),
+      },
+      { record: 'service-rolling-paused', request: get(svc('qwen-rolling')) },
+      {
+        record: 'rollout-resume',
+        request: post(`${svc('qwen-rolling')}/rollout`, () => ({
+          role: 'inference',
+          paused: false,
+        })),
+      },
+      {
+        run: 'wait until it moves again',
+        fn: s =>
+          until('the rollout resumed', async () => {
+            const r = (await get(svc('qwen-rolling'))(s)).body.roles?.[0]
+              ?.rollout;
+            return r?.active && !r.paused && r.phase !== 'paused';
+          }),
+      },
+      { record: 'service-rolling', request: get(svc('qwen-rolling')) },
+      {
+        run: 'wait until every replica runs the new image and is Ready',
+        fn: s =>
+          until('the rollout complete', async () => {
+            const d = (await get(svc('qwen-rolling'))(s)).body;
+            return (
+              d.roles?.[0]?.rollout?.active === false &&
+              d.status?.conditions?.some(
+                (c: any) =>
+                  c.type === 'RolloutProgressing' && c.reason === 'Complete',
+              )
+            );
+          }),
+      },
+      { record: 'service-rolling-complete', request: get(svc('qwen-rolling')) },
+    ],
+  },
 ];
 
 function save(name: string, value: unknown) {

@@ -46,6 +46,7 @@ import { plural } from '../../lib/plural';
 import { PreflightReportView } from '../Preflight/PreflightReportView';
 import { ServiceCostRow } from '../Showback/ServiceCostRow';
 import { AutoscalingPanel } from './AutoscalingPanel';
+import { RolloutPanel } from './RolloutPanel';
 
 // The charts library is most of the tab's weight: load it when the Metrics tab opens.
 const MetricsPanel = lazy(() =>
@@ -441,6 +442,7 @@ export function ServiceView(props: {
         >
           {tab === 'status' && (
             <Box sx={{ display: 'flex', flexDirection: 'column', gap: 2 }}>
+              <RolloutPanel detail={detail} entityRef={entityRef} />
               <StatusTree
                 detail={detail}
                 expanded={expanded}
