@@ -166,7 +166,12 @@ function TeamSection(props: { body: ShowbackResponse; team: TeamShowback }) {
       <Budget team={team} currency={c} month={monthName(body.month.start)} />
       {services.length > 0 && (
         <Box sx={{ overflowX: 'auto' }}>
-          <Table size="small" aria-label={`Services of ${team.team}`}>
+          <Table
+            size="small"
+            aria-label={`Services of ${team.team}`}
+            // Figures and their headings on one line each; the service name may wrap.
+            sx={{ '& th, & td:not(:first-of-type)': { whiteSpace: 'nowrap' } }}
+          >
             <TableHead>
               <TableRow>
                 <TableCell>Service</TableCell>
