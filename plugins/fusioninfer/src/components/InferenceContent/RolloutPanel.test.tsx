@@ -91,6 +91,9 @@ describe('RolloutPanel', () => {
     // The next detail (recorded once the reconciler held it) is paused: the note goes, Resume is offered.
     act(() => next.set!(fixture<ServiceDetail>('service-rolling-paused')));
     expect(screen.queryByText(/Pausing/)).not.toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Resume rollout of inference' }),
+    ).toBeEnabled();
     const panel = screen.getByRole('region', { name: 'Rollout of inference' });
     expect(within(panel).getByText('Paused')).toBeInTheDocument();
     expect(panel).toHaveTextContent(
