@@ -267,31 +267,6 @@ describe('fusioninfer backend plugin', () => {
     ).toBe(400);
   }, 30000);
 
-  it('diffs rendered children against live ones: in sync after reconcile, drift shown with its path', async () => {
-    const { server } = await start();
-    const url =
-      '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/diff';
-    const synced = await waitFor(async () => {
-      const r = await request(server).get(url);
-      return r.status === 200 && r.body.diff?.inSync && r.body;
-    });
-    expect(synced.validation.valid).toBe(true);
-    expect(synced.diff.counts.missing).toBe(0);
-    // Somebody edits a child by hand (same spec-hash label): the reconciler leaves it, the diff shows it.
-    await client.mergePatch(KINDS.PodGroup, 'default', 'qwen-multi-node', {
-      spec: { minMember: 99 },
-    });
-    const drifted = await waitFor(async () => {
-      const r = await request(server).get(url);
-      return r.status === 200 && !r.body.diff.inSync && r.body;
-    });
-    const pg = drifted.diff.children.find((c: any) => c.kind === 'PodGroup');
-    expect(pg).toMatchObject({
-      state: 'drifted',
-      changes: [{ path: '.spec.minMember', desired: 4, live: 99 }],
-    });
-  }, 30000);
-
   it("asks for each service's entity as the permission resource, so an owner policy filters lists and routes", async () => {
     // Stands in for a conditional policy (catalog isEntityOwner) resolved by the permission framework: alice owns
     // component:default/qwen; nobody else may touch it. The plugin's job is to ask with the right resourceRef.
@@ -409,5 +384,64 @@ describe('fusioninfer backend plugin', () => {
           .set('Authorization', mockCredentials.none.header())
       ).status,
     ).toBe(200);
+  }, 30000);
+});
+
+// A cluster of its own: the backends the other tests started keep reconciling theirs until the file ends, and one of
+// them would correct the drift this test needs to see.
+describe('fusioninfer backend plugin diff', () => {
+  let own: DevCluster;
+  let ownClient: ClusterClient;
+  beforeAll(async () => {
+    own = await startDevCluster({ simulation: { podStartupDelayMs: 40 } });
+    ownClient = new ClusterClient(devClusterConfig(own.url));
+    await ownClient.apply(
+      loadExample('multi-node-router.yaml', { namespace: 'default' }),
+      { fieldManager: 'kubectl' },
+    );
+  });
+  afterAll(() => own.close());
+
+  it('diffs rendered children against live ones: in sync after reconcile, drift shown with its path', async () => {
+    const url =
+      '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen-multi-node/diff';
+    const reconciling = await startFusionInferTestBackend({
+      plugin: fusioninferPlugin,
+      cluster: own,
+      config: { reconciler: { leaseDurationSeconds: 1 } },
+    });
+    const synced = await waitFor(async () => {
+      const r = await request(reconciling.server).get(url);
+      return r.status === 200 && r.body.diff?.inSync && r.body;
+    });
+    expect(synced.validation.valid).toBe(true);
+    expect(synced.diff.counts.missing).toBe(0);
+    await reconciling.stop();
+    // A backend that only reads (its reconciler off, so nothing corrects the drift before it is looked at);
+    // somebody edits a child by hand (same spec-hash label): the diff shows where.
+    const { server } = await startFusionInferTestBackend({
+      plugin: fusioninferPlugin,
+      cluster: own,
+      config: { reconciler: { enabled: false } },
+    });
+    const live = await ownClient.get<any>(
+      KINDS.PodGroup,
+      'default',
+      'qwen-multi-node',
+    );
+    await ownClient.mergePatch(KINDS.PodGroup, 'default', 'qwen-multi-node', {
+      spec: { minMember: 99 },
+    });
+    const drifted = await waitFor(async () => {
+      const r = await request(server).get(url);
+      return r.status === 200 && !r.body.diff.inSync && r.body;
+    });
+    const pg = drifted.diff.children.find((c: any) => c.kind === 'PodGroup');
+    expect(pg).toMatchObject({
+      state: 'drifted',
+      changes: [
+        { path: '.spec.minMember', desired: live.spec.minMember, live: 99 },
+      ],
+    });
   }, 30000);
 });

@@ -196,6 +196,22 @@ describe('ClusterClient against the development cluster', () => {
     ).toBe(false);
   });
 
+  it('applies a namespaced object without a namespace into "default", as kubectl does; a cluster-scoped one stays so', async () => {
+    const obj: any = isvc('no-namespace');
+    delete obj.metadata.namespace;
+    const applied = await client.apply(obj);
+    expect(applied.metadata.namespace).toBe('default');
+    expect(
+      await client.get(KINDS.InferenceService, 'default', 'no-namespace'),
+    ).toBeDefined();
+    const ns = await client.apply({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'scoped-check' },
+    } as any);
+    expect(ns.metadata.namespace).toBeUndefined();
+  });
+
   it('turns API errors into ClusterApiError with code, reason and the server message', async () => {
     const bad = {
       ...isvc('bad'),

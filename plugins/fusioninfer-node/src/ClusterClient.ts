@@ -547,17 +547,25 @@ export class ClusterClient {
           PatchStrategy.ServerSideApply,
         ),
       )) as unknown as T;
+    // A namespaced object without a namespace goes to "default", as kubectl and client-node send it.
+    const namespace = kind.namespaced
+      ? obj.metadata.namespace || 'default'
+      : undefined;
+    const body =
+      kind.namespaced && !obj.metadata.namespace
+        ? { ...obj, metadata: { ...obj.metadata, namespace } }
+        : obj;
     return withKind(
       await this.json<T>(
         'PATCH',
-        resourcePath(kind, obj.metadata.namespace, obj.metadata.name),
+        resourcePath(kind, namespace, obj.metadata.name),
         {
           query: {
             fieldManager: options.fieldManager ?? FIELD_MANAGER,
             force: String(options.force ?? true),
             dryRun: options.dryRun ? 'All' : undefined,
           },
-          body: obj,
+          body,
           contentType: PatchStrategy.ServerSideApply,
         },
       ),
