@@ -30,7 +30,9 @@ import {
   InferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
+import { ConfigReader } from '@backstage/config';
 import { fusioninferPlugin } from '../plugin';
+import { readAutoscalerConfig } from './config';
 import {
   assertAutoscalerMayChange,
   ChangeRequest,
@@ -189,6 +191,39 @@ describe('the autoscaler caller (what the writer lets it change)', () => {
       kind: 'requester',
       user: 'user:default/alice',
     });
+  });
+});
+
+describe('fusioninfer.autoscaler configuration', () => {
+  const read = (autoscaler?: object) =>
+    readAutoscalerConfig(
+      new ConfigReader({ fusioninfer: autoscaler ? { autoscaler } : {} }),
+    );
+
+  it('defaults to deciding every 15 s, a rejection holding for an hour; durations in any form', () => {
+    expect(read()).toEqual({
+      enabled: true,
+      intervalMs: 15_000,
+      rejectionBackoffMs: 3_600_000,
+    });
+    expect(
+      read({
+        enabled: false,
+        interval: { seconds: 30 },
+        rejectionBackoff: 'PT10M',
+      }),
+    ).toEqual({
+      enabled: false,
+      intervalMs: 30_000,
+      rejectionBackoffMs: 600_000,
+    });
+    expect(read({ interval: '5s' }).intervalMs).toBe(5000);
+  });
+
+  it('refuses an interval under a second, naming the key', () => {
+    expect(() => read({ interval: { milliseconds: 200 } })).toThrow(
+      'fusioninfer.autoscaler.interval: must be a duration of at least 1 s',
+    );
   });
 });
 
