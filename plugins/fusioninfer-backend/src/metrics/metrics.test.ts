@@ -152,13 +152,16 @@ describe('routing metrics through the API server pod proxy', () => {
       const r = await request(server).get(
         '/api/fusioninfer/clusters/dev/namespaces/default/services/qwen/metrics',
       );
+      // What a user waits for: the EPP answered (refused) and every model server is scraped.
       return (
         r.status === 200 &&
         r.body.epp.state !== 'not-ready' &&
         r.body.epp.state !== 'ok' &&
+        r.body.endpoints.length > 0 &&
+        r.body.endpoints.every((e: any) => e.state === 'ok') &&
         r.body
       );
-    }, 15_000);
+    }, 30_000);
     expect(body.epp.state).toBe('unavailable-auth');
     expect(body.epp.message).toMatch(/401.*metrics-endpoint-auth/);
     expect(body.endpoints.every((e: any) => e.state === 'ok')).toBe(true);
