@@ -263,6 +263,34 @@ export const fusioninferPlugin = createBackendPlugin({
               logger.warn('could not execute approved requests', e as Error),
             );
         });
+        const routerOptions = {
+          logger,
+          httpAuth,
+          permissions,
+          clusters,
+          reconcilers,
+          source: views,
+          render,
+          metrics,
+          catalog,
+          auth,
+          userInfo,
+          governance,
+          approvalPolicy: approvals.policy,
+          defaultOwner: config.getOptionalString(
+            'fusioninfer.catalog.defaultOwner',
+          ),
+          approvals: {
+            store,
+            gate,
+            allowSelfApproval: approvals.allowSelfApproval,
+          },
+          quotas,
+          preflight: settings.preflight,
+        };
+        // One set of access checks, gate and writer for the REST API and the registered actions.
+        const services = createFusionInferServices(routerOptions);
+        quotaSource = services.writer;
         // Showback (issue 20): usage sampled where this instance's reconciler leads, priced by the price sheet or
         // OpenCost, read by every instance.
         const showback = settings.showback
@@ -308,35 +336,6 @@ export const fusioninferPlugin = createBackendPlugin({
           lifecycle.addStartupHook(() => recorder.start());
           lifecycle.addShutdownHook(() => recorder.stop());
         }
-        const routerOptions = {
-          showback,
-          logger,
-          httpAuth,
-          permissions,
-          clusters,
-          reconcilers,
-          source: views,
-          render,
-          metrics,
-          catalog,
-          auth,
-          userInfo,
-          governance,
-          approvalPolicy: approvals.policy,
-          defaultOwner: config.getOptionalString(
-            'fusioninfer.catalog.defaultOwner',
-          ),
-          approvals: {
-            store,
-            gate,
-            allowSelfApproval: approvals.allowSelfApproval,
-          },
-          quotas,
-          preflight: settings.preflight,
-        };
-        // One set of access checks, gate and writer for the REST API and the registered actions.
-        const services = createFusionInferServices(routerOptions);
-        quotaSource = services.writer;
         // The role autoscaler (issue 20): where this instance's reconciler leads, through the same writer and gate.
         const autoscaling = readAutoscalerConfig(config);
         const autoscalerStore = new AutoscalerStore(knex);
@@ -384,6 +383,7 @@ export const fusioninferPlugin = createBackendPlugin({
           await createRouter(
             {
               ...routerOptions,
+              showback,
               autoscaling: {
                 enabled: autoscalerEnabled,
                 intervalMs: autoscaling.intervalMs,
