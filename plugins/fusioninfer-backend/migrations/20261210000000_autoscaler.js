@@ -25,7 +25,7 @@
 exports.up = async function up(knex) {
   await knex.schema.createTable('fusioninfer_autoscaler', table => {
     table.comment(
-      "The autoscaler's state and last decision per InferenceService (annotation fusioninfer.io/autoscaling)",
+      'State and last decision of the autoscaler per InferenceService (annotation fusioninfer.io/autoscaling)',
     );
     table
       .string('cluster', 63)

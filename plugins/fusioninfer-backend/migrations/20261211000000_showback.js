@@ -75,7 +75,7 @@ exports.up = async function up(knex) {
     table
       .string('product', 253)
       .notNullable()
-      .comment("node's nvidia.com/gpu.product; '' when unknown");
+      .comment('nvidia.com/gpu.product label of the node; empty when unknown');
     table.double('seconds').notNullable().comment('units held × seconds');
     table.double('idle_seconds').notNullable();
     table.double('unmeasured_seconds').notNullable();

@@ -157,14 +157,14 @@ export const fusioninferPlugin = createBackendPlugin({
         const identity = `${os.hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
         const reconcilers = new Map<string, ClusterReconciler>();
         // The one writer knows the team projects' quotas; it is made after the reconcilers (see below).
-        let quotaSource:
-          | {
-              quotaLeft(
-                cluster: string,
-                isvc: InferenceService,
-              ): Promise<number | undefined>;
-            }
-          | undefined;
+        const quota: {
+          source?: {
+            quotaLeft(
+              cluster: string,
+              isvc: InferenceService,
+            ): Promise<number | undefined>;
+          };
+        } = {};
         // One set of informers per cluster, shared by its reconciler and the REST views (also in observe mode and
         // with the reconciler disabled): page views cost no API-server call.
         const caches = new Map<string, ClusterCache>();
@@ -181,7 +181,7 @@ export const fusioninferPlugin = createBackendPlugin({
             render,
             workers: settings.reconciler.workers,
             requestConcurrency: settings.reconciler.requestConcurrency,
-            quotaLeft: async isvc => quotaSource?.quotaLeft(client.name, isvc),
+            quotaLeft: async isvc => quota.source?.quotaLeft(client.name, isvc),
             resyncSeconds: settings.reconciler.resyncMs / 1000,
             leaderElection: {
               namespace: settings.reconciler.leaseNamespace, // default fusioninfer-system
@@ -290,7 +290,7 @@ export const fusioninferPlugin = createBackendPlugin({
         };
         // One set of access checks, gate and writer for the REST API and the registered actions.
         const services = createFusionInferServices(routerOptions);
-        quotaSource = services.writer;
+        quota.source = services.writer;
         // Showback (issue 20): usage sampled where this instance's reconciler leads, priced by the price sheet or
         // OpenCost, read by every instance.
         const showback = settings.showback

@@ -147,10 +147,19 @@ describe('rollouts', () => {
         updated: ready && mine.every(p => p.spec.containers[0].image === image),
       };
     });
+    const isvc = dev.api.get(
+      dev.api.findType('fusioninfer.io', 'v1alpha1', 'inferenceservices')!,
+      ns,
+      svc,
+    ) as any;
     return {
       ready: groups.filter(g => g.ready).length,
       updated: groups.filter(g => !g.surge && g.updated).length,
       surge: groups.filter(g => g.surge).length,
+      // Whether the service says its rollout is complete.
+      complete: (isvc?.status?.conditions ?? []).some(
+        (c: any) => c.type === 'RolloutProgressing' && c.reason === 'Complete',
+      ),
     };
   };
 
@@ -250,6 +259,9 @@ describe('rollouts', () => {
       async () => (await condition('roll'))?.reason === 'Complete',
       { what: 'the rollout to complete' },
     );
+    // It says Complete only once the last wave is Ready too.
+    for (const s of samples.filter(x => x.complete))
+      expect(s).toMatchObject({ updated: 4, ready: 4 });
   }, 120_000);
 
   it('with maxSurge 1 and maxUnavailable 0 adds a surge replica (its own PodGroup) first and never has fewer than 4 Ready', async () => {

@@ -195,10 +195,15 @@ export function gateRollout(input: RolloutGateInput): RolloutGateOutput {
   children.push(...extra);
   // A rollout is under way where a live replica runs another spec or a surge replica exists (a first deploy or a
   // scale-up is not a rollout).
+  // Once under way it lasts until its last wave is Ready, also after every replica runs the new spec.
+  const underWay = (isvc.status?.conditions ?? []).some(
+    c => c.type === 'RolloutProgressing' && c.status === 'True',
+  );
   const moving = step.roles.filter(
     (s, i) =>
       s.phase !== 'complete' &&
-      inputs[i].live.some(r => !r.updated || r.index >= inputs[i].replicas),
+      (underWay ||
+        inputs[i].live.some(r => !r.updated || r.index >= inputs[i].replicas)),
   );
   const had = (isvc.status?.conditions ?? []).some(
     c => c.type === 'RolloutProgressing',
