@@ -133,6 +133,12 @@ export const applyDryRunResponseSchema = z
 /** `200` of a dry run. @public */
 export type ApplyDryRunResponse = z.infer<typeof applyDryRunResponseSchema>;
 
+/** `200` of `POST /apply`: applied, or a dry run's answer (told apart by `outcome`). @public */
+export const applyOkResponseSchema = z.union([
+  applyAppliedResponseSchema,
+  applyDryRunResponseSchema,
+]);
+
 /** Every successful answer of `POST /apply`, told apart by `outcome`. @public */
 export type ApplyResponse =
   ApplyAppliedResponse | ApprovalRequiredResponse | ApplyDryRunResponse;

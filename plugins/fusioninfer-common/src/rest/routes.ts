@@ -55,8 +55,7 @@ import {
   MAX_MANIFEST_BYTES,
 } from './approvals';
 import {
-  applyAppliedResponseSchema,
-  applyDryRunResponseSchema,
+  applyOkResponseSchema,
   applyRequestSchema,
   approvalRequiredResponseSchema,
 } from './apply';
@@ -87,8 +86,246 @@ export interface RestRouteSpec {
 const SERVICE = '/clusters/:cluster/namespaces/:namespace/services/:name';
 const MANIFEST_BODY = MAX_MANIFEST_BYTES + 64 * 1024;
 
-/** Every route of `/api/fusioninfer`. @public */
-export const fusioninferRoutes = {
+/**
+ * The type of {@link fusioninferRoutes}, written out so that its schemas are named (`typeof x`) rather than expanded:
+ * a route added to the table is added here too (the table is checked against this type).
+ * @public
+ */
+export type FusionInferRoutes = {
+  readonly listClusters: {
+    readonly method: 'get';
+    readonly path: '/clusters';
+    readonly summary: string;
+    readonly permission: string;
+    readonly responses: { readonly 200: typeof clustersResponseSchema };
+  };
+  readonly listServices: {
+    readonly method: 'get';
+    readonly path: '/services';
+    readonly summary: string;
+    readonly permission: string;
+    readonly responses: { readonly 200: typeof servicesResponseSchema };
+  };
+  readonly getService: {
+    readonly method: 'get';
+    readonly path: '/clusters/:cluster/namespaces/:namespace/services/:name';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof serviceParamsSchema;
+    readonly responses: { readonly 200: typeof serviceDetailSchema };
+  };
+  readonly getChildren: {
+    readonly method: 'get';
+    readonly path: '/clusters/:cluster/namespaces/:namespace/services/:name/children';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof serviceParamsSchema;
+    readonly responses: { readonly 200: typeof childrenResponseSchema };
+  };
+  readonly getDiff: {
+    readonly method: 'get';
+    readonly path: '/clusters/:cluster/namespaces/:namespace/services/:name/diff';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof serviceParamsSchema;
+    readonly responses: { readonly 200: typeof diffResponseSchema };
+  };
+  readonly getMetrics: {
+    readonly method: 'get';
+    readonly path: '/clusters/:cluster/namespaces/:namespace/services/:name/metrics';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof serviceParamsSchema;
+    readonly responses: { readonly 200: typeof metricsResponseSchema };
+  };
+  readonly getPreflight: {
+    readonly method: 'get';
+    readonly path: '/clusters/:cluster/namespaces/:namespace/services/:name/preflight';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof serviceParamsSchema;
+    readonly responses: { readonly 200: typeof preflightReportSchema };
+  };
+  readonly getAutoscaling: {
+    readonly method: 'get';
+    readonly path: '/clusters/:cluster/namespaces/:namespace/services/:name/autoscaling';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof serviceParamsSchema;
+    readonly responses: { readonly 200: typeof autoscalingResponseSchema };
+  };
+  readonly getServiceShowback: {
+    readonly method: 'get';
+    readonly path: '/clusters/:cluster/namespaces/:namespace/services/:name/showback';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof serviceParamsSchema;
+    readonly query: typeof serviceShowbackQuerySchema;
+    readonly responses: { readonly 200: typeof serviceShowbackResponseSchema };
+  };
+  readonly getShowback: {
+    readonly method: 'get';
+    readonly path: '/showback';
+    readonly summary: string;
+    readonly permission: string;
+    readonly query: typeof showbackQuerySchema;
+    readonly responses: { readonly 200: typeof showbackResponseSchema };
+  };
+  readonly getEntityServices: {
+    readonly method: 'get';
+    readonly path: '/entities/:kind/:namespace/:name/services';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof entityParamsSchema;
+    readonly responses: { readonly 200: typeof entityServicesResponseSchema };
+  };
+  readonly scale: {
+    readonly method: 'post';
+    readonly path: '/clusters/:cluster/namespaces/:namespace/services/:name/scale';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof serviceParamsSchema;
+    readonly body: typeof scaleRequestSchema;
+    readonly responses: {
+      readonly 200: typeof scaleResponseSchema;
+      readonly 202: typeof approvalRequiredResponseSchema;
+    };
+  };
+  readonly setStrategy: {
+    readonly method: 'post';
+    readonly path: '/clusters/:cluster/namespaces/:namespace/services/:name/strategy';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof serviceParamsSchema;
+    readonly body: typeof strategyRequestSchema;
+    readonly responses: {
+      readonly 200: typeof strategyResponseSchema;
+      readonly 202: typeof approvalRequiredResponseSchema;
+    };
+  };
+  readonly setRollout: {
+    readonly method: 'post';
+    readonly path: '/clusters/:cluster/namespaces/:namespace/services/:name/rollout';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof serviceParamsSchema;
+    readonly body: typeof rolloutRequestSchema;
+    readonly responses: {
+      readonly 200: typeof rolloutResponseSchema;
+      readonly 202: typeof approvalRequiredResponseSchema;
+    };
+  };
+  readonly deleteService: {
+    readonly method: 'delete';
+    readonly path: '/clusters/:cluster/namespaces/:namespace/services/:name';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof serviceParamsSchema;
+    readonly responses: { readonly 202: typeof deleteResponseSchema };
+  };
+  readonly apply: {
+    readonly method: 'post';
+    readonly path: '/apply';
+    readonly summary: string;
+    readonly permission: string;
+    readonly body: typeof applyRequestSchema;
+    readonly maxBodyBytes: number;
+    readonly responses: {
+      readonly 200: typeof applyOkResponseSchema;
+      readonly 202: typeof approvalRequiredResponseSchema;
+    };
+  };
+  readonly checkApproval: {
+    readonly method: 'post';
+    readonly path: '/approvals/check';
+    readonly summary: string;
+    readonly permission: string;
+    readonly body: typeof approvalCheckRequestSchema;
+    readonly maxBodyBytes: number;
+    readonly responses: { readonly 200: typeof approvalCheckResponseSchema };
+  };
+  readonly createApproval: {
+    readonly method: 'post';
+    readonly path: '/approvals';
+    readonly summary: string;
+    readonly permission: string;
+    readonly body: typeof createApprovalRequestSchema;
+    readonly maxBodyBytes: number;
+    readonly responses: { readonly 201: typeof approvalRequestSchema };
+  };
+  readonly listApprovals: {
+    readonly method: 'get';
+    readonly path: '/approvals';
+    readonly summary: string;
+    readonly permission: string;
+    readonly query: typeof listApprovalsQuerySchema;
+    readonly responses: { readonly 200: typeof approvalListResponseSchema };
+  };
+  readonly getApproval: {
+    readonly method: 'get';
+    readonly path: '/approvals/:id';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof approvalIdParamsSchema;
+    readonly responses: { readonly 200: typeof approvalRequestSchema };
+  };
+  readonly decideApproval: {
+    readonly method: 'post';
+    readonly path: '/approvals/:id/decision';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof approvalIdParamsSchema;
+    readonly body: typeof decisionRequestSchema;
+    readonly responses: { readonly 200: typeof approvalRequestSchema };
+  };
+  readonly retryApproval: {
+    readonly method: 'post';
+    readonly path: '/approvals/:id/retry';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof approvalIdParamsSchema;
+    readonly responses: { readonly 200: typeof approvalRequestSchema };
+  };
+  readonly cancelApproval: {
+    readonly method: 'post';
+    readonly path: '/approvals/:id/cancel';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof approvalIdParamsSchema;
+    readonly responses: { readonly 200: typeof approvalRequestSchema };
+  };
+  readonly listProjects: {
+    readonly method: 'get';
+    readonly path: '/projects';
+    readonly summary: string;
+    readonly permission: string;
+    readonly responses: { readonly 200: typeof projectsResponseSchema };
+  };
+  readonly setProjectQuota: {
+    readonly method: 'put';
+    readonly path: '/projects/:project/quotas/:cluster';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof projectQuotaParamsSchema;
+    readonly body: typeof setProjectQuotaRequestSchema;
+    readonly responses: { readonly 200: typeof projectSchema };
+  };
+  readonly resetProjectQuota: {
+    readonly method: 'delete';
+    readonly path: '/projects/:project/quotas/:cluster';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof projectQuotaParamsSchema;
+    readonly responses: { readonly 200: typeof projectSchema };
+  };
+};
+
+/**
+ * Every route of `/api/fusioninfer`. A new route is added here and to {@link FusionInferRoutes} (its type, which names
+ * the schemas instead of expanding them); tsc refuses the table when the two differ.
+ * @public
+ */
+export const fusioninferRoutes: FusionInferRoutes = {
   listClusters: {
     method: 'get',
     path: '/clusters',
@@ -146,6 +383,15 @@ export const fusioninferRoutes = {
     params: serviceParamsSchema,
     responses: { 200: preflightReportSchema },
   },
+  getAutoscaling: {
+    method: 'get',
+    path: `${SERVICE}/autoscaling`,
+    summary:
+      "Autoscaling of the service's roles (annotation fusioninfer.io/autoscaling): per role the mode, the signal and its target, the recommendation against the actual replicas, the last decision and what blocked it",
+    permission: 'fusioninfer.service.read on the service entity',
+    params: serviceParamsSchema,
+    responses: { 200: autoscalingResponseSchema },
+  },
   getServiceShowback: {
     method: 'get',
     path: `${SERVICE}/showback`,
@@ -165,15 +411,6 @@ export const fusioninferRoutes = {
       'fusioninfer.service.read on each service entity (teams sum the services the caller may read)',
     query: showbackQuerySchema,
     responses: { 200: showbackResponseSchema },
-  },
-  getAutoscaling: {
-    method: 'get',
-    path: `${SERVICE}/autoscaling`,
-    summary:
-      "Autoscaling of the service's roles (annotation fusioninfer.io/autoscaling): per role the mode, the signal and its target, the recommendation against the actual replicas, the last decision and what blocked it",
-    permission: 'fusioninfer.service.read on the service entity',
-    params: serviceParamsSchema,
-    responses: { 200: autoscalingResponseSchema },
   },
   getEntityServices: {
     method: 'get',
@@ -242,7 +479,7 @@ export const fusioninferRoutes = {
     body: applyRequestSchema,
     maxBodyBytes: MANIFEST_BODY,
     responses: {
-      200: z.union([applyAppliedResponseSchema, applyDryRunResponseSchema]),
+      200: applyOkResponseSchema,
       202: approvalRequiredResponseSchema,
     },
   },
@@ -339,7 +576,7 @@ export const fusioninferRoutes = {
     params: projectQuotaParamsSchema,
     responses: { 200: projectSchema },
   },
-} as const satisfies Record<string, RestRouteSpec>;
+} as const satisfies FusionInferRoutes & Record<string, RestRouteSpec>;
 
 /** Names of the routes (the methods of the typed clients). @public */
 export type FusionInferRouteId = keyof typeof fusioninferRoutes;
