@@ -362,7 +362,10 @@ export class MetricsCollector {
       this.states.set(key, s);
     }
     s.isvc = isvc;
-    if (!s.last || this.now() - s.lastAt >= (this.options.minIntervalMs ?? 5000))
+    if (
+      !s.last ||
+      this.now() - s.lastAt >= (this.options.minIntervalMs ?? 5000)
+    )
       await this.refresh(s);
     const at = s.lastAt;
     return new Map([...s.endpoints].filter(([, snap]) => snap.atMs === at));
