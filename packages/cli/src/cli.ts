@@ -203,9 +203,9 @@ function parseArgs(argv: string[]): Args {
       case '--model-config': {
         only(flag, 'preflight');
         const v = value(flag);
-        const eq = v.indexOf('=');
+        const at = v.indexOf('=');
         args.modelConfigs.push(
-          eq > 0 ? [v.slice(0, eq), v.slice(eq + 1)] : [undefined, v],
+          at > 0 ? [v.slice(0, at), v.slice(at + 1)] : [undefined, v],
         );
         break;
       }

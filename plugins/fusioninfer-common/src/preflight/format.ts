@@ -25,9 +25,12 @@ const n = (x: number) => x.toLocaleString('en-US');
  * @public
  */
 export function formatPreflight(r: PreflightReport, name?: string): string {
-  const lines: string[] = [
-    `${name ? `${name}: ` : ''}${r.verdict === 'does-not-start' ? 'DOES NOT START' : r.verdict === 'starts' ? 'starts' : 'unknown'}`,
-  ];
+  const word: Record<PreflightReport['verdict'], string> = {
+    'does-not-start': 'DOES NOT START',
+    starts: 'starts',
+    unknown: 'unknown',
+  };
+  const lines: string[] = [`${name ? `${name}: ` : ''}${word[r.verdict]}`];
   for (const role of r.roles) {
     const e = role.engine;
     lines.push(

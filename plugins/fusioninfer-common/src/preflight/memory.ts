@@ -387,15 +387,11 @@ export function nonTorchBytes(args: EngineArgs, gpu: GpuSpec): number {
   const nvlink =
     NVLINK.test((gpu.product ?? '').toLowerCase()) &&
     !/pcie/.test((gpu.product ?? '').toLowerCase());
-  return (
-    (base +
-      (nvlink
-        ? CALIBRATION.nvlinkTensorParallelGiB
-        : args.tensorParallelSize === 2
-          ? CALIBRATION.pcieTensorParallelGiB
-          : 0)) *
-    GiB
-  );
+  let buffers = 0;
+  if (nvlink) buffers = CALIBRATION.nvlinkTensorParallelGiB;
+  else if (args.tensorParallelSize === 2)
+    buffers = CALIBRATION.pcieTensorParallelGiB;
+  return (base + buffers) * GiB;
 }
 
 /** CUDA graphs' memory when vLLM takes it from the budget (0.21 and later, not with --enforce-eager), else 0. */

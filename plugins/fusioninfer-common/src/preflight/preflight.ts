@@ -858,13 +858,11 @@ export function preflight(
     }
   });
   const gang = gangCheck(isvc, summary.roles, snapshot, options);
-  const verdict: PreflightVerdict = roles.some(
-    r => r.verdict === 'does-not-start',
-  )
-    ? 'does-not-start'
-    : roles.length && roles.every(r => r.verdict === 'starts')
-      ? 'starts'
-      : 'unknown';
+  let verdict: PreflightVerdict = 'unknown';
+  if (roles.some(r => r.verdict === 'does-not-start'))
+    verdict = 'does-not-start';
+  else if (roles.length && roles.every(r => r.verdict === 'starts'))
+    verdict = 'starts';
   const failing = roles.filter(r => r.verdict === 'does-not-start');
   const unknown = roles.filter(r => r.verdict === 'unknown');
   const parts: string[] = [];

@@ -214,6 +214,9 @@ export function renderRoleLws(
   return out;
 }
 
+/** The label of a rollout's surge replica (its LeaderWorkerSet, pods and PodGroup). */
+export const SURGE_LABEL = 'fusioninfer.io/surge';
+
 /**
  * The LeaderWorkerSet of one replica of a role. A surge replica (a rollout's extra replica, index from the role's
  * replicas up) is labelled as such and, when the role is gang-scheduled, joins a PodGroup of its own
@@ -295,9 +298,6 @@ export function renderReplicaLws(
     spec,
   };
 }
-
-/** The label of a rollout's surge replica (its LeaderWorkerSet, pods and PodGroup). */
-export const SURGE_LABEL = 'fusioninfer.io/surge';
 
 /** The PodGroup name of a gang-scheduled surge replica. */
 export function surgePodGroupName(svc: string, role: string, index: number) {
