@@ -52,5 +52,5 @@ export type {
   ModelServerBehaviour,
   ModelServerBehaviours,
 } from './sim';
-export { runLoad } from './loadgen';
-export type { LoadOptions, LoadResult } from './loadgen';
+export { loadSchedule, parseLoadShape, runLoad } from './loadgen';
+export type { LoadOptions, LoadResult, LoadShape } from './loadgen';

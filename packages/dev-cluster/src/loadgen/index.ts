@@ -39,6 +39,98 @@ export interface LoadOptions {
   model?: string;
   /** Refuse API servers that are not on the loopback interface unless set. */
   allowRemote?: boolean;
+  /** How the rate moves over the run (default constant at `rps`). */
+  shape?: LoadShape;
+}
+
+/**
+ * The shape of the load over time, peaking at `rps`: `square` — `rps` for the first half of every period, nothing
+ * in the second; `ramp` — from 0 up to `rps` over the run; `burst` — `rps` for `burstSeconds` every `everySeconds`,
+ * a tenth of it in between.
+ */
+export type LoadShape =
+  | { kind: 'constant' }
+  | { kind: 'square'; periodSeconds: number }
+  | { kind: 'ramp' }
+  | { kind: 'burst'; everySeconds: number; burstSeconds: number };
+
+/** Reads a shape as the CLI takes it: `constant`, `square:PERIOD`, `ramp`, `burst:EVERY:LENGTH` (seconds). */
+export function parseLoadShape(text: string): LoadShape {
+  const [kind, a, b] = text.split(':');
+  const positive = (v: string | undefined) => {
+    const n = Number(v);
+    if (!(n > 0))
+      throw new Error(
+        `load shape "${text}": ${v ?? '(missing)'} is not a positive number of seconds`,
+      );
+    return n;
+  };
+  if (kind === 'constant' && a === undefined) return { kind };
+  if (kind === 'ramp' && a === undefined) return { kind };
+  if (kind === 'square' && b === undefined)
+    return { kind, periodSeconds: positive(a) };
+  if (kind === 'burst') {
+    const shape = {
+      kind,
+      everySeconds: positive(a),
+      burstSeconds: positive(b),
+    } as const;
+    if (shape.burstSeconds > shape.everySeconds)
+      throw new Error(
+        `load shape "${text}": a burst cannot be longer than its period`,
+      );
+    return shape;
+  }
+  throw new Error(
+    `load shape "${text}": expected constant, square:PERIOD, ramp or burst:EVERY:LENGTH`,
+  );
+}
+
+/** Requests per second at `t` seconds into a run of `duration` seconds. */
+export function loadRate(
+  shape: LoadShape,
+  rps: number,
+  t: number,
+  duration: number,
+): number {
+  switch (shape.kind) {
+    case 'square':
+      return t % shape.periodSeconds < shape.periodSeconds / 2 ? rps : 0;
+    case 'ramp':
+      return (rps * t) / duration;
+    case 'burst':
+      return t % shape.everySeconds < shape.burstSeconds ? rps : rps / 10;
+    default:
+      return rps;
+  }
+}
+
+/**
+ * When each request is sent (seconds from the start), at most `max`: the rate integrated in 10 ms steps, one request
+ * each time the integral reaches a whole number (open loop; a constant rate spaces them 1/rps apart from 0).
+ */
+export function loadSchedule(
+  shape: LoadShape,
+  rps: number,
+  duration: number,
+  max: number,
+): number[] {
+  if (shape.kind === 'constant') {
+    const out: number[] = [];
+    for (let i = 0; i < max && i / rps <= duration; i++) out.push(i / rps);
+    return out;
+  }
+  const out: number[] = [];
+  let acc = 0;
+  // Integer steps (t = k / 100), so the shape's windows fall on the seconds they name.
+  for (let k = 0; k / 100 <= duration && out.length < max; k++) {
+    acc += loadRate(shape, rps, k / 100, duration) / 100;
+    if (acc >= 1 - 1e-9) {
+      out.push(k / 100);
+      acc -= 1;
+    }
+  }
+  return out;
 }
 
 export interface LoadResult {
@@ -120,9 +212,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   };
   const start = Date.now();
   const inflight: Promise<void>[] = [];
-  for (let i = 0; i < max; i++) {
-    const due = start + (i * 1000) / o.rps;
-    if (due > start + o.durationSeconds * 1000) break;
+  const schedule = loadSchedule(
+    o.shape ?? { kind: 'constant' },
+    o.rps,
+    o.durationSeconds,
+    max,
+  );
+  for (let i = 0; i < schedule.length; i++) {
+    const due = start + schedule[i] * 1000;
     const wait = due - Date.now();
     if (wait > 0) await new Promise(r => setTimeout(r, wait));
     const pod = pods[i % pods.length].metadata!.name!;
@@ -191,7 +288,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   for (let i = 0; i < argv.length; i += 2) {
     if (!argv[i].startsWith('--') || argv[i + 1] === undefined) {
       process.stderr.write(
-        'Usage: fusioninfer-loadgen --service NAME [--namespace NS] [--kubeconfig PATH] [--rps R] [--duration S] [--prompt-mix shared-prefix|random] [--max-tokens N] [--model NAME]\n',
+        'Usage: fusioninfer-loadgen --service NAME [--namespace NS] [--kubeconfig PATH] [--rps R] [--duration S] [--shape constant|square:PERIOD|ramp|burst:EVERY:LENGTH] [--prompt-mix shared-prefix|random] [--max-tokens N] [--model NAME]\n',
       );
       process.exitCode = 2;
       return;
@@ -200,6 +297,14 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   }
   if (!args.service) {
     process.stderr.write('fusioninfer-loadgen: --service is required\n');
+    process.exitCode = 2;
+    return;
+  }
+  let shape: LoadShape | undefined;
+  try {
+    shape = args.shape ? parseLoadShape(args.shape) : undefined;
+  } catch (e) {
+    process.stderr.write(`fusioninfer-loadgen: ${(e as Error).message}\n`);
     process.exitCode = 2;
     return;
   }
@@ -219,6 +324,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       (args['prompt-mix'] as LoadOptions['promptMix']) ?? 'shared-prefix',
     maxTokens: Number(args['max-tokens'] ?? 32),
     model: args.model,
+    ...(shape ? { shape } : {}),
   });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

@@ -21,7 +21,7 @@ import {
 } from '@kubernetes/client-node';
 import { renderInferenceService } from '@fusioninfer/plugin-fusioninfer-common';
 import { startDevCluster } from '../cluster';
-import { runLoad } from '.';
+import { loadSchedule, parseLoadShape, runLoad } from '.';
 import { loadExample } from '@fusioninfer/test-utils';
 
 describe('load generator', () => {
@@ -99,4 +99,58 @@ describe('load generator', () => {
     },
     20000,
   );
+});
+
+describe('load shapes', () => {
+  const perSecond = (times: number[], duration: number) =>
+    Array.from(
+      { length: duration },
+      (_, s) => times.filter(t => t >= s && t < s + 1).length,
+    );
+
+  it('constant: rps evenly, as before shapes existed', () => {
+    const t = loadSchedule({ kind: 'constant' }, 4, 3, 1000);
+    expect(t).toEqual([
+      0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.25, 2.5, 2.75, 3,
+    ]);
+  });
+
+  it('square: rps for the first half of every period, nothing in the second', () => {
+    const t = loadSchedule(parseLoadShape('square:4'), 10, 8, 10_000);
+    expect(perSecond(t, 8)).toEqual([10, 10, 0, 0, 10, 10, 0, 0]);
+  });
+
+  it('ramp: from nothing up to rps over the run', () => {
+    const counts = perSecond(
+      loadSchedule(parseLoadShape('ramp'), 20, 10, 10_000),
+      10,
+    );
+    for (let i = 1; i < counts.length; i++)
+      expect(counts[i]).toBeGreaterThanOrEqual(counts[i - 1]);
+    expect(counts[9]).toBeGreaterThanOrEqual(18);
+    expect(counts.reduce((a, b) => a + b, 0)).toBeCloseTo(100, -1);
+  });
+
+  it('burst: rps for the burst, a tenth between, and bounded by max', () => {
+    const counts = perSecond(
+      loadSchedule(parseLoadShape('burst:5:1'), 20, 10, 10_000),
+      10,
+    );
+    expect(counts).toEqual([20, 2, 2, 2, 2, 20, 2, 2, 2, 2]);
+    expect(loadSchedule(parseLoadShape('square:2'), 1000, 60, 50)).toHaveLength(
+      50,
+    );
+  });
+
+  it('refuses shapes it cannot read, naming them', () => {
+    expect(() => parseLoadShape('square')).toThrow(
+      /square.*not a positive number/,
+    );
+    expect(() => parseLoadShape('burst:2:5')).toThrow(
+      /cannot be longer than its period/,
+    );
+    expect(() => parseLoadShape('sine:3')).toThrow(
+      /expected constant, square:PERIOD, ramp or burst/,
+    );
+  });
 });
