@@ -34,6 +34,7 @@ import {
   ReplicaObservation,
   RoleRolloutInput,
   RolloutStep,
+  summarizeInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
 
 const SURGE_LABEL = 'fusioninfer.io/surge';
@@ -113,6 +114,7 @@ export function gateRollout(input: RolloutGateInput): RolloutGateOutput {
         `${c.metadata.labels?.[LABELS.roleName]}/${c.metadata.labels?.[LABELS.replicaIndex]}`,
         c,
       );
+  const summaries = summarizeInferenceService(isvc).roles;
   const inputs: RoleRolloutInput[] = [];
   const surgeRender = new Map<string, KubeObject[]>();
   for (const role of roles) {
@@ -141,11 +143,13 @@ export function gateRollout(input: RolloutGateInput): RolloutGateOutput {
         ready: replicaReady(lws, pods),
       });
     }
-    const gpusPerPod = (role.template?.spec?.containers ?? []).reduce(
-      (s, c) => s + Number(c?.resources?.limits?.['nvidia.com/gpu'] ?? 0),
-      0,
+    // GPUs per pod as the scheduler counts them (sidecars and init containers included), from the summary every
+    // other GPU figure of the suite uses.
+    const summary = summaries.find(x => x.name === role.name);
+    const gpusPerPod = Math.ceil(
+      summary?.acceleratorsPerPod['nvidia.com/gpu'] ?? 0,
     );
-    const nodeCount = Math.max(1, role.multinode?.nodeCount ?? 1);
+    const nodeCount = summary?.nodesPerReplica ?? 1;
     const blocked = input.surgeBlockedBy?.(role.name, gpusPerPod, nodeCount);
     inputs.push({
       role: role.name,
