@@ -282,6 +282,10 @@ export interface PreflightOptions {
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const gib = (b: number) => round2(b / GIB);
 
+/** Whether a pod's nodeSelector selects a node (every key with the same value). */
+const selects = (selector: Record<string, unknown>, n: SnapshotNode) =>
+  Object.entries(selector).every(([k, v]) => n.labels[k] === v);
+
 /** The nodes a role's pods may land on: matching its nodeSelector, with GPUs when it asks for GPUs. */
 function candidateNodes(
   snapshot: ClusterSnapshot | undefined,
@@ -294,7 +298,7 @@ function candidateNodes(
     : {};
   return snapshot.nodes.filter(
     n =>
-      Object.entries(selector).every(([k, v]) => n.labels[k] === v) &&
+      selects(selector, n) &&
       (gpusPerPod <= 0 || (n.allocatable[GPU] ?? 0) > 0),
   );
 }
@@ -671,7 +675,7 @@ function place(
   for (const s of sorted) {
     const req = { ...s.requests, pods: 1 };
     const fits = (n: SnapshotNode) =>
-      Object.entries(s.selector).every(([key, v]) => n.labels[key] === v) &&
+      selects(s.selector, n) &&
       Object.entries(req).every(([r, v]) => v <= 0 || (n.free[r] ?? 0) >= v);
     // Free amounts only fall, so a node that cannot take this shape never will: one pass over the nodes per shape.
     let i = 0;
@@ -690,8 +694,7 @@ function place(
 function largestFree(nodes: SnapshotNode[], selector: Record<string, unknown>) {
   let best = { gpus: 0, node: '' };
   for (const n of nodes) {
-    if (!Object.entries(selector).every(([k, v]) => n.labels[k] === v))
-      continue;
+    if (!selects(selector, n)) continue;
     const g = Math.max(0, n.free[GPU] ?? 0);
     if (g > best.gpus) best = { gpus: g, node: n.name };
   }
