@@ -392,6 +392,7 @@ export async function startDevCluster(
       api,
       recordEvent,
       registerPodHttpHandler: r => httpServer.registerPodHttpHandler(r),
+      registerServiceHttpHandler: r => httpServer.registerServiceHttpHandler(r),
       registerPodLogSource: s => httpServer.registerPodLogSource(s),
     });
   }

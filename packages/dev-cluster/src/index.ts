@@ -52,5 +52,6 @@ export type {
   ModelServerBehaviour,
   ModelServerBehaviours,
 } from './sim';
+export { DEV_GATEWAY, demoGateway } from './sim/gateway';
 export { loadSchedule, parseLoadShape, runLoad } from './loadgen';
 export type { LoadOptions, LoadResult, LoadShape } from './loadgen';

@@ -177,10 +177,12 @@ export function openApiV2Protobuf(api: KubeApi): Buffer {
   ]);
 }
 
-/** Evaluates the JSONPath subset used by printer columns: .a.b, [n], [?(@.k=="v")].x */
+/** Evaluates the JSONPath subset used by printer columns: .a.b, [n], [*], [?(@.k=="v")].x (the first result) */
 export function jsonPath(obj: unknown, expr: string): unknown {
   const tokens =
-    expr.replace(/^\./, '').match(/\[\?\(@\.[^)]+\)\]|\[\d+\]|[^.[\]]+/g) ?? [];
+    expr
+      .replace(/^\./, '')
+      .match(/\[\?\(@\.[^)]+\)\]|\[\d+\]|\[\*\]|[^.[\]]+/g) ?? [];
   let cur: unknown[] = [obj];
   for (const tok of tokens) {
     const next: unknown[] = [];
@@ -194,6 +196,8 @@ export function jsonPath(obj: unknown, expr: string): unknown {
           for (const item of c)
             if (item && String((item as any)[filter[1]]) === filter[2])
               next.push(item);
+      } else if (tok === '[*]') {
+        if (Array.isArray(c)) next.push(...c);
       } else if (/^\[\d+\]$/.test(tok)) {
         if (Array.isArray(c)) next.push(c[Number(tok.slice(1, -1))]);
       } else next.push((c as any)[tok]);

@@ -42,6 +42,7 @@ import {
   PodHttpResolver,
   PodLogSource,
   ServerParts,
+  ServiceHttpResolver,
 } from './types';
 
 export type {
@@ -53,6 +54,7 @@ export type {
   PodLogSource,
   ProxyRequest,
   ProxyResponse,
+  ServiceHttpResolver,
 } from './types';
 
 /** The routes, first match serves; resource paths last (they answer 404 for any other path). */
@@ -73,6 +75,7 @@ const ROUTES: Array<{
 export class DevApiHttpServer implements ServerParts {
   readonly server: http.Server | https.Server;
   readonly resolvers: PodHttpResolver[] = [];
+  readonly serviceResolvers: ServiceHttpResolver[] = [];
   readonly logSources: PodLogSource[] = [];
   readonly openWatches = new Set<ServerResponse>();
   readonly authorizer: Authorizer;
@@ -99,6 +102,10 @@ export class DevApiHttpServer implements ServerParts {
 
   registerPodHttpHandler(resolver: PodHttpResolver): void {
     this.resolvers.push(resolver);
+  }
+
+  registerServiceHttpHandler(resolver: ServiceHttpResolver): void {
+    this.serviceResolvers.push(resolver);
   }
 
   registerPodLogSource(source: PodLogSource): void {

@@ -57,6 +57,17 @@ export type PodHttpResolver = (
   port: number,
 ) => PodHttpHandler | undefined;
 
+/**
+ * Serves the proxy of a Service itself, as a gateway's data plane does, instead of a random Ready pod behind the
+ * Service's selector (undefined: an ordinary Service). `port` is the port of the proxy path (`svc:80`), if any;
+ * `resolvePod` finds what listens on a pod's port, for forwarding.
+ */
+export type ServiceHttpResolver = (
+  service: KObject,
+  port: string | undefined,
+  resolvePod: PodHttpResolver,
+) => PodHttpHandler | undefined;
+
 export interface HttpServerOptions {
   /** Bearer tokens of the admin (system:masters); with neither tokens nor users any (or no) token is the admin. */
   tokens?: string[];
@@ -77,6 +88,7 @@ export interface ServerParts {
   /** Streams (watches, followed logs) that closing the server ends. */
   readonly openWatches: Set<ServerResponse>;
   readonly resolvers: PodHttpResolver[];
+  readonly serviceResolvers: ServiceHttpResolver[];
   readonly logSources: PodLogSource[];
   readBody(req: IncomingMessage): Promise<Buffer>;
 }

@@ -23,16 +23,20 @@
  * - jobs.ts: the Job controller (pods until `completions` succeeded, Complete condition);
  * - modelServers.ts: model servers on LWS leader pods (OpenAI API + vLLM /metrics);
  * - behaviours.ts: per-image model-server behaviours (slow start, crash, OOM, slower, errors, not Ready after a while);
- * - epp.ts: EPP pods (/metrics, 401 unless auth is off).
+ * - epp.ts: EPP pods (/metrics, 401 unless auth is off);
+ * - gateway.ts: a Gateway API implementation (class fusioninfer-dev): Gateway Services and statuses, HTTPRoute
+ *   status, and the data plane behind the Gateway's Service proxy (weights, InferencePool endpoints).
  */
 
 import { KubeApi } from '../api';
 import { PodHttpResolver, PodLogSource } from '../http';
+import { ServiceHttpResolver } from '../http/types';
 import { ModelServerBehaviours } from './behaviours';
 import { createContext, EventRecorder } from './context';
 import { reconcileDeployments } from './deployments';
 import { EngineOptions, SimEngine } from './engine';
 import { eppResolver } from './epp';
+import { gatewayServiceResolver, reconcileGateways } from './gateway';
 import { reconcileJobs } from './jobs';
 import { kubelet } from './kubelet';
 import { reconcileLws } from './lws';
@@ -43,6 +47,8 @@ import { scheduleGangs } from './volcano';
 export interface SimulationOptions {
   api: KubeApi;
   registerPodHttpHandler?: (r: PodHttpResolver) => void;
+  /** Where Services served by a simulated data plane (the Gateway's) are registered. */
+  registerServiceHttpHandler?: (r: ServiceHttpResolver) => void;
   /** Where container logs are served from (`pods/log`). */
   registerPodLogSource?: (s: PodLogSource) => void;
   /** Records an Event; `component` is the reporting controller (default-scheduler, kubelet, volcano, ...). */
@@ -76,6 +82,7 @@ export function startSimulation(options: SimulationOptions): Simulation {
 
   options.registerPodHttpHandler?.(modelServerResolver(ctx));
   options.registerPodHttpHandler?.(eppResolver(ctx));
+  options.registerServiceHttpHandler?.(gatewayServiceResolver(ctx));
   options.registerPodLogSource?.(ctx.logs.source);
 
   // Each controller runs in its own turn of the event loop, so API requests are served in between.
@@ -89,6 +96,7 @@ export function startSimulation(options: SimulationOptions): Simulation {
       () => kubelet(ctx),
       () => reconcileLws(ctx),
       () => reconcileDeployments(ctx),
+      () => reconcileGateways(ctx),
     ];
     let more = false;
     for (const step of steps) {
