@@ -244,6 +244,42 @@ export type {
   SnapshotQueue,
 } from './preflight';
 
+// Canary by traffic weight: the policy and state annotations, the pure state machine, the canary's children (issue 19).
+export {
+  applyCanaryCommand,
+  applyCanaryMode,
+  CANARY_ACTIVE_PHASES,
+  CANARY_ANNOTATION,
+  CANARY_STATUS_ANNOTATION,
+  canaryBreaches,
+  canaryLwsName,
+  canaryMode,
+  canaryNames,
+  DEFAULT_CANARY_POLICY,
+  readCanaryPolicy,
+  readCanaryStatus,
+  renderCanaryChildren,
+  routeCanaryWeight,
+  serializeCanaryStatus,
+  tickCanary,
+  TRACK_LABEL,
+  workloadRevision,
+} from './canary';
+export type {
+  CanaryAnalysis,
+  CanaryCheck,
+  CanaryCommand,
+  CanaryEvent,
+  CanaryMode,
+  CanaryObservation,
+  CanaryPhase,
+  CanaryPolicy,
+  CanaryPolicyIssue,
+  CanarySample,
+  CanaryStatus,
+  CanaryTickInput,
+} from './canary';
+
 // GPU-safe rollouts: the rollout policy annotation and the plan of one reconcile step (issue 19).
 export {
   defaultRolloutPolicy,

@@ -64,6 +64,8 @@ export interface RenderContext {
   routers: NormalizedRole[];
   pdDisaggregated: boolean;
   gangScheduling: boolean;
+  /** The service carries the canary annotation: its replicas' pods are labelled with their track. */
+  canary: boolean;
   ownerReferences?: OwnerReference[];
   options: RenderOptions;
 }

@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { CANARY_ANNOTATION } from '../canary/policy';
 import { KubeObject } from '../types';
 import { checkInferenceServiceLimits } from '../limits';
 import type { ValidationIssue } from '../validate';
@@ -29,7 +30,7 @@ import {
   renderPodGroup,
   renderReplicaLws,
   renderRoleLws,
-  renderSurgePodGroup,
+  renderOwnPodGroup,
 } from './workloads';
 import { RenderSummary, summarizeInferenceService } from './summary';
 
@@ -91,6 +92,9 @@ export function buildContext(
     routers,
     pdDisaggregated,
     gangScheduling,
+    canary:
+      isObject(metadata.annotations) &&
+      metadata.annotations[CANARY_ANNOTATION] !== undefined,
     ownerReferences: ownerReferencesFor(svc, uid),
     options,
   };
@@ -112,10 +116,10 @@ export function renderSurgeReplica(
   const ctx = buildContext(isvc, options);
   const role = ctx.workloadRoles.find(r => r.name === roleName);
   if (!role) return [];
-  const podGroup = renderSurgePodGroup(ctx, role, index);
+  const podGroup = renderOwnPodGroup(ctx, role, index, 'surge');
   return [
     ...(podGroup ? [podGroup] : []),
-    renderReplicaLws(ctx, role, index, true),
+    renderReplicaLws(ctx, role, index, 'surge'),
   ];
 }
 

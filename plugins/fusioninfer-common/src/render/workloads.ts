@@ -20,6 +20,7 @@ import {
   RAY_HEAD_PORT,
   VOLCANO_SCHEDULER,
 } from '../constants';
+import { canaryLwsName, TRACK_LABEL } from '../canary/policy';
 import { specHash } from '../hash';
 import { childNames } from '../names';
 import { formatQuantity, parseQuantity, Quantity } from '../quantity';
@@ -226,23 +227,31 @@ export function renderReplicaLws(
   ctx: RenderContext,
   role: NormalizedRole,
   i: number,
-  surge = false,
+  kind: ReplicaKind = 'stable',
 ): LeaderWorkerSet {
   const gang = roleNeedsGang(ctx, role);
   const multiNode = role.nodeCount >= 2;
-  const name = childNames.lws(ctx.svc, role.name, i);
+  const canary = kind === 'canary';
+  const name = canary
+    ? canaryLwsName(ctx.svc, role.name, i)
+    : childNames.lws(ctx.svc, role.name, i);
   const labels: Record<string, string> = {
     [LABELS.service]: ctx.svc,
     [LABELS.componentType]: role.componentType ?? '',
     [LABELS.roleName]: role.name,
     [LABELS.replicaIndex]: String(i),
-    ...(surge ? { [SURGE_LABEL]: 'true' } : {}),
+    ...(kind === 'surge' ? { [SURGE_LABEL]: 'true' } : {}),
+    // Only services with the canary annotation: their two pools tell stable from canary pods by this label.
+    ...(ctx.canary || canary
+      ? { [TRACK_LABEL]: canary ? 'canary' : 'stable' }
+      : {}),
   };
   const annotations = gang
     ? {
-        [ANNOTATIONS.podGroupName]: surge
-          ? surgePodGroupName(ctx.svc, role.name, i)
-          : childNames.podGroup(ctx.svc),
+        [ANNOTATIONS.podGroupName]:
+          kind === 'stable'
+            ? childNames.podGroup(ctx.svc)
+            : ownPodGroupName(ctx.svc, role.name, i, kind),
         [ANNOTATIONS.volcanoTaskSpec]: childNames.task(role.name, i),
       }
     : undefined;
@@ -299,16 +308,27 @@ export function renderReplicaLws(
   };
 }
 
-/** The PodGroup name of a gang-scheduled surge replica. */
-export function surgePodGroupName(svc: string, role: string, index: number) {
-  return `${svc}-${role}-${index}-surge`;
+/** A replica of the service's spec (`stable`), a rollout's surge replica, or a canary replica. */
+export type ReplicaKind = 'stable' | 'surge' | 'canary';
+
+/** The PodGroup name of a gang-scheduled surge or canary replica (a gang of its own). */
+export function ownPodGroupName(
+  svc: string,
+  role: string,
+  index: number,
+  kind: 'surge' | 'canary',
+) {
+  return kind === 'surge'
+    ? `${svc}-${role}-${index}-surge`
+    : canaryLwsName(svc, role, index);
 }
 
-/** The PodGroup of one gang-scheduled surge replica: its own gang of `nodeCount` pods. */
-export function renderSurgePodGroup(
+/** The PodGroup of one gang-scheduled surge or canary replica: its own gang of `nodeCount` pods. */
+export function renderOwnPodGroup(
   ctx: RenderContext,
   role: NormalizedRole,
   index: number,
+  kind: 'surge' | 'canary' = 'surge',
 ): PodGroup | undefined {
   if (!roleNeedsGang(ctx, role)) return undefined;
   const task = childNames.task(role.name, index);
@@ -325,12 +345,14 @@ export function renderSurgePodGroup(
     apiVersion: 'scheduling.volcano.sh/v1beta1',
     kind: 'PodGroup',
     metadata: {
-      name: surgePodGroupName(ctx.svc, role.name, index),
+      name: ownPodGroupName(ctx.svc, role.name, index, kind),
       namespace: ctx.namespace,
       labels: {
         [LABELS.service]: ctx.svc,
         [LABELS.roleName]: role.name,
-        [SURGE_LABEL]: 'true',
+        ...(kind === 'surge'
+          ? { [SURGE_LABEL]: 'true' }
+          : { [TRACK_LABEL]: 'canary' }),
         [LABELS.specHash]: specHash(spec),
       },
       ...(ctx.ownerReferences

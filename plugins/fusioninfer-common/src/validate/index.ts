@@ -36,6 +36,7 @@ import {
   ValidationResult,
 } from './issues';
 import { checkRoles } from './roles';
+import { readCanaryPolicy } from '../canary/policy';
 import { readRolloutPolicies } from '../rollout/policy';
 import { readAutoscalingPolicies } from '../autoscaling/policy';
 
@@ -143,6 +144,9 @@ function check(
   checkRoles(spec.roles, svc, error, warn);
   // The rollout policies of the annotation (issue 19): a rollout that could never move is refused here.
   for (const issue of readRolloutPolicies(obj).issues)
+    error(issue.path, issue.message);
+  // The canary policy of the annotation (issue 19): steps, limits, a router to weigh, canary names that fit.
+  for (const issue of readCanaryPolicy(obj).issues)
     error(issue.path, issue.message);
   // The autoscaling policies of the annotation (issue 20): bounds, signal and target naming the field.
   const autoscaling = readAutoscalingPolicies(obj);
