@@ -76,7 +76,10 @@ export function renderCanaryChildren(
     };
     if (o.kind === 'Deployment') {
       const d = o as Deployment;
-      d.spec.selector.matchLabels[LABELS.service] = ctx.svc;
+      d.spec.selector.matchLabels = {
+        ...d.spec.selector.matchLabels,
+        [LABELS.service]: ctx.svc,
+      };
       d.spec.template.metadata!.labels![LABELS.service] = ctx.svc;
       d.metadata.labels![LABELS.service] = ctx.svc;
       d.metadata.labels![LABELS.specHash] = specHash(d.spec);
