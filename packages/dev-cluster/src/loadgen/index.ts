@@ -16,7 +16,9 @@
 
 /*
  * Load generator: sends OpenAI completions to the leader pods of an InferenceService through the API server's pod
- * proxy, so the model servers' metrics (queue, running, KV cache, prefix-cache hits) move. Bounded in count and time.
+ * proxy, so the model servers' metrics (queue, running, KV cache, prefix-cache hits) move; or, in gateway mode, to a
+ * Gateway's Service through the service proxy, so the Gateway's routes and weights decide where each request goes.
+ * Bounded in count and time.
  */
 
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -25,8 +27,16 @@ import fetch from 'node-fetch';
 export interface LoadOptions {
   kubeConfig: KubeConfig;
   namespace: string;
-  /** InferenceService name (pods labelled fusioninfer.io/service=NAME, LWS worker-index 0). */
-  service: string;
+  /**
+   * InferenceService name (pods labelled fusioninfer.io/service=NAME, LWS worker-index 0); required unless `gateway`
+   * is set.
+   */
+  service?: string;
+  /**
+   * Send every request through this Gateway's Service (`services/NAME:80/proxy`) instead of to the leader pods, with
+   * `host` as the Host header (matched against the HTTPRoutes' hostnames).
+   */
+  gateway?: { name: string; host?: string };
   /** Requests per second (open loop). */
   rps: number;
   /** Seconds to run. */
@@ -143,7 +153,13 @@ export interface LoadResult {
   statuses: Record<string, number>;
   achievedRps: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** Successful answers by pod; in gateway mode by the endpoint the gateway chose (`x-gateway-destination-endpoint`). */
   byPod: Record<string, number>;
+  /**
+   * Requests by whole second since the start (when sent), counted by the `x-fusioninfer-backend` header of the answer
+   * (`InferencePool/NAME`); failures under their status (`"503"`, `"error"`). Gateway mode only.
+   */
+  byBackend?: Array<{ second: number; counts: Record<string, number> }>;
 }
 
 const SHARED_PREFIX =
@@ -173,21 +189,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     );
   if (!(o.rps > 0) || !(o.durationSeconds > 0))
     throw new Error('rps and duration must be positive');
-  const core = o.kubeConfig.makeApiClient(CoreV1Api);
-  const pods = (
-    await core.listNamespacedPod({
-      namespace: o.namespace,
-      labelSelector: `fusioninfer.io/service=${o.service},leaderworkerset.sigs.k8s.io/worker-index=0`,
-    })
-  ).items.filter(p =>
-    (p.status?.conditions ?? []).some(
-      c => c.type === 'Ready' && c.status === 'True',
-    ),
-  );
-  if (pods.length === 0)
-    throw new Error(
-      `no ready leader pods for service ${o.namespace}/${o.service}`,
-    );
+  if (!o.gateway && !o.service)
+    throw new Error('a service or a gateway is required');
+  // Gateway mode: one target, the Gateway's Service; the Gateway picks the backend and endpoint per request.
+  const targets = o.gateway
+    ? [`services/${encodeURIComponent(o.gateway.name)}:80/proxy/v1/completions`]
+    : (await readyLeaders(o)).map(p => `pods/${p}:8000/proxy/v1/completions`);
   // The kubeconfig's TLS settings (its CA, client certificates) and credentials, exactly as kubectl uses them:
   // an https development cluster is trusted through the CA written into its kubeconfig.
   const fetchOptions = (await o.kubeConfig.applyToFetchOptions({})) as any;
@@ -199,12 +206,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     });
   else Object.assign(headers, given ?? {});
   headers['content-type'] = 'application/json';
+  if (o.gateway?.host) headers.host = o.gateway.host;
   const max = Math.min(
     o.maxRequests ?? Math.ceil(o.rps * o.durationSeconds),
     100_000,
   );
   const latencies: number[] = [];
   const byPod: Record<string, number> = {};
+  const bySecond: Array<Record<string, number>> = [];
   const tally = { ok: 0, failed: 0 };
   const statuses: Record<string, number> = {};
   const count = (key: string) => {
@@ -222,38 +231,49 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const due = start + schedule[i] * 1000;
     const wait = due - Date.now();
     if (wait > 0) await new Promise(r => setTimeout(r, wait));
-    const pod = pods[i % pods.length].metadata!.name!;
+    const target = targets[i % targets.length];
+    const second = Math.floor((Date.now() - start) / 1000);
+    const tallyBackend = (key: string) => {
+      const counts = (bySecond[second] ??= {});
+      counts[key] = (counts[key] ?? 0) + 1;
+    };
     const prompt =
       o.promptMix === 'random'
         ? `Request ${i}: ${Math.random().toString(36).repeat(20)}`
         : `${SHARED_PREFIX} Question ${i}: what is ${i} squared?`;
     const t0 = Date.now();
     inflight.push(
-      fetch(
-        `${cluster.server}/api/v1/namespaces/${o.namespace}/pods/${pod}:8000/proxy/v1/completions`,
-        {
-          ...fetchOptions,
-          method: 'POST',
-          headers,
-          body: JSON.stringify({
-            ...(o.model ? { model: o.model } : {}),
-            prompt,
-            max_tokens: o.maxTokens ?? 32,
-          }),
-          signal: AbortSignal.timeout(60_000) as any,
-        },
-      )
+      fetch(`${cluster.server}/api/v1/namespaces/${o.namespace}/${target}`, {
+        ...fetchOptions,
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          ...(o.model ? { model: o.model } : {}),
+          prompt,
+          max_tokens: o.maxTokens ?? 32,
+        }),
+        signal: AbortSignal.timeout(60_000) as any,
+      })
         .then(async r => {
           await r.arrayBuffer();
           count(String(r.status));
+          const backend = r.headers.get('x-fusioninfer-backend');
           if (r.ok) {
             tally.ok++;
+            const pod = o.gateway
+              ? (r.headers.get('x-gateway-destination-endpoint') ?? '?')
+              : target.split('/')[1].split(':')[0];
             byPod[pod] = (byPod[pod] ?? 0) + 1;
-          } else tally.failed++;
+            tallyBackend(backend ?? 'unknown');
+          } else {
+            tally.failed++;
+            tallyBackend(String(r.status));
+          }
         })
         .catch(() => {
           count('error');
           tally.failed++;
+          tallyBackend('error');
         })
         .finally(() => latencies.push(Date.now() - t0)),
     );
@@ -279,7 +299,35 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       max: latencies[latencies.length - 1] ?? 0,
     },
     byPod,
+    ...(o.gateway
+      ? {
+          byBackend: Array.from(bySecond, (counts, second) => ({
+            second,
+            counts: counts ?? {},
+          })),
+        }
+      : {}),
   };
+}
+
+/** The Ready leader pods of the service (pod mode). */
+async function readyLeaders(o: LoadOptions): Promise<string[]> {
+  const core = o.kubeConfig.makeApiClient(CoreV1Api);
+  const pods = (
+    await core.listNamespacedPod({
+      namespace: o.namespace,
+      labelSelector: `fusioninfer.io/service=${o.service},leaderworkerset.sigs.k8s.io/worker-index=0`,
+    })
+  ).items.filter(p =>
+    (p.status?.conditions ?? []).some(
+      c => c.type === 'Ready' && c.status === 'True',
+    ),
+  );
+  if (pods.length === 0)
+    throw new Error(
+      `no ready leader pods for service ${o.namespace}/${o.service}`,
+    );
+  return pods.map(p => p.metadata!.name!);
 }
 
 /** CLI entry of fusioninfer-loadgen. */
@@ -288,15 +336,17 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   for (let i = 0; i < argv.length; i += 2) {
     if (!argv[i].startsWith('--') || argv[i + 1] === undefined) {
       process.stderr.write(
-        'Usage: fusioninfer-loadgen --service NAME [--namespace NS] [--kubeconfig PATH] [--rps R] [--duration S] [--shape constant|square:PERIOD|ramp|burst:EVERY:LENGTH] [--prompt-mix shared-prefix|random] [--max-tokens N] [--model NAME]\n',
+        'Usage: fusioninfer-loadgen --service NAME | --gateway NAME [--host H] [--namespace NS] [--kubeconfig PATH] [--rps R] [--duration S] [--shape constant|square:PERIOD|ramp|burst:EVERY:LENGTH] [--prompt-mix shared-prefix|random] [--max-tokens N] [--model NAME]\n',
       );
       process.exitCode = 2;
       return;
     }
     args[argv[i].slice(2)] = argv[i + 1];
   }
-  if (!args.service) {
-    process.stderr.write('fusioninfer-loadgen: --service is required\n');
+  if (!args.service && !args.gateway) {
+    process.stderr.write(
+      'fusioninfer-loadgen: --service or --gateway is required\n',
+    );
     process.exitCode = 2;
     return;
   }
@@ -317,7 +367,15 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       args.namespace ??
       kc.getContextObject(kc.getCurrentContext())?.namespace ??
       'default',
-    service: args.service,
+    ...(args.service ? { service: args.service } : {}),
+    ...(args.gateway
+      ? {
+          gateway: {
+            name: args.gateway,
+            ...(args.host ? { host: args.host } : {}),
+          },
+        }
+      : {}),
     rps: Number(args.rps ?? 5),
     durationSeconds: Number(args.duration ?? 10),
     promptMix:

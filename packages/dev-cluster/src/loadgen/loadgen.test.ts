@@ -21,8 +21,9 @@ import {
 } from '@kubernetes/client-node';
 import { renderInferenceService } from '@fusioninfer/plugin-fusioninfer-common';
 import { startDevCluster } from '../cluster';
+import { demoGateway } from '../sim/gateway';
 import { loadSchedule, parseLoadShape, runLoad } from '.';
-import { loadExample } from '@fusioninfer/test-utils';
+import { loadExample, waitFor } from '@fusioninfer/test-utils';
 
 describe('load generator', () => {
   it.each([
@@ -99,6 +100,151 @@ describe('load generator', () => {
     },
     20000,
   );
+});
+
+describe('load generator through a Gateway', () => {
+  it('sends every request through the Gateway Service with the Host header and counts answers by backend per second', async () => {
+    const dev = await startDevCluster({
+      nodes: [{ name: 'n0', gpus: 8 }],
+      simulation: { podStartupDelayMs: 30, engine: { timeScale: 100 } },
+    });
+    try {
+      const create = (group: string, plural: string, body: any) =>
+        dev.api.create(
+          dev.api.findType(group, 'v1', plural)!,
+          'default',
+          body,
+          {
+            fieldManager: 'test',
+          },
+        );
+      create('leaderworkerset.x-k8s.io', 'leaderworkersets', {
+        metadata: { name: 'stable' },
+        spec: {
+          replicas: 1,
+          leaderWorkerTemplate: {
+            size: 1,
+            workerTemplate: {
+              metadata: { labels: { app: 'stable' } },
+              spec: {
+                containers: [
+                  {
+                    name: 'vllm',
+                    image: 'vllm/vllm-openai:v0.27.1',
+                    args: ['--model', 'Qwen/Qwen3-8B'],
+                  },
+                ],
+              },
+            },
+          },
+        },
+      });
+      const pool = (name: string, app: string) => ({
+        metadata: { name },
+        spec: {
+          selector: { matchLabels: { app } },
+          targetPorts: [{ number: 8000 }],
+          endpointPickerRef: { name: `${name}-epp`, port: { number: 9002 } },
+        },
+      });
+      create(
+        'inference.networking.k8s.io',
+        'inferencepools',
+        pool('stable', 'stable'),
+      );
+      create(
+        'inference.networking.k8s.io',
+        'inferencepools',
+        pool('empty', 'none'),
+      );
+      create('gateway.networking.k8s.io', 'gateways', demoGateway('default'));
+      create('gateway.networking.k8s.io', 'httproutes', {
+        metadata: { name: 'llm' },
+        spec: {
+          parentRefs: [{ name: 'inference-gateway' }],
+          hostnames: ['llm.example.com'],
+          rules: [
+            {
+              backendRefs: [
+                {
+                  group: 'inference.networking.k8s.io',
+                  kind: 'InferencePool',
+                  name: 'stable',
+                  weight: 3,
+                },
+                {
+                  group: 'inference.networking.k8s.io',
+                  kind: 'InferencePool',
+                  name: 'empty',
+                  weight: 1,
+                },
+              ],
+            },
+          ],
+        },
+      });
+      const pods = dev.api.findType('', 'v1', 'pods')!;
+      const leader = await waitFor(
+        () =>
+          dev.api
+            .scan(pods, 'default')
+            .find(p =>
+              p.status?.conditions?.some(
+                (c: any) => c.type === 'Ready' && c.status === 'True',
+              ),
+            ),
+        { what: 'the model server Ready' },
+      );
+      await waitFor(() =>
+        dev.api.tryGet(
+          dev.api.findType('', 'v1', 'services')!,
+          'default',
+          'inference-gateway',
+        ),
+      );
+      const kc = new KubeConfig();
+      kc.loadFromString(dev.kubeconfig());
+      const gateway = { name: 'inference-gateway', host: 'llm.example.com' };
+      const result = await runLoad({
+        kubeConfig: kc,
+        namespace: 'default',
+        gateway,
+        rps: 40,
+        durationSeconds: 1,
+        maxTokens: 2,
+      });
+      expect(result.sent).toBe(result.ok + result.failed);
+      const totals: Record<string, number> = {};
+      for (const { counts } of result.byBackend!)
+        for (const [k, n] of Object.entries(counts))
+          totals[k] = (totals[k] ?? 0) + n;
+      // the pool without endpoints is a quarter of the weight: P(none of 40 chose it) = 0.75^40 ≈ 1e-5
+      expect(Object.keys(totals).sort()).toEqual([
+        '503',
+        'InferencePool/stable',
+      ]);
+      expect(totals['InferencePool/stable']).toBe(result.ok);
+      expect(totals['503']).toBe(result.failed);
+      expect(result.statuses['503']).toBe(result.failed);
+      expect(result.byBackend!.map(b => b.second)).toEqual(
+        result.byBackend!.map((_, i) => i),
+      );
+      expect(result.byPod).toEqual({
+        [`${leader.status.podIP}:8000`]: result.ok,
+      });
+      // without the Host header no route matches: every answer is the gateway's 404
+      const unrouted = await runLoad({
+        kubeConfig: kc,
+        namespace: 'default',
+        gateway: { name: 'inference-gateway' },
+        rps: 10,
+        durationSeconds: 0.5,
+      });
+      expect(unrouted.statuses).toEqual({ '404': unrouted.sent });
+    } finally {
+      await dev.close();
+    }
+  }, 20000);
 });
 
 describe('load shapes', () => {
