@@ -19,6 +19,7 @@
 import fs from 'fs';
 import path from 'path';
 import { startDevCluster, NodeSpec } from './cluster';
+import { demoGateway } from './sim/gateway';
 import {
   ModelServerBehaviours,
   parseBehaviourFlag,
@@ -29,7 +30,7 @@ const USAGE = `Usage: fusioninfer-dev-cluster [--port N] [--host H] [--kubeconfi
                                [--nodes N] [--gpus-per-node G] [--gpu-product P] [--gpu-memory-mib M]
                                [--startup-delay-ms MS] [--no-simulate]
                                [--behaviour PATTERN=field:value,...]... [--behaviours FILE.json]
-                               [--token T] [--token-file PATH] [--http]
+                               [--token T] [--token-file PATH] [--http] [--demo]
 
 Starts a Kubernetes API server for development (CRDs for InferenceService, LeaderWorkerSet, PodGroup,
 InferencePool, HTTPRoute, Gateway) with simulated controllers, and writes a kubeconfig (context fusioninfer-dev).
@@ -47,6 +48,9 @@ Model-server behaviours by image (see the README's "Model-server behaviours"): -
 with the fields startupDelayMs, failStart (crash|oom), ttftMultiplier, latencyMultiplier, errorRate (0..1) and
 notReadyAfterMs; --behaviours reads a JSON object of pattern -> behaviour (the flags override its entries). Without
 configuration the tag suffixes -slowstart, -crash, -oom, -slow and -errors apply (vllm/vllm-openai:v0.27.1-slow).
+
+--demo creates the Gateway the demo services' HTTPRoutes name: inference-gateway (class fusioninfer-dev, one HTTP
+listener on port 80) in namespace demo, served by the simulated Gateway (see the README's "Gateway").
 `;
 
 function readJson(file: string): unknown {
@@ -70,6 +74,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     else if (a === '--behaviour' && argv[i + 1] !== undefined)
       behaviourFlags.push(argv[++i]);
     else if (a === '--http') opts.http = true;
+    else if (a === '--demo') opts.demo = true;
     else if (a.startsWith('--') && argv[i + 1] !== undefined)
       opts[a.slice(2)] = argv[++i];
     else {
@@ -145,6 +150,17 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       behaviours,
     },
   });
+  if (opts.demo) {
+    // the namespace the demo services go to (the dev backend seeds them there); kept across --persist restarts
+    const gwT = cluster.api.findType(
+      'gateway.networking.k8s.io',
+      'v1',
+      'gateways',
+    )!;
+    const gw = demoGateway('demo');
+    if (!cluster.api.tryGet(gwT, 'demo', gw.metadata.name))
+      cluster.api.create(gwT, 'demo', gw, { fieldManager: 'dev-cluster' });
+  }
   cluster.writeKubeconfig(kubeconfigPath);
   process.stdout.write(
     `development cluster listening on ${cluster.url}\nkubeconfig: ${kubeconfigPath}\n  export KUBECONFIG=${kubeconfigPath}\n`,
