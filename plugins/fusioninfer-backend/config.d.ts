@@ -72,6 +72,16 @@ export interface Config {
      * The role autoscaler (services with the `fusioninfer.io/autoscaling` annotation). It runs where this backend's
      * reconciler leads a cluster; `advisory` roles are only recommended, `acting` ones scaled through the one writer.
      */
+    /**
+     * The canary controller (services with the `fusioninfer.io/canary` annotation): steps their traffic weight and
+     * checks their gates where this backend's reconciler leads a cluster.
+     */
+    canary?: {
+      /** Default true; false: canaries start (weight 0) but never move on their own; Promote and Roll back still work. */
+      enabled?: boolean;
+      /** Between evaluations: one metrics window. Default: the metrics poll interval (15 s); at least 1 s. */
+      interval?: HumanDuration | string;
+    };
     autoscaler?: {
       /** Default true; false: nothing is decided (the Inference tab says so). */
       enabled?: boolean;

@@ -28,6 +28,8 @@ import {
   fusioninferServiceCreatePermission,
   InferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
+import { readDurationFromConfig } from '@backstage/config';
+import { durationToMilliseconds } from '@backstage/types';
 import { readGovernanceConfig } from './changes/config';
 import {
   namespacePermissionResourceRef,
@@ -66,6 +68,7 @@ import { OpenCostSource } from './showback/OpenCostSource';
 import { leaderCounters } from './showback/counters';
 import { notifyBudget } from './showback/notify';
 import { Autoscaler, AutoscalerApprovals } from './autoscaler/Autoscaler';
+import { CanaryController } from './canary/CanaryController';
 import { AutoscalerStore } from './autoscaler/AutoscalerStore';
 import { readAutoscalerConfig } from './autoscaler/config';
 import { AUTOSCALER_REQUESTER } from './changes/ServiceWriter';
@@ -378,6 +381,32 @@ export const fusioninferPlugin = createBackendPlugin({
         if (autoscalerEnabled) {
           lifecycle.addStartupHook(() => autoscaler.start());
           lifecycle.addShutdownHook(() => autoscaler.stop());
+        }
+        // The canary controller (issue 19): steps and gates of canary services where this instance's reconciler leads.
+        const canaryConfig = config.getOptionalConfig('fusioninfer.canary');
+        const canaryIntervalMs = canaryConfig?.has('interval')
+          ? durationToMilliseconds(
+              readDurationFromConfig(canaryConfig, { key: 'interval' }),
+            )
+          : settings.metrics.pollIntervalMs || 15_000;
+        if (!(canaryIntervalMs >= 1000))
+          throw new Error(
+            'fusioninfer.canary.interval: must be a duration of at least 1 s',
+          );
+        const canaryController = new CanaryController({
+          logger: logger.child({ component: 'canary' }),
+          source: services.source,
+          metrics,
+          view: (c, ns, name) => reconcilers.get(c)?.canaryView(ns, name),
+          isLeader: c => reconcilers.get(c)?.isLeader ?? false,
+          intervalMs: canaryIntervalMs,
+        });
+        if (
+          settings.reconciler.enabled &&
+          (canaryConfig?.getOptionalBoolean('enabled') ?? true)
+        ) {
+          lifecycle.addStartupHook(() => canaryController.start());
+          lifecycle.addShutdownHook(() => canaryController.stop());
         }
         httpRouter.use(
           await createRouter(

@@ -16,6 +16,7 @@
 
 import { CONDITIONS, LABELS } from './constants';
 import { canonicalJson } from './hash';
+import { TRACK_LABEL } from './canary/policy';
 import { childNames } from './names';
 import { buildContext } from './render';
 import {
@@ -216,6 +217,8 @@ export function deriveStatus(
         p =>
           p.metadata?.labels?.[LABELS.service] === ctx.svc &&
           p.metadata?.labels?.[LABELS.roleName] === role.name &&
+          // A canary's pods are not the role's replicas (their own pool and state say how they do).
+          p.metadata?.labels?.[TRACK_LABEL] !== 'canary' &&
           Number(p.metadata?.labels?.[LABELS.replicaIndex] ?? -1) <
             role.replicas,
       );

@@ -25,6 +25,7 @@ import {
   isGangRunning,
   metricsResponseSchema,
   rolloutResponseSchema,
+  canaryResponseSchema,
   scaleResponseSchema,
   serviceState,
   strategyResponseSchema,
@@ -36,6 +37,7 @@ import {
   deleteServiceAs,
   scaleServiceRole,
   setServiceRolloutPaused,
+  setServiceCanary,
   setServiceStrategy,
 } from '../changes/operations';
 import { parseOrThrow } from '../contract/parse';
@@ -50,6 +52,7 @@ import {
   gangExplanationOutput,
   metricsInput,
   rolloutInput,
+  canaryInput,
   scaleInput,
   serviceInput,
   serviceStatusOutput,
@@ -72,6 +75,7 @@ export const FUSIONINFER_ACTIONS = {
   scaleRole: 'scale-role',
   setStrategy: 'set-strategy',
   setRolloutPaused: 'set-rollout-paused',
+  canary: 'canary',
   deleteService: 'delete-service',
   applyService: 'apply-service',
 } as const;
@@ -431,6 +435,26 @@ export function registerFusionInferActions(
         role,
         paused,
       });
+      return { output: reply.body };
+    },
+  });
+
+  registry.register({
+    name: FUSIONINFER_ACTIONS.canary,
+    title: "Promote, roll back, pause or resume a service's canary",
+    description: `Acts on the canary of the service's current revision (services with the annotation fusioninfer.io/canary): promote moves the stable replicas to the canary's revision in waves; rollback sends all traffic back to the stable pool at once and removes the canary; pause holds its traffic weight; resume goes on (or starts a rolled-back canary again). A command the canary's phase does not allow is refused with the reason. ${SERVICE_REF} ${WRITE_PATH}`,
+    attributes: DESTRUCTIVE,
+    schema: {
+      input: z3 => objectToZodV3(z3, canaryInput, 'input'),
+      output: z3 =>
+        outcomesToZodV3(z3, [
+          canaryResponseSchema,
+          approvalRequiredResponseSchema,
+        ]),
+    },
+    action: async ({ input, credentials }) => {
+      const { action, ...ref } = parseOrThrow(canaryInput, input);
+      const reply = await setServiceCanary(deps, credentials, ref, { action });
       return { output: reply.body };
     },
   });

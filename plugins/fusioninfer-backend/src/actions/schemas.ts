@@ -20,6 +20,7 @@ import {
   capacityFitSchema,
   inferenceServiceStatusSchema,
   rolloutRequestSchema,
+  canaryRequestSchema,
   scaleRequestSchema,
   SERVICE_STATE_KINDS,
   serviceDetailSchema,
@@ -49,6 +50,11 @@ export const strategyInput = z.strictObject({
 export const rolloutInput = z.strictObject({
   ...serviceParamsSchema.shape,
   ...rolloutRequestSchema.shape,
+});
+
+export const canaryInput = z.strictObject({
+  ...serviceParamsSchema.shape,
+  ...canaryRequestSchema.shape,
 });
 
 export const metricsInput = z.strictObject({

@@ -63,7 +63,7 @@ export interface StoredApplyOptions {
   /** Scale/strategy changes: the generation the change was computed from (a changed service needs a new request). */
   baseGeneration?: number;
   /** How the writer applies it: the whole manifest, a scale or strategy patch of `spec.roles`, or a delete. */
-  kind?: 'apply' | 'scale' | 'strategy' | 'rollout' | 'delete';
+  kind?: 'apply' | 'scale' | 'strategy' | 'rollout' | 'canary' | 'delete';
   /** UID of the live service the request was made against (null: none existed). */
   expectUid?: string | null;
   /** SHA-256 of the manifest's canonical JSON: what the approval approves. */

@@ -173,7 +173,8 @@ export class ApprovalGate implements ApprovalHold {
         // A scale, strategy or rollout change applies only onto the generation it was computed from.
         ...((change.kind === 'scale' ||
           change.kind === 'strategy' ||
-          change.kind === 'rollout') &&
+          change.kind === 'rollout' ||
+          change.kind === 'canary') &&
         review.live?.metadata.generation !== undefined
           ? { baseGeneration: review.live.metadata.generation }
           : {}),

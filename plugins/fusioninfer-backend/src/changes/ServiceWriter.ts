@@ -39,6 +39,7 @@ import {
   readAutoscalingPolicies,
   renderInferenceService,
   RenderOptions,
+  CANARY_STATUS_ANNOTATION,
   ROLLOUT_ANNOTATION,
   summarizeInferenceService,
   TeamProject,
@@ -77,6 +78,12 @@ export function requesterCaller(requestedBy: string): Caller {
     : { kind: 'requester', user: requestedBy };
 }
 
+/** The kinds of change that write one annotation of the live service and nothing else. */
+const ANNOTATION_ONLY: Partial<Record<ChangeRequest['kind'], string>> = {
+  rollout: ROLLOUT_ANNOTATION,
+  canary: CANARY_STATUS_ANNOTATION,
+};
+
 /** One change to one service. */
 export interface ChangeRequest {
   cluster: string;
@@ -84,9 +91,10 @@ export interface ChangeRequest {
   name: string;
   /**
    * `delete`, or a new spec: the whole manifest (apply) or the live one edited (scale, strategy; rollout: only the
-   * annotation `fusioninfer.io/rollout`, which Pause and Resume set).
+   * annotation `fusioninfer.io/rollout`, which Pause and Resume set; canary: only `fusioninfer.io/canary-status`,
+   * which Promote, Roll back, Pause and Resume of a canary set).
    */
-  kind: 'apply' | 'scale' | 'strategy' | 'rollout' | 'delete';
+  kind: 'apply' | 'scale' | 'strategy' | 'rollout' | 'canary' | 'delete';
   manifest?: InferenceService;
   /**
    * Scale, strategy and rollout: the resourceVersion the edit was computed from; the patch applies only onto it
@@ -600,8 +608,9 @@ export class ServiceWriter {
       return { created: false, deleted };
     }
     const next = review.next!;
-    if (change.kind === 'rollout') {
-      const value = next.metadata.annotations?.[ROLLOUT_ANNOTATION];
+    const onlyAnnotation = ANNOTATION_ONLY[change.kind];
+    if (onlyAnnotation) {
+      const value = next.metadata.annotations?.[onlyAnnotation];
       const updated = await written(
         writer,
         writer.mergePatch<InferenceService>(
@@ -614,7 +623,7 @@ export class ServiceWriter {
               resourceVersion:
                 change.resourceVersion ?? review.live!.metadata.resourceVersion,
               // Only this annotation: the spec and every other annotation stay as they are live.
-              annotations: { [ROLLOUT_ANNOTATION]: value ?? null },
+              annotations: { [onlyAnnotation]: value ?? null },
             },
           },
         ),

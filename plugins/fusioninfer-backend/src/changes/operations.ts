@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { InputError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import {
   ApplyRequest,
   ApprovalRequest,
@@ -30,6 +30,15 @@ import {
   StrategyRequest,
   validateInferenceService,
   withRolloutPaused,
+  applyCanaryCommand,
+  CANARY_ANNOTATION,
+  CANARY_STATUS_ANNOTATION,
+  CanaryRequest,
+  CanaryStatus,
+  readCanaryPolicy,
+  readCanaryStatus,
+  serializeCanaryStatus,
+  workloadRevision,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterApiError } from '@fusioninfer/plugin-fusioninfer-node';
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
@@ -122,7 +131,7 @@ async function changeRolesOnce(
   o: ChangeOperationsDeps,
   credentials: BackstageCredentials,
   params: ServiceParams,
-  kind: 'scale' | 'strategy' | 'rollout',
+  kind: 'scale' | 'strategy' | 'rollout' | 'canary',
   edit: Edit,
 ) {
   const { access, source, gate, writer } = o;
@@ -186,7 +195,7 @@ async function changeRoles(
   o: ChangeOperationsDeps,
   credentials: BackstageCredentials,
   params: ServiceParams,
-  kind: 'scale' | 'strategy' | 'rollout',
+  kind: 'scale' | 'strategy' | 'rollout' | 'canary',
   edit: Edit,
 ) {
   // The service's status is written by the reconciler all the time: a write that lost the race is redone on a
@@ -301,6 +310,56 @@ export async function setServiceRolloutPaused(
       role: body.role,
       paused: body.paused,
       annotation,
+    },
+  };
+}
+
+/**
+ * `POST …/canary` for a caller (the route, the tab's buttons and the `canary` action): applies the command to the
+ * canary state of the service's current revision (common's `applyCanaryCommand`) and writes only the annotation
+ * `fusioninfer.io/canary-status` through the writer, as Pause and Resume of a rollout do — `service.update` on the
+ * service's entity, the policy, 202 when it holds the change. The reconciler renders the new weight at once (a
+ * rollback sends all traffic to the stable pool with one HTTPRoute write); the canary controller goes on from there.
+ */
+export async function setServiceCanary(
+  o: ChangeOperationsDeps,
+  credentials: BackstageCredentials,
+  params: ServiceParams,
+  body: CanaryRequest,
+): Promise<RouteReply<typeof fusioninferRoutes.setCanary>> {
+  let after: CanaryStatus | undefined;
+  const by = callerOf(credentials).user;
+  const out = await changeRoles(
+    o,
+    credentials,
+    params,
+    'canary',
+    (roles, annotations) => {
+      const isvc = { metadata: { annotations }, spec: { roles } };
+      if (!readCanaryPolicy(isvc).policy)
+        throw new InputError(
+          `the service has no canary policy (the annotation ${CANARY_ANNOTATION})`,
+        );
+      const r = applyCanaryCommand(
+        readCanaryStatus(isvc),
+        workloadRevision(isvc),
+        body.action,
+        by,
+        Date.now(),
+      );
+      if ('error' in r) throw new ConflictError(`${body.action}: ${r.error}`);
+      after = r.status;
+      annotations[CANARY_STATUS_ANNOTATION] = serializeCanaryStatus(r.status);
+    },
+  );
+  if (out.held) return { status: 202 as const, body: out.body };
+  return {
+    status: 200 as const,
+    body: {
+      outcome: 'applied' as const,
+      action: body.action,
+      phase: after!.phase,
+      weight: after!.weight,
     },
   };
 }

@@ -156,6 +156,11 @@ describe('every route authorizes before loading', () => {
         url: `${svc(c, n)}/rollout`,
         body: { role: 'worker', paused: true },
       })),
+      setCanary: targets.map(([c, n]) => ({
+        method: 'post',
+        url: `${svc(c, n)}/canary`,
+        body: { action: 'rollback' },
+      })),
       deleteService: targets.map(([c, n]) => ({
         method: 'delete',
         url: svc(c, n),

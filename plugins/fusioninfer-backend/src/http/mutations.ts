@@ -21,6 +21,7 @@ import {
   ChangeOperationsDeps,
   deleteServiceAs,
   scaleServiceRole,
+  setServiceCanary,
   setServiceRolloutPaused,
   setServiceStrategy,
 } from '../changes/operations';
@@ -46,6 +47,9 @@ export function addMutationRoutes(
   );
   bindRoute(router, r.setRollout, async ({ req, params, body }) =>
     setServiceRolloutPaused(o, await access.credentials(req), params, body),
+  );
+  bindRoute(router, r.setCanary, async ({ req, params, body }) =>
+    setServiceCanary(o, await access.credentials(req), params, body),
   );
   bindRoute(router, r.deleteService, async ({ req, params }) =>
     deleteServiceAs(o, await access.credentials(req), params),

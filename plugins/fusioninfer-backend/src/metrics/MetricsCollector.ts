@@ -39,6 +39,7 @@ import {
   RoutingEndpoint,
   RoutingHistoryPoint,
   RoutingMetricsResponse,
+  TRACK_LABEL,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import {
   ClusterApiError,
@@ -393,11 +394,13 @@ export class MetricsCollector {
     const at = this.now();
     const base = (p: Pod): RoutingEndpoint => {
       const idx = Number(p.metadata.labels?.[LABELS.replicaIndex]);
+      const track = p.metadata.labels?.[TRACK_LABEL];
       return {
         pod: p.metadata.name!,
         role: p.metadata.labels?.[LABELS.roleName] ?? '',
         componentType: p.metadata.labels?.[LABELS.componentType] ?? '',
         ...(Number.isInteger(idx) ? { replicaIndex: idx } : {}),
+        ...(track === 'stable' || track === 'canary' ? { track } : {}),
         ready: isPodReady(p),
         state: 'not-ready',
       };

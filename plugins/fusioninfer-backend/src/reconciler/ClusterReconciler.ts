@@ -21,6 +21,7 @@ import {
   ClusterSnapshot,
   ConditionInput,
   Deployment,
+  childNames,
   deriveStatus,
   formatIssue,
   InferenceService,
@@ -51,7 +52,7 @@ import {
 import { WorkQueue } from './WorkQueue';
 import { ClusterCache } from '../cache/ClusterCache';
 import { driftSignature, liveMatchesRendered } from './drift';
-import { gateRollout } from './rollout';
+import { CanaryView, gateRollout } from './rollout';
 
 /** Counters of what the reconciler asked the API server to do. */
 export interface ReconcilerStats {
@@ -206,6 +207,8 @@ export class ClusterReconciler {
    * reconcile reads only its own children's and a deleted service's go with it.
    */
   private readonly memory = new Map<string, Map<string, ChildMemory>>();
+  /** The canary of each canary service as its last reconcile saw it. */
+  private readonly canaries = new Map<string, CanaryView>();
   /** Bounds child requests in flight in this cluster (see {@link ClusterReconcilerOptions.requestConcurrency}). */
   private readonly requests: Limiter;
   /**
@@ -410,6 +413,7 @@ export class ClusterReconciler {
       this.statuses.delete(k);
       this.lastStatusWrite.delete(k);
       this.memory.delete(k);
+      this.canaries.delete(k);
       return;
     }
     if (isvc.metadata.deletionTimestamp) return; // garbage collection removes the children
@@ -746,11 +750,14 @@ export class ClusterReconciler {
       quotaLeft = await this.options.quotaLeft?.(isvc).catch(() => undefined);
       snapshot = this.cache.snapshot();
     }
-    return gateRollout({
+    const gate = gateRollout({
       isvc,
       desired: rendered,
       liveLws,
       pods: this.cached<Pod>(KINDS.Pod, ns, name),
+      liveRoute: this.cached<KubeObject>(KINDS.HTTPRoute, ns, name).find(
+        r => r.metadata.name === childNames.route(name),
+      ),
       render,
       surgeBlockedBy: (_role, gpusPerPod, pods) => {
         const gpus = gpusPerPod * pods;
@@ -765,6 +772,14 @@ export class ClusterReconciler {
           : `a surge replica needs ${pods} node${pods === 1 ? '' : 's'} with ${gpusPerPod} free GPUs, ${nodes} ${nodes === 1 ? 'has' : 'have'} them`;
       },
     });
+    if (gate.canary) this.canaries.set(key(ns, name), gate.canary);
+    else this.canaries.delete(key(ns, name));
+    return gate;
+  }
+
+  /** What the last reconcile saw of the canary of a service (the canary controller acts on it), if it has one. */
+  canaryView(namespace: string, name: string): CanaryView | undefined {
+    return this.canaries.get(key(namespace, name));
   }
 }
 

@@ -22,19 +22,31 @@
  */
 
 import {
+  applyCanaryMode,
+  CanaryMode,
+  canaryMode,
+  CanaryObservation,
+  CanaryPolicy,
+  CanaryStatus,
+  childNames,
   ConditionInput,
   InferenceService,
   KubeObject,
   LABELS,
   planRollout,
   Pod,
+  readCanaryPolicy,
+  readCanaryStatus,
   readRolloutPolicies,
+  renderCanaryChildren,
   renderSurgeReplica,
   RenderOptions,
   ReplicaObservation,
   RoleRolloutInput,
   RolloutStep,
   summarizeInferenceService,
+  TRACK_LABEL,
+  workloadRevision,
 } from '@fusioninfer/plugin-fusioninfer-common';
 
 const SURGE_LABEL = 'fusioninfer.io/surge';
@@ -49,6 +61,8 @@ export interface RolloutGateInput {
   liveLws: KubeObject[];
   /** Live pods of the service. */
   pods: Pod[];
+  /** The live HTTPRoute of the service (the canary reads its parents' status). */
+  liveRoute?: KubeObject;
   render: RenderOptions;
   /**
    * Why a surge replica of `role` — `pods` pods of `gpusPerPod` GPUs each — does not fit now (project quota or the
@@ -70,6 +84,23 @@ export interface RolloutGateOutput {
   step?: RolloutStep;
   /** The `RolloutProgressing` condition while a rollout moves (absent when none ever did). */
   condition?: ConditionInput;
+  /** What the canary controller needs to know (services with the canary annotation only). */
+  canary?: CanaryView;
+}
+
+/** Where a canary service stands in the cluster, as the gate saw it. */
+export interface CanaryView {
+  policy: CanaryPolicy;
+  status?: CanaryStatus;
+  revision: string;
+  seen: CanaryObservation;
+  mode: CanaryMode;
+  /** Every canary replica runs the revision and is Ready. */
+  canaryReady: boolean;
+  /** Every stable replica runs the revision and is Ready. */
+  stablePromoted: boolean;
+  /** Why the Gateway cannot split the traffic, when it cannot. */
+  gatewayProblem?: string;
 }
 
 const isReady = (p: Pod) =>
@@ -104,6 +135,10 @@ const childKey = (o: KubeObject) => `${o.kind}/${o.metadata.name}`;
 export function gateRollout(input: RolloutGateInput): RolloutGateOutput {
   const { isvc, desired, liveLws, pods } = input;
   const { policies } = readRolloutPolicies(isvc);
+  // Canary replicas are not replicas of the role: the canary (below) runs them.
+  const stableLws = liveLws.filter(
+    l => l.metadata.labels?.[TRACK_LABEL] !== 'canary',
+  );
   const roles = (isvc.spec?.roles ?? []).filter(
     r => r && r.componentType && r.componentType !== 'router',
   );
@@ -120,7 +155,7 @@ export function gateRollout(input: RolloutGateInput): RolloutGateOutput {
   for (const role of roles) {
     const replicas = Math.max(0, role.replicas ?? 1);
     const live: ReplicaObservation[] = [];
-    for (const lws of liveLws) {
+    for (const lws of stableLws) {
       if (lws.metadata.labels?.[LABELS.roleName] !== role.name) continue;
       const index = Number(lws.metadata.labels?.[LABELS.replicaIndex]);
       if (!Number.isInteger(index) || index < 0) continue;
@@ -167,6 +202,17 @@ export function gateRollout(input: RolloutGateInput): RolloutGateOutput {
     });
   }
   const step = planRollout(inputs);
+  const canary = observeCanary(input, inputs, rendered);
+  if (canary?.mode.holdStable)
+    // The canary decides when the stable replicas move: nothing moves in waves meanwhile (creation and scale-down go on).
+    for (const s of step.roles) {
+      if (s.phase === 'complete') continue;
+      s.hold = [...new Set([...s.hold, ...s.update])].sort((a, b) => b - a);
+      s.update = [];
+      s.createSurge = [];
+      s.phase = 'waiting';
+      s.reason = canary.mode.reason;
+    }
   const held = new Set<string>();
   const keep = new Set<string>();
   const extra: KubeObject[] = [];
@@ -197,6 +243,13 @@ export function gateRollout(input: RolloutGateInput): RolloutGateOutput {
     children.push(c);
   }
   children.push(...extra);
+  let out = children;
+  if (canary?.mode.renderCanary) {
+    out = applyCanaryMode(isvc.metadata.name!, children, canary.mode);
+    out.push(
+      ...renderCanaryChildren(isvc, canary.policy.replicas, input.render),
+    );
+  }
   // A rollout is under way where a live replica runs another spec or a surge replica exists (a first deploy or a
   // scale-up is not a rollout).
   // Once under way it lasts until its last wave is Ready, also after every replica runs the new spec.
@@ -213,7 +266,18 @@ export function gateRollout(input: RolloutGateInput): RolloutGateOutput {
     c => c.type === 'RolloutProgressing',
   );
   let condition: ConditionInput | undefined;
-  if (moving.length)
+  if (canary?.mode.active || (canary?.mode.holdStable && moving.length))
+    condition = {
+      type: 'RolloutProgressing',
+      status: 'True',
+      reason:
+        canary.status?.revision === canary.revision &&
+        canary.status.phase === 'RolledBack'
+          ? 'CanaryRolledBack'
+          : 'Canary',
+      message: canary.mode.reason ?? 'canary',
+    };
+  else if (moving.length)
     condition = {
       type: 'RolloutProgressing',
       status: 'True',
@@ -234,5 +298,144 @@ export function gateRollout(input: RolloutGateInput): RolloutGateOutput {
       reason: 'Complete',
       message: 'Every replica runs the current spec',
     };
-  return { children, keep, step, ...(condition ? { condition } : {}) };
+  return {
+    children: out,
+    keep,
+    step,
+    ...(condition ? { condition } : {}),
+    ...(canary ? { canary } : {}),
+  };
+}
+
+/**
+ * The canary of a service with the canary annotation, from the live replicas: whether the stable replicas run an
+ * older spec and carry the stable track on their pods, whether the canary replicas and (once promoting) the stable
+ * replicas are at the revision and Ready, and what the live HTTPRoute's Gateways say of two weighted pools.
+ */
+function observeCanary(
+  input: RolloutGateInput,
+  inputs: RoleRolloutInput[],
+  rendered: Map<string, KubeObject>,
+): CanaryView | undefined {
+  const { isvc, liveLws, pods } = input;
+  const { policy } = readCanaryPolicy(isvc);
+  if (!policy) return undefined;
+  const status = readCanaryStatus(isvc);
+  const revision = workloadRevision(isvc);
+  const stable = inputs.flatMap(i =>
+    i.live.filter(r => r.index < i.replicas).map(r => ({ ...r, role: i.role })),
+  );
+  const stableLws = liveLws.filter(
+    l =>
+      l.metadata.labels?.[TRACK_LABEL] !== 'canary' &&
+      l.metadata.labels?.[SURGE_LABEL] !== 'true',
+  );
+  const leaderTracked = (lws: KubeObject) => {
+    const leaders = pods.filter(
+      p =>
+        p.metadata.labels?.[LWS_NAME_LABEL] === lws.metadata.name &&
+        (p.metadata.labels?.[LABELS.lwsWorkerIndex] ?? '0') === '0' &&
+        !p.metadata.deletionTimestamp,
+    );
+    return leaders.every(p => p.metadata.labels?.[TRACK_LABEL] === 'stable');
+  };
+  const seen: CanaryObservation = {
+    stableOutdated: stable.some(r => !r.updated),
+    stableTracked:
+      stableLws.length > 0 &&
+      stableLws.every(
+        l =>
+          (
+            l as {
+              spec?: {
+                leaderWorkerTemplate?: {
+                  workerTemplate?: {
+                    metadata?: { labels?: Record<string, string> };
+                  };
+                };
+              };
+            }
+          ).spec?.leaderWorkerTemplate?.workerTemplate?.metadata?.labels?.[
+            TRACK_LABEL
+          ] === 'stable' && leaderTracked(l),
+      ),
+  };
+  const canaryLws = liveLws.filter(
+    l => l.metadata.labels?.[TRACK_LABEL] === 'canary',
+  );
+  const wantCanary = renderCanaryChildren(
+    isvc,
+    policy.replicas,
+    input.render,
+  ).filter(k => k.kind === 'LeaderWorkerSet');
+  const canaryReady =
+    wantCanary.length > 0 &&
+    wantCanary.every(want => {
+      const live = canaryLws.find(l => l.metadata.name === want.metadata.name);
+      return (
+        !!live &&
+        live.metadata.labels?.[LABELS.specHash] ===
+          want.metadata.labels?.[LABELS.specHash] &&
+        replicaReady(live, pods)
+      );
+    });
+  const stablePromoted =
+    inputs.every(
+      i =>
+        i.live.filter(r => r.index < i.replicas && r.updated && r.ready)
+          .length >= i.replicas,
+    ) && rendered.size > 0;
+  return {
+    policy,
+    ...(status ? { status } : {}),
+    revision,
+    seen,
+    mode: canaryMode(policy, status, revision, seen),
+    canaryReady,
+    stablePromoted,
+    ...gatewayProblemOf(input.liveRoute, isvc.metadata.name!),
+  };
+}
+
+type RouteParent = {
+  parentRef?: { name?: string; namespace?: string };
+  controllerName?: string;
+  conditions?: Array<{
+    type?: string;
+    status?: string;
+    reason?: string;
+    message?: string;
+  }>;
+};
+
+/**
+ * Why the Gateway cannot split the service's traffic between two InferencePools: the route has no parent Gateway
+ * (nothing reads its weights), or a parent did not accept it or could not resolve its backends (an implementation
+ * that cannot weight two pools says so in `status.parents`).
+ */
+export function gatewayProblemOf(
+  route: KubeObject | undefined,
+  svc: string,
+): { gatewayProblem?: string } {
+  if (!route) return {};
+  const spec = (route as { spec?: { parentRefs?: unknown[] } }).spec;
+  if (!spec?.parentRefs?.length)
+    return {
+      gatewayProblem: `the HTTPRoute ${childNames.route(svc)} has no parent Gateway, so no Gateway reads its weights: set the router's httproute.parentRefs`,
+    };
+  const parents =
+    (route as { status?: { parents?: RouteParent[] } }).status?.parents ?? [];
+  for (const p of parents) {
+    const bad = (p.conditions ?? []).find(
+      c =>
+        (c.type === 'Accepted' || c.type === 'ResolvedRefs') &&
+        c.status === 'False',
+    );
+    if (bad)
+      return {
+        gatewayProblem:
+          `Gateway ${p.parentRef?.name ?? '?'} (${p.controllerName ?? 'unknown controller'}) reports ${bad.type} False, ${bad.reason ?? ''}: ${bad.message ?? ''}`.trim(),
+      };
+  }
+  return {};
 }

@@ -34,10 +34,13 @@ import {
   readRolloutPolicies,
   renderInferenceService,
   RoleRollout,
+  CanaryViewResponse,
+  routeCanaryWeight,
+  TRACK_LABEL,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { ClusterReconciler } from '../reconciler/ClusterReconciler';
-import { gateRollout } from '../reconciler/rollout';
+import { CanaryView, gateRollout } from '../reconciler/rollout';
 
 /** The label of a rollout's surge replicas (common's render puts it on their LeaderWorkerSets). */
 const SURGE_LABEL = 'fusioninfer.io/surge';
@@ -109,7 +112,8 @@ function rolloutsOf(
   isvc: InferenceService,
   lws: LeaderWorkerSet[],
   pods: Pod[],
-): Map<string, RoleRollout> {
+  route: KubeObject | undefined,
+): { rollouts: Map<string, RoleRollout>; canary?: CanaryViewResponse } {
   const out = new Map<string, RoleRollout>();
   const { policies, annotated } = readRolloutPolicies(isvc);
   const render = {
@@ -126,7 +130,14 @@ function rolloutsOf(
         r => r.controller && r.uid === uid,
       ),
   ) as KubeObject[];
-  const { step } = gateRollout({ isvc, desired, liveLws, pods, render });
+  const { step, canary } = gateRollout({
+    isvc,
+    desired,
+    liveLws,
+    pods,
+    render,
+    liveRoute: route,
+  });
   const rendered = new Map(
     desired
       .filter(c => c.kind === 'LeaderWorkerSet')
@@ -139,7 +150,9 @@ function rolloutsOf(
   const parts = (condition?.message ?? '').split('. ');
   for (const s of step?.roles ?? []) {
     const mine = liveLws.filter(
-      l => l.metadata.labels?.[LABELS.roleName] === s.role,
+      l =>
+        l.metadata.labels?.[LABELS.roleName] === s.role &&
+        l.metadata.labels?.[TRACK_LABEL] !== 'canary',
     );
     const active = mine.some(l => {
       if (l.metadata.labels?.[SURGE_LABEL] === 'true') return true;
@@ -172,7 +185,41 @@ function rolloutsOf(
       ...(message ? { message } : {}),
     });
   }
-  return out;
+  return {
+    rollouts: out,
+    ...(canary
+      ? { canary: canaryViewOf(canary, liveLws, route, isvc.metadata.name!) }
+      : {}),
+  };
+}
+
+/** The canary section of the detail: policy and state as recorded, and what the cluster shows now. */
+function canaryViewOf(
+  c: CanaryView,
+  liveLws: KubeObject[],
+  route: KubeObject | undefined,
+  svc: string,
+): CanaryViewResponse {
+  const mine = liveLws.filter(
+    l => l.metadata.labels?.[TRACK_LABEL] === 'canary',
+  );
+  return {
+    policy: {
+      ...c.policy,
+      steps: [...c.policy.steps],
+      analysis: { ...c.policy.analysis },
+    },
+    revision: c.revision,
+    active: c.mode.active,
+    ...(c.status ? { state: c.status } : {}),
+    routeWeight: routeCanaryWeight(route, svc),
+    canaryReplicas: mine.length,
+    readyCanaryReplicas: mine.filter(
+      l => ((l as LeaderWorkerSet).status?.readyReplicas ?? 0) >= 1,
+    ).length,
+    ...(c.mode.reason ? { message: c.mode.reason } : {}),
+    ...(c.gatewayProblem ? { gatewayProblem: c.gatewayProblem } : {}),
+  };
 }
 
 /**
@@ -202,8 +249,12 @@ export function describeServiceFrom(
       ? deriveStatus(isvc, {
           leaderWorkerSets: lws,
           pods,
-          podGroup: podGroups[0],
-          eppDeployment: deployments[0],
+          podGroup: podGroups.find(
+            g => g.metadata.name === childNames.podGroup(name),
+          ),
+          eppDeployment: deployments.find(
+            d => d.metadata.name === childNames.epp(name),
+          ),
         }).status
       : {});
   const podView = (p: Pod) => ({
@@ -223,16 +274,20 @@ export function describeServiceFrom(
   // Pods by role and replica, so a detail costs O(pods), not O(replicas × pods).
   const podsByReplica = new Map<string, Pod[]>();
   for (const p of pods) {
-    const k = `${p.metadata.labels?.[LABELS.roleName]}/${p.metadata.labels?.[LABELS.replicaIndex]}`;
+    // A canary replica's pods share the role and index labels of a stable replica: filed apart.
+    const track =
+      p.metadata.labels?.[TRACK_LABEL] === 'canary' ? 'canary:' : '';
+    const k = `${track}${p.metadata.labels?.[LABELS.roleName]}/${p.metadata.labels?.[LABELS.replicaIndex]}`;
     const list = podsByReplica.get(k);
     if (list) list.push(p);
     else podsByReplica.set(k, [p]);
   }
   const lwsByName = new Map(lws.map(l => [l.metadata.name, l]));
   // Rendering is bounded by the validation limits, so only a valid service is expanded.
-  const rollouts = valid
-    ? rolloutsOf(isvc, lws, pods)
-    : new Map<string, RoleRollout>();
+  const route = routes.find(x => x.metadata.name === childNames.route(name));
+  const { rollouts, canary } = valid
+    ? rolloutsOf(isvc, lws, pods, route)
+    : { rollouts: new Map<string, RoleRollout>(), canary: undefined };
   let budget: number = LIMITS.childrenPerService;
   const roles = specRoles
     .filter(r => r.componentType !== 'router')
@@ -275,7 +330,9 @@ export function describeServiceFrom(
         ...(rollouts.has(r.name) ? { rollout: rollouts.get(r.name) } : {}),
       };
     });
-  const pg = podGroups[0];
+  // The service's own PodGroup, pool and route (a surge or canary replica's PodGroup, the canary's pool are others).
+  const pg = podGroups.find(g => g.metadata.name === childNames.podGroup(name));
+  const pool = pools.find(x => x.metadata.name === childNames.pool(name));
   const unschedulable = gangProblem(pg);
   const m = unschedulable?.message
     ? UNSCHEDULABLE_TASKS.exec(unschedulable.message)
@@ -331,16 +388,16 @@ export function describeServiceFrom(
                 .filter(x => x.reason),
             }
           : undefined,
-        inferencePool: pools[0]
+        inferencePool: pool
           ? {
-              name: pools[0].metadata.name!,
-              parents: (pools[0] as any).status?.parents ?? [],
+              name: pool.metadata.name!,
+              parents: (pool as any).status?.parents ?? [],
             }
           : undefined,
-        httpRoute: routes[0]
+        httpRoute: route
           ? {
-              name: routes[0].metadata.name!,
-              parents: (routes[0] as any).status?.parents ?? [],
+              name: route.metadata.name!,
+              parents: (route as any).status?.parents ?? [],
             }
           : undefined,
       }
@@ -374,6 +431,7 @@ export function describeServiceFrom(
     },
     status,
     roles,
+    ...(canary ? { canary } : {}),
     gang,
     router,
     events: objects.events

@@ -357,6 +357,8 @@ export interface CanaryTickInput {
 }
 
 const CONTROLLER = 'canary-controller';
+const NO_TRAFFIC =
+  'no request reached the canary in this step yet: a step passes only on a check that saw traffic';
 
 function evented(
   s: CanaryStatus,
@@ -506,9 +508,6 @@ export function tickCanary(input: CanaryTickInput): CanaryStatus | undefined {
   };
   return evented(s, at, 'every step passed; waiting for a promotion');
 }
-
-const NO_TRAFFIC =
-  'no request reached the canary in this step yet: a step passes only on a check that saw traffic';
 
 function pauseFor(s: CanaryStatus, at: string, why: string): CanaryStatus {
   return evented(

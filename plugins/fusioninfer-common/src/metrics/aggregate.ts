@@ -97,5 +97,14 @@ export function aggregateEndpoints(
     'worstE2eP95',
     max(m => m.e2e?.p95),
   );
+  // Weighted by each endpoint's requests: the pool's share, not the mean of the endpoints' shares.
+  const requests = total(m => m.apiRequests);
+  const errors = total(m =>
+    m.errorRate !== undefined && m.apiRequests !== undefined
+      ? m.errorRate * m.apiRequests
+      : undefined,
+  );
+  if (requests !== undefined && requests > 0 && errors !== undefined)
+    agg.errorRate = Math.round((errors / requests) * 10000) / 10000;
   return agg;
 }

@@ -57,6 +57,9 @@ export interface ModelServerSnapshot {
   itl?: HistogramData;
   lora?: LoraState;
   cacheConfig?: { blockSize?: number; numGpuBlocks?: number };
+  /** OpenAI API requests answered (`http_requests_total` of handlers under /v1/), and of those 5xx. */
+  apiRequests?: number;
+  apiServerErrors?: number;
 }
 
 /** Rates and gauges of one endpoint over the window between two scrapes. @public */
@@ -77,6 +80,10 @@ export interface EndpointRoutingMetrics {
   itl?: Percentiles;
   lora?: LoraState;
   cacheConfig?: { blockSize?: number; numGpuBlocks?: number };
+  /** Share of the OpenAI API requests answered 5xx in the window (needs two scrapes and a request in between). */
+  errorRate?: number;
+  /** OpenAI API requests answered in the window. */
+  apiRequests?: number;
   /** `rate` when computed over two scrapes `windowSeconds` apart, `cumulative` since the server started. */
   window: 'rate' | 'cumulative';
   windowSeconds?: number;
@@ -236,6 +243,20 @@ export function readModelServerMetrics(
         }
       : undefined,
   };
+  // prometheus-fastapi-instrumentator's counter (vLLM's API server): status is a class ("5xx") or a code.
+  const http = exp.byName.get('http_requests_total');
+  if (http) {
+    let total = 0;
+    let errors = 0;
+    for (const x of http) {
+      if (!String(x.labels.handler ?? '').startsWith('/v1/')) continue;
+      if (!Number.isFinite(x.value)) continue;
+      total += x.value;
+      if (String(x.labels.status ?? '').startsWith('5')) errors += x.value;
+    }
+    snap.apiRequests = total;
+    snap.apiServerErrors = errors;
+  }
   if (snap.requestsTotal === undefined && snap.e2e)
     snap.requestsTotal = snap.e2e.count;
   return snap;
@@ -310,7 +331,26 @@ export function endpointRoutingMetrics(
     itl: hist(cur.itl, prev?.itl),
     lora: cur.lora,
     cacheConfig: cur.cacheConfig,
+    ...apiWindow(windowed, cur, prev),
     window: windowed ? 'rate' : 'cumulative',
     ...(windowed ? { windowSeconds: round(dt, 3) } : {}),
+  };
+}
+
+/** Requests and 5xx share of the OpenAI API in the window between two scrapes. */
+function apiWindow(
+  windowed: boolean,
+  cur: ModelServerSnapshot,
+  prev: ModelServerSnapshot | undefined,
+): { apiRequests?: number; errorRate?: number } {
+  if (!windowed) return {};
+  const requests = counterIncrease(cur.apiRequests, prev?.apiRequests);
+  const errors = counterIncrease(cur.apiServerErrors, prev?.apiServerErrors);
+  if (requests === undefined) return {};
+  return {
+    apiRequests: requests,
+    ...(requests > 0 && errors !== undefined
+      ? { errorRate: round(Math.min(1, errors / requests)) }
+      : {}),
   };
 }

@@ -29,6 +29,8 @@ export interface RoutingEndpoint {
   componentType: string;
   replicaIndex?: number;
   ready: boolean;
+  /** On a service with a canary: whether the endpoint is a stable or a canary replica's leader. */
+  track?: 'stable' | 'canary';
   /** `ok`, or why there are no numbers for this endpoint. */
   state: 'ok' | 'not-ready' | 'unreachable' | 'error';
   message?: string;
@@ -52,6 +54,8 @@ export interface RoutingAggregate {
   worstTtftP95?: number;
   /** The highest p95 end-to-end latency among the endpoints (seconds). */
   worstE2eP95?: number;
+  /** Share of the OpenAI API requests answered 5xx in the window, over the reporting endpoints. */
+  errorRate?: number;
 }
 
 /** One point of the short history kept for charts. @public */

@@ -41,6 +41,8 @@ import {
   servicesResponseSchema,
   rolloutRequestSchema,
   rolloutResponseSchema,
+  canaryRequestSchema,
+  canaryResponseSchema,
   strategyRequestSchema,
   strategyResponseSchema,
 } from './services';
@@ -212,6 +214,18 @@ export type FusionInferRoutes = {
     readonly body: typeof rolloutRequestSchema;
     readonly responses: {
       readonly 200: typeof rolloutResponseSchema;
+      readonly 202: typeof approvalRequiredResponseSchema;
+    };
+  };
+  readonly setCanary: {
+    readonly method: 'post';
+    readonly path: '/clusters/:cluster/namespaces/:namespace/services/:name/canary';
+    readonly summary: string;
+    readonly permission: string;
+    readonly params: typeof serviceParamsSchema;
+    readonly body: typeof canaryRequestSchema;
+    readonly responses: {
+      readonly 200: typeof canaryResponseSchema;
       readonly 202: typeof approvalRequiredResponseSchema;
     };
   };
@@ -458,6 +472,19 @@ export const fusioninferRoutes: FusionInferRoutes = {
     body: rolloutRequestSchema,
     responses: {
       200: rolloutResponseSchema,
+      202: approvalRequiredResponseSchema,
+    },
+  },
+  setCanary: {
+    method: 'post',
+    path: `${SERVICE}/canary`,
+    summary:
+      "Promotes, rolls back, pauses or resumes the service's canary (the annotation fusioninfer.io/canary-status); 202 when policy holds the change for approval",
+    permission: 'fusioninfer.service.update on the service entity',
+    params: serviceParamsSchema,
+    body: canaryRequestSchema,
+    responses: {
+      200: canaryResponseSchema,
       202: approvalRequiredResponseSchema,
     },
   },

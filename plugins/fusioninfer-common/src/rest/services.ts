@@ -162,6 +162,83 @@ export const roleRolloutSchema = z
 /** A role's rollout in the service detail. @public */
 export type RoleRollout = z.infer<typeof roleRolloutSchema>;
 
+const canaryPhase = z.enum([
+  'Starting',
+  'Progressing',
+  'Paused',
+  'AwaitingPromotion',
+  'Promoting',
+  'Complete',
+  'RolledBack',
+]);
+
+/** A service's canary in the service detail (issue 19): its policy, its state and what the cluster shows. @public */
+export const canaryViewSchema = z
+  .strictObject({
+    /** The policy of the annotation `fusioninfer.io/canary`, defaults filled in. */
+    policy: z.strictObject({
+      steps: z.array(z.number().int()),
+      stepSeconds: z.number().int(),
+      replicas: z.number().int(),
+      analysis: z.strictObject({
+        maxTtftP95Seconds: z.number().optional(),
+        maxTtftP95Ratio: z.number().optional(),
+        maxErrorRate: z.number().optional(),
+        maxQueuePerReplica: z.number().optional(),
+      }),
+      onBreach: z.enum(['pause', 'rollback']),
+      autoPromote: z.boolean(),
+    }),
+    /** The workload revision of the spec now. */
+    revision: z.string(),
+    /** A canary runs (or starts) for that revision. */
+    active: z.boolean(),
+    /** The state of the canary last recorded (`fusioninfer.io/canary-status`); it may be of an earlier revision. */
+    state: z
+      .strictObject({
+        revision: z.string(),
+        phase: canaryPhase,
+        step: z.number().int(),
+        weight: z.number(),
+        since: z.string(),
+        reason: z.string().optional(),
+        checks: z.array(
+          z.strictObject({
+            at: z.string(),
+            weight: z.number(),
+            ttftP95: z.number().optional(),
+            stableTtftP95: z.number().optional(),
+            errorRate: z.number().optional(),
+            queuePerReplica: z.number().optional(),
+            requests: z.number().optional(),
+            breaches: z.array(z.string()),
+          }),
+        ),
+        events: z.array(
+          z.strictObject({
+            at: z.string(),
+            phase: canaryPhase,
+            weight: z.number(),
+            message: z.string(),
+            by: z.string().optional(),
+          }),
+        ),
+      })
+      .optional(),
+    /** The canary's share of the live HTTPRoute, percent. */
+    routeWeight: z.number(),
+    /** Canary replicas alive, and of those Ready. */
+    canaryReplicas: z.number().int(),
+    readyCanaryReplicas: z.number().int(),
+    /** What the reconciler does, in words. */
+    message: z.string().optional(),
+    /** Why the Gateway cannot split the traffic between two pools, when it cannot. */
+    gatewayProblem: z.string().optional(),
+  })
+  .meta({ id: 'CanaryView' });
+/** A service's canary in the service detail. @public */
+export type CanaryViewResponse = z.infer<typeof canaryViewSchema>;
+
 /** `GET /clusters/:cluster/namespaces/:namespace/services/:name`: everything the Inference tab shows about one service. @public */
 export const serviceDetailSchema = z
   .strictObject({
@@ -202,6 +279,8 @@ export const serviceDetailSchema = z
         rollout: roleRolloutSchema.optional(),
       }),
     ),
+    /** The canary, when the service carries the annotation `fusioninfer.io/canary`. */
+    canary: canaryViewSchema.optional(),
     gang: z
       .strictObject({
         name: z.string(),
@@ -476,6 +555,31 @@ export const rolloutResponseSchema = z
   .meta({ id: 'RolloutResponse' });
 /** `POST …/rollout` applied. @public */
 export type RolloutResponse = z.infer<typeof rolloutResponseSchema>;
+
+/** `POST …/canary`: promote, roll back, pause or resume the canary of the service's current revision. @public */
+export const canaryRequestSchema = z
+  .strictObject({
+    action: z
+      .enum(['promote', 'rollback', 'pause', 'resume'])
+      .describe(
+        'promote: move the stable replicas to the canary revision; rollback: all traffic to the stable pool and the canary removed; pause / resume the steps (resume starts a rolled-back canary again)',
+      ),
+  })
+  .meta({ id: 'CanaryRequest' });
+/** `POST …/canary`. @public */
+export type CanaryRequest = z.infer<typeof canaryRequestSchema>;
+
+/** `POST …/canary` applied: the canary's phase and weight now. @public */
+export const canaryResponseSchema = z
+  .strictObject({
+    outcome: z.literal('applied'),
+    action: z.enum(['promote', 'rollback', 'pause', 'resume']),
+    phase: canaryPhase,
+    weight: z.number(),
+  })
+  .meta({ id: 'CanaryResponse' });
+/** `POST …/canary` applied. @public */
+export type CanaryResponse = z.infer<typeof canaryResponseSchema>;
 
 /** `DELETE …/services/:name` (202: deletion started). @public */
 export const deleteResponseSchema = z
