@@ -106,7 +106,7 @@ const ANALYSIS_KEYS: Record<keyof CanaryAnalysis, [number, number]> = {
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The canary LeaderWorkerSet of replica `index` of `role` (beside `{svc}-{role}-{index}` of the stable replicas). */
+/** The canary LeaderWorkerSet of replica `index` of `role` (beside `{svc}-{role}-{index}` of the stable replicas). @public */
 export function canaryLwsName(svc: string, role: string, index: number) {
   return `${svc}-${role}-canary-${index}`;
 }

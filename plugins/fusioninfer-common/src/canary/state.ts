@@ -77,9 +77,9 @@ export interface CanaryStatus {
   passed: number;
   /** Why it holds, in words. */
   reason?: string;
-  /** The latest checks, newest last (at most {@link MAX_CHECKS}). */
+  /** The latest checks, newest last (at most 20). */
   checks: CanaryCheck[];
-  /** The timeline, newest last (at most {@link MAX_EVENTS}). */
+  /** The timeline, newest last (at most 40). */
   events: CanaryEvent[];
 }
 
