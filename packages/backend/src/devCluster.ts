@@ -27,6 +27,7 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import {
+  demoGateway,
   ModelServerBehaviours,
   startDevCluster,
 } from '@fusioninfer/dev-cluster';
@@ -82,6 +83,18 @@ export const devClusterPlugin = createBackendPlugin({
           `development cluster listening on ${cluster.url} (kubeconfig ${kubeconfigPath})`,
         );
         if (dc.getOptionalBoolean('seedDemo') ?? true) {
+          // The demo namespace's Gateway (the development cluster implements class fusioninfer-dev): routes that
+          // name it as parent get traffic through it, weighted between a canary's pools.
+          const gatewayType = cluster.api.findType(
+            'gateway.networking.k8s.io',
+            'v1',
+            'gateways',
+          )!;
+          const gateway = demoGateway('demo');
+          if (!cluster.api.tryGet(gatewayType, 'demo', gateway.metadata.name))
+            cluster.api.create(gatewayType, 'demo', gateway, {
+              fieldManager: 'dev-cluster-seed',
+            });
           const isvcType = cluster.api.findType(
             'fusioninfer.io',
             'v1alpha1',
