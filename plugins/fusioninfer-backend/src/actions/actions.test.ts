@@ -139,7 +139,7 @@ describe('FusionInfer actions in the actions registry', () => {
       'fusioninfer:scale-role': destructive,
       'fusioninfer:set-strategy': destructive,
       'fusioninfer:set-rollout-paused': destructive,
-      'fusioninfer:canary': destructive,
+      'fusioninfer:canary': { ...destructive, idempotent: false },
       'fusioninfer:delete-service': destructive,
       'fusioninfer:apply-service': destructive,
     });

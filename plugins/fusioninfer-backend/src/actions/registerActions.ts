@@ -443,7 +443,8 @@ export function registerFusionInferActions(
     name: FUSIONINFER_ACTIONS.canary,
     title: "Promote, roll back, pause or resume a service's canary",
     description: `Acts on the canary of the service's current revision (services with the annotation fusioninfer.io/canary): promote moves the stable replicas to the canary's revision in waves; rollback sends all traffic back to the stable pool at once and removes the canary; pause holds its traffic weight; resume goes on (or starts a rolled-back canary again). A command the canary's phase does not allow is refused with the reason. ${SERVICE_REF} ${WRITE_PATH}`,
-    attributes: DESTRUCTIVE,
+    // Not idempotent: a second rollback finds nothing to roll back and says so (409).
+    attributes: { ...DESTRUCTIVE, idempotent: false },
     schema: {
       input: z3 => objectToZodV3(z3, canaryInput, 'input'),
       output: z3 =>

@@ -171,6 +171,19 @@ describe('REST contract', () => {
     expect(JSON.parse(pause.body.annotation)).toEqual({
       inference: { paused: true },
     });
+    // A canary command on a service without a canary policy: refused naming the annotation, nothing written.
+    const noCanary = await request(server)
+      .post(`${SVC}/canary`)
+      .send({ action: 'rollback' });
+    expect(noCanary.status).toBe(400);
+    expect(noCanary.body.error.message).toMatch(
+      /no canary policy \(the annotation fusioninfer.io\/canary\)/,
+    );
+    const badAction = await request(server)
+      .post(`${SVC}/canary`)
+      .send({ action: 'explode' });
+    expect(badAction.status).toBe(400);
+    expect(badAction.body.error.message).toMatch(/action/);
     // The detail now shows the role's rollout policy (configured, nothing under way).
     const paused = await get(SVC.slice(API.length));
     expectContract('getService', paused);
