@@ -440,3 +440,53 @@ describe('aggregateEndpoints', () => {
     });
   });
 });
+
+describe('OpenAI API error rate (issue 19: a canary gate)', () => {
+  const exposition = (ok: number, errors: number, health: number) =>
+    [
+      '# TYPE http_requests_total counter',
+      `http_requests_total{handler="/v1/completions",method="POST",status="2xx"} ${ok}`,
+      `http_requests_total{handler="/v1/completions",method="POST",status="5xx"} ${errors}`,
+      `http_requests_total{handler="/v1/chat/completions",method="POST",status="4xx"} 3`,
+      `http_requests_total{handler="/health",method="GET",status="5xx"} ${health}`,
+    ].join('\n');
+
+  it('is the 5xx share of the /v1/ handlers in the window, health checks left out', () => {
+    const a = readModelServerMetrics(
+      parsePrometheusText(exposition(100, 0, 50)),
+      0,
+    );
+    expect(a).toMatchObject({ apiRequests: 103, apiServerErrors: 0 });
+    const b = readModelServerMetrics(
+      parsePrometheusText(exposition(180, 20, 90)),
+      10_000,
+    );
+    const m = endpointRoutingMetrics(b, a);
+    expect(m).toMatchObject({ apiRequests: 100, errorRate: 0.2 });
+    // First scrape: since the server started, like the latency percentiles.
+    expect(endpointRoutingMetrics(b)).toMatchObject({
+      apiRequests: 203,
+      errorRate: 0.0985,
+    });
+    // The pool's share is weighted by requests, not a mean of the endpoints' shares.
+    const agg = aggregateEndpoints([
+      {
+        pod: 'a',
+        role: 'w',
+        componentType: 'worker',
+        ready: true,
+        state: 'ok',
+        metrics: { ...m, window: 'rate' },
+      },
+      {
+        pod: 'b',
+        role: 'w',
+        componentType: 'worker',
+        ready: true,
+        state: 'ok',
+        metrics: { apiRequests: 300, errorRate: 0, window: 'rate' },
+      },
+    ]);
+    expect(agg.errorRate).toBe(0.05);
+  });
+});

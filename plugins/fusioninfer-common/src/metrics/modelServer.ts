@@ -80,9 +80,9 @@ export interface EndpointRoutingMetrics {
   itl?: Percentiles;
   lora?: LoraState;
   cacheConfig?: { blockSize?: number; numGpuBlocks?: number };
-  /** Share of the OpenAI API requests answered 5xx in the window (needs two scrapes and a request in between). */
+  /** Share of the OpenAI API requests answered 5xx in the window (since the server started on the first scrape). */
   errorRate?: number;
-  /** OpenAI API requests answered in the window. */
+  /** OpenAI API requests answered in the window (since the server started on the first scrape). */
   apiRequests?: number;
   /** `rate` when computed over two scrapes `windowSeconds` apart, `cumulative` since the server started. */
   window: 'rate' | 'cumulative';
@@ -343,9 +343,13 @@ function apiWindow(
   cur: ModelServerSnapshot,
   prev: ModelServerSnapshot | undefined,
 ): { apiRequests?: number; errorRate?: number } {
-  if (!windowed) return {};
-  const requests = counterIncrease(cur.apiRequests, prev?.apiRequests);
-  const errors = counterIncrease(cur.apiServerErrors, prev?.apiServerErrors);
+  // Like the latency percentiles: over the window when there is one, else since the server started.
+  const requests = windowed
+    ? counterIncrease(cur.apiRequests, prev?.apiRequests)
+    : cur.apiRequests;
+  const errors = windowed
+    ? counterIncrease(cur.apiServerErrors, prev?.apiServerErrors)
+    : cur.apiServerErrors;
   if (requests === undefined) return {};
   return {
     apiRequests: requests,
