@@ -47,6 +47,7 @@ import { PreflightReportView } from '../Preflight/PreflightReportView';
 import { ServiceCostRow } from '../Showback/ServiceCostRow';
 import { AutoscalingPanel } from './AutoscalingPanel';
 import { RolloutPanel } from './RolloutPanel';
+import { CanaryPanel } from './CanaryPanel';
 
 // The charts library is most of the tab's weight: load it when the Metrics tab opens.
 const MetricsPanel = lazy(() =>
@@ -442,6 +443,7 @@ export function ServiceView(props: {
         >
           {tab === 'status' && (
             <Box sx={{ display: 'flex', flexDirection: 'column', gap: 2 }}>
+              <CanaryPanel detail={detail} entityRef={entityRef} />
               <RolloutPanel detail={detail} entityRef={entityRef} />
               <StatusTree
                 detail={detail}
