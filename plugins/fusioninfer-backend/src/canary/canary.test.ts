@@ -100,7 +100,14 @@ describe('canaries', () => {
   let kc: KubeConfig;
 
   beforeEach(async () => {
-    dev = await startDevCluster({ simulation: { podStartupDelayMs: 60 } });
+    // Prefill at 1,000 tokens/s and prompts without a shared prefix: times to first token of ~60 ms, far above the
+    // event loop's jitter, so a doubled TTFT shows in the p95 and an unchanged one does not.
+    dev = await startDevCluster({
+      simulation: {
+        podStartupDelayMs: 60,
+        engine: { prefillTokensPerSecond: 1000 },
+      },
+    });
     client = new ClusterClient({
       name: 'dev',
       url: dev.url,
@@ -231,6 +238,7 @@ describe('canaries', () => {
       rps: 12,
       durationSeconds: seconds,
       maxTokens: 8,
+      promptMix: 'random',
     });
 
   it('a slower canary pauses at its gate within two metric intervals; rollback returns all traffic at once', async () => {

@@ -243,6 +243,7 @@ describe('canary state machine', () => {
     steps: [5, 25, 50],
     stepSeconds: 60,
     replicas: 1,
+    minRequests: 5,
     analysis: { maxTtftP95Seconds: 1, maxErrorRate: 0.05 },
     onBreach: 'pause',
     autoPromote: false,
@@ -318,7 +319,20 @@ describe('canary state machine', () => {
     })!;
     expect(s).toMatchObject({
       step: 0,
-      reason: expect.stringMatching(/no request reached/),
+      reason: expect.stringMatching(/enough canary requests to be judged/),
+    });
+    // Nor does one with too few requests to judge (here 3 < 5, though slow): recorded, not judged.
+    s = tickCanary({
+      ...base,
+      status: s,
+      canaryReady: true,
+      sample: { ttftP95: 9, requests: 3 },
+      now: at(61.5),
+    })!;
+    expect(s).toMatchObject({ phase: 'Progressing', step: 0 });
+    expect(s.checks.at(-1)).toMatchObject({
+      breaches: [],
+      note: '3 canary requests, fewer than 5: not judged',
     });
     s = tickCanary({
       ...base,

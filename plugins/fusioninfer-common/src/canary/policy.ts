@@ -27,6 +27,7 @@
  *         steps: [5, 25, 50]
  *         stepSeconds: 120
  *         replicas: 1
+ *         minRequests: 5
  *         analysis: { maxTtftP95Seconds: 2, maxTtftP95Ratio: 1.5, maxErrorRate: 0.05, maxQueuePerReplica: 8 }
  *         onBreach: rollback
  */
@@ -64,6 +65,8 @@ export interface CanaryPolicy {
   stepSeconds: number;
   /** Canary replicas per workload role. */
   replicas: number;
+  /** A window in which the canary answered fewer requests is recorded but neither passes nor breaches. */
+  minRequests: number;
   analysis: CanaryAnalysis;
   /** What a breached gate does: hold the canary where it is, or send all traffic back and remove it. */
   onBreach: 'pause' | 'rollback';
@@ -82,6 +85,7 @@ export const DEFAULT_CANARY_POLICY: CanaryPolicy = {
   steps: [5, 25, 50],
   stepSeconds: 120,
   replicas: 1,
+  minRequests: 5,
   analysis: {},
   onBreach: 'pause',
   autoPromote: false,
@@ -92,6 +96,7 @@ const KEYS = [
   'steps',
   'stepSeconds',
   'replicas',
+  'minRequests',
   'analysis',
   'onBreach',
   'autoPromote',
@@ -184,6 +189,11 @@ export function readCanaryPolicy(isvc: unknown): {
         if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 100)
           issue('replicas', 'must be a whole number from 1 to 100');
         else policy.replicas = v as number;
+        break;
+      case 'minRequests':
+        if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 100000)
+          issue('minRequests', 'must be a whole number from 1 to 100000');
+        else policy.minRequests = v as number;
         break;
       case 'onBreach':
         if (v !== 'pause' && v !== 'rollback')

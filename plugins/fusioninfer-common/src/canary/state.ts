@@ -50,6 +50,8 @@ export interface CanaryCheck {
   requests?: number;
   /** The limits exceeded, in words (empty: healthy). */
   breaches: string[];
+  /** Why the window was not judged (too few canary requests). */
+  note?: string;
 }
 
 /** One thing that happened to the canary (the timeline). @public */
@@ -167,6 +169,7 @@ export function readCanaryStatus(isvc: unknown): CanaryStatus | undefined {
         .map(b => str(b, 300))
         .filter((b): b is string => !!b)
         .slice(0, 5),
+      ...(str(c.note, 300) ? { note: str(c.note, 300) } : {}),
     }));
   const events = (Array.isArray(v.events) ? v.events : [])
     .filter(isObj)
@@ -358,7 +361,7 @@ export interface CanaryTickInput {
 
 const CONTROLLER = 'canary-controller';
 const NO_TRAFFIC =
-  'no request reached the canary in this step yet: a step passes only on a check that saw traffic';
+  'no window of this step saw enough canary requests to be judged yet: a step passes only on a judged, passing check';
 
 function evented(
   s: CanaryStatus,
@@ -448,12 +451,22 @@ export function tickCanary(input: CanaryTickInput): CanaryStatus | undefined {
   if (input.gatewayProblem && s.phase === 'Progressing')
     return pauseFor(s, at, input.gatewayProblem);
   if (input.sample) {
-    const breaches = canaryBreaches(policy.analysis, input.sample);
+    // A p95 or a share over a handful of requests says nothing: such a window is recorded, not judged.
+    const requests = input.sample.requests ?? 0;
+    const judged = requests >= policy.minRequests;
+    const breaches = judged
+      ? canaryBreaches(policy.analysis, input.sample)
+      : [];
     const check: CanaryCheck = {
       at,
       weight: s.weight,
       ...input.sample,
       breaches,
+      ...(judged
+        ? {}
+        : {
+            note: `${requests} canary ${requests === 1 ? 'request' : 'requests'}, fewer than ${policy.minRequests}: not judged`,
+          }),
     };
     s = { ...s, checks: [...s.checks, check].slice(-MAX_CHECKS) };
     if (breaches.length) {
@@ -473,8 +486,7 @@ export function tickCanary(input: CanaryTickInput): CanaryStatus | undefined {
         return pauseFor(s, at, breaches.join('; '));
       return { ...s, reason: breaches.join('; ') };
     }
-    if (s.phase === 'Progressing' && (input.sample.requests ?? 0) > 0)
-      s = { ...s, passed: s.passed + 1 };
+    if (s.phase === 'Progressing' && judged) s = { ...s, passed: s.passed + 1 };
   }
   if (s.phase !== 'Progressing') return s;
   if (now - Date.parse(s.since) < stepMs) return s;

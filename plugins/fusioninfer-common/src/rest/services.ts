@@ -180,6 +180,7 @@ export const canaryViewSchema = z
       steps: z.array(z.number().int()),
       stepSeconds: z.number().int(),
       replicas: z.number().int(),
+      minRequests: z.number().int(),
       analysis: z.strictObject({
         maxTtftP95Seconds: z.number().optional(),
         maxTtftP95Ratio: z.number().optional(),
@@ -212,6 +213,7 @@ export const canaryViewSchema = z
             queuePerReplica: z.number().optional(),
             requests: z.number().optional(),
             breaches: z.array(z.string()),
+            note: z.string().optional(),
           }),
         ),
         events: z.array(

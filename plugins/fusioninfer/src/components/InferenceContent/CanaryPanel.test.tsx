@@ -65,6 +65,7 @@ function withCanary(
         steps: [5, 20, 50],
         stepSeconds: 120,
         replicas: 1,
+        minRequests: 5,
         analysis: {
           maxTtftP95Seconds: 2,
           maxTtftP95Ratio: 1.5,
@@ -222,7 +223,7 @@ describe('CanaryPanel', () => {
       null,
     ]);
     expect(panel).toHaveTextContent(
-      "Each step holds at least 120 s and passes on a check that saw traffic within the limits (TTFT p95 at most 2 s, TTFT p95 at most 1.5× the stable's, error rate at most 1 %, at most 8 waiting requests per replica). A breach pauses the canary; after the last step it waits for Promote.",
+      "Each step holds at least 120 s and passes on a check of at least 5 canary requests within the limits (TTFT p95 at most 2 s, TTFT p95 at most 1.5× the stable's, error rate at most 1 %, at most 8 waiting requests per replica). A breach pauses the canary; after the last step it waits for Promote.",
     );
     const check = within(panel).getByRole('table', {
       name: 'Latest canary check',

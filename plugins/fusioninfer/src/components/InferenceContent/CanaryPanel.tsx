@@ -206,7 +206,7 @@ function policyInWords(
       ? 'A breach rolls the canary back'
       : 'A breach pauses the canary';
   const last = policy.autoPromote ? 'promotes by itself' : 'waits for Promote';
-  return `Each step holds at least ${policy.stepSeconds} s and passes on a check that saw traffic ${within}. ${breach}; after the last step it ${last}.`;
+  return `Each step holds at least ${policy.stepSeconds} s and passes on a check of at least ${policy.minRequests} canary requests ${within}. ${breach}; after the last step it ${last}.`;
 }
 
 /** Which step of the stepper is current: the policy's steps, then Promote (index `steps.length`). */
@@ -322,9 +322,9 @@ function LatestCheck(props: { analysis: CanaryAnalysis; check: CanaryCheck }) {
       ))}
       {check.breaches.length === 0 && (
         <Typography variant="body2" color="text.secondary">
-          {check.requests
-            ? 'Within every limit.'
-            : 'No request reached the canary in this window: nothing to judge.'}
+          {check.note
+            ? `${check.note[0].toUpperCase()}${check.note.slice(1)}.`
+            : 'Within every limit.'}
         </Typography>
       )}
     </Box>
