@@ -22,6 +22,7 @@
  */
 
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import https from 'https';
 import fetch from 'node-fetch';
 
 export interface LoadOptions {
@@ -206,7 +207,17 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     });
   else Object.assign(headers, given ?? {});
   headers['content-type'] = 'application/json';
-  if (o.gateway?.host) headers.host = o.gateway.host;
+  if (o.gateway?.host) {
+    headers.host = o.gateway.host;
+    // Node names the TLS server after the Host header (SNI and the certificate check): the API server's certificate
+    // is for its own address, so the connection keeps that name while the request carries the gateway's host.
+    const agent = fetchOptions.agent as https.Agent | undefined;
+    if (agent instanceof https.Agent)
+      fetchOptions.agent = new https.Agent({
+        ...(agent as https.Agent & { options: https.AgentOptions }).options,
+        servername: '',
+      });
+  }
   const max = Math.min(
     o.maxRequests ?? Math.ceil(o.rps * o.durationSeconds),
     100_000,

@@ -104,7 +104,9 @@ describe('load generator', () => {
 
 describe('load generator through a Gateway', () => {
   it('sends every request through the Gateway Service with the Host header and counts answers by backend per second', async () => {
+    // Over https, as `npm start`'s cluster: the Host header names the gateway's host, not the API server's.
     const dev = await startDevCluster({
+      tls: true,
       nodes: [{ name: 'n0', gpus: 8 }],
       simulation: { podStartupDelayMs: 30, engine: { timeScale: 100 } },
     });
