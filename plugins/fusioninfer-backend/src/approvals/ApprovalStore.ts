@@ -64,6 +64,11 @@ export interface StoredApplyOptions {
   baseGeneration?: number;
   /** How the writer applies it: the whole manifest, a scale or strategy patch of `spec.roles`, or a delete. */
   kind?: 'apply' | 'scale' | 'strategy' | 'rollout' | 'canary' | 'delete';
+  /** A canary command: applied to the canary's state as it is when the approved request is executed. */
+  canaryCommand?: {
+    action: 'promote' | 'rollback' | 'pause' | 'resume';
+    by: string;
+  };
   /** UID of the live service the request was made against (null: none existed). */
   expectUid?: string | null;
   /** SHA-256 of the manifest's canonical JSON: what the approval approves. */

@@ -170,6 +170,9 @@ export class ApprovalGate implements ApprovalHold {
       options: {
         ...(input.options ?? {}),
         kind: change.kind,
+        ...(change.canaryCommand
+          ? { canaryCommand: change.canaryCommand }
+          : {}),
         // A scale, strategy or rollout change applies only onto the generation it was computed from.
         ...((change.kind === 'scale' ||
           change.kind === 'strategy' ||
@@ -258,6 +261,9 @@ export class ApprovalGate implements ApprovalHold {
       name: request.name,
       kind,
       ...(kind === 'delete' ? {} : { manifest }),
+      ...(options.canaryCommand
+        ? { canaryCommand: options.canaryCommand }
+        : {}),
     };
     // As its requester; a request of the autoscaler as the autoscaler, whose policy on the live service is checked
     // again instead of a membership (ServiceWriter.review).

@@ -39,7 +39,12 @@ import {
   readAutoscalingPolicies,
   renderInferenceService,
   RenderOptions,
+  applyCanaryCommand,
   CANARY_STATUS_ANNOTATION,
+  CanaryCommand,
+  readCanaryStatus,
+  serializeCanaryStatus,
+  workloadRevision,
   ROLLOUT_ANNOTATION,
   summarizeInferenceService,
   TeamProject,
@@ -96,6 +101,11 @@ export interface ChangeRequest {
    */
   kind: 'apply' | 'scale' | 'strategy' | 'rollout' | 'canary' | 'delete';
   manifest?: InferenceService;
+  /**
+   * Canary: the command and who gave it. The state written is computed from the live service when the change is
+   * written, so a command approved later applies to the canary as it is then, never a state recorded at request time.
+   */
+  canaryCommand?: { action: CanaryCommand; by: string };
   /**
    * Scale, strategy and rollout: the resourceVersion the edit was computed from; the patch applies only onto it
    * (default: the version the review read).
@@ -610,7 +620,19 @@ export class ServiceWriter {
     const next = review.next!;
     const onlyAnnotation = ANNOTATION_ONLY[change.kind];
     if (onlyAnnotation) {
-      const value = next.metadata.annotations?.[onlyAnnotation];
+      let value = next.metadata.annotations?.[onlyAnnotation];
+      if (change.kind === 'canary' && change.canaryCommand && review.live) {
+        const r = applyCanaryCommand(
+          readCanaryStatus(review.live),
+          workloadRevision(review.live),
+          change.canaryCommand.action,
+          change.canaryCommand.by,
+          Date.now(),
+        );
+        if ('error' in r)
+          throw new ConflictError(`${change.canaryCommand.action}: ${r.error}`);
+        value = serializeCanaryStatus(r.status);
+      }
       const updated = await written(
         writer,
         writer.mergePatch<InferenceService>(

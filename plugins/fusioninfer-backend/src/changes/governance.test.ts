@@ -38,6 +38,14 @@ import {
   createFusionInferClusters,
   KINDS,
 } from '@fusioninfer/plugin-fusioninfer-node';
+import {
+  CANARY_ANNOTATION,
+  CANARY_STATUS_ANNOTATION,
+  CanaryStatus,
+  readCanaryStatus,
+  serializeCanaryStatus,
+  workloadRevision,
+} from '@fusioninfer/plugin-fusioninfer-common';
 import { fusioninferPlugin } from '../plugin';
 import { Access } from '../auth/access';
 import { createLiveServiceSource } from '../views/ServiceSource';
@@ -629,6 +637,91 @@ describe('governed self-service (security review 41a64b0)', () => {
       .send({ role: 'nope', paused: true });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/"nope" is not a role/);
+  });
+
+  it('a canary command goes through the policy: held where changes need approval, then applied to the canary as it is when approved', async () => {
+    const server = await start(dev, { approvals: { namespaces: ['prod'] } });
+    const m = svc('canaried', 'prod', {
+      replicas: 2,
+      image: 'a:1',
+      annotations: { [CANARY_ANNOTATION]: 'steps: [10, 50]' },
+    });
+    m.spec.roles.unshift({ name: 'router', componentType: 'router' });
+    const revision = workloadRevision(m);
+    const state = (weight: number, message: string): CanaryStatus => ({
+      revision,
+      phase: 'Paused',
+      step: weight === 10 ? 0 : 1,
+      weight,
+      since: new Date().toISOString(),
+      passed: 0,
+      reason: message,
+      checks: [],
+      events: [
+        {
+          at: new Date().toISOString(),
+          phase: 'Paused',
+          weight,
+          message,
+        },
+      ],
+    });
+    m.metadata.annotations[CANARY_STATUS_ANNOTATION] = serializeCanaryStatus(
+      state(10, 'paused at 10 %'),
+    );
+    await admin.apply(m, { fieldManager: 'kubectl' });
+    OWNS[BOB].push('component:default/canaried.prod.dev');
+    const url = `${API}/clusters/dev/namespaces/prod/services/canaried/canary`;
+    const mallory = await request(server)
+      .post(url)
+      .set(as(MALLORY))
+      .send({ action: 'rollback' });
+    expect(mallory.status).toBe(403);
+    const held = await request(server)
+      .post(url)
+      .set(as(BOB))
+      .send({ action: 'rollback' });
+    expect(held.status).toBe(202);
+    // Meanwhile the canary moved on (its controller wrote a later state): the approved rollback applies to that one.
+    const live = await admin.get<any>(
+      KINDS.InferenceService,
+      'prod',
+      'canaried',
+    );
+    await admin.mergePatch(KINDS.InferenceService, 'prod', 'canaried', {
+      metadata: {
+        annotations: {
+          [CANARY_STATUS_ANNOTATION]: serializeCanaryStatus(
+            state(50, 'paused at 50 %'),
+          ),
+        },
+      },
+    });
+    const decided = await request(server)
+      .post(`${API}/approvals/${held.body.approval.id}/decision`)
+      .set(as(CAROL))
+      .send({ approve: true });
+    expect(decided.body.execution).toMatchObject({ state: 'applied' });
+    const after = await admin.get<any>(
+      KINDS.InferenceService,
+      'prod',
+      'canaried',
+    );
+    const written = readCanaryStatus(after)!;
+    expect(written).toMatchObject({ phase: 'RolledBack', weight: 0 });
+    expect(written.events.map(e => e.message)).toEqual([
+      'paused at 50 %',
+      'rolled back: all traffic to the stable pool, canary replicas removed',
+    ]);
+    expect(written.events.at(-1)!.by).toBe('user:default/bob');
+    expect(after.spec).toEqual(live.spec);
+    // A second rollback finds nothing to roll back: 409 with the reason, nothing held.
+    const again = await request(server)
+      .post(url)
+      .set(as(BOB))
+      .send({ action: 'rollback' });
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toMatch(/already rolled back/);
   });
 
   it('an approval executes only onto the service it was made for (live UID), as its requester', async () => {

@@ -133,6 +133,7 @@ async function changeRolesOnce(
   params: ServiceParams,
   kind: 'scale' | 'strategy' | 'rollout' | 'canary',
   edit: Edit,
+  extra: Pick<ChangeRequest, 'canaryCommand'> = {},
 ) {
   const { access, source, gate, writer } = o;
   const { isvc } = await access.loadService(
@@ -171,6 +172,7 @@ async function changeRolesOnce(
     kind,
     manifest: next,
     resourceVersion: isvc.metadata.resourceVersion,
+    ...extra,
   };
   const review = await writer.review(caller, change);
   ServiceWriter.assertAllowed(review);
@@ -197,12 +199,13 @@ async function changeRoles(
   params: ServiceParams,
   kind: 'scale' | 'strategy' | 'rollout' | 'canary',
   edit: Edit,
+  extra: Pick<ChangeRequest, 'canaryCommand'> = {},
 ) {
   // The service's status is written by the reconciler all the time: a write that lost the race is redone on a
   // fresh read (a few times), never forced over somebody else's spec change.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await changeRolesOnce(o, credentials, params, kind, edit);
+      return await changeRolesOnce(o, credentials, params, kind, edit, extra);
     } catch (e) {
       if (!(e instanceof ClusterApiError && e.code === 409) || attempt >= 4)
         throw o.access.clusterError(e, params.cluster);
@@ -351,6 +354,7 @@ export async function setServiceCanary(
       after = r.status;
       annotations[CANARY_STATUS_ANNOTATION] = serializeCanaryStatus(r.status);
     },
+    { canaryCommand: { action: body.action, by } },
   );
   if (out.held) return { status: 202 as const, body: out.body };
   return {
