@@ -28,6 +28,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'actions',
     'showback',
     'autoscaler',
+    'canary',
     'approvals',
     'changes',
     'projects',
@@ -63,6 +64,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   // The role autoscaler: decides with common, writes through the one writer (changes), holds through the gate's
   // ApprovalHold (declared in changes), reads metrics and the services; the wiring hands it the approvals it files.
   autoscaler: ['changes', 'views', 'metrics', 'auth'],
+  // The canary controller: reads what the reconciler's gate saw of a canary (its view type), the services and the
+  // metrics, and writes only the canary's state annotation with the cluster client (no child, no spec).
+  canary: ['views', 'metrics', 'reconciler'],
   // Showback: usage samples and costs; owners and entity refs are handed in by the wiring (no arrow to changes).
   showback: ['metrics', 'projects'],
   approvals: ['changes', 'views', 'reconciler', 'cache', 'auth', 'contract'],
