@@ -163,6 +163,9 @@ export class CanaryController {
         ? view.status
         : undefined;
     const current = readCanaryStatus(isvc) ?? status;
+    // A canary starts only where the reconciler would run it (room for its replicas, stable pods tracked).
+    if ((!current || current.revision !== view.revision) && !view.mode.active)
+      return undefined;
     let sample: CanarySample | undefined;
     if (
       current &&

@@ -15,8 +15,11 @@
  */
 
 import {
+  CANARY_ANNOTATION,
   InferenceService,
+  Pod,
   renderInferenceService,
+  TRACK_LABEL,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { gateRollout } from './rollout';
 
@@ -83,5 +86,110 @@ describe('gateRollout', () => {
       },
     });
     expect(asked).toEqual([[3, 2]]);
+  });
+});
+
+describe('gateRollout of a canary service', () => {
+  const isvc = {
+    apiVersion: 'fusioninfer.io/v1alpha1',
+    kind: 'InferenceService',
+    metadata: {
+      name: 'c',
+      namespace: 'default',
+      uid: 'u',
+      annotations: { [CANARY_ANNOTATION]: '{}' },
+    },
+    spec: {
+      roles: [
+        { name: 'router', componentType: 'router' },
+        {
+          name: 'inference',
+          componentType: 'worker',
+          replicas: 2,
+          template: {
+            spec: {
+              containers: [
+                {
+                  name: 'vllm',
+                  image: 'vllm/vllm-openai:v0.28.0',
+                  resources: { limits: { 'nvidia.com/gpu': '2' } },
+                },
+              ],
+            },
+          },
+        },
+      ],
+    },
+  } as unknown as InferenceService;
+  const desired = renderInferenceService(isvc).children;
+  // Two Ready stable replicas at an older spec whose pods carry the stable track.
+  const liveLws = desired
+    .filter(c => c.kind === 'LeaderWorkerSet')
+    .map(l => ({
+      ...l,
+      metadata: {
+        ...l.metadata,
+        labels: { ...l.metadata.labels, 'fusioninfer.io/spec-hash': 'old' },
+      },
+    }));
+  const pods = liveLws.map(l => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `${l.metadata.name}-0`,
+      namespace: 'default',
+      labels: {
+        'leaderworkerset.sigs.k8s.io/name': l.metadata.name!,
+        'leaderworkerset.sigs.k8s.io/worker-index': '0',
+        'fusioninfer.io/spec-hash': 'old',
+        [TRACK_LABEL]: 'stable',
+      },
+    },
+    status: { conditions: [{ type: 'Ready', status: 'True' }] },
+  })) as unknown as Pod[];
+  const gate = (blocked?: string) =>
+    gateRollout({
+      isvc,
+      desired,
+      liveLws,
+      pods,
+      render: {},
+      surgeBlockedBy: (_r, gpusPerPod, n) =>
+        blocked ? `${blocked} (${gpusPerPod * n} GPUs)` : undefined,
+    });
+
+  it('starts a canary where there is room: canary children rendered, every stable replica held', () => {
+    const out = gate();
+    expect(out.canary?.mode).toMatchObject({
+      active: true,
+      renderCanary: true,
+      holdStable: true,
+    });
+    expect(out.children.map(c => c.metadata.name)).toContain(
+      'c-inference-canary-0',
+    );
+    expect(out.step!.roles[0]).toMatchObject({ update: [], hold: [1, 0] });
+    expect(out.condition).toMatchObject({
+      reason: 'Canary',
+      message: expect.stringMatching(/canary starting/),
+    });
+  });
+
+  it('without room for the canary (quota or free GPUs) the change goes in waves and says why', () => {
+    const out = gate('the project may add 0 more GPUs');
+    expect(out.canary?.mode).toMatchObject({
+      active: false,
+      renderCanary: false,
+    });
+    expect(
+      out.children.some(c => c.metadata.name === 'c-inference-canary-0'),
+    ).toBe(false);
+    expect(out.step!.roles[0].update).toEqual([1]);
+    expect(out.condition).toMatchObject({
+      reason: 'ReplicasUpdating',
+      message: expect.stringMatching(
+        /no room for the canary's replicas \(the project may add 0 more GPUs \(2 GPUs\)\): this change rolls out in waves/,
+      ),
+    });
   });
 });

@@ -202,7 +202,7 @@ export function gateRollout(input: RolloutGateInput): RolloutGateOutput {
     });
   }
   const step = planRollout(inputs);
-  const canary = observeCanary(input, inputs, rendered);
+  const canary = observeCanary(input, inputs, rendered, summaries);
   if (canary?.mode.holdStable)
     // The canary decides when the stable replicas move: nothing moves in waves meanwhile (creation and scale-down go on).
     for (const s of step.roles) {
@@ -291,7 +291,18 @@ export function gateRollout(input: RolloutGateInput): RolloutGateOutput {
         )
         .join('. '),
     };
-  else if (had)
+  if (
+    condition &&
+    !condition.reason.startsWith('Canary') &&
+    canary?.mode.reason &&
+    !canary.mode.active
+  )
+    // Why a canary service's change goes in waves (no room for the canary, stable pods not tracked yet).
+    condition = {
+      ...condition,
+      message: `${condition.message}. ${canary.mode.reason}`,
+    };
+  else if (!condition && had)
     condition = {
       type: 'RolloutProgressing',
       status: 'False',
@@ -316,6 +327,7 @@ function observeCanary(
   input: RolloutGateInput,
   inputs: RoleRolloutInput[],
   rendered: Map<string, KubeObject>,
+  summaries: ReturnType<typeof summarizeInferenceService>['roles'],
 ): CanaryView | undefined {
   const { isvc, liveLws, pods } = input;
   const { policy } = readCanaryPolicy(isvc);
@@ -385,12 +397,37 @@ function observeCanary(
         i.live.filter(r => r.index < i.replicas && r.updated && r.ready)
           .length >= i.replicas,
     ) && rendered.size > 0;
+  let mode = canaryMode(policy, status, revision, seen);
+  if (mode.active && (!status || status.revision !== revision)) {
+    // A canary about to start needs room for its replicas, as a surge replica does (the project's GPU quota, a
+    // node's free GPUs): without it the change rolls out in waves, and says why.
+    const blocked = inputs
+      .map(i => {
+        const summary = summaries.find(x => x.name === i.role);
+        const gpusPerPod = Math.ceil(
+          summary?.acceleratorsPerPod['nvidia.com/gpu'] ?? 0,
+        );
+        const pods = (summary?.nodesPerReplica ?? 1) * policy.replicas;
+        return gpusPerPod > 0
+          ? input.surgeBlockedBy?.(i.role, gpusPerPod, pods)
+          : undefined;
+      })
+      .find(Boolean);
+    if (blocked)
+      mode = {
+        renderCanary: false,
+        weight: 0,
+        holdStable: false,
+        active: false,
+        reason: `no room for the canary's replicas (${blocked}): this change rolls out in waves`,
+      };
+  }
   return {
     policy,
     ...(status ? { status } : {}),
     revision,
     seen,
-    mode: canaryMode(policy, status, revision, seen),
+    mode,
     canaryReady,
     stablePromoted,
     ...gatewayProblemOf(input.liveRoute, isvc.metadata.name!),
