@@ -321,6 +321,16 @@ describe('canary state machine', () => {
       step: 0,
       reason: expect.stringMatching(/enough canary requests to be judged/),
     });
+    // A second window without any request is no news: nothing changes, nothing is written.
+    expect(
+      tickCanary({
+        ...base,
+        status: s,
+        canaryReady: true,
+        sample: { requests: 0 },
+        now: at(61.2),
+      }),
+    ).toBe(s);
     // Nor does one with too few requests to judge (here 3 < 5, though slow): recorded, not judged.
     s = tickCanary({
       ...base,

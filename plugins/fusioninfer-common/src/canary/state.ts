@@ -468,7 +468,15 @@ export function tickCanary(input: CanaryTickInput): CanaryStatus | undefined {
             note: `${requests} canary ${requests === 1 ? 'request' : 'requests'}, fewer than ${policy.minRequests}: not judged`,
           }),
     };
-    s = { ...s, checks: [...s.checks, check].slice(-MAX_CHECKS) };
+    // A window without any canary request after another such window at the same weight is no news: not recorded,
+    // so an idle canary writes nothing.
+    const last = s.checks.at(-1);
+    const idle =
+      requests === 0 &&
+      !!last &&
+      (last.requests ?? 0) === 0 &&
+      last.weight === s.weight;
+    if (!idle) s = { ...s, checks: [...s.checks, check].slice(-MAX_CHECKS) };
     if (breaches.length) {
       if (policy.onBreach === 'rollback')
         return evented(
