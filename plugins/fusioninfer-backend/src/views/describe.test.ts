@@ -252,6 +252,7 @@ describe('describeServiceFrom: rollouts (issue 19)', () => {
       replicas: 4,
       updatedReplicas: 1,
       readyReplicas: 0,
+      surgeGpus: 0,
       surgeReplicas: 0,
       paused: false,
       phase: 'waiting',
@@ -287,8 +288,19 @@ describe('describeServiceFrom: rollouts (issue 19)', () => {
     expect(paused?.reason).toBeUndefined();
   });
 
-  it('counts surge replicas and ignores a foreign LeaderWorkerSet with the labels', () => {
+  it('counts surge replicas and their GPUs, and ignores a foreign LeaderWorkerSet with the labels', () => {
     const next = at('vllm:v2');
+    // Two GPUs in the container and one in a sidecar: a surge replica adds the three the scheduler counts.
+    const tpl = next.spec.roles[0].template!.spec!;
+    tpl.containers[0].resources = { limits: { 'nvidia.com/gpu': '2' } };
+    (tpl as any).initContainers = [
+      {
+        name: 'side',
+        image: 'x',
+        restartPolicy: 'Always',
+        resources: { limits: { 'nvidia.com/gpu': '1' } },
+      },
+    ];
     const live: any[] = [0, 1, 2, 3].map(i => replicaOf(at('vllm:v1'), i));
     const surge = renderSurgeReplica(next, 'inference', 4, {
       namespace: 'team-a',
@@ -310,6 +322,7 @@ describe('describeServiceFrom: rollouts (issue 19)', () => {
     expect(d.roles[0].rollout).toMatchObject({
       active: true,
       surgeReplicas: 1,
+      surgeGpus: 3,
       updatedReplicas: 0,
     });
   });

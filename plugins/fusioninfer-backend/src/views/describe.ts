@@ -36,6 +36,7 @@ import {
   RoleRollout,
   CanaryViewResponse,
   routeCanaryWeight,
+  summarizeInferenceService,
   TRACK_LABEL,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
@@ -116,6 +117,15 @@ function rolloutsOf(
 ): { rollouts: Map<string, RoleRollout>; canary?: CanaryViewResponse } {
   const out = new Map<string, RoleRollout>();
   const { policies, annotated } = readRolloutPolicies(isvc);
+  // GPUs of one replica as the scheduler counts them (sidecars included): what a surge replica adds.
+  const summaries = summarizeInferenceService(isvc).roles;
+  const gpusPerReplica = (role: string) => {
+    const r = summaries.find(x => x.name === role);
+    return r
+      ? Math.ceil(r.acceleratorsPerPod['nvidia.com/gpu'] ?? 0) *
+          r.nodesPerReplica
+      : 0;
+  };
   const render = {
     namespace: isvc.metadata.namespace,
     ownerUid: isvc.metadata.uid,
@@ -164,6 +174,9 @@ function rolloutsOf(
     if (!active && !annotated) continue;
     const policy = policies[s.role];
     if (!policy) continue;
+    const surge = mine.filter(
+      l => l.metadata.labels?.[SURGE_LABEL] === 'true',
+    ).length;
     const role = (isvc.spec?.roles ?? []).find(r => r?.name === s.role);
     const message =
       condition?.status === 'True'
@@ -176,9 +189,8 @@ function rolloutsOf(
       replicas: Math.max(0, role?.replicas ?? 1),
       updatedReplicas: s.updatedReplicas,
       readyReplicas: s.readyReplicas,
-      surgeReplicas: mine.filter(
-        l => l.metadata.labels?.[SURGE_LABEL] === 'true',
-      ).length,
+      surgeReplicas: surge,
+      surgeGpus: surge * gpusPerReplica(s.role),
       paused: policy.paused,
       phase: active ? s.phase : 'complete',
       ...(active && s.reason ? { reason: s.reason } : {}),

@@ -150,6 +150,8 @@ export const roleRolloutSchema = z
     readyReplicas: z.number().int(),
     /** Surge replicas alive (labelled `fusioninfer.io/surge`). */
     surgeReplicas: z.number().int(),
+    /** GPUs those surge replicas ask for (the extra GPUs in flight). */
+    surgeGpus: z.number().int().optional(),
     paused: z.boolean(),
     /** The plan's phase now: `complete`, `progressing`, `paused` or `waiting`. */
     phase: z.enum(['complete', 'progressing', 'paused', 'waiting']),

@@ -49,6 +49,18 @@ function Polled(props: {
 }
 
 describe('RolloutPanel', () => {
+  it('counts the surge replicas and the extra GPUs they hold', async () => {
+    const d = rolling();
+    d.roles[0].rollout = {
+      ...d.roles[0].rollout!,
+      surgeReplicas: 1,
+      surgeGpus: 2,
+    };
+    await renderWithApis(<RolloutPanel detail={d} entityRef={ENTITY} />);
+    const panel = screen.getByRole('region', { name: 'Rollout of inference' });
+    expect(panel).toHaveTextContent('1 surge replica (2 extra GPUs)');
+  });
+
   it('shows the wave under way: replicas at the new spec of N, Ready, why it waits, the policy (recorded)', async () => {
     await renderWithApis(
       <RolloutPanel detail={rolling()} entityRef={ENTITY} />,

@@ -126,7 +126,7 @@ function RoleRolloutView(props: {
         {rollout.updatedReplicas} of {plural(rollout.replicas, 'replica')} at
         the new spec · {rollout.readyReplicas} Ready
         {rollout.surgeReplicas
-          ? ` · ${plural(rollout.surgeReplicas, 'surge replica')}`
+          ? ` · ${plural(rollout.surgeReplicas, 'surge replica')}${rollout.surgeGpus ? ` (${plural(rollout.surgeGpus, 'extra GPU')})` : ''}`
           : ''}
       </Typography>
       {rollout.reason && (
