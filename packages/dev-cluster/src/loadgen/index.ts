@@ -161,6 +161,12 @@ export interface LoadResult {
    * (`InferencePool/NAME`); failures under their status (`"503"`, `"error"`). Gateway mode only.
    */
   byBackend?: Array<{ second: number; counts: Record<string, number> }>;
+  /**
+   * Answers by the `x-fusioninfer-pair` header (`<prefiller image>-><decoder image>`, `none->…` when decode-only) that
+   * a gateway serving a prefill/decode pool sets; failures too, when they carry it. Gateway mode only, and only when
+   * some answer had the header.
+   */
+  byPair?: Record<string, number>;
 }
 
 const SHARED_PREFIX =
@@ -225,6 +231,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   const byPod: Record<string, number> = {};
   const bySecond: Array<Record<string, number>> = [];
+  const byPair: Record<string, number> = {};
   const tally = { ok: 0, failed: 0 };
   const statuses: Record<string, number> = {};
   const count = (key: string) => {
@@ -269,6 +276,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
           await r.arrayBuffer();
           count(String(r.status));
           const backend = r.headers.get('x-fusioninfer-backend');
+          const pair = o.gateway ? r.headers.get('x-fusioninfer-pair') : null;
+          if (pair) byPair[pair] = (byPair[pair] ?? 0) + 1;
           if (r.ok) {
             tally.ok++;
             const pod = o.gateway
@@ -316,6 +325,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
             second,
             counts: counts ?? {},
           })),
+          ...(Object.keys(byPair).length > 0 ? { byPair } : {}),
         }
       : {}),
   };

@@ -234,6 +234,8 @@ describe('load generator through a Gateway', () => {
       expect(result.byPod).toEqual({
         [`${leader.status.podIP}:8000`]: result.ok,
       });
+      // not a prefill/decode pool: no pairs
+      expect(result.byPair).toBeUndefined();
       // without the Host header no route matches: every answer is the gateway's 404
       const unrouted = await runLoad({
         kubeConfig: kc,
@@ -243,6 +245,91 @@ describe('load generator through a Gateway', () => {
         durationSeconds: 0.5,
       });
       expect(unrouted.statuses).toEqual({ '404': unrouted.sent });
+    } finally {
+      await dev.close();
+    }
+  }, 20000);
+});
+
+describe('load generator through a Gateway to a prefill/decode service', () => {
+  it('counts the answers by prefiller -> decoder image pair', async () => {
+    const dev = await startDevCluster({
+      nodes: [{ name: 'n0', gpus: 8 }],
+      simulation: { podStartupDelayMs: 30, engine: { timeScale: 100 } },
+    });
+    try {
+      const isvc = loadExample('router-pd-disaggregation-2-decode', {
+        name: 'pd',
+        namespace: 'default',
+      });
+      const images: Record<string, string> = {
+        prefiller: 'vllm/vllm-openai:v0.27.1',
+        decoder: 'vllm/vllm-openai:v0.27.2',
+      };
+      for (const role of isvc.spec.roles) {
+        if (role.componentType === 'router')
+          role.httproute = { parentRefs: [{ name: 'inference-gateway' }] };
+        else {
+          role.replicas = 1;
+          role.template.spec.containers[0].image = images[role.componentType];
+        }
+      }
+      const plurals: Record<string, string> = {
+        PodGroup: 'podgroups',
+        LeaderWorkerSet: 'leaderworkersets',
+        InferencePool: 'inferencepools',
+        HTTPRoute: 'httproutes',
+      };
+      // the model servers, their pool and route (no EPP: the simulated Gateway picks the endpoints)
+      for (const child of renderInferenceService(isvc).children as any[]) {
+        if (!plurals[child.kind]) continue;
+        const [group, version] = child.apiVersion.split('/');
+        dev.api.create(
+          dev.api.findType(group, version, plurals[child.kind])!,
+          'default',
+          child,
+          { fieldManager: 'test' },
+        );
+      }
+      dev.api.create(
+        dev.api.findType('gateway.networking.k8s.io', 'v1', 'gateways')!,
+        'default',
+        demoGateway('default'),
+        { fieldManager: 'test' },
+      );
+      const pods = dev.api.findType('', 'v1', 'pods')!;
+      await waitFor(
+        () =>
+          dev.api
+            .scan(pods, 'default')
+            .filter(p =>
+              p.status?.conditions?.some(
+                (c: any) => c.type === 'Ready' && c.status === 'True',
+              ),
+            ).length === 2,
+        { what: 'the prefiller and the decoder Ready' },
+      );
+      await waitFor(() =>
+        dev.api.tryGet(
+          dev.api.findType('', 'v1', 'services')!,
+          'default',
+          'inference-gateway',
+        ),
+      );
+      const kc = new KubeConfig();
+      kc.loadFromString(dev.kubeconfig());
+      const result = await runLoad({
+        kubeConfig: kc,
+        namespace: 'default',
+        gateway: { name: 'inference-gateway' },
+        rps: 20,
+        durationSeconds: 1,
+        maxTokens: 4,
+      });
+      expect(result.failed).toBe(0);
+      expect(result.byPair).toEqual({
+        'vllm/vllm-openai:v0.27.1->vllm/vllm-openai:v0.27.2': result.sent,
+      });
     } finally {
       await dev.close();
     }

@@ -21,10 +21,12 @@ import path from 'path';
 import { promisify } from 'util';
 import fetch from 'node-fetch';
 import { parse } from 'yaml';
-import { waitFor } from '@fusioninfer/test-utils';
+import { renderInferenceService } from '@fusioninfer/plugin-fusioninfer-common';
+import { loadExample, waitFor } from '@fusioninfer/test-utils';
 import { KObject } from '../api';
 import { DevCluster, startDevCluster } from '../cluster';
-import { DEV_GATEWAY, demoGateway } from './gateway';
+import { DEV_GATEWAY, demoGateway, servePd } from './gateway';
+import { ProxyRequest } from '../http';
 
 jest.setTimeout(60_000);
 
@@ -161,7 +163,12 @@ describe('simulated Gateway (class fusioninfer-dev)', () => {
   beforeAll(async () => {
     dev = await startDevCluster({
       nodes: [{ name: 'n0', gpus: 8 }],
-      simulation: { podStartupDelayMs: 40, engine: { timeScale: 200 } },
+      simulation: {
+        podStartupDelayMs: 40,
+        engine: { timeScale: 200 },
+        // prefillers that stay loading for the whole test (decode-only fallback)
+        behaviours: { '*:*-cold': { startupDelayMs: 600_000 } },
+      },
     });
     for (const name of ['stable', 'canary'])
       create('leaderworkerset.x-k8s.io', 'leaderworkersets', lws(name));
@@ -502,6 +509,279 @@ describe('simulated Gateway (class fusioninfer-dev)', () => {
     });
   });
 
+  describe('a prefill/decode pool, as llm-d disaggregates it', () => {
+    const PREFILL_IMAGE = 'vllm/vllm-openai:v0.27.1';
+    const DECODE_IMAGE = 'vllm/vllm-openai:v0.27.2';
+    const plurals: Record<string, string> = {
+      PodGroup: 'podgroups',
+      LeaderWorkerSet: 'leaderworkersets',
+      InferencePool: 'inferencepools',
+      HTTPRoute: 'httproutes',
+    };
+    /**
+     * The upstream P/D example (a pd-disaggregation router, 2 prefillers, 2 decoders) rendered as `name`, its route
+     * on Gateway `gw`; the model-server children only (no EPP: the gateway does the picking).
+     */
+    const pdService = (name: string, gw: string, prefillImage: string) => {
+      const isvc = loadExample('router-pd-disaggregation-2-decode', {
+        name,
+        namespace: ns,
+      });
+      for (const role of isvc.spec.roles) {
+        if (role.componentType === 'router')
+          role.httproute = { parentRefs: [{ name: gw }] };
+        if (role.componentType === 'prefiller')
+          role.template.spec.containers[0].image = prefillImage;
+        if (role.componentType === 'decoder')
+          role.template.spec.containers[0].image = DECODE_IMAGE;
+      }
+      gateway(gw);
+      for (const child of renderInferenceService(isvc, { namespace: ns })
+        .children as any[]) {
+        if (!plurals[child.kind]) continue;
+        const [group, version] = child.apiVersion.split('/');
+        dev.api.create(
+          dev.api.findType(group, version, plurals[child.kind])!,
+          ns,
+          child,
+          { fieldManager: 'test' },
+        );
+      }
+    };
+    const podsOf = (service: string, type: string) =>
+      dev.api
+        .scan(dev.api.findType('', 'v1', 'pods')!, ns)
+        .filter(
+          p =>
+            p.metadata.labels?.['fusioninfer.io/service'] === service &&
+            p.metadata.labels?.['fusioninfer.io/component-type'] === type,
+        );
+    const ready = (p: KObject) =>
+      p.status?.conditions?.some(
+        (c: any) => c.type === 'Ready' && c.status === 'True',
+      );
+    /** A completion through the Gateway, with every P/D header of the answer. */
+    const complete = async (gw: string, p = '/v1/completions') => {
+      const r = await fetch(
+        `${dev.url}/api/v1/namespaces/${ns}/services/${gw}:80/proxy${p}`,
+        {
+          method: p === '/v1/models' ? 'GET' : 'POST',
+          headers: { 'content-type': 'application/json' },
+          ...(p === '/v1/models'
+            ? {}
+            : {
+                body: JSON.stringify(
+                  p === '/v1/chat/completions'
+                    ? {
+                        messages: [{ role: 'user', content: 'hi there' }],
+                        max_tokens: 8,
+                      }
+                    : { prompt: 'tell me about prefill', max_tokens: 8 },
+                ),
+              }),
+        },
+      );
+      await r.arrayBuffer();
+      const h = (name: string) => r.headers.get(name) ?? undefined;
+      return {
+        status: r.status,
+        endpoint: h(DEV_GATEWAY.destinationHeader),
+        backend: h(DEV_GATEWAY.backendHeader),
+        prefiller: h(DEV_GATEWAY.prefillerHeader),
+        decoder: h(DEV_GATEWAY.decoderHeader),
+        pair: h(DEV_GATEWAY.pairHeader),
+      };
+    };
+    /** A counter of a pod's simulated vLLM, as its /metrics exposes it. */
+    const metric = (pod: KObject, name: string) => {
+      const engine = dev.simulation!.engineFor(ns, pod.metadata.name);
+      if (!engine) return 0;
+      const line = engine
+        .metrics()
+        .split('\n')
+        .find(l => l.startsWith(`${name}{`));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    const sum = (pods: KObject[], name: string) =>
+      pods.reduce((n, p) => n + metric(p, name), 0);
+
+    it('sends each request to a decoder, prefilled on a prefiller first; both engines serve it; the pair header names the images', async () => {
+      pdService('pd', 'gw-pd', PREFILL_IMAGE);
+      await waitFor(
+        () =>
+          podsOf('pd', 'prefiller').filter(ready).length === 2 &&
+          podsOf('pd', 'decoder').filter(ready).length === 2,
+        { timeoutMs: 20_000, what: '2 prefillers and 2 decoders Ready' },
+      );
+      await waitFor(() => get('', 'services', 'gw-pd'));
+      await waitFor(() => ourParent('pd-httproute'), {
+        what: 'the P/D route attached',
+      });
+      const prefillers = podsOf('pd', 'prefiller');
+      const decoders = podsOf('pd', 'decoder');
+      const names = (pods: KObject[]) => pods.map(p => p.metadata.name);
+
+      const one = await complete('gw-pd');
+      expect(one).toMatchObject({
+        status: 200,
+        backend: 'InferencePool/pd-pool',
+        pair: `${PREFILL_IMAGE}->${DECODE_IMAGE}`,
+      });
+      expect(names(prefillers)).toContain(one.prefiller);
+      expect(names(decoders)).toContain(one.decoder);
+      const decoder = decoders.find(p => p.metadata.name === one.decoder)!;
+      const prefiller = prefillers.find(
+        p => p.metadata.name === one.prefiller,
+      )!;
+      expect(one.endpoint).toBe(`${decoder.status.podIP}:8000`);
+      // the prefiller ran the prompt as a one-token completion, the decoder served the request
+      expect(metric(prefiller, 'vllm:prompt_tokens_total')).toBeGreaterThan(0);
+      expect(metric(prefiller, 'vllm:generation_tokens_total')).toBe(1);
+      expect(metric(prefiller, 'vllm:time_to_first_token_seconds_count')).toBe(
+        1,
+      );
+      expect(metric(decoder, 'vllm:prompt_tokens_total')).toBeGreaterThan(0);
+      expect(metric(decoder, 'vllm:time_to_first_token_seconds_count')).toBe(1);
+
+      // 40 more, 20 at a time: every one on a decoder, and each ran on one prefiller and one decoder
+      const answers = [];
+      for (let i = 0; i < 2; i++)
+        answers.push(
+          ...(await Promise.all(
+            Array.from({ length: 20 }, () => complete('gw-pd')),
+          )),
+        );
+      const ips = new Map(decoders.map(p => [p.metadata.name, p.status.podIP]));
+      for (const a of answers) {
+        expect(a.status).toBe(200);
+        expect(names(prefillers)).toContain(a.prefiller);
+        expect(a.endpoint).toBe(`${ips.get(a.decoder!)}:8000`);
+        expect(a.pair).toBe(`${PREFILL_IMAGE}->${DECODE_IMAGE}`);
+      }
+      const success = (pods: KObject[]) =>
+        pods.reduce(
+          (n, p) =>
+            n +
+            (dev.simulation!.engineFor(ns, p.metadata.name)?.state.requests ??
+              0),
+          0,
+        );
+      expect(success(prefillers)).toBe(41);
+      expect(success(decoders)).toBe(41);
+      expect(sum(prefillers, 'vllm:generation_tokens_total')).toBe(41);
+      // least loaded with 20 in flight: the load spreads over both of each kind
+      expect(new Set(answers.map(a => a.decoder)).size).toBe(2);
+      expect(new Set(answers.map(a => a.prefiller)).size).toBe(2);
+
+      // chat completions are prefilled too; /v1/models is the decoder's alone (the sidecar prefills completions only)
+      const chat = await complete('gw-pd', '/v1/chat/completions');
+      expect(chat.status).toBe(200);
+      expect(names(prefillers)).toContain(chat.prefiller);
+      expect(success(prefillers)).toBe(42);
+      const models = await complete('gw-pd', '/v1/models');
+      expect(models).toMatchObject({
+        status: 200,
+        prefiller: 'none',
+        pair: `none->${DECODE_IMAGE}`,
+      });
+      expect(names(decoders)).toContain(models.decoder);
+      expect(success(prefillers)).toBe(42);
+    });
+
+    it('serves decode-only, prefiller none, while no prefiller is Ready', async () => {
+      pdService('pdcold', 'gw-pd-cold', `${PREFILL_IMAGE}-cold`);
+      await waitFor(
+        () =>
+          podsOf('pdcold', 'decoder').filter(ready).length === 2 &&
+          podsOf('pdcold', 'prefiller').length === 2,
+        { timeoutMs: 20_000, what: 'the decoders Ready, the prefillers up' },
+      );
+      await waitFor(() => get('', 'services', 'gw-pd-cold'));
+      await waitFor(() => ourParent('pdcold-httproute'));
+      const prefillers = podsOf('pdcold', 'prefiller');
+      expect(prefillers.filter(ready)).toEqual([]);
+      const decoders = podsOf('pdcold', 'decoder');
+      for (let i = 0; i < 6; i++) {
+        const a = await complete('gw-pd-cold');
+        expect(a).toMatchObject({
+          status: 200,
+          backend: 'InferencePool/pdcold-pool',
+          prefiller: 'none',
+          pair: `none->${DECODE_IMAGE}`,
+        });
+        const decoder = decoders.find(p => p.metadata.name === a.decoder)!;
+        expect(a.endpoint).toBe(`${decoder.status.podIP}:8000`);
+      }
+      expect(sum(decoders, 'vllm:time_to_first_token_seconds_count')).toBe(6);
+      expect(sum(prefillers, 'vllm:time_to_first_token_seconds_count')).toBe(0);
+    });
+
+    it('routes a pool of one kind only, and pools without P/D labels, as before: no P/D headers', async () => {
+      await waitFor(() => podsOf('pd', 'decoder').filter(ready).length === 2, {
+        what: 'the P/D decoders',
+      });
+      create(POOL, 'inferencepools', {
+        ...pool('decoders-only', 'unused'),
+        spec: {
+          ...pool('decoders-only', 'unused').spec,
+          selector: {
+            matchLabels: {
+              'fusioninfer.io/service': 'pd',
+              'fusioninfer.io/component-type': 'decoder',
+            },
+          },
+        },
+      });
+      gateway('gw-one-kind');
+      route('one-kind', {
+        parentRefs: [{ name: 'gw-one-kind' }],
+        rules: [{ backendRefs: [poolRef('decoders-only')] }],
+      });
+      route('no-pd', {
+        parentRefs: [{ name: 'gw-one-kind' }],
+        hostnames: ['stable.example.com'],
+        rules: [{ backendRefs: [poolRef('pool-stable')] }],
+      });
+      await waitFor(() => ourParent('one-kind') && ourParent('no-pd'));
+      await waitFor(() => get('', 'services', 'gw-one-kind'));
+      const decoderIps = podsOf('pd', 'decoder').map(
+        p => `${p.status.podIP}:8000`,
+      );
+      const prefilled = sum(
+        podsOf('pd', 'prefiller'),
+        'vllm:time_to_first_token_seconds_count',
+      );
+      for (let i = 0; i < 4; i++) {
+        const a = await complete('gw-one-kind');
+        expect(a).toMatchObject({
+          status: 200,
+          backend: 'InferencePool/decoders-only',
+          prefiller: undefined,
+          decoder: undefined,
+          pair: undefined,
+        });
+        expect(decoderIps).toContain(a.endpoint);
+      }
+      // nothing was prefilled for them
+      expect(
+        sum(
+          podsOf('pd', 'prefiller'),
+          'vllm:time_to_first_token_seconds_count',
+        ),
+      ).toBe(prefilled);
+      const plain = await send(
+        'gw-one-kind',
+        '/v1/completions',
+        'stable.example.com',
+      );
+      expect(plain).toMatchObject({
+        status: 200,
+        backend: 'InferencePool/pool-stable',
+        endpoint: `${podOf('stable').status.podIP}:8000`,
+      });
+    });
+  });
+
   (kubectl ? describe : describe.skip)('with kubectl', () => {
     it('works with kubectl as typed: get gateway, get httproute -o yaml, get --raw through the Service proxy', async () => {
       create(GW, 'gateways', demoGateway(ns));
@@ -551,5 +831,117 @@ describe('simulated Gateway (class fusioninfer-dev)', () => {
       expect(models.data[0].id).toBe('Qwen/Qwen3-8B');
       fs.rmSync(dir, { recursive: true, force: true });
     });
+  });
+});
+
+describe("the P/D hand-off of a request, as the decoder pod's routing sidecar does it", () => {
+  const pod = (name: string, ip: string, image: string) =>
+    ({
+      metadata: { name, uid: name },
+      spec: { containers: [{ name: 'vllm', image }] },
+      status: { podIP: ip },
+    }) as unknown as KObject;
+  const prefiller = pod('p-0', '10.0.0.1', 'vllm/vllm-openai:v1');
+  const decoder = pod('d-0', '10.0.0.2', 'vllm/vllm-openai:v2');
+  /** Handlers that record what each pod received; the prefiller answers `prefillStatus`. */
+  const pods = (prefillStatus = 200) => {
+    const got: Record<string, ProxyRequest[]> = { 'p-0': [], 'd-0': [] };
+    const resolve = (p: KObject, port: number) =>
+      port === 8000
+        ? async (req: ProxyRequest) => {
+            got[p.metadata.name].push(req);
+            return {
+              status: p === prefiller ? prefillStatus : 200,
+              body: p === prefiller ? 'prefilled' : 'decoded',
+            };
+          }
+        : undefined;
+    return { got, resolve };
+  };
+  const request = (body: unknown, to = '/v1/chat/completions') => ({
+    method: 'POST',
+    path: to,
+    headers: { 'content-type': 'application/json', 'content-length': '99' },
+    body: Buffer.from(JSON.stringify(body)),
+  });
+
+  it('prefills a one-token, unstreamed copy on the prefiller, then gives the decoder the request with x-prefiller-host-port', async () => {
+    const { got, resolve } = pods();
+    const body = {
+      messages: [{ role: 'user', content: 'hi' }],
+      max_completion_tokens: 50,
+      stream: true,
+      stream_options: { include_usage: true },
+    };
+    const out = await servePd(
+      { decoder, prefiller, port: 8000 },
+      request(body),
+      resolve,
+    );
+    expect(out.body).toBe('decoded');
+    expect(out.headers).toEqual({
+      [DEV_GATEWAY.destinationHeader]: '10.0.0.2:8000',
+      [DEV_GATEWAY.prefillerHeader]: 'p-0',
+      [DEV_GATEWAY.decoderHeader]: 'd-0',
+      [DEV_GATEWAY.pairHeader]: 'vllm/vllm-openai:v1->vllm/vllm-openai:v2',
+    });
+    expect(got['p-0']).toHaveLength(1);
+    expect(JSON.parse(got['p-0'][0].body.toString())).toEqual({
+      messages: body.messages,
+      max_tokens: 1,
+      max_completion_tokens: 1,
+      stream: false,
+    });
+    expect(got['p-0'][0].headers['content-length']).toBeUndefined();
+    expect(got['d-0']).toHaveLength(1);
+    // the decoder gets the request as the client sent it, plus the prefiller's address
+    expect(JSON.parse(got['d-0'][0].body.toString())).toEqual(body);
+    expect(got['d-0'][0].headers[DEV_GATEWAY.prefillerHostPortHeader]).toBe(
+      '10.0.0.1:8000',
+    );
+  });
+
+  it('answers with a failed prefill, naming the pair, and never reaches the decoder', async () => {
+    const { got, resolve } = pods(500);
+    const out = await servePd(
+      { decoder, prefiller, port: 8000 },
+      request({ prompt: 'x', max_tokens: 4 }, '/v1/completions'),
+      resolve,
+    );
+    expect(out.status).toBe(500);
+    expect(out.body).toBe('prefilled');
+    expect(out.headers?.[DEV_GATEWAY.prefillerHeader]).toBe('p-0');
+    expect(got['d-0']).toHaveLength(0);
+  });
+
+  it('serves decode-only without a prefiller, and passes requests other than completions to the decoder alone', async () => {
+    for (const [pick, req] of [
+      [{ decoder, port: 8000 }, request({ prompt: 'x' }, '/v1/completions')],
+      [
+        { decoder, prefiller, port: 8000 },
+        {
+          method: 'GET',
+          path: '/v1/models',
+          headers: {},
+          body: Buffer.alloc(0),
+        },
+      ],
+      [
+        { decoder, prefiller, port: 8000 },
+        { ...request({}), body: Buffer.from('not json') },
+      ],
+    ] as const) {
+      const { got, resolve } = pods();
+      const out = await servePd(pick, req, resolve);
+      expect(out.headers).toMatchObject({
+        [DEV_GATEWAY.prefillerHeader]: 'none',
+        [DEV_GATEWAY.pairHeader]: 'none->vllm/vllm-openai:v2',
+      });
+      expect(got['p-0']).toHaveLength(0);
+      expect(got['d-0']).toHaveLength(1);
+      expect(
+        got['d-0'][0].headers[DEV_GATEWAY.prefillerHostPortHeader],
+      ).toBeUndefined();
+    }
   });
 });

@@ -23,7 +23,9 @@
  * - data plane: the proxy of that Service (`/api/v1/namespaces/NS/services/GATEWAY:80/proxy/...`) matches the
  *   request against the attached routes (hostname, then path, method, headers, query; the oldest route on ties),
  *   picks a backendRef by weight, and for an InferencePool the Ready endpoint with the fewest waiting + running
- *   requests (what the endpoint picker roughly does), then forwards to the model server on that pod.
+ *   requests (what the endpoint picker roughly does), then forwards to the model server on that pod; a pool of
+ *   prefillers and decoders is served as llm-d's P/D disaggregation does (a decoder as the destination, the prompt
+ *   prefilled on a prefiller first).
  * The GatewayClass CRD is not among the vendored CRDs: when it is absent, Gateways are ours by their
  * gatewayClassName alone; when installed, the class `fusioninfer-dev` is created and its controllerName decides.
  */
@@ -35,6 +37,7 @@ import { ResourceType } from '../resources';
 import {
   FIELD_MANAGER,
   isReady,
+  LWS,
   ownerRef,
   sameJson,
   SimContext,
@@ -51,7 +54,21 @@ export const DEV_GATEWAY = {
   destinationHeader: 'x-gateway-destination-endpoint',
   /** `<kind>/<name>` of the backendRef that served the request. */
   backendHeader: 'x-fusioninfer-backend',
+  /** P/D pools: the prefiller pod that ran the prompt (`none` when the decoder served alone). */
+  prefillerHeader: 'x-fusioninfer-prefiller',
+  /** P/D pools: the decoder pod that served the request (the destination). */
+  decoderHeader: 'x-fusioninfer-decoder',
+  /**
+   * P/D pools: `<prefiller image>-><decoder image>` (first containers; `none` for the prefiller when decode-only), so a
+   * test tells the revisions that served a request apart. `->`, not an arrow: header values must be ASCII.
+   */
+  pairHeader: 'x-fusioninfer-pair',
+  /** What llm-d's endpoint picker sets on the request for the decoder's routing sidecar: the prefiller's ip:port. */
+  prefillerHostPortHeader: 'x-prefiller-host-port',
 } as const;
+
+/** FusionInfer's role label on model-server pods; llm-d's P/D filters (by-label) select on it. */
+const COMPONENT_TYPE = 'fusioninfer.io/component-type';
 
 const GW_GROUP = 'gateway.networking.k8s.io';
 const POOL_GROUP = 'inference.networking.k8s.io';
@@ -634,42 +651,56 @@ const compare = (a: number[], b: number[]) => {
   return 0;
 };
 
+/** The pods a selector picks in the backend's namespace (none for an empty selector), Ready or not. */
+function selected(
+  ctx: SimContext,
+  namespace: string,
+  selector: Record<string, string>,
+): KObject[] {
+  if (Object.keys(selector).length === 0) return [];
+  return ctx.api
+    .scan(ctx.podsT, namespace)
+    .filter(
+      p =>
+        !p.metadata.deletionTimestamp &&
+        Object.entries(selector).every(
+          ([k, v]) => p.metadata.labels?.[k] === v,
+        ),
+    );
+}
+
+const servable = (p: KObject) => isReady(p) && Boolean(p.status?.podIP);
+
+/** The endpoint picker's core: the endpoint with the fewest waiting + running requests, ties at random. */
+function leastLoaded(ctx: SimContext, pods: KObject[]): KObject {
+  const load = (p: KObject) => {
+    const s = ctx.engines.get(p.metadata.uid)?.state;
+    return s ? s.waiting + s.running : 0;
+  };
+  const least = Math.min(...pods.map(load));
+  const best = pods.filter(p => load(p) === least);
+  return best[Math.floor(Math.random() * best.length)];
+}
+
 /** An endpoint of a backend, or why there is none. */
 function pickEndpoint(
   ctx: SimContext,
   b: BackendRef,
   object: KObject,
 ): { pod: KObject; port: number } | ProxyResponse {
-  const ready = (selector: Record<string, string>) =>
-    Object.keys(selector).length === 0
-      ? []
-      : ctx.api
-          .scan(ctx.podsT, b.namespace)
-          .filter(
-            p =>
-              !p.metadata.deletionTimestamp &&
-              isReady(p) &&
-              p.status?.podIP &&
-              Object.entries(selector).every(
-                ([k, v]) => p.metadata.labels?.[k] === v,
-              ),
-          );
   if (isPoolRef(b)) {
     const port = object.spec?.targetPorts?.[0]?.number;
-    const pods = ready(object.spec?.selector?.matchLabels ?? {});
+    const pods = selected(
+      ctx,
+      b.namespace,
+      object.spec?.selector?.matchLabels ?? {},
+    ).filter(servable);
     if (pods.length === 0 || !port)
       return answer(
         503,
         `no healthy upstream: InferencePool ${b.name} has no Ready endpoint`,
       );
-    // the endpoint picker's core: the least loaded endpoint (queue + running), ties at random
-    const load = (p: KObject) => {
-      const s = ctx.engines.get(p.metadata.uid)?.state;
-      return s ? s.waiting + s.running : 0;
-    };
-    const least = Math.min(...pods.map(load));
-    const best = pods.filter(p => load(p) === least);
-    return { pod: best[Math.floor(Math.random() * best.length)], port };
+    return { pod: leastLoaded(ctx, pods), port };
   }
   const svcPort =
     (object.spec?.ports ?? []).find(
@@ -677,7 +708,9 @@ function pickEndpoint(
     ) ?? undefined;
   if (!svcPort)
     return answer(500, `backendRef Service ${b.name} has no port ${b.port}`);
-  const pods = ready(object.spec?.selector ?? {});
+  const pods = selected(ctx, b.namespace, object.spec?.selector ?? {}).filter(
+    servable,
+  );
   if (pods.length === 0)
     return answer(
       503,
@@ -693,6 +726,138 @@ function pickEndpoint(
     503,
     `no healthy upstream: no port named ${target} on ${pod.metadata.name}`,
   );
+}
+
+/** A P/D pool's choice for one request: the decoder (destination) and the prefiller (none: decode-only). */
+export interface PdPick {
+  decoder: KObject;
+  prefiller?: KObject;
+  port: number;
+}
+
+/**
+ * llm-d's P/D scheduling over a pool whose pods include prefillers and decoders (by `fusioninfer.io/component-type`,
+ * as the EPP's by-label filters select them): the least loaded Ready decoder leader is the destination, the least
+ * loaded Ready prefiller leader the prefill peer; without a Ready prefiller the decoder serves alone, as llm-d falls
+ * back to decode-only. Undefined for any other pool (routed by pickEndpoint as before).
+ */
+function pickPdPair(
+  ctx: SimContext,
+  b: BackendRef,
+  pool: KObject,
+): PdPick | ProxyResponse | undefined {
+  const leaders = selected(
+    ctx,
+    b.namespace,
+    pool.spec?.selector?.matchLabels ?? {},
+  ).filter(p => (p.metadata.labels?.[LWS.worker] ?? '0') === '0');
+  const ofType = (type: string) =>
+    leaders.filter(p => p.metadata.labels?.[COMPONENT_TYPE] === type);
+  // Whether the pool is P/D is decided by the pods it has, Ready or not: a prefiller that is still loading (or
+  // failing) makes requests decode-only, not routed to whichever pod is least loaded.
+  const prefillers = ofType('prefiller');
+  const decoders = ofType('decoder');
+  if (prefillers.length === 0 || decoders.length === 0) return undefined;
+  const port = pool.spec?.targetPorts?.[0]?.number;
+  const readyDecoders = decoders.filter(servable);
+  if (readyDecoders.length === 0 || !port)
+    return answer(
+      503,
+      `no healthy upstream: InferencePool ${b.name} has no Ready decoder endpoint`,
+    );
+  const readyPrefillers = prefillers.filter(servable);
+  return {
+    decoder: leastLoaded(ctx, readyDecoders),
+    ...(readyPrefillers.length > 0
+      ? { prefiller: leastLoaded(ctx, readyPrefillers) }
+      : {}),
+    port,
+  };
+}
+
+const firstImage = (pod: KObject): string =>
+  pod.spec?.containers?.[0]?.image ?? 'unknown';
+
+/** The OpenAI routes llm-d's routing sidecar runs the P/D protocol on; anything else it passes to its own vLLM. */
+const PD_PATHS = ['/v1/completions', '/v1/chat/completions'];
+
+/**
+ * Serves a request on a P/D pair, as the decoder pod's routing sidecar does with the EPP's `x-prefiller-host-port`:
+ * the prompt goes to the prefiller first as a completion of at most one token (so the prefiller's engine computes it:
+ * its TTFT, metrics and prefix cache move), then the request to the decoder's own server. A prefill that fails is
+ * the answer, as the sidecar returns it. The simulated decoder computes the prompt again (it has no transferred KV
+ * cache), so its TTFT is not shortened. Exported for its tests.
+ */
+export async function servePd(
+  pick: PdPick,
+  req: Parameters<PodHttpHandler>[0],
+  resolvePod: PodHttpResolver,
+): Promise<ProxyResponse> {
+  const { decoder, port } = pick;
+  const decoderHandler = resolvePod(decoder, port);
+  const decoderAt = `${decoder.status?.podIP}:${port}`;
+  if (!decoderHandler)
+    return answer(
+      503,
+      `upstream connect error: ${decoderAt} refused the connection`,
+    );
+  let prefiller = pick.prefiller;
+  let prefillBody: Buffer | undefined;
+  if (
+    prefiller &&
+    req.method === 'POST' &&
+    PD_PATHS.includes(req.path.split('?')[0])
+  ) {
+    try {
+      const body = JSON.parse(req.body.toString('utf8') || '{}');
+      if (body && typeof body === 'object' && !Array.isArray(body)) {
+        // what the sidecar sends the prefiller: one token, not streamed
+        const prefill: Record<string, unknown> = {
+          ...body,
+          max_tokens: 1,
+          stream: false,
+        };
+        if (body.max_completion_tokens !== undefined)
+          prefill.max_completion_tokens = 1;
+        delete prefill.stream_options;
+        prefillBody = Buffer.from(JSON.stringify(prefill));
+      }
+    } catch {
+      // not JSON: the decoder's server answers it (400) without a prefill
+    }
+  }
+  // the sidecar prefills only completions; anything else (/v1/models, a body it cannot read) the decoder serves alone
+  if (!prefillBody) prefiller = undefined;
+  const pairHeaders = {
+    [DEV_GATEWAY.destinationHeader]: decoderAt,
+    [DEV_GATEWAY.prefillerHeader]: prefiller?.metadata.name ?? 'none',
+    [DEV_GATEWAY.decoderHeader]: decoder.metadata.name,
+    [DEV_GATEWAY.pairHeader]: `${prefiller ? firstImage(prefiller) : 'none'}->${firstImage(decoder)}`,
+  };
+  let forwarded = req;
+  if (prefiller && prefillBody) {
+    const prefillerAt = `${prefiller.status?.podIP}:${port}`;
+    const prefillHandler = resolvePod(prefiller, port);
+    if (!prefillHandler)
+      return answer(
+        503,
+        `upstream connect error: prefiller ${prefillerAt} refused the connection`,
+        pairHeaders,
+      );
+    const { 'content-length': _length, ...headers } = req.headers;
+    const pre = await prefillHandler({ ...req, headers, body: prefillBody });
+    if (pre.status < 200 || pre.status >= 300)
+      return { ...pre, headers: { ...pre.headers, ...pairHeaders } };
+    forwarded = {
+      ...req,
+      headers: {
+        ...req.headers,
+        [DEV_GATEWAY.prefillerHostPortHeader]: prefillerAt,
+      },
+    };
+  }
+  const out = await decoderHandler(forwarded);
+  return { ...out, headers: { ...out.headers, ...pairHeaders } };
 }
 
 /**
@@ -801,6 +966,13 @@ async function serveRequest(
   const resolved = resolveRef(ctx, t, best.route, chosen);
   // the spec: the share of requests for an invalid backendRef answers 500
   if ('reason' in resolved) return answer(500, resolved.message, tag);
+  const pd = isPoolRef(chosen)
+    ? pickPdPair(ctx, chosen, resolved.object)
+    : undefined;
+  if (pd) {
+    const out = 'status' in pd ? pd : await servePd(pd, req, resolvePod);
+    return { ...out, headers: { ...out.headers, ...tag } };
+  }
   const ep = pickEndpoint(ctx, chosen, resolved.object);
   if ('status' in ep) return { ...ep, headers: { ...ep.headers, ...tag } };
   const handler = resolvePod(ep.pod, ep.port);
