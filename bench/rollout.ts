@@ -47,6 +47,8 @@ const STARTUP_MS = Number(process.env.BENCH_STARTUP_MS ?? 2000);
 async function runCase(
   label: string,
   policy: Record<string, unknown> | undefined,
+  /** GPUs the team project may still add in the cluster (its quota minus what its services hold); none: no quota. */
+  quotaLeft?: number,
 ) {
   const dev = await startDevCluster({
     simulation: { podStartupDelayMs: STARTUP_MS },
@@ -64,6 +66,8 @@ async function runCase(
     logger,
     baseDelayMs: 50,
     resyncSeconds: 3600,
+    // The one writer's answer for a team project (ServiceWriter.quotaLeft), fixed for the run.
+    ...(quotaLeft !== undefined ? { quotaLeft: async () => quotaLeft } : {}),
   });
   await reconciler.start();
   const name = 'roll';
@@ -249,9 +253,15 @@ async function runCase(
     rolloutSeconds: seconds,
     samples: samples.length,
     minReadyReplicas: Math.min(...samples.map(s => s.readyReplicas)),
-    requiredReadyReplicas: REPLICAS - maxUnavailable,
+    // Without room for a surge replica the rollout replaces one replica at a time instead (and says so).
+    requiredReadyReplicas:
+      REPLICAS -
+      (maxSurge > 0 && quotaLeft !== undefined && quotaLeft < NODES
+        ? Math.max(maxUnavailable, 1)
+        : maxUnavailable),
     maxExtraGpusInFlight: Math.max(...samples.map(s => s.extraGpus)),
-    allowedExtraGpus: maxSurge * NODES,
+    allowedExtraGpus: Math.min(maxSurge * NODES, quotaLeft ?? Infinity),
+    ...(quotaLeft !== undefined ? { projectQuotaGpusLeft: quotaLeft } : {}),
     // A request that finds no Ready pod is one a gateway could not serve: it counts as failed.
     load: {
       ...load,
@@ -271,6 +281,12 @@ async function main() {
   const cases = [
     await runCase('one replica down at a time', undefined),
     await runCase('surge first', { maxSurge: 1, maxUnavailable: 0 }),
+    // The team project may add 1 GPU and a surge replica needs 2: the rollout goes without surge, one down at a time.
+    await runCase(
+      'surge first, quota without room for a surge replica',
+      { maxSurge: 1, maxUnavailable: 0 },
+      1,
+    ),
     // What every spec change did before the rollout gate: every replica at once.
     await runCase('all at once (the behaviour before)', {
       maxUnavailable: REPLICAS,
