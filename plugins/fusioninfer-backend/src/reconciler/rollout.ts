@@ -407,9 +407,9 @@ function observeCanary(
         const gpusPerPod = Math.ceil(
           summary?.acceleratorsPerPod['nvidia.com/gpu'] ?? 0,
         );
-        const pods = (summary?.nodesPerReplica ?? 1) * policy.replicas;
+        const canaryPods = (summary?.nodesPerReplica ?? 1) * policy.replicas;
         return gpusPerPod > 0
-          ? input.surgeBlockedBy?.(i.role, gpusPerPod, pods)
+          ? input.surgeBlockedBy?.(i.role, gpusPerPod, canaryPods)
           : undefined;
       })
       .find(Boolean);
