@@ -498,6 +498,19 @@ export class ServiceWriter {
       explicitNamespaces: source.client(cluster).config.namespaces ?? [],
       acceleratorResources: this.o.governance.acceleratorResources,
     });
+    // Rolling a canary back or pausing it returns towards what was approved and frees GPUs (the canary's replicas):
+    // like a shrink-only change it is never held for a second person — a rollback that waits is no rollback.
+    // Promote (the stable replicas take the new revision) and Resume (the canary's replicas again) are held as any
+    // change the policy holds.
+    if (
+      change.kind === 'canary' &&
+      (change.canaryCommand?.action === 'rollback' ||
+        change.canaryCommand?.action === 'pause') &&
+      verdict.allowed
+    ) {
+      verdict.approvalRequired = false;
+      verdict.reasons = [];
+    }
     return {
       action,
       live,

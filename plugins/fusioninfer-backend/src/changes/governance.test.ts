@@ -639,7 +639,7 @@ describe('governed self-service (security review 41a64b0)', () => {
     expect(bad.body.error.message).toMatch(/"nope" is not a role/);
   });
 
-  it('a canary command goes through the policy: held where changes need approval, then applied to the canary as it is when approved', async () => {
+  it('a canary promotion goes through the policy: held where changes need approval, then applied to the canary as it is when approved; a rollback is never held', async () => {
     const server = await start(dev, { approvals: { namespaces: ['prod'] } });
     const m = svc('canaried', 'prod', {
       replicas: 2,
@@ -680,9 +680,9 @@ describe('governed self-service (security review 41a64b0)', () => {
     const held = await request(server)
       .post(url)
       .set(as(BOB))
-      .send({ action: 'rollback' });
+      .send({ action: 'promote' });
     expect(held.status).toBe(202);
-    // Meanwhile the canary moved on (its controller wrote a later state): the approved rollback applies to that one.
+    // Meanwhile the canary moved on (its controller wrote a later state): the approved promotion applies to that one.
     const live = await admin.get<any>(
       KINDS.InferenceService,
       'prod',
@@ -708,14 +708,40 @@ describe('governed self-service (security review 41a64b0)', () => {
       'canaried',
     );
     const written = readCanaryStatus(after)!;
-    expect(written).toMatchObject({ phase: 'RolledBack', weight: 0 });
+    expect(written).toMatchObject({ phase: 'Promoting', weight: 50 });
     expect(written.events.map(e => e.message)).toEqual([
       'paused at 50 %',
-      'rolled back: all traffic to the stable pool, canary replicas removed',
+      'promotion started by user:default/bob',
     ]);
     expect(written.events.at(-1)!.by).toBe('user:default/bob');
     expect(after.spec).toEqual(live.spec);
-    // A second rollback finds nothing to roll back: 409 with the reason, nothing held.
+    // A promoting canary cannot be rolled back (revert the spec): 409 with the reason.
+    const late = await request(server)
+      .post(url)
+      .set(as(BOB))
+      .send({ action: 'rollback' });
+    expect(late.status).toBe(409);
+    expect(late.body.error.message).toMatch(/revert the spec/);
+    // A rollback is never held, even where every change needs approval: it applies at once.
+    await admin.mergePatch(KINDS.InferenceService, 'prod', 'canaried', {
+      metadata: {
+        annotations: {
+          [CANARY_STATUS_ANNOTATION]: serializeCanaryStatus(
+            state(50, 'paused at 50 %'),
+          ),
+        },
+      },
+    });
+    const rollback = await request(server)
+      .post(url)
+      .set(as(BOB))
+      .send({ action: 'rollback' });
+    expect(rollback.status).toBe(200);
+    expect(rollback.body).toMatchObject({
+      outcome: 'applied',
+      phase: 'RolledBack',
+      weight: 0,
+    });
     const again = await request(server)
       .post(url)
       .set(as(BOB))
