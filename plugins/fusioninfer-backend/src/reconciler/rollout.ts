@@ -129,6 +129,21 @@ function replicaReady(lws: KubeObject, pods: Pod[]): boolean {
 const childKey = (o: KubeObject) => `${o.kind}/${o.metadata.name}`;
 
 /**
+ * One replica of a role as the scheduler sees it: GPUs per pod (sidecars and init containers included) and pods per
+ * replica, from the summary every other GPU figure of the suite uses. What a surge or canary replica adds.
+ */
+export function replicaShape(
+  summaries: ReturnType<typeof summarizeInferenceService>['roles'],
+  role: string,
+): { gpusPerPod: number; pods: number } {
+  const summary = summaries.find(x => x.name === role);
+  return {
+    gpusPerPod: Math.ceil(summary?.acceleratorsPerPod['nvidia.com/gpu'] ?? 0),
+    pods: summary?.nodesPerReplica ?? 1,
+  };
+}
+
+/**
  * Applies the rollout plan to a service's rendered children. Replicas are matched by role and index labels; a live
  * replica is at the new spec when its spec hash equals the rendered one.
  */
@@ -178,13 +193,7 @@ export function gateRollout(input: RolloutGateInput): RolloutGateOutput {
         ready: replicaReady(lws, pods),
       });
     }
-    // GPUs per pod as the scheduler counts them (sidecars and init containers included), from the summary every
-    // other GPU figure of the suite uses.
-    const summary = summaries.find(x => x.name === role.name);
-    const gpusPerPod = Math.ceil(
-      summary?.acceleratorsPerPod['nvidia.com/gpu'] ?? 0,
-    );
-    const nodeCount = summary?.nodesPerReplica ?? 1;
+    const { gpusPerPod, pods: nodeCount } = replicaShape(summaries, role.name);
     const blocked = input.surgeBlockedBy?.(role.name, gpusPerPod, nodeCount);
     inputs.push({
       role: role.name,
@@ -202,7 +211,8 @@ export function gateRollout(input: RolloutGateInput): RolloutGateOutput {
     });
   }
   const step = planRollout(inputs);
-  const canary = observeCanary(input, inputs, rendered, summaries);
+  const observed = observeCanary(input, inputs, rendered, summaries);
+  const canary = observed?.view;
   if (canary?.mode.holdStable)
     // The canary decides when the stable replicas move: nothing moves in waves meanwhile (creation and scale-down go on).
     for (const s of step.roles) {
@@ -246,9 +256,7 @@ export function gateRollout(input: RolloutGateInput): RolloutGateOutput {
   let out = children;
   if (canary?.mode.renderCanary) {
     out = applyCanaryMode(isvc.metadata.name!, children, canary.mode);
-    out.push(
-      ...renderCanaryChildren(isvc, canary.policy.replicas, input.render),
-    );
+    out.push(...observed!.children);
   }
   // A rollout is under way where a live replica runs another spec or a surge replica exists (a first deploy or a
   // scale-up is not a rollout).
@@ -328,7 +336,7 @@ function observeCanary(
   inputs: RoleRolloutInput[],
   rendered: Map<string, KubeObject>,
   summaries: ReturnType<typeof summarizeInferenceService>['roles'],
-): CanaryView | undefined {
+): { view: CanaryView; children: KubeObject[] } | undefined {
   const { isvc, liveLws, pods } = input;
   const { policy } = readCanaryPolicy(isvc);
   if (!policy) return undefined;
@@ -375,11 +383,13 @@ function observeCanary(
   const canaryLws = liveLws.filter(
     l => l.metadata.labels?.[TRACK_LABEL] === 'canary',
   );
-  const wantCanary = renderCanaryChildren(
+  // Rendered once: what the canary's replicas should run, and what the gate applies while the canary runs.
+  const canaryChildren = renderCanaryChildren(
     isvc,
     policy.replicas,
     input.render,
-  ).filter(k => k.kind === 'LeaderWorkerSet');
+  );
+  const wantCanary = canaryChildren.filter(k => k.kind === 'LeaderWorkerSet');
   const canaryReady =
     wantCanary.length > 0 &&
     wantCanary.every(want => {
@@ -403,11 +413,9 @@ function observeCanary(
     // node's free GPUs): without it the change rolls out in waves, and says why.
     const blocked = inputs
       .map(i => {
-        const summary = summaries.find(x => x.name === i.role);
-        const gpusPerPod = Math.ceil(
-          summary?.acceleratorsPerPod['nvidia.com/gpu'] ?? 0,
-        );
-        const canaryPods = (summary?.nodesPerReplica ?? 1) * policy.replicas;
+        const shape = replicaShape(summaries, i.role);
+        const { gpusPerPod } = shape;
+        const canaryPods = shape.pods * policy.replicas;
         return gpusPerPod > 0
           ? input.surgeBlockedBy?.(i.role, gpusPerPod, canaryPods)
           : undefined;
@@ -423,14 +431,17 @@ function observeCanary(
       };
   }
   return {
-    policy,
-    ...(status ? { status } : {}),
-    revision,
-    seen,
-    mode,
-    canaryReady,
-    stablePromoted,
-    ...gatewayProblemOf(input.liveRoute, isvc.metadata.name!),
+    view: {
+      policy,
+      ...(status ? { status } : {}),
+      revision,
+      seen,
+      mode,
+      canaryReady,
+      stablePromoted,
+      ...gatewayProblemOf(input.liveRoute, isvc.metadata.name!),
+    },
+    children: canaryChildren,
   };
 }
 

@@ -41,7 +41,7 @@ import {
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { ClusterReconciler } from '../reconciler/ClusterReconciler';
-import { CanaryView, gateRollout } from '../reconciler/rollout';
+import { CanaryView, gateRollout, replicaShape } from '../reconciler/rollout';
 
 /** The label of a rollout's surge replicas (common's render puts it on their LeaderWorkerSets). */
 const SURGE_LABEL = 'fusioninfer.io/surge';
@@ -120,11 +120,8 @@ function rolloutsOf(
   // GPUs of one replica as the scheduler counts them (sidecars included): what a surge replica adds.
   const summaries = summarizeInferenceService(isvc).roles;
   const gpusPerReplica = (role: string) => {
-    const r = summaries.find(x => x.name === role);
-    return r
-      ? Math.ceil(r.acceleratorsPerPod['nvidia.com/gpu'] ?? 0) *
-          r.nodesPerReplica
-      : 0;
+    const shape = replicaShape(summaries, role);
+    return shape.gpusPerPod * shape.pods;
   };
   const render = {
     namespace: isvc.metadata.namespace,
