@@ -31,32 +31,21 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { KubeConfig } from '@kubernetes/client-node';
-import {
-  demoGateway,
-  runLoad,
-  startDevCluster,
-} from '@fusioninfer/dev-cluster';
-import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
+import { runLoad } from '@fusioninfer/dev-cluster';
+import { KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import {
   applyCanaryCommand,
-  CANARY_ANNOTATION,
   CANARY_STATUS_ANNOTATION,
   InferenceService,
   readCanaryStatus,
   serializeCanaryStatus,
   workloadRevision,
 } from '@fusioninfer/plugin-fusioninfer-common';
-import { ClusterReconciler } from '../plugins/fusioninfer-backend/src/reconciler/ClusterReconciler';
-import { MetricsCollector } from '../plugins/fusioninfer-backend/src/metrics/MetricsCollector';
-import { CanaryController } from '../plugins/fusioninfer-backend/src/canary/CanaryController';
+import {
+  canaryService,
+  startCanaryHarness,
+} from '../plugins/fusioninfer-backend/src/__testUtils__/canaryHarness';
 
-const logger: any = {
-  info() {},
-  warn() {},
-  error() {},
-  debug() {},
-  child: () => logger,
-};
 const ns = 'default';
 const IMAGE = 'vllm/vllm-openai:v0.27.1';
 /** The metric interval: the controller's evaluation period and the collector's window (the default is 15 s). */
@@ -79,97 +68,21 @@ async function until<T>(
   }
 }
 
-function service(canary: unknown): InferenceService {
-  return {
-    apiVersion: 'fusioninfer.io/v1alpha1',
-    kind: 'InferenceService',
-    metadata: {
-      name: 'llm',
-      namespace: ns,
-      annotations: { [CANARY_ANNOTATION]: JSON.stringify(canary) },
-    },
-    spec: {
-      roles: [
-        {
-          name: 'router',
-          componentType: 'router',
-          strategy: 'queue-size',
-          httproute: {
-            parentRefs: [{ name: 'inference-gateway' }],
-            hostnames: ['llm.example.com'],
-          },
-        },
-        {
-          name: 'worker',
-          componentType: 'worker',
-          replicas: 2,
-          template: {
-            spec: {
-              containers: [
-                {
-                  name: 'vllm',
-                  image: IMAGE,
-                  args: ['--model', 'Qwen/Qwen3-8B'],
-                  resources: { limits: { 'nvidia.com/gpu': '1' } },
-                },
-              ],
-            },
-          },
-        },
-      ],
-    },
-  } as unknown as InferenceService;
-}
+const service = (canary: unknown) => canaryService('llm', ns, canary, IMAGE);
 
 async function runCase(kind: 'slow' | 'healthy') {
-  // Prefill at 1,000 tokens/s and prompts without a shared prefix: times to first token of ~60 ms (a small model's),
-  // far above the event loop's jitter, so the gate compares model servers, not timers.
-  const dev = await startDevCluster({
-    simulation: {
-      podStartupDelayMs: 500,
-      engine: { prefillTokensPerSecond: 1000 },
-    },
-  });
-  const client = new ClusterClient({
-    name: 'bench',
-    url: dev.url,
-    authProvider: 'serviceAccount',
-    serviceAccountToken: 'dev-token',
-    skipTLSVerify: true,
-    mode: 'manage',
-  });
-  const reconciler = new ClusterReconciler({
-    client,
-    logger,
-    baseDelayMs: 20,
-    resyncSeconds: 3600,
-  });
-  await reconciler.start();
-  const controller = new CanaryController({
-    logger,
-    source: {
-      clusterNames: () => ['bench'],
-      client: () => client,
-      listServices: async () =>
-        client.list<InferenceService>(KINDS.InferenceService, ns),
-    } as any,
-    metrics: new MetricsCollector({
-      logger,
-      minIntervalMs: INTERVAL_MS - 100,
-      pollIntervalMs: 0,
-    }),
-    view: (_c, n, name) => reconciler.canaryView(n, name),
-    isLeader: () => true,
+  const harness = await startCanaryHarness({
+    namespace: ns,
     intervalMs: INTERVAL_MS,
+    podStartupDelayMs: 500,
   });
-  controller.start();
+  const { dev, client } = harness;
   const kc = new KubeConfig();
   kc.loadFromString(dev.kubeconfig());
   const get = () =>
     client.get<InferenceService>(KINDS.InferenceService, ns, 'llm');
   const route = () => client.get<any>(KINDS.HTTPRoute, ns, 'llm-httproute');
   try {
-    await client.apply(demoGateway(ns) as any);
     await client.apply(
       service({
         steps: [20, 50],
@@ -323,9 +236,7 @@ async function runCase(kind: 'slow' | 'healthy') {
       failed: result.failed,
     };
   } finally {
-    await controller.stop();
-    await reconciler.stop();
-    await dev.close();
+    await harness.close();
   }
 }
 

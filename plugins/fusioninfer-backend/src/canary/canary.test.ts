@@ -22,16 +22,9 @@
  * as a user would.
  */
 
-import { mockServices } from '@backstage/backend-test-utils';
-import {
-  demoGateway,
-  DevCluster,
-  runLoad,
-  startDevCluster,
-} from '@fusioninfer/dev-cluster';
+import { DevCluster, runLoad } from '@fusioninfer/dev-cluster';
 import {
   applyCanaryCommand,
-  CANARY_ANNOTATION,
   CANARY_STATUS_ANNOTATION,
   CanaryStatus,
   InferenceService,
@@ -42,115 +35,36 @@ import {
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { waitFor } from '@fusioninfer/test-utils';
 import { KubeConfig } from '@kubernetes/client-node';
-import { MetricsCollector } from '../metrics/MetricsCollector';
-import { ClusterReconciler } from '../reconciler/ClusterReconciler';
-import { ServiceSource } from '../views/ServiceSource';
-import { CanaryController } from './CanaryController';
+import {
+  canaryService,
+  startCanaryHarness,
+} from '../__testUtils__/canaryHarness';
 
 const ns = 'default';
 const IMAGE = 'vllm/vllm-openai:v0.27.1';
 
-function service(name: string, canary: unknown): InferenceService {
-  return {
-    apiVersion: 'fusioninfer.io/v1alpha1',
-    kind: 'InferenceService',
-    metadata: {
-      name,
-      namespace: ns,
-      annotations: { [CANARY_ANNOTATION]: JSON.stringify(canary) },
-    },
-    spec: {
-      roles: [
-        {
-          name: 'router',
-          componentType: 'router',
-          strategy: 'queue-size',
-          httproute: {
-            parentRefs: [{ name: 'inference-gateway' }],
-            hostnames: [`${name}.example.com`],
-          },
-        },
-        {
-          name: 'worker',
-          componentType: 'worker',
-          replicas: 2,
-          template: {
-            spec: {
-              containers: [
-                {
-                  name: 'vllm',
-                  image: IMAGE,
-                  args: ['--model', 'Qwen/Qwen3-8B'],
-                  resources: { limits: { 'nvidia.com/gpu': '1' } },
-                },
-              ],
-            },
-          },
-        },
-      ],
-    },
-  } as unknown as InferenceService;
-}
+const service = (name: string, canary: unknown) =>
+  canaryService(name, ns, canary, IMAGE);
 
 describe('canaries', () => {
   let dev: DevCluster;
   let client: ClusterClient;
-  let reconciler: ClusterReconciler;
-  let controller: CanaryController;
+  let harness: Awaited<ReturnType<typeof startCanaryHarness>>;
   let kc: KubeConfig;
 
   beforeEach(async () => {
-    // Prefill at 1,000 tokens/s and prompts without a shared prefix: times to first token of ~60 ms, far above the
-    // event loop's jitter, so a doubled TTFT shows in the p95 and an unchanged one does not.
-    dev = await startDevCluster({
-      simulation: {
-        podStartupDelayMs: 60,
-        engine: { prefillTokensPerSecond: 1000 },
-      },
-    });
-    client = new ClusterClient({
-      name: 'dev',
-      url: dev.url,
-      authProvider: 'serviceAccount',
-      serviceAccountToken: 't',
-      skipTLSVerify: true,
-      mode: 'manage',
-    });
-    reconciler = new ClusterReconciler({
-      client,
-      logger: mockServices.logger.mock(),
-      baseDelayMs: 20,
-      resyncSeconds: 3600,
-    });
-    await reconciler.start();
-    const source = {
-      clusterNames: () => ['dev'],
-      client: () => client,
-      listServices: async () =>
-        client.list<InferenceService>(KINDS.InferenceService, ns),
-    } as unknown as ServiceSource;
-    controller = new CanaryController({
-      logger: mockServices.logger.mock(),
-      source,
-      metrics: new MetricsCollector({
-        logger: mockServices.logger.mock(),
-        minIntervalMs: 2400,
-        pollIntervalMs: 0,
-      }),
-      view: (_c, n, name) => reconciler.canaryView(n, name),
-      isLeader: () => true,
-      // Metric windows of 2.5 s: at 20 % of 16 requests/s, about 8 canary requests each (minRequests is 5).
+    // Metric windows of 2.5 s: at 20 % of 16 requests/s, about 8 canary requests each (minRequests is 5).
+    harness = await startCanaryHarness({
+      namespace: ns,
       intervalMs: 2500,
+      podStartupDelayMs: 60,
     });
-    controller.start();
-    await client.apply(demoGateway(ns) as any);
+    ({ dev, client } = harness);
     kc = new KubeConfig();
     kc.loadFromString(dev.kubeconfig());
   });
   afterEach(async () => {
-    await controller?.stop();
-    await reconciler?.stop();
-    await dev?.close();
+    await harness?.close();
   });
 
   const get = () =>

@@ -21,18 +21,12 @@
  * decode, while the service keeps answering.
  */
 
-import { mockServices } from '@backstage/backend-test-utils';
-import {
-  demoGateway,
-  DevCluster,
-  runLoad,
-  startDevCluster,
-} from '@fusioninfer/dev-cluster';
+import { demoGateway, runLoad } from '@fusioninfer/dev-cluster';
 import { InferenceService } from '@fusioninfer/plugin-fusioninfer-common';
-import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
+import { KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { waitFor } from '@fusioninfer/test-utils';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ClusterReconciler } from './ClusterReconciler';
+import { startReconciledDevCluster } from '../__testUtils__/canaryHarness';
 
 const ns = 'default';
 const V1 = 'vllm/vllm-openai:v0.27.1';
@@ -73,30 +67,18 @@ const service = (image: string): InferenceService =>
   }) as unknown as InferenceService;
 
 describe('prefill/decode rollout through the Gateway', () => {
-  let dev: DevCluster;
-  let reconciler: ClusterReconciler;
+  let close: (() => Promise<void>) | undefined;
   afterEach(async () => {
-    await reconciler?.stop();
-    await dev?.close();
+    await close?.();
+    close = undefined;
   });
 
   it('never pairs a new prefill with an old decode while both roles move, and keeps answering', async () => {
-    dev = await startDevCluster({ simulation: { podStartupDelayMs: 1500 } });
-    const client = new ClusterClient({
-      name: 'dev',
-      url: dev.url,
-      authProvider: 'serviceAccount',
-      serviceAccountToken: 't',
-      skipTLSVerify: true,
-      mode: 'manage',
+    const started = await startReconciledDevCluster({
+      simulation: { podStartupDelayMs: 1500 },
     });
-    reconciler = new ClusterReconciler({
-      client,
-      logger: mockServices.logger.mock(),
-      baseDelayMs: 20,
-      resyncSeconds: 3600,
-    });
-    await reconciler.start();
+    close = started.close;
+    const { dev, client } = started;
     await client.apply(demoGateway(ns) as any);
     await client.apply(service(V1) as any);
     const readyLeaders = async (image: string) =>

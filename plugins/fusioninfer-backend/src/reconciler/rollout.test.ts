@@ -20,15 +20,14 @@
  * prefill, and without surge when there is no room — watched through the API as a user would watch it.
  */
 
-import { mockServices } from '@backstage/backend-test-utils';
-import { DevCluster, startDevCluster } from '@fusioninfer/dev-cluster';
+import { DevCluster } from '@fusioninfer/dev-cluster';
 import {
   InferenceService,
   ROLLOUT_ANNOTATION,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { waitFor } from '@fusioninfer/test-utils';
-import { ClusterReconciler } from './ClusterReconciler';
+import { startReconciledDevCluster } from '../__testUtils__/canaryHarness';
 
 const ns = 'default';
 
@@ -81,32 +80,17 @@ function service(
 describe('rollouts', () => {
   let dev: DevCluster;
   let client: ClusterClient;
-  let reconciler: ClusterReconciler;
+  let close: (() => Promise<void>) | undefined;
 
   const start = async (nodes?: Array<{ name: string; gpus: number }>) => {
-    dev = await startDevCluster({
+    ({ dev, client, close } = await startReconciledDevCluster({
       simulation: { podStartupDelayMs: 60 },
       ...(nodes ? { nodes } : {}),
-    });
-    client = new ClusterClient({
-      name: 'dev',
-      url: dev.url,
-      authProvider: 'serviceAccount',
-      serviceAccountToken: 't',
-      skipTLSVerify: true,
-      mode: 'manage',
-    });
-    reconciler = new ClusterReconciler({
-      client,
-      logger: mockServices.logger.mock(),
-      baseDelayMs: 20,
-      resyncSeconds: 3600,
-    });
-    await reconciler.start();
+    }));
   };
   afterEach(async () => {
-    await reconciler?.stop();
-    await dev?.close();
+    await close?.();
+    close = undefined;
   });
 
   /** Per replica LWS of a role: whether all its pods are Ready, and whether its pods run `image`; surge LWSs apart. */
