@@ -14,11 +14,16 @@
  * limitations under the License.
  */
 
-import { spawn } from 'child_process';
-import fs from 'fs';
-import path from 'path';
-import type { APIRequestContext } from '@playwright/test';
-import { expect, screenshot, signIn, test } from './fixtures';
+import { ChildProcess } from 'child_process';
+import {
+  expect,
+  guestToken,
+  screenshot,
+  signIn,
+  startLoadgen,
+  test,
+  waitForServiceEntity,
+} from './fixtures';
 
 /*
  * The role autoscaler (issue 20) in the browser: the demo's qwen-inference carries an advisory policy, whose
@@ -28,15 +33,6 @@ import { expect, screenshot, signIn, test } from './fixtures';
 
 const inferenceTab = (name: string) =>
   `/catalog/default/component/${name}.demo.dev/inference`;
-
-/** A Backstage token of the guest (the same sign-in the page uses). */
-async function guestToken(request: APIRequestContext): Promise<string> {
-  const auth = await request.get('/api/auth/guest/refresh', {
-    headers: { 'X-Requested-With': 'XMLHttpRequest' },
-  });
-  expect(auth.ok(), 'guest sign-in through the backend').toBe(true);
-  return (await auth.json()).backstageIdentity.token as string;
-}
 
 test("the Autoscaling section shows the advisory recommendation of the demo's qwen-inference", async ({
   page,
@@ -113,25 +109,10 @@ test('an acting policy: the autoscaler scales the role up under load, and the se
     data: { cluster: 'dev', namespace: 'demo', manifest },
   });
   expect(applied.status(), await applied.text()).toBe(200);
-  const root = path.resolve(__dirname, '..');
-  const kubeconfig =
-    process.env.E2E_KUBECONFIG ?? path.join(root, '.dev-cluster/kubeconfig');
-  const ca = path.join(path.dirname(kubeconfig), 'ca.crt');
-  let loadgen: ReturnType<typeof spawn> | undefined;
+  let loadgen: ChildProcess | undefined;
   try {
     // The catalog module generates the service's entity; its page exists once the catalog has it.
-    await expect
-      .poll(
-        async () =>
-          (
-            await request.get(
-              `/api/catalog/entities/by-name/component/default/${name}.demo.dev`,
-              { headers },
-            )
-          ).status(),
-        { timeout: 120_000, intervals: [2_000] },
-      )
-      .toBe(200);
+    await waitForServiceEntity(request, headers, name);
     await signIn(page, 'Guest');
     await page.goto(inferenceTab(name));
     await expect(page.getByText(`dev / demo / ${name}`)).toBeVisible();
@@ -148,30 +129,16 @@ test('an acting policy: the autoscaler scales the role up under load, and the se
     await expect(row).toContainText(/1 recommended · 1 actual/, {
       timeout: 60_000,
     });
-    loadgen = spawn(
-      path.join(root, 'node_modules/.bin/fusioninfer-loadgen'),
-      [
-        '--kubeconfig',
-        kubeconfig,
-        '--namespace',
-        'demo',
-        '--service',
-        name,
-        '--rps',
-        '6',
-        '--duration',
-        '60',
-        '--max-tokens',
-        '48',
-      ],
-      {
-        cwd: root,
-        stdio: ['ignore', 'ignore', 'inherit'],
-        env: fs.existsSync(ca)
-          ? { ...process.env, NODE_EXTRA_CA_CERTS: ca }
-          : process.env,
-      },
-    );
+    loadgen = startLoadgen([
+      '--service',
+      name,
+      '--rps',
+      '6',
+      '--duration',
+      '60',
+      '--max-tokens',
+      '48',
+    ]);
     // The queue passes one per replica; within a decision interval (15 s) or two the autoscaler scales the role on
     // the InferenceService, the reconciler renders the replica, and the section shows what it did.
     await expect(row).toContainText(/scaled — inference 1 → [23]/, {

@@ -14,11 +14,16 @@
  * limitations under the License.
  */
 
-import { spawn } from 'child_process';
-import fs from 'fs';
-import path from 'path';
-import type { APIRequestContext } from '@playwright/test';
-import { expect, screenshot, signIn, test } from './fixtures';
+import { ChildProcess } from 'child_process';
+import {
+  expect,
+  guestToken,
+  screenshot,
+  signIn,
+  startLoadgen,
+  test,
+  waitForServiceEntity,
+} from './fixtures';
 
 /*
  * Canary by traffic weight (issue 19) in the browser: a service of the guest's team behind the demo namespace's
@@ -31,14 +36,6 @@ import { expect, screenshot, signIn, test } from './fixtures';
 const NAME = 'canary-qwen';
 const HOST = `${NAME}.demo.example.com`;
 const SERVICE = `/api/fusioninfer/clusters/dev/namespaces/demo/services/${NAME}`;
-
-async function guestToken(request: APIRequestContext): Promise<string> {
-  const auth = await request.get('/api/auth/guest/refresh', {
-    headers: { 'X-Requested-With': 'XMLHttpRequest' },
-  });
-  expect(auth.ok(), 'guest sign-in through the backend').toBe(true);
-  return (await auth.json()).backstageIdentity.token as string;
-}
 
 const manifest = (image: string) => ({
   apiVersion: 'fusioninfer.io/v1alpha1',
@@ -106,24 +103,9 @@ test('a slower canary is paused by its gate in the Canary section and rolled bac
     });
   const created = await apply('vllm/vllm-openai:v0.27.1');
   expect(created.status(), await created.text()).toBe(200);
-  const root = path.resolve(__dirname, '..');
-  const kubeconfig =
-    process.env.E2E_KUBECONFIG ?? path.join(root, '.dev-cluster/kubeconfig');
-  const ca = path.join(path.dirname(kubeconfig), 'ca.crt');
-  let loadgen: ReturnType<typeof spawn> | undefined;
+  let loadgen: ChildProcess | undefined;
   try {
-    await expect
-      .poll(
-        async () =>
-          (
-            await request.get(
-              `/api/catalog/entities/by-name/component/default/${NAME}.demo.dev`,
-              { headers },
-            )
-          ).status(),
-        { timeout: 120_000, intervals: [2_000] },
-      )
-      .toBe(200);
+    await waitForServiceEntity(request, headers, NAME);
     await signIn(page, 'Guest');
     await page.goto(`/catalog/default/component/${NAME}.demo.dev/inference`);
     await expect(page.getByText(`dev / demo / ${NAME}`)).toBeVisible();
@@ -147,34 +129,20 @@ test('a slower canary is paused by its gate in the Canary section and rolled bac
     await expect(role).toContainText('2/2 replicas ready');
     await screenshot(page, 'canary-progressing');
 
-    loadgen = spawn(
-      path.join(root, 'node_modules/.bin/fusioninfer-loadgen'),
-      [
-        '--kubeconfig',
-        kubeconfig,
-        '--namespace',
-        'demo',
-        '--gateway',
-        'inference-gateway',
-        '--host',
-        HOST,
-        '--rps',
-        '8',
-        '--duration',
-        '150',
-        '--max-tokens',
-        '16',
-        '--prompt-mix',
-        'random',
-      ],
-      {
-        cwd: root,
-        stdio: ['ignore', 'ignore', 'inherit'],
-        env: fs.existsSync(ca)
-          ? { ...process.env, NODE_EXTRA_CA_CERTS: ca }
-          : process.env,
-      },
-    );
+    loadgen = startLoadgen([
+      '--gateway',
+      'inference-gateway',
+      '--host',
+      HOST,
+      '--rps',
+      '8',
+      '--duration',
+      '150',
+      '--max-tokens',
+      '16',
+      '--prompt-mix',
+      'random',
+    ]);
     // The gate: the canary's TTFT p95 over 1.5 × the stable's pauses it, at its weight, with the breach in words.
     await expect(canary.getByText('Paused', { exact: true })).toBeVisible({
       timeout: 150_000,

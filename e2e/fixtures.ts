@@ -14,11 +14,13 @@
  * limitations under the License.
  */
 
+import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import {
   test as base,
   expect,
+  APIRequestContext,
   Browser,
   BrowserContext,
   Page,
@@ -102,6 +104,57 @@ export async function newIdentityPage(browser: Browser, who: Identity) {
 export async function screenshot(page: Page, name: string) {
   fs.mkdirSync(SCREENS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENS, `${name}.png`) });
+}
+
+/** A Backstage token of the guest (the same sign-in the page uses), for the backend's REST API. */
+export async function guestToken(request: APIRequestContext): Promise<string> {
+  const auth = await request.get('/api/auth/guest/refresh', {
+    headers: { 'X-Requested-With': 'XMLHttpRequest' },
+  });
+  expect(auth.ok(), 'guest sign-in through the backend').toBe(true);
+  return (await auth.json()).backstageIdentity.token as string;
+}
+
+/** Waits until the catalog module has generated the entity of `demo/<name>` (its page exists from then on). */
+export async function waitForServiceEntity(
+  request: APIRequestContext,
+  headers: Record<string, string>,
+  name: string,
+) {
+  await expect
+    .poll(
+      async () =>
+        (
+          await request.get(
+            `/api/catalog/entities/by-name/component/default/${name}.demo.dev`,
+            { headers },
+          )
+        ).status(),
+      { timeout: 120_000, intervals: [2_000] },
+    )
+    .toBe(200);
+}
+
+/**
+ * Starts `fusioninfer-loadgen` against the backend's development cluster (its kubeconfig, trusting its CA) in
+ * namespace demo with `args`; kill it when done.
+ */
+export function startLoadgen(args: string[]): ChildProcess {
+  const root = path.resolve(__dirname, '..');
+  const kubeconfig =
+    process.env.E2E_KUBECONFIG ?? path.join(root, '.dev-cluster/kubeconfig');
+  const ca = path.join(path.dirname(kubeconfig), 'ca.crt');
+  return spawn(
+    path.join(root, 'node_modules/.bin/fusioninfer-loadgen'),
+    ['--kubeconfig', kubeconfig, '--namespace', 'demo', ...args],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: fs.existsSync(ca)
+        ? { ...process.env, NODE_EXTRA_CA_CERTS: ca }
+        : process.env,
+    },
+  );
 }
 
 /** Adds figures to e2e/.output/measurements.json (read by e2e/report.ts). Measurements, never assertions. */

@@ -20,6 +20,7 @@ import path from 'path';
 import type { Page } from '@playwright/test';
 import {
   expect,
+  guestToken,
   newIdentityPage,
   recordMeasurement,
   screenshot,
@@ -38,11 +39,7 @@ import {
  * instead of each waiting for replicas that never show.
  */
 test.beforeAll(async ({ request }) => {
-  const auth = await request.get('/api/auth/guest/refresh', {
-    headers: { 'X-Requested-With': 'XMLHttpRequest' },
-  });
-  expect(auth.ok(), 'guest sign-in through the backend').toBe(true);
-  const token = (await auth.json()).backstageIdentity.token as string;
+  const token = await guestToken(request);
   let last = '';
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {

@@ -14,8 +14,14 @@
  * limitations under the License.
  */
 
-import type { APIRequestContext } from '@playwright/test';
-import { expect, screenshot, signIn, test } from './fixtures';
+import {
+  expect,
+  guestToken,
+  screenshot,
+  signIn,
+  test,
+  waitForServiceEntity,
+} from './fixtures';
 
 /*
  * GPU-safe rollouts (issue 19) in the browser: a 4-replica service of the guest's team gets a new image that starts
@@ -25,15 +31,6 @@ import { expect, screenshot, signIn, test } from './fixtures';
 
 const NAME = 'rolling-qwen';
 const SERVICE = `/api/fusioninfer/clusters/dev/namespaces/demo/services/${NAME}`;
-
-/** A Backstage token of the guest (the same sign-in the page uses). */
-async function guestToken(request: APIRequestContext): Promise<string> {
-  const auth = await request.get('/api/auth/guest/refresh', {
-    headers: { 'X-Requested-With': 'XMLHttpRequest' },
-  });
-  expect(auth.ok(), 'guest sign-in through the backend').toBe(true);
-  return (await auth.json()).backstageIdentity.token as string;
-}
 
 /** Four replicas of one worker role, two of which may be down at once; no GPUs, so nothing else is crowded out. */
 const manifest = (image: string) => ({
@@ -90,18 +87,7 @@ test('an image change rolls a 4-replica role in waves; Pause holds it, Resume fi
   const created = await apply('vllm/vllm-openai:v0.27.1');
   expect(created.status(), await created.text()).toBe(200);
   try {
-    await expect
-      .poll(
-        async () =>
-          (
-            await request.get(
-              `/api/catalog/entities/by-name/component/default/${NAME}.demo.dev`,
-              { headers },
-            )
-          ).status(),
-        { timeout: 120_000, intervals: [2_000] },
-      )
-      .toBe(200);
+    await waitForServiceEntity(request, headers, NAME);
     await signIn(page, 'Guest');
     await page.goto(`/catalog/default/component/${NAME}.demo.dev/inference`);
     await expect(page.getByText(`dev / demo / ${NAME}`)).toBeVisible();

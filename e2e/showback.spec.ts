@@ -17,6 +17,7 @@
 import {
   expect,
   expectAfterReload,
+  guestToken,
   screenshot,
   signIn,
   test,
@@ -71,10 +72,7 @@ test("a team's GPU spend card shows its services, the exact total and a budget w
   await screenshot(page, 'showback-team');
 
   // The card's numbers are the REST answer's: the team's total is the sum of its services' to the micro-unit.
-  const auth = await request.get('/api/auth/guest/refresh', {
-    headers: { 'X-Requested-With': 'XMLHttpRequest' },
-  });
-  const token = (await auth.json()).backstageIdentity.token as string;
+  const token = await guestToken(request);
   const res = await request.get(
     '/api/fusioninfer/showback?team=group:default/llm-apps',
     {

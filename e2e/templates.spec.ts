@@ -17,6 +17,7 @@
 import type { APIRequestContext, Page } from '@playwright/test';
 import {
   expect,
+  guestToken,
   newIdentityPage,
   recordMeasurement,
   screenshot,
@@ -46,10 +47,7 @@ const TOPOLOGY_LABEL: Record<Topology, string> = {
  * the run).
  */
 async function decommission(request: APIRequestContext, name: string) {
-  const auth = await request.get('/api/auth/guest/refresh', {
-    headers: { 'X-Requested-With': 'XMLHttpRequest' },
-  });
-  const token = (await auth.json()).backstageIdentity.token as string;
+  const token = await guestToken(request);
   const res = await request.delete(
     `/api/fusioninfer/clusters/dev/namespaces/default/services/${name}`,
     { headers: { Authorization: `Bearer ${token}` } },
