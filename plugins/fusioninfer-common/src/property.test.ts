@@ -38,12 +38,21 @@ const container = fc.record(
       ),
       { maxLength: 5 },
     ),
+    // Ports the controller also uses (8000, the Ray head's 6379/TCP and its name) come up often, so collisions are
+    // tried on every run, not once in 65,535.
     ports: fc.array(
-      fc.record({
-        containerPort: fc.integer({ min: 1, max: 65535 }),
-        name: fc.constantFrom('http', 'metrics'),
-      }),
-      { maxLength: 1 },
+      fc.record(
+        {
+          containerPort: fc.oneof(
+            fc.integer({ min: 1, max: 65535 }),
+            fc.constantFrom(8000, 6379),
+          ),
+          name: fc.constantFrom('http', 'metrics', 'ray-head'),
+          protocol: fc.constantFrom('TCP', 'UDP'),
+        },
+        { requiredKeys: ['containerPort'] },
+      ),
+      { maxLength: 3 },
     ),
     resources: fc.record(
       {

@@ -216,6 +216,49 @@ describe('validateInferenceService', () => {
     ).toBe(true);
   });
 
+  it('checks container ports as the kubelet and the LeaderWorkerSet schema do, the Ray head port included', () => {
+    const x = base() as any;
+    const c = x.spec.roles[1].template.spec.containers[0];
+    const at = 'spec.roles[1].template.spec.containers[0].ports';
+    // A property-test counterexample (CI): a multi-node leader that declares 6379 itself got the Ray head port
+    // appended a second time, and the LeaderWorkerSet was refused for a duplicate list-map key.
+    c.ports = [{ containerPort: 6379, name: 'http' }];
+    expect(errorsOf(x)).toEqual([]); // single node: nothing appended
+    x.spec.roles[1].multinode = { nodeCount: 2 };
+    expect(errorsOf(x)).toEqual([
+      `${at}[0].containerPort: Invalid value: 6379: a multi-node role's leader gets the Ray head port 6379/TCP from the controller; choose another port`,
+    ]);
+    c.ports = [{ containerPort: 6379, protocol: 'UDP', name: 'ok' }];
+    expect(errorsOf(x)).toEqual([]); // another protocol is another port
+    c.ports = [{ containerPort: 8000, name: 'ray-head' }];
+    expect(errorsOf(x)).toEqual([
+      `${at}[0].name: Invalid value: "ray-head": a multi-node role's leader gets a port of this name from the controller; choose another name`,
+    ]);
+    delete x.spec.roles[1].multinode;
+    expect(errorsOf(x)).toEqual([]);
+    c.ports = [
+      { containerPort: 8000, name: 'http' },
+      { containerPort: 8000, protocol: 'TCP', name: 'http2' },
+      { containerPort: 8001, name: 'http' },
+      { containerPort: 8002, name: 'Metrics_Port' },
+      { containerPort: 8003, name: 'a-very-long-port-name' },
+      { containerPort: 8004, name: '8004' },
+      { containerPort: 8005, protocol: 'HTTP' },
+      { containerPort: 8006, hostPort: 70000 },
+    ];
+    expect(errorsOf(x)).toEqual(
+      expect.arrayContaining([
+        `${at}[1]: Duplicate value: containerPort 8000 with protocol TCP is already listed`,
+        `${at}[2].name: Duplicate value: "http"`,
+        `${at}[3].name: Invalid value: "Metrics_Port": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)`,
+        `${at}[4].name: Invalid value: "a-very-long-port-name": must be no more than 15 characters`,
+        `${at}[5].name: Invalid value: "8004": must contain at least one letter (a-z)`,
+        `${at}[6].protocol: Unsupported value: "HTTP": supported values: "TCP", "UDP", "SCTP"`,
+        `${at}[7].hostPort: Invalid value: an integer between 1 and 65535`,
+      ]),
+    );
+  });
+
   it('checks that child and pod names fit Kubernetes limits', () => {
     const x = base();
     x.metadata.name = 'a'.repeat(40);

@@ -17,6 +17,119 @@
 import { parseQuantity } from '../quantity';
 import { dns1123LabelProblems } from '../names';
 import { describeValue, isObj, Report, trunc } from './issues';
+import { RAY_HEAD_PORT } from '../constants';
+
+/** The port the controller adds to a multi-node leader's first container (see render/workloads.ts). */
+const RAY_HEAD_PORT_NAME = 'ray-head';
+const PORT_PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
+
+/** Problems of a container port name (Kubernetes' IANA_SVC_NAME), or an empty list. */
+function portNameProblems(name: string): string[] {
+  const out: string[] = [];
+  if (name.length > 15) out.push('must be no more than 15 characters');
+  if (!/^[-a-z0-9]+$/.test(name))
+    out.push(
+      'must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
+    );
+  else {
+    if (name.includes('--')) out.push('must not contain consecutive hyphens');
+    if (!/[a-z]/.test(name)) out.push('must contain at least one letter (a-z)');
+    if (name.startsWith('-') || name.endsWith('-'))
+      out.push('must not begin or end with a hyphen');
+  }
+  return out;
+}
+
+/**
+ * A container's ports as the kubelet and the LeaderWorkerSet schema take them: containerPort (and hostPort) 1–65535,
+ * protocol TCP/UDP/SCTP, one entry per containerPort and protocol, names valid and unique. The multi-node leader's
+ * container gets the Ray head port appended (6379/TCP, "ray-head"), so the user's may not take either.
+ */
+function checkPorts(
+  ports: unknown[],
+  base: string,
+  error: Report,
+  wrapped: boolean,
+) {
+  const keys = new Set<string>();
+  const names = new Set<string>();
+  ports.forEach((p, k) => {
+    const pp = `${base}[${k}]`;
+    if (!isObj(p)) {
+      error(pp, 'must be an object with containerPort');
+      return;
+    }
+    const portOk =
+      typeof p.containerPort === 'number' &&
+      Number.isInteger(p.containerPort) &&
+      p.containerPort >= 1 &&
+      p.containerPort <= 65535;
+    if (!portOk)
+      error(
+        `${pp}.containerPort`,
+        'Required value: an integer between 1 and 65535',
+      );
+    if (
+      p.hostPort !== undefined &&
+      p.hostPort !== 0 &&
+      !(
+        typeof p.hostPort === 'number' &&
+        Number.isInteger(p.hostPort) &&
+        p.hostPort >= 1 &&
+        p.hostPort <= 65535
+      )
+    )
+      error(`${pp}.hostPort`, 'Invalid value: an integer between 1 and 65535');
+    let protocolOk = true;
+    if (
+      p.protocol !== undefined &&
+      !PORT_PROTOCOLS.includes(p.protocol as string)
+    ) {
+      protocolOk = false;
+      error(
+        `${pp}.protocol`,
+        `Unsupported value: ${describeValue(p.protocol)}: supported values: "TCP", "UDP", "SCTP"`,
+      );
+    }
+    if (portOk && protocolOk) {
+      const protocol = (p.protocol as string | undefined) ?? 'TCP';
+      const key = `${p.containerPort}/${protocol}`;
+      if (keys.has(key))
+        error(
+          `${pp}`,
+          `Duplicate value: containerPort ${p.containerPort} with protocol ${protocol} is already listed`,
+        );
+      else if (
+        wrapped &&
+        p.containerPort === RAY_HEAD_PORT &&
+        protocol === 'TCP'
+      )
+        error(
+          `${pp}.containerPort`,
+          `Invalid value: ${RAY_HEAD_PORT}: a multi-node role's leader gets the Ray head port ${RAY_HEAD_PORT}/TCP from the controller; choose another port`,
+        );
+      keys.add(key);
+    }
+    if (p.name !== undefined) {
+      if (typeof p.name !== 'string' || p.name.length === 0) {
+        error(`${pp}.name`, 'must be a non-empty string when given');
+        return;
+      }
+      const problems = portNameProblems(p.name);
+      for (const problem of problems)
+        error(`${pp}.name`, `Invalid value: "${trunc(p.name)}": ${problem}`);
+      if (problems.length > 0) return;
+      if (names.has(p.name))
+        error(`${pp}.name`, `Duplicate value: "${p.name}"`);
+      else if (wrapped && p.name === RAY_HEAD_PORT_NAME)
+        error(
+          `${pp}.name`,
+          `Invalid value: "${RAY_HEAD_PORT_NAME}": a multi-node role's leader gets a port of this name from the controller; choose another name`,
+        );
+      names.add(p.name);
+    }
+  });
+}
 
 /** A kubelet `$(VAR)` reference (`$$(` is the kubelet's escape for a literal `$(`). */
 const KUBELET_VAR_REF = /(^|[^$])(\$\$)*\$\([^)]*\)/;
@@ -137,22 +250,7 @@ function checkContainer(
   if (c.ports !== undefined) {
     if (!Array.isArray(c.ports))
       error(`${base}.ports`, 'must be a list of ports');
-    else
-      c.ports.forEach((p, k) => {
-        const pp = `${base}.ports[${k}]`;
-        if (!isObj(p)) error(pp, 'must be an object with containerPort');
-        else if (!(
-          typeof p.containerPort === 'number' &&
-          Number.isInteger(p.containerPort) &&
-          p.containerPort >= 1 &&
-          p.containerPort <= 65535
-        )) {
-          error(
-            `${pp}.containerPort`,
-            'Required value: an integer between 1 and 65535',
-          );
-        }
-      });
+    else checkPorts(c.ports, `${base}.ports`, error, wrapped);
   }
   if (c.resources !== undefined) {
     if (!isObj(c.resources))
