@@ -39,20 +39,29 @@ const container = fc.record(
       { maxLength: 5 },
     ),
     // Ports the controller also uses (8000, the Ray head's 6379/TCP and its name) come up often, so collisions are
-    // tried on every run, not once in 65,535.
-    ports: fc.array(
+    // tried on every run, not once in 65,535; rarely enough that most services stay valid.
+    ports: fc.uniqueArray(
       fc.record(
         {
           containerPort: fc.oneof(
-            fc.integer({ min: 1, max: 65535 }),
-            fc.constantFrom(8000, 6379),
+            { arbitrary: fc.integer({ min: 1, max: 65535 }), weight: 4 },
+            { arbitrary: fc.constantFrom(8000, 6379), weight: 1 },
           ),
-          name: fc.constantFrom('http', 'metrics', 'ray-head'),
+          name: fc.oneof(
+            { arbitrary: fc.constantFrom('http', 'metrics'), weight: 4 },
+            { arbitrary: fc.constant('ray-head'), weight: 1 },
+          ),
           protocol: fc.constantFrom('TCP', 'UDP'),
         },
         { requiredKeys: ['containerPort'] },
       ),
-      { maxLength: 3 },
+      {
+        maxLength: 2,
+        // mostly distinct ports and names (validate refuses duplicates), sometimes not
+        comparator: (a, b) =>
+          (a.containerPort === b.containerPort && a.containerPort !== 8000) ||
+          (a.name !== undefined && a.name === b.name && a.name !== 'http'),
+      },
     ),
     resources: fc.record(
       {
