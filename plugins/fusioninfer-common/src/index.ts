@@ -286,6 +286,9 @@ export {
   planRoleRollout,
   planRollout,
   readRolloutPolicies,
+  readRevisionLabelling,
+  REVISION_LABEL,
+  REVISION_LABEL_ANNOTATION,
   ROLLOUT_ANNOTATION,
   withRolloutPaused,
 } from './rollout';

@@ -522,7 +522,13 @@ describe('simulated Gateway (class fusioninfer-dev)', () => {
      * The upstream P/D example (a pd-disaggregation router, 2 prefillers, 2 decoders) rendered as `name`, its route
      * on Gateway `gw`; the model-server children only (no EPP: the gateway does the picking).
      */
-    const pdService = (name: string, gw: string, prefillImage: string) => {
+    const pdService = (
+      name: string,
+      gw: string,
+      prefillImage: string,
+      /** `fusioninfer.io/revision` of each replica's pods, by component type and replica index (none: unlabelled). */
+      revisions: Record<string, string> = {},
+    ) => {
       const isvc = loadExample('router-pd-disaggregation-2-decode', {
         name,
         namespace: ns,
@@ -539,6 +545,15 @@ describe('simulated Gateway (class fusioninfer-dev)', () => {
       for (const child of renderInferenceService(isvc, { namespace: ns })
         .children as any[]) {
         if (!plurals[child.kind]) continue;
+        const labels = child.metadata.labels ?? {};
+        const revision =
+          revisions[
+            `${labels['fusioninfer.io/component-type']}-${labels['fusioninfer.io/replica-index']}`
+          ];
+        if (revision)
+          child.spec.leaderWorkerTemplate.workerTemplate.metadata.labels[
+            'fusioninfer.io/revision'
+          ] = revision;
         const [group, version] = child.apiVersion.split('/');
         dev.api.create(
           dev.api.findType(group, version, plurals[child.kind])!,
@@ -686,6 +701,58 @@ describe('simulated Gateway (class fusioninfer-dev)', () => {
       });
       expect(names(decoders)).toContain(models.decoder);
       expect(success(prefillers)).toBe(42);
+    });
+
+    it('pairs a decoder labelled with a revision only with prefillers of that revision, else serves it decode-only', async () => {
+      // decoder 0 has a peer of its revision (prefiller 0), decoder 1 none: as while a rollout moves the decoders first
+      pdService('pdrev', 'gw-pd-rev', PREFILL_IMAGE, {
+        'prefiller-0': 'r1',
+        'prefiller-1': 'r2',
+        'decoder-0': 'r1',
+        'decoder-1': 'r3',
+      });
+      await waitFor(
+        () =>
+          podsOf('pdrev', 'prefiller').filter(ready).length === 2 &&
+          podsOf('pdrev', 'decoder').filter(ready).length === 2,
+        { timeoutMs: 20_000, what: '2 prefillers and 2 decoders Ready' },
+      );
+      await waitFor(() => get('', 'services', 'gw-pd-rev'));
+      await waitFor(() => ourParent('pdrev-httproute'));
+      const revisionOf = new Map(
+        [...podsOf('pdrev', 'prefiller'), ...podsOf('pdrev', 'decoder')].map(
+          p => [
+            p.metadata.name,
+            p.metadata.labels?.['fusioninfer.io/revision'],
+          ],
+        ),
+      );
+      const answers = [];
+      for (let round = 0; round < 3; round++)
+        answers.push(
+          ...(await Promise.all(
+            Array.from({ length: 10 }, () => complete('gw-pd-rev')),
+          )),
+        );
+      // r1 decoder: an r1 prefiller; r3 decoder: none (no r3 prefiller)
+      const served = answers.map(a => [
+        a.status,
+        revisionOf.get(a.decoder!),
+        a.prefiller === 'none' ? 'none' : revisionOf.get(a.prefiller!),
+      ]);
+      expect(
+        served.filter(
+          ([status, d, p]) =>
+            !(
+              status === 200 &&
+              ((d === 'r1' && p === 'r1') || (d === 'r3' && p === 'none'))
+            ),
+        ),
+      ).toEqual([]);
+      // both decoders served: the choice of decoder is by load, the revision only narrows its peers
+      expect(new Set(answers.map(a => revisionOf.get(a.decoder!)))).toEqual(
+        new Set(['r1', 'r3']),
+      );
     });
 
     it('serves decode-only, prefiller none, while no prefiller is Ready', async () => {

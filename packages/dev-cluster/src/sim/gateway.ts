@@ -69,6 +69,8 @@ export const DEV_GATEWAY = {
 
 /** FusionInfer's role label on model-server pods; llm-d's P/D filters (by-label) select on it. */
 const COMPONENT_TYPE = 'fusioninfer.io/component-type';
+/** The revision of a replica's pods (services with a rollout policy; prefillers and decoders share the pair's). */
+const REVISION = 'fusioninfer.io/revision';
 
 const GW_GROUP = 'gateway.networking.k8s.io';
 const POOL_GROUP = 'inference.networking.k8s.io';
@@ -739,7 +741,8 @@ export interface PdPick {
  * llm-d's P/D scheduling over a pool whose pods include prefillers and decoders (by `fusioninfer.io/component-type`,
  * as the EPP's by-label filters select them): the least loaded Ready decoder leader is the destination, the least
  * loaded Ready prefiller leader the prefill peer; without a Ready prefiller the decoder serves alone, as llm-d falls
- * back to decode-only. Undefined for any other pool (routed by pickEndpoint as before).
+ * back to decode-only. A decoder labelled `fusioninfer.io/revision` pairs only with prefillers of the same revision,
+ * as an endpoint picker that pairs by that label would (llm-d's selects prefill and decode by role only). Undefined for any other pool (routed by pickEndpoint as before).
  */
 function pickPdPair(
   ctx: SimContext,
@@ -765,9 +768,17 @@ function pickPdPair(
       503,
       `no healthy upstream: InferencePool ${b.name} has no Ready decoder endpoint`,
     );
-  const readyPrefillers = prefillers.filter(servable);
+  const decoder = leastLoaded(ctx, readyDecoders);
+  // Pods labelled with their revision (services with a rollout policy) pair within it: an old prefill never hands
+  // its KV cache to a new decode, nor a new prefill to an old one; a decode without a Ready peer serves alone.
+  const revision = decoder.metadata.labels?.[REVISION];
+  const readyPrefillers = prefillers.filter(
+    p =>
+      servable(p) &&
+      (revision === undefined || p.metadata.labels?.[REVISION] === revision),
+  );
   return {
-    decoder: leastLoaded(ctx, readyDecoders),
+    decoder,
     ...(readyPrefillers.length > 0
       ? { prefiller: leastLoaded(ctx, readyPrefillers) }
       : {}),

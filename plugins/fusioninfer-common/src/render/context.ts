@@ -66,6 +66,11 @@ export interface RenderContext {
   gangScheduling: boolean;
   /** The service carries the canary annotation: its replicas' pods are labelled with their track. */
   canary: boolean;
+  /**
+   * The service opts in to revision labels: each workload role's pods are labelled with its revision (by role
+   * name; prefillers and decoders of a P/D service share the pair's). Undefined: no revision label (upstream).
+   */
+  revisions?: Record<string, string>;
   ownerReferences?: OwnerReference[];
   options: RenderOptions;
 }

@@ -15,6 +15,8 @@
  */
 
 import { CANARY_ANNOTATION } from '../canary/policy';
+import { readRevisionLabelling } from '../rollout/policy';
+import { specHash } from '../hash';
 import { KubeObject } from '../types';
 import { checkInferenceServiceLimits } from '../limits';
 import type { ValidationIssue } from '../validate';
@@ -84,6 +86,9 @@ export function buildContext(
   const uid =
     options.ownerUid ??
     (typeof metadata.uid === 'string' ? metadata.uid : undefined);
+  const annotations = isObject(metadata.annotations)
+    ? metadata.annotations
+    : {};
   return {
     svc,
     namespace,
@@ -92,12 +97,37 @@ export function buildContext(
     routers,
     pdDisaggregated,
     gangScheduling,
-    canary:
-      isObject(metadata.annotations) &&
-      metadata.annotations[CANARY_ANNOTATION] !== undefined,
+    canary: annotations[CANARY_ANNOTATION] !== undefined,
+    revisions: readRevisionLabelling(obj).enabled
+      ? podRevisions(workloadRoles, pdDisaggregated)
+      : undefined,
     ownerReferences: ownerReferencesFor(svc, uid),
     options,
   };
+}
+
+/**
+ * The revision of each workload role's pods: a hash of what makes its pods (pod spec and node count; not the replicas,
+ * so scaling is no new revision). A P/D service's prefillers and decoders share one, the pair's: a change to either
+ * moves both (decode first), and pods of one revision pair with each other.
+ */
+function podRevisions(
+  workloadRoles: RenderContext['workloadRoles'],
+  pdDisaggregated: boolean,
+): Record<string, string> {
+  const shape = (r: RenderContext['workloadRoles'][number]) => ({
+    name: r.name,
+    componentType: r.componentType,
+    nodeCount: r.nodeCount,
+    podSpec: r.podSpec ?? null,
+  });
+  const paired = (r: RenderContext['workloadRoles'][number]) =>
+    pdDisaggregated &&
+    (r.componentType === 'prefiller' || r.componentType === 'decoder');
+  const pair = specHash(workloadRoles.filter(paired).map(shape));
+  return Object.fromEntries(
+    workloadRoles.map(r => [r.name, paired(r) ? pair : specHash([shape(r)])]),
+  );
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   VOLCANO_SCHEDULER,
 } from '../constants';
 import { canaryLwsName, TRACK_LABEL } from '../canary/policy';
+import { REVISION_LABEL } from '../rollout/policy';
 import { specHash } from '../hash';
 import { childNames } from '../names';
 import { formatQuantity, parseQuantity, Quantity } from '../quantity';
@@ -244,6 +245,10 @@ export function renderReplicaLws(
     // Only services with the canary annotation: their two pools tell stable from canary pods by this label.
     ...(ctx.canary || canary
       ? { [TRACK_LABEL]: canary ? 'canary' : 'stable' }
+      : {}),
+    // Only services that opt in (fusioninfer.io/revision-label): which revision a replica's pods run (P/D pairs share one).
+    ...(ctx.revisions?.[role.name]
+      ? { [REVISION_LABEL]: ctx.revisions[role.name] }
       : {}),
   };
   const annotations = gang

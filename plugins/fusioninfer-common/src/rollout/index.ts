@@ -18,6 +18,9 @@ export {
   defaultRolloutPolicy,
   readRolloutPolicies,
   resolveAmount,
+  readRevisionLabelling,
+  REVISION_LABEL,
+  REVISION_LABEL_ANNOTATION,
   ROLLOUT_ANNOTATION,
   withRolloutPaused,
 } from './policy';

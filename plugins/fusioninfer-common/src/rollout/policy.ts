@@ -29,6 +29,23 @@ import { parseDocument } from 'yaml';
 /** The annotation that carries the rollout policies, by role name (`*`: every role without its own). @public */
 export const ROLLOUT_ANNOTATION = 'fusioninfer.io/rollout';
 
+/**
+ * The label with a replica's revision on its pods, on services with {@link REVISION_LABEL_ANNOTATION} `"true"` (others
+ * render as upstream does): the hash of the role's pod spec and node count, replicas left out — for the prefillers and
+ * decoders of a P/D service one revision of the pair, so an endpoint picker can pair a prefill with a decode of the
+ * same revision while the two roles move.
+ * @public
+ */
+export const REVISION_LABEL = 'fusioninfer.io/revision';
+
+/**
+ * The opt-in for {@link REVISION_LABEL}: `"true"` or `"false"` (the default). An annotation of its own, not a setting
+ * of {@link ROLLOUT_ANNOTATION}, because Pause and Resume write that one: pausing a rollout must not relabel every pod.
+ * Turning it on or off changes every replica's pods, so it rolls each replica once, in waves.
+ * @public
+ */
+export const REVISION_LABEL_ANNOTATION = 'fusioninfer.io/revision-label';
+
 /** How a role moves to a new spec, one replica (one LeaderWorkerSet) at a time. @public */
 export interface RolloutPolicy {
   /** Replicas that may be down at once during a rollout: a count or a percentage of the replicas, rounded down. */
@@ -250,4 +267,27 @@ export function withRolloutPaused(
     : {};
   given[role] = { ...(given[role] ?? {}), paused };
   return { annotation: JSON.stringify(given) };
+}
+
+/** Whether the service labels its pods with their revision, and the problem with the annotation if any. @public */
+export function readRevisionLabelling(isvc: unknown): {
+  enabled: boolean;
+  issues: RolloutPolicyIssue[];
+} {
+  const meta = isObj(isvc) && isObj(isvc.metadata) ? isvc.metadata : {};
+  const raw = isObj(meta.annotations)
+    ? meta.annotations[REVISION_LABEL_ANNOTATION]
+    : undefined;
+  if (raw === undefined || raw === 'false')
+    return { enabled: false, issues: [] };
+  if (raw === 'true') return { enabled: true, issues: [] };
+  return {
+    enabled: false,
+    issues: [
+      {
+        path: `metadata.annotations["${REVISION_LABEL_ANNOTATION}"]`,
+        message: `Unsupported value: ${JSON.stringify(String(raw).slice(0, 40))}: supported values: "true", "false"`,
+      },
+    ],
+  };
 }

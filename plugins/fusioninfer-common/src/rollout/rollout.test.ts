@@ -14,10 +14,12 @@
  * limitations under the License.
  */
 
-import { renderSurgeReplica } from '../render';
+import { renderInferenceService, renderSurgeReplica } from '../render';
 import { validateInferenceService } from '../validate';
 import {
   readRolloutPolicies,
+  REVISION_LABEL,
+  REVISION_LABEL_ANNOTATION,
   ROLLOUT_ANNOTATION,
   withRolloutPaused,
 } from './policy';
@@ -463,6 +465,155 @@ describe('renderSurgeReplica', () => {
     const kids = renderSurgeReplica(qwen(), 'inference', 2);
     expect(kids.map(k => k.kind)).toEqual(['LeaderWorkerSet']);
     expect(renderSurgeReplica(qwen(), 'ghost', 2)).toEqual([]);
+  });
+});
+
+describe('the revision label on the pods', () => {
+  /** The opt-in annotation: "true" by default, null for none, else the value given. */
+  const labelAnnotation = (labelled: string | null = 'true') =>
+    labelled === null ? {} : { [REVISION_LABEL_ANNOTATION]: labelled };
+  const role = (
+    name: string,
+    componentType: string,
+    image: string,
+    replicas = 2,
+  ) => ({
+    name,
+    componentType,
+    replicas,
+    template: { spec: { containers: [{ name: 'vllm', image }] } },
+  });
+  const pd = (
+    prefillImage: string,
+    decodeImage: string,
+    opts: { labelled?: string | null; replicas?: number } = {},
+  ) => ({
+    apiVersion: 'fusioninfer.io/v1alpha1',
+    kind: 'InferenceService',
+    metadata: {
+      name: 'pd',
+      namespace: 'ml',
+      annotations: {
+        [ROLLOUT_ANNOTATION]: '{"*": {"maxUnavailable": 1}}',
+        ...labelAnnotation(opts.labelled),
+      },
+    },
+    spec: {
+      roles: [
+        {
+          name: 'router',
+          componentType: 'router',
+          strategy: 'pd-disaggregation',
+        },
+        role('prefill', 'prefiller', prefillImage, opts.replicas),
+        role('decode', 'decoder', decodeImage, opts.replicas),
+        role('chat', 'worker', 'vllm/vllm-openai:v0.27.1'),
+      ],
+    },
+  });
+  /** The revision label of each replica's pods, by LWS name; undefined when absent. */
+  const revisions = (isvc: unknown) =>
+    Object.fromEntries(
+      renderInferenceService(isvc)
+        .children.filter((c: any) => c.kind === 'LeaderWorkerSet')
+        .map((l: any) => [
+          l.metadata.name,
+          l.spec.leaderWorkerTemplate.workerTemplate.metadata.labels[
+            REVISION_LABEL
+          ],
+        ]),
+    );
+  /** LWS names whose own label differs from their pods' (the LWS carries its pods' labels). */
+  const mismatched = (isvc: unknown) =>
+    renderInferenceService(isvc)
+      .children.filter((c: any) => c.kind === 'LeaderWorkerSet')
+      .filter(
+        (l: any) =>
+          l.metadata.labels[REVISION_LABEL] !==
+          l.spec.leaderWorkerTemplate.workerTemplate.metadata.labels[
+            REVISION_LABEL
+          ],
+      )
+      .map((l: any) => l.metadata.name);
+
+  it('is absent unless the service opts in (the upstream render), a rollout policy or not', () => {
+    for (const labelled of [null, 'false'])
+      expect(
+        Object.values(revisions(pd('a:1', 'a:1', { labelled }))).filter(
+          r => r !== undefined,
+        ),
+      ).toEqual([]);
+    // Pause writes the rollout annotation: it must not relabel (so restart) every pod
+    const paused = withRolloutPaused(
+      pd('a:1', 'a:1', { labelled: null }),
+      'decode',
+      true,
+    ) as { annotation: string };
+    expect(JSON.parse(paused.annotation).decode.paused).toBe(true);
+    const pausedService = {
+      ...pd('a:1', 'a:1', { labelled: null }),
+      metadata: {
+        name: 'pd',
+        namespace: 'ml',
+        annotations: { [ROLLOUT_ANNOTATION]: paused.annotation },
+      },
+    };
+    expect(
+      Object.values(revisions(pausedService)).filter(r => r !== undefined),
+    ).toEqual([]);
+  });
+
+  it('refuses an opt-in other than "true" or "false", naming the annotation', () => {
+    expect(
+      validateInferenceService(pd('a:1', 'a:1', { labelled: 'yes' })).errors,
+    ).toEqual([
+      expect.objectContaining({
+        path: 'metadata.annotations["fusioninfer.io/revision-label"]',
+        message: 'Unsupported value: "yes": supported values: "true", "false"',
+      }),
+    ]);
+  });
+
+  it('is one per P/D pair, moves with either role, not with the replicas; other roles have their own', () => {
+    expect(mismatched(pd('img:1', 'img:1'))).toEqual([]);
+    const v1 = revisions(pd('img:1', 'img:1'));
+    expect(
+      new Set([
+        v1['pd-prefill-0'],
+        v1['pd-prefill-1'],
+        v1['pd-decode-0'],
+        v1['pd-decode-1'],
+      ]).size,
+    ).toBe(1);
+    expect(v1['pd-chat-0']).toBe(v1['pd-chat-1']);
+    expect(v1['pd-chat-0']).not.toBe(v1['pd-decode-0']);
+    // a new prefill image is a new revision of the pair: decode pods carry it too, the worker role keeps its own
+    const v2 = revisions(pd('img:2', 'img:1'));
+    expect(v2['pd-decode-0']).not.toBe(v1['pd-decode-0']);
+    expect(v2['pd-prefill-0']).toBe(v2['pd-decode-0']);
+    expect(v2['pd-chat-0']).toBe(v1['pd-chat-0']);
+    // scaling is no new revision
+    expect(
+      revisions(pd('img:1', 'img:1', { replicas: 3 }))['pd-decode-0'],
+    ).toBe(v1['pd-decode-0']);
+    // a surge replica runs the new revision
+    const [surge] = renderSurgeReplica(
+      pd('img:2', 'img:1'),
+      'decode',
+      2,
+    ).filter((c: any) => c.kind === 'LeaderWorkerSet') as any[];
+    expect(
+      surge.spec.leaderWorkerTemplate.workerTemplate.metadata.labels[
+        REVISION_LABEL
+      ],
+    ).toBe(v2['pd-decode-0']);
+  });
+
+  it('passes validation and is a valid label value', () => {
+    const isvc = pd('img:1', 'img:1');
+    expect(validateInferenceService(isvc).errors).toEqual([]);
+    for (const r of Object.values(revisions(isvc)))
+      expect(r).toMatch(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/);
   });
 });
 

@@ -37,7 +37,7 @@ import {
 } from './issues';
 import { checkRoles } from './roles';
 import { readCanaryPolicy } from '../canary/policy';
-import { readRolloutPolicies } from '../rollout/policy';
+import { readRevisionLabelling, readRolloutPolicies } from '../rollout/policy';
 import { readAutoscalingPolicies } from '../autoscaling/policy';
 
 export { formatIssue } from './issues';
@@ -144,6 +144,8 @@ function check(
   checkRoles(spec.roles, svc, error, warn);
   // The rollout policies of the annotation (issue 19): a rollout that could never move is refused here.
   for (const issue of readRolloutPolicies(obj).issues)
+    error(issue.path, issue.message);
+  for (const issue of readRevisionLabelling(obj).issues)
     error(issue.path, issue.message);
   // The canary policy of the annotation (issue 19): steps, limits, a router to weigh, canary names that fit.
   for (const issue of readCanaryPolicy(obj).issues)
