@@ -112,7 +112,7 @@ describe('FusionInfer actions in the actions registry', () => {
   }, 30000);
   afterAll(() => dev.close());
 
-  it('registers nine actions with their attributes and the contract limits in their input schemas', async () => {
+  it('registers ten actions with their attributes and the contract limits in their input schemas', async () => {
     const res = await request(server).get(ACTIONS).set(as(BOB));
     expect(res.status).toBe(200);
     const byId = Object.fromEntries(
@@ -381,6 +381,27 @@ describe('FusionInfer actions in the actions registry', () => {
         })
       ).status,
     ).toBe(403);
+    // The rollout and canary commands: refused like REST before anything is read (qwen has no canary policy; with
+    // the permission that is a 400, without it the same 403 as REST, for every command).
+    expect(
+      (
+        await invoke('set-rollout-paused', BOB, {
+          ...ref,
+          role: 'inference',
+          paused: true,
+        })
+      ).body.error,
+    ).toEqual(action.body.error);
+    for (const command of ['promote', 'rollback', 'pause', 'resume']) {
+      const canary = await invoke('canary', BOB, { ...ref, action: command });
+      const restCanary = await request(server)
+        .post(`${svc('qwen')}/canary`)
+        .set(as(BOB))
+        .send({ action: command });
+      expect([canary.status, restCanary.status]).toEqual([403, 403]);
+      expect(canary.body.error).toEqual(action.body.error);
+      expect(restCanary.body.error).toEqual(action.body.error);
+    }
     expect(await workerReplicas('qwen')).toBe(1);
   }, 30000);
 
