@@ -15,7 +15,7 @@
  */
 
 import { useState } from 'react';
-import { act, screen, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { ServiceDetail } from '@fusioninfer/plugin-fusioninfer-common';
 import {
@@ -164,7 +164,7 @@ describe('RolloutPanel', () => {
     );
   });
 
-  it('offers no button without fusioninfer.service.update on the service entity', async () => {
+  it('disables Pause, saying why, without fusioninfer.service.update on the service entity (as the Canary section)', async () => {
     // Another entity than the other tests': the permission hook caches its answers by resource.
     const detail = { ...rolling(), entityRef: 'component:default/not-mine' };
     await renderWithApis(<RolloutPanel detail={detail} entityRef={ENTITY} />, {
@@ -173,7 +173,16 @@ describe('RolloutPanel', () => {
     expect(
       screen.getByRole('region', { name: 'Rollout of inference' }),
     ).toBeInTheDocument();
-    expect(screen.queryByRole('button')).not.toBeInTheDocument();
+    const pause = await screen.findByRole('button', {
+      name: 'Pause rollout of inference',
+    });
+    expect(pause).toBeDisabled();
+    await userEvent.hover(pause.parentElement!);
+    await waitFor(() =>
+      expect(screen.getByRole('tooltip')).toHaveTextContent(
+        'Needs fusioninfer.service.update on component:default/not-mine',
+      ),
+    );
   });
 
   it('renders nothing when every replica runs the current spec (recorded after the rollout)', async () => {

@@ -20,6 +20,7 @@ import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import LinearProgress from '@mui/material/LinearProgress';
+import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { Link } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
@@ -54,9 +55,10 @@ function RoleRolloutView(props: {
   detail: ServiceDetail;
   role: string;
   rollout: RoleRollout;
-  canUpdate: boolean;
+  /** Why Pause / Resume is disabled (no permission, or still checking it); undefined when the caller may use it. */
+  cannotUpdate?: string;
 }) {
-  const { detail, role, rollout, canUpdate } = props;
+  const { detail, role, rollout, cannotUpdate } = props;
   const api = useApi(fusioninferApiRef);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
@@ -104,16 +106,19 @@ function RoleRolloutView(props: {
           color={rollout.phase === 'paused' ? 'warning' : 'info'}
         />
         <Box sx={{ flexGrow: 1 }} />
-        {canUpdate && (
-          <Button
-            size="small"
-            variant="outlined"
-            disabled={busy || waiting}
-            onClick={() => setPaused(!rollout.paused)}
-          >
-            {rollout.paused ? 'Resume' : 'Pause'} rollout of {role}
-          </Button>
-        )}
+        {/* A disabled button fires no events: the span carries the tooltip (as in the Canary section). */}
+        <Tooltip title={cannotUpdate ?? ''}>
+          <span>
+            <Button
+              size="small"
+              variant="outlined"
+              disabled={!!cannotUpdate || busy || waiting}
+              onClick={() => setPaused(!rollout.paused)}
+            >
+              {rollout.paused ? 'Resume' : 'Pause'} rollout of {role}
+            </Button>
+          </span>
+        </Tooltip>
       </Box>
       {/* The buffer is the replicas at the new spec, the bar those of them Ready. */}
       <LinearProgress
@@ -164,7 +169,8 @@ function RoleRolloutView(props: {
 
 /**
  * The rollouts under way of a service, per role (issue 19): replicas at the new spec of N, Ready, surge replicas,
- * why it waits, and Pause / Resume (`POST …/rollout`, shown when the caller may update the service's entity).
+ * why it waits, and Pause / Resume (`POST …/rollout`; disabled, saying why, when the caller may not update the
+ * service's entity).
  * Nothing when no role is rolling out.
  */
 export function RolloutPanel(props: {
@@ -179,6 +185,10 @@ export function RolloutPanel(props: {
   });
   const rolling = rollingRoles(detail);
   if (rolling.length === 0) return null;
+  let cannotUpdate: string | undefined;
+  if (update.loading) cannotUpdate = 'Checking your permission…';
+  else if (!update.allowed)
+    cannotUpdate = `Needs fusioninfer.service.update on ${detail.entityRef ?? props.entityRef}`;
   return (
     <Box
       component="section"
@@ -194,7 +204,7 @@ export function RolloutPanel(props: {
           detail={detail}
           role={r.role}
           rollout={r.rollout}
-          canUpdate={update.allowed && !update.loading}
+          cannotUpdate={cannotUpdate}
         />
       ))}
     </Box>
