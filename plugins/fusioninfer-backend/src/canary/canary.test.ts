@@ -274,7 +274,7 @@ describe('canaries', () => {
     expect((await status())!.phase).toBe('RolledBack');
   }, 120_000);
 
-  it('a healthy canary walks its steps; promoted, the stable replicas move and the canary goes', async () => {
+  it('a healthy canary walks its steps (a scale-up meanwhile joins the stable track); promoted, the stable replicas move and the canary goes', async () => {
     await client.apply(
       service('llm', {
         steps: [20, 50],
@@ -283,8 +283,40 @@ describe('canaries', () => {
       }) as any,
     );
     await runningStable();
+    const stableImage = (await images())['llm-worker-0'];
     await setImage('vllm/vllm-openai:v0.28.0');
     const traffic = load(40);
+    // Scaled up while the canary runs: the new replica joins the stable track at the stable image (not the canary's).
+    await waitFor(async () => (await status())?.phase === 'Progressing', {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      what: 'the canary progressing',
+    });
+    const live = (await get())!;
+    await client.mergePatch(KINDS.InferenceService, ns, 'llm', {
+      spec: {
+        roles: live.spec.roles.map(r =>
+          r.componentType === 'worker' ? { ...r, replicas: 3 } : r,
+        ),
+      },
+    });
+    await waitFor(
+      async () =>
+        (await client.list<any>(KINDS.Pod, ns)).some(
+          p =>
+            p.metadata.labels?.['leaderworkerset.sigs.k8s.io/name'] ===
+              'llm-worker-2' &&
+            p.metadata.labels?.['fusioninfer.io/track'] === 'stable' &&
+            p.spec.containers[0].image === stableImage &&
+            p.status?.conditions?.some(
+              (c: any) => c.type === 'Ready' && c.status === 'True',
+            ),
+        ),
+      {
+        timeoutMs: 20_000,
+        what: 'a third stable replica Ready at the stable image',
+      },
+    );
     const waiting = await waitFor(
       async () => {
         const s = await status();
@@ -313,6 +345,7 @@ describe('canaries', () => {
           JSON.stringify({
             'llm-worker-0': 'vllm/vllm-openai:v0.28.0',
             'llm-worker-1': 'vllm/vllm-openai:v0.28.0',
+            'llm-worker-2': 'vllm/vllm-openai:v0.28.0',
           })
         );
       },

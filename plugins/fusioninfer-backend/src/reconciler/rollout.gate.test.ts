@@ -192,4 +192,80 @@ describe('gateRollout of a canary service', () => {
       ),
     });
   });
+  it('creates a replica the count adds while the canary runs at the stable spec, as a copy of a stable replica', () => {
+    // The stable replicas run v0.27.1 (rendered from that spec, so with the hashes render gives); the spec asks for
+    // v0.28.0 (the canary's revision) and, scaled up meanwhile, 3 replicas.
+    const stableSpec = JSON.parse(JSON.stringify(isvc));
+    stableSpec.spec.roles[1].template.spec.containers[0].image =
+      'vllm/vllm-openai:v0.27.1';
+    const live = renderInferenceService(stableSpec)
+      .children.filter(c => c.kind === 'LeaderWorkerSet')
+      .map(l => {
+        const copy = JSON.parse(JSON.stringify(l));
+        // what the API server adds: defaults, status
+        copy.spec.networkConfig = { subdomainPolicy: 'Shared' };
+        copy.metadata.uid = `uid-${l.metadata.name}`;
+        copy.status = { readyReplicas: 1 };
+        for (const t of [copy.spec.leaderWorkerTemplate.workerTemplate])
+          t.metadata.labels[TRACK_LABEL] = 'stable';
+        return copy;
+      });
+    const livePods = live.map(l => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: `${l.metadata.name}-0`,
+        namespace: 'default',
+        labels: {
+          'leaderworkerset.sigs.k8s.io/name': l.metadata.name,
+          'leaderworkerset.sigs.k8s.io/worker-index': '0',
+          'fusioninfer.io/spec-hash':
+            l.metadata.labels['fusioninfer.io/spec-hash'],
+          [TRACK_LABEL]: 'stable',
+        },
+      },
+      status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    })) as unknown as Pod[];
+    const scaled = JSON.parse(JSON.stringify(isvc));
+    scaled.spec.roles[1].replicas = 3;
+    const out = gateRollout({
+      isvc: scaled,
+      desired: renderInferenceService(scaled).children,
+      liveLws: live,
+      pods: livePods,
+      render: {},
+      surgeBlockedBy: () => undefined,
+    });
+    expect(out.canary?.mode.holdStable).toBe(true);
+    const added = out.children.find(
+      c => c.metadata.name === 'c-inference-2',
+    ) as any;
+    const template = added.spec.leaderWorkerTemplate.workerTemplate;
+    // the stable image and track, its own index, owner and a hash of its own (never "at the new spec")
+    expect(template.spec.containers[0].image).toBe('vllm/vllm-openai:v0.27.1');
+    expect(template.metadata.labels).toMatchObject({
+      [TRACK_LABEL]: 'stable',
+      'fusioninfer.io/replica-index': '2',
+    });
+    expect(added.metadata.labels['fusioninfer.io/replica-index']).toBe('2');
+    expect(added.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ uid: 'u' }),
+    ]);
+    expect(added.metadata.uid).toBeUndefined();
+    expect(added.status).toBeUndefined();
+    const rendered = renderInferenceService(scaled).children.find(
+      c => c.metadata.name === 'c-inference-2',
+    )!;
+    expect(added.metadata.labels['fusioninfer.io/spec-hash']).not.toBe(
+      rendered.metadata.labels!['fusioninfer.io/spec-hash'],
+    );
+    expect(template.metadata.labels['fusioninfer.io/spec-hash']).toBe(
+      added.metadata.labels['fusioninfer.io/spec-hash'],
+    );
+    // the two replicas there are held, the canary runs beside them
+    expect(out.step!.roles[0]).toMatchObject({ update: [], hold: [1, 0] });
+    expect(out.children.map(c => c.metadata.name)).toContain(
+      'c-inference-canary-0',
+    );
+  });
 });

@@ -44,12 +44,15 @@ import {
   ReplicaObservation,
   RoleRolloutInput,
   RolloutStep,
+  specHash,
   summarizeInferenceService,
   TRACK_LABEL,
   workloadRevision,
 } from '@fusioninfer/plugin-fusioninfer-common';
 
 const SURGE_LABEL = 'fusioninfer.io/surge';
+/** The volcano task of a gang replica's pods (`{role}-{index}`). */
+const VOLCANO_TASK_ANNOTATION = 'volcano.sh/task-spec';
 const LWS_NAME_LABEL = 'leaderworkerset.sigs.k8s.io/name';
 
 /** What the gate needs of the cluster: the service's live replica LWSs and pods (from the informer cache). */
@@ -250,6 +253,31 @@ export function gateRollout(input: RolloutGateInput): RolloutGateOutput {
       keep.add(childKey(c));
       continue;
     }
+    if (
+      c.kind === 'LeaderWorkerSet' &&
+      canary?.mode.holdStable &&
+      !stableLws.some(l => l.metadata.name === c.metadata.name)
+    ) {
+      // A replica the count adds while the canary holds the stable track (a scale-up, the autoscaler's included)
+      // joins it at the stable spec, never at the canary's revision: the stable pool would serve the new revision
+      // beyond the canary's weight and the gate would compare the canary with itself. A copy of a stable replica.
+      const role = c.metadata.labels?.[LABELS.roleName];
+      const i = inputs.findIndex(x => x.role === role);
+      const source = stableLws.find(
+        l =>
+          l.metadata.labels?.[LABELS.roleName] === role &&
+          l.metadata.labels?.[SURGE_LABEL] !== 'true' &&
+          inputs[i]?.live.some(
+            r =>
+              !r.updated &&
+              String(r.index) === l.metadata.labels?.[LABELS.replicaIndex],
+          ),
+      );
+      if (source) {
+        children.push(copyStableReplica(source, c));
+        continue;
+      }
+    }
     children.push(c);
   }
   children.push(...extra);
@@ -324,6 +352,57 @@ export function gateRollout(input: RolloutGateInput): RolloutGateOutput {
     ...(condition ? { condition } : {}),
     ...(canary ? { canary } : {}),
   };
+}
+
+/**
+ * A new replica at the spec of a live one (`source`, another replica of the role): the pod templates of the source, the
+ * name, index labels, volcano task names and owner of the replica rendered at that index (`want`), and a spec hash of
+ * its own (the copy's spec hashed, so it never equals the rendered one: after promotion the waves move it like every
+ * other stable replica).
+ */
+export function copyStableReplica(
+  source: KubeObject,
+  want: KubeObject,
+): KubeObject {
+  const index = want.metadata.labels?.[LABELS.replicaIndex] ?? '';
+  const spec = JSON.parse(JSON.stringify(source.spec ?? {}));
+  const wantTemplates = (want.spec as any)?.leaderWorkerTemplate ?? {};
+  const templates: Array<[any, any]> = [
+    [spec.leaderWorkerTemplate?.leaderTemplate, wantTemplates.leaderTemplate],
+    [spec.leaderWorkerTemplate?.workerTemplate, wantTemplates.workerTemplate],
+  ];
+  for (const [t, w] of templates) {
+    if (!t?.metadata) continue;
+    const labels = { ...(t.metadata.labels ?? {}) };
+    delete labels[LABELS.specHash];
+    labels[LABELS.replicaIndex] = index;
+    t.metadata.labels = labels;
+    const task = w?.metadata?.annotations?.[VOLCANO_TASK_ANNOTATION];
+    if (task && t.metadata.annotations?.[VOLCANO_TASK_ANNOTATION])
+      t.metadata.annotations = {
+        ...t.metadata.annotations,
+        [VOLCANO_TASK_ANNOTATION]: task,
+      };
+  }
+  const hash = specHash(spec);
+  for (const [t] of templates)
+    if (t?.metadata?.labels) t.metadata.labels[LABELS.specHash] = hash;
+  const labels = { ...(source.metadata.labels ?? {}) };
+  labels[LABELS.replicaIndex] = index;
+  labels[LABELS.specHash] = hash;
+  return {
+    apiVersion: source.apiVersion,
+    kind: source.kind,
+    metadata: {
+      name: want.metadata.name,
+      namespace: want.metadata.namespace,
+      labels,
+      ...(want.metadata.ownerReferences
+        ? { ownerReferences: want.metadata.ownerReferences }
+        : {}),
+    },
+    spec,
+  } as KubeObject;
 }
 
 /**
