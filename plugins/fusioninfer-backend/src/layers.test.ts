@@ -38,6 +38,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'cache',
     'auth',
     'contract',
+    'lib',
   ],
   // /clusters reports each cluster's leadership: the reconcilers map is the one arrow past the middle floor.
   http: [
@@ -63,12 +64,12 @@ const ALLOWED: Record<string, readonly string[]> = {
   ],
   // The role autoscaler: decides with common, writes through the one writer (changes), holds through the gate's
   // ApprovalHold (declared in changes), reads metrics and the services; the wiring hands it the approvals it files.
-  autoscaler: ['changes', 'views', 'metrics', 'auth'],
+  autoscaler: ['changes', 'views', 'metrics', 'auth', 'lib'],
   // The canary controller: reads what the reconciler's gate saw of a canary (its view type), the services and the
   // metrics, and writes only the canary's state annotation with the cluster client (no child, no spec).
-  canary: ['views', 'metrics', 'reconciler'],
+  canary: ['views', 'metrics', 'reconciler', 'lib'],
   // Showback: usage samples and costs; owners and entity refs are handed in by the wiring (no arrow to changes).
-  showback: ['metrics', 'projects'],
+  showback: ['metrics', 'projects', 'lib'],
   approvals: ['changes', 'views', 'reconciler', 'cache', 'auth', 'contract'],
   changes: ['views', 'reconciler', 'cache', 'auth', 'contract'],
   projects: ['reconciler', 'cache', 'auth', 'contract'],
@@ -78,6 +79,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   cache: [],
   auth: [],
   contract: [],
+  // Helpers with no arrow of their own (the rounds on an interval of the autoscaler, canary controller, recorder).
+  lib: [],
 };
 
 /** Test helpers: they may import any layer; no shipped file may import them. */

@@ -41,6 +41,7 @@ import {
   AutoscalerRecord,
   AutoscalerStore,
 } from './AutoscalerStore';
+import { Rounds } from '../lib/rounds';
 
 /** The autoscaler's approval requests of one service (the approvals layer, wired by the plugin). */
 export interface AutoscalerApprovals {
@@ -102,38 +103,26 @@ async function mapLimit<T>(
  * policy holds becomes an approval request filed by `autoscaler`. `advisory` roles are never written.
  */
 export class Autoscaler {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly rounds: Rounds;
   /** The records of the services this instance decides, by "cluster/namespace/name" (the database has them too). */
   private readonly memory = new Map<string, AutoscalerRecord>();
   private readonly now: () => number;
 
   constructor(private readonly o: AutoscalerOptions) {
     this.now = o.now ?? Date.now;
+    this.rounds = new Rounds({
+      intervalMs: o.intervalMs,
+      round: () => this.tick(),
+      onError: e => o.logger.warn(`autoscaling round failed: ${e.message}`),
+    });
   }
 
   start(): void {
-    if (this.timer || this.o.intervalMs <= 0) return;
-    this.timer = setInterval(() => {
-      // One round at a time: a slow cluster delays the next round instead of stacking them.
-      if (this.running) return;
-      this.running = this.tick()
-        .catch(e =>
-          this.o.logger.warn(
-            `autoscaling round failed: ${(e as Error).message}`,
-          ),
-        )
-        .finally(() => {
-          this.running = undefined;
-        });
-    }, this.o.intervalMs);
-    this.timer.unref?.();
+    this.rounds.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.rounds.stop();
   }
 
   /** One round over every cluster this instance leads. */

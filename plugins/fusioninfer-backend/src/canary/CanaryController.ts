@@ -31,6 +31,7 @@ import { KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { MetricsCollector } from '../metrics/MetricsCollector';
 import { CanaryView } from '../reconciler/rollout';
 import { ServiceSource } from '../views/ServiceSource';
+import { Rounds } from '../lib/rounds';
 
 /** Options of {@link CanaryController}. */
 export interface CanaryControllerOptions {
@@ -92,35 +93,26 @@ export function canarySample(m: RoutingMetricsResponse): CanarySample {
  * reconciler renders the weights from that annotation; this controller never writes a child.
  */
 export class CanaryController {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly rounds: Rounds;
   /** The metrics window each service was last judged on (one check per window). */
   private readonly judged = new Map<string, string>();
   private readonly now: () => number;
 
   constructor(private readonly o: CanaryControllerOptions) {
     this.now = o.now ?? Date.now;
+    this.rounds = new Rounds({
+      intervalMs: o.intervalMs,
+      round: () => this.tick(),
+      onError: e => o.logger.warn(`canary round failed: ${e.message}`),
+    });
   }
 
   start(): void {
-    if (this.timer || this.o.intervalMs <= 0) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.tick()
-        .catch(e =>
-          this.o.logger.warn(`canary round failed: ${(e as Error).message}`),
-        )
-        .finally(() => {
-          this.running = undefined;
-        });
-    }, this.o.intervalMs);
-    this.timer.unref?.();
+    this.rounds.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.rounds.stop();
   }
 
   /** One round over every cluster this instance leads. */

@@ -26,6 +26,7 @@ import {
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { LiveService, Showback } from './Showback';
 import { usageKeyOf, UsageStore } from './UsageStore';
+import { Rounds } from '../lib/rounds';
 
 /** A budget threshold crossed by a project this month (what is notified). */
 export interface BudgetCrossing {
@@ -81,8 +82,7 @@ async function mapLimit<T>(
  * most two intervals).
  */
 export class UsageRecorder {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly rounds: Rounds;
   private readonly last = new Map<
     string,
     { uid?: string; observation: ServiceUsageObservation }
@@ -92,35 +92,28 @@ export class UsageRecorder {
 
   constructor(private readonly options: UsageRecorderOptions) {
     this.now = options.now ?? Date.now;
+    this.rounds = new Rounds({
+      // Without the recorder, rounds run only when asked (tick).
+      intervalMs: options.showback.settings.recorder
+        ? options.showback.settings.intervalMs
+        : 0,
+      round: () => this.round(),
+      onError: e =>
+        options.logger.warn(`showback: recording usage failed: ${e.message}`),
+    });
   }
 
   start() {
-    if (this.timer || !this.options.showback.settings.recorder) return;
-    this.timer = setInterval(() => {
-      void this.tick();
-    }, this.options.showback.settings.intervalMs);
-    this.timer.unref?.();
+    this.rounds.start();
   }
 
   async stop() {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.rounds.stop();
   }
 
   /** One round (never two at once; a round still running when the next is due makes that one wait). */
   tick(): Promise<void> {
-    if (!this.running)
-      this.running = this.round()
-        .catch(e =>
-          this.options.logger.warn(
-            `showback: recording usage failed: ${(e as Error).message}`,
-          ),
-        )
-        .finally(() => {
-          this.running = undefined;
-        });
-    return this.running;
+    return this.rounds.runNow();
   }
 
   private async round() {
