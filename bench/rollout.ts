@@ -28,10 +28,9 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { startDevCluster } from '@fusioninfer/dev-cluster';
-import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
+import { KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { ROLLOUT_ANNOTATION } from '@fusioninfer/plugin-fusioninfer-common';
-import { ClusterReconciler } from '../plugins/fusioninfer-backend/src/reconciler/ClusterReconciler';
+import { startReconciledDevCluster } from '../plugins/fusioninfer-backend/src/__testUtils__/canaryHarness';
 
 const logger: any = {
   info() {},
@@ -50,26 +49,12 @@ async function runCase(
   /** GPUs the team project may still add in the cluster (its quota minus what its services hold); none: no quota. */
   quotaLeft?: number,
 ) {
-  const dev = await startDevCluster({
-    simulation: { podStartupDelayMs: STARTUP_MS },
-  });
-  const client = new ClusterClient({
-    name: 'bench',
-    url: dev.url,
-    authProvider: 'serviceAccount',
-    serviceAccountToken: 'dev-token',
-    skipTLSVerify: true,
-    mode: 'manage',
-  });
-  const reconciler = new ClusterReconciler({
-    client,
+  const { dev, client, close } = await startReconciledDevCluster(
+    { simulation: { podStartupDelayMs: STARTUP_MS } },
     logger,
-    baseDelayMs: 50,
-    resyncSeconds: 3600,
     // The one writer's answer for a team project (ServiceWriter.quotaLeft), fixed for the run.
-    ...(quotaLeft !== undefined ? { quotaLeft: async () => quotaLeft } : {}),
-  });
-  await reconciler.start();
+    quotaLeft !== undefined ? { quotaLeft: async () => quotaLeft } : {},
+  );
   const name = 'roll';
   const svc: any = {
     apiVersion: 'fusioninfer.io/v1alpha1',
@@ -239,8 +224,7 @@ async function runCase(
   loading = false;
   await loadLoop;
   await Promise.all(inflight);
-  await reconciler.stop();
-  await dev.close();
+  await close();
   const maxUnavailable = policy ? Number(policy.maxUnavailable ?? 0) : 1;
   const maxSurge = policy ? Number(policy.maxSurge ?? 0) : 0;
   return {

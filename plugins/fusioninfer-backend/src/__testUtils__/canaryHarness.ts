@@ -51,6 +51,10 @@ export const silentLogger: LoggerService = {
 export async function startReconciledDevCluster(
   options: DevClusterOptions = {},
   logger: LoggerService = silentLogger,
+  /** More reconciler options (a benchmark's fixed project quota, say). */
+  reconcilerOptions: Partial<
+    ConstructorParameters<typeof ClusterReconciler>[0]
+  > = {},
 ): Promise<{
   dev: DevCluster;
   client: ClusterClient;
@@ -64,6 +68,7 @@ export async function startReconciledDevCluster(
     logger,
     baseDelayMs: 20,
     resyncSeconds: 3600,
+    ...reconcilerOptions,
   });
   await reconciler.start();
   return {
