@@ -17,6 +17,7 @@
 import {
   expect,
   guestToken,
+  newIdentityPage,
   screenshot,
   signIn,
   test,
@@ -68,6 +69,7 @@ const manifest = (image: string) => ({
 });
 
 test('an image change rolls a 4-replica role in waves; Pause holds it, Resume finishes it', async ({
+  browser,
   page,
   request,
 }) => {
@@ -129,6 +131,35 @@ test('an image change rolls a 4-replica role in waves; Pause holds it, Resume fi
       new RegExp(`${rollout.updatedReplicas} of 4 replicas at the new spec`),
     );
     await screenshot(page, 'rollout-paused');
+
+    // Someone of another team (the approver, ml-platform) sees the rollout and why they cannot resume it.
+    const other = await newIdentityPage(browser, 'Approver');
+    try {
+      await other.page.goto(
+        `/catalog/default/component/${NAME}.demo.dev/inference`,
+      );
+      const theirs = other.page.getByRole('region', {
+        name: 'Rollout of inference',
+      });
+      const disabled = theirs.getByRole('button', {
+        name: 'Resume rollout of inference',
+      });
+      await expect(disabled).toBeDisabled({ timeout: 30_000 });
+      await disabled.locator('..').hover();
+      const tooltip = other.page.getByRole('tooltip');
+      await expect(tooltip).toHaveText(
+        `Needs fusioninfer.service.update on component:default/${NAME}.demo.dev`,
+      );
+      // faded in, for the screenshot
+      await expect(tooltip.locator('[class*="MuiTooltip-tooltip"]')).toHaveCSS(
+        'opacity',
+        '1',
+      );
+      await screenshot(other.page, 'rollout-paused-other-team');
+      expect(other.problems).toEqual([]);
+    } finally {
+      await other.context.close();
+    }
 
     const resume = panel.getByRole('button', {
       name: 'Resume rollout of inference',
