@@ -17,6 +17,7 @@
 import {
   CANARY_ANNOTATION,
   InferenceService,
+  KubeObject,
   Pod,
   renderInferenceService,
   TRACK_LABEL,
@@ -132,21 +133,25 @@ describe('gateRollout of a canary service', () => {
         labels: { ...l.metadata.labels, 'fusioninfer.io/spec-hash': 'old' },
       },
     }));
-  const pods = liveLws.map(l => ({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name: `${l.metadata.name}-0`,
-      namespace: 'default',
-      labels: {
-        'leaderworkerset.sigs.k8s.io/name': l.metadata.name!,
-        'leaderworkerset.sigs.k8s.io/worker-index': '0',
-        'fusioninfer.io/spec-hash': 'old',
-        [TRACK_LABEL]: 'stable',
+  /** One Ready pod of the stable track per replica, at the replica's spec hash. */
+  const readyStablePods = (lws: KubeObject[]) =>
+    lws.map(l => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: `${l.metadata.name}-0`,
+        namespace: 'default',
+        labels: {
+          'leaderworkerset.sigs.k8s.io/name': l.metadata.name!,
+          'leaderworkerset.sigs.k8s.io/worker-index': '0',
+          'fusioninfer.io/spec-hash':
+            l.metadata.labels!['fusioninfer.io/spec-hash'],
+          [TRACK_LABEL]: 'stable',
+        },
       },
-    },
-    status: { conditions: [{ type: 'Ready', status: 'True' }] },
-  })) as unknown as Pod[];
+      status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    })) as unknown as Pod[];
+  const pods = readyStablePods(liveLws);
   const gate = (blocked?: string) =>
     gateRollout({
       isvc,
@@ -210,22 +215,7 @@ describe('gateRollout of a canary service', () => {
           t.metadata.labels[TRACK_LABEL] = 'stable';
         return copy;
       });
-    const livePods = live.map(l => ({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: `${l.metadata.name}-0`,
-        namespace: 'default',
-        labels: {
-          'leaderworkerset.sigs.k8s.io/name': l.metadata.name,
-          'leaderworkerset.sigs.k8s.io/worker-index': '0',
-          'fusioninfer.io/spec-hash':
-            l.metadata.labels['fusioninfer.io/spec-hash'],
-          [TRACK_LABEL]: 'stable',
-        },
-      },
-      status: { conditions: [{ type: 'Ready', status: 'True' }] },
-    })) as unknown as Pod[];
+    const livePods = readyStablePods(live);
     const scaled = JSON.parse(JSON.stringify(isvc));
     scaled.spec.roles[1].replicas = 3;
     const out = gateRollout({
