@@ -33,7 +33,13 @@
 import fs from 'fs';
 import path from 'path';
 import type { Response } from 'supertest';
-import { DevCluster, runLoad, startDevCluster } from '@fusioninfer/dev-cluster';
+import {
+  demoGateway,
+  DevCluster,
+  runLoad,
+  startDevCluster,
+} from '@fusioninfer/dev-cluster';
+import { CANARY_ANNOTATION } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import {
   devClusterConfig,
@@ -188,6 +194,8 @@ const config = (reconcile: boolean) => ({
   metrics: { minIntervalSeconds: 1, pollIntervalSeconds: 0 },
   // Decisions every 2 s (15 s by default), so the autoscaling recording waits less.
   autoscaler: { interval: '2s' },
+  // Canary checks every 2 s (the metrics poll interval by default; polling is off here).
+  canary: { interval: '2s' },
   // Showback: the demo's price sheet, sampled every 10 s (the shortest interval) so a scenario sees costs soon.
   showback: {
     currency: 'USD',
@@ -877,6 +885,101 @@ const SCENARIOS: Scenario[] = [
       { record: 'service-rolling-complete', request: get(svc('qwen-rolling')) },
     ],
   },
+  {
+    name: 'canary: an image change of a canary service behind the Gateway, paused and rolled back',
+    backend: 'reconciling',
+    steps: [
+      {
+        run: 'deploy qwen-canary (2 replicas, canary steps 20 and 50 %) behind the Gateway, change its image, wait for the first weight',
+        fn: async s => {
+          await s.client.apply(demoGateway(NS) as any, {
+            fieldManager: 'kubectl',
+          });
+          const canary = copy(services().multi);
+          canary.metadata = {
+            name: 'qwen-canary',
+            namespace: NS,
+            labels: canary.metadata.labels,
+            annotations: {
+              [CANARY_ANNOTATION]: JSON.stringify({
+                steps: [20, 50],
+                stepSeconds: 600,
+                analysis: { maxTtftP95Ratio: 1.5, maxErrorRate: 0.05 },
+              }),
+            },
+          };
+          const role = canary.spec.roles.find(
+            (r: any) => r.componentType === 'worker',
+          );
+          role.replicas = 2;
+          delete role.multinode;
+          // No GPUs: the canary's room must not depend on what the other scenarios left on the nodes.
+          delete role.template.spec.containers[0].resources;
+          await s.client.apply(canary, { fieldManager: 'kubectl' });
+          const detail = async () =>
+            (await s.backend.get(svc('qwen-canary'), ALICE)).body;
+          await until('qwen-canary ready', async () => {
+            const d = await detail();
+            return (
+              d.roles
+                ?.find((r: any) => r.name === role.name)
+                ?.replicas?.filter((r: any) => r.readyGroups).length === 2
+            );
+          });
+          role.template.spec.containers[0].image = `${role.template.spec.containers[0].image.split(':')[0]}:v0.28.0`;
+          await s.client.apply(canary, { fieldManager: 'kubectl' });
+          await until('the canary at its first weight', async () => {
+            const c = (await detail()).canary;
+            return c?.state?.phase === 'Progressing' && c.state.weight === 20;
+          });
+        },
+      },
+      { record: 'service-canary', request: get(svc('qwen-canary')) },
+      {
+        record: 'canary-pause',
+        request: post(`${svc('qwen-canary')}/canary`, () => ({
+          action: 'pause',
+        })),
+      },
+      {
+        run: 'wait until the detail says paused',
+        fn: s =>
+          until(
+            'the canary paused',
+            async () =>
+              (await get(svc('qwen-canary'))(s)).body.canary?.state?.phase ===
+              'Paused',
+          ),
+      },
+      { record: 'service-canary-paused', request: get(svc('qwen-canary')) },
+      {
+        record: 'canary-rollback',
+        request: post(`${svc('qwen-canary')}/canary`, () => ({
+          action: 'rollback',
+        })),
+      },
+      {
+        run: 'wait until the route is back on the stable pool and the canary gone',
+        fn: s =>
+          until('the canary rolled back', async () => {
+            const c = (await get(svc('qwen-canary'))(s)).body.canary;
+            return (
+              c?.state?.phase === 'RolledBack' &&
+              c.routeWeight === 0 &&
+              c.canaryReplicas === 0
+            );
+          }),
+      },
+      {
+        record: 'service-canary-rolled-back',
+        request: get(svc('qwen-canary')),
+      },
+      {
+        run: 'delete qwen-canary',
+        fn: s => s.client.delete(KINDS.InferenceService, NS, 'qwen-canary'),
+      },
+    ],
+  },
 ];
 
 function save(name: string, value: unknown) {
@@ -939,7 +1042,11 @@ async function main() {
 
   // One backend per run of scenarios with the same kind, stopped before the next kind starts.
   let current: { kind: Scenario['backend']; session: Session } | undefined;
-  for (const scenario of SCENARIOS) {
+  // FIXTURES_ONLY=<words>: only the scenarios whose name contains them (the others' fixtures stay as recorded).
+  const only = process.env.FIXTURES_ONLY;
+  for (const scenario of SCENARIOS.filter(
+    x => !only || x.name.includes(only),
+  )) {
     if (current?.kind !== scenario.backend) {
       await current?.session.backend.stop();
       current = {

@@ -204,6 +204,8 @@ export const canaryViewSchema = z
         step: z.number().int(),
         weight: z.number(),
         since: z.string(),
+        /** Passing checks with traffic in the current step. */
+        passed: z.number().int(),
         reason: z.string().optional(),
         checks: z.array(
           z.strictObject({

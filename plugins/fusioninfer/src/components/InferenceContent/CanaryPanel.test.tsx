@@ -18,6 +18,7 @@ import { useState } from 'react';
 import {
   act,
   screen,
+  waitFor,
   waitForElementToBeRemoved,
   within,
 } from '@testing-library/react';
@@ -115,6 +116,7 @@ function progressing(over: Partial<State> = {}): State {
     step: 1,
     weight: 20,
     since: at(170),
+    passed: 1,
     checks: [
       {
         at: at(185),
@@ -595,5 +597,66 @@ describe('CanaryPanel', () => {
     expect(within(panel).getByText('Starting')).toBeInTheDocument();
     expect(panel).toHaveTextContent('Canary replicas: 0 of 1 Ready');
     expect(buttonNames()).toEqual([]);
+  });
+});
+
+describe('CanaryPanel on details the backend recorded (dev/record-fixtures.ts)', () => {
+  const RECORDED = `${BASE}/clusters/dev/namespaces/demo/services/qwen-canary/canary`;
+
+  it('a canary at its first step: split, replicas, steps, no check yet; Pause, then Roll back as the backend answered them', async () => {
+    const asked: unknown[] = [];
+    server.use(
+      http.post(RECORDED, async ({ request }) => {
+        const body = (await request.json()) as { action: string };
+        asked.push(body);
+        return HttpResponse.json(fixture(`canary-${body.action}`));
+      }),
+    );
+    const next: { set?: (d: ServiceDetail) => void } = {};
+    const first = fixture<ServiceDetail>('service-canary');
+    await renderWithApis(
+      <Polled first={first} next={next} entityRef={first.entityRef} />,
+    );
+    const panel = screen.getByRole('region', { name: 'Canary' });
+    expect(within(panel).getByText('Progressing')).toBeInTheDocument();
+    expect(panel).toHaveTextContent(
+      `20 % of the traffic to the canary (revision ${first.canary!.revision}), 80 % to the stable replicas`,
+    );
+    expect(panel).toHaveTextContent('Canary replicas: 1 of 1 Ready');
+    const steps = within(panel).getByRole('list', { name: 'Canary steps' });
+    const items = within(steps).getAllByRole('listitem');
+    expect(items).toHaveLength(3);
+    ['20 %now', '50 %', 'Promote'].forEach((text, i) =>
+      expect(items[i]).toHaveTextContent(text),
+    );
+    expect(buttonNames()).toEqual(['Promote', 'Roll back', 'Pause canary']);
+
+    await userEvent.click(screen.getByRole('button', { name: 'Pause canary' }));
+    await waitFor(() => expect(asked).toEqual([{ action: 'pause' }]));
+    act(() => next.set!(fixture<ServiceDetail>('service-canary-paused')));
+    await screen.findByText('Paused');
+    expect(buttonNames()).toEqual(['Promote', 'Roll back', 'Resume canary']);
+    const events = within(panel).getByRole('list', { name: 'Canary events' });
+    expect(within(events).getAllByRole('listitem')[0]).toHaveTextContent(
+      /paused by user:default\/alice · Paused at 20 %/,
+    );
+
+    await userEvent.click(screen.getByRole('button', { name: 'Roll back' }));
+    const dialog = screen.getByRole('dialog', {
+      name: 'Roll back the canary of qwen-canary?',
+    });
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Roll back' }),
+    );
+    await waitFor(() =>
+      expect(asked).toEqual([{ action: 'pause' }, { action: 'rollback' }]),
+    );
+    await waitForElementToBeRemoved(() => screen.queryByRole('dialog'));
+    act(() => next.set!(fixture<ServiceDetail>('service-canary-rolled-back')));
+    await screen.findByText('Rolled back');
+    expect(buttonNames()).toEqual(['Resume canary']);
+    expect(screen.getByRole('region', { name: 'Canary' })).toHaveTextContent(
+      '0 % of the traffic to the canary',
+    );
   });
 });
