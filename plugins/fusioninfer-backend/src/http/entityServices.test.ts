@@ -23,6 +23,7 @@ import {
   MAX_SERVICE_ANNOTATION_REFS,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { createRouter } from './router';
+import { describeServiceFrom } from '../views/describe';
 import { ServiceSource } from '../views/ServiceSource';
 
 /** 300 services in one cluster, every one pointing at component:default/magnet. */
@@ -48,9 +49,18 @@ function source(): ServiceSource & { described: number } {
         x => x.metadata.namespace === ns && x.metadata.name === name,
       ),
     listServices: async () => services,
-    describe: async (_c: string, isvc: InferenceService) => {
+    // The real description of a service with no children (the answer is checked against the contract).
+    describe: async (c: string, isvc: InferenceService) => {
       s.described++;
-      return { name: isvc.metadata.name } as any;
+      return describeServiceFrom(c, isvc, {
+        leaderWorkerSets: [],
+        pods: [],
+        podGroups: [],
+        deployments: [],
+        pools: [],
+        routes: [],
+        events: [],
+      });
     },
     liveChildren: async () => [],
   };

@@ -34,6 +34,31 @@ export interface RouteContext<R extends RestRouteSpec> {
 }
 
 /**
+ * Under test (Jest sets NODE_ENV=test) every answer is parsed with the schema its route declares for its status, so
+ * each test that calls the REST API also checks the contract: a field the handler adds and the contract does not
+ * declare (the schemas are strict) fails the request with a 500 naming it.
+ */
+const CHECK_RESPONSES = process.env.NODE_ENV === 'test';
+
+function checkResponse(
+  spec: RestRouteSpec,
+  reply: { status: unknown; body: unknown },
+) {
+  const schema = (spec.responses as Record<number, z.ZodType | undefined>)[
+    reply.status as number
+  ];
+  if (!schema) return; // an answer without a declared body (204)
+  const parsed = schema.safeParse(reply.body);
+  if (!parsed.success)
+    throw new Error(
+      `${spec.method.toUpperCase()} ${spec.path} answered ${String(reply.status)} outside its contract: ${parsed.error.issues
+        .slice(0, 5)
+        .map(i => `${i.path.join('.') || 'body'}: ${i.message}`)
+        .join('; ')}`,
+    );
+}
+
+/**
  * Binds one route of the contract: JSON body with the route's size limit, then params, query and body validated by
  * the route's schemas (a failure is a 400 naming each field and rule, never a 500), then the handler, whose answer is
  * typed by the route's response schemas.
@@ -87,6 +112,7 @@ export function bindRoute<R extends RestRouteSpec>(
         query,
         body,
       } as RouteContext<R>);
+      if (CHECK_RESPONSES) checkResponse(spec, reply);
       res.status(reply.status as number).json(reply.body);
     },
   );
