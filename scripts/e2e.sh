@@ -43,7 +43,8 @@ echo "building the app (production; e2e/report.ts measures the plugin's chunks f
 echo "starting the backend on :$PORT (log: $OUT/backend.log)"
 (
   cd packages/backend
-  NODE_ENV=development exec node -r @backstage/cli/config/nodeTransform.cjs src/index.ts \
+  # Every REST answer checked against the contract (a drift fails the request, so the browser tests).
+  FUSIONINFER_CHECK_RESPONSES=1 NODE_ENV=development exec node -r @backstage/cli/config/nodeTransform.cjs src/index.ts \
     --config ../../app-config.yaml --config ../../app-config.e2e.yaml
 ) >"$OUT/backend.log" 2>&1 &
 backend=$!

@@ -34,11 +34,14 @@ export interface RouteContext<R extends RestRouteSpec> {
 }
 
 /**
- * Under test (Jest sets NODE_ENV=test) every answer is parsed with the schema its route declares for its status, so
- * each test that calls the REST API also checks the contract: a field the handler adds and the contract does not
- * declare (the schemas are strict) fails the request with a 500 naming it.
+ * Under test (Jest sets NODE_ENV=test; the browser tests' backend sets FUSIONINFER_CHECK_RESPONSES=1) every answer is
+ * parsed with the schema its route declares for its status, so each test that calls the REST API also checks the
+ * contract: a field the handler adds and the contract does not declare (the schemas are strict) fails the request
+ * with a 500 naming it.
  */
-const CHECK_RESPONSES = process.env.NODE_ENV === 'test';
+const CHECK_RESPONSES =
+  process.env.NODE_ENV === 'test' ||
+  process.env.FUSIONINFER_CHECK_RESPONSES === '1';
 
 function checkResponse(
   spec: RestRouteSpec,
