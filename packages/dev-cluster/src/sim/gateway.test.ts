@@ -340,6 +340,7 @@ describe('simulated Gateway (class fusioninfer-dev)', () => {
       ],
     });
     await waitFor(() => ourParent('split'));
+    await waitFor(() => get('', 'services', 'gw-weights'));
     const one = await send('gw-weights');
     expect(one.status).toBe(200);
     const pod = podOf(
@@ -368,6 +369,7 @@ describe('simulated Gateway (class fusioninfer-dev)', () => {
       ],
     });
     await waitFor(() => ourParent('zero'));
+    await waitFor(() => get('', 'services', 'gw-zero'));
     expect(await sendMany('gw-zero', 60)).toEqual({
       'InferencePool/pool-stable': 60,
     });
@@ -433,6 +435,7 @@ describe('simulated Gateway (class fusioninfer-dev)', () => {
     await waitFor(() =>
       ['by-host', 'by-wildcard', 'by-path'].every(n => ourParent(n)),
     );
+    await waitFor(() => get('', 'services', 'gw-match'));
     const host = (h: string, p = '/v1/completions') => send('gw-match', p, h);
     expect((await host('canary.example.com')).backend).toBe(
       'InferencePool/pool-canary',
@@ -504,6 +507,8 @@ describe('simulated Gateway (class fusioninfer-dev)', () => {
     expect(
       cond(await waitFor(() => ourParent('one-pool')), 'Accepted').status,
     ).toBe('True');
+    // The Gateway's Service (what the requests go through) may come after the routes' status on a loaded machine.
+    await waitFor(() => get('', 'services', 'gw-single'));
     expect(await sendMany('gw-single', 40)).toEqual({
       'InferencePool/pool-stable': 40,
     });
