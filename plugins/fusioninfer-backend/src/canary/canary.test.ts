@@ -137,12 +137,14 @@ describe('canaries', () => {
           pods.length === 2 &&
           r?.status?.parents?.[0]?.conditions?.some(
             (c: any) => c.type === 'Accepted' && c.status === 'True',
-          )
+          ) &&
+          // the Gateway's Service, which the load goes through
+          !!(await client.get(KINDS.Service, ns, 'inference-gateway'))
         );
       },
       {
         timeoutMs: 20_000,
-        what: 'two Ready stable replicas and an accepted route',
+        what: "two Ready stable replicas, an accepted route and the Gateway's Service",
       },
     );
   const load = (seconds: number) =>
