@@ -85,6 +85,8 @@ describe('fusioninfer backend plugin', () => {
         r.status === 200 &&
         r.body.gang?.phase === 'Running' &&
         r.body.roles[0].replicas[0].pods.length === 2 &&
+        // both pods Ready: on a loaded machine the second comes a little later
+        r.body.roles[0].replicas[0].pods.every((p: any) => p.ready) &&
         r.body.router?.epp?.ready &&
         r.body.router?.httpRoute &&
         r.body
