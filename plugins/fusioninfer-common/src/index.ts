@@ -27,6 +27,7 @@
 
 // InferenceService and its children
 export {
+  ANNOTATIONS,
   COMPONENT_TYPES,
   EPP_PORTS,
   FIELD_MANAGER,
@@ -292,7 +293,7 @@ export {
   ROLLOUT_ANNOTATION,
   withRolloutPaused,
 } from './rollout';
-export { renderSurgeReplica } from './render';
+export { renderSurgeReplica, SURGE_LABEL } from './render';
 export type {
   ReplicaObservation,
   ResolvedRolloutPolicy,

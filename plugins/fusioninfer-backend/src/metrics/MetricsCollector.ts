@@ -86,8 +86,6 @@ export interface ServiceObjects {
   eppDeployment?: Deployment;
 }
 
-const LWS_NAME_LABEL = 'leaderworkerset.sigs.k8s.io/name';
-
 const controllerRef = (o: KubeObject) =>
   (o.metadata.ownerReferences ?? []).find(r => r.controller);
 
@@ -123,7 +121,7 @@ export function selectOwnedPods(
       return (
         ref.kind === 'StatefulSet' &&
         lwsNames.has(ref.name) &&
-        p.metadata.labels?.[LWS_NAME_LABEL] === ref.name
+        p.metadata.labels?.[LABELS.lwsName] === ref.name
       );
     })
     .filter(

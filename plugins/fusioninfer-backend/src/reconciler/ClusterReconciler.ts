@@ -34,6 +34,7 @@ import {
   PodGroup,
   renderInferenceService,
   RenderOptions,
+  SURGE_LABEL,
   validateInferenceService,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import {
@@ -732,9 +733,7 @@ export class ClusterReconciler {
       });
     const byName = new Map(liveLws.map(o => [o.metadata.name, o]));
     const rolling =
-      liveLws.some(
-        o => o.metadata.labels?.['fusioninfer.io/surge'] === 'true',
-      ) ||
+      liveLws.some(o => o.metadata.labels?.[SURGE_LABEL] === 'true') ||
       rendered.some(c => {
         const live =
           c.kind === 'LeaderWorkerSet' && byName.get(c.metadata.name);

@@ -22,6 +22,7 @@
  */
 
 import {
+  ANNOTATIONS,
   applyCanaryMode,
   CanaryMode,
   canaryMode,
@@ -46,14 +47,10 @@ import {
   RolloutStep,
   specHash,
   summarizeInferenceService,
+  SURGE_LABEL,
   TRACK_LABEL,
   workloadRevision,
 } from '@fusioninfer/plugin-fusioninfer-common';
-
-const SURGE_LABEL = 'fusioninfer.io/surge';
-/** The volcano task of a gang replica's pods (`{role}-{index}`). */
-const VOLCANO_TASK_ANNOTATION = 'volcano.sh/task-spec';
-const LWS_NAME_LABEL = 'leaderworkerset.sigs.k8s.io/name';
 
 /** What the gate needs of the cluster: the service's live replica LWSs and pods (from the informer cache). */
 export interface RolloutGateInput {
@@ -122,7 +119,7 @@ function replicaReady(lws: KubeObject, pods: Pod[]): boolean {
   );
   const up = pods.filter(
     p =>
-      p.metadata.labels?.[LWS_NAME_LABEL] === name &&
+      p.metadata.labels?.[LABELS.lwsName] === name &&
       p.metadata.labels?.[LABELS.specHash] === hash &&
       isReady(p),
   ).length;
@@ -377,11 +374,11 @@ export function copyStableReplica(
     delete labels[LABELS.specHash];
     labels[LABELS.replicaIndex] = index;
     t.metadata.labels = labels;
-    const task = w?.metadata?.annotations?.[VOLCANO_TASK_ANNOTATION];
-    if (task && t.metadata.annotations?.[VOLCANO_TASK_ANNOTATION])
+    const task = w?.metadata?.annotations?.[ANNOTATIONS.volcanoTaskSpec];
+    if (task && t.metadata.annotations?.[ANNOTATIONS.volcanoTaskSpec])
       t.metadata.annotations = {
         ...t.metadata.annotations,
-        [VOLCANO_TASK_ANNOTATION]: task,
+        [ANNOTATIONS.volcanoTaskSpec]: task,
       };
   }
   const hash = specHash(spec);
@@ -432,7 +429,7 @@ function observeCanary(
   const leaderTracked = (lws: KubeObject) => {
     const leaders = pods.filter(
       p =>
-        p.metadata.labels?.[LWS_NAME_LABEL] === lws.metadata.name &&
+        p.metadata.labels?.[LABELS.lwsName] === lws.metadata.name &&
         (p.metadata.labels?.[LABELS.lwsWorkerIndex] ?? '0') === '0' &&
         !p.metadata.deletionTimestamp,
     );

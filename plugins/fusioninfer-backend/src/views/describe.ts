@@ -15,6 +15,7 @@
  */
 
 import {
+  ANNOTATIONS,
   InferenceService,
   InferenceServiceStatus,
   KubeObject,
@@ -37,14 +38,13 @@ import {
   CanaryViewResponse,
   routeCanaryWeight,
   summarizeInferenceService,
+  SURGE_LABEL,
   TRACK_LABEL,
 } from '@fusioninfer/plugin-fusioninfer-common';
 import { ClusterClient, KINDS } from '@fusioninfer/plugin-fusioninfer-node';
 import { ClusterReconciler } from '../reconciler/ClusterReconciler';
 import { CanaryView, gateRollout, replicaShape } from '../reconciler/rollout';
 
-/** The label of a rollout's surge replicas (common's render puts it on their LeaderWorkerSets). */
-const SURGE_LABEL = 'fusioninfer.io/surge';
 const UNSCHEDULABLE_TASKS = /(\d+)\/(\d+) tasks in gang unschedulable/;
 
 /** A core/v1 Event as the detail reads it. */
@@ -347,7 +347,9 @@ export function describeServiceFrom(
     ? UNSCHEDULABLE_TASKS.exec(unschedulable.message)
     : null;
   const podsOfTask = (task: string) =>
-    pods.filter(p => p.metadata.annotations?.['volcano.sh/task-spec'] === task);
+    pods.filter(
+      p => p.metadata.annotations?.[ANNOTATIONS.volcanoTaskSpec] === task,
+    );
   const gang = pg
     ? {
         name: pg.metadata.name!,

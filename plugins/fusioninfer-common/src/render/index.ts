@@ -46,6 +46,7 @@ export {
   rayLeaderScript,
 } from './workloads';
 export { decodeHttpRouteSpec } from './router';
+export { SURGE_LABEL } from './workloads';
 export { shellQuote, shellJoin } from './shell';
 
 /** Output of {@link renderInferenceService}. @public */

@@ -216,7 +216,7 @@ export function renderRoleLws(
   return out;
 }
 
-/** The label of a rollout's surge replica (its LeaderWorkerSet, pods and PodGroup). */
+/** The label of a rollout's surge replica (its LeaderWorkerSet, pods and PodGroup). @public */
 export const SURGE_LABEL = 'fusioninfer.io/surge';
 
 /**
