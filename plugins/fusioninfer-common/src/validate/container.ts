@@ -16,7 +16,7 @@
 
 import { parseQuantity } from '../quantity';
 import { dns1123LabelProblems } from '../names';
-import { describeValue, isObj, Report, trunc } from './issues';
+import { describeValue, isObj, isPortNumber, Report, trunc } from './issues';
 import { RAY_HEAD_PORT } from '../constants';
 
 /** The port the controller adds to a multi-node leader's first container (see render/workloads.ts). */
@@ -59,11 +59,7 @@ function checkPorts(
       error(pp, 'must be an object with containerPort');
       return;
     }
-    const portOk =
-      typeof p.containerPort === 'number' &&
-      Number.isInteger(p.containerPort) &&
-      p.containerPort >= 1 &&
-      p.containerPort <= 65535;
+    const portOk = isPortNumber(p.containerPort);
     if (!portOk)
       error(
         `${pp}.containerPort`,
@@ -72,12 +68,7 @@ function checkPorts(
     if (
       p.hostPort !== undefined &&
       p.hostPort !== 0 &&
-      !(
-        typeof p.hostPort === 'number' &&
-        Number.isInteger(p.hostPort) &&
-        p.hostPort >= 1 &&
-        p.hostPort <= 65535
-      )
+      !isPortNumber(p.hostPort)
     )
       error(`${pp}.hostPort`, 'Invalid value: an integer between 1 and 65535');
     let protocolOk = true;

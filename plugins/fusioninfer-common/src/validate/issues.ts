@@ -44,6 +44,10 @@ export function formatIssue(issue: ValidationIssue): string {
 /** Records one finding at a path (the checks get one for errors and one for warnings). */
 export type Report = (path: string, message: string) => void;
 
+/** A TCP/UDP port number: an integer from 1 to 65535. */
+export const isPortNumber = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535;
+
 export const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 

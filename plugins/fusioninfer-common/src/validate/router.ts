@@ -17,7 +17,7 @@
 import { ROUTING_STRATEGIES } from '../constants';
 import { parseEndpointPickerConfig } from '../eppConfig';
 import { dns1123LabelProblems, dns1123SubdomainProblems } from '../names';
-import { describeValue, isObj, Report, trunc } from './issues';
+import { describeValue, isObj, isPortNumber, Report, trunc } from './issues';
 
 const HTTPROUTE_SPEC_FIELDS = new Set(['parentRefs', 'hostnames', 'rules']);
 const PARENT_REF_FIELDS = new Set([
@@ -145,15 +145,7 @@ export function checkRouter(
               `Invalid value: "${trunc(ref.namespace)}": ${m}`,
             );
       }
-      if (
-        ref.port !== undefined &&
-        !(
-          typeof ref.port === 'number' &&
-          Number.isInteger(ref.port) &&
-          ref.port >= 1 &&
-          ref.port <= 65535
-        )
-      ) {
+      if (ref.port !== undefined && !isPortNumber(ref.port)) {
         error(`${p}.port`, 'must be an integer between 1 and 65535');
       }
       for (const k of Object.keys(ref))
