@@ -283,6 +283,7 @@ export type {
 
 // GPU-safe rollouts: the rollout policy annotation and the plan of one reconcile step (issue 19).
 export {
+  copyStableReplica,
   defaultRolloutPolicy,
   planRoleRollout,
   planRollout,

@@ -258,4 +258,73 @@ describe('gateRollout of a canary service', () => {
       'c-inference-canary-0',
     );
   });
+  it('never copies a stable replica that asks for more than the spec the policy approved: GPUs, sidecars, pods', () => {
+    // The canary's spec asks for 2 GPUs a pod (what the policy counted for the scale-up); stable replicas asking for
+    // more, in the container, in a GPU sidecar, or with more pods, are not copied: the added replica runs the spec.
+    const variants: Array<[string, (role: any) => void]> = [
+      [
+        '8 GPUs',
+        r => {
+          r.template.spec.containers[0].resources.limits['nvidia.com/gpu'] =
+            '8';
+        },
+      ],
+      [
+        'a GPU sidecar',
+        r => {
+          r.template.spec.initContainers = [
+            {
+              name: 'side',
+              image: 'x',
+              restartPolicy: 'Always',
+              resources: { limits: { 'nvidia.com/gpu': '4' } },
+            },
+          ];
+        },
+      ],
+      [
+        'another accelerator name',
+        r => {
+          r.template.spec.containers[0].resources.limits['amd.com/gpu'] = '1';
+        },
+      ],
+      [
+        'two nodes a replica',
+        r => {
+          r.multinode = { nodeCount: 2 };
+        },
+      ],
+    ];
+    for (const [what, change] of variants) {
+      const stableSpec = JSON.parse(JSON.stringify(isvc));
+      stableSpec.spec.roles[1].template.spec.containers[0].image =
+        'vllm/vllm-openai:v0.27.1';
+      change(stableSpec.spec.roles[1]);
+      const live = renderInferenceService(stableSpec).children.filter(
+        c => c.kind === 'LeaderWorkerSet',
+      );
+      const scaled = JSON.parse(JSON.stringify(isvc));
+      scaled.spec.roles[1].replicas = 3;
+      const scaledChildren = renderInferenceService(scaled).children;
+      const out = gateRollout({
+        isvc: scaled,
+        desired: scaledChildren,
+        liveLws: live,
+        pods: readyStablePods(live),
+        render: {},
+        surgeBlockedBy: () => undefined,
+      });
+      expect({ what, holdStable: out.canary?.mode.holdStable }).toEqual({
+        what,
+        holdStable: true,
+      });
+      expect({
+        what,
+        added: out.children.find(c => c.metadata.name === 'c-inference-2'),
+      }).toEqual({
+        what,
+        added: scaledChildren.find(c => c.metadata.name === 'c-inference-2'),
+      });
+    }
+  });
 });

@@ -22,7 +22,6 @@
  */
 
 import {
-  ANNOTATIONS,
   applyCanaryMode,
   CanaryMode,
   canaryMode,
@@ -30,6 +29,7 @@ import {
   CanaryPolicy,
   CanaryStatus,
   childNames,
+  copyStableReplica,
   ConditionInput,
   InferenceService,
   KubeObject,
@@ -45,7 +45,6 @@ import {
   ReplicaObservation,
   RoleRolloutInput,
   RolloutStep,
-  specHash,
   summarizeInferenceService,
   SURGE_LABEL,
   TRACK_LABEL,
@@ -270,8 +269,9 @@ export function gateRollout(input: RolloutGateInput): RolloutGateOutput {
               String(r.index) === l.metadata.labels?.[LABELS.replicaIndex],
           ),
       );
-      if (source) {
-        children.push(copyStableReplica(source, c));
+      const copy = source && copyStableReplica(source, c);
+      if (copy) {
+        children.push(copy);
         continue;
       }
     }
@@ -349,57 +349,6 @@ export function gateRollout(input: RolloutGateInput): RolloutGateOutput {
     ...(condition ? { condition } : {}),
     ...(canary ? { canary } : {}),
   };
-}
-
-/**
- * A new replica at the spec of a live one (`source`, another replica of the role): the pod templates of the source, the
- * name, index labels, volcano task names and owner of the replica rendered at that index (`want`), and a spec hash of
- * its own (the copy's spec hashed, so it never equals the rendered one: after promotion the waves move it like every
- * other stable replica).
- */
-export function copyStableReplica(
-  source: KubeObject,
-  want: KubeObject,
-): KubeObject {
-  const index = want.metadata.labels?.[LABELS.replicaIndex] ?? '';
-  const spec = JSON.parse(JSON.stringify(source.spec ?? {}));
-  const wantTemplates = (want.spec as any)?.leaderWorkerTemplate ?? {};
-  const templates: Array<[any, any]> = [
-    [spec.leaderWorkerTemplate?.leaderTemplate, wantTemplates.leaderTemplate],
-    [spec.leaderWorkerTemplate?.workerTemplate, wantTemplates.workerTemplate],
-  ];
-  for (const [t, w] of templates) {
-    if (!t?.metadata) continue;
-    const labels = { ...(t.metadata.labels ?? {}) };
-    delete labels[LABELS.specHash];
-    labels[LABELS.replicaIndex] = index;
-    t.metadata.labels = labels;
-    const task = w?.metadata?.annotations?.[ANNOTATIONS.volcanoTaskSpec];
-    if (task && t.metadata.annotations?.[ANNOTATIONS.volcanoTaskSpec])
-      t.metadata.annotations = {
-        ...t.metadata.annotations,
-        [ANNOTATIONS.volcanoTaskSpec]: task,
-      };
-  }
-  const hash = specHash(spec);
-  for (const [t] of templates)
-    if (t?.metadata?.labels) t.metadata.labels[LABELS.specHash] = hash;
-  const labels = { ...(source.metadata.labels ?? {}) };
-  labels[LABELS.replicaIndex] = index;
-  labels[LABELS.specHash] = hash;
-  return {
-    apiVersion: source.apiVersion,
-    kind: source.kind,
-    metadata: {
-      name: want.metadata.name,
-      namespace: want.metadata.namespace,
-      labels,
-      ...(want.metadata.ownerReferences
-        ? { ownerReferences: want.metadata.ownerReferences }
-        : {}),
-    },
-    spec,
-  } as KubeObject;
 }
 
 /**

@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+export { copyStableReplica } from './copy';
 export {
   defaultRolloutPolicy,
   readRolloutPolicies,
